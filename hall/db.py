@@ -1,0 +1,127 @@
+"""SQLite connection settings and the named, versioned migrations of the queue database."""
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+
+MIGRATIONS: list[tuple[str, str]] = [
+    ("0001_initial", """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE services (
+        code TEXT PRIMARY KEY, name TEXT NOT NULL, prefix TEXT NOT NULL,
+        zone TEXT NOT NULL DEFAULT '', expected_minutes REAL NOT NULL);
+    CREATE TABLE windows (
+        number INTEGER PRIMARY KEY, department TEXT NOT NULL DEFAULT '',
+        state TEXT NOT NULL DEFAULT 'idle'
+            CHECK (state IN ('closed', 'idle', 'serving', 'paused')),
+        pause_reason TEXT, current_ticket INTEGER REFERENCES tickets(id),
+        current_call INTEGER REFERENCES calls(id),
+        last_ticket INTEGER REFERENCES tickets(id), staff TEXT, updated_at REAL);
+    CREATE TABLE counters (
+        day TEXT NOT NULL, prefix TEXT NOT NULL, last_seq INTEGER NOT NULL,
+        PRIMARY KEY (day, prefix)) WITHOUT ROWID;
+    CREATE TABLE tickets (
+        id INTEGER PRIMARY KEY,
+        day TEXT NOT NULL, prefix TEXT NOT NULL, seq INTEGER NOT NULL, number TEXT NOT NULL,
+        service TEXT NOT NULL, origin_service TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('normal', 'priority', 'appointment')),
+        status TEXT NOT NULL
+            CHECK (status IN ('waiting', 'called', 'finished', 'skipped', 'expired', 'cancelled')),
+        lane INTEGER NOT NULL,      -- 0 transferred in, 1 priority, 2 appointment, 3 normal
+        sort_key REAL NOT NULL,     -- order within the lane
+        target_window INTEGER,      -- transferred to a window: only that window calls it
+        window INTEGER, staff TEXT,
+        ahead INTEGER NOT NULL,
+        issued_at REAL NOT NULL, first_called_at REAL, called_at REAL, finished_at REAL,
+        calls INTEGER NOT NULL DEFAULT 0, reactivations INTEGER NOT NULL DEFAULT 0,
+        transfers INTEGER NOT NULL DEFAULT 0,
+        appointment TEXT, slot_at REAL, cancel_reason TEXT, kiosk TEXT,
+        UNIQUE (day, prefix, seq));
+    CREATE INDEX tickets_waiting ON tickets (service, lane, sort_key) WHERE status = 'waiting';
+    CREATE INDEX tickets_waiting_target ON tickets (target_window, sort_key)
+        WHERE status = 'waiting' AND target_window IS NOT NULL;
+    CREATE INDEX tickets_day ON tickets (day, service);
+    CREATE TABLE calls (
+        id INTEGER PRIMARY KEY, ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+        day TEXT NOT NULL, window INTEGER NOT NULL, service TEXT NOT NULL, staff TEXT,
+        called_at REAL NOT NULL, ended_at REAL, recalls INTEGER NOT NULL DEFAULT 0,
+        outcome TEXT CHECK (outcome IN ('finished', 'transferred', 'skipped', 'day_end')));
+    CREATE INDEX calls_day ON calls (day, window);
+    CREATE INDEX calls_ticket ON calls (ticket_id);
+    CREATE TABLE evaluations (
+        id INTEGER PRIMARY KEY, ticket_id INTEGER NOT NULL UNIQUE REFERENCES tickets(id),
+        call_id INTEGER REFERENCES calls(id), day TEXT NOT NULL, window INTEGER NOT NULL,
+        staff TEXT, score INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5), at REAL NOT NULL);
+    CREATE INDEX evaluations_day ON evaluations (day);
+    CREATE TABLE staff_sessions (
+        id INTEGER PRIMARY KEY, window INTEGER NOT NULL, staff TEXT NOT NULL,
+        login_at REAL NOT NULL, logout_at REAL);
+    CREATE TABLE appointments (
+        code TEXT PRIMARY KEY, service TEXT NOT NULL, name TEXT NOT NULL DEFAULT '',
+        slot_at REAL NOT NULL, day TEXT NOT NULL, ticket_id INTEGER REFERENCES tickets(id));
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, at REAL NOT NULL, day TEXT NOT NULL,
+        kind TEXT NOT NULL, window INTEGER, ticket_id INTEGER, number TEXT, service TEXT,
+        data TEXT NOT NULL DEFAULT '{}');
+    CREATE INDEX events_day_kind ON events (day, kind);
+    """),
+]
+
+
+def connect(path: Path | str, timeout_s: float = 15.0) -> sqlite3.Connection:
+    """Open the queue database: WAL, foreign keys, autocommit (transactions are explicit)."""
+    conn = sqlite3.connect(str(path), timeout=timeout_s, isolation_level=None,
+                           check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {int(timeout_s * 1000)}")
+    if str(path) != ":memory:":
+        _retry(lambda: conn.execute("PRAGMA journal_mode = WAL"))
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    migrate(conn)
+    return conn
+
+
+def _retry(fn, attempts: int = 50):
+    for i in range(attempts):
+        try:
+            return fn()
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or i == attempts - 1:
+                raise
+            time.sleep(0.05)
+
+
+def migrate(conn: sqlite3.Connection) -> list[str]:
+    """Apply the migrations not yet recorded, each in its own transaction."""
+    conn.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at REAL NOT NULL)")
+    applied = []
+    for name, sql in MIGRATIONS:
+        if conn.execute("SELECT 1 FROM migrations WHERE name = ?", (name,)).fetchone():
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if conn.execute("SELECT 1 FROM migrations WHERE name = ?", (name,)).fetchone():
+                conn.execute("ROLLBACK")
+                continue
+            for statement in _statements(sql):
+                conn.execute(statement)
+            conn.execute("INSERT INTO migrations VALUES (?, ?)", (name, time.time()))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        applied.append(name)
+    return applied
+
+
+def _statements(sql: str) -> list[str]:
+    out, buf = [], ""
+    for line in sql.splitlines():
+        line = line.split("--", 1)[0]
+        buf += line + "\n"
+        if sqlite3.complete_statement(buf):
+            out.append(buf.strip())
+            buf = ""
+    return [s for s in out if s]

@@ -1,0 +1,36 @@
+"""Tail the event log: how every other part (voice, screens, buses) learns what happened.
+
+A consumer with a name keeps its cursor in the database, so after a restart it
+resumes from the last event it handled: nothing is lost and nothing is repeated.
+"""
+from __future__ import annotations
+
+from .models import Event
+from .queue import HallQueue
+
+
+class EventFeed:
+    """Events after a cursor, in order. ``consumer=None`` keeps the cursor in memory only."""
+
+    def __init__(self, queue: HallQueue, consumer: str | None = None, start: int | None = None):
+        self.queue = queue
+        self.consumer = consumer
+        if start is not None:
+            self.last_id = start
+        elif consumer is not None:
+            saved = queue.get_cursor(consumer)
+            self.last_id = saved if saved is not None else queue.last_event_id()
+        else:
+            self.last_id = queue.last_event_id()
+
+    def poll(self, limit: int = 500) -> list[Event]:
+        """New events since the last poll (the cursor moves; call :meth:`save` once handled)."""
+        events = self.queue.events_after(self.last_id, limit)
+        if events:
+            self.last_id = events[-1].id
+        return events
+
+    def save(self, event_id: int | None = None) -> None:
+        """Persist the cursor (the id of the last event fully handled)."""
+        if self.consumer is not None:
+            self.queue.set_cursor(self.consumer, self.last_id if event_id is None else event_id)

@@ -1,0 +1,534 @@
+"""The queue: every operation on tickets and windows, one short transaction each.
+
+Each operation runs in ``BEGIN IMMEDIATE`` so writers from several processes are
+serialised by SQLite itself: two windows calling at once never get the same ticket
+and two kiosks never issue the same number. The state change and its ``events`` row
+are written in the same transaction.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import threading
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Iterator
+
+from config import HallConfig, Service
+
+from . import rules
+from .clock import Clock, business_day, system_clock
+from .db import connect
+from .errors import (DailyCapReached, InvalidArgument, ServiceClosed, UnknownService,
+                     UnknownTicket, UnknownWindow, WindowNotReady)
+from .models import Event, Ticket, WindowState
+
+log = logging.getLogger(__name__)
+
+PAUSE_REASONS = {"away": "离岗", "lunch": "午休", "meeting": "会议"}
+SCORES = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
+
+
+def format_number(prefix: str, seq: int) -> str:
+    return f"{prefix}{seq:03d}"
+
+
+class HallQueue:
+    """The hall's queue on one SQLite file. Safe to share between threads of a process."""
+
+    def __init__(self, path: Path | str, config: HallConfig, clock: Clock = system_clock):
+        self.config = config
+        self.clock = clock
+        self.path = str(path)
+        self._services = {s.code: s for s in config.services}
+        self._windows = {w.number: w for w in config.windows}
+        self._lock = threading.RLock()
+        self._conn = connect(path)
+        self._checked_day: str | None = None
+        self._sync_config()
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    # -- plumbing ------------------------------------------------------------
+    @contextmanager
+    def _tx(self) -> Iterator[tuple[sqlite3.Connection, datetime]]:
+        with self._lock:
+            c = self._conn
+            c.execute("BEGIN IMMEDIATE")
+            try:
+                now = self.clock()
+                self._roll_day(c, now)
+                yield c, now
+                c.execute("COMMIT")
+            except BaseException:
+                c.execute("ROLLBACK")
+                raise
+
+    def _sync_config(self) -> None:
+        with self._tx() as (c, _):
+            for s in self.config.services:
+                c.execute("INSERT INTO services VALUES (?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET "
+                          "name = excluded.name, prefix = excluded.prefix, zone = excluded.zone, "
+                          "expected_minutes = excluded.expected_minutes",
+                          (s.code, s.name, s.ticket_prefix, s.zone, s.expected_minutes))
+            for w in self.config.windows:
+                c.execute("INSERT INTO windows (number, department) VALUES (?, ?) ON CONFLICT (number) "
+                          "DO UPDATE SET department = excluded.department", (w.number, w.department))
+
+    def _event(self, c: sqlite3.Connection, now: datetime, kind: str, window: int | None = None,
+               ticket: sqlite3.Row | None = None, **data) -> int:
+        if ticket is not None:
+            data.setdefault("service_name", self._services[ticket["service"]].name
+                            if ticket["service"] in self._services else ticket["service"])
+        cur = c.execute(
+            "INSERT INTO events (at, day, kind, window, ticket_id, number, service, data) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (now.timestamp(), business_day(now), kind, window,
+             ticket["id"] if ticket is not None else None,
+             ticket["number"] if ticket is not None else None,
+             ticket["service"] if ticket is not None else None,
+             json.dumps(data, ensure_ascii=False)))
+        return cur.lastrowid
+
+    def _roll_day(self, c: sqlite3.Connection, now: datetime) -> None:
+        today = business_day(now)
+        if self._checked_day == today:
+            return
+        row = c.execute("SELECT value FROM meta WHERE key = 'day'").fetchone()
+        if row is None:
+            c.execute("INSERT INTO meta VALUES ('day', ?)", (today,))
+        elif row[0] < today:
+            self._close_day(c, now, row[0])
+            c.execute("UPDATE meta SET value = ? WHERE key = 'day'", (today,))
+        self._checked_day = today
+
+    def _close_day(self, c: sqlite3.Connection, now: datetime, day: str) -> None:
+        ts = now.timestamp()
+        expired = c.execute("UPDATE tickets SET status = 'expired' WHERE status = 'waiting'").rowcount
+        open_calls = c.execute("UPDATE tickets SET status = 'finished' WHERE status = 'called'").rowcount
+        c.execute("UPDATE calls SET outcome = 'day_end' WHERE ended_at IS NULL AND outcome IS NULL")
+        c.execute("UPDATE windows SET state = CASE state WHEN 'closed' THEN 'closed' ELSE 'idle' END, "
+                  "pause_reason = NULL, current_ticket = NULL, current_call = NULL, last_ticket = NULL, "
+                  "updated_at = ?", (ts,))
+        self._event(c, now, "day_closed", closed_day=day, expired=expired, unfinished=open_calls)
+        log.info("closed business day %s: %d waiting tickets expired", day, expired)
+
+    def _service(self, code: str) -> Service:
+        try:
+            return self._services[code]
+        except KeyError:
+            raise UnknownService(f"unknown service {code!r}") from None
+
+    def _window_row(self, c: sqlite3.Connection, number: int) -> sqlite3.Row:
+        if number not in self._windows:
+            raise UnknownWindow(f"unknown window {number}")
+        return c.execute("SELECT * FROM windows WHERE number = ?", (number,)).fetchone()
+
+    def _ticket_row(self, c: sqlite3.Connection, ticket_id: int) -> sqlite3.Row:
+        row = c.execute("SELECT * FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
+        if row is None:
+            raise UnknownTicket(f"no ticket with id {ticket_id}")
+        return row
+
+    def _ticket(self, row: sqlite3.Row) -> Ticket:
+        svc = self._services.get(row["service"])
+        return Ticket.from_row(row, svc.name if svc else row["service"])
+
+    def _current(self, c: sqlite3.Connection, w: sqlite3.Row, action: str) -> sqlite3.Row:
+        if w["current_ticket"] is None:
+            raise WindowNotReady(f"window {w['number']} has no current ticket to {action}")
+        return self._ticket_row(c, w["current_ticket"])
+
+    def is_open(self, code: str, when: datetime | None = None) -> bool:
+        svc = self._service(code)
+        t = (when or self.clock()).time()
+        return not svc.hours or any(a <= t < b for a, b in svc.periods())
+
+    # -- issuing ---------------------------------------------------------------
+    def issue(self, service: str, priority: bool = False, kiosk: str | None = None) -> Ticket:
+        """Issue the next number of ``service``; refuse outside hours or over the cap."""
+        return self._issue(service, "priority" if priority else "normal", kiosk=kiosk)
+
+    def _issue(self, service: str, kind: str, kiosk: str | None = None,
+               appointment: str | None = None, slot_at: float | None = None) -> Ticket:
+        svc = self._service(service)
+        try:
+            with self._tx() as (c, now):
+                return self._ticket(self._insert_ticket(c, now, svc, kind, kiosk, appointment, slot_at))
+        except (ServiceClosed, DailyCapReached) as e:
+            with self._tx() as (c, now):
+                self._event(c, now, "refused", service=svc.code, reason=e.code, kiosk=kiosk,
+                            service_name=svc.name)
+            raise
+
+    def _insert_ticket(self, c, now, svc: Service, kind: str, kiosk, appointment, slot_at) -> sqlite3.Row:
+        day, ts = business_day(now), now.timestamp()
+        if svc.hours and not any(a <= now.time() < b for a, b in svc.periods()) and kind != "appointment":
+            raise ServiceClosed(f"{svc.name} is not open now (hours {', '.join(svc.hours)})")
+        if svc.daily_cap is not None and kind == "normal":
+            issued = c.execute("SELECT count(*) FROM tickets WHERE day = ? AND service = ? "
+                               "AND status != 'cancelled'", (day, svc.code)).fetchone()[0]
+            if issued >= svc.daily_cap:
+                raise DailyCapReached(f"{svc.name} has reached today's limit of {svc.daily_cap} tickets")
+        prefix = svc.ticket_prefix
+        seq = c.execute("INSERT INTO counters VALUES (?, ?, 1) ON CONFLICT (day, prefix) "
+                        "DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq", (day, prefix)).fetchone()[0]
+        lane = {"priority": rules.LANE_PRIORITY, "appointment": rules.LANE_APPOINTMENT}.get(kind, rules.LANE_NORMAL)
+        ahead = c.execute("SELECT count(*) FROM tickets WHERE status = 'waiting' AND service = ? AND lane <= ?",
+                          (svc.code, lane)).fetchone()[0]
+        cur = c.execute(
+            "INSERT INTO tickets (day, prefix, seq, number, service, origin_service, kind, status, lane, "
+            "sort_key, ahead, issued_at, appointment, slot_at, kiosk) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, 'waiting', ?, ?, ?, ?, ?, ?, ?)",
+            (day, prefix, seq, format_number(prefix, seq), svc.code, svc.code, kind, lane,
+             slot_at if slot_at is not None else ts, ahead, ts, appointment, slot_at, kiosk))
+        row = self._ticket_row(c, cur.lastrowid)
+        self._event(c, now, "issued", ticket=row, ticket_kind=kind, ahead=ahead, kiosk=kiosk)
+        return row
+
+    def cancel(self, ticket_id: int, reason: str) -> Ticket:
+        """Cancel a waiting ticket (e.g. ``print_failed``): never called, number not reused."""
+        with self._tx() as (c, now):
+            row = self._ticket_row(c, ticket_id)
+            if row["status"] != "waiting":
+                raise InvalidArgument(f"ticket {row['number']} is {row['status']}, not waiting")
+            c.execute("UPDATE tickets SET status = 'cancelled', cancel_reason = ? WHERE id = ?",
+                      (reason, ticket_id))
+            self._event(c, now, "cancelled", ticket=row, reason=reason)
+            return self._ticket(self._ticket_row(c, ticket_id))
+
+    # -- calling -----------------------------------------------------------------
+    def call_next(self, window: int) -> Ticket | None:
+        """Finish the window's current ticket (if any) and call the next; None if nobody waits."""
+        with self._tx() as (c, now):
+            w = self._ready_window(c, window)
+            if w["current_ticket"] is not None:
+                self._end_current(c, now, w, "finished", auto=True)
+            found = rules.pick_next(c, window, self._windows[window].services, self.config.rules.strategy,
+                                    now.timestamp())
+            if found is None:
+                return None
+            return self._ticket(self._start_call(c, now, window, found))
+
+    def call_ticket(self, window: int, number: str | int) -> Ticket:
+        """Call a given ticket: ``"A023"``, or its number within the day (23) in the window's prefixes."""
+        with self._tx() as (c, now):
+            w = self._ready_window(c, window)
+            row = self._find_callable(c, now, window, number)
+            if w["current_ticket"] is not None:
+                self._end_current(c, now, w, "finished", auto=True)
+            return self._ticket(self._start_call(c, now, window, row["id"]))
+
+    def _find_callable(self, c, now, window: int, number: str | int) -> sqlite3.Row:
+        day = business_day(now)
+        if isinstance(number, int) or str(number).isdigit():
+            prefixes = sorted({self._services[s].ticket_prefix for s in self._windows[window].services})
+            marks = ",".join("?" * len(prefixes))
+            rows = c.execute(f"SELECT * FROM tickets WHERE day = ? AND seq = ? AND prefix IN ({marks}) "
+                             "AND status IN ('waiting', 'skipped') ORDER BY issued_at", (day, int(number), *prefixes)).fetchall()
+        else:
+            rows = c.execute("SELECT * FROM tickets WHERE day = ? AND number = ?",
+                             (day, str(number).upper())).fetchall()
+        if not rows:
+            raise UnknownTicket(f"no ticket {number} today")
+        row = rows[0]
+        if row["status"] not in ("waiting", "skipped"):
+            raise InvalidArgument(f"ticket {row['number']} is {row['status']}, it cannot be called")
+        return row
+
+    def _ready_window(self, c, window: int) -> sqlite3.Row:
+        w = self._window_row(c, window)
+        if w["state"] == "paused":
+            raise WindowNotReady(f"window {window} is paused; resume it first")
+        if w["state"] == "closed":
+            raise WindowNotReady(f"window {window} is closed; log in first")
+        return w
+
+    def _start_call(self, c, now, window: int, ticket_id: int) -> sqlite3.Row:
+        ts = now.timestamp()
+        row = self._ticket_row(c, ticket_id)
+        staff = c.execute("SELECT staff FROM windows WHERE number = ?", (window,)).fetchone()[0]
+        c.execute("UPDATE tickets SET status = 'called', window = ?, staff = ?, called_at = ?, "
+                  "first_called_at = coalesce(first_called_at, ?), calls = calls + 1, target_window = NULL "
+                  "WHERE id = ?", (window, staff, ts, ts, ticket_id))
+        call_id = c.execute("INSERT INTO calls (ticket_id, day, window, service, staff, called_at) "
+                            "VALUES (?, ?, ?, ?, ?, ?)",
+                            (ticket_id, business_day(now), window, row["service"], staff, ts)).lastrowid
+        c.execute("UPDATE windows SET state = 'serving', current_ticket = ?, current_call = ?, updated_at = ? "
+                  "WHERE number = ?", (ticket_id, call_id, ts, window))
+        row = self._ticket_row(c, ticket_id)
+        self._event(c, now, "called", window, row, ticket_kind=row["kind"], transfers=row["transfers"])
+        return row
+
+    def _end_current(self, c, now, w: sqlite3.Row, outcome: str, **data) -> sqlite3.Row:
+        ts = now.timestamp()
+        row = self._ticket_row(c, w["current_ticket"])
+        c.execute("UPDATE calls SET ended_at = ?, outcome = ? WHERE id = ?", (ts, outcome, w["current_call"]))
+        last = row["id"] if outcome == "finished" else w["last_ticket"]
+        c.execute("UPDATE windows SET state = 'idle', current_ticket = NULL, current_call = NULL, "
+                  "last_ticket = ?, updated_at = ? WHERE number = ?", (last, ts, w["number"]))
+        if outcome == "finished":
+            c.execute("UPDATE tickets SET status = 'finished', finished_at = ? WHERE id = ?", (ts, row["id"]))
+            self._event(c, now, "finished", w["number"], row, evaluate=True, **data)
+        return row
+
+    def recall(self, window: int) -> Ticket:
+        """Announce the current ticket again."""
+        with self._tx() as (c, now):
+            w = self._ready_window(c, window)
+            row = self._current(c, w, "recall")
+            c.execute("UPDATE calls SET recalls = recalls + 1 WHERE id = ?", (w["current_call"],))
+            c.execute("UPDATE tickets SET calls = calls + 1, called_at = ? WHERE id = ?",
+                      (now.timestamp(), row["id"]))
+            row = self._ticket_row(c, row["id"])
+            self._event(c, now, "recalled", window, row, calls=row["calls"])
+            return self._ticket(row)
+
+    def skip(self, window: int) -> Ticket:
+        """Mark the current ticket a no-show (过号)."""
+        with self._tx() as (c, now):
+            w = self._window_row(c, window)
+            self._current(c, w, "skip")
+            row = self._end_current(c, now, w, "skipped")
+            c.execute("UPDATE tickets SET status = 'skipped' WHERE id = ?", (row["id"],))
+            row = self._ticket_row(c, row["id"])
+            self._event(c, now, "skipped", window, row)
+            return self._ticket(row)
+
+    def reactivate(self, number: str) -> Ticket:
+        """Put a skipped ticket back in its queue, behind ``rules.requeue_after`` others."""
+        with self._tx() as (c, now):
+            row = c.execute("SELECT * FROM tickets WHERE day = ? AND number = ?",
+                            (business_day(now), number.upper())).fetchone()
+            if row is None:
+                raise UnknownTicket(f"no ticket {number} today")
+            if row["status"] != "skipped":
+                raise InvalidArgument(f"ticket {row['number']} is {row['status']}, not a no-show")
+            if row["reactivations"] >= self.config.rules.max_reactivations:
+                raise InvalidArgument(f"ticket {row['number']} was already re-activated "
+                                      f"{row['reactivations']} time(s); please take a new ticket")
+            key = rules.requeue_key(c, row["service"], self.config.rules.requeue_after, now.timestamp())
+            c.execute("UPDATE tickets SET status = 'waiting', lane = 3, sort_key = ?, window = NULL, "
+                      "reactivations = reactivations + 1 WHERE id = ?", (key, row["id"]))
+            row = self._ticket_row(c, row["id"])
+            self._event(c, now, "reactivated", ticket=row)
+            return self._ticket(row)
+
+    def transfer(self, window: int, to_service: str | None = None, to_window: int | None = None) -> Ticket:
+        """Move the current ticket to another service or window, ahead of that queue."""
+        if (to_service is None) == (to_window is None):
+            raise InvalidArgument("transfer needs exactly one of a target service or a target window")
+        if to_service is not None:
+            self._service(to_service)
+        if to_window is not None and to_window not in self._windows:
+            raise UnknownWindow(f"unknown window {to_window}")
+        if to_window == window:
+            raise InvalidArgument("cannot transfer a ticket to its own window")
+        with self._tx() as (c, now):
+            w = self._window_row(c, window)
+            row = self._current(c, w, "transfer")
+            self._end_current(c, now, w, "transferred")
+            service = to_service or row["service"]
+            c.execute("UPDATE tickets SET status = 'waiting', service = ?, lane = 0, sort_key = ?, "
+                      "target_window = ?, window = NULL, transfers = transfers + 1 WHERE id = ?",
+                      (service, now.timestamp(), to_window, row["id"]))
+            row = self._ticket_row(c, row["id"])
+            self._event(c, now, "transferred", window, row, to_service=to_service, to_window=to_window)
+            return self._ticket(row)
+
+    def finish(self, window: int) -> Ticket:
+        """End service of the current ticket; the evaluator then asks for a rating."""
+        with self._tx() as (c, now):
+            w = self._window_row(c, window)
+            self._current(c, w, "finish")
+            return self._ticket(self._ticket_row(c, self._end_current(c, now, w, "finished")["id"]))
+
+    def rate(self, window: int, score: int) -> Ticket:
+        """Record a 好差评 score (5 非常满意 … 1 非常不满意) for the ticket just served at ``window``."""
+        if not isinstance(score, int) or score not in SCORES:
+            raise InvalidArgument(f"score must be 1-5 ({', '.join(f'{k} {v}' for k, v in SCORES.items())})")
+        with self._tx() as (c, now):
+            w = self._window_row(c, window)
+            ticket_id = w["last_ticket"] or w["current_ticket"]
+            if ticket_id is None:
+                raise WindowNotReady(f"window {window} has no served ticket to rate")
+            row = self._ticket_row(c, ticket_id)
+            if c.execute("SELECT 1 FROM evaluations WHERE ticket_id = ?", (ticket_id,)).fetchone():
+                raise InvalidArgument(f"ticket {row['number']} is already rated")
+            call = c.execute("SELECT id, staff FROM calls WHERE ticket_id = ? AND window = ? "
+                             "ORDER BY id DESC LIMIT 1", (ticket_id, window)).fetchone()
+            c.execute("INSERT INTO evaluations (ticket_id, call_id, day, window, staff, score, at) "
+                      "VALUES (?, ?, ?, ?, ?, ?, ?)", (ticket_id, call["id"] if call else None, row["day"],
+                                                       window, call["staff"] if call else None, score,
+                                                       now.timestamp()))
+            self._event(c, now, "rated", window, row, score=score, label=SCORES[score])
+            return self._ticket(row)
+
+    # -- window state ------------------------------------------------------------
+    def pause(self, window: int, reason: str | None = None) -> WindowState:
+        if reason is not None and reason not in PAUSE_REASONS:
+            raise InvalidArgument(f"pause reason must be one of {', '.join(PAUSE_REASONS)}")
+        with self._tx() as (c, now):
+            w = self._window_row(c, window)
+            if w["state"] == "closed":
+                raise WindowNotReady(f"window {window} is closed")
+            c.execute("UPDATE windows SET state = 'paused', pause_reason = ?, updated_at = ? WHERE number = ?",
+                      (reason, now.timestamp(), window))
+            self._event(c, now, "paused", window, reason=reason, label=PAUSE_REASONS.get(reason, "暂停服务"))
+        return self.window_state(window)
+
+    def resume(self, window: int) -> WindowState:
+        with self._tx() as (c, now):
+            w = self._window_row(c, window)
+            if w["state"] != "paused":
+                raise WindowNotReady(f"window {window} is not paused")
+            state = "serving" if w["current_ticket"] is not None else "idle"
+            c.execute("UPDATE windows SET state = ?, pause_reason = NULL, updated_at = ? WHERE number = ?",
+                      (state, now.timestamp(), window))
+            self._event(c, now, "resumed", window)
+        return self.window_state(window)
+
+    def login(self, window: int, staff: str) -> WindowState:
+        with self._tx() as (c, now):
+            w = self._window_row(c, window)
+            ts = now.timestamp()
+            c.execute("UPDATE staff_sessions SET logout_at = ? WHERE window = ? AND logout_at IS NULL", (ts, window))
+            c.execute("INSERT INTO staff_sessions (window, staff, login_at) VALUES (?, ?, ?)", (window, staff, ts))
+            state = w["state"] if w["state"] in ("serving", "paused") else "idle"
+            c.execute("UPDATE windows SET staff = ?, state = ?, updated_at = ? WHERE number = ?",
+                      (staff, state, ts, window))
+            self._event(c, now, "login", window, staff=staff)
+        return self.window_state(window)
+
+    def logout(self, window: int) -> WindowState:
+        with self._tx() as (c, now):
+            w = self._window_row(c, window)
+            if w["current_ticket"] is not None:
+                self._end_current(c, now, w, "finished", auto=True)
+            ts = now.timestamp()
+            c.execute("UPDATE staff_sessions SET logout_at = ? WHERE window = ? AND logout_at IS NULL", (ts, window))
+            c.execute("UPDATE windows SET staff = NULL, state = 'closed', pause_reason = NULL, updated_at = ? "
+                      "WHERE number = ?", (ts, window))
+            self._event(c, now, "logout", window, staff=w["staff"])
+        return self.window_state(window)
+
+    # -- appointments ------------------------------------------------------------
+    def add_appointment(self, code: str, service: str, slot: datetime, name: str = "") -> None:
+        self._service(service)
+        with self._tx() as (c, _):
+            c.execute("INSERT INTO appointments (code, service, name, slot_at, day) VALUES (?, ?, ?, ?, ?) "
+                      "ON CONFLICT (code) DO UPDATE SET service = excluded.service, name = excluded.name, "
+                      "slot_at = excluded.slot_at, day = excluded.day WHERE ticket_id IS NULL",
+                      (code, service, name, slot.timestamp(), business_day(slot)))
+
+    def check_in(self, code: str, kiosk: str | None = None) -> Ticket:
+        """Turn a booked appointment into a ticket, queued for its slot."""
+        with self._tx() as (c, now):
+            appt = c.execute("SELECT * FROM appointments WHERE code = ?", (code.strip(),)).fetchone()
+            if appt is None:
+                raise UnknownTicket(f"no appointment {code!r}")
+            if appt["day"] != business_day(now):
+                raise InvalidArgument(f"appointment {code} is for {appt['day']}, not today")
+            if appt["ticket_id"] is not None:
+                return self._ticket(self._ticket_row(c, appt["ticket_id"]))
+            early = self.config.rules.appointment_early_minutes * 60
+            if now.timestamp() < appt["slot_at"] - early:
+                slot = datetime.fromtimestamp(appt["slot_at"]).strftime("%H:%M")
+                raise InvalidArgument(f"appointment {code} is at {slot}; check in from "
+                                      f"{self.config.rules.appointment_early_minutes} minutes before")
+            row = self._insert_ticket(c, now, self._service(appt["service"]), "appointment", kiosk,
+                                      appt["code"], appt["slot_at"])
+            c.execute("UPDATE appointments SET ticket_id = ? WHERE code = ?", (row["id"], appt["code"]))
+            return self._ticket(row)
+
+    # -- device and diagnostic notices -----------------------------------------------
+    def log_event(self, kind: str, window: int | None = None, **data) -> int:
+        """Append a notice (printer fault, device offline …) to the event log."""
+        with self._tx() as (c, now):
+            return self._event(c, now, kind, window, **data)
+
+    def get_cursor(self, consumer: str) -> int | None:
+        with self._lock:
+            row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (f"cursor:{consumer}",)).fetchone()
+        return int(row[0]) if row else None
+
+    def set_cursor(self, consumer: str, event_id: int) -> None:
+        with self._lock:
+            self._conn.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                               (f"cursor:{consumer}", str(event_id)))
+
+    def roll_day(self) -> None:
+        """Close yesterday if the business day has changed (operations do this by themselves)."""
+        with self._tx():
+            pass
+
+    # -- reading -------------------------------------------------------------------
+    def _read(self, sql: str, args: tuple = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            if self._checked_day != business_day(self.clock()):
+                self.roll_day()
+            return self._conn.execute(sql, args).fetchall()
+
+    def ticket(self, ticket_id: int) -> Ticket:
+        rows = self._read("SELECT * FROM tickets WHERE id = ?", (ticket_id,))
+        if not rows:
+            raise UnknownTicket(f"no ticket with id {ticket_id}")
+        return self._ticket(rows[0])
+
+    def ticket_by_number(self, number: str, day: str | None = None) -> Ticket:
+        rows = self._read("SELECT * FROM tickets WHERE day = ? AND number = ?",
+                          (day or business_day(self.clock()), number.upper()))
+        if not rows:
+            raise UnknownTicket(f"no ticket {number}")
+        return self._ticket(rows[0])
+
+    def waiting_for_window(self, window: int) -> int:
+        services = self._windows[window].services
+        marks = ",".join("?" * len(services))
+        return self._read(
+            f"SELECT count(*) FROM tickets WHERE status = 'waiting' AND "
+            f"((target_window IS NULL AND service IN ({marks})) OR target_window = ?)",
+            (*services, window))[0][0]
+
+    def waiting_by_service(self) -> dict[str, int]:
+        counts = {code: 0 for code in self._services}
+        for row in self._read("SELECT service, count(*) FROM tickets WHERE status = 'waiting' GROUP BY service"):
+            counts[row[0]] = row[1]
+        return counts
+
+    def window_state(self, window: int) -> WindowState:
+        if window not in self._windows:
+            raise UnknownWindow(f"unknown window {window}")
+        w = self._read("SELECT * FROM windows WHERE number = ?", (window,))[0]
+        current = self.ticket(w["current_ticket"]) if w["current_ticket"] else None
+        last = self.ticket(w["last_ticket"]) if w["last_ticket"] else None
+        cfg = self._windows[window]
+        return WindowState(window, w["state"], w["pause_reason"], current, last,
+                           self.waiting_for_window(window), w["staff"], cfg.department, tuple(cfg.services))
+
+    def window_states(self) -> list[WindowState]:
+        return [self.window_state(n) for n in sorted(self._windows)]
+
+    def events_after(self, last_id: int, limit: int = 500) -> list[Event]:
+        """Events with id > ``last_id``, oldest first: how every other part learns what happened."""
+        with self._lock:
+            rows = self._conn.execute("SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?",
+                                      (last_id, limit)).fetchall()
+        return [Event.from_row(r) for r in rows]
+
+    def last_event_id(self) -> int:
+        with self._lock:
+            return self._conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
+
+    def data_version(self) -> int:
+        """Changes whenever another connection commits: a cheap "anything new?" check."""
+        with self._lock:
+            return self._conn.execute("PRAGMA data_version").fetchone()[0]
+
+    def issued_today(self, service: str) -> int:
+        return self._read("SELECT count(*) FROM tickets WHERE day = ? AND service = ? AND status != 'cancelled'",
+                          (business_day(self.clock()), service))[0][0]
