@@ -1,0 +1,118 @@
+"""`jiaohao queue …`: drive the queue from a shell (scripting, training, support)."""
+from __future__ import annotations
+
+from hall import PAUSE_REASONS
+
+from ..cli import emit
+from ..context import CommandError
+
+
+def register(sub) -> None:
+    p = sub.add_parser("queue", help="issue and call tickets from the command line")
+    s = p.add_subparsers(dest="queue_command", metavar="ACTION")
+    s.required = True
+
+    def add(name, func, help_, window=True):
+        a = s.add_parser(name, help=help_)
+        if window:
+            a.add_argument("window", type=int, help="window number")
+        a.add_argument("--json", action="store_true", help="one JSON object on stdout")
+        a.set_defaults(func=func)
+        return a
+
+    a = add("issue", issue, "issue a ticket", window=False)
+    a.add_argument("service", help="service code, e.g. A")
+    a.add_argument("--priority", action="store_true", help="green-channel (绿色通道) ticket")
+    a.add_argument("--print", dest="print_", action="store_true", help="print it on the configured printer")
+    add("call", call, "call the next ticket at a window")
+    add("recall", recall, "announce the current ticket again")
+    add("skip", skip, "mark the current ticket a no-show (过号)")
+    add("finish", finish, "finish the current ticket")
+    a = add("transfer", transfer, "move the current ticket to another service or window")
+    g = a.add_mutually_exclusive_group(required=True)
+    g.add_argument("--to-service", metavar="CODE")
+    g.add_argument("--to-window", metavar="N", type=int)
+    a = add("pause", pause, "pause a window")
+    a.add_argument("--reason", choices=sorted(PAUSE_REASONS), help="away 离岗, lunch 午休, meeting 会议")
+    add("resume", resume, "resume a paused window")
+    a = add("rate", rate, "rate the ticket just served (5 非常满意 … 1 非常不满意)")
+    a.add_argument("score", type=int)
+    add("status", status, "waiting per service, state and current ticket per window", window=False)
+
+
+def _ticket_out(args, t, verb: str) -> int:
+    if t is None:
+        emit(args, {"number": None, "ticket": None}, "nobody is waiting")
+        return 0
+    obj = t.to_json()
+    emit(args, obj, f"{verb} {t.number} ({t.service_name}) status={t.status}"
+                    + (f" window={t.window}" if t.window else "") + f" ahead={t.ahead}")
+    return 0
+
+
+def issue(ctx, args) -> int:
+    t = ctx.queue.issue(args.service, priority=args.priority, kiosk="cli")
+    if args.print_:
+        from .printing import print_ticket  # provided by the printing issue
+        t = print_ticket(ctx, t)
+    return _ticket_out(args, t, "issued")
+
+
+def call(ctx, args) -> int:
+    return _ticket_out(args, ctx.queue.call_next(args.window), f"window {args.window} calls")
+
+
+def recall(ctx, args) -> int:
+    return _ticket_out(args, ctx.queue.recall(args.window), "recalled")
+
+
+def skip(ctx, args) -> int:
+    return _ticket_out(args, ctx.queue.skip(args.window), "skipped")
+
+
+def finish(ctx, args) -> int:
+    return _ticket_out(args, ctx.queue.finish(args.window), "finished")
+
+
+def transfer(ctx, args) -> int:
+    return _ticket_out(args, ctx.queue.transfer(args.window, args.to_service, args.to_window), "transferred")
+
+
+def rate(ctx, args) -> int:
+    return _ticket_out(args, ctx.queue.rate(args.window, args.score), f"rated {args.score}:")
+
+
+def _window_out(args, ws) -> int:
+    emit(args, ws.to_json(), f"window {ws.number}: {ws.state}"
+                             + (f" ({ws.pause_reason})" if ws.pause_reason else "")
+                             + f", current {ws.current.number if ws.current else '-'}, waiting {ws.waiting}")
+    return 0
+
+
+def pause(ctx, args) -> int:
+    return _window_out(args, ctx.queue.pause(args.window, args.reason))
+
+
+def resume(ctx, args) -> int:
+    return _window_out(args, ctx.queue.resume(args.window))
+
+
+def status(ctx, args) -> int:
+    q = ctx.queue
+    waiting = q.waiting_by_service()
+    windows = q.window_states()
+    services = [{"code": s.code, "name": s.name, "waiting": waiting[s.code],
+                 "issued_today": q.issued_today(s.code), "open": q.is_open(s.code)}
+                for s in ctx.config.services]
+    obj = {"hall": ctx.config.hall.name, "services": services, "windows": [w.to_json() for w in windows]}
+    lines = [ctx.config.hall.name, "services:"]
+    lines += [f"  {s['code']:<4} {s['name']:<12} waiting {s['waiting']:>4}  issued {s['issued_today']:>4}"
+              f"{'' if s['open'] else '  (closed)'}" for s in services]
+    lines.append("windows:")
+    lines += [f"  {w.number:>3} {w.state:<8} {w.current.number if w.current else '-':<6} waiting {w.waiting}"
+              + (f"  {w.pause_reason}" if w.pause_reason else "") for w in windows]
+    emit(args, obj, "\n".join(lines))
+    return 0
+
+
+__all__ = ["register", "CommandError"]

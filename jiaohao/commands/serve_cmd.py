@@ -1,0 +1,63 @@
+"""`jiaohao serve`: the headless controller. Runs every configured part until SIGTERM."""
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from importlib import import_module
+
+log = logging.getLogger(__name__)
+
+# "module:function" entries; each function takes the Context and returns a list of
+# components (objects with .name, .start() and .stop()) for what the config has.
+COMPONENT_FACTORIES: list[str] = [
+]
+
+
+def register(sub) -> None:
+    p = sub.add_parser("serve", help="run the headless controller (window buses, voice, LED boards)")
+    p.add_argument("--seconds", type=float, default=None, help="stop after this long (testing)")
+    p.set_defaults(func=serve)
+
+
+def build_components(ctx) -> list:
+    parts = []
+    for entry in COMPONENT_FACTORIES:
+        module, func = entry.split(":")
+        parts.extend(getattr(import_module(module), func)(ctx))
+    return parts
+
+
+def run_components(parts: list, stop: threading.Event, tick=None, tick_s: float = 30.0) -> None:
+    """Start ``parts``, wait for ``stop``, stop them in reverse order."""
+    started = []
+    try:
+        for part in parts:
+            log.info("starting %s", part.name)
+            part.start()
+            started.append(part)
+        while not stop.wait(tick_s):
+            if tick:
+                tick()
+    finally:
+        for part in reversed(started):
+            try:
+                part.stop()
+            except Exception:  # noqa: BLE001 - one bad part must not keep the others running
+                log.exception("stopping %s failed", part.name)
+
+
+def serve(ctx, args) -> int:
+    logging.getLogger().setLevel(min(logging.getLogger().level, logging.INFO))
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    if args.seconds is not None:
+        threading.Timer(args.seconds, stop.set).start()
+    queue = ctx.queue
+    parts = build_components(ctx)
+    log.info("jiaohao serve: %s, %d component(s): %s", ctx.config.hall.name, len(parts),
+             ", ".join(p.name for p in parts) or "none")
+    run_components(parts, stop, tick=queue.roll_day)
+    log.info("jiaohao serve: stopped")
+    return 0
