@@ -1,0 +1,1 @@
+"""The window side: runs the window bus against the queue; the software caller."""

@@ -1,0 +1,1 @@
+"""The touchscreen ticket kiosk (PySide6)."""
