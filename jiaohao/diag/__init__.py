@@ -1,0 +1,27 @@
+"""Diagnostics for technicians. One module per device area (ports, printer, voice, bus,
+boards); each has ``register(diag_subparsers)`` for its own subcommands and
+``check(ctx) -> list[CheckResult]`` for ``jiaohao diag check``."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+AREAS = [
+    "jiaohao.diag.ports",    # serial ports and USB printers vs the config
+    "jiaohao.diag.printer",  # ticket printer: status, test page
+    "jiaohao.diag.voice",    # voice engine: say a text
+    "jiaohao.diag.bus",      # window buses: scan, watch, budget, window screens
+    "jiaohao.diag.boards",   # LED hall boards
+]
+
+
+@dataclass
+class CheckResult:
+    """One device's health in plain words, and the fix to try when it is not healthy."""
+
+    device: str   # e.g. "printer sim://kiosk1", "bus floor1 address 5 (window 5 keypad)"
+    ok: bool
+    detail: str   # e.g. "online, paper OK" or "no answer at address 5"
+    fix: str = ""  # e.g. "check the RS-485 cable and the address DIP switches"
+
+    def to_json(self) -> dict:
+        return asdict(self)
