@@ -61,12 +61,14 @@ class HallQueue:
             c.execute("BEGIN IMMEDIATE")
             try:
                 now = self.clock()
-                self._roll_day(c, now)
+                today = self._roll_day(c, now)
                 yield c, now
                 c.execute("COMMIT")
             except BaseException:
                 c.execute("ROLLBACK")
                 raise
+            # only once committed: a rolled-back transaction also undid any day close
+            self._checked_day = today
 
     def _sync_config(self) -> None:
         with self._tx() as (c, _):
@@ -94,17 +96,17 @@ class HallQueue:
              json.dumps(data, ensure_ascii=False)))
         return cur.lastrowid
 
-    def _roll_day(self, c: sqlite3.Connection, now: datetime) -> None:
+    def _roll_day(self, c: sqlite3.Connection, now: datetime) -> str:
         today = business_day(now)
         if self._checked_day == today:
-            return
+            return today
         row = c.execute("SELECT value FROM meta WHERE key = 'day'").fetchone()
         if row is None:
             c.execute("INSERT INTO meta VALUES ('day', ?)", (today,))
         elif row[0] < today:
             self._close_day(c, now, row[0])
             c.execute("UPDATE meta SET value = ? WHERE key = 'day'", (today,))
-        self._checked_day = today
+        return today
 
     def _close_day(self, c: sqlite3.Connection, now: datetime, day: str) -> None:
         ts = now.timestamp()

@@ -331,3 +331,12 @@ def test_window_state_follows_operations(queue):
     ws = queue.window_state(1)
     assert (ws.state, ws.current.number, ws.waiting) == ("serving", "A001", 1)
     assert ws.to_json()["current"] == "A001"
+
+
+def test_day_closes_even_when_the_first_operation_of_the_day_is_refused(queue, clock):
+    left = queue.issue("A")
+    clock.set(datetime(2026, 11, 24, 7, 0))  # next day, before opening: the issue is refused
+    with pytest.raises(ServiceClosed):
+        queue.issue("A")
+    assert queue.ticket(left.id).status == "expired"
+    assert [e.kind for e in queue.events_after(0)][-2:] == ["day_closed", "refused"]
