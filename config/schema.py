@@ -42,7 +42,18 @@ class HallInfo(Strict):
     name_en: str = ""
     notice: str = "请留意叫号，过号需重新取号"
     notice_en: str = "Please listen for your number; a missed number needs a new ticket."
-    timezone: str = ""  # empty: the host's local time
+    timezone: str = ""  # e.g. "Asia/Shanghai"; empty: the host's local time
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone_exists(cls, v: str) -> str:
+        if v:
+            from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+            try:
+                ZoneInfo(v)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown time zone {v!r} (use a name like Asia/Shanghai)") from None
+        return v
 
 
 class QueueRules(Strict):

@@ -43,12 +43,23 @@ class ScaledClock:
         return self.start + timedelta(seconds=(self._mono() - self._t0) * self.speed)
 
 
-def clock_from_env() -> Clock:
-    """JIAOHAO_NOW=ISO-datetime freezes the clock; otherwise the system clock."""
+class ZoneClock:
+    """Wall time in a named time zone (a hall whose server runs on UTC)."""
+
+    def __init__(self, zone: str):
+        from zoneinfo import ZoneInfo
+        self.zone = ZoneInfo(zone)
+
+    def __call__(self) -> datetime:
+        return datetime.now(self.zone).replace(tzinfo=None)
+
+
+def clock_from_env(zone: str = "") -> Clock:
+    """JIAOHAO_NOW=ISO-datetime freezes the clock; else the hall's zone, else local time."""
     fixed = os.environ.get("JIAOHAO_NOW")
     if fixed:
         return FixedClock(datetime.fromisoformat(fixed))
-    return system_clock
+    return ZoneClock(zone) if zone else system_clock
 
 
 def business_day(when: datetime) -> str:

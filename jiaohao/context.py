@@ -35,7 +35,7 @@ class Context:
     def clock(self):
         """The hall clock: JIAOHAO_NOW=2026-11-23T09:00 freezes it (training, scripts, tests)."""
         from hall.clock import clock_from_env
-        return clock_from_env()
+        return clock_from_env(self.config.hall.timezone)
 
     @cached_property
     def queue(self):

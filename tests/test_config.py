@@ -85,3 +85,9 @@ def test_bad_toml_gives_its_line():
 def test_missing_file():
     with pytest.raises(ConfigError, match="nope.toml: file not found"):
         load_hall("nope.toml")
+
+
+def test_timezone_is_checked():
+    err = broken('name = "测试中心"', 'name = "测试中心"\ntimezone = "Mars/Base"')
+    assert (err.line, err.field) == (3, "hall.timezone") and "unknown time zone" in str(err)
+    assert parse_hall(GOOD.replace('name = "测试中心"', 'name = "测试中心"\ntimezone = "Asia/Shanghai"')).hall.timezone
