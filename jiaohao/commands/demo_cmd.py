@@ -1,0 +1,84 @@
+"""`jiaohao demo`: a whole hall on simulated devices, with simulated citizens and staff."""
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from pathlib import Path
+
+from ..context import CommandError
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "demo", help="run a whole hall on simulated devices (kiosk, hall screen, callers, voice)",
+        description="A simulated day of the hall: citizens take tickets, staff call them, the voice "
+                    "and screens follow. Every device is simulated at the byte level.")
+    p.add_argument("--headless", action="store_true",
+                   help="no windows: a live status line, then a summary (for servers and CI)")
+    p.add_argument("--minutes", type=float, metavar="N",
+                   help="simulated minutes to run (default: the whole day, until the last citizen is served)")
+    p.add_argument("--speed", type=float, default=10.0, metavar="X",
+                   help="how many times faster than real time the day runs (default 10)")
+    p.add_argument("--db", dest="demo_db", metavar="PATH",
+                   help="keep the queue in this database (default: a temporary one, removed at the end)")
+    p.add_argument("--out", metavar="DIR",
+                   help="folder for the printed tickets (PNG) and voice files (WAV); default: a new temporary folder")
+    p.add_argument("--seed", type=int, help="random seed, to repeat a run")
+    p.add_argument("--caller", type=int, action="append", metavar="N",
+                   help="window of a software caller window (repeatable; default: the first and last windows)")
+    p.add_argument("--json", action="store_true", help="headless: print the summary as one JSON object")
+    p.set_defaults(func=demo)
+
+
+def _has_display() -> bool:
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+                or os.environ.get("QT_QPA_PLATFORM"))
+
+
+def demo(ctx, args) -> int:
+    from ..demo import DemoError
+    from ..demo.report import StatusPrinter, print_summary
+    from ..demo.runner import DemoHall, DemoOptions, has_sound_card
+
+    if args.speed <= 0 or args.speed > 10000:
+        raise CommandError("--speed must be between 0 and 10000")
+    if args.minutes is not None and args.minutes <= 0:
+        raise CommandError("--minutes must be more than 0")
+    headless = args.headless
+    if not headless and not _has_display():
+        print("jiaohao demo: no display here (DISPLAY is not set); running headless. "
+              "Use xvfb-run or a desktop session for the windows.", file=sys.stderr)
+        headless = True
+    db = args.demo_db or getattr(args, "db", None)
+    options = DemoOptions(speed=args.speed, minutes=args.minutes,
+                          out_dir=Path(args.out) if args.out else None,
+                          db_path=Path(db) if db else None, seed=args.seed,
+                          sound_card=not headless and has_sound_card())
+    try:
+        hall = DemoHall(ctx.config, ctx.config_path, options)
+    except DemoError as e:
+        raise CommandError(str(e)) from e
+    try:
+        hall.start()
+        for note in hall.notes:
+            print(f"jiaohao demo: {note}", file=sys.stderr)
+        if headless:
+            stop = threading.Event()
+            printer = StatusPrinter(sys.stderr)
+            try:
+                hall.run(stop, on_status=printer)
+            except KeyboardInterrupt:
+                stop.set()
+            printer.done()
+        else:
+            from ..demo.gui import run_gui
+            callers = args.caller or sorted({hall.config.windows[0].number, hall.config.windows[-1].number})
+            run_gui(hall, callers)
+    finally:
+        hall.stop()
+    summary, outputs = hall.summary(), hall.outputs()
+    notes = list(hall.notes)
+    hall.close()
+    print_summary(summary, outputs, notes, as_json=args.json)
+    return 0
