@@ -111,8 +111,11 @@ class HallQueue:
     def _close_day(self, c: sqlite3.Connection, now: datetime, day: str) -> None:
         ts = now.timestamp()
         expired = c.execute("UPDATE tickets SET status = 'expired' WHERE status = 'waiting'").rowcount
-        open_calls = c.execute("UPDATE tickets SET status = 'finished' WHERE status = 'called'").rowcount
-        c.execute("UPDATE calls SET outcome = 'day_end' WHERE ended_at IS NULL AND outcome IS NULL")
+        # a called ticket is always some window's current one: no scan of the year's tickets
+        open_calls = c.execute("UPDATE tickets SET status = 'finished' WHERE id IN "
+                               "(SELECT current_ticket FROM windows WHERE current_ticket IS NOT NULL)").rowcount
+        c.execute("UPDATE calls SET outcome = 'day_end' WHERE id IN "
+                  "(SELECT current_call FROM windows WHERE current_call IS NOT NULL)")
         c.execute("UPDATE windows SET state = CASE state WHEN 'closed' THEN 'closed' ELSE 'idle' END, "
                   "pause_reason = NULL, current_ticket = NULL, current_call = NULL, last_ticket = NULL, "
                   "updated_at = ?", (ts,))
