@@ -106,6 +106,7 @@ class BusPoller:
         self.cycle_stats = CycleStats()
         self.on_event: EventHandler = lambda slot, ev: None
         self.on_back: BackHandler = lambda slot: None
+        self.on_status: Callable[[DeviceSlot, bool], None] = lambda slot, online: None
 
     # -- one cycle ---------------------------------------------------------------
     def cycle(self) -> int:
@@ -191,6 +192,7 @@ class BusPoller:
                 log.warning("bus %s: %s does not answer; marked offline", self.name, slot.label)
             slot.online = False
             slot.written = None
+            self.on_status(slot, False)
         self._schedule(slot)
 
     def _answered(self, slot: DeviceSlot, ev: BusEvent) -> None:
@@ -202,6 +204,7 @@ class BusPoller:
         restarted = bool(slot.online) and ev.seq != slot.last_seq and (
             (ev.seq == 0 and back_jump != 1) or back_jump >= 0x8000)  # power-on resets it to 0
         if fresh or restarted:
+            was = slot.online
             if slot.online is False:
                 log.info("bus %s: %s is back online", self.name, slot.label)
                 jump = seq_jump(slot.last_seq, ev.seq)
@@ -215,6 +218,8 @@ class BusPoller:
             slot.last_seq = ev.seq
             slot.written = None
             self._schedule(slot)
+            if was is not True:
+                self.on_status(slot, True)
             self.on_back(slot)
             return
         self._schedule(slot)
