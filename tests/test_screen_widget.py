@@ -1,0 +1,88 @@
+"""The hall screen widget (pytest-qt, offscreen) and the `jiaohao screen` command."""
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from PySide6.QtGui import QColor, QImage  # noqa: E402
+
+from display.screen import FLASH, PANEL, HallScreen  # noqa: E402
+from display.screen_model import ScreenModel  # noqa: E402
+from jiaohao.cli import main  # noqa: E402
+from jiaohao.commands.screen_cmd import parse_size  # noqa: E402
+from jiaohao.context import CommandError  # noqa: E402
+
+
+@pytest.fixture
+def ticker():
+    return [0.0]
+
+
+@pytest.fixture
+def screen(qtbot, queue, ticker):
+    widget = HallScreen(ScreenModel(queue, clock=lambda: ticker[0]), poll_ms=50)
+    qtbot.addWidget(widget)
+    widget.resize(1920, 1080)
+    widget.show()
+    return widget
+
+
+def panel_pixel(widget) -> QColor:
+    u = widget.u
+    return widget.grab().toImage().pixelColor(int(60 * u), int(200 * u))
+
+
+def test_a_call_appears_large_and_flashes(qtbot, screen, queue, ticker):
+    queue.issue("A")
+    queue.call_next(1)
+    qtbot.waitUntil(lambda: screen.state.highlight is not None, timeout=3000)
+    assert screen.state.highlight.text_zh == "请A001号到1号窗口"
+    assert screen.state.flashing
+    screen.flash_on = True
+    assert panel_pixel(screen) == FLASH
+    screen.flash_on = False
+    assert panel_pixel(screen) == PANEL
+    ticker[0] = 100.0                                  # long after the flash time
+    qtbot.waitUntil(lambda: not screen.state.flashing, timeout=3000)
+    qtbot.wait(600)                                    # one blink period: back to steady
+    assert screen.flash_on and panel_pixel(screen) == PANEL
+    assert screen.state.highlight.number == "A001"      # still shown, no longer flashing
+
+
+def test_layout_scales_with_the_window(qtbot, screen):
+    assert screen.u == pytest.approx(1.0)
+    screen.resize(3840, 2160)
+    assert screen.u == pytest.approx(2.0)
+    image = screen.grab().toImage()
+    assert (image.width(), image.height()) == (3840, 2160)
+    # the header band spans the whole width at both sizes
+    assert image.pixelColor(3800, 20) == image.pixelColor(40, 4)
+
+
+def test_paused_window_reason_is_in_the_state_the_widget_draws(qtbot, screen, queue):
+    queue.pause(5, "lunch")
+    qtbot.waitUntil(lambda: any(w.label_zh == "午休" for w in screen.state.windows), timeout=3000)
+
+
+@pytest.mark.parametrize("text, size", [("1920x1080", (1920, 1080)), ("3840X2160", (3840, 2160)),
+                                        (" 1280 x 720 ", (1280, 720))])
+def test_parse_size(text, size):
+    assert parse_size(text) == size
+
+
+@pytest.mark.parametrize("text", ["big", "100x100", "1920", "99999x1080"])
+def test_parse_size_rejects(text):
+    with pytest.raises(CommandError):
+        parse_size(text)
+
+
+def test_screenshot_command_writes_a_png(tmp_path, qtbot, monkeypatch, capsys):
+    monkeypatch.setenv("JIAOHAO_NOW", "2026-11-23T09:30:00")
+    out = tmp_path / "screen.png"
+    db = tmp_path / "hall.sqlite"
+    assert main(["--db", str(db), "queue", "issue", "A"]) == 0
+    assert main(["--db", str(db), "screen", "--screenshot", str(out), "--size", "1280x720"]) == 0
+    image = QImage(str(out))
+    assert (image.width(), image.height()) == (1280, 720)
+    assert "1280x720" in capsys.readouterr().out
