@@ -1,0 +1,106 @@
+"""`jiaohao diag board [--index N] [--text TEXT …]`: test an LED hall board in plain words."""
+from __future__ import annotations
+
+import json
+
+from . import CheckResult
+
+FIX = {
+    "open": ("the serial port does not open: check the USB-RS485 adapter is plugged in and the port "
+             "in the config exists (jiaohao diag ports lists them)"),
+    "silent": ("the board does not answer: check the RS-485 cable (A to A, B to B; swap them if unsure), "
+               "the board's power, the baud rate set on the card ({baud} in the config) and its "
+               "screen address ({address} in the config; Onbon cards show it at power-on)"),
+    "refused": "the card refused the frame: check the protocol in the config (onbon-bx or plain) and the card model",
+    "garbled": "the answer is garbled: the baud rate on the card probably differs from {baud}",
+}
+
+
+def fix_for(error: str, board) -> str:
+    text = str(error)
+    if "cannot open" in text or "not open" in text:
+        key = "open"
+    elif "refused" in text:
+        key = "refused"
+    elif "garbled" in text:
+        key = "garbled"
+    else:
+        key = "silent"
+    return FIX[key].format(baud=board.baud, address=board.address)
+
+
+def _label(i: int, board) -> str:
+    return f"LED board {i + 1}{' ' + board.name if board.name else ''} {board.url} (address {board.address})"
+
+
+def _default_sim(board):
+    from display.boards import default_simulator
+    return default_simulator(board)
+
+
+def _sim_lines(url: str):
+    from drivers.led import BoardSimulator
+    from drivers.transport import get_sim, sim_name
+    name = sim_name(url)
+    sim = get_sim(name) if name else None
+    return list(sim.lines) if isinstance(sim, BoardSimulator) else None
+
+
+def run(ctx, args) -> int:
+    from drivers.led import HallBoard, LedError
+    boards = ctx.config.boards
+    if not boards:
+        print("这个大厅没有配置条屏 no [[boards]] in the hall config")
+        return 1
+    if not 1 <= args.index <= len(boards):
+        print(f"--index {args.index}: the config has {len(boards)} board(s), numbered 1-{len(boards)}")
+        return 2
+    board = boards[args.index - 1]
+    lines = args.text or [f"测试 TEST {args.index}号屏", "请A001号到1号窗口"]
+    result = {"board": args.index, "url": board.url, "protocol": board.protocol,
+              "address": board.address, "lines": lines}
+    out = [f"条屏 board {_label(args.index - 1, board)}: {board.protocol}, {board.baud} baud, "
+           f"{board.width}x{board.height} px, {board.lines} line(s)"]
+    hb = HallBoard(board, default_sim=_default_sim(board), reply_timeout=args.timeout)
+    code = 0
+    try:
+        hb.show(lines)
+        result["ok"] = True
+        out.append("已显示 shown: " + " | ".join(lines))
+        shown = _sim_lines(board.url)
+        if shown is not None:
+            result["simulator_shows"] = shown
+            out.append("模拟屏显示 simulator shows: " + " | ".join(shown))
+    except LedError as e:
+        result.update(ok=False, error=str(e), fix=fix_for(str(e), board))
+        out += [f"失败 FAILED: {e}", f"fix: {result['fix']}"]
+        code = 1
+    finally:
+        hb.close()
+    print(json.dumps(result, ensure_ascii=False) if args.json else "\n".join(out))
+    return code
+
+
+def register(diag_sub) -> None:
+    p = diag_sub.add_parser("board", help="LED hall board: send a test text and check that it answers")
+    p.add_argument("--index", type=int, default=1, help="which [[boards]] entry, from 1 (default 1)")
+    p.add_argument("--text", action="append", metavar="TEXT",
+                   help="a line to show; repeat for more lines (default: a test pattern)")
+    p.add_argument("--timeout", type=float, default=1.0, help="seconds to wait for the answer (default 1)")
+    p.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    p.set_defaults(func=run)
+
+
+def check(ctx) -> list[CheckResult]:
+    from drivers.led import HallBoard, LedError
+    results = []
+    for i, board in enumerate(ctx.config.boards):
+        hb = HallBoard(board, default_sim=_default_sim(board))
+        try:
+            hb.ping()
+            results.append(CheckResult(_label(i, board), True, f"answers ({board.protocol}, {board.baud} baud)"))
+        except LedError as e:
+            results.append(CheckResult(_label(i, board), False, str(e), fix_for(str(e), board)))
+        finally:
+            hb.close()
+    return results
