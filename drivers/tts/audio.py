@@ -120,6 +120,20 @@ def find_player() -> list[str] | None:
     return None
 
 
+def sound_output_present() -> bool:
+    """Whether this host has somewhere to play sound: an ALSA card or a PulseAudio/PipeWire server."""
+    try:
+        cards = Path("/proc/asound/cards").read_text()
+        if cards.strip() and "no soundcards" not in cards:
+            return True
+    except OSError:
+        pass
+    if os.environ.get("PULSE_SERVER"):
+        return True
+    runtime = Path(os.environ.get("XDG_RUNTIME_DIR") or f"/run/user/{os.getuid()}")
+    return any((runtime / name).exists() for name in ("pulse/native", "pipewire-0"))
+
+
 class Player:
     """Plays WAV files to the sound card, one at a time; :meth:`stop` cuts the current one."""
 

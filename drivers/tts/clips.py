@@ -133,4 +133,9 @@ class ClipsEngine(AudioEngine):
             missing.append(CHIME)
         if missing:
             return False, f"clips missing in {self.library.folder}: {' '.join(missing)}"
+        if self.output.folder is None:
+            from .audio import find_player, sound_output_present
+            if find_player() is None or not sound_output_present():
+                return False, (f"{len(self.library.paths)} clips ready, but there is no audio player "
+                               "or no sound card to play them on")
         return True, f"{len(self.library.paths)} clips and a chime in {self.library.folder}"

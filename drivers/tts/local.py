@@ -88,7 +88,7 @@ class EspeakEngine(AudioEngine):
         kw = dict(voice=getattr(voice_cfg, "espeak_voice", "") or VOICES[voice_cfg.language],
                   speed=voice_cfg.speed, volume=voice_cfg.volume, output=voice_cfg.output or None,
                   chime_sound=shipped_chime())
-        kw.update({k: v for k, v in overrides.items() if v is not None})
+        kw.update({k: v for k, v in overrides.items() if v is not None and k in ("voice", "output", "backend")})
         return cls(**kw)
 
     # -- synthesis -----------------------------------------------------------------
@@ -154,7 +154,9 @@ class EspeakEngine(AudioEngine):
             return False, f"espeak-ng has no voice {self.voice!r}"
         where = f"WAV files in {self.output.folder}" if self.output.folder else "the sound card"
         if self.output.folder is None:
-            from .audio import find_player
+            from .audio import find_player, sound_output_present
             if find_player() is None:
                 return False, "espeak-ng is ready but no audio player is installed (aplay, paplay or sox)"
+            if not sound_output_present():
+                return False, "espeak-ng is ready but this computer has no sound card or sound server"
         return True, f"espeak-ng voice {self.voice} ready, speaking to {where}"

@@ -24,6 +24,7 @@ import time
 
 import serial
 
+from .. import DeviceError
 from ..transport import open_serial
 from . import SpeechEngine, TTSError
 from .frames import (BAD_FRAME, BUSY, IDLE, INITIALISED, RECEIVED, REPLY_NAMES, STATUS, STOP, FrameError,
@@ -88,7 +89,10 @@ class SerialTTSEngine(SpeechEngine):
                 from .simulator import TTSModuleSimulator
                 return TTSModuleSimulator(self.model)
 
-            self._port = open_serial(self.url, self.baud, timeout=0.05, default_sim=default_sim)
+            try:
+                self._port = open_serial(self.url, self.baud, timeout=0.05, default_sim=default_sim)
+            except DeviceError as e:
+                raise TTSError(f"{self.profile.label or self.model}: {e}") from e
             self._idle = None
         return self._port
 

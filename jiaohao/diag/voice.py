@@ -1,0 +1,111 @@
+"""`jiaohao diag voice`: say a test announcement and check the voice engine.
+
+    jiaohao diag voice                      # a sample call (A023 to window 5) on the configured engine
+    jiaohao diag voice --say "请保持安静"      # any words
+    jiaohao diag voice --engine espeak --output /tmp/voice   # try another engine, to WAV files
+    jiaohao diag voice --status             # serial module: only ask whether it answers
+"""
+from __future__ import annotations
+
+import time
+
+from drivers.tts import SERIAL_MODELS, TTSError, open_engine
+from drivers.tts.audio import read_wav
+from drivers.tts.reading import ReadingError, call_text
+
+from . import CheckResult
+
+ENGINES = (*SERIAL_MODELS, "espeak", "clips", "none")
+
+FIXES = {
+    "serial": "check the module's power and the cable (module TX to adapter RX), the port in voice.url "
+              "and the baud rate (on XFS5152CE/SYN6658 the pins set it); jiaohao diag ports lists the ports",
+    "espeak": "install espeak-ng (apt install espeak-ng) and a player (apt install alsa-utils), "
+              "or set voice.output to a folder to write WAV files",
+    "clips": "put the missing WAV clips in the clips folder (docs/voice.md lists the names), "
+             "or empty voice.clips_dir to use the shipped set",
+}
+
+
+def register(sub) -> None:
+    p = sub.add_parser("voice", help="say a test announcement; check the voice engine")
+    p.add_argument("--say", metavar="TEXT", help="words to say (default: a sample call built from the template)")
+    p.add_argument("--number", default="A023", help="ticket number of the sample call (default A023)")
+    p.add_argument("--window", type=int, default=5, help="window of the sample call (default 5)")
+    p.add_argument("--engine", choices=ENGINES, help="use this engine instead of the configured one")
+    p.add_argument("--url", help="serial engines: the port (e.g. /dev/ttyUSB1, socket://10.0.0.9:4001)")
+    p.add_argument("--baud", type=int, help="serial engines: the baud rate")
+    p.add_argument("--output", metavar="FOLDER", help="espeak/clips: write WAV files here instead of playing")
+    p.add_argument("--repeat", type=int, default=1, help="say it this many times (default 1)")
+    p.add_argument("--no-chime", action="store_true", help="no chime before the words")
+    p.add_argument("--status", action="store_true", help="only check the engine, say nothing")
+    p.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    p.set_defaults(func=run)
+
+
+def _fix(kind: str) -> str:
+    return FIXES["serial"] if kind in SERIAL_MODELS else FIXES.get(kind, "")
+
+
+def run(ctx, args) -> int:
+    from jiaohao.cli import emit
+    voice = ctx.config.voice
+    kind = args.engine or voice.engine
+    overrides = {"engine": kind, "output": args.output}
+    if kind in SERIAL_MODELS:
+        overrides.update(url=args.url, baud=args.baud)
+    result = {"engine": kind, "ok": False}
+    try:
+        engine = open_engine(voice, **overrides)
+    except TTSError as e:
+        result["error"] = str(e)
+        emit(args, result, f"voice engine {kind}: cannot open: {e}\n  fix: {_fix(kind)}")
+        return 1
+    try:
+        ok, detail = engine.check()
+        result.update(ok=ok, detail=detail, name=engine.name)
+        if args.status or not ok and kind in SERIAL_MODELS:
+            emit(args, result, f"{'OK  ' if ok else 'FAIL'} {engine.name}: {detail}"
+                 + ("" if ok else f"\n  fix: {_fix(kind)}"))
+            return 0 if ok else 1
+        try:
+            text = args.say or call_text(voice, args.number, args.window, style=engine.text_style)
+        except ReadingError as e:
+            emit(args, {**result, "ok": False, "error": str(e)}, f"cannot read that: {e}")
+            return 1
+        start = time.monotonic()
+        engine.announce(text, repeat=max(1, args.repeat), chime=not args.no_chime)
+        seconds = time.monotonic() - start
+        written = list(getattr(getattr(engine, "output", None), "written", []))
+        files = [{"path": str(p), "seconds": round(read_wav(p).seconds, 2)} for p in written]
+        result.update(ok=True, text=text, seconds=round(seconds, 2), files=files)
+        lines = [f"{engine.name}: said {text!r}" + ("" if files else f" in {seconds:.1f} s")]
+        lines += [f"  wrote {f['path']} ({f['seconds']:.1f} s of sound)" for f in files]
+        if not ok:
+            lines.append(f"  note: {detail}")
+        emit(args, result, "\n".join(lines))
+        return 0
+    except TTSError as e:
+        result.update(ok=False, error=str(e))
+        emit(args, result, f"FAIL {engine.name}: {e}\n  fix: {_fix(kind)}")
+        return 1
+    finally:
+        engine.close()
+
+
+def check(ctx) -> list[CheckResult]:
+    """The configured voice engine: the module answers / espeak-ng and its voice are there /
+    the clip set is complete."""
+    voice = ctx.config.voice
+    if voice.engine == "none":
+        return [CheckResult("voice", True, "no voice configured (engine = none)")]
+    device = f"voice {voice.engine}" + (f" {voice.url}" if voice.engine in SERIAL_MODELS else "")
+    try:
+        engine = open_engine(voice)
+    except TTSError as e:
+        return [CheckResult(device, False, str(e), _fix(voice.engine))]
+    try:
+        ok, detail = engine.check()
+    finally:
+        engine.close()
+    return [CheckResult(device, ok, detail, "" if ok else _fix(voice.engine))]
