@@ -101,7 +101,7 @@ class RtuMaster:
         self._last_open_try = time.monotonic()
         try:
             self._port = self._open(self.url, self.baud, self.timeout_s, default_sim=self.default_sim)
-        except DeviceError as e:
+        except (DeviceError, OSError, RuntimeError) as e:  # RuntimeError: an unplugged simulator
             self.last_error = str(e)
             return False
         if self.opened_count:

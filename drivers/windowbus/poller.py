@@ -208,7 +208,7 @@ class BusPoller:
             if slot.online is False:
                 log.info("bus %s: %s is back online", self.name, slot.label)
                 jump = seq_jump(slot.last_seq, ev.seq)
-                if 0 < jump < 0x8000 and slot.last_seq:
+                if 0 < jump < 0x8000:
                     slot.lost_events += jump
                     log.warning("bus %s: %s latched %d event(s) while offline; not acted on",
                                 self.name, slot.label, jump)
