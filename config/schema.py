@@ -153,6 +153,36 @@ class Voice(Strict):
     max_age_s: float = Field(120.0, ge=0)  # calls older than this are shown, not spoken
     output: str = ""  # espeak/clips: "" sound card, or a folder for WAV files
     clips_dir: str = ""  # clips engine: folder of recorded WAVs; empty: the shipped set
+    reading: Literal["text", "markup"] = "text"  # serial modules: A零二三 text, or [n1]A023 markup
+    letter_names: dict[str, str] = Field(default_factory=dict)  # e.g. {A = "甲"}: a hall's own letter names
+    espeak_voice: str = ""  # espeak: empty picks by language (cmn-latn-pinyin, yue, en)
+
+    @field_validator("template", "template_en")
+    @classmethod
+    def _template_fields(cls, v: str) -> str:
+        known = ("number", "window", "service", "window_name")
+        for name in re.findall(r"\{(\w*)\}", v):
+            if name not in known:
+                raise ValueError(f"unknown field {{{name}}}; a template may use "
+                                 + ", ".join("{" + k + "}" for k in known))
+        if "{number}" not in v:
+            raise ValueError("the template must say the ticket number: put {number} in it")
+        return v
+
+    @field_validator("letter_names")
+    @classmethod
+    def _letter_keys(cls, v: dict[str, str]) -> dict[str, str]:
+        for key in v:
+            if not re.fullmatch(r"[A-Za-z]", key):
+                raise ValueError(f"{key!r} is not a letter; letter_names maps A..Z to how they are read")
+        return {k.upper(): name for k, name in v.items()}
+
+    @model_validator(mode="after")
+    def _serial_needs_port(self) -> "Voice":
+        if self.engine in ("syn6288", "xfs5152", "syn6658") and not self.url:
+            raise _at(("url",), f"the {self.engine} engine needs the port of the module, "
+                                "e.g. /dev/ttyUSB1 or sim://voice")
+        return self
 
 
 class Board(Strict):
@@ -166,6 +196,14 @@ class Board(Strict):
     height: int = Field(32, ge=8, le=2048)
     lines: int = Field(2, ge=1, le=16)
     name: str = ""
+
+    @model_validator(mode="after")
+    def _board_fits(self) -> "Board":
+        if self.protocol == "plain" and self.address > 255:
+            raise _at(("address",), "plain boards have addresses 1-255")
+        if self.height // self.lines < 8:
+            raise _at(("lines",), f"{self.lines} lines do not fit in {self.height} px (at least 8 px each)")
+        return self
 
 
 class Kiosk(Strict):
