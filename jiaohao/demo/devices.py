@@ -78,7 +78,12 @@ class DemoDevices:
             self.notes.append("printer: the printer part is not in this build; tickets are issued without printing")
             return
         self.tickets_dir.mkdir(parents=True, exist_ok=True)
-        self.printer_sim = mod.PrinterSimulator(output_dir=self.tickets_dir)
+        p = self.config.printer
+        try:
+            self.printer_sim = mod.PrinterSimulator(output_dir=self.tickets_dir, paper_mm=p.paper_mm,
+                                                    encoding=p.encoding)
+        except TypeError:  # an older simulator: the contract's one argument
+            self.printer_sim = mod.PrinterSimulator(output_dir=self.tickets_dir)
         self._register(self.config.printer.url, self.printer_sim)
 
     def _start_buses(self) -> None:
@@ -115,4 +120,4 @@ def make_bus_simulator(mod, config: HallConfig, bus_name: str):
 
 
 def make_board_simulator(mod, board):
-    return mod.BoardSimulator(protocol=board.protocol, address=board.address)
+    return mod.BoardSimulator(protocol=board.protocol, address=board.address, lines=board.lines)

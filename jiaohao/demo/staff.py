@@ -50,10 +50,18 @@ class KeypadDesk:
     def press(self, action: str, arg: int = 0) -> None:
         self.bus_sim.keypad(self.keypad).press(KEYS[action], arg)
 
-    def rate(self, score: int) -> bool:
+    def busy(self) -> bool:
+        """The keypad still latches a key the master has not acknowledged (no beep yet)."""
+        return self.bus_sim.keypad(self.keypad).pending
+
+    def rate(self, score: int) -> bool | None:
+        """True once rated, False with no evaluator, None when the evaluator is still busy."""
         if self.evaluator is None:
             return False
-        self.bus_sim.evaluator(self.evaluator).rate(score)
+        evaluator = self.bus_sim.evaluator(self.evaluator)
+        if evaluator.pending:
+            return None
+        evaluator.rate(score)
         return True
 
 
@@ -90,7 +98,10 @@ class QueueDesk:
         except HallError as e:  # a clerk pressing a key at the wrong moment: the keypad beeps
             log.debug("window %d %s: %s", w, action, e)
 
-    def rate(self, score: int) -> bool:
+    def busy(self) -> bool:
+        return False
+
+    def rate(self, score: int) -> bool | None:
         try:
             self.queue.rate(self.window, score)
         except HallError as e:
@@ -140,6 +151,8 @@ class WindowStaff:
         if self._pending is None:
             return False
         action, since, done = self._pending
+        if self.desk.busy():  # not acknowledged yet: pressing again would overwrite the latched key
+            return True
         if done(ws) or self._mono() - since > self.PRESS_TIMEOUT_S:
             self._pending = None
             return False
@@ -238,7 +251,9 @@ class WindowStaff:
     def _rate_if_due(self, now: datetime) -> None:
         """The citizen presses a key on the evaluator once the service has ended."""
         if self._rating is not None and now >= self._rating[0]:
-            score = self._rating[1]
+            rated = self.desk.rate(self._rating[1])
+            if rated is None:  # the evaluator is still busy: try again next tick
+                return
             self._rating = None
-            if self.desk.rate(score):
+            if rated:
                 self.ratings += 1
