@@ -439,7 +439,10 @@ class HallQueue:
             if appt["day"] != business_day(now):
                 raise InvalidArgument(f"appointment {code} is for {appt['day']}, not today")
             if appt["ticket_id"] is not None:
-                return self._ticket(self._ticket_row(c, appt["ticket_id"]))
+                prior = self._ticket_row(c, appt["ticket_id"])
+                # a ticket whose paper never came out does not use up the appointment
+                if not (prior["status"] == "cancelled" and prior["cancel_reason"] == "print_failed"):
+                    return self._ticket(prior)
             early = self.config.rules.appointment_early_minutes * 60
             if now.timestamp() < appt["slot_at"] - early:
                 slot = datetime.fromtimestamp(appt["slot_at"]).strftime("%H:%M")
