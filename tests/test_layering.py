@@ -1,0 +1,52 @@
+"""The dependency arrows of DESIGN.md, checked on every module's imports."""
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ["config", "hall", "drivers", "caller", "display", "kiosk", "jiaohao"]
+STDLIB = set(sys.stdlib_module_names)
+
+# package -> top-level imports allowed besides the stdlib and itself
+ALLOWED = {
+    "config": {"pydantic"},
+    "hall": {"config", "sqlite_utils"},
+}
+# package -> top-level imports it must not make
+FORBIDDEN = {
+    "drivers": {"PySide6", "hall", "caller", "display", "kiosk"},
+}
+FORBIDDEN_EVERYWHERE_BUT_ITSELF = {"jiaohao"}
+
+
+def imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def modules():
+    for pkg in PACKAGES:
+        for path in sorted((ROOT / pkg).rglob("*.py")):
+            yield pkg, path
+
+
+@pytest.mark.parametrize("pkg,path", list(modules()), ids=lambda v: str(v.relative_to(ROOT)) if isinstance(v, Path) else v)
+def test_imports_follow_the_arrows(pkg, path):
+    found = imports(path) - STDLIB - {pkg}
+    if pkg != "jiaohao":
+        assert not found & FORBIDDEN_EVERYWHERE_BUT_ITSELF, f"{path.name} imports jiaohao/"
+    if pkg in ALLOWED:
+        extra = found - ALLOWED[pkg]
+        assert not extra, f"{pkg}/ may not import {sorted(extra)}"
+    bad = found & FORBIDDEN.get(pkg, set())
+    assert not bad, f"{pkg}/ may not import {sorted(bad)}"
