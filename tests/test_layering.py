@@ -50,3 +50,21 @@ def test_imports_follow_the_arrows(pkg, path):
         assert not extra, f"{pkg}/ may not import {sorted(extra)}"
     bad = found & FORBIDDEN.get(pkg, set())
     assert not bad, f"{pkg}/ may not import {sorted(bad)}"
+
+
+def test_every_third_party_import_is_a_declared_dependency():
+    import re
+    import tomllib
+    from importlib.metadata import packages_distributions
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    declared = {re.split(r"[<>=!~\[ ;]", d, maxsplit=1)[0].lower().replace("_", "-")
+                for d in project["dependencies"]}
+    dists = packages_distributions()
+    missing = {}
+    for pkg, path in modules():
+        for name in imports(path) - STDLIB - set(PACKAGES):
+            owners = {d.lower().replace("_", "-") for d in dists.get(name, [name])}
+            if not owners & declared:
+                missing.setdefault(name, str(path.relative_to(ROOT)))
+    assert not missing, f"imported but not in pyproject dependencies: {missing}"
