@@ -137,6 +137,29 @@ class Printer(Strict):
     timeout_s: float = Field(5.0, gt=0, le=60)
     font: str = ""  # CJK TTF for raster mode; empty: search the system
 
+    @field_validator("url")
+    @classmethod
+    def _printer_url(cls, v: str) -> str:
+        v = v.strip()
+        if re.match(r"^(/|[A-Za-z]:[\\/]|COM\d+$)", v):
+            return v
+        scheme = v.split("://", 1)[0].lower() if "://" in v else ""
+        if scheme not in ("usb", "tcp", "socket", "serial", "file", "sim"):
+            raise ValueError("a printer is usb://VID:PID, tcp://HOST:PORT, serial:///dev/ttyS0?baud=19200, "
+                             "file:///dev/usb/lp0 or sim://NAME")
+        if scheme == "usb" and not re.fullmatch(r"usb://(0x)?[0-9A-Fa-f]{1,4}:(0x)?[0-9A-Fa-f]{1,4}(\?.*)?", v):
+            raise ValueError("a USB printer is usb://VID:PID in hex, e.g. usb://0x0416:0x5011 (see lsusb)")
+        return v
+
+    @field_validator("qr")
+    @classmethod
+    def _qr_template(cls, v: str) -> str:
+        try:
+            v.format(ticket_id=1, number="A001", day="2026-01-01")
+        except (KeyError, IndexError, ValueError) as e:
+            raise ValueError(f"the QR template may use only {{ticket_id}}, {{number}} and {{day}} ({e})") from None
+        return v
+
 
 class Voice(Strict):
     engine: Literal["syn6288", "xfs5152", "syn6658", "espeak", "clips", "none"] = "none"
