@@ -1,0 +1,91 @@
+"""`jiaohao diag check` against simulators: all healthy exits 0; exactly one broken
+device is reported, alone, with its reason, and exits non-zero."""
+from __future__ import annotations
+
+import importlib.util
+from types import SimpleNamespace
+
+import pytest
+
+from drivers.transport import register_sim, unregister_sim
+from jiaohao.commands import diag_cmd
+from jiaohao.context import Context
+
+printer_mod = pytest.importorskip("drivers.printer")
+led_mod = pytest.importorskip("drivers.led")
+windowbus = pytest.importorskip("drivers.windowbus")
+
+HAS_BUS_DIAG = importlib.util.find_spec("jiaohao.diag.bus") is not None
+
+
+class Hall:
+    """The demo hall's devices, simulated in this process, voice to WAV files."""
+
+    def __init__(self, config, tmp_path):
+        self.config = config.model_copy(update={"voice": config.voice.model_copy(
+            update={"output": str(tmp_path / "voice")})})
+        self.printer = printer_mod.PrinterSimulator(output_dir=tmp_path / "tickets")
+        self.bus = windowbus.BusSimulator.for_config(self.config, "floor1", wire_time=False)
+        b = self.config.boards[0]
+        self.board = led_mod.BoardSimulator(protocol=b.protocol, address=b.address, lines=b.lines)
+        self.sims = {"kiosk1": self.printer, "floor1": self.bus, "board1": self.board}
+
+    def __enter__(self):
+        for name, sim in self.sims.items():
+            register_sim(name, sim)
+        return self
+
+    def __exit__(self, *exc):
+        for name in self.sims:
+            unregister_sim(name)
+
+    def check(self, tmp_path, capsys):
+        ctx = Context(db=str(tmp_path / "hall.sqlite"))
+        ctx.__dict__["config"] = self.config
+        code = diag_cmd.check(ctx, SimpleNamespace(json=False))
+        out = capsys.readouterr().out
+        return code, out, [line for line in out.splitlines() if line.startswith("FAIL")]
+
+
+@pytest.fixture
+def hall(demo_config, tmp_path):
+    with Hall(demo_config, tmp_path) as h:
+        yield h
+
+
+def test_all_healthy_exits_zero(hall, tmp_path, capsys):
+    code, out, fails = hall.check(tmp_path, capsys)
+    assert fails == [], out
+    assert code == 0
+    assert "all healthy" in out
+    assert "OK   printer sim://kiosk1" in out
+
+
+@pytest.mark.parametrize("level, words", [("paper_out", "paper"), ("cover_open", "cover"),
+                                          ("offline", "")])
+def test_printer_fault_is_the_one_failure(hall, tmp_path, capsys, level, words):
+    hall.printer.set_status(level)
+    code, out, fails = hall.check(tmp_path, capsys)
+    assert code != 0
+    assert len(fails) == 1, out
+    assert fails[0].startswith("FAIL printer sim://kiosk1")
+    assert words in fails[0].lower()
+    assert "fix:" in out
+    assert "1 with a problem" in out
+
+
+def test_silent_board_is_the_one_failure(hall, tmp_path, capsys):
+    hall.board.silent = True
+    code, out, fails = hall.check(tmp_path, capsys)
+    assert code != 0 and len(fails) == 1, out
+    assert "board" in fails[0].lower()
+
+
+@pytest.mark.skipif(not HAS_BUS_DIAG, reason="jiaohao.diag.bus (window bus diagnostics) is not in this build")
+def test_keypad_that_does_not_answer_is_the_one_failure(hall, tmp_path, capsys):
+    hall.bus.keypad(5).silent = True
+    code, out, fails = hall.check(tmp_path, capsys)
+    assert code != 0
+    assert len(fails) == 1, out
+    assert "address 5" in fails[0]
+    assert "answer" in fails[0]
