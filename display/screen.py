@@ -14,7 +14,7 @@ import logging
 import math
 
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QImage, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QWidget
 
 from .screen_model import ScreenModel, ScreenState
@@ -36,6 +36,8 @@ ORANGE = QColor("#ffa43a")
 GREY = QColor("#8a97ab")
 FLASH = QColor("#c8102e")
 HEADER = QColor("#0f3d7a")
+CELL = QColor("#1c3a66")
+CELL_OFF = QColor("#2a2f3a")
 
 
 class HallScreen(QWidget):
@@ -53,6 +55,8 @@ class HallScreen(QWidget):
         self.ticker_offset = 0.0
         self.ticker_speed = ticker_px_per_s   # in 1080p units per second
         self._last_second = -1
+        self._strip: QImage | None = None
+        self._strip_key: tuple | None = None
         self._poll = QTimer(self)
         self._poll.timeout.connect(self.refresh)
         self._poll.start(poll_ms)
@@ -73,10 +77,14 @@ class HallScreen(QWidget):
             return
         state = self.model.state()
         second = state.now.second
-        if changed or second != self._last_second or state.flashing != self.state.flashing:
+        if changed or state.flashing != self.state.flashing:
             self.state = state
             self._last_second = second
             self.update()
+        elif second != self._last_second:       # only the clock moved: repaint the header
+            self.state = state
+            self._last_second = second
+            self.update(self._header_rect().toAlignedRect())
 
     def _toggle_flash(self) -> None:
         if self.state.flashing:
@@ -167,35 +175,39 @@ class HallScreen(QWidget):
                 bold: bool) -> None:
         path = QPainterPath()
         path.addText(x, baseline, f, text)
-        p.fillPath(path, color)
+        p.fillPath(path, QBrush(color))  # explicit QBrush: implicit QColor conversion crashes PySide6 6.x
         if bold:
             p.strokePath(path, QPen(color, f.pixelSize() * 0.04, Qt.SolidLine, Qt.RoundCap, Qt.RoundJoin))
 
     def panel(self, p: QPainter, rect: QRectF, color: QColor = PANEL) -> None:
         p.setPen(QPen(LINE, max(1.0, 2 * self.u)))
-        p.setBrush(color)
+        p.setBrush(QBrush(color))
         r = 14 * self.u
         p.drawRoundedRect(rect, r, r)
 
     # -- painting --------------------------------------------------------------------------
-    def paintEvent(self, _event) -> None:  # noqa: N802 - Qt naming
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt naming
+        """Paint the sections the dirty rectangle touches (the ticker alone 25 times a second)."""
+        dirty = QRectF(event.rect())
         p = QPainter(self)
         p.setRenderHint(QPainter.Antialiasing)
         p.setRenderHint(QPainter.TextAntialiasing)
-        p.fillRect(self.rect(), BG)
+        p.fillRect(dirty, QBrush(BG))
         s = self.state
-        self._paint_header(p, s)
-        self._paint_highlight(p, s)
-        self._paint_recent(p, s)
-        self._paint_windows(p, s)
-        self._paint_zones(p, s)
-        self._paint_ticker(p, s)
+        for rect, paint in ((self._header_rect(), self._paint_header),
+                            (self._highlight_rect(), self._paint_highlight),
+                            (self._recent_rect(), self._paint_recent),
+                            (self._windows_rect(), self._paint_windows),
+                            (self._zones_rect(), self._paint_zones),
+                            (self._ticker_rect(), self._paint_ticker)):
+            if rect.intersects(dirty):
+                paint(p, s)
         p.end()
 
     def _paint_header(self, p: QPainter, s: ScreenState) -> None:
         u = self.u
         r = self._header_rect()
-        p.fillRect(r, HEADER)
+        p.fillRect(r, QBrush(HEADER))
         clock_w = 300 * u
         date_w = 430 * u
         name_rect = QRectF(28 * u, 0, r.width() - clock_w - date_w - 60 * u, r.height())
@@ -272,8 +284,8 @@ class HallScreen(QWidget):
             row, col = divmod(i, cols)
             cell = QRectF(body.left() + col * cw + 5 * u, body.top() + row * rh + 5 * u,
                           cw - 10 * u, rh - 10 * u)
-            p.setPen(Qt.NoPen)
-            p.setBrush(QColor("#1c3a66") if w.state in ("serving", "idle") else QColor("#2a2f3a"))
+            p.setPen(QPen(Qt.NoPen))
+            p.setBrush(QBrush(CELL if w.state in ("serving", "idle") else CELL_OFF))
             p.drawRoundedRect(cell, 8 * u, 8 * u)
             label_h = cell.height() * 0.40
             self.draw_text(p, QRectF(cell.left() + 8 * u, cell.top(), cell.width() - 16 * u, label_h),
@@ -309,21 +321,36 @@ class HallScreen(QWidget):
     def _paint_ticker(self, p: QPainter, s: ScreenState) -> None:
         u = self.u
         r = self._ticker_rect()
-        p.fillRect(r, HEADER)
-        text = s.notice + ("      " + s.notice_en if s.notice_en else "") + "          "
-        f = self.make_font(46 * u)
-        fm = QFontMetricsF(f)
-        span = fm.horizontalAdvance(text)
-        if span <= 0:
+        p.fillRect(r, QBrush(HEADER))
+        strip = self._ticker_strip(s, r)
+        if strip.width() <= 0:
             return
+        span = strip.width()
         x = r.width() - (self.ticker_offset % (span + r.width()))
-        baseline = r.center().y() + (fm.ascent() - fm.descent()) / 2
         p.save()
         p.setClipRect(r)
-        self.text_at(p, x, baseline, f, text, WHITE, True)
+        p.drawImage(QPointF(x, r.top()), strip)
         if x + span < r.width():
-            self.text_at(p, x + span, baseline, f, text, WHITE, True)
+            p.drawImage(QPointF(x + span, r.top()), strip)
         p.restore()
+
+    def _ticker_strip(self, s: ScreenState, r: QRectF) -> QImage:
+        """The notice drawn once into an image, then only moved (cheap at 25 frames a second)."""
+        text = s.notice + ("      " + s.notice_en if s.notice_en else "") + "          "
+        key = (text, int(r.width()), int(r.height()))
+        if self._strip_key != key:
+            f = self.make_font(46 * self.u)
+            fm = QFontMetricsF(f)
+            width = max(1, math.ceil(fm.horizontalAdvance(text) + f.pixelSize() * 0.1))
+            image = QImage(width, max(1, int(r.height())), QImage.Format_ARGB32_Premultiplied)
+            image.fill(HEADER)
+            painter = QPainter(image)
+            painter.setRenderHint(QPainter.Antialiasing)
+            baseline = r.height() / 2 + (fm.ascent() - fm.descent()) / 2
+            self.text_at(painter, 0, baseline, f, text, WHITE, True)
+            painter.end()
+            self._strip, self._strip_key = image, key
+        return self._strip
 
 
 def run(ctx, windowed: bool = False, size: tuple[int, int] | None = None) -> int:

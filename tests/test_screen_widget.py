@@ -1,11 +1,13 @@
 """The hall screen widget (pytest-qt, offscreen) and the `jiaohao screen` command."""
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 pytest.importorskip("pytestqt")
 
-from PySide6.QtGui import QColor, QImage  # noqa: E402
+from PySide6.QtGui import QBrush, QColor, QImage, QPainter  # noqa: E402
 
 from display.screen import FLASH, PANEL, HallScreen  # noqa: E402
 from display.screen_model import ScreenModel  # noqa: E402
@@ -86,3 +88,18 @@ def test_screenshot_command_writes_a_png(tmp_path, qtbot, monkeypatch, capsys):
     image = QImage(str(out))
     assert (image.width(), image.height()) == (1280, 720)
     assert "1280x720" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="None is immortal from Python 3.12")
+def test_pyside_void_calls_keep_none_alive(qtbot):
+    """PySide6 6.12.0 decrements None's refcount on every void method: a TV screen painting
+    25 times a second aborts with 'deallocating None' within minutes (pyproject excludes it)."""
+    image = QImage(10, 10, QImage.Format_RGB32)
+    brush = QBrush(QColor("red"))
+    painter = QPainter(image)
+    before = sys.getrefcount(None)
+    for _ in range(500):
+        painter.setBrush(brush)
+    after = sys.getrefcount(None)
+    painter.end()
+    assert after >= before - 5, f"None lost {before - after} references in 500 void calls"
