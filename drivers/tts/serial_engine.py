@@ -36,10 +36,9 @@ _MARKUP = re.compile(r"\[[a-z]\d*\]|sound[a-z]|sound\d{3}")
 MIN_GAP_S = 0.010  # the datasheets ask for more than 8 ms between frames
 
 
-def speech_seconds(text: str) -> float:
-    """A generous guess of how long a module takes to say ``text`` (about 4 characters a second)."""
-    chars = len(_MARKUP.sub(" ", text).replace(" ", ""))
-    return 0.25 * chars
+def spoken_chars(text: str) -> int:
+    """Characters a module will say (markup and prompt-sound names count as one)."""
+    return len(_MARKUP.sub("#", text).replace(" ", ""))
 
 
 class SerialTTSEngine(SpeechEngine):
@@ -49,7 +48,7 @@ class SerialTTSEngine(SpeechEngine):
 
     def __init__(self, url: str, model: str = "syn6288", baud: int = 9600, *, volume: int = 7, speed: int = 5,
                  markup: bool = False, encoding: str = "auto", ack_timeout: float = 0.5,
-                 max_busy_s: float = 60.0, status_poll_s: float = 0.5):
+                 max_busy_s: float = 60.0, status_poll_s: float = 0.5, seconds_per_char: float = 0.25):
         if not url:
             raise TTSError(f"{model}: no port configured (set voice.url, e.g. /dev/ttyUSB1)")
         self.profile = profile(model)
@@ -64,6 +63,7 @@ class SerialTTSEngine(SpeechEngine):
         self.ack_timeout = ack_timeout
         self.max_busy_s = max_busy_s
         self.status_poll_s = status_poll_s
+        self.seconds_per_char = seconds_per_char  # how long speech should take: past it, ask
         self._port: serial.SerialBase | None = None
         self._idle: bool | None = None  # None: unknown (just opened, or after a failure)
         self._last_frame = 0.0
@@ -152,37 +152,49 @@ class SerialTTSEngine(SpeechEngine):
             pass
 
     def query_status(self) -> int | None:
-        """Ask the module: BUSY, IDLE, or None when it does not answer."""
+        """Ask the module: BUSY, IDLE, BAD_FRAME (it rejected the query twice), or None
+        when it does not answer."""
         with self._lock:
-            self._write(command_frame(self.model, STATUS))
-            return self._read_reply(time.monotonic() + self.ack_timeout, (BUSY, IDLE))
+            reply = None
+            for _ in range(2):  # one garbled query is forgiven
+                self._write(command_frame(self.model, STATUS))
+                reply = self._read_reply(time.monotonic() + self.ack_timeout, (BUSY, IDLE, BAD_FRAME))
+                if reply != BAD_FRAME:
+                    return reply
+                self.bad_frames += 1
+            return reply
+
+    def _status_or_fail(self) -> int:
+        state = self.query_status()
+        if state is None:
+            raise self._fail("does not answer a status query; check power, the cable (TX to RX) and the baud rate")
+        if state == BAD_FRAME:
+            raise self._fail("rejects every frame (0x45); check the baud rate and the module model")
+        return state
 
     # -- speaking ----------------------------------------------------------------
+    def speech_seconds(self, text: str) -> float:
+        """About how long the module takes to say ``text``; past it the engine asks for the status."""
+        return self.seconds_per_char * spoken_chars(text)
+
     def _ensure_idle(self) -> None:
         """Before a frame: idle known, or asked for, or waited for."""
         if self._idle:
             return
-        if self._idle is None:
-            state = self.query_status()
-            if state is None:
-                raise self._fail("does not answer a status query; check power, the cable (TX to RX) "
-                                 "and the baud rate")
-            if state == IDLE:
-                return
+        if self._idle is None and self._status_or_fail() == IDLE:
+            return
         self._wait_idle(0.0)
 
     def _wait_idle(self, expected_s: float) -> None:
         """Return when the module is idle; ``expected_s`` is how long it should still talk."""
         start = time.monotonic()
-        deadline = start + expected_s * 1.5 + 1.0
+        deadline = start + expected_s + self.status_poll_s
         while not self._idle:
             if self._read_reply(deadline, (IDLE, INITIALISED)) is not None:
                 return
-            state = self.query_status()  # the 0x4F is late or was lost: ask
-            if state == IDLE:
+            if self._status_or_fail() == IDLE:  # the 0x4F is late or was lost: ask
+                self._idle = True
                 return
-            if state is None:
-                raise self._fail("does not answer a status query; check power, the cable (TX to RX) and the baud rate")
             if time.monotonic() - start > self.max_busy_s:
                 self._write(command_frame(self.model, STOP))
                 raise self._fail(f"still busy after {self.max_busy_s:.0f} s; sent STOP")
@@ -190,6 +202,7 @@ class SerialTTSEngine(SpeechEngine):
 
     def _send_text(self, text: str) -> None:
         frame = synth_frame(self.model, text, self.encoding)
+        problem = ""
         for attempt in (1, 2):
             self._drain()
             self._ensure_idle()
@@ -197,7 +210,7 @@ class SerialTTSEngine(SpeechEngine):
             reply = self._read_reply(time.monotonic() + self.ack_timeout, (RECEIVED, BAD_FRAME, BUSY))
             if reply == RECEIVED or reply == BUSY:
                 self._idle = False
-                self._wait_idle(speech_seconds(text))
+                self._wait_idle(self.speech_seconds(text))
                 return
             if reply == BAD_FRAME:
                 self.bad_frames += 1
@@ -205,16 +218,15 @@ class SerialTTSEngine(SpeechEngine):
                 self._write(command_frame(self.model, STOP))
                 self._read_reply(time.monotonic() + self.ack_timeout, (IDLE,))
                 self._idle = None
+                problem = "rejects the frame (0x45) twice; check the baud rate and the module model"
                 continue
-            state = self.query_status()  # no 0x41: was the frame or the reply lost?
-            if state == BUSY:
+            if self._status_or_fail() == BUSY:  # no 0x41: was the frame or the reply lost?
                 self._idle = False
-                self._wait_idle(speech_seconds(text))
+                self._wait_idle(self.speech_seconds(text))
                 return
-            if state is None:
-                raise self._fail("does not answer; check power, the cable (TX to RX) and the baud rate")
             log.warning("%s did not acknowledge a frame (attempt %d); sending it again", self.name, attempt)
-        raise self._fail("rejects every frame (0x45); check the baud rate and the module model")
+            problem = "answers status queries but does not take the text; check the module model"
+        raise self._fail(problem)
 
     def speak(self, text: str) -> None:
         if not text.strip():
@@ -246,6 +258,8 @@ class SerialTTSEngine(SpeechEngine):
             self.close()
         if state is None:
             return False, "no answer to a status query"
+        if state == BAD_FRAME:
+            return False, "answers 0x45 (bad frame) to a status query: wrong baud rate or module model"
         return True, "answers: " + ("idle" if state == IDLE else "busy (speaking)")
 
     def close(self) -> None:

@@ -47,6 +47,7 @@ class TTSModuleSimulator(SerialSimulator):
         self.interrupted: list[str] = []  # texts that arrived while it was still speaking
         self.bad_frames = 0
         self.status_queries = 0
+        self.reject_next = 0              # answer 0x45 to this many more frames (a garbled line)
         self._busy_until = 0.0
         self._paused_left: float | None = None
         self._lock = threading.Lock()
@@ -76,7 +77,8 @@ class TTSModuleSimulator(SerialSimulator):
         for frame in self.reader.feed(data):
             if self.fault == "silent":
                 continue
-            if frame is None or self.fault == "bad":
+            if frame is None or self.fault == "bad" or self.reject_next > 0:
+                self.reject_next = max(0, self.reject_next - 1)
                 self.bad_frames += 1
                 self.send(bytes([BAD_FRAME]))
                 continue
