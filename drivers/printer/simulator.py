@@ -181,7 +181,7 @@ class PaperRenderer:
             page.paste(r, (0, y))
             y += r.height
         self.rows = []
-        return page
+        return page.point(lambda v: 0 if v < 128 else 255, "1")  # a thermal head has no grey
 
 
 class PrinterSimulator(SerialSimulator):

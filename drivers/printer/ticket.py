@@ -39,8 +39,9 @@ def write_ticket(c: EscPosCommands, t: TicketContent) -> None:
     """The ticket in printer fonts, ending with a cut."""
     cols = c.paper.columns
     c.init()
-    c.style(align="center", bold=True, width=1, height=2)
-    c.lines(t.hall)
+    wide = text_columns(t.hall, c.encoding) * 2 <= cols
+    c.style(align="center", bold=True, width=2 if wide else 1, height=2)
+    c.lines(t.hall, width=2 if wide else 1)
     c.style(bold=False, width=1, height=1)
     if t.hall_en:
         c.lines(t.hall_en)
