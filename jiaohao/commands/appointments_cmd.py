@@ -1,0 +1,45 @@
+"""`jiaohao appointments …`: load booked appointments (预约) for kiosk check-in."""
+from __future__ import annotations
+
+from ..cli import emit
+from ..context import CommandError
+
+
+def register(sub) -> None:
+    p = sub.add_parser("appointments", help="import booked appointments for kiosk check-in")
+    s = p.add_subparsers(dest="appointments_command", metavar="ACTION")
+    s.required = True
+    a = s.add_parser("import", help="import a CSV file with columns code,service,slot,name",
+                     description="Import appointments from a CSV file with the header "
+                                 "code,service,slot,name (service: code or name; slot: 2026-11-23 09:30). "
+                                 "The whole file is checked first: on any error nothing is imported "
+                                 "and each error names its line. UTF-8 or GBK (Excel) files.")
+    a.add_argument("file", metavar="FILE.csv")
+    a.add_argument("--check", action="store_true", help="only check the file, import nothing")
+    a.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    a.set_defaults(func=import_csv)
+
+
+def import_csv(ctx, args) -> int:
+    from kiosk.appointments import AppointmentFileError, decode, import_file, parse_appointments
+    try:
+        if args.check:
+            from pathlib import Path
+            try:
+                data = Path(args.file).read_bytes()
+            except OSError as e:
+                raise AppointmentFileError([f"{args.file}: cannot read ({e.strerror or e})"]) from e
+            appts = parse_appointments(decode(data), ctx.config, args.file)
+        else:
+            appts = import_file(args.file, ctx.queue)
+    except AppointmentFileError as e:
+        if len(e.errors) > 1:
+            raise CommandError(f"{len(e.errors)} problems, nothing imported:\n  " + "\n  ".join(e.errors))
+        raise CommandError(f"{e.errors[0]} (nothing imported)")
+    verb = "checked" if args.check else "imported"
+    obj = {verb: len(appts), "appointments": [
+        {"code": a.code, "service": a.service, "slot": a.slot.isoformat(timespec="minutes"), "name": a.name}
+        for a in appts]}
+    days = sorted({a.slot.date().isoformat() for a in appts})
+    emit(args, obj, f"{verb} {len(appts)} appointment(s)" + (f" for {', '.join(days)}" if days else ""))
+    return 0

@@ -1,0 +1,351 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>Kiosk</name>
+    <message>
+        <location filename="../app.py" line="174"/>
+        <source>Wrong PIN, please try again</source>
+        <translation>密码错误，请重试</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="397"/>
+        <location filename="../screens.py" line="149"/>
+        <source>Appointment check-in</source>
+        <translation>预约签到</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="398"/>
+        <source>Type your appointment code, or hold its barcode under the scanner</source>
+        <translation>请输入预约号，或将预约二维码/条码对准扫描口</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="399"/>
+        <source>Check in</source>
+        <translation>签到取号</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="401"/>
+        <source>Green channel: staff PIN</source>
+        <translation>绿色通道：工作人员确认</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="401"/>
+        <source>Technician PIN</source>
+        <translation>技术人员密码</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="402"/>
+        <source>A member of staff enters the PIN</source>
+        <translation>请工作人员输入密码</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="403"/>
+        <source>Enter the technician PIN</source>
+        <translation>请输入技术人员密码</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="403"/>
+        <source>OK</source>
+        <translation>确定</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="407"/>
+        <source>Hall: %1</source>
+        <translation>大厅：%1</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="408"/>
+        <source>Queue database: %1</source>
+        <translation>排队数据库：%1</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="409"/>
+        <source>Printer: %1</source>
+        <translation>打印机：%1</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="436"/>
+        <source>The system is busy, please try again in a moment</source>
+        <translation>系统繁忙，请稍后再试</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="439"/>
+        <source>Your ticket could not be printed, please go to the service desk</source>
+        <translation>出票失败，请到服务台</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="445"/>
+        <source>Tickets from %1</source>
+        <translation>%1 开始取号</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="446"/>
+        <location filename="../widgets.py" line="43"/>
+        <source>Closed for today</source>
+        <translation>今日已停止取号</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="448"/>
+        <source>Opening hours: %1</source>
+        <translation>办理时间：%1</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="449"/>
+        <source>This service is not taking tickets now</source>
+        <translation>该业务现在不能取号</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="452"/>
+        <source>All of today&apos;s tickets for this service have been taken</source>
+        <translation>该业务今日号源已取完</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="453"/>
+        <source>Please come back on the next working day, or ask at the service desk</source>
+        <translation>请下个工作日再来，或到服务台咨询</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="457"/>
+        <source>No appointment found with this code</source>
+        <translation>未找到该预约</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="458"/>
+        <source>Please check the code, or ask at the service desk</source>
+        <translation>请核对预约号，或到服务台咨询</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="461"/>
+        <source>Your appointment is not for today</source>
+        <translation>您的预约不是今天</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="462"/>
+        <source>Appointment date: %1</source>
+        <translation>预约日期：%1</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="465"/>
+        <source>It is too early to check in</source>
+        <translation>还未到签到时间</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="466"/>
+        <source>Your appointment is at %1. Please check in from %2 minutes before.</source>
+        <translation>您的预约时间是 %1，请在预约时间前 %2 分钟内签到</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="470"/>
+        <source>Something went wrong, please go to the service desk</source>
+        <translation>出现问题，请到服务台</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="17"/>
+        <source>Monday</source>
+        <translation>星期一</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="17"/>
+        <source>Tuesday</source>
+        <translation>星期二</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="17"/>
+        <source>Wednesday</source>
+        <translation>星期三</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="18"/>
+        <source>Thursday</source>
+        <translation>星期四</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="18"/>
+        <source>Friday</source>
+        <translation>星期五</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="18"/>
+        <source>Saturday</source>
+        <translation>星期六</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="19"/>
+        <source>Sunday</source>
+        <translation>星期日</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="23"/>
+        <source>%1/%2 %3</source>
+        <translation>%1月%2日 %3</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="148"/>
+        <source>Back to normal tickets</source>
+        <translation>退出绿色通道</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="148"/>
+        <source>Green channel</source>
+        <translation>绿色通道</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="150"/>
+        <source>Standard mode</source>
+        <translation>标准模式</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="150"/>
+        <source>Large text</source>
+        <translation>长者模式 大字</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="167"/>
+        <source>Green channel: priority tickets for the elderly, the disabled, service members and pregnant women. Tap the service you need.</source>
+        <translation>绿色通道：老年人、残疾人、军人、孕妇优先办理。请点击您要办理的业务</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="170"/>
+        <source>Tap the service you need to take a ticket</source>
+        <translation>请点击您要办理的业务取号</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="173"/>
+        <source>Ticket issue paused, please go to the service desk</source>
+        <translation>暂停取号，请到服务台</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="205"/>
+        <source>◀ Previous page</source>
+        <translation>◀ 上一页</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="206"/>
+        <source>Next page ▶</source>
+        <translation>下一页 ▶</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="207"/>
+        <source>Page %1 of %2</source>
+        <translation>第 %1/%2 页</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="235"/>
+        <source>Take a green channel ticket for</source>
+        <translation>绿色通道取号</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="235"/>
+        <source>Take a ticket for</source>
+        <translation>您要办理的业务</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="238"/>
+        <source>Yes, print my ticket</source>
+        <translation>确认取号</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="239"/>
+        <location filename="../screens.py" line="326"/>
+        <location filename="../screens.py" line="395"/>
+        <source>Back</source>
+        <translation>返回</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="254"/>
+        <source>Printing your ticket, please wait…</source>
+        <translation>正在出票，请稍候…</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="287"/>
+        <source>Your number</source>
+        <translation>您的号码</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="289"/>
+        <source>Green channel ticket</source>
+        <translation>绿色通道</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="289"/>
+        <source>Appointment ticket</source>
+        <translation>预约号</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="293"/>
+        <source>Please take your ticket</source>
+        <translation>请取票</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="296"/>
+        <source>People ahead of you: %1</source>
+        <translation>前面还有 %1 人</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="297"/>
+        <source>Done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="300"/>
+        <source>Back to the start in %1 s</source>
+        <translation>%1 秒后返回首页</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="421"/>
+        <source>Technician</source>
+        <translation>技术人员</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="423"/>
+        <source>Exit the kiosk</source>
+        <translation>退出取号机程序</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="424"/>
+        <source>Back to the kiosk</source>
+        <translation>返回取号界面</translation>
+    </message>
+    <message>
+        <location filename="../widgets.py" line="41"/>
+        <source>Not open now · tickets from %1</source>
+        <translation>暂未开始 · %1 开始取号</translation>
+    </message>
+    <message>
+        <location filename="../widgets.py" line="45"/>
+        <source>No tickets left today</source>
+        <translation>今日号源已取完</translation>
+    </message>
+    <message>
+        <location filename="../widgets.py" line="47"/>
+        <source>No wait</source>
+        <translation>无需等待</translation>
+    </message>
+    <message>
+        <location filename="../widgets.py" line="48"/>
+        <source>%1 waiting · about %2 min</source>
+        <translation>等候 %1 人 · 约 %2 分钟</translation>
+    </message>
+    <message>
+        <location filename="../widgets.py" line="123"/>
+        <source>Delete</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <location filename="../widgets.py" line="125"/>
+        <source>Clear</source>
+        <translation>清空</translation>
+    </message>
+    <message>
+        <location filename="../widgets.py" line="127"/>
+        <source>123 digits</source>
+        <translation>123 数字</translation>
+    </message>
+    <message>
+        <location filename="../widgets.py" line="127"/>
+        <source>ABC letters</source>
+        <translation>ABC 字母</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,116 @@
+"""Runs the printer side of the kiosk on one background thread.
+
+Issuing a ticket (queue transaction + printing) and asking the printer for its status
+both talk to the printer's port, and either may wait (a busy database, a slow
+printer). They run one after the other on a single worker thread so they never
+interleave on the port and the screen never freezes; results come back to the GUI
+thread as Qt signals. Failures are turned into :class:`kiosk.flow.Message` codes
+here, so a locked database or a printer fault is a message, never a crash.
+"""
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+
+from PySide6.QtCore import QObject, Signal
+
+from hall import DailyCapReached, InvalidArgument, ServiceClosed, UnknownTicket
+
+from . import flow as F
+from .printing import PrinterUnavailable, PrintFailed, TicketNotPrinted
+
+log = logging.getLogger(__name__)
+
+
+def explain(error: BaseException, request: F.IssueRequest, reader=None, clock=None) -> tuple[F.Message, bool]:
+    """The message for a failed request, and whether the printer is down."""
+    if isinstance(error, PrinterUnavailable):
+        return F.Message(F.MSG_ERROR, {"zh": error.message_zh, "en": error.message_en}), True
+    if isinstance(error, PrintFailed):
+        return F.Message(F.MSG_PRINT_FAILED, {"zh": error.message_zh, "en": error.message_en}), False
+    if isinstance(error, TicketNotPrinted):
+        return F.Message(F.MSG_PRINT_FAILED, {"zh": error.message_zh, "en": error.message_en}), False
+    if isinstance(error, sqlite3.OperationalError):
+        return F.Message(F.MSG_BUSY, {"detail": str(error)}), False
+    if isinstance(error, ServiceClosed):
+        return F.Message(F.MSG_CLOSED), False
+    if isinstance(error, DailyCapReached):
+        return F.Message(F.MSG_CAP), False
+    if request.appointment is not None and isinstance(error, UnknownTicket):
+        return F.Message(F.MSG_NO_APPOINTMENT, {"code": request.appointment}), False
+    if request.appointment is not None and isinstance(error, InvalidArgument):
+        appt = reader.appointment(request.appointment) if reader is not None else None
+        if appt is not None and clock is not None and appt.day != clock().date().isoformat():
+            return F.Message(F.MSG_APPOINTMENT_OTHER_DAY, {"day": appt.day}), False
+        if appt is not None:
+            slot = datetime.fromtimestamp(appt.slot_at).strftime("%H:%M")
+            return F.Message(F.MSG_APPOINTMENT_TOO_EARLY, {"slot": slot}), False
+    return F.Message(F.MSG_ERROR, {"detail": str(error)}), False
+
+
+class IssuerWorker(QObject):
+    """Issues tickets and polls the printer on one thread; reports with signals."""
+
+    issued = Signal(object, object)  # IssueRequest, Ticket
+    failed = Signal(object, object, bool)  # IssueRequest, Message, printer_down
+    status = Signal(object)  # PrinterStatus
+
+    def __init__(self, issuer, kiosk_name: str, reader=None, clock=None):
+        super().__init__()
+        self.issuer = issuer
+        self.kiosk_name = kiosk_name
+        self.reader = reader
+        self.clock = clock
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-issuer")
+        self._polling = threading.Event()
+        self._closed = False
+
+    def submit(self, request: F.IssueRequest) -> None:
+        self._pool.submit(self._run, request)
+
+    def _run(self, request: F.IssueRequest) -> None:
+        try:
+            if request.appointment is not None:
+                ticket = self.issuer.check_in(request.appointment, kiosk=self.kiosk_name)
+            else:
+                ticket = self.issuer.issue(request.service, priority=request.priority, kiosk=self.kiosk_name)
+        except Exception as e:  # noqa: BLE001 - every failure becomes a message on screen
+            message, down = explain(e, request, self.reader, self.clock)
+            level = logging.WARNING if isinstance(e, (TicketNotPrinted, sqlite3.OperationalError)) else logging.INFO
+            if message.code == F.MSG_ERROR and not down:
+                log.exception("request %s failed", request)
+            else:
+                log.log(level, "request %s refused: %s", request, e)
+            self.failed.emit(request, message, down)
+            return
+        log.info("kiosk %s issued %s (%s, %s)", self.kiosk_name, ticket.number, ticket.service, ticket.kind)
+        self.issued.emit(request, ticket)
+
+    @property
+    def polling(self) -> bool:
+        """A status question is on its way to the printer."""
+        return self._polling.is_set()
+
+    def poll_status(self) -> None:
+        """Ask the printer for its state (skipped while the previous question is unanswered)."""
+        if self._polling.is_set() or self._closed:
+            return
+        self._polling.set()
+        self._pool.submit(self._status)
+
+    def _status(self) -> None:
+        try:
+            st = self.issuer.printer_status()
+        except Exception:  # noqa: BLE001 - a status poll must never kill the worker
+            log.exception("printer status poll failed")
+            return
+        finally:
+            self._polling.clear()
+        self.status.emit(st)
+
+    def close(self) -> None:
+        self._closed = True
+        self._pool.shutdown(wait=True, cancel_futures=True)
