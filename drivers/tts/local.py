@@ -21,6 +21,7 @@ this headless setup (pyttsx3 2.99, espeak-ng 1.51):
 """
 from __future__ import annotations
 
+import atexit
 import contextlib
 import io
 import logging
@@ -41,6 +42,11 @@ VOICES = {"zh": "cmn-latn-pinyin", "yue": "yue", "en": "en"}
 # pyttsx3 synthesis in the process goes through this one lock and one driver.
 _PYTTSX3_LOCK = threading.Lock()
 _pyttsx3_engine = None
+
+
+def _release_pyttsx3() -> None:
+    global _pyttsx3_engine
+    _pyttsx3_engine = None
 
 
 def espeak_voices() -> set[str]:
@@ -111,6 +117,7 @@ class EspeakEngine(AudioEngine):
             with contextlib.redirect_stdout(io.StringIO()):
                 if _pyttsx3_engine is None:
                     _pyttsx3_engine = pyttsx3.init("espeak")
+                    atexit.register(_release_pyttsx3)  # before interpreter teardown, or its __del__ fails
                 engine = _pyttsx3_engine
                 engine.setProperty("voice", self.voice)
                 engine.setProperty("rate", espeak_rate(self.speed))
