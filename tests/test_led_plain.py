@@ -6,6 +6,11 @@ import pytest
 from drivers.led import FrameError, plain
 
 
+def test_documented_example_byte_exact():
+    # docs/led-boards.md: line 1 of board 1 <- "A001"
+    assert plain.set_line(1, 1, "A001") == bytes.fromhex("02 30 31 4C 31 41 30 30 31 03 30 43")
+
+
 def test_set_line_byte_exact():
     frame = plain.set_line(1, 1, "请A023号到5号窗口")
     inner = b"01L1" + "请A023号到5号窗口".encode("gbk")
