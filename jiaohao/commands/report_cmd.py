@@ -1,0 +1,82 @@
+"""`jiaohao report`: the hall's figures for a day, a month or any range of days.
+
+    jiaohao report                                   today, by service, on the terminal
+    jiaohao report --month 2026-10 --format xlsx     October as an Excel workbook
+    jiaohao report --from 2026-10-01 --to 2026-10-31 --by window --format html -o oct.html
+"""
+from __future__ import annotations
+
+import calendar
+import sys
+from datetime import date
+from pathlib import Path
+
+from hall.reports import GROUPINGS, ReportError, build_report, parse_day
+
+from ..context import CommandError
+from ..report import FORMATS, default_filename, render
+
+TO_FILE = {"xlsx", "html"}  # written to a file unless --output - asks for stdout
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "report", help="daily and monthly figures: tickets, waiting, handling, ratings (好差评)",
+        description="Figures for hall managers over a range of business days (default: today). "
+                    "Definitions of every figure: docs/reports.md.")
+    p.add_argument("--from", dest="date_from", metavar="DATE", help="first day, YYYY-MM-DD (or today/yesterday)")
+    p.add_argument("--to", dest="date_to", metavar="DATE", help="last day, inclusive (default: the --from day, else today)")
+    p.add_argument("--month", metavar="YYYY-MM", help="a whole calendar month instead of --from/--to")
+    p.add_argument("--by", choices=GROUPINGS, default="service", help="one row per … (default: service)")
+    p.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
+    p.add_argument("-o", "--output", metavar="PATH",
+                   help="write to PATH (a folder gets a dated file name); '-' for stdout. "
+                        "Default: stdout for table/csv/json, a dated file in the current folder for xlsx/html")
+    p.set_defaults(func=run)
+
+
+def date_range(args, today: date) -> tuple[date, date]:
+    """The first and last business day the arguments ask for."""
+    try:
+        if args.month:
+            if args.date_from or args.date_to:
+                raise CommandError("give either --month or --from/--to, not both")
+            try:
+                year, month = (int(x) for x in args.month.split("-"))
+                return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+            except ValueError:
+                raise CommandError(f"not a month: {args.month!r} (use YYYY-MM, e.g. 2026-10)") from None
+        d0 = parse_day(args.date_from, today)
+        d1 = parse_day(args.date_to, d0 if args.date_from else today)
+    except ReportError as e:
+        raise CommandError(str(e)) from None
+    if d0 > d1:
+        raise CommandError(f"--from {d0} is after --to {d1}")
+    return d0, d1
+
+
+def run(ctx, args) -> int:
+    today = ctx.clock()().date()
+    d0, d1 = date_range(args, today)
+    if not ctx.db_path.exists():
+        raise CommandError(f"no queue database at {ctx.db_path} (use --db PATH or set JIAOHAO_DB)")
+    cfg = ctx.config
+    names = {w.number: (w.name or f"{w.number}号窗口") for w in cfg.windows}
+    try:
+        report = build_report(ctx.db_path, d0, d1, args.by, hall=cfg.hall.name, window_names=names,
+                              now=ctx.clock()())
+    except ReportError as e:
+        raise CommandError(str(e)) from None
+    data = render(report, args.format)
+    out = args.output
+    if out == "-" or (out is None and args.format not in TO_FILE):
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return 0
+    path = Path(out) if out else Path(default_filename(report, args.format))
+    if path.is_dir():
+        path = path / default_filename(report, args.format)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    print(f"wrote {path} ({len(data)} bytes, {report.total.issued} tickets, {d0}..{d1}, by {args.by})")
+    return 0
