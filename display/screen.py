@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QImage, QPainter, QPainterPath, QPen
@@ -36,6 +37,8 @@ ORANGE = QColor("#ffa43a")
 GREY = QColor("#8a97ab")
 FLASH = QColor("#c8102e")
 HEADER = QColor("#0f3d7a")
+MIN_CELL = (220, 118)   # smallest window cell, in 1080p units
+MIN_ZONE = 200          # narrowest zone cell
 CELL = QColor("#1c3a66")
 CELL_OFF = QColor("#2a2f3a")
 
@@ -44,15 +47,19 @@ class HallScreen(QWidget):
     """The TV screen. ``model.update()`` runs every ``poll_ms``; painting follows the model."""
 
     def __init__(self, model: ScreenModel, poll_ms: int = 200, ticker_px_per_s: float = 120.0,
-                 parent=None):
+                 windows: set[int] | None = None, page_seconds: float = 8.0, parent=None):
         super().__init__(parent)
         self.model = model
+        self.only_windows = set(windows) if windows else None
+        self.page_seconds = page_seconds
+        self._page = 0
+        self._page_started = time.monotonic()
         self.setWindowTitle(f"{model.config.hall.name} 叫号大屏")
         self.setMinimumSize(640, 360)
         self.setCursor(Qt.BlankCursor)
         self.state: ScreenState = model.state()
         self.flash_on = True
-        self.ticker_offset = 0.0
+        self.ticker_offset: float | None = None   # starts with the notice at the left edge
         self.ticker_speed = ticker_px_per_s   # in 1080p units per second
         self._last_second = -1
         self._strip: QImage | None = None
@@ -77,6 +84,10 @@ class HallScreen(QWidget):
             return
         state = self.model.state()
         second = state.now.second
+        if time.monotonic() - self._page_started >= self.page_seconds:
+            self._page += 1
+            self._page_started = time.monotonic()
+            self.update(self._windows_rect().united(self._zones_rect()).toAlignedRect())
         if changed or state.flashing != self.state.flashing:
             self.state = state
             self._last_second = second
@@ -95,6 +106,8 @@ class HallScreen(QWidget):
             self.update()
 
     def _advance_ticker(self) -> None:
+        if self.ticker_offset is None:
+            return
         self.ticker_offset += self.ticker_speed * 0.04 * self.u
         self.update(self._ticker_rect().toAlignedRect())
 
@@ -265,20 +278,40 @@ class HallScreen(QWidget):
             self.draw_text(p, QRectF(cell.left() + num_w, cell.top(), cell.width() - num_w, rh),
                            f"→ {c.window}号窗口", 48 * u, WHITE, False, Qt.AlignLeft)
 
+    def _window_pages(self, s: ScreenState) -> tuple[list, int, int, int]:
+        """(windows on this page, page index, page count, columns): cells never smaller than
+        MIN_CELL (readable from 10 m); more windows than fit rotate every ``page_seconds``."""
+        u = self.u
+        windows = [w for w in s.windows if self.only_windows is None or w.number in self.only_windows]
+        r = self._windows_rect()
+        body_w, body_h = r.width() - 28 * u, r.height() - 82 * u
+        max_cols = max(1, int(body_w // (MIN_CELL[0] * u)))
+        max_rows = max(1, int(body_h // (MIN_CELL[1] * u)))
+        per_page = max_cols * max_rows
+        n = len(windows)
+        if n <= per_page:
+            cols = max(1, min(max_cols, round(math.sqrt(n * body_w / max(body_h, 1) / 1.6)) or 1))
+            while math.ceil(n / cols) > max_rows:
+                cols += 1
+            return windows, 0, 1, cols
+        pages = math.ceil(n / per_page)
+        page = self._page % pages
+        return windows[page * per_page:(page + 1) * per_page], page, pages, max_cols
+
     def _paint_windows(self, p: QPainter, s: ScreenState) -> None:
         u = self.u
         r = self._windows_rect()
         self.panel(p, r)
+        windows, page, pages, cols = self._window_pages(s)
         title = QRectF(r.left() + 20 * u, r.top() + 6 * u, r.width() - 40 * u, 56 * u)
         self.draw_text(p, title, "窗口  Windows", 40 * u, SOFT, True, Qt.AlignLeft)
-        windows = s.windows
+        if pages > 1:
+            self.draw_text(p, title, f"{page + 1}/{pages}", 40 * u, SOFT, True, Qt.AlignRight)
         if not windows:
             return
         body = QRectF(r.left() + 14 * u, title.bottom() + 4 * u, r.width() - 28 * u,
                       r.bottom() - title.bottom() - 16 * u)
-        n = len(windows)
-        cols = max(1, round(math.sqrt(n * body.width() / body.height() / 1.6)))
-        rows = math.ceil(n / cols)
+        rows = math.ceil(len(windows) / cols) if pages == 1 else max(1, int(body.height() // (MIN_CELL[1] * u)))
         cw, rh = body.width() / cols, body.height() / rows
         for i, w in enumerate(windows):
             row, col = divmod(i, cols)
@@ -304,10 +337,18 @@ class HallScreen(QWidget):
                        "等候人数", 44 * u, WHITE, True)
         self.draw_text(p, QRectF(r.left() + 16 * u, r.top() + r.height() * 0.5, head_w - 16 * u,
                                  r.height() * 0.5), f"共 {s.waiting_total} 人", 42 * u, YELLOW, True)
-        zones = s.zones
+        zones = list(s.zones)
         if not zones:
             return
-        zw = (r.width() - head_w) / len(zones)
+        per_page = max(1, int((r.width() - head_w) // (MIN_ZONE * u)))
+        if len(zones) > per_page:   # more zones than fit at a readable size: rotate pages
+            pages = math.ceil(len(zones) / per_page)
+            page = self._page % pages
+            zones = zones[page * per_page:(page + 1) * per_page]
+            slots = per_page
+        else:
+            slots = len(zones)
+        zw = (r.width() - head_w) / slots
         for i, z in enumerate(zones):
             cell = QRectF(r.left() + head_w + i * zw, r.top(), zw, r.height())
             p.setPen(QPen(LINE, max(1.0, 2 * u)))
@@ -326,6 +367,8 @@ class HallScreen(QWidget):
         if strip.width() <= 0:
             return
         span = strip.width()
+        if self.ticker_offset is None:
+            self.ticker_offset = r.width() - 40 * self.u
         x = r.width() - (self.ticker_offset % (span + r.width()))
         p.save()
         p.setClipRect(r)
@@ -353,12 +396,13 @@ class HallScreen(QWidget):
         return self._strip
 
 
-def run(ctx, windowed: bool = False, size: tuple[int, int] | None = None) -> int:
+def run(ctx, windowed: bool = False, size: tuple[int, int] | None = None,
+        windows: set[int] | None = None) -> int:
     """Open the hall screen (full screen unless ``windowed``) until closed."""
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([])
-    screen = HallScreen(ScreenModel(ctx.queue))
+    screen = HallScreen(ScreenModel(ctx.queue), windows=windows)
     if size:
         screen.resize(*size)
     if windowed or size:

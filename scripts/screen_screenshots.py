@@ -60,7 +60,6 @@ def main(out_dir: str = "docs/screenshots") -> int:
             widget.resize(*size)
             widget.refresh()
             widget.flash_on = True
-            widget.ticker_offset = 700 * widget.u
             path = out / name
             widget.grab().save(str(path), "PNG")
             print(f"{path}: {size[0]}x{size[1]}, highlight {model.highlight.text_zh}")

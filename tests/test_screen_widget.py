@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 
 import pytest
 
@@ -12,7 +13,7 @@ from PySide6.QtGui import QBrush, QColor, QImage, QPainter  # noqa: E402
 from display.screen import FLASH, PANEL, HallScreen  # noqa: E402
 from display.screen_model import ScreenModel  # noqa: E402
 from jiaohao.cli import main  # noqa: E402
-from jiaohao.commands.screen_cmd import parse_size  # noqa: E402
+from jiaohao.commands.screen_cmd import parse_size, parse_windows  # noqa: E402
 from jiaohao.context import CommandError  # noqa: E402
 
 
@@ -103,3 +104,32 @@ def test_pyside_void_calls_keep_none_alive(qtbot):
     after = sys.getrefcount(None)
     painter.end()
     assert after >= before - 5, f"None lost {before - after} references in 500 void calls"
+
+
+def test_many_windows_rotate_in_readable_pages(qtbot, screen):
+    big = replace(screen.state, windows=tuple(screen.state.windows) * 6)   # 72 cells
+    visible, page, pages, cols = screen._window_pages(big)
+    assert pages > 1 and page == 0 and len(visible) < 72
+    cell_w = (screen._windows_rect().width() - 28) / cols
+    assert cell_w >= 220                                   # never smaller than MIN_CELL
+    screen._page = 1
+    assert screen._window_pages(big)[1] == 1
+
+
+def test_window_filter(qtbot, queue, ticker):
+    widget = HallScreen(ScreenModel(queue, clock=lambda: ticker[0]), windows={1, 2, 12})
+    qtbot.addWidget(widget)
+    widget.resize(1920, 1080)
+    visible, _, pages, _ = widget._window_pages(widget.state)
+    assert [w.number for w in visible] == [1, 2, 12] and pages == 1
+
+
+@pytest.mark.parametrize("text, numbers", [("1-3,7", {1, 2, 3, 7}), ("12", {12}), (" 5 - 6 ", {5, 6})])
+def test_parse_windows(text, numbers):
+    assert parse_windows(text) == numbers
+
+
+@pytest.mark.parametrize("text", ["a", "3-1", "1,,2"])
+def test_parse_windows_rejects(text):
+    with pytest.raises(CommandError):
+        parse_windows(text)

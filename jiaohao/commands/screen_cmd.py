@@ -17,10 +17,26 @@ def parse_size(text: str) -> tuple[int, int]:
     return w, h
 
 
+def parse_windows(text: str) -> set[int]:
+    """``"1-24,30"`` → {1, …, 24, 30}."""
+    numbers: set[int] = set()
+    for part in (text or "").split(","):
+        m = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", part)
+        if not m:
+            raise CommandError(f"--windows {text!r}: give numbers and ranges, e.g. 1-24,30")
+        lo, hi = int(m.group(1)), int(m.group(2) or m.group(1))
+        if hi < lo:
+            raise CommandError(f"--windows {text!r}: range {lo}-{hi} runs backwards")
+        numbers.update(range(lo, hi + 1))
+    return numbers
+
+
 def register(sub) -> None:
     p = sub.add_parser("screen", help="hall TV screen: calls, windows, waiting counts (full screen)")
     p.add_argument("--windowed", action="store_true", help="in a window instead of full screen")
     p.add_argument("--size", metavar="WxH", help="window size, e.g. 1920x1080 (implies --windowed)")
+    p.add_argument("--windows", metavar="LIST",
+                   help="only these windows in the window grid, e.g. 1-24,30 (one TV per floor)")
     p.add_argument("--screenshot", metavar="PNG",
                    help="draw the screen once at --size (default 1920x1080) into a PNG and exit")
     p.set_defaults(func=screen)
@@ -28,13 +44,18 @@ def register(sub) -> None:
 
 def screen(ctx, args) -> int:
     size = parse_size(args.size) if args.size else None
+    windows = parse_windows(args.windows) if args.windows else None
+    if windows:
+        unknown = sorted(windows - {w.number for w in ctx.config.windows})
+        if unknown == sorted(windows):
+            raise CommandError(f"--windows {args.windows}: none of these windows is in the hall config")
     if args.screenshot:
-        return screenshot(ctx, args.screenshot, size or (1920, 1080))
+        return screenshot(ctx, args.screenshot, size or (1920, 1080), windows)
     from display.screen import run
-    return run(ctx, windowed=args.windowed, size=size)
+    return run(ctx, windowed=args.windowed, size=size, windows=windows)
 
 
-def screenshot(ctx, path: str, size: tuple[int, int]) -> int:
+def screenshot(ctx, path: str, size: tuple[int, int], windows: set[int] | None = None) -> int:
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
@@ -43,7 +64,7 @@ def screenshot(ctx, path: str, size: tuple[int, int]) -> int:
     from display.screen_model import ScreenModel
 
     app = QApplication.instance() or QApplication([])  # noqa: F841 - must exist while drawing
-    widget = HallScreen(ScreenModel(ctx.queue))
+    widget = HallScreen(ScreenModel(ctx.queue), windows=windows)
     widget.resize(*size)
     widget.refresh()
     if not widget.grab().save(path, "PNG"):
