@@ -28,6 +28,9 @@ def register(sub) -> None:
     p.add_argument("--caller", type=int, action="append", metavar="N",
                    help="window of a software caller window (repeatable; default: the first and last windows)")
     p.add_argument("--json", action="store_true", help="headless: print the summary as one JSON object")
+    p.add_argument("--screenshots", metavar="DIR",
+                   help="with windows: when the day (or --minutes) is over, save each window as "
+                        "DIR/demo-NAME.png and end (for the documentation)")
     p.set_defaults(func=demo)
 
 
@@ -74,7 +77,8 @@ def demo(ctx, args) -> int:
         else:
             from ..demo.gui import run_gui
             callers = args.caller or sorted({hall.config.windows[0].number, hall.config.windows[-1].number})
-            run_gui(hall, callers)
+            run_gui(hall, callers, screenshots=Path(args.screenshots) if args.screenshots else None,
+                    quit_when_over=args.minutes is not None)
     finally:
         hall.stop()
     summary, outputs = hall.summary(), hall.outputs()

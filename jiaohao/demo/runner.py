@@ -118,6 +118,7 @@ class DemoHall:
         self.end_at = self._end_time()
         self._lock = threading.Lock()
         self.bus_master_running = False
+        self.finished = False
 
     # -- set-up ------------------------------------------------------------------
     @property
