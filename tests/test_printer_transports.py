@@ -148,3 +148,12 @@ def test_connection_refused_names_the_url():
 def test_usb_printer_absent_is_a_clear_error():
     with pytest.raises(PrinterError, match="usb://0x0416:0x5011"):
         open_transport("usb://0x0416:0x5011", timeout=0.5)
+
+
+def test_slow_serial_line_allows_for_bytes_still_on_their_way():
+    from drivers.printer.transports import SerialTransport
+    t = SerialTransport("loop://", 9600, 1.0, target="loop://")
+    try:
+        assert t.transmit_seconds(960) == pytest.approx(1.0)  # 960 bytes x 10 bits at 9600 baud
+    finally:
+        t.close()

@@ -56,8 +56,12 @@ class TicketPrinter:
             self._drop()
 
     # -- status -------------------------------------------------------------------
-    def status(self) -> PrinterStatus:
-        """Ask DLE EOT 1 (then 2, 3 when offline) and 4; never raises."""
+    def status(self, extra_wait: float = 0.0) -> PrinterStatus:
+        """Ask DLE EOT 1 (then 2, 3 when offline) and 4; never raises.
+
+        ``extra_wait`` lengthens the wait for the first answer: after a long job on a
+        slow serial line the query travels behind the job's bytes.
+        """
         with self._lock:
             try:
                 t = self._conn()
@@ -67,7 +71,7 @@ class TicketPrinter:
                 return PrinterStatus.unchecked()
             try:
                 t.drain_input()
-                answers: dict[int, int | None] = {1: self._ask(t, 1)}
+                answers: dict[int, int | None] = {1: self._ask(t, 1, extra_wait)}
                 if answers[1] is not None:
                     answers[4] = self._ask(t, 4)
                     if answers[1] & 0x08:
@@ -82,9 +86,9 @@ class TicketPrinter:
                 self._drop()  # reopen next time: the port may have been re-plugged
             return st
 
-    def _ask(self, t: Transport, n: int) -> int | None:
+    def _ask(self, t: Transport, n: int, extra_wait: float = 0.0) -> int | None:
         t.write(status_query(n))
-        data = t.read(self.status_timeout)
+        data = t.read(self.status_timeout + extra_wait)
         return data[0] if data else None
 
     # -- jobs ---------------------------------------------------------------------
@@ -123,11 +127,13 @@ class TicketPrinter:
             if not before.ok:
                 raise PrinterFault(f"{self.url}: {what} not printed: {before.message_en}", before)
             try:
-                self._conn().write(job)
+                conn = self._conn()
+                conn.write(job)
+                in_flight = conn.transmit_seconds(len(job))
             except PrinterError:
                 self._drop()
                 raise
-            after = self.status()
+            after = self.status(extra_wait=in_flight)
             if not after.ok:
                 raise PrinterFault(f"{self.url}: {what} failed while printing: {after.message_en}", after)
             log.info("printer %s: %s printed (%d bytes, %s)", self.url, what, len(job), after.level)

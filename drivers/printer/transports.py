@@ -99,6 +99,10 @@ class Transport:
         while self.read(0.0):
             pass
 
+    def transmit_seconds(self, nbytes: int) -> float:
+        """How long ``nbytes`` just written may still be on their way (slow serial lines)."""
+        return 0.0
+
     def close(self) -> None:
         pass
 
@@ -138,6 +142,11 @@ class SerialTransport(Transport):
 
     def drain_input(self) -> None:
         self.port.reset_input_buffer()
+
+    def transmit_seconds(self, nbytes: int) -> float:
+        if self.url.startswith("sim://"):
+            return 0.0
+        return nbytes * 10 / max(self.port.baudrate, 1)  # 8N1: 10 bits a byte
 
     def close(self) -> None:
         try:
