@@ -17,7 +17,7 @@ import time
 from dataclasses import replace
 
 from drivers.windowbus import BusPoller, DeviceSlot, PortDown, WindowBusProtocol, open_protocol
-from drivers.windowbus.codec import BusEvent, DeviceKind, EventCode, ScreenState
+from drivers.windowbus.codec import BusEvent, DeviceKind, EventCode, KeypadState, ScreenState
 from drivers.windowbus.simulator import BusSimulator
 from hall import EventFeed, HallError, HallQueue
 
@@ -89,9 +89,15 @@ class BusService:
 
     def stop(self) -> None:
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        thread, self._thread = self._thread, None
+        if thread is None:
+            self._close()
+            return
+        thread.join(timeout=10)
+        if thread.is_alive():  # mid-write on a slow bus: it closes the port itself when done
+            log.warning("bus %s: worker still busy; it stops after this cycle", self.bus)
+
+    def _close(self) -> None:
         if self.feed is not None:
             self.feed.save()
         self.protocol.close()
@@ -120,6 +126,7 @@ class BusService:
             left = self.min_cycle_s - (time.monotonic() - started)
             if left > 0:
                 self._stop.wait(left)
+        self._close()  # the worker owns the port: it closes it
 
     def step(self) -> None:
         """One poll cycle, then the event log if it is due."""
@@ -242,7 +249,10 @@ class BusService:
                 else:
                     with_prompt = slot.kind is DeviceKind.KEYPAD_EVALUATOR and bool(prompt)
                     state = keypad_state(ws, slot.last_seq, note, with_prompt)
-                self.poller.set_state(slot, state, force=force)
+                # only the waiting count changed: written in the background, keys first
+                urgent = force or not isinstance(slot.desired, KeypadState) or \
+                    replace(slot.desired, waiting=0) != replace(state, waiting=0)
+                self.poller.set_state(slot, state, force=force, urgent=urgent)
 
     def status(self) -> dict:
         out = self.poller.summary()

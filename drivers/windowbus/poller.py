@@ -14,7 +14,8 @@ Rules (shared/protocols/window-bus.md, "Rules of the master"):
   ``on_back`` is called so its whole state block is written before anything else.
 - A sequence that jumped by more than one is logged and counted as lost events.
 - Every state block is written whole; a write that fails stays pending and is retried
-  next cycle. A bad reply or a Modbus exception is counted and the cycle goes on.
+  next cycle. Blocks that only change a waiting count are written in the background, a
+  few per cycle (``max_background_writes``), so kiosk traffic never delays a key. A bad reply or a Modbus exception is counted and the cycle goes on.
 """
 from __future__ import annotations
 
@@ -84,7 +85,7 @@ class CycleStats:
     cycles: int = 0
     last_s: float = 0.0
     polls_last: int = 0
-    recent: deque = field(default_factory=lambda: deque(maxlen=200))  # (seconds, polls)
+    recent: deque = field(default_factory=lambda: deque(maxlen=200))  # (seconds, polls, requests)
 
 
 class BusPoller:
@@ -93,7 +94,8 @@ class BusPoller:
 
     def __init__(self, protocol: WindowBusProtocol, slots: list[DeviceSlot], *, name: str = "",
                  offline_after: int = 3, offline_retry_s: float = 5.0, slow_poll_s: float | None = None,
-                 max_probes: int = 1, clock: Callable[[], float] = time.monotonic):
+                 max_probes: int = 1, max_background_writes: int | None = None,
+                 clock: Callable[[], float] = time.monotonic):
         self.protocol = protocol
         self.slots = slots
         self.name = name
@@ -101,6 +103,9 @@ class BusPoller:
         self.offline_retry_s = offline_retry_s
         self.slow_poll_s = offline_retry_s if slow_poll_s is None else slow_poll_s
         self.max_probes = max_probes
+        # non-urgent writes per cycle: about 10 % more wire time than the polls at most
+        self.max_background_writes = max_background_writes or max(2, len(slots) // 10)
+        self._rr = 0
         self.clock = clock
         self.port_up = True
         self.cycle_stats = CycleStats()
@@ -110,9 +115,11 @@ class BusPoller:
 
     # -- one cycle ---------------------------------------------------------------
     def cycle(self) -> int:
-        """Poll every due device once and retry pending writes; the number of requests made.
+        """Poll every due device once and write pending state blocks; the number of polls.
         Raises PortDown when the port is gone (all devices then get full state on return)."""
         start = time.perf_counter()
+        stats = self.protocol.stats
+        requests0 = stats.requests if stats else 0
         polls = probes = 0
         try:
             for slot in self.slots:
@@ -125,11 +132,7 @@ class BusPoller:
                     probes += 1
                 self.poll(slot)
                 polls += 1
-                self.flush(slot)
-            for slot in self.slots:
-                if slot.online and slot.desired is not None and slot.desired != slot.written:
-                    self.flush(slot)
-                    polls += 1
+            self._background_writes()
         except PortDown:
             self._port_lost()
             raise
@@ -139,8 +142,24 @@ class BusPoller:
             cs = self.cycle_stats
             cs.cycles += 1
             cs.last_s, cs.polls_last = elapsed, polls
-            cs.recent.append((elapsed, polls))
+            cs.recent.append((elapsed, polls, (stats.requests if stats else 0) - requests0))
         return polls
+
+    def _background_writes(self) -> None:
+        """Write pending blocks (failed writes, waiting-count updates), a few per cycle,
+        round-robin, so a burst of updates never stalls the polling of keys."""
+        n = len(self.slots)
+        written = 0
+        for i in range(n):
+            if written >= self.max_background_writes:
+                break
+            slot = self.slots[(self._rr + i) % n]
+            if slot.online and slot.desired is not None and slot.desired != slot.written:
+                self.flush(slot)
+                written += 1
+                self._rr = (self._rr + i + 1) % n
+        if written < self.max_background_writes:
+            self._rr = 0
 
     def _port_lost(self) -> None:
         if self.port_up:
@@ -235,12 +254,14 @@ class BusPoller:
         self.on_event(slot, ev)
 
     # -- writes ------------------------------------------------------------------
-    def set_state(self, slot: DeviceSlot, state: KeypadState | ScreenState, force: bool = False) -> None:
-        """What ``slot`` must show; written now if it is online and differs (or ``force``)."""
+    def set_state(self, slot: DeviceSlot, state: KeypadState | ScreenState, force: bool = False,
+                  urgent: bool = True) -> None:
+        """What ``slot`` must show: written now if it is online and differs (or ``force``);
+        ``urgent=False`` leaves it to the background writes of the next cycles."""
         slot.desired = state
         if force:
             slot.written = None
-        if slot.online:
+        if slot.online and urgent:
             self.flush(slot)
 
     def flush(self, slot: DeviceSlot) -> bool:
