@@ -94,16 +94,21 @@ def join(parts: list[Sound], rate: int | None = None) -> Sound:
 
 
 def make_chime(rate: int = 16000) -> Sound:
-    """A two-note "ding-dong" (E5 then C5, bell-like decay), about 1.2 s."""
-    def note(freq: float, seconds: float) -> np.ndarray:
-        t = np.arange(int(seconds * rate)) / rate
-        tone = (np.sin(2 * np.pi * freq * t) + 0.35 * np.sin(2 * np.pi * 2 * freq * t)
-                + 0.12 * np.sin(2 * np.pi * 3 * freq * t))
-        envelope = np.exp(-3.2 * t) * np.minimum(1.0, t / 0.005)
-        return tone * envelope
+    """A two-note "ding-dong" (E5 then C5, bell-like decay), 1.4 s. The first note rings on
+    under the second, and both fade to silence, so there is no click."""
+    total = int(1.4 * rate)
+    t = np.arange(total) / rate
 
-    ding, dong = note(659.25, 0.55), note(523.25, 0.75)
-    out = np.concatenate([ding, dong])
+    def note(freq: float, start: float) -> np.ndarray:
+        u = np.clip(t - start, 0, None)
+        tone = (np.sin(2 * np.pi * freq * u) + 0.35 * np.sin(2 * np.pi * 2 * freq * u)
+                + 0.12 * np.sin(2 * np.pi * 3 * freq * u))
+        envelope = np.exp(-3.0 * u) * np.minimum(1.0, u / 0.005)
+        return np.where(t >= start, tone * envelope, 0.0)
+
+    out = note(659.25, 0.0) + note(523.25, 0.5)
+    fade = int(0.15 * rate)
+    out[-fade:] *= np.linspace(1.0, 0.0, fade)
     out = out / np.max(np.abs(out)) * 0.6 * 32767
     return Sound(out.astype(np.int16), rate)
 
