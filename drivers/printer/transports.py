@@ -16,7 +16,6 @@ that long", not "the whole raster job within that long".
 """
 from __future__ import annotations
 
-import errno
 import logging
 import os
 import select
@@ -132,10 +131,11 @@ class SerialTransport(Transport):
                 raise PrinterError(f"{self.url}: write failed ({e})") from e
 
     def read(self, timeout: float) -> bytes:
+        import serial
         self.port.timeout = timeout
         try:
             return self.port.read(1) + (self.port.read(self.port.in_waiting) if self.port.in_waiting else b"")
-        except (OSError, Exception) as e:  # serial.SerialException
+        except (OSError, serial.SerialException) as e:
             raise PrinterError(f"{self.url}: read failed ({e})") from e
         finally:
             self.port.timeout = 0
@@ -157,31 +157,32 @@ class SerialTransport(Transport):
 
 
 class EscposTransport(Transport):
-    """A python-escpos connection (``Usb`` or ``Network``) held as a field."""
+    """A python-escpos connection (``Usb`` or ``Network``) held as a field.
 
-    def __init__(self, url: str, escpos_printer, read: Callable[[float], bytes], errors: tuple):
-        self.url, self.esc, self._read, self._errors = url, escpos_printer, read, errors
+    ``timeouts`` are the exception types meaning "no progress in time", ``errors`` the
+    ones meaning the connection failed.
+    """
+
+    def __init__(self, url: str, escpos_printer, read: Callable[[float], bytes], timeouts: tuple, errors: tuple):
+        self.url, self.esc, self._read = url, escpos_printer, read
+        self._timeouts, self._errors = timeouts, errors
 
     def write(self, data: bytes) -> None:
         for i in range(0, len(data), CHUNK):
             try:
                 self.esc._raw(data[i:i + CHUNK])  # escpos's one send function
-            except socket.timeout:
+            except self._timeouts:
                 raise PrinterTimeout(f"{self.url}: the printer took no data in time "
                                      f"({i} of {len(data)} bytes sent)") from None
             except self._errors as e:
-                if "timed out" in str(e).lower() or getattr(e, "errno", None) in (errno.ETIMEDOUT, 110):
-                    raise PrinterTimeout(f"{self.url}: write timed out ({i} of {len(data)} bytes sent)") from e
                 raise PrinterError(f"{self.url}: write failed ({e})") from e
 
     def read(self, timeout: float) -> bytes:
         try:
             return self._read(timeout)
-        except socket.timeout:
+        except self._timeouts:
             return b""
         except self._errors as e:
-            if "timed out" in str(e).lower() or getattr(e, "errno", None) in (errno.ETIMEDOUT, 110):
-                return b""
             raise PrinterError(f"{self.url}: read failed ({e})") from e
 
     def close(self) -> None:
@@ -206,7 +207,7 @@ def _open_network(addr: PrinterAddress, url: str, timeout: float) -> EscposTrans
             return esc.device.recv(16)
         finally:
             esc.device.settimeout(timeout)
-    return EscposTransport(url, esc, read, (OSError,))
+    return EscposTransport(url, esc, read, (socket.timeout,), (OSError,))
 
 
 def _open_usb(addr: PrinterAddress, url: str, timeout: float) -> EscposTransport:
@@ -227,7 +228,8 @@ def _open_usb(addr: PrinterAddress, url: str, timeout: float) -> EscposTransport
 
     def read(t: float) -> bytes:
         return bytes(esc.device.read(in_ep, 16, max(1, int(t * 1000))))
-    return EscposTransport(url, esc, read, (usb.core.USBError, OSError))
+    timeouts = (usb.core.USBTimeoutError,) if hasattr(usb.core, "USBTimeoutError") else ()
+    return EscposTransport(url, esc, read, timeouts, (usb.core.USBError, OSError))
 
 
 class FileTransport(Transport):
