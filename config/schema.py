@@ -238,6 +238,21 @@ class Kiosk(Strict):
     done_seconds: int = Field(6, ge=2, le=60)
     language: Literal["zh_CN", "en"] = "zh_CN"
 
+    @field_validator("priority_pin", "technician_pin")
+    @classmethod
+    def _pin_digits(cls, v: str) -> str:
+        # the kiosk's PIN pad has digits only
+        if not re.fullmatch(r"\d{4,8}", v):
+            raise ValueError("a PIN is 4 to 8 digits (the kiosk's PIN pad has digits only)")
+        return v
+
+    @model_validator(mode="after")
+    def _pins_differ(self) -> "Kiosk":
+        if self.priority_rule == "pin" and self.priority_pin == self.technician_pin:
+            raise _at(("priority_pin",), "the green-channel PIN must differ from the technician PIN "
+                                         "(staff would otherwise be able to close the kiosk)")
+        return self
+
 
 class Screen(Strict):
     recent_calls: int = Field(8, ge=1, le=30)

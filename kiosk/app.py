@@ -364,7 +364,7 @@ class KioskWindow(QWidget):
         f = self.flow
         self.lang.set(f.language)
         self._apply_style()
-        for split in (self.done, self.checkin, self.pin):
+        for split in (self.done, self.checkin, self.pin):  # two columns in landscape
             split.set_portrait(self.portrait)
         en = f.english
         hall = (self.config.hall.name_en or self.config.hall.name) if en else self.config.hall.name
@@ -373,7 +373,7 @@ class KioskWindow(QWidget):
         detail = ""
         if f.paused and self.printer_state is not None:
             detail = self.printer_state.message_en if en else self.printer_state.message_zh
-        self.home.set_mode(en, f.priority, f.paused, detail)
+        self.home.set_mode(en, f.priority, f.paused, detail, compact=f.elderly and not self.portrait)
         self._render_tiles()
         screen = f.screen
         if screen != self._shown and screen in (F.DONE, F.MESSAGE):

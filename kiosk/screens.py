@@ -94,7 +94,7 @@ class HomeScreen(QWidget):
         self.paused = QWidget()
         self.paused.setObjectName("Paused")
         pl = _margins(QVBoxLayout(self.paused), 48, 32)
-        self.paused_text = label("big", "")
+        self.paused_text = label("large", "")
         self.paused_secondary = label("body", "")
         self.paused_detail = label("body", "")
         pl.addStretch(1)
@@ -162,11 +162,13 @@ class HomeScreen(QWidget):
                 else:
                     self.bar.addWidget(b, 0, i)
 
-    def set_mode(self, english: bool, priority: bool, paused: bool, detail: str = "") -> None:
+    def set_mode(self, english: bool, priority: bool, paused: bool, detail: str = "",
+                 compact: bool = False) -> None:
+        """``compact``: large text on a landscape screen, where the hint line would squeeze the tiles."""
         self.banner.setVisible(priority and not paused)
         self.banner_text.setText(translate("Kiosk", "Green channel: priority tickets for the elderly, the disabled, "
                                     "service members and pregnant women. Tap the service you need."))
-        self.hint.setVisible(not paused and not priority)
+        self.hint.setVisible(not paused and not priority and not compact)
         self.hint.setText(translate("Kiosk", "Tap the service you need to take a ticket"))
         self.paused.setVisible(paused)
         self.grid_host.setVisible(not paused)
@@ -218,8 +220,8 @@ class ConfirmScreen(QWidget):
         super().__init__()
         lay = _margins(QVBoxLayout(self), 60, 40)
         self.title = label("big")
-        self.name = label("big")
-        self.figures = label("body")
+        self.name = label("large")
+        self.figures = label("big")
         self.ok = button("", "green")
         self.cancel = button("", "plain")
         self.ok.clicked.connect(self.confirmed)
@@ -255,33 +257,51 @@ class IssuingScreen(QWidget):
         self.secondary.setText(secondary("Printing your ticket, please wait…", english))
 
 
-class DoneScreen(SplitScreen):
+class DoneScreen(QWidget):
     """The number, large, with "please take your ticket" and the people ahead."""
 
     close_ = Signal()
 
     def __init__(self):
-        super().__init__(50, 18)
+        super().__init__()
+        lay = _margins(QVBoxLayout(self), 50, 18)
         self.your = label("body")
         self.number = label("huge", wrap=False)
-        self.kind = label("body")
+        self.kind = label("tag")
         self.service = label("big")
-        self.take = label("big")
+        self.take = label("callout")
         self.take_secondary = label("secondary")
         self.ahead = label("big")
         self.countdown = label("small")
         self.ok = button("")
         self.ok.clicked.connect(self.close_)
-        self.first.addStretch(1)
-        for w in (self.your, self.number, self.kind):
-            self.first.addWidget(w)
-        self.first.addStretch(1)
-        self.second.addStretch(1)
-        for w in (self.service, self.take, self.take_secondary, self.ahead):
-            self.second.addWidget(w)
-        self.second.addStretch(1)
-        self.second.addWidget(self.countdown)
-        self.second.addWidget(self.ok)
+        self.blocks = []
+        for widgets in ((self.your, self.number, self.kind),
+                        (self.service, self.take, self.take_secondary, self.ahead)):
+            block = QWidget()
+            col = QVBoxLayout(block)
+            col.setSpacing(18)
+            for w in widgets:
+                col.addWidget(w)
+            self.blocks.append(block)
+        self.grid = QGridLayout()
+        self.grid.setSpacing(40)
+        lay.addStretch(1)
+        lay.addLayout(self.grid)
+        lay.addStretch(1)
+        lay.addWidget(self.countdown)
+        lay.addWidget(self.ok)
+        self._portrait = None
+        self.set_portrait(True)
+
+    def set_portrait(self, portrait: bool) -> None:
+        if portrait == self._portrait:
+            return
+        self._portrait = portrait
+        for b in self.blocks:
+            self.grid.removeWidget(b)
+        self.grid.addWidget(self.blocks[0], 0, 0)
+        self.grid.addWidget(self.blocks[1], 1, 0) if portrait else self.grid.addWidget(self.blocks[1], 0, 1)
 
     def show_ticket(self, ticket, service_label: str, english: bool) -> None:
         self.your.setText(translate("Kiosk", "Your number"))
@@ -308,7 +328,7 @@ class MessageScreen(QWidget):
         lay = _margins(QVBoxLayout(self), 60, 36)
         self.text = label("big")
         self.secondary = label("secondary")
-        self.detail = label("body")
+        self.detail = label("big")
         self.ok = button("")
         self.ok.clicked.connect(self.close_)
         lay.addStretch(1)

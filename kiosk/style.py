@@ -33,10 +33,12 @@ class Theme:
     green_fg: str
     warn_bg: str
     warn_fg: str
+    callout: str  # "please take your ticket"
     border_px: int
     # text sizes at a 1080 px short side
     title: int
     huge: int
+    large: int
     big: int
     body: int
     small: int
@@ -46,13 +48,13 @@ class Theme:
 
 STANDARD = Theme("standard", bg="#EEF2F7", fg="#16202C", muted="#45515F", accent="#0A4A9F", accent_fg="#FFFFFF",
                  tile_bg="#FFFFFF", tile_fg="#0B2E5C", tile_border="#B8C6DA", off_bg="#DADFE6", off_fg="#4A525C",
-                 green="#0B7A3B", green_fg="#FFFFFF", warn_bg="#B3261E", warn_fg="#FFFFFF", border_px=2,
-                 title=52, huge=300, big=64, body=34, small=28, tile_name=50, button=38)
+                 green="#0B7A3B", green_fg="#FFFFFF", warn_bg="#B3261E", warn_fg="#FFFFFF", callout="#0B6B34",
+                 border_px=2, title=52, huge=300, large=96, big=64, body=34, small=28, tile_name=50, button=38)
 
 ELDERLY = Theme("elderly", bg="#000000", fg="#FFFFFF", muted="#FFE14D", accent="#000000", accent_fg="#FFFFFF",
                 tile_bg="#0A2A66", tile_fg="#FFFFFF", tile_border="#FFE14D", off_bg="#262626", off_fg="#D9D9D9",
-                green="#0E6B2E", green_fg="#FFFFFF", warn_bg="#8B0000", warn_fg="#FFFFFF", border_px=4,
-                title=64, huge=360, big=84, body=46, small=40, tile_name=72, button=50)
+                green="#0E6B2E", green_fg="#FFFFFF", warn_bg="#8B0000", warn_fg="#FFFFFF", callout="#FFE14D",
+                border_px=4, title=64, huge=360, large=120, big=84, body=46, small=40, tile_name=72, button=50)
 
 
 def scale_for(width: int, height: int) -> float:
@@ -72,6 +74,9 @@ QLabel {{ color: {t.fg}; background: transparent; }}
 QLabel[role="title"] {{ font-size: {px(t.title)}px; font-weight: bold; }}
 QLabel[role="huge"] {{ font-size: {px(t.huge)}px; font-weight: bold; color: {t.fg};
     font-family: {NUMBER_FAMILIES}; }}
+QLabel[role="large"] {{ font-size: {px(t.large)}px; font-weight: bold; }}
+QLabel[role="callout"] {{ font-size: {px(t.large)}px; font-weight: bold; color: {t.callout}; }}
+QLabel[role="tag"] {{ font-size: {px(t.big)}px; font-weight: bold; color: {t.callout}; }}
 QLabel[role="big"] {{ font-size: {px(t.big)}px; font-weight: bold; }}
 QLabel[role="body"] {{ font-size: {px(t.body)}px; }}
 QLabel[role="small"] {{ font-size: {px(t.small)}px; color: {t.muted}; }}
@@ -81,7 +86,7 @@ QLabel[role="code"] {{ font-size: {px(t.big)}px; font-weight: bold; background: 
 #Header {{ background: {t.accent}; border-bottom: {b}px solid {t.tile_border}; }}
 #Header QLabel {{ color: {t.accent_fg}; }}
 #Banner {{ background: {t.green}; }}
-#Banner QLabel {{ color: {t.green_fg}; font-size: {px(t.body)}px; font-weight: bold; }}
+#Banner QLabel {{ color: {t.green_fg}; font-size: {px(t.body)}px; font-weight: bold; padding: {px(10)}px; }}
 #Paused {{ background: {t.warn_bg}; border-radius: {px(24)}px; }}
 #Paused QLabel {{ color: {t.warn_fg}; }}
 QPushButton {{ font-size: {px(t.button)}px; font-weight: bold; color: {t.accent_fg}; background: {t.accent};
@@ -90,6 +95,7 @@ QPushButton {{ font-size: {px(t.button)}px; font-weight: bold; color: {t.accent_
 QPushButton:pressed {{ background: {t.tile_fg}; color: {t.tile_bg}; }}
 QPushButton:disabled {{ background: {t.off_bg}; color: {t.off_fg}; }}
 QPushButton[kind="green"] {{ background: {t.green}; color: {t.green_fg}; }}
+QPushButton[kind="green"]:disabled, QPushButton[kind="plain"]:disabled {{ background: {t.off_bg}; color: {t.off_fg}; }}
 QPushButton[kind="plain"] {{ background: {t.tile_bg}; color: {t.tile_fg}; }}
 QPushButton[kind="key"] {{ background: {t.tile_bg}; color: {t.tile_fg}; font-size: {px(t.big)}px;
     min-height: {px(110)}px; }}

@@ -201,109 +201,109 @@
         <translation>长者模式 大字</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="167"/>
+        <location filename="../screens.py" line="169"/>
         <source>Green channel: priority tickets for the elderly, the disabled, service members and pregnant women. Tap the service you need.</source>
         <translation>绿色通道：老年人、残疾人、军人、孕妇优先办理。请点击您要办理的业务</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="170"/>
+        <location filename="../screens.py" line="172"/>
         <source>Tap the service you need to take a ticket</source>
         <translation>请点击您要办理的业务取号</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="173"/>
+        <location filename="../screens.py" line="175"/>
         <source>Ticket issue paused, please go to the service desk</source>
         <translation>暂停取号，请到服务台</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="205"/>
+        <location filename="../screens.py" line="207"/>
         <source>◀ Previous page</source>
         <translation>◀ 上一页</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="206"/>
+        <location filename="../screens.py" line="208"/>
         <source>Next page ▶</source>
         <translation>下一页 ▶</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="207"/>
+        <location filename="../screens.py" line="209"/>
         <source>Page %1 of %2</source>
         <translation>第 %1/%2 页</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="235"/>
+        <location filename="../screens.py" line="237"/>
         <source>Take a green channel ticket for</source>
         <translation>绿色通道取号</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="235"/>
+        <location filename="../screens.py" line="237"/>
         <source>Take a ticket for</source>
         <translation>您要办理的业务</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="238"/>
+        <location filename="../screens.py" line="240"/>
         <source>Yes, print my ticket</source>
         <translation>确认取号</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="239"/>
-        <location filename="../screens.py" line="326"/>
-        <location filename="../screens.py" line="395"/>
+        <location filename="../screens.py" line="241"/>
+        <location filename="../screens.py" line="346"/>
+        <location filename="../screens.py" line="415"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="254"/>
+        <location filename="../screens.py" line="256"/>
         <source>Printing your ticket, please wait…</source>
         <translation>正在出票，请稍候…</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="287"/>
+        <location filename="../screens.py" line="307"/>
         <source>Your number</source>
         <translation>您的号码</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="289"/>
+        <location filename="../screens.py" line="309"/>
         <source>Green channel ticket</source>
         <translation>绿色通道</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="289"/>
+        <location filename="../screens.py" line="309"/>
         <source>Appointment ticket</source>
         <translation>预约号</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="293"/>
+        <location filename="../screens.py" line="313"/>
         <source>Please take your ticket</source>
         <translation>请取票</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="296"/>
+        <location filename="../screens.py" line="316"/>
         <source>People ahead of you: %1</source>
         <translation>前面还有 %1 人</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="297"/>
+        <location filename="../screens.py" line="317"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="300"/>
+        <location filename="../screens.py" line="320"/>
         <source>Back to the start in %1 s</source>
         <translation>%1 秒后返回首页</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="421"/>
+        <location filename="../screens.py" line="441"/>
         <source>Technician</source>
         <translation>技术人员</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="423"/>
+        <location filename="../screens.py" line="443"/>
         <source>Exit the kiosk</source>
         <translation>退出取号机程序</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="424"/>
+        <location filename="../screens.py" line="444"/>
         <source>Back to the kiosk</source>
         <translation>返回取号界面</translation>
     </message>

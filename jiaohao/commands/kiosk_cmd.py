@@ -1,0 +1,48 @@
+"""`jiaohao kiosk`: the touchscreen ticket kiosk (full screen; --windowed for development)."""
+from __future__ import annotations
+
+import os
+
+from ..context import CommandError
+from .screen_cmd import parse_size
+
+
+
+def register(sub) -> None:
+    p = sub.add_parser("kiosk", help="touchscreen ticket kiosk (full screen, locked)",
+                       description="Run the ticket kiosk. Full screen and locked by default: a technician "
+                                   "leaves it with Ctrl+Alt+Shift+T (or five quick taps on the clock) and "
+                                   "the technician PIN from [kiosk] technician_pin.")
+    p.add_argument("--windowed", action="store_true", help="in a normal window, not locked (development)")
+    p.add_argument("--size", metavar="WxH", help="window size, e.g. 1080x1920 (implies --windowed)")
+    p.add_argument("--printer", metavar="URL", help="printer URL instead of [printer] url (e.g. sim://test)")
+    p.add_argument("--name", metavar="NAME", help="this kiosk's name in the event log (default: host name)")
+    p.add_argument("--no-voice", action="store_true", help="no spoken prompts in elderly mode")
+    p.add_argument("--screenshot", metavar="PNG", help="draw the start screen at --size into a PNG and exit")
+    p.set_defaults(func=kiosk)
+
+
+def kiosk(ctx, args) -> int:
+    size = parse_size(args.size) if args.size else None
+    if args.screenshot:
+        if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+            os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from kiosk.run import build, run, with_printer
+
+    config = with_printer(ctx.config, args.printer)
+    queue = ctx.queue
+    if args.screenshot:
+        w = build(queue, config, kiosk_name=args.name, kiosk_mode=False, voice=False,
+                  size=size or (1080, 1920), start_timers=False)
+        try:
+            w.show()
+            w.refresh()
+            if not w.grab().save(args.screenshot, "PNG"):
+                raise CommandError(f"cannot write {args.screenshot}")
+        finally:
+            w.shutdown()
+            w.issuer.printer.close()
+        print(f"{args.screenshot}: {w.width()}x{w.height()}")
+        return 0
+    return run(queue, config, windowed=args.windowed or size is not None, size=size,
+               kiosk_name=args.name, voice=not args.no_voice)

@@ -1,0 +1,72 @@
+"""Start the kiosk: the Qt application, the issuer on the configured printer, the window.
+
+Used by ``jiaohao kiosk`` and the demo. In kiosk mode the window is frameless and full
+screen, the mouse pointer is hidden (it is a touchscreen) and only the technician
+menu closes it; ``windowed`` is for development and training.
+"""
+from __future__ import annotations
+
+import logging
+import socket
+import time
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication
+
+from .app import KioskWindow
+from .printing import TicketIssuer
+from .voice import open_prompts
+
+log = logging.getLogger(__name__)
+
+
+def application() -> QApplication:
+    """The QApplication (created if needed) with the kiosk's CJK font as default."""
+    app = QApplication.instance() or QApplication([])
+    font = QFont("WenQuanYi Micro Hei")
+    font.setStyleHint(QFont.SansSerif)
+    app.setFont(font)
+    return app
+
+
+def with_printer(config, printer_url: str | None):
+    """The config with its printer URL replaced (``--printer``)."""
+    if not printer_url:
+        return config
+    return config.model_copy(update={"printer": config.printer.model_copy(update={"url": printer_url})})
+
+
+def build(queue, config, *, kiosk_name: str | None = None, kiosk_mode: bool = True, voice: bool = True,
+          size: tuple[int, int] | None = None, start_timers: bool = True) -> KioskWindow:
+    """A kiosk window on ``queue`` printing to ``config.printer`` (not shown yet)."""
+    application()
+    issuer = TicketIssuer(queue, config)
+    prompts = open_prompts(config.voice) if voice else None
+    w = KioskWindow(queue, config, issuer, kiosk_name=kiosk_name or socket.gethostname(),
+                    kiosk_mode=kiosk_mode, voice=prompts, start_timers=start_timers)
+    if size:
+        w.resize(*size)
+    return w
+
+
+def run(queue, config, *, windowed: bool = False, size: tuple[int, int] | None = None,
+        kiosk_name: str | None = None, voice: bool = True) -> int:
+    """Show the kiosk and run the Qt event loop until a technician closes it."""
+    t0 = time.monotonic()
+    app = application()
+    w = build(queue, config, kiosk_name=kiosk_name, kiosk_mode=not windowed, voice=voice,
+              size=size or ((1080, 1920) if windowed else None))
+    w.on_exit = app.quit
+    if windowed:
+        w.show()
+    else:
+        app.setOverrideCursor(Qt.BlankCursor)
+        w.showFullScreen()
+    log.info("kiosk ready in %.2f s (printer %s)", time.monotonic() - t0, config.printer.url)
+    try:
+        return app.exec()
+    finally:
+        w.allow_close = True
+        w.shutdown()
+        w.issuer.printer.close()
