@@ -30,9 +30,9 @@ def arrivals_chart(arrivals: dict[int, int], w: int = 400, h: int = 200, css_cla
     if not arrivals:
         return '<p class="empty">没有取号记录 / no tickets</p>'
     hours = list(range(min(arrivals), max(arrivals) + 1))
-    left, bottom, top = 34, 22, 18
-    plot_w, plot_h = w - left - 6, h - bottom - top
     ymax = _nice_max(max(arrivals.values()))
+    left, bottom, top = 10 + 6.5 * len(f"{ymax:,.0f}"), 22, 18
+    plot_w, plot_h = w - left - 6, h - bottom - top
     slot = plot_w / len(hours)
     body = []
     for frac in (0, 0.5, 1):
@@ -40,7 +40,7 @@ def arrivals_chart(arrivals: dict[int, int], w: int = 400, h: int = 200, css_cla
             continue
         y = top + plot_h * (1 - frac)
         body.append(f'<line x1="{left}" x2="{w - 4}" y1="{y:.1f}" y2="{y:.1f}" class="grid"/>')
-        body.append(f'<text x="{left - 4}" y="{y + 4:.1f}" class="axis" text-anchor="end">{ymax * frac:.0f}</text>')
+        body.append(f'<text x="{left - 4}" y="{y + 4:.1f}" class="axis" text-anchor="end">{ymax * frac:,.0f}</text>')
     for i, hour in enumerate(hours):
         n = arrivals.get(hour, 0)
         bh = plot_h * n / ymax
@@ -49,14 +49,27 @@ def arrivals_chart(arrivals: dict[int, int], w: int = 400, h: int = 200, css_cla
                     f'height="{bh:.1f}" fill="{BAR}" data-hour="{hour}" data-value="{n}"/>')
         if n:
             body.append(f'<text x="{x + slot * 0.35:.1f}" y="{top + plot_h - bh - 3:.1f}" '
-                        f'class="val" text-anchor="middle">{n}</text>')
+                        f'class="val" text-anchor="middle">{_compact(n, slot)}</text>')
         body.append(f'<text x="{x + slot * 0.35:.1f}" y="{h - 6}" class="axis" text-anchor="middle">{hour}时</text>')
     return _svg(w, h, body, "各时段取号", css_class)
 
 
+def _compact(n: int, room: float) -> str:
+    """A bar label that fits ``room`` view-box units: 42,406 or, when narrow, 4.2万."""
+    text = f"{n:,}"
+    if len(text) * 6.2 > room and n >= 10000:
+        text = f"{n / 10000:.1f}万"
+    return text
+
+
+def busiest(rows: list[Figures], limit: int) -> list[Figures]:
+    """The ``limit`` services most tickets waited for, longest mean wait first."""
+    rows = sorted((f for f in rows if f.wait.n), key=lambda f: -f.wait.n)[:limit]
+    return sorted(rows, key=lambda f: -f.wait.mean)
+
+
 def wait_chart(rows: list[Figures]) -> str:
     """Horizontal bars per service: mean wait (dark) over the 90th percentile (light)."""
-    rows = [f for f in rows if f.wait.n]
     if not rows:
         return '<p class="empty">没有叫号记录 / nobody was called</p>'
     left, row_h, w = 92, 30, 400
@@ -95,5 +108,5 @@ def ratings_chart(total: Figures) -> str:
         body.append(f'<rect x="{left}" y="{y + 5}" width="{plot_w:.1f}" height="18" fill="#eef1f4" rx="2"/>')
         body.append(f'<rect x="{left}" y="{y + 5}" width="{plot_w * share:.1f}" height="18" '
                     f'fill="{SCORE_COLORS[score]}" rx="2" data-score="{score}" data-value="{n}"/>')
-        body.append(f'<text x="{left + plot_w + 6:.1f}" y="{y + 18}" class="val">{n} · {100 * share:.1f}%</text>')
+        body.append(f'<text x="{left + plot_w + 6:.1f}" y="{y + 18}" class="val">{n:,} · {100 * share:.1f}%</text>')
     return _svg(w, h, body, "好差评分布")

@@ -12,7 +12,8 @@ def minutes(seconds: float | None) -> str:
 
 
 def count(n: int | None) -> str:
-    return "-" if n is None else str(n)
+    """``"12,345"``; ``"-"`` where the figure does not apply."""
+    return "-" if n is None else f"{n:,}"
 
 
 def pct(x: float | None) -> str:

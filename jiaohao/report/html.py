@@ -8,7 +8,7 @@ from html import escape
 
 from hall.reports import GROUPING_NAMES, SCORE_LABELS, Figures, Report
 
-from .charts import arrivals_chart, ratings_chart, wait_chart
+from .charts import arrivals_chart, busiest, ratings_chart, wait_chart
 from .common import count, minutes, pct, period, title
 
 CSS = """
@@ -62,6 +62,8 @@ footer{color:#57606a;font-size:.78rem;margin:10px 0 20px}
 }
 """
 
+WAIT_CHART_SERVICES = 12  # bars in the waiting-time chart; every service is in the table
+
 # (flat key, heading) of the HTML table
 TABLE = [("issued", "取号"), ("served", "办结"), ("no_show", "过号"), ("transfers", "转办"),
          ("expired", "过期"), ("wait_mean", "平均等候"), ("wait_p90", "P90等候"), ("wait_max", "最长等候"),
@@ -75,10 +77,10 @@ def _cells(f: Figures) -> dict[str, str]:
            "transfers": count(f.transfers), "expired": count(f.expired),
            "wait_mean": minutes(f.wait.mean), "wait_p90": minutes(f.wait.p90), "wait_max": minutes(f.wait.max),
            "handle_mean": minutes(f.handle.mean), "handle_p90": minutes(f.handle.p90),
-           "rated": str(f.rated), "satisfaction": pct(f.satisfaction),
+           "rated": count(f.rated), "satisfaction": pct(f.satisfaction),
            "refused_cap": count(f.refused_cap), "refused_hours": count(f.refused_hours),
            "refused_printer": count(f.refused_printer)}
-    out.update({f"r{s}": str(f.ratings[s]) for s in SCORE_LABELS})
+    out.update({f"r{s}": count(f.ratings[s]) for s in SCORE_LABELS})
     return out
 
 
@@ -120,19 +122,24 @@ def render_html(report: Report) -> str:
     zh, en = GROUPING_NAMES[report.by]
     cards = "".join([
         _card("issued", "取号 Issued", count(t.issued), "张"),
-        _card("served", "办结 Served", count(t.served), "件", f"过号 {t.no_show} · 过期 {count(t.expired)}"),
+        _card("served", "办结 Served", count(t.served), "件", f"过号 {count(t.no_show)} · 过期 {count(t.expired)}"),
         _card("wait_mean", "平均等候 Wait", minutes(t.wait.mean), "分钟",
               f"P90 {minutes(t.wait.p90)} · 最长 {minutes(t.wait.max)}"),
-        _card("satisfaction", "满意率 Satisfaction", pct(t.satisfaction), "", f"{t.satisfied}/{t.rated} 条评价"),
+        _card("satisfaction", "满意率 Satisfaction", pct(t.satisfaction), "", f"{t.satisfied:,}/{t.rated:,} 条评价"),
         _card("handle_mean", "平均办理 Handling", minutes(t.handle.mean), "分钟", f"P90 {minutes(t.handle.p90)}"),
         _card("transfers", "转办 Transfers", count(t.transfers), "次"),
         _card("refused", "拒号 Refused", count(t.refused), "次",
               f"限号 {count(t.refused_cap)} · 非时段 {count(t.refused_hours)} · 打印 {count(t.refused_printer)}"),
-        _card("rated", "评价 Ratings", str(t.rated), "条",
-              f"差评 {t.ratings[2] + t.ratings[1]}"),
+        _card("rated", "评价 Ratings", count(t.rated), "条",
+              f"差评 {t.ratings[2] + t.ratings[1]:,}"),
     ])
     legend_wait = (f'<p class="legend"><i style="background:#2f6fb5"></i>平均 mean'
                    f'<i style="background:#b9d0ea"></i>P90（分钟 min）</p>')
+    waited = [f for f in report.wait_by_service if f.wait.n]
+    shown = busiest(waited, WAIT_CHART_SERVICES)
+    if len(shown) < len(waited):
+        legend_wait += (f'<p class="legend">共 {len(waited)} 个事项，图中为取号最多的 {len(shown)} 个；'
+                        f'全部见下方明细 / the {len(shown)} busiest of {len(waited)} services</p>')
     defs = "".join(f"<dt>{k}</dt><dd>{escape(v)}</dd>" for k, v in DEFINITIONS)
     return f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8">
@@ -145,7 +152,7 @@ def render_html(report: Report) -> str:
 <div class="cards">{cards}</div>
 <div class="charts">
 <section class="box" id="arrivals"><h2>各时段取号<span>arrivals by hour</span></h2>{arrivals_chart(report.arrivals_by_hour, css_class="narrow")}{arrivals_chart(report.arrivals_by_hour, 860, 220, "wide")}</section>
-<section class="box" id="waits"><h2>各事项等候时间<span>waiting time by service</span></h2>{wait_chart(report.wait_by_service)}{legend_wait}</section>
+<section class="box" id="waits"><h2>各事项等候时间<span>waiting time by service</span></h2>{wait_chart(shown)}{legend_wait}</section>
 <section class="box" id="ratings"><h2>好差评<span>ratings</span></h2>{ratings_chart(t)}</section>
 </div>
 <section class="box" id="table"><h2>明细（按{zh}）<span>figures by {en.lower()}; minutes</span></h2><p class="hint">← 左右滑动查看全部列 / swipe for more columns →</p>{_table(report)}</section>

@@ -27,18 +27,18 @@ def render_table(report: Report) -> str:
     figures = [*report.rows, report.total]
     main = [[_name(f), count(f.issued), count(f.served), count(f.no_show), count(f.transfers),
              count(f.expired), minutes(f.wait.mean), minutes(f.wait.p90), minutes(f.wait.max),
-             minutes(f.handle.mean), minutes(f.handle.p90), str(f.rated), pct(f.satisfaction)]
+             minutes(f.handle.mean), minutes(f.handle.p90), count(f.rated), pct(f.satisfaction)]
             for f in figures]
     heads = ["", "取号", "办结", "过号", "转办", "过期", "平均等候", "P90等候", "最长等候",
              "平均办理", "P90办理", "评价", "满意率"]
-    rated = [[_name(f)] + [str(f.ratings[s]) for s in SCORE_LABELS] + [count(f.refused_cap),
+    rated = [[_name(f)] + [count(f.ratings[s]) for s in SCORE_LABELS] + [count(f.refused_cap),
              count(f.refused_hours), count(f.refused_printer)] for f in figures]
     rheads = [""] + list(SCORE_LABELS.values()) + ["限号拒号", "非时段拒号", "打印失败"]
     t = report.total
     lines = [f"{title(report)}  {period(report)}  {grouping(report)}", ""]
-    lines.append(f"取号 {count(t.issued)}  办结 {t.served}  过号 {t.no_show}  过期 {count(t.expired)}  "
+    lines.append(f"取号 {count(t.issued)}  办结 {count(t.served)}  过号 {count(t.no_show)}  过期 {count(t.expired)}  "
                  f"平均等候 {minutes(t.wait.mean)} 分  平均办理 {minutes(t.handle.mean)} 分  "
-                 f"满意率 {pct(t.satisfaction)}（{t.satisfied}/{t.rated}）  拒号 {count(t.refused)}")
+                 f"满意率 {pct(t.satisfaction)}（{t.satisfied:,}/{t.rated:,}）  拒号 {count(t.refused)}")
     lines.append("")
     lines += _grid(heads, main)
     lines += ["", "好差评 / ratings and refusals"]
