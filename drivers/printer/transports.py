@@ -192,6 +192,12 @@ class EscposTransport(Transport):
             pass
 
 
+def _last_line(e: Exception) -> str:
+    """The useful line of an escpos/pyusb error (escpos wraps its message in "Device not found (…)")."""
+    text = str(getattr(e, "msg", "") or e).strip()
+    return text.splitlines()[-1] if text else type(e).__name__
+
+
 def _open_network(addr: PrinterAddress, url: str, timeout: float) -> EscposTransport:
     from escpos.exceptions import DeviceNotFoundError
     from escpos.printer import Network
@@ -199,7 +205,7 @@ def _open_network(addr: PrinterAddress, url: str, timeout: float) -> EscposTrans
     try:
         esc.open()
     except DeviceNotFoundError as e:
-        raise PrinterError(f"{url}: cannot connect ({str(e).splitlines()[-1]})") from e
+        raise PrinterError(f"{url}: cannot connect ({_last_line(e)})") from e
 
     def read(t: float) -> bytes:
         esc.device.settimeout(max(t, 0.001))
@@ -222,9 +228,14 @@ def _open_usb(addr: PrinterAddress, url: str, timeout: float) -> EscposTransport
     esc = Usb(addr.vid, addr.pid, timeout=int(timeout * 1000), in_ep=in_ep, out_ep=out_ep)
     try:
         esc.open()
-    except (DeviceNotFoundError, usb.core.NoBackendError) as e:
-        raise PrinterError(f"{url}: USB printer {addr.vid:04x}:{addr.pid:04x} not found or not usable "
-                           f"({str(e).splitlines()[-1] if str(e) else type(e).__name__})") from e
+    except usb.core.NoBackendError as e:
+        raise PrinterError(f"{url}: libusb is not installed (apt install libusb-1.0-0)") from e
+    except DeviceNotFoundError as e:
+        if usb.core.find(idVendor=addr.vid, idProduct=addr.pid) is None:
+            raise PrinterError(f"{url}: no USB device {addr.vid:04x}:{addr.pid:04x} is plugged in "
+                               "(cable, power, or another VID:PID: see lsusb)") from e
+        raise PrinterError(f"{url}: USB printer {addr.vid:04x}:{addr.pid:04x} found but not usable "
+                           f"({_last_line(e)}; permissions?)") from e
 
     def read(t: float) -> bytes:
         return bytes(esc.device.read(in_ep, 16, max(1, int(t * 1000))))
