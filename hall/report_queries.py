@@ -220,11 +220,13 @@ def aggregate(conn: sqlite3.Connection, d0: str, d1: str, by: str, labeler: Call
         g.get(key_of(raw)).ratings[score] += n
         T.ratings[score] += n
 
-    # refusals: daily cap, outside hours, printer
+    # refusals: daily cap, outside hours (queue "refused" events), printer not ready (the kiosk's
+    # "printer" events with action "refused"); print failures are the cancelled tickets above
     rkey = keysql["refusal"]
     for raw, reason, n in conn.execute(
-            f"SELECT {rkey}, json_extract(data, '$.reason'), count(*) FROM events "
-            "WHERE day BETWEEN ? AND ? AND kind = 'refused' GROUP BY 1, 2", rng):
+            f"SELECT {rkey}, CASE kind WHEN 'printer' THEN 'printer' ELSE json_extract(data, '$.reason') END, "
+            "count(*) FROM events WHERE day BETWEEN ? AND ? AND kind IN ('refused', 'printer') "
+            "AND (kind = 'refused' OR json_extract(data, '$.action') = 'refused') GROUP BY 1, 2", rng):
         _count_refusal(T, reason, n)
         if ticket_level:
             _count_refusal(g.get(key_of(raw)), reason, n)

@@ -215,3 +215,36 @@ def test_bad_arguments(day):
     with pytest.raises(ReportError, match="not a date"):
         parse_day("23/11/2026", datetime(2026, 11, 23).date())
     assert str(parse_day("yesterday", datetime(2026, 11, 23).date())) == "2026-11-22"
+
+
+def test_kiosk_printer_refusals_and_failures(tmp_path, demo_config, clock):
+    """The real kiosk issuer against the printer simulator: paper out refuses, a failed print cancels."""
+    printing = pytest.importorskip("kiosk.printing")
+    import uuid
+
+    from drivers.printer import PrinterSimulator
+    from drivers.transport import register_sim, unregister_sim
+    name = f"report-{uuid.uuid4().hex[:8]}"
+    sim = PrinterSimulator(output_dir=tmp_path / "prints")
+    register_sim(name, sim)
+    cfg = demo_config.model_copy(update={"printer": demo_config.printer.model_copy(
+        update={"url": f"sim://{name}", "timeout_s": 0.5})})
+    q = HallQueue(tmp_path / "h.sqlite", cfg, clock)
+    issuer = printing.TicketIssuer(q, cfg)
+    try:
+        issuer.issue("A")
+        sim.set_status("paper_out")
+        for _ in range(2):
+            with pytest.raises(printing.PrinterUnavailable):
+                issuer.issue("B")
+        sim.set_status("ok")
+        sim.fail_during_next_job(after_bytes=120, level="paper_out")
+        with pytest.raises(printing.PrintFailed):
+            issuer.issue("A")
+        r = report_for_queue(q)
+        assert (r.total.issued, r.total.cancelled, r.total.refused_printer) == (1, 1, 3)
+        assert (rows(r)["B"].refused_printer, rows(r)["A"].refused_printer) == (2, 1)
+    finally:
+        issuer.printer.close()
+        q.close()
+        unregister_sim(name)
