@@ -429,3 +429,23 @@ def test_landscape_layout_fits_the_screen(qtbot, make_kiosk):
     assert len(w.home.tiles) == 8
     rows = {t.y() for t in w.home.tiles}
     assert len(rows) == 2  # 4 columns
+
+
+def test_jiaohao_kiosk_screenshot_and_bad_size(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from PySide6.QtGui import QImage
+    env = {**os.environ, "JIAOHAO_DB": str(tmp_path / "k.sqlite"), "JIAOHAO_NOW": "2026-11-23T09:00:00",
+           "QT_QPA_PLATFORM": "offscreen"}
+    env.pop("JIAOHAO_CONFIG", None)
+    out = tmp_path / "kiosk.png"
+    p = subprocess.run([sys.executable, "-m", "jiaohao", "kiosk", "--screenshot", str(out), "--size", "1920x1080",
+                        "--printer", "sim://cli-shot"], capture_output=True, text=True, env=env, timeout=120)
+    assert p.returncode == 0, p.stderr
+    img = QImage(str(out))
+    assert (img.width(), img.height()) == (1920, 1080)
+    p = subprocess.run([sys.executable, "-m", "jiaohao", "kiosk", "--size", "big"], capture_output=True, text=True,
+                       env=env, timeout=60)
+    assert p.returncode == 2 and "WIDTHxHEIGHT" in p.stderr
