@@ -6,10 +6,31 @@ import sys
 from ..context import CommandError
 
 
+def issue_printed(ctx, service: str, priority: bool = False):
+    """Check the printer, issue a ticket of ``service`` and print it, as the kiosk does.
+
+    A printer that refuses (paper out, offline) uses no number; a print that fails
+    part-way cancels the ticket (print_failed). Either is a CommandError."""
+    from kiosk.printing import PrinterUnavailable, TicketIssuer, TicketNotPrinted
+
+    issuer = TicketIssuer(ctx.queue, ctx.config)
+    try:
+        printed = issuer.issue(service, priority=priority, kiosk="cli")
+    except PrinterUnavailable as e:
+        raise CommandError(f"printer {ctx.config.printer.url} cannot print "
+                           f"({e.status.message_en if e.status else e}); no ticket issued") from None
+    except TicketNotPrinted as e:
+        number = e.ticket.number if getattr(e, "ticket", None) else "the ticket"
+        raise CommandError(f"{number} not printed on {ctx.config.printer.url} "
+                           f"({e.status.message_en if e.status else e}); it is cancelled (print_failed)") from None
+    finally:
+        issuer.printer.close()
+    _say_where(ctx)
+    return printed
+
+
 def print_ticket(ctx, ticket):
-    """Print ``ticket`` on the configured printer; CommandError (ticket cancelled) if it fails."""
-    from drivers.printer import PrinterSimulator
-    from drivers.transport import get_sim, sim_name
+    """Print an already issued ``ticket``; CommandError (ticket cancelled) if it fails."""
     from kiosk.printing import TicketIssuer, TicketNotPrinted
 
     issuer = TicketIssuer(ctx.queue, ctx.config)
@@ -20,8 +41,15 @@ def print_ticket(ctx, ticket):
                            f"({e.status.message_en if e.status else e}); it is cancelled (print_failed)") from None
     finally:
         issuer.printer.close()
+    _say_where(ctx)
+    return printed
+
+
+def _say_where(ctx) -> None:
+    from drivers.printer import PrinterSimulator
+    from drivers.transport import get_sim, sim_name
+
     name = sim_name(ctx.config.printer.url.split("?")[0])
     sim = get_sim(name) if name else None
     if isinstance(sim, PrinterSimulator) and sim.pngs:
         print(f"printed on the simulated printer {ctx.config.printer.url}: {sim.pngs[-1]}", file=sys.stderr)
-    return printed

@@ -51,10 +51,11 @@ def _ticket_out(args, t, verb: str) -> int:
 
 
 def issue(ctx, args) -> int:
-    t = ctx.queue.issue(args.service, priority=args.priority, kiosk="cli")
     if args.print_:
-        from .printing import print_ticket  # provided by the printing issue
-        t = print_ticket(ctx, t)
+        from .printing import issue_printed
+        t = issue_printed(ctx, args.service, priority=args.priority)
+    else:
+        t = ctx.queue.issue(args.service, priority=args.priority, kiosk="cli")
     return _ticket_out(args, t, "issued")
 
 
