@@ -137,3 +137,51 @@ def test_components_build_one_service_per_bus_with_default_simulators(demo_confi
         parts[0].stop()
         stop_sim(name)
         Ctx.queue.close()
+
+
+def test_keypad_with_built_in_evaluator(demo_config, clock, db_path):
+    from drivers.windowbus.simulator import KeypadEvaluatorSim
+    cfg, name = on_sim_bus(demo_config, timeout_ms=50)
+    sim = start_sim(cfg, "floor1", name)
+    sim.devices[9] = kp = KeypadEvaluatorSim(9)          # window 9: one device, kind 3
+    q = HallQueue(db_path, cfg, clock)
+    svc = BusService(q, cfg, "floor1", min_cycle_s=0.005)
+    svc.start()
+    try:
+        assert wait_until(lambda: kp.writes > 0, 10)
+        q.issue("G")
+        press(kp, "CALL")
+        assert kp.display.ticket == "G001" and not kp.display.prompt
+        press(kp, "FINISH")
+        assert wait_until(lambda: kp.display.prompt)
+        kp.rate(4)
+        assert kp.wait_acked(5)
+        assert wait_until(lambda: not kp.display.prompt and kp.display.message == "谢谢评价")
+        assert [(e.number, e.data["score"]) for e in q.events_after(0) if e.kind == "rated"] == [("G001", 4)]
+        assert svc.poller.slot(9, "keypad").kind.name == "KEYPAD_EVALUATOR"
+    finally:
+        svc.stop()
+        stop_sim(name)
+        q.close()
+
+
+def test_a_restarted_controller_resumes_from_its_cursor(demo_config, clock, db_path):
+    cfg, name = on_sim_bus(demo_config, timeout_ms=50)
+    sim = start_sim(cfg, "floor1", name)
+    q = HallQueue(db_path, cfg, clock)
+    try:
+        svc = BusService(q, cfg, "floor1", min_cycle_s=0.005)
+        svc.start()
+        kp = sim.keypad(1)
+        assert wait_until(lambda: kp.writes > 0, 10)
+        svc.stop()
+        q.issue("A")                                 # while the controller is down
+        kp.power_cycle()                             # and the keypad lost its display
+        svc = BusService(q, cfg, "floor1", min_cycle_s=0.005)
+        svc.start()
+        assert wait_until(lambda: kp.display.waiting == 1 and kp.display.state == "idle", 10)
+        svc.stop()
+        assert q.get_cursor("bus:floor1") == q.last_event_id()
+    finally:
+        stop_sim(name)
+        q.close()
