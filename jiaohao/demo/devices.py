@@ -33,6 +33,7 @@ class DemoDevices:
 
     config: HallConfig
     out_dir: Path
+    bus_wire_time: bool = True  # the bus simulator takes as long as the wire would
     notes: list[str] = field(default_factory=list)
     printer_sim: object | None = None
     bus_sims: dict[str, object] = field(default_factory=dict)
@@ -96,7 +97,7 @@ class DemoDevices:
                               "simulated staff act on the queue directly")
             return
         for name, bus in sim_buses.items():
-            sim = make_bus_simulator(mod, self.config, name)
+            sim = make_bus_simulator(mod, self.config, name, self.bus_wire_time)
             self._register(bus.url, sim)
             self.bus_sims[name] = sim
 
@@ -114,9 +115,9 @@ class DemoDevices:
             self.board_sims.append(sim)
 
 
-def make_bus_simulator(mod, config: HallConfig, bus_name: str):
+def make_bus_simulator(mod, config: HallConfig, bus_name: str, wire_time: bool = True):
     """A ``BusSimulator`` with a keypad, evaluator and window screen for each window on the bus."""
-    return mod.BusSimulator.for_config(config, bus_name)
+    return mod.BusSimulator.for_config(config, bus_name, wire_time=wire_time)
 
 
 def make_board_simulator(mod, board):
