@@ -7,6 +7,7 @@ menu closes it; ``windowed`` is for development and training.
 from __future__ import annotations
 
 import logging
+import signal
 import socket
 import time
 
@@ -58,6 +59,14 @@ def run(queue, config, *, windowed: bool = False, size: tuple[int, int] | None =
     w = build(queue, config, kiosk_name=kiosk_name, kiosk_mode=not windowed, voice=voice,
               size=size or ((1080, 1920) if windowed else None))
     w.on_exit = app.quit
+
+    def stop(signum, _frame) -> None:  # systemd stop / Ctrl+C in a terminal: close cleanly
+        log.info("signal %d: closing the kiosk", signum)
+        w.allow_close = True
+        app.quit()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     if windowed:
         w.show()
     else:

@@ -137,6 +137,7 @@ class HomeScreen(QWidget):
         self.lang_btn.clicked.connect(self.language)
         outer.addWidget(bar)
         self.tiles: list[TileButton] = []
+        self._tile_shape: tuple | None = None
         self._shape: tuple | None = None
 
     def set_header(self, hall: str, now: datetime) -> None:
@@ -182,21 +183,25 @@ class HomeScreen(QWidget):
 
     def set_tiles(self, groups: list[TileGroup], english: bool, cols: int, page: int, pages: int,
                   priority: bool) -> None:
-        for t in self.tiles:
-            self.grid.removeWidget(t)
-            t.hide()
-            t.setParent(None)
-            t.deleteLater()
-        self.tiles = []
-        i = 0
         tiles: list[ServiceTile] = [t for g in groups for t in g.tiles]
         rows = max(1, (len(tiles) + cols - 1) // cols)
-        for tile in tiles:
-            w = TileButton(tile, english, priority)
-            w.clicked.connect(lambda _=False, t=tile: self.tile_tapped.emit(t))
-            self.grid.addWidget(w, i // cols, i % cols)
-            self.tiles.append(w)
-            i += 1
+        shape = ([t.code for t in tiles], cols)
+        if shape == self._tile_shape:  # same services in the same places: update in place
+            for w, tile in zip(self.tiles, tiles):
+                w.show_tile(tile, english, priority)
+        else:
+            self._tile_shape = shape
+            for t in self.tiles:
+                self.grid.removeWidget(t)
+                t.hide()
+                t.setParent(None)
+                t.deleteLater()
+            self.tiles = []
+            for i, tile in enumerate(tiles):
+                w = TileButton(tile, english, priority)
+                w.clicked.connect(lambda _=False, w=w: self.tile_tapped.emit(w.tile))
+                self.grid.addWidget(w, i // cols, i % cols)
+                self.tiles.append(w)
         for r in range(self.grid.rowCount()):
             self.grid.setRowStretch(r, 1 if r < rows else 0)
         for c in range(self.grid.columnCount()):

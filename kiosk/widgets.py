@@ -55,23 +55,34 @@ class TileButton(QPushButton):
     def __init__(self, tile: ServiceTile, english: bool, priority: bool = False):
         super().__init__()
         self.setObjectName("Tile")
-        self.tile = tile
         self.setFocusPolicy(Qt.NoFocus)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
-        self.setProperty("available", "true" if tile.available else "false")
-        self.setProperty("priority", "true" if priority else "false")
         lay = QVBoxLayout(self)
         lay.setContentsMargins(24, 12, 24, 12)
         lay.setSpacing(2)
-        self.zone = label("zone", tile.zone_label(english), Qt.AlignLeft | Qt.AlignVCenter)
-        self.name = label("name", tile.label(english), Qt.AlignLeft | Qt.AlignVCenter)
-        self.figures = label("figures", figures_text(tile), Qt.AlignLeft | Qt.AlignVCenter)
+        self.zone = label("zone", "", Qt.AlignLeft | Qt.AlignVCenter)
+        self.name = label("name", "", Qt.AlignLeft | Qt.AlignVCenter)
+        self.figures = label("figures", "", Qt.AlignLeft | Qt.AlignVCenter)
         for w in (self.zone, self.name, self.figures):
             w.setAttribute(Qt.WA_TransparentForMouseEvents)
             lay.addWidget(w)
-        if not tile.zone:
-            self.zone.hide()
+        self.tile: ServiceTile | None = None
+        self.show_tile(tile, english, priority)
+
+    def show_tile(self, tile: ServiceTile, english: bool, priority: bool = False) -> None:
+        """Show new figures in place (a press in progress is not lost to a refresh)."""
+        self.tile = tile
+        props = {"available": "true" if tile.available else "false", "priority": "true" if priority else "false"}
+        changed = any(self.property(k) != v for k, v in props.items())
+        for k, v in props.items():
+            self.setProperty(k, v)
+        self.zone.setText(tile.zone_label(english))
+        self.zone.setVisible(bool(tile.zone))
+        self.name.setText(tile.label(english))
+        self.figures.setText(figures_text(tile))
         self.setAccessibleName(f"{tile.label(english)} {self.figures.text()}")
+        if changed:
+            restyle(self)
 
 
 class Keypad(QWidget):

@@ -121,8 +121,10 @@ def test_people_ahead_and_waiting_counts(qtbot, make_kiosk):
     w, q = make_kiosk()
     for _ in range(3):
         q.issue("A")
+    tile = w.home.tile("A")
     w.refresh()
-    assert "等候 3 人" in w.home.tile("A").figures.text()
+    assert w.home.tile("A") is tile  # updated in place: a finger on it is not lost to a refresh
+    assert "等候 3 人" in tile.figures.text()
     tap(qtbot, w.home.tile("A"))
     wait_screen(qtbot, w, F.DONE)
     assert w.done.number.text() == "A004"

@@ -10,7 +10,7 @@
     </message>
     <message>
         <location filename="../app.py" line="397"/>
-        <location filename="../screens.py" line="149"/>
+        <location filename="../screens.py" line="150"/>
         <source>Appointment check-in</source>
         <translation>预约签到</translation>
     </message>
@@ -181,129 +181,129 @@
         <translation>%1月%2日 %3</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="148"/>
+        <location filename="../screens.py" line="149"/>
         <source>Back to normal tickets</source>
         <translation>退出绿色通道</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="148"/>
+        <location filename="../screens.py" line="149"/>
         <source>Green channel</source>
         <translation>绿色通道</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="150"/>
+        <location filename="../screens.py" line="151"/>
         <source>Standard mode</source>
         <translation>标准模式</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="150"/>
+        <location filename="../screens.py" line="151"/>
         <source>Large text</source>
         <translation>长者模式 大字</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="169"/>
+        <location filename="../screens.py" line="170"/>
         <source>Green channel: priority tickets for the elderly, the disabled, service members and pregnant women. Tap the service you need.</source>
         <translation>绿色通道：老年人、残疾人、军人、孕妇优先办理。请点击您要办理的业务</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="172"/>
+        <location filename="../screens.py" line="173"/>
         <source>Tap the service you need to take a ticket</source>
         <translation>请点击您要办理的业务取号</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="175"/>
+        <location filename="../screens.py" line="176"/>
         <source>Ticket issue paused, please go to the service desk</source>
         <translation>暂停取号，请到服务台</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="207"/>
+        <location filename="../screens.py" line="212"/>
         <source>◀ Previous page</source>
         <translation>◀ 上一页</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="208"/>
+        <location filename="../screens.py" line="213"/>
         <source>Next page ▶</source>
         <translation>下一页 ▶</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="209"/>
+        <location filename="../screens.py" line="214"/>
         <source>Page %1 of %2</source>
         <translation>第 %1/%2 页</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="237"/>
+        <location filename="../screens.py" line="242"/>
         <source>Take a green channel ticket for</source>
         <translation>绿色通道取号</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="237"/>
+        <location filename="../screens.py" line="242"/>
         <source>Take a ticket for</source>
         <translation>您要办理的业务</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="240"/>
+        <location filename="../screens.py" line="245"/>
         <source>Yes, print my ticket</source>
         <translation>确认取号</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="241"/>
-        <location filename="../screens.py" line="346"/>
-        <location filename="../screens.py" line="415"/>
+        <location filename="../screens.py" line="246"/>
+        <location filename="../screens.py" line="351"/>
+        <location filename="../screens.py" line="420"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="256"/>
+        <location filename="../screens.py" line="261"/>
         <source>Printing your ticket, please wait…</source>
         <translation>正在出票，请稍候…</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="307"/>
+        <location filename="../screens.py" line="312"/>
         <source>Your number</source>
         <translation>您的号码</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="309"/>
+        <location filename="../screens.py" line="314"/>
         <source>Green channel ticket</source>
         <translation>绿色通道</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="309"/>
+        <location filename="../screens.py" line="314"/>
         <source>Appointment ticket</source>
         <translation>预约号</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="313"/>
+        <location filename="../screens.py" line="318"/>
         <source>Please take your ticket</source>
         <translation>请取票</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="316"/>
+        <location filename="../screens.py" line="321"/>
         <source>People ahead of you: %1</source>
         <translation>前面还有 %1 人</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="317"/>
+        <location filename="../screens.py" line="322"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="320"/>
+        <location filename="../screens.py" line="325"/>
         <source>Back to the start in %1 s</source>
         <translation>%1 秒后返回首页</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="441"/>
+        <location filename="../screens.py" line="446"/>
         <source>Technician</source>
         <translation>技术人员</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="443"/>
+        <location filename="../screens.py" line="448"/>
         <source>Exit the kiosk</source>
         <translation>退出取号机程序</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="444"/>
+        <location filename="../screens.py" line="449"/>
         <source>Back to the kiosk</source>
         <translation>返回取号界面</translation>
     </message>
@@ -328,22 +328,22 @@
         <translation>等候 %1 人 · 约 %2 分钟</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="123"/>
+        <location filename="../widgets.py" line="134"/>
         <source>Delete</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="125"/>
+        <location filename="../widgets.py" line="136"/>
         <source>Clear</source>
         <translation>清空</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="127"/>
+        <location filename="../widgets.py" line="138"/>
         <source>123 digits</source>
         <translation>123 数字</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="127"/>
+        <location filename="../widgets.py" line="138"/>
         <source>ABC letters</source>
         <translation>ABC 字母</translation>
     </message>
