@@ -152,3 +152,38 @@ def test_clips_engine_with_a_halls_own_clips(tmp_path):
         engine.speak("保持安静")
     with pytest.raises(TTSError, match="does not exist"):
         ClipsEngine(folder=tmp_path / "nowhere")
+
+
+# -- the sound-card path, with stand-in players (this test machine has no sound card) ------
+def test_sound_card_path_hands_one_wav_to_the_player(tmp_path):
+    engine = ClipsEngine()  # no output folder: the sound card
+    engine.output.player = Player(["cp", "-t", str(tmp_path)])  # "plays" by keeping a copy
+    engine.announce(CALL, repeat=2, chime=True)
+    [played] = list(tmp_path.glob("*.wav"))
+    assert read_wav(played).seconds == pytest.approx(engine.announcement(CALL, 2, True).seconds, abs=0.01)
+    engine.output.player = Player(["false"])
+    with pytest.raises(TTSError, match="cannot play"):
+        engine.speak(CALL)
+
+
+def test_closing_the_engine_cuts_the_player_short(tmp_path):
+    import threading
+    import time
+    engine = ClipsEngine()
+    engine.output.player = Player(["sh", "-c", "sleep 10", "player"])
+    errors = []
+    t = threading.Thread(target=lambda: _capture(errors, engine.speak, CALL))
+    start = time.monotonic()
+    t.start()
+    time.sleep(0.3)
+    engine.close()
+    t.join(timeout=5)
+    assert not t.is_alive() and time.monotonic() - start < 5
+    assert errors == []  # a player stopped on purpose is not a failure
+
+
+def _capture(errors, func, *args):
+    try:
+        func(*args)
+    except Exception as e:  # noqa: BLE001
+        errors.append(e)

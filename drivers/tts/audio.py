@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
@@ -152,12 +153,14 @@ class Player:
             raise TTSError("no audio player found (install alsa-utils for aplay, or sox); "
                            "or set voice.output to a folder to write WAV files")
         with self._lock:
+            # its own process group, so stop() also ends a wrapper's children
             self._proc = subprocess.Popen([*self.command, str(path)], stdout=subprocess.DEVNULL,
-                                          stderr=subprocess.PIPE)
+                                          stderr=subprocess.PIPE, start_new_session=True)
         try:
             _, err = self._proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
-            self._proc.kill()
+            self._signal(signal.SIGKILL)
+            self._proc.communicate()
             raise TTSError(f"{self.command[0]} did not finish playing {path} in {timeout:.0f} s") from None
         if self._proc.returncode not in (0, -15):
             message = (err or b"").decode(errors="replace").strip().splitlines()
@@ -166,8 +169,14 @@ class Player:
 
     def stop(self) -> None:
         with self._lock:
-            if self._proc is not None and self._proc.poll() is None:
-                self._proc.terminate()
+            self._signal(signal.SIGTERM)
+
+    def _signal(self, sig: int) -> None:
+        if self._proc is not None and self._proc.poll() is None:
+            try:
+                os.killpg(self._proc.pid, sig)
+            except (ProcessLookupError, PermissionError):
+                pass
 
 
 class AudioEngine(SpeechEngine):
