@@ -89,3 +89,20 @@ def test_keypad_that_does_not_answer_is_the_one_failure(hall, tmp_path, capsys):
     assert len(fails) == 1, out
     assert "address 5" in fails[0]
     assert "answer" in fails[0]
+
+
+def test_a_hanging_check_is_reported_not_waited_for(monkeypatch, demo_config, tmp_path):
+    import sys
+    import threading
+    import types
+
+    release = threading.Event()
+    fake = types.ModuleType("jiaohao.diag.fake_hang")
+    fake.check = lambda ctx: release.wait(30) or []
+    monkeypatch.setitem(sys.modules, "jiaohao.diag.fake_hang", fake)
+    monkeypatch.setattr(diag_cmd, "AREAS", ["jiaohao.diag.fake_hang"])
+    try:
+        [r] = diag_cmd.run_checks(SimpleNamespace(config=demo_config), timeout_s=0.2)
+    finally:
+        release.set()
+    assert not r.ok and "did not finish" in r.detail and r.device == "fake_hang"

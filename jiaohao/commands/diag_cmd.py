@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from importlib import import_module
 
 from ..diag import AREAS, CheckResult
@@ -29,15 +30,36 @@ def register(sub) -> None:
             area.register(s)
 
 
-def run_checks(ctx) -> list[CheckResult]:
+CHECK_TIMEOUT_S = 60.0  # one area's check; a hung device must not hang a cron job
+
+
+def _check_area(area, ctx, timeout_s: float) -> list[CheckResult]:
+    """``area.check(ctx)`` in a daemon thread, so a device that hangs is reported, not waited for."""
+    name = area.__name__.rsplit(".", 1)[-1]
+    box: dict = {}
+
+    def work():
+        try:
+            box["results"] = list(area.check(ctx))
+        except Exception as e:  # noqa: BLE001 - a broken check is itself a finding
+            box["error"] = e
+
+    t = threading.Thread(target=work, name=f"diag-check-{name}", daemon=True)
+    t.start()
+    t.join(timeout_s)
+    if t.is_alive():
+        return [CheckResult(name, False, f"the {name} check did not finish in {timeout_s:.0f} s (a device or port hangs)",
+                            "unplug and plug in that device's cable or adapter, then check again")]
+    if "error" in box:
+        return [CheckResult(name, False, f"the check itself failed: {box['error']}", "report this to the supplier")]
+    return box["results"]
+
+
+def run_checks(ctx, timeout_s: float = CHECK_TIMEOUT_S) -> list[CheckResult]:
     results: list[CheckResult] = []
     for area in _areas():
         if hasattr(area, "check"):
-            try:
-                results.extend(area.check(ctx))
-            except Exception as e:  # noqa: BLE001 - a broken check is itself a finding
-                results.append(CheckResult(area.__name__.rsplit(".", 1)[-1], False,
-                                           f"the check itself failed: {e}", "report this to the supplier"))
+            results.extend(_check_area(area, ctx, timeout_s))
     return results
 
 
