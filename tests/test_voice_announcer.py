@@ -177,6 +177,21 @@ def test_restart_after_a_long_stop_does_not_speak_stale_calls(hall, demo_config,
     assert engine.said == []
 
 
+def test_a_call_cut_short_by_stop_is_said_again_after_restart(hall, demo_config, module):
+    module.seconds_per_char = 0.5  # 6.5 s for a call: stop arrives in the middle
+    announcer = Announcer(hall, voice(demo_config), engine=SerialTTSEngine("sim://announcer-test", "syn6288"),
+                          poll_s=0.05)
+    announcer.start()
+    hall.call_next(1)
+    assert module.wait_spoken(1, timeout=5)
+    announcer.stop()
+    assert announcer.failures == 0  # stopping is not an engine failure
+    module.seconds_per_char = 0.01
+    engine = SilentEngine()
+    assert run_all(Announcer(hall, voice(demo_config), engine=engine)) == ["spoken"]
+    assert engine.said == [A001_W1]
+
+
 def test_a_new_announcer_does_not_speak_the_past(hall, demo_config):
     hall.call_next(1)
     engine = SilentEngine()

@@ -146,6 +146,7 @@ class Player:
     def __init__(self, command: list[str] | None = None):
         self.command = command or find_player()
         self._proc: subprocess.Popen | None = None
+        self._stopped = False
         self._lock = threading.Lock()
 
     def play(self, path: Path | str, timeout: float = 120.0) -> None:
@@ -153,6 +154,7 @@ class Player:
             raise TTSError("no audio player found (install alsa-utils for aplay, or sox); "
                            "or set voice.output to a folder to write WAV files")
         with self._lock:
+            self._stopped = False
             # its own process group, so stop() also ends a wrapper's children
             self._proc = subprocess.Popen([*self.command, str(path)], stdout=subprocess.DEVNULL,
                                           stderr=subprocess.PIPE, start_new_session=True)
@@ -162,13 +164,18 @@ class Player:
             self._signal(signal.SIGKILL)
             self._proc.communicate()
             raise TTSError(f"{self.command[0]} did not finish playing {path} in {timeout:.0f} s") from None
-        if self._proc.returncode not in (0, -15):
+        if self._stopped:
+            raise TTSError(f"playing {path} was stopped")
+        if self._proc.returncode != 0:
             message = (err or b"").decode(errors="replace").strip().splitlines()
             raise TTSError(f"{self.command[0]} cannot play to the sound card: "
                            f"{message[-1] if message else 'exit status ' + str(self._proc.returncode)}")
 
     def stop(self) -> None:
+        """Cut the sound short; the interrupted :meth:`play` raises TTSError."""
         with self._lock:
+            if self._proc is not None and self._proc.poll() is None:
+                self._stopped = True
             self._signal(signal.SIGTERM)
 
     def _signal(self, sig: int) -> None:
