@@ -204,8 +204,10 @@ class Announcer:
             return "failed"
         self.failures += 1
         call.attempts += 1
-        log.warning("voice engine failed announcing %s (attempt %d of %d): %s", call.number, call.attempts,
-                    self.max_attempts, error)
+        # the first failure of an outage is a warning; the retries during it are quieter
+        (log.info if self._failing else log.warning)(
+            "voice engine failed announcing %s (attempt %d of %d): %s", call.number, call.attempts,
+            self.max_attempts, error)
         if self.engine is not None:
             try:
                 self.engine.close()  # reopened on the next try
@@ -220,8 +222,8 @@ class Announcer:
                     self.backlog.popleft()
                 self.given_up += 1
                 self._save_cursor()
-            log.error("giving up announcing %s at window %s after %d attempts", call.number, call.window,
-                      call.attempts)
+            log.warning("giving up announcing %s at window %s after %d attempts", call.number, call.window,
+                        call.attempts)
             return "given_up"
         return "failed"
 
