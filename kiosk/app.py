@@ -417,13 +417,19 @@ class KioskWindow(QWidget):
         now = self.queue.clock()
         self._tiles = build_tiles(self.config, self.snapshot, now, priority=f.priority)
         cols, per_page = self.layout_shape()
-        pages = paginate(self._tiles, per_page)
-        self.page = max(0, min(self.page, len(pages) - 1))
-        key = (tuple(self._tiles), self.page, f.english, f.elderly, f.priority, cols, self.lang.language)
-        if key == self._home_key:
-            return
-        self._home_key = key
-        self.home.set_tiles(pages[self.page], f.english, cols, self.page, len(pages), f.priority)
+        for _ in range(2):  # a second pass when the tiles just drawn turn out not to fit
+            fit = self.home.rows_that_fit()
+            if fit is not None:
+                per_page = cols * max(1, min(per_page // cols, fit))
+            pages = paginate(self._tiles, per_page)
+            self.page = max(0, min(self.page, len(pages) - 1))
+            key = (tuple(self._tiles), self.page, f.english, f.elderly, f.priority, cols, per_page,
+                   self.lang.language)
+            if key == self._home_key:
+                return
+            self._home_key = key
+            self.home.set_tiles(pages[self.page], f.english, cols, self.page, len(pages), f.priority)
+            self.layout().activate()
 
     def _message_texts(self, m: F.Message) -> tuple[str, str, str]:
         """(text, English original, detail) of a message."""

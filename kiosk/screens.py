@@ -213,6 +213,22 @@ class HomeScreen(QWidget):
         self.next.setText(translate("Kiosk", "Next page ▶"))
         self.page_label.setText(translate("Kiosk", "Page %1 of %2").replace("%1", str(page + 1)).replace("%2", str(pages)))
 
+    def rows_that_fit(self) -> int | None:
+        """How many rows of tiles fit without clipping their text (None: not laid out yet).
+
+        Text is sized to the screen, margins are not: on a small window (the demo's) or
+        with elderly-mode text, fewer rows per page keep every line readable.
+        """
+        if not self.tiles or not self.grid_host.isVisible() or self.grid_host.height() <= 0:
+            return None
+        t = self.tiles[0]
+        if t.width() < 50:
+            return None
+        need = max(w.layout().totalHeightForWidth(w.width()) if w.layout().hasHeightForWidth()
+                   else w.layout().totalSizeHint().height() for w in self.tiles) + 8
+        spacing = self.grid.spacing()
+        return max(1, (self.grid_host.height() + spacing) // (need + spacing))
+
     def tile(self, code: str) -> TileButton | None:
         return next((t for t in self.tiles if t.tile.code == code), None)
 

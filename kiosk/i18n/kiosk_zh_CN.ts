@@ -65,78 +65,78 @@
         <translation>打印机：%1</translation>
     </message>
     <message>
-        <location filename="../app.py" line="436"/>
+        <location filename="../app.py" line="442"/>
         <source>The system is busy, please try again in a moment</source>
         <translation>系统繁忙，请稍后再试</translation>
     </message>
     <message>
-        <location filename="../app.py" line="439"/>
+        <location filename="../app.py" line="445"/>
         <source>Your ticket could not be printed, please go to the service desk</source>
         <translation>出票失败，请到服务台</translation>
     </message>
     <message>
-        <location filename="../app.py" line="445"/>
+        <location filename="../app.py" line="451"/>
         <source>Tickets from %1</source>
         <translation>%1 开始取号</translation>
     </message>
     <message>
-        <location filename="../app.py" line="446"/>
+        <location filename="../app.py" line="452"/>
         <location filename="../widgets.py" line="43"/>
         <source>Closed for today</source>
         <translation>今日已停止取号</translation>
     </message>
     <message>
-        <location filename="../app.py" line="448"/>
+        <location filename="../app.py" line="454"/>
         <source>Opening hours: %1</source>
         <translation>办理时间：%1</translation>
     </message>
     <message>
-        <location filename="../app.py" line="449"/>
+        <location filename="../app.py" line="455"/>
         <source>This service is not taking tickets now</source>
         <translation>该业务现在不能取号</translation>
     </message>
     <message>
-        <location filename="../app.py" line="452"/>
+        <location filename="../app.py" line="458"/>
         <source>All of today&apos;s tickets for this service have been taken</source>
         <translation>该业务今日号源已取完</translation>
     </message>
     <message>
-        <location filename="../app.py" line="453"/>
+        <location filename="../app.py" line="459"/>
         <source>Please come back on the next working day, or ask at the service desk</source>
         <translation>请下个工作日再来，或到服务台咨询</translation>
     </message>
     <message>
-        <location filename="../app.py" line="457"/>
+        <location filename="../app.py" line="463"/>
         <source>No appointment found with this code</source>
         <translation>未找到该预约</translation>
     </message>
     <message>
-        <location filename="../app.py" line="458"/>
+        <location filename="../app.py" line="464"/>
         <source>Please check the code, or ask at the service desk</source>
         <translation>请核对预约号，或到服务台咨询</translation>
     </message>
     <message>
-        <location filename="../app.py" line="461"/>
+        <location filename="../app.py" line="467"/>
         <source>Your appointment is not for today</source>
         <translation>您的预约不是今天</translation>
     </message>
     <message>
-        <location filename="../app.py" line="462"/>
+        <location filename="../app.py" line="468"/>
         <source>Appointment date: %1</source>
         <translation>预约日期：%1</translation>
     </message>
     <message>
-        <location filename="../app.py" line="465"/>
+        <location filename="../app.py" line="471"/>
         <source>It is too early to check in</source>
         <translation>还未到签到时间</translation>
     </message>
     <message>
-        <location filename="../app.py" line="466"/>
+        <location filename="../app.py" line="472"/>
         <source>Your appointment is at %1. Please check in from %2 minutes before.</source>
         <translation>您的预约时间是 %1，请在预约时间前 %2 分钟内签到</translation>
     </message>
     <message>
-        <location filename="../app.py" line="470"/>
+        <location filename="../app.py" line="476"/>
         <source>Something went wrong, please go to the service desk</source>
         <translation>出现问题，请到服务台</translation>
     </message>
@@ -231,79 +231,79 @@
         <translation>第 %1/%2 页</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="242"/>
+        <location filename="../screens.py" line="258"/>
         <source>Take a green channel ticket for</source>
         <translation>绿色通道取号</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="242"/>
+        <location filename="../screens.py" line="258"/>
         <source>Take a ticket for</source>
         <translation>您要办理的业务</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="245"/>
+        <location filename="../screens.py" line="261"/>
         <source>Yes, print my ticket</source>
         <translation>确认取号</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="246"/>
-        <location filename="../screens.py" line="351"/>
-        <location filename="../screens.py" line="420"/>
+        <location filename="../screens.py" line="262"/>
+        <location filename="../screens.py" line="367"/>
+        <location filename="../screens.py" line="436"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="261"/>
+        <location filename="../screens.py" line="277"/>
         <source>Printing your ticket, please wait…</source>
         <translation>正在出票，请稍候…</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="312"/>
+        <location filename="../screens.py" line="328"/>
         <source>Your number</source>
         <translation>您的号码</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="314"/>
+        <location filename="../screens.py" line="330"/>
         <source>Green channel ticket</source>
         <translation>绿色通道</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="314"/>
+        <location filename="../screens.py" line="330"/>
         <source>Appointment ticket</source>
         <translation>预约号</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="318"/>
+        <location filename="../screens.py" line="334"/>
         <source>Please take your ticket</source>
         <translation>请取票</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="321"/>
+        <location filename="../screens.py" line="337"/>
         <source>People ahead of you: %1</source>
         <translation>前面还有 %1 人</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="322"/>
+        <location filename="../screens.py" line="338"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="325"/>
+        <location filename="../screens.py" line="341"/>
         <source>Back to the start in %1 s</source>
         <translation>%1 秒后返回首页</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="446"/>
+        <location filename="../screens.py" line="462"/>
         <source>Technician</source>
         <translation>技术人员</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="448"/>
+        <location filename="../screens.py" line="464"/>
         <source>Exit the kiosk</source>
         <translation>退出取号机程序</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="449"/>
+        <location filename="../screens.py" line="465"/>
         <source>Back to the kiosk</source>
         <translation>返回取号界面</translation>
     </message>
