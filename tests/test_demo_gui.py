@@ -8,6 +8,8 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
+from PySide6.QtCore import QTimer  # noqa: E402
+
 from config import DEMO_HALL  # noqa: E402
 from jiaohao.demo.gui import DemoControl, build_windows  # noqa: E402
 from jiaohao.demo.runner import DemoHall, DemoOptions  # noqa: E402
@@ -22,7 +24,7 @@ def hall(demo_config, tmp_path):
     h.close()
 
 
-def test_windows_follow_the_simulated_day(qtbot, hall):
+def test_windows_follow_the_simulated_day(hall, qtbot):  # hall first: torn down after the widgets
     windows = build_windows(hall, [1, 12])
     for w in windows.values():
         qtbot.addWidget(w)
@@ -43,11 +45,15 @@ def test_windows_follow_the_simulated_day(qtbot, hall):
     finally:
         stop.set()
         worker.join(timeout=20)
-    for w in windows.values():
+    for w in [*windows.values(), control]:  # stop their polling before the hall's database closes
         if hasattr(w, "allow_close"):
             w.allow_close = True
         if hasattr(w, "shutdown"):
             w.shutdown()
+        for timer in w.findChildren(QTimer):
+            timer.stop()
+        w.close()
     missing = [n for n in hall.notes if "not in this build" in n]
     assert ("kiosk" in windows) or any("kiosk" in n for n in missing)
     assert ("screen" in windows) or any("hall screen" in n for n in missing)
+    assert ("caller-12" in windows) or any("software caller" in n for n in missing)

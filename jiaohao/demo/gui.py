@@ -86,14 +86,15 @@ def _callers(hall, windows: list[int], notes: list[str]) -> list:
     if panel_mod is None:
         notes.append("software caller: not in this build")
         return []
-    cls = getattr(panel_mod, "CallerPanel", None)
-    if cls is None:
-        notes.append("software caller: caller.panel has no CallerPanel")
+    cls, model = getattr(panel_mod, "CallerPanel", None), getattr(panel_mod, "CallerModel", None)
+    if cls is None or model is None:
+        notes.append("software caller: caller.panel has no CallerPanel/CallerModel")
         return []
     out = []
     for n in windows:
         try:
-            w = cls(hall.queue, hall.config, n)
+            w = cls(model(hall.queue, n))
+            w.resize(800, 520)
         except Exception as e:  # noqa: BLE001 - a caller that cannot open must not stop the demo
             log.exception("caller panel for window %d", n)
             notes.append(f"software caller for window {n}: {e}")
