@@ -177,3 +177,40 @@ def test_simulator_answers_status_busy_then_idle(module):
         assert port.read(1) == bytes([IDLE])  # by itself when the speech ends
         port.write(bytes.fromhex("FD 00 02 21 00"))  # bad checksum
         assert port.read(1) == b"\x45"
+
+
+def test_through_a_network_serial_gateway(module):
+    """socket://host:port, as with a serial device server in the hall's network."""
+    import socket
+
+    server = socket.create_server(("127.0.0.1", 0))
+    host, port = server.getsockname()
+    stop = threading.Event()
+
+    def gateway():
+        conn, _ = server.accept()
+        conn.settimeout(0.05)
+        with conn, serial.serial_for_url(module.path, timeout=0.05) as line:
+            while not stop.is_set():
+                try:
+                    data = conn.recv(4096)
+                    if not data:
+                        break
+                    line.write(data)
+                except socket.timeout:
+                    pass
+                reply = line.read(64)
+                if reply:
+                    conn.sendall(reply)
+
+    t = threading.Thread(target=gateway, daemon=True)
+    t.start()
+    try:
+        with SerialTTSEngine(f"socket://{host}:{port}", "syn6288") as engine:
+            engine.announce(CALL, repeat=2)
+    finally:
+        stop.set()
+        t.join(timeout=2)
+        server.close()
+    assert module.spoken == [CALL, CALL]
+    assert module.interrupted == []
