@@ -187,3 +187,17 @@ def _capture(errors, func, *args):
         func(*args)
     except Exception as e:  # noqa: BLE001
         errors.append(e)
+
+
+@needs_espeak
+@pytest.mark.parametrize("language,low,high", [("yue", 2.0, 6.0), ("en", 2.0, 6.0)])
+def test_cantonese_and_english_calls_are_spoken(demo_config, tmp_path, language, low, high):
+    from drivers.tts.reading import call_text
+    voice = demo_config.voice.model_copy(update={"language": language, "output": str(tmp_path)})
+    engine = open_engine(voice)
+    text = call_text(voice, "A023", 12)
+    engine.speak(text)
+    [path] = engine.output.written
+    sound = read_wav(path)
+    assert low < sound.seconds < high, (text, sound.seconds)
+    assert rms(sound) > 0.05
