@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections import defaultdict
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date, timedelta
 from typing import Callable
 
@@ -115,15 +116,70 @@ def _plain_rows(conn: sqlite3.Connection):
     return cur
 
 
+def _count_sql(by: str, keysql: dict[str, str], hour) -> dict[str, str]:
+    """The grouped counting queries: few rows each, the work is all inside SQLite."""
+    ckey = keysql["call"]
+    join = "LEFT JOIN calls c ON c.id = e.call_id " if by == "service" else ""
+    return {
+        # tickets: issued, cancelled, expired, still open; and arrivals per hour for the chart
+        "tickets": f"SELECT {keysql['ticket']}, {hour('t.issued_at')}, t.status, t.cancel_reason, count(*) "
+                   "FROM tickets t WHERE t.day BETWEEN ? AND ? GROUP BY 1, 2, 3, 4",
+        # calls: served (finished, or still open at the day end) and transfers
+        "calls": f"SELECT {ckey}, c.outcome, count(*) FROM calls c WHERE c.day BETWEEN ? AND ? "
+                 "AND c.outcome IN ('finished', 'day_end', 'transferred') GROUP BY 1, 2",
+        # no-shows: tickets still skipped, at the call that skipped them last
+        "no_shows": f"SELECT {ckey}, count(*) FROM calls c JOIN tickets t ON t.id = c.ticket_id "
+                    "WHERE c.day BETWEEN ? AND ? AND c.outcome = 'skipped' AND t.status = 'skipped' "
+                    "AND NOT EXISTS (SELECT 1 FROM calls l WHERE l.ticket_id = c.ticket_id AND l.id > c.id) "
+                    "GROUP BY 1",
+        # ratings (好差评)
+        "ratings": f"SELECT {keysql['eval']}, e.score, count(*) FROM evaluations e {join}"
+                   "WHERE e.day BETWEEN ? AND ? GROUP BY 1, 2",
+        # refusals: daily cap, outside hours (the queue's "refused" events), printer not ready
+        # (the kiosk's "printer" events with action "refused"); print failures are cancelled tickets
+        "refusals": f"SELECT {keysql['refusal']}, CASE kind WHEN 'printer' THEN 'printer' "
+                    "ELSE json_extract(data, '$.reason') END, count(*) FROM events "
+                    "WHERE day BETWEEN ? AND ? AND kind IN ('refused', 'printer') "
+                    "AND (kind = 'refused' OR json_extract(data, '$.action') = 'refused') GROUP BY 1, 2",
+    }
+
+
+def _run_counts(conn, sqls: dict[str, str], rng: tuple) -> dict[str, list]:
+    return {name: conn.execute(sql, rng).fetchall() for name, sql in sqls.items()}
+
+
+def _counts_beside(path: str | None, sqls: dict[str, str], rng: tuple) -> Future | None:
+    """Run the counting queries on their own connection in a thread while this one reads
+    durations: SQLite works without the GIL, so the two overlap on a second core."""
+    if not path:
+        return None
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-counts")
+
+    def work():
+        conn = sqlite3.connect(path, timeout=15)
+        try:
+            return _run_counts(conn, sqls, rng)
+        finally:
+            conn.close()
+    try:
+        return pool.submit(work)
+    finally:
+        pool.shutdown(wait=False)
+
+
 def aggregate(conn: sqlite3.Connection, d0: str, d1: str, by: str, labeler: Callable[[str], str],
-              departments: dict[int, str]):
-    """(rows, total, arrivals_by_hour, wait_by_service) for business days d0..d1."""
+              departments: dict[int, str], path: str | None = None):
+    """(rows, total, arrivals_by_hour, wait_by_service) for business days d0..d1.
+
+    ``path``: the database file, to run the counting queries on a second connection."""
     rng = (d0, d1)
     ticket_level = by in TICKET_LEVEL
     conn = _plain_rows(conn)
     offset = fixed_utc_offset(d0, d1)
     hour = lambda col: hour_sql(col, offset)  # noqa: E731
     keysql = key_sql(by, hour)
+    sqls = _count_sql(by, keysql, hour)
+    beside = _counts_beside(path, sqls, rng)
 
     def norm(raw) -> str:
         if by == "department":
@@ -144,22 +200,10 @@ def aggregate(conn: sqlite3.Connection, d0: str, d1: str, by: str, labeler: Call
     tot = _Rows("all", lambda k: "合计")
     T = tot.get("all")
 
-    # tickets: issued, cancelled, expired, still open; arrivals per hour for the chart
-    tkey = keysql["ticket"]
-    arrivals: dict[int, int] = defaultdict(int)
-    for raw, hour, status, reason, n in conn.execute(
-            f"SELECT {tkey}, {hour('t.issued_at')}, t.status, t.cancel_reason, count(*) FROM tickets t "
-            "WHERE t.day BETWEEN ? AND ? GROUP BY 1, 2, 3, 4", rng):
-        _count_ticket(T, status, reason, n)
-        if ticket_level:
-            _count_ticket(g.get(key_of(raw)), status, reason, n)
-        if status != "cancelled":
-            arrivals[hour] += n
-
     # waiting time: first call minus issue, once per ticket
     if ticket_level:
         rows = conn.execute(
-            f"SELECT {tkey}, t.origin_service, t.first_called_at - t.issued_at FROM tickets t "
+            f"SELECT {keysql['ticket']}, t.origin_service, t.first_called_at - t.issued_at FROM tickets t "
             "WHERE t.day BETWEEN ? AND ? AND t.first_called_at IS NOT NULL", rng).fetchall()
     else:  # the window/staff of the ticket's first call: where its wait ended
         seen: set[int] = set()
@@ -173,29 +217,23 @@ def aggregate(conn: sqlite3.Connection, d0: str, d1: str, by: str, labeler: Call
                 rows.append((raw, origin, wait))
     by_raw: dict = defaultdict(list)
     by_service: dict = defaultdict(list)
-    for raw, origin, wait in rows:
-        by_raw[raw].append(wait)
-        by_service[origin].append(wait)
+    if by == "service":
+        for raw, _, wait in rows:
+            by_raw[raw].append(wait)
+        by_service = by_raw
+    else:
+        for raw, origin, wait in rows:
+            by_raw[raw].append(wait)
+            by_service[origin].append(wait)
     for raw, values in by_raw.items():
         g.waits[key_of(raw)].extend(values)
     tot.waits["all"] = [r[2] for r in rows]
 
-    # calls: served (finished, or still open at day end), transfers, handling time
-    ckey = keysql["call"]
-    for raw, outcome, n in conn.execute(
-            f"SELECT {ckey}, c.outcome, count(*) FROM calls c WHERE c.day BETWEEN ? AND ? "
-            "AND c.outcome IN ('finished', 'day_end', 'transferred') GROUP BY 1, 2", rng):
-        f = g.get(key_of(raw))
-        if outcome == "transferred":
-            f.transfers += n
-            T.transfers += n
-        else:
-            f.served += n
-            T.served += n
+    # handling time: each finished or transferred call
     by_raw = defaultdict(list)
     all_handles = []
     for raw, secs in conn.execute(
-            f"SELECT {ckey}, c.ended_at - c.called_at FROM calls c WHERE c.day BETWEEN ? AND ? "
+            f"SELECT {keysql['call']}, c.ended_at - c.called_at FROM calls c WHERE c.day BETWEEN ? AND ? "
             "AND c.outcome IN ('finished', 'transferred') AND c.ended_at IS NOT NULL", rng):
         by_raw[raw].append(secs)
     for raw, values in by_raw.items():
@@ -203,30 +241,29 @@ def aggregate(conn: sqlite3.Connection, d0: str, d1: str, by: str, labeler: Call
         all_handles.extend(values)
     tot.handles["all"] = all_handles
 
-    # no-shows: tickets still skipped, at the call that skipped them last
-    for raw, n in conn.execute(
-            f"SELECT {ckey}, count(*) FROM calls c JOIN tickets t ON t.id = c.ticket_id "
-            "WHERE c.day BETWEEN ? AND ? AND c.outcome = 'skipped' AND t.status = 'skipped' "
-            "AND NOT EXISTS (SELECT 1 FROM calls l WHERE l.ticket_id = c.ticket_id AND l.id > c.id) "
-            "GROUP BY 1", rng):
+    counts = beside.result() if beside is not None else _run_counts(conn, sqls, rng)
+    arrivals: dict[int, int] = defaultdict(int)
+    for raw, hour_, status, reason, n in counts["tickets"]:
+        _count_ticket(T, status, reason, n)
+        if ticket_level:
+            _count_ticket(g.get(key_of(raw)), status, reason, n)
+        if status != "cancelled":
+            arrivals[hour_] += n
+    for raw, outcome, n in counts["calls"]:
+        f = g.get(key_of(raw))
+        if outcome == "transferred":
+            f.transfers += n
+            T.transfers += n
+        else:
+            f.served += n
+            T.served += n
+    for raw, n in counts["no_shows"]:
         g.get(key_of(raw)).no_show += n
         T.no_show += n
-
-    # ratings (好差评)
-    join = "LEFT JOIN calls c ON c.id = e.call_id " if by == "service" else ""
-    for raw, score, n in conn.execute(
-            f"SELECT {keysql['eval']}, e.score, count(*) FROM evaluations e {join}"
-            "WHERE e.day BETWEEN ? AND ? GROUP BY 1, 2", rng):
+    for raw, score, n in counts["ratings"]:
         g.get(key_of(raw)).ratings[score] += n
         T.ratings[score] += n
-
-    # refusals: daily cap, outside hours (queue "refused" events), printer not ready (the kiosk's
-    # "printer" events with action "refused"); print failures are the cancelled tickets above
-    rkey = keysql["refusal"]
-    for raw, reason, n in conn.execute(
-            f"SELECT {rkey}, CASE kind WHEN 'printer' THEN 'printer' ELSE json_extract(data, '$.reason') END, "
-            "count(*) FROM events WHERE day BETWEEN ? AND ? AND kind IN ('refused', 'printer') "
-            "AND (kind = 'refused' OR json_extract(data, '$.action') = 'refused') GROUP BY 1, 2", rng):
+    for raw, reason, n in counts["refusals"]:
         _count_refusal(T, reason, n)
         if ticket_level:
             _count_refusal(g.get(key_of(raw)), reason, n)

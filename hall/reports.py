@@ -136,7 +136,8 @@ def build_report(db: sqlite3.Connection | Path | str, date_from: date | str, dat
         services = {r[0]: r[1] for r in conn.execute("SELECT code, name FROM services")}
         departments = {r[0]: r[1] for r in conn.execute("SELECT number, department FROM windows")}
         labels = _Labels(by, services, window_names or {})
-        rows, total, arrivals, by_service = aggregate(conn, d0, d1, by, labels, departments)
+        path = next((r[2] for r in conn.execute("PRAGMA database_list") if r[1] == "main"), "")
+        rows, total, arrivals, by_service = aggregate(conn, d0, d1, by, labels, departments, path or None)
     finally:
         if own:
             conn.close()
