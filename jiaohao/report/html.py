@@ -100,7 +100,8 @@ def _table(report: Report) -> str:
         cls = ' class="total"' if f.key == "all" else ""
         rows.append(f'<tr{cls} data-key="{escape(f.key)}"><td title="{escape(name)}">{escape(name)}</td>'
                     + "".join(f'<td data-col="{k}">{cells[k]}</td>' for k, _ in TABLE) + "</tr>")
-    return f'<div class="scroll"><table id="figures"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table></div>'
+    return (f'<div class="scroll"><table id="figures"><thead>{head}</thead>'
+            f'<tbody>{"".join(rows)}</tbody></table></div>')
 
 
 DEFINITIONS = [
@@ -122,25 +123,36 @@ def render_html(report: Report) -> str:
     zh, en = GROUPING_NAMES[report.by]
     cards = "".join([
         _card("issued", "取号 Issued", count(t.issued), "张"),
-        _card("served", "办结 Served", count(t.served), "件", f"过号 {count(t.no_show)} · 过期 {count(t.expired)}"),
+        _card("served", "办结 Served", count(t.served), "件",
+              f"过号 {count(t.no_show)} · 过期 {count(t.expired)}"),
         _card("wait_mean", "平均等候 Wait", minutes(t.wait.mean), "分钟",
               f"P90 {minutes(t.wait.p90)} · 最长 {minutes(t.wait.max)}"),
-        _card("satisfaction", "满意率 Satisfaction", pct(t.satisfaction), "", f"{t.satisfied:,}/{t.rated:,} 条评价"),
-        _card("handle_mean", "平均办理 Handling", minutes(t.handle.mean), "分钟", f"P90 {minutes(t.handle.p90)}"),
+        _card("satisfaction", "满意率 Satisfaction", pct(t.satisfaction), "",
+              f"{t.satisfied:,}/{t.rated:,} 条评价"),
+        _card("handle_mean", "平均办理 Handling", minutes(t.handle.mean), "分钟",
+              f"P90 {minutes(t.handle.p90)}"),
         _card("transfers", "转办 Transfers", count(t.transfers), "次"),
         _card("refused", "拒号 Refused", count(t.refused), "次",
               f"限号 {count(t.refused_cap)} · 非时段 {count(t.refused_hours)} · 打印 {count(t.refused_printer)}"),
         _card("rated", "评价 Ratings", count(t.rated), "条",
               f"差评 {t.ratings[2] + t.ratings[1]:,}"),
     ])
-    legend_wait = (f'<p class="legend"><i style="background:#2f6fb5"></i>平均 mean'
-                   f'<i style="background:#b9d0ea"></i>P90（分钟 min）</p>')
+    legend_wait = ('<p class="legend"><i style="background:#2f6fb5"></i>平均 mean'
+                   '<i style="background:#b9d0ea"></i>P90（分钟 min）</p>')
     waited = [f for f in report.wait_by_service if f.wait.n]
     shown = busiest(waited, WAIT_CHART_SERVICES)
     if len(shown) < len(waited):
         legend_wait += (f'<p class="legend">共 {len(waited)} 个事项，图中为取号最多的 {len(shown)} 个；'
                         f'全部见下方明细 / the {len(shown)} busiest of {len(waited)} services</p>')
+    arrivals = (arrivals_chart(report.arrivals_by_hour, css_class="narrow")
+                + arrivals_chart(report.arrivals_by_hour, 860, 220, "wide"))
+    hint = '<p class="hint">← 左右滑动查看全部列 / swipe for more columns →</p>'
     defs = "".join(f"<dt>{k}</dt><dd>{escape(v)}</dd>" for k, v in DEFINITIONS)
+    sections = [
+        _section("arrivals", "各时段取号", "arrivals by hour", arrivals),
+        _section("waits", "各事项等候时间", "waiting time by service", wait_chart(shown) + legend_wait),
+        _section("ratings", "好差评", "ratings", ratings_chart(t)),
+    ]
     return f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -150,13 +162,13 @@ def render_html(report: Report) -> str:
 <header><h1>{escape(title(report))}</h1>
 <p id="period">{escape(period(report))} · 按{zh}统计 / by {en.lower()}</p></header>
 <div class="cards">{cards}</div>
-<div class="charts">
-<section class="box" id="arrivals"><h2>各时段取号<span>arrivals by hour</span></h2>{arrivals_chart(report.arrivals_by_hour, css_class="narrow")}{arrivals_chart(report.arrivals_by_hour, 860, 220, "wide")}</section>
-<section class="box" id="waits"><h2>各事项等候时间<span>waiting time by service</span></h2>{wait_chart(shown)}{legend_wait}</section>
-<section class="box" id="ratings"><h2>好差评<span>ratings</span></h2>{ratings_chart(t)}</section>
-</div>
-<section class="box" id="table"><h2>明细（按{zh}）<span>figures by {en.lower()}; minutes</span></h2><p class="hint">← 左右滑动查看全部列 / swipe for more columns →</p>{_table(report)}</section>
-<section class="box" id="definitions"><h2>指标说明<span>definitions</span></h2><dl>{defs}</dl></section>
+<div class="charts">{"".join(sections)}</div>
+{_section("table", f"明细（按{zh}）", f"figures by {en.lower()}; minutes", hint + _table(report))}
+{_section("definitions", "指标说明", "definitions", f"<dl>{defs}</dl>")}
 <footer>生成于 {escape(report.generated_at)} · jiaohao</footer>
 </main></body></html>
 """
+
+
+def _section(ident: str, zh: str, en: str, body: str) -> str:
+    return f'<section class="box" id="{ident}"><h2>{zh}<span>{en}</span></h2>{body}</section>\n'
