@@ -415,7 +415,7 @@ class KioskWindow(QWidget):
     def _render_tiles(self) -> None:
         f = self.flow
         now = self.queue.clock()
-        self._tiles = build_tiles(self.config, self.snapshot, now, priority=f.priority)
+        self._tiles = build_tiles(self.config, self.snapshot, now, priority=f.priority, open_now=self.queue.is_open)
         cols, per_page = self.layout_shape()
         for _ in range(2):  # a second pass when the tiles just drawn turn out not to fit
             fit = self.home.rows_that_fit()

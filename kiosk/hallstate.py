@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import math
 import sqlite3
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -78,6 +79,7 @@ class HallReader:
         self._busy_ms = busy_timeout_ms
         self._conn: sqlite3.Connection | None = None
         self._last: HallSnapshot | None = None
+        self._lock = threading.Lock()  # the screen and the issuing thread both read
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
@@ -89,15 +91,17 @@ class HallReader:
         return self._conn
 
     def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
 
     def snapshot(self) -> HallSnapshot:
         """Current figures; on a database error the last good figures marked ``ok=False``."""
         now = self.clock()
         try:
-            snap = self._read(now)
+            with self._lock:
+                snap = self._read(now)
         except sqlite3.Error as e:
             log.warning("queue database not readable now (%s); keeping the last figures", e)
             last = self._last or HallSnapshot(now, {s.code: self._fallback(s) for s in self.config.services})
@@ -134,9 +138,10 @@ class HallReader:
     def appointment(self, code: str) -> AppointmentInfo | None:
         """The booked appointment ``code`` (to explain a refused check-in), or None."""
         try:
-            row = self._connection().execute(
-                "SELECT code, service, name, slot_at, day, ticket_id FROM appointments WHERE code = ?",
-                (code.strip(),)).fetchone()
+            with self._lock:
+                row = self._connection().execute(
+                    "SELECT code, service, name, slot_at, day, ticket_id FROM appointments WHERE code = ?",
+                    (code.strip(),)).fetchone()
         except sqlite3.Error as e:
             log.warning("cannot read appointment %s: %s", code, e)
             return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time
+from typing import Callable
 
 from config import HallConfig, Service
 
@@ -65,8 +66,11 @@ def is_open(svc: Service, now: datetime) -> bool:
 
 
 def build_tiles(config: HallConfig, snapshot: HallSnapshot, now: datetime,
-                priority: bool = False) -> list[ServiceTile]:
+                priority: bool = False, open_now: Callable[[str], bool] | None = None) -> list[ServiceTile]:
     """Every service as a tile, in config order, unavailable ones with their reason.
+
+    ``open_now(code)`` is the queue's ``is_open`` (the kiosk passes it so the queue stays
+    the one judge of opening hours); without it the hours are checked against ``now``.
 
     Green-channel (priority) tickets are not counted against the daily cap (the queue's
     rule), so in priority mode a capped service stays available.
@@ -75,7 +79,7 @@ def build_tiles(config: HallConfig, snapshot: HallSnapshot, now: datetime,
     for svc in config.services:
         fig = snapshot.services.get(svc.code) or ServiceFigures(svc.code, handling_minutes=svc.expected_minutes)
         reason, opens = None, None
-        if not is_open(svc, now):
+        if not (open_now(svc.code) if open_now is not None else is_open(svc, now)):
             reason, opens = CLOSED, next_opening(svc, now)
         elif not priority and svc.daily_cap is not None and fig.issued_today >= svc.daily_cap:
             reason = CAP

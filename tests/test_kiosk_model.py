@@ -178,3 +178,9 @@ def test_technician_pin_unlocks_the_menu():
     assert not f.enter_pin("0000") and not f.unlocked
     assert f.enter_pin("2468") and f.unlocked and f.screen == F.TECH_MENU
     assert not f.timeout()  # the technician's menu does not time out under them
+
+
+def test_the_queue_judges_opening_hours_when_given(demo_config, reader, clock):
+    tiles = {t.code: t for t in build_tiles(demo_config, reader.snapshot(), clock(),
+                                            open_now=lambda code: code != "B")}
+    assert tiles["A"].available and not tiles["B"].available and tiles["B"].reason == CLOSED
