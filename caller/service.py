@@ -22,7 +22,7 @@ from drivers.windowbus.simulator import BusSimulator
 from hall import EventFeed, HallError, HallQueue
 
 from .displays import evaluator_state, keypad_state, screen_state
-from .keys import apply_key
+from .keys import KeyOutcome, apply_key
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +148,11 @@ class BusService:
             log.warning("bus %s: %s sent unknown event code %d", self.bus, slot.label, ev.code)
             self._note(slot.window, role, "未知按键")
         else:
-            outcome = apply_key(self.queue, slot.window, code, ev.arg)
+            try:
+                outcome = apply_key(self.queue, slot.window, code, ev.arg)
+            except Exception:  # noqa: BLE001 - e.g. the database locked too long: ack, say so, go on
+                log.exception("bus %s: window %d %s %s failed", self.bus, slot.window, role, code.name)
+                outcome = KeyOutcome(False, "系统忙 请重按", "busy, press again", error="internal error")
             self.handled += 1
             log.info("bus %s: window %d %s %s(%d): %s", self.bus, slot.window, role, code.name, ev.arg,
                      "ok" if outcome.ok else outcome.error)

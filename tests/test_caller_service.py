@@ -185,3 +185,17 @@ def test_a_restarted_controller_resumes_from_its_cursor(demo_config, clock, db_p
     finally:
         stop_sim(name)
         q.close()
+
+
+def test_a_failing_operation_is_acknowledged_with_a_note(hall, monkeypatch):
+    q, sim, svc = hall
+    kp = sim.keypad(10)
+
+    def broken(*a, **k):
+        raise RuntimeError("database is locked")
+    monkeypatch.setattr(q, "call_next", broken)
+    shown = press(kp, "CALL")
+    assert shown.message == "系统忙 请重按"
+    monkeypatch.undo()
+    q.issue("G")
+    assert press(kp, "CALL").ticket == "G001"      # the bus went on
