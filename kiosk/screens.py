@@ -257,7 +257,7 @@ class ConfirmScreen(QWidget):
     def show_tile(self, tile: ServiceTile, english: bool, priority: bool) -> None:
         self.title.setText(translate("Kiosk", "Take a green channel ticket for") if priority else translate("Kiosk", "Take a ticket for"))
         self.name.setText(tile.label(english))
-        self.figures.setText(figures_text(tile))
+        self.figures.setText(figures_text(tile, priority))
         self.ok.setText(translate("Kiosk", "Yes, print my ticket"))
         self.cancel.setText(translate("Kiosk", "Back"))
 

@@ -34,8 +34,11 @@ def restyle(w: QWidget) -> None:
         child.style().polish(child)
 
 
-def figures_text(tile: ServiceTile) -> str:
-    """The second line of a tile: people waiting and the estimated wait, or why it is unavailable."""
+def figures_text(tile: ServiceTile, priority: bool = False) -> str:
+    """The second line of a tile: people waiting and the estimated wait, or why it is unavailable.
+
+    A green-channel ticket is called before the others, so the estimate does not apply to it.
+    """
     if tile.reason == CLOSED:
         if tile.opens_at is not None:
             return translate("Kiosk", "Not open now · tickets from %1").replace(
@@ -43,6 +46,8 @@ def figures_text(tile: ServiceTile) -> str:
         return translate("Kiosk", "Closed for today")
     if tile.reason == CAP:
         return translate("Kiosk", "No tickets left today")
+    if priority:
+        return translate("Kiosk", "Called first · %1 waiting").replace("%1", str(tile.waiting))
     if tile.waiting == 0:
         return translate("Kiosk", "No wait")
     return (translate("Kiosk", "%1 waiting · about %2 min")
@@ -79,7 +84,7 @@ class TileButton(QPushButton):
         self.zone.setText(tile.zone_label(english))
         self.zone.setVisible(bool(tile.zone))
         self.name.setText(tile.label(english))
-        self.figures.setText(figures_text(tile))
+        self.figures.setText(figures_text(tile, priority))
         self.setAccessibleName(f"{tile.label(english)} {self.figures.text()}")
         if changed:
             restyle(self)

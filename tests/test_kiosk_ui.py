@@ -163,6 +163,7 @@ def test_service_at_daily_cap_refuses_but_green_channel_may_still_issue(qtbot, m
     tap(qtbot, w.message.ok)
     tap(qtbot, w.home.green_btn)  # rule "open": no PIN
     assert w.flow.priority and w.home.banner.isVisible()
+    assert w.home.tile("H").figures.text() == "优先叫号 · 当前等候 60 人"
     tap(qtbot, w.home.tile("H"))
     wait_screen(qtbot, w, F.DONE)
     assert w.done.number.text() == "H061"

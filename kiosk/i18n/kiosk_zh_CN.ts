@@ -81,7 +81,7 @@
     </message>
     <message>
         <location filename="../app.py" line="452"/>
-        <location filename="../widgets.py" line="43"/>
+        <location filename="../widgets.py" line="46"/>
         <source>Closed for today</source>
         <translation>今日已停止取号</translation>
     </message>
@@ -308,42 +308,47 @@
         <translation>返回取号界面</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="41"/>
+        <location filename="../widgets.py" line="44"/>
         <source>Not open now · tickets from %1</source>
         <translation>暂未开始 · %1 开始取号</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="45"/>
+        <location filename="../widgets.py" line="48"/>
         <source>No tickets left today</source>
         <translation>今日号源已取完</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="47"/>
+        <location filename="../widgets.py" line="50"/>
+        <source>Called first · %1 waiting</source>
+        <translation>优先叫号 · 当前等候 %1 人</translation>
+    </message>
+    <message>
+        <location filename="../widgets.py" line="52"/>
         <source>No wait</source>
         <translation>无需等待</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="48"/>
+        <location filename="../widgets.py" line="53"/>
         <source>%1 waiting · about %2 min</source>
         <translation>等候 %1 人 · 约 %2 分钟</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="134"/>
+        <location filename="../widgets.py" line="139"/>
         <source>Delete</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="136"/>
+        <location filename="../widgets.py" line="141"/>
         <source>Clear</source>
         <translation>清空</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="138"/>
+        <location filename="../widgets.py" line="143"/>
         <source>123 digits</source>
         <translation>123 数字</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="138"/>
+        <location filename="../widgets.py" line="143"/>
         <source>ABC letters</source>
         <translation>ABC 字母</translation>
     </message>
