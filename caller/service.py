@@ -143,6 +143,10 @@ class BusService:
         except ValueError:
             code = None
         role = slot.role
+        if role == "screen":  # a keypad where the config says screen: its keys mean nothing here
+            log.warning("bus %s: %s (a %s) sent event code %d; ignored", self.bus, slot.label,
+                        slot.kind.name.lower() if slot.kind else "device", ev.code)
+            return
         allowed = code is not None and (code is EventCode.RATE or slot.kind is None or slot.kind.takes_keys)
         if not allowed:
             log.warning("bus %s: %s sent unknown event code %d", self.bus, slot.label, ev.code)

@@ -221,3 +221,15 @@ def test_bus_service_counts_bad_replies_and_goes_on(demo_config, clock, db_path)
         svc.stop()
         stop_sim(name)
         q.close()
+
+
+def test_a_device_of_the_wrong_kind_is_flagged_and_not_written(bus):
+    sim, master, proto = bus
+    poller = BusPoller(proto, [DeviceSlot(1, 1, "screen"), DeviceSlot(101, 1, "screen")], name="test")
+    poller.on_back = lambda slot: poller.set_state(slot, ScreenState("欢迎光临"))
+    poller.cycle()
+    wrong, right = poller.slots
+    assert wrong.kind_mismatch and wrong.written is None and sim.keypad(1).writes == 0
+    assert not right.kind_mismatch and sim.screen(101).lines[0] == "欢迎光临"
+    poller.cycle()
+    assert master.stats.exceptions == 0

@@ -269,6 +269,8 @@ class BusPoller:
         state = slot.desired
         if state is None or state == slot.written or not slot.online:
             return True
+        if slot.kind is not None and (slot.kind is DeviceKind.SCREEN) != isinstance(state, ScreenState):
+            return False  # a device of the wrong kind at this address: reported by diagnostics, not written
         try:
             if isinstance(state, ScreenState):
                 self.protocol.write_screen(slot.unit, state)
