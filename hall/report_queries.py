@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections import defaultdict
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from typing import Callable
 
@@ -144,42 +144,67 @@ def _count_sql(by: str, keysql: dict[str, str], hour) -> dict[str, str]:
     }
 
 
-def _run_counts(conn, sqls: dict[str, str], rng: tuple) -> dict[str, list]:
+def _duration_sql(by: str, keysql: dict[str, str]) -> dict[str, str]:
+    """Durations, concatenated per group inside SQLite: a few long strings instead of
+    150,000 Python rows, and the work runs without the GIL."""
+    if by in TICKET_LEVEL:
+        waits = (f"SELECT {keysql['ticket']}, group_concat(t.first_called_at - t.issued_at) FROM tickets t "
+                 "WHERE t.day BETWEEN ? AND ? AND t.first_called_at IS NOT NULL GROUP BY 1")
+    else:  # the window/staff of the ticket's first call: where its wait ended
+        waits = (f"SELECT {keysql['call']}, group_concat(c.called_at - t.issued_at) "
+                 "FROM calls c JOIN tickets t ON t.id = c.ticket_id "
+                 "WHERE c.day BETWEEN ? AND ? AND c.called_at = t.first_called_at "
+                 "AND NOT EXISTS (SELECT 1 FROM calls p WHERE p.ticket_id = c.ticket_id AND p.id < c.id) "
+                 "GROUP BY 1")
+    out = {
+        "waits": waits,
+        # handling time: each finished or transferred call
+        "handles": f"SELECT {keysql['call']}, group_concat(c.ended_at - c.called_at) FROM calls c "
+                   "WHERE c.day BETWEEN ? AND ? AND c.outcome IN ('finished', 'transferred') "
+                   "AND c.ended_at IS NOT NULL GROUP BY 1",
+    }
+    if by != "service":  # for the chart of waiting time per service
+        out["service_waits"] = ("SELECT t.origin_service, group_concat(t.first_called_at - t.issued_at) "
+                                "FROM tickets t WHERE t.day BETWEEN ? AND ? AND t.first_called_at IS NOT NULL "
+                                "GROUP BY 1")
+    return out
+
+
+def _run(conn, sqls: dict[str, str], rng: tuple) -> dict[str, list]:
     return {name: conn.execute(sql, rng).fetchall() for name, sql in sqls.items()}
 
 
-def _counts_beside(path: str | None, sqls: dict[str, str], rng: tuple) -> Future | None:
-    """Run the counting queries on their own connection in a thread while this one reads
-    durations: SQLite works without the GIL, so the two overlap on a second core."""
-    if not path:
-        return None
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-counts")
-
-    def work():
+def _run_parallel(path: str, sqls: dict[str, str], rng: tuple, workers: int = 3) -> dict[str, list]:
+    """Each query on its own connection in a small thread pool: SQLite releases the GIL
+    while it works, so the scans overlap on several cores."""
+    def one(name: str):
         conn = sqlite3.connect(path, timeout=15)
         try:
-            return _run_counts(conn, sqls, rng)
+            return name, conn.execute(sqls[name], rng).fetchall()
         finally:
             conn.close()
-    try:
-        return pool.submit(work)
-    finally:
-        pool.shutdown(wait=False)
+    # the longest first, so the short ones fill in behind
+    order = sorted(sqls, key=lambda n: n not in ("waits", "handles", "service_waits"))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="report") as pool:
+        return dict(pool.map(one, order))
+
+
+def _floats(text: str | None) -> list[float]:
+    return list(map(float, text.split(","))) if text else []
 
 
 def aggregate(conn: sqlite3.Connection, d0: str, d1: str, by: str, labeler: Callable[[str], str],
               departments: dict[int, str], path: str | None = None):
     """(rows, total, arrivals_by_hour, wait_by_service) for business days d0..d1.
 
-    ``path``: the database file, to run the counting queries on a second connection."""
+    ``path``: the database file, to run the queries side by side on their own connections."""
     rng = (d0, d1)
     ticket_level = by in TICKET_LEVEL
-    conn = _plain_rows(conn)
     offset = fixed_utc_offset(d0, d1)
     hour = lambda col: hour_sql(col, offset)  # noqa: E731
     keysql = key_sql(by, hour)
-    sqls = _count_sql(by, keysql, hour)
-    beside = _counts_beside(path, sqls, rng)
+    sqls = {**_duration_sql(by, keysql), **_count_sql(by, keysql, hour)}
+    res = _run_parallel(path, sqls, rng) if path else _run(_plain_rows(conn), sqls, rng)
 
     def norm(raw) -> str:
         if by == "department":
@@ -200,56 +225,21 @@ def aggregate(conn: sqlite3.Connection, d0: str, d1: str, by: str, labeler: Call
     tot = _Rows("all", lambda k: "合计")
     T = tot.get("all")
 
-    # waiting time: first call minus issue, once per ticket
-    if ticket_level:
-        rows = conn.execute(
-            f"SELECT {keysql['ticket']}, t.origin_service, t.first_called_at - t.issued_at FROM tickets t "
-            "WHERE t.day BETWEEN ? AND ? AND t.first_called_at IS NOT NULL", rng).fetchall()
-    else:  # the window/staff of the ticket's first call: where its wait ended
-        seen: set[int] = set()
-        rows = []
-        for tid, raw, origin, wait in conn.execute(
-                f"SELECT c.ticket_id, {keysql['call']}, t.origin_service, c.called_at - t.issued_at "
-                "FROM calls c JOIN tickets t ON t.id = c.ticket_id "
-                "WHERE c.day BETWEEN ? AND ? AND c.called_at = t.first_called_at ORDER BY c.id", rng):
-            if tid not in seen:
-                seen.add(tid)
-                rows.append((raw, origin, wait))
-    by_raw: dict = defaultdict(list)
-    by_service: dict = defaultdict(list)
-    if by == "service":
-        for raw, _, wait in rows:
-            by_raw[raw].append(wait)
-        by_service = by_raw
-    else:
-        for raw, origin, wait in rows:
-            by_raw[raw].append(wait)
-            by_service[origin].append(wait)
-    for raw, values in by_raw.items():
-        g.waits[key_of(raw)].extend(values)
-    tot.waits["all"] = [r[2] for r in rows]
+    for name, lists, total_list in (("waits", g.waits, tot.waits["all"]),
+                                    ("handles", g.handles, tot.handles["all"])):
+        for raw, text in res[name]:
+            values = _floats(text)
+            lists[key_of(raw)].extend(values)
+            total_list.extend(values)
 
-    # handling time: each finished or transferred call
-    by_raw = defaultdict(list)
-    all_handles = []
-    for raw, secs in conn.execute(
-            f"SELECT {keysql['call']}, c.ended_at - c.called_at FROM calls c WHERE c.day BETWEEN ? AND ? "
-            "AND c.outcome IN ('finished', 'transferred') AND c.ended_at IS NOT NULL", rng):
-        by_raw[raw].append(secs)
-    for raw, values in by_raw.items():
-        g.handles[key_of(raw)].extend(values)
-        all_handles.extend(values)
-    tot.handles["all"] = all_handles
-
-    counts = beside.result() if beside is not None else _run_counts(conn, sqls, rng)
     arrivals: dict[int, int] = defaultdict(int)
-    for raw, hour_, status, reason, n in counts["tickets"]:
+    for raw, hour_, status, reason, n in res["tickets"]:
         _count_ticket(T, status, reason, n)
         if ticket_level:
             _count_ticket(g.get(key_of(raw)), status, reason, n)
         if status != "cancelled":
             arrivals[hour_] += n
-    for raw, outcome, n in counts["calls"]:
+    for raw, outcome, n in res["calls"]:
         f = g.get(key_of(raw))
         if outcome == "transferred":
             f.transfers += n
@@ -257,13 +247,13 @@ def aggregate(conn: sqlite3.Connection, d0: str, d1: str, by: str, labeler: Call
         else:
             f.served += n
             T.served += n
-    for raw, n in counts["no_shows"]:
+    for raw, n in res["no_shows"]:
         g.get(key_of(raw)).no_show += n
         T.no_show += n
-    for raw, score, n in counts["ratings"]:
+    for raw, score, n in res["ratings"]:
         g.get(key_of(raw)).ratings[score] += n
         T.ratings[score] += n
-    for raw, reason, n in counts["refusals"]:
+    for raw, reason, n in res["refusals"]:
         _count_refusal(T, reason, n)
         if ticket_level:
             _count_refusal(g.get(key_of(raw)), reason, n)
@@ -276,8 +266,8 @@ def aggregate(conn: sqlite3.Connection, d0: str, d1: str, by: str, labeler: Call
         wait_by_service = [f for f in rows_out if f.wait.n]
     else:
         wait_by_service = []
-        for code in sorted(by_service):
-            f = Figures(code, labeler.service(code) if hasattr(labeler, "service") else code)
-            f.wait = Stats.of(by_service[code])
+        for code, text in sorted(res["service_waits"], key=lambda r: str(r[0])):
+            f = Figures(str(code), labeler.service(code) if hasattr(labeler, "service") else str(code))
+            f.wait = Stats.of(_floats(text))
             wait_by_service.append(f)
     return rows_out, total, dict(sorted(arrivals.items())), wait_by_service

@@ -248,3 +248,17 @@ def test_kiosk_printer_refusals_and_failures(tmp_path, demo_config, clock):
         issuer.printer.close()
         q.close()
         unregister_sim(name)
+
+
+@pytest.mark.parametrize("by", GROUPINGS)
+def test_in_memory_connection_gives_the_same_figures(day, by):
+    """A connection without a file runs the queries one after the other: same answers."""
+    mem = sqlite3.connect(":memory:")
+    src = sqlite3.connect(day.path)
+    src.backup(mem)
+    src.close()
+    one = build_report(mem, DAY1, DAY2, by).to_json()
+    other = build_report(day.path, DAY1, DAY2, by).to_json()
+    one.pop("generated_at"), other.pop("generated_at")
+    assert one == other and one["total"]["issued"] == 9
+    mem.close()
