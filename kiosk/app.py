@@ -16,6 +16,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QStackedWidget, QVBoxLayout, QWidget
 
 from . import flow as F
+from .appointments import scanned_code
 from .hallstate import HallReader, HallSnapshot
 from .i18n import LanguageSwitch, translate
 from .model import CLOSED, build_tiles, paginate
@@ -280,25 +281,29 @@ class KioskWindow(QWidget):
         if not text or not text.isprintable() or mods & (Qt.ControlModifier | Qt.AltModifier):
             return
         screen = self.flow.screen
-        if screen == F.CHECKIN:
-            self.checkin.type_text(text)
-        elif screen in (F.PRIORITY_PIN, F.TECH_PIN):
-            self.pin.type_text(text if text.isdigit() else "")
-        elif screen == F.HOME:
+        if screen in (F.HOME, F.CHECKIN):  # what a barcode scanner types (never a PIN)
             now = time.monotonic()
             if now - self._scan_at > SCAN_GAP_S:
                 self._scan = ""
             self._scan += text
             self._scan_at = now
+        if screen == F.CHECKIN:
+            self.checkin.type_text(text)
+        elif screen in (F.PRIORITY_PIN, F.TECH_PIN):
+            self.pin.type_text(text if text.isdigit() else "")
 
     def _scan_enter(self) -> None:
         screen = self.flow.screen
         if screen == F.CHECKIN and self.checkin.value:
+            if "://" in self._scan:  # a booking URL scanned on this screen: keep only its code
+                self.checkin.clear()
+                self.checkin.type_text(scanned_code(self._scan))
+            self._scan = ""
             self._submit(self.flow.check_in(self.checkin.value))
         elif screen in (F.PRIORITY_PIN, F.TECH_PIN) and self.pin.value:
             self._pin(self.pin.value)
         elif screen == F.HOME and self._scan.strip():
-            code, self._scan = self._scan.strip().upper(), ""
+            code, self._scan = scanned_code(self._scan), ""
             self.checkin.clear()
             self.checkin.type_text(code)
             self._submit(self.flow.check_in(code))

@@ -41,6 +41,22 @@ class Appointment:
     line: int
 
 
+def scanned_code(text: str) -> str:
+    """The appointment code in what a scanner typed: the code itself, or a booking URL
+    (``https://…/check-in?code=YY001`` or ``https://…/a/YY001``) printed as a QR code."""
+    text = text.strip()
+    if "://" in text or "?" in text:
+        from urllib.parse import parse_qs, urlsplit
+        parts = urlsplit(text)
+        query = {k.lower(): v for k, v in parse_qs(parts.query).items()}
+        for key in ("code", "appointment", "id"):
+            if query.get(key):
+                return query[key][-1].strip().upper()
+        segments = [p for p in parts.path.split("/") if p]
+        return segments[-1].upper() if segments else ""
+    return text.upper()
+
+
 def decode(data: bytes) -> str:
     """UTF-8 (BOM or not), else GB18030 (what Excel writes on Chinese Windows)."""
     try:

@@ -127,3 +127,15 @@ def test_cli_check_only(tmp_path):
     path.write_text(GOOD, encoding="utf-8")
     p = run(tmp_path, "appointments", "import", str(path), "--check")
     assert p.returncode == 0 and p.stdout.startswith("checked 2 appointment(s) for 2026-11-23")
+
+
+@pytest.mark.parametrize("typed, code", [
+    ("yy2026001", "YY2026001"),
+    ("  YY-1  ", "YY-1"),
+    ("https://zwfw.example.gov.cn/check-in?code=yy2026001&src=sms", "YY2026001"),
+    ("https://zwfw.example.gov.cn/a/YY2026002", "YY2026002"),
+    ("https://zwfw.example.gov.cn/", ""),
+])
+def test_scanned_code(typed, code):
+    from kiosk.appointments import scanned_code
+    assert scanned_code(typed) == code

@@ -341,6 +341,17 @@ def test_barcode_scanner_on_the_home_screen_checks_in(qtbot, make_kiosk, printer
     assert tickets(q) == [("F001", "F", "appointment", "waiting")]
 
 
+def test_scanned_booking_url_on_the_check_in_screen(qtbot, make_kiosk, printer):
+    w, q = make_kiosk()
+    q.add_appointment("YY2026003", "B", datetime(2026, 11, 23, 9, 10), "赵六")
+    tap(qtbot, w.home.checkin_btn)
+    qtbot.keyClicks(w, "https://zwfw.example.gov.cn/check-in?code=YY2026003")
+    qtbot.keyClick(w, Qt.Key_Return)
+    wait_screen(qtbot, w, F.DONE)
+    assert w.checkin.value == "YY2026003"
+    assert tickets(q) == [("B001", "B", "appointment", "waiting")]
+
+
 @pytest.mark.parametrize("code, slot, text, detail", [
     ("NOPE123", None, "未找到该预约", "NOPE123"),
     ("YY-LATER", datetime(2026, 11, 23, 11, 0), "还未到签到时间", "11:00"),
