@@ -31,6 +31,7 @@ NOTE_S = 8.0          # how long a key's note stays on the keypad's message line
 FLASH_S = 5           # seconds a window screen flashes a call
 FEED_S = 0.15         # how often the event log is read
 SAVE_S = 5.0          # how often the feed cursor is saved
+SUMMARY_S = 300.0     # how often a line of bus figures goes to the log
 MIN_CYCLE_S = 0.02    # do not spin faster than this on a tiny or simulated bus
 # events that change waiting counts of every window serving the ticket's service
 _QUEUE_KINDS = {"issued", "called", "skipped", "reactivated", "transferred", "cancelled", "expired",
@@ -78,6 +79,7 @@ class BusService:
         self._thread: threading.Thread | None = None
         self._last_feed = 0.0
         self._last_save = 0.0
+        self._last_summary = time.monotonic()
         self.error: str = ""
 
     # -- component -----------------------------------------------------------------
@@ -135,6 +137,19 @@ class BusService:
         if now - self._last_feed >= FEED_S:
             self.follow_feed()
             self._expire(now)
+        if now - self._last_summary >= SUMMARY_S:
+            self._last_summary = now
+            self.log_summary()
+
+    def log_summary(self) -> None:
+        s = self.poller.summary()
+        st = s["stats"]
+        offline = [sl.label for sl in self.poller.slots if sl.online is False]
+        log.info("bus %s: %d/%d online, cycle %s ms (avg %s), %d keys handled, %d requests, %d time-outs, "
+                 "%d bad CRC, %d wrong address, %d exceptions, %d lost events%s", self.bus, s["online"],
+                 s["devices"], s["cycle_ms"], s["cycle_ms_avg"], self.handled, st.get("requests", 0),
+                 st.get("timeouts", 0), st.get("bad_crc", 0), st.get("wrong_address", 0), st.get("exceptions", 0),
+                 s["lost_events"], f"; offline: {', '.join(offline)}" if offline else "")
 
     # -- key events ------------------------------------------------------------------
     def _on_event(self, slot: DeviceSlot, ev: BusEvent) -> None:
