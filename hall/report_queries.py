@@ -151,9 +151,9 @@ def _duration_sql(by: str, keysql: dict[str, str]) -> dict[str, str]:
         waits = (f"SELECT {keysql['ticket']}, group_concat(t.first_called_at - t.issued_at) FROM tickets t "
                  "WHERE t.day BETWEEN ? AND ? AND t.first_called_at IS NOT NULL GROUP BY 1")
     else:  # the window/staff of the ticket's first call: where its wait ended
-        waits = (f"SELECT {keysql['call']}, group_concat(c.called_at - t.issued_at) "
+        waits = (f"SELECT {keysql['call']}, group_concat(t.first_called_at - t.issued_at) "
                  "FROM calls c JOIN tickets t ON t.id = c.ticket_id "
-                 "WHERE c.day BETWEEN ? AND ? AND c.called_at = t.first_called_at "
+                 "WHERE c.day BETWEEN ? AND ? AND t.first_called_at IS NOT NULL "
                  "AND NOT EXISTS (SELECT 1 FROM calls p WHERE p.ticket_id = c.ticket_id AND p.id < c.id) "
                  "GROUP BY 1")
     out = {

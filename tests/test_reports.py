@@ -262,3 +262,9 @@ def test_in_memory_connection_gives_the_same_figures(day, by):
     one.pop("generated_at"), other.pop("generated_at")
     assert one == other and one["total"]["issued"] == 9
     mem.close()
+
+
+def test_the_total_is_the_same_whatever_the_grouping(day):
+    totals = [report_for_queue(day, DAY1, DAY2, by).total.to_json() for by in GROUPINGS]
+    assert all(t == totals[0] for t in totals[1:])
+    assert totals[0]["wait"]["n"] == 7 and totals[0]["handle"]["n"] == 6

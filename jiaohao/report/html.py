@@ -64,6 +64,8 @@ footer{color:#57606a;font-size:.78rem;margin:10px 0 20px}
 
 WAIT_CHART_SERVICES = 12  # bars in the waiting-time chart; every service is in the table
 
+NOT_PER_WINDOW = {"issued", "expired", "refused_cap", "refused_hours", "refused_printer"}
+
 # (flat key, heading) of the HTML table
 TABLE = [("issued", "取号"), ("served", "办结"), ("no_show", "过号"), ("transfers", "转办"),
          ("expired", "过期"), ("wait_mean", "平均等候"), ("wait_p90", "P90等候"), ("wait_max", "最长等候"),
@@ -92,14 +94,17 @@ def _card(key: str, label: str, value: str, unit: str = "", sub: str = "") -> st
 
 def _table(report: Report) -> str:
     zh = GROUPING_NAMES[report.by][0]
-    head = f"<tr><th>{zh}</th>" + "".join(f"<th>{h}</th>" for _, h in TABLE) + "</tr>"
+    # a window issues nothing and refuses nothing: leave out columns no row has
+    columns = [(k, h) for k, h in TABLE
+               if not report.rows or any(_cells(f)[k] != "-" or k not in NOT_PER_WINDOW for f in report.rows)]
+    head = f"<tr><th>{zh}</th>" + "".join(f"<th>{h}</th>" for _, h in columns) + "</tr>"
     rows = []
     for f in [*report.rows, report.total]:
         name = f.label if f.key == "all" or f.label.startswith(f.key) else f"{f.key} {f.label}"
         cells = _cells(f)
         cls = ' class="total"' if f.key == "all" else ""
         rows.append(f'<tr{cls} data-key="{escape(f.key)}"><td title="{escape(name)}">{escape(name)}</td>'
-                    + "".join(f'<td data-col="{k}">{cells[k]}</td>' for k, _ in TABLE) + "</tr>")
+                    + "".join(f'<td data-col="{k}">{cells[k]}</td>' for k, _ in columns) + "</tr>")
     return (f'<div class="scroll"><table id="figures"><thead>{head}</thead>'
             f'<tbody>{"".join(rows)}</tbody></table></div>')
 

@@ -23,6 +23,13 @@ def _name(f: Figures) -> str:
     return shorten(text, NAME_COLS)
 
 
+def _drop_blank(heads: list[str], rows: list[list[str]], keep: set[int]) -> tuple[list[str], list[list[str]]]:
+    """Leave out columns (other than ``keep``) that show "-" on every row but the total."""
+    body = rows[:-1]
+    cols = [i for i in range(len(heads)) if i in keep or not body or any(r[i] != "-" for r in body)]
+    return [heads[i] for i in cols], [[r[i] for i in cols] for r in rows]
+
+
 def render_table(report: Report) -> str:
     figures = [*report.rows, report.total]
     main = [[_name(f), count(f.issued), count(f.served), count(f.no_show), count(f.transfers),
@@ -31,9 +38,11 @@ def render_table(report: Report) -> str:
             for f in figures]
     heads = ["", "取号", "办结", "过号", "转办", "过期", "平均等候", "P90等候", "最长等候",
              "平均办理", "P90办理", "评价", "满意率"]
+    heads, main = _drop_blank(heads, main, keep=set(range(len(heads))) - {1, 5})
     rated = [[_name(f)] + [count(f.ratings[s]) for s in SCORE_LABELS] + [count(f.refused_cap),
              count(f.refused_hours), count(f.refused_printer)] for f in figures]
     rheads = [""] + list(SCORE_LABELS.values()) + ["限号拒号", "非时段拒号", "打印失败"]
+    rheads, rated = _drop_blank(rheads, rated, keep=set(range(6)))
     t = report.total
     lines = [f"{title(report)}  {period(report)}  {grouping(report)}", ""]
     lines.append(f"取号 {count(t.issued)}  办结 {count(t.served)}  过号 {count(t.no_show)}  过期 {count(t.expired)}  "
