@@ -54,9 +54,17 @@ def test_screen_command_writes_the_text(hall_file, capsys):
 
 def test_watch_shows_keys(hall_file, capsys):
     path, sim, _ = hall_file
-    t = threading.Timer(0.8, lambda: sim.keypad(3).press("PAUSE", 2))
+    kp = sim.keypad(3)
+
+    def press_once_heard():  # a key pressed before the first poll is the baseline, not an event
+        deadline = time.monotonic() + 5
+        while kp.requests < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        kp.press("PAUSE", 2)
+
+    t = threading.Thread(target=press_once_heard)
     t.start()
-    assert main(["--config", str(path), "diag", "bus", "floor1", "--watch", "--seconds", "2.0"]) == 0
+    assert main(["--config", str(path), "diag", "bus", "floor1", "--watch", "--seconds", "2.5"]) == 0
     t.join()
     out = capsys.readouterr().out
     assert "window   3 keypad" in out and "PAUSE 暂停" in out and "argument 2" in out
