@@ -158,7 +158,7 @@ def main() -> int:
           f"{gap:.2f} ms is the inter-frame gap the master keeps -> {c['per_poll_ms'] - gap:.2f} ms of software")
     d = run(1, 36, 9600, min(args.seconds, 10), args.presses_per_s, silent=6)
     live_budget = budget.cycle_budget_s(30, 9600) * 1000
-    print(f"\n== D: 36 keypads at 9600 baud, 6 of them dead (no answer, 100 ms time-out)")
+    print("\n== D: 36 keypads at 9600 baud, 6 of them dead (no answer, 100 ms time-out)")
     print(f"poll cycle: p50 {d['cycle_p50_ms']:.1f} ms, max {d['cycle_max_ms']:.1f} ms over {d['cycles']} cycles "
           f"({d['probe_cycles']} carried a probe of a dead address); budget of the 30 live ones {live_budget:.1f} ms; "
           f"key press p50 {d['latency_p50_ms']:.0f} ms, p99 {d['latency_p99_ms']:.0f} ms")

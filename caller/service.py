@@ -19,7 +19,7 @@ from dataclasses import replace
 from drivers.windowbus import BusPoller, DeviceSlot, PortDown, WindowBusProtocol, open_protocol
 from drivers.windowbus.codec import BusEvent, DeviceKind, EventCode, KeypadState, ScreenState
 from drivers.windowbus.simulator import BusSimulator
-from hall import EventFeed, HallError, HallQueue
+from hall import EventFeed, HallQueue
 
 from .displays import evaluator_state, keypad_state, screen_state
 from .keys import KeyOutcome, apply_key
