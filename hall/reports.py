@@ -31,7 +31,7 @@ from pathlib import Path
 
 from .db import connect
 from .report_model import (COLUMNS, GROUPING_NAMES, GROUPINGS, NO_DEPARTMENT, NO_STAFF, PRINTER_REFUSALS,
-                           SATISFIED_SCORES, SCORE_LABELS, SCORE_LABELS_EN, Figures, Stats)
+                           SATISFIED_SCORES, SCORE_LABELS, SCORE_LABELS_EN, Figures, Stats, _r)
 from .report_queries import aggregate
 
 log = logging.getLogger(__name__)
@@ -43,10 +43,6 @@ __all__ = ["COLUMNS", "GROUPING_NAMES", "GROUPINGS", "NO_DEPARTMENT", "NO_STAFF"
 
 class ReportError(ValueError):
     """A report asked for something that cannot be given (bad dates, unknown grouping)."""
-
-
-def _r(x: float | None) -> float | None:
-    return None if x is None else round(x, 1)
 
 
 @dataclass
@@ -172,11 +168,14 @@ def today_summary(queue) -> dict:
     out.pop("key"), out.pop("label"), out.pop("open")
     conn = connect(queue.path)
     try:
-        waiting = conn.execute("SELECT count(*), min(issued_at) FROM tickets WHERE status = 'waiting'").fetchone()
-        serving = conn.execute("SELECT count(*) FROM tickets WHERE status = 'called'").fetchone()[0]
+        today = (now.date().isoformat(),)  # yesterday's leftovers expire at the day's first operation
+        waiting = conn.execute("SELECT count(*), min(issued_at) FROM tickets WHERE day = ? AND status = 'waiting'",
+                               today).fetchone()
+        serving = conn.execute("SELECT count(*) FROM tickets WHERE day = ? AND status = 'called'", today).fetchone()[0]
         states = dict(conn.execute("SELECT state, count(*) FROM windows GROUP BY state").fetchall())
         per_service_waiting = dict(conn.execute(
-            "SELECT service, count(*) FROM tickets WHERE status = 'waiting' GROUP BY service").fetchall())
+            "SELECT service, count(*) FROM tickets WHERE day = ? AND status = 'waiting' GROUP BY service",
+            today).fetchall())
     finally:
         conn.close()
     rows = {f.key: f for f in report.rows}

@@ -268,3 +268,15 @@ def test_the_total_is_the_same_whatever_the_grouping(day):
     totals = [report_for_queue(day, DAY1, DAY2, by).total.to_json() for by in GROUPINGS]
     assert all(t == totals[0] for t in totals[1:])
     assert totals[0]["wait"]["n"] == 7 and totals[0]["handle"]["n"] == 6
+
+
+def test_today_summary_ignores_yesterdays_leftovers_before_the_day_rolls(tmp_path, demo_config):
+    clock = FixedClock(datetime(2026, 11, 23, 16, 0))
+    q = HallQueue(tmp_path / "h.sqlite", demo_config, clock)
+    q.issue("A"), q.issue("B")
+    q.call_next(1)
+    clock.set(datetime(2026, 11, 24, 7, 50))  # next morning, nothing has happened yet
+    s = today_summary(q)
+    assert (s["day"], s["issued"], s["waiting_now"], s["serving_now"]) == ("2026-11-24", 0, 0, 0)
+    assert s["longest_wait_now_s"] is None
+    q.close()
