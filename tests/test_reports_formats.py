@@ -181,6 +181,13 @@ def test_cli_default_is_today_as_a_table(cli_env):
     assert next(line for line in out.splitlines() if line.startswith("合计")).split()[1:3] == ["1", "1"]
 
 
+def test_cli_to_alone_is_that_day(cli_env):
+    p = jiaohao(cli_env, "report", "--to", DAY1, "--format", "json")
+    assert p.returncode == 0, p.stderr
+    obj = json.loads(p.stdout)
+    assert (obj["from"], obj["to"], obj["total"]["issued"]) == (DAY1, DAY1, 8)
+
+
 def test_cli_json_range_by_window(cli_env):
     p = jiaohao(cli_env, "report", "--from", DAY1, "--to", DAY2, "--by", "window", "--format", "json")
     assert p.returncode == 0, p.stderr

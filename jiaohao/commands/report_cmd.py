@@ -25,7 +25,7 @@ def register(sub) -> None:
         description="Figures for hall managers over a range of business days (default: today). "
                     "Definitions of every figure: docs/reports.md.")
     p.add_argument("--from", dest="date_from", metavar="DATE", help="first day, YYYY-MM-DD (or today/yesterday)")
-    p.add_argument("--to", dest="date_to", metavar="DATE", help="last day, inclusive (default: the --from day, else today)")
+    p.add_argument("--to", dest="date_to", metavar="DATE", help="last day, inclusive (default: the --from day; alone: that one day)")
     p.add_argument("--month", metavar="YYYY-MM", help="a whole calendar month instead of --from/--to")
     p.add_argument("--by", choices=GROUPINGS, default="service", help="one row per … (default: service)")
     p.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
@@ -46,8 +46,11 @@ def date_range(args, today: date) -> tuple[date, date]:
                 return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
             except ValueError:
                 raise CommandError(f"not a month: {args.month!r} (use YYYY-MM, e.g. 2026-10)") from None
-        d0 = parse_day(args.date_from, today)
-        d1 = parse_day(args.date_to, d0 if args.date_from else today)
+        if args.date_to and not args.date_from:  # --to alone: that one day
+            d0 = d1 = parse_day(args.date_to, today)
+        else:
+            d0 = parse_day(args.date_from, today)
+            d1 = parse_day(args.date_to, d0)
     except ReportError as e:
         raise CommandError(str(e)) from None
     if d0 > d1:
