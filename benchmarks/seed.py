@@ -64,7 +64,7 @@ def seed_history(db_path: Path | str, config: HallConfig, days: int = 365, per_d
             issued = when.timestamp()
             priority = rng.random() < 0.04
             waited = rng.expovariate(1 / (10 * 60))
-            called = issued + waited
+            called = first_called = issued + waited
             handle = max(30.0, rng.gauss(svc.expected_minutes * 60, svc.expected_minutes * 15))
             window = rng.choice(serving[svc.code])
             staff = f"S{window:03d}"
@@ -103,7 +103,7 @@ def seed_history(db_path: Path | str, config: HallConfig, days: int = 365, per_d
             kind = "priority" if priority else "normal"
             tickets.append((ticket_id, dstr, prefix, seq, number, svc.code, svc.code, kind, status,
                             1 if priority else 3, issued, window, staff, 0, issued,
-                            called if status != "cancelled" else None, called, finished, 1 + transfers, transfers))
+                            first_called, called, finished, 1 + transfers, transfers))
         events.sort()
         c.execute("BEGIN")
         c.executemany(f"INSERT INTO tickets ({TICKET_COLS}) VALUES ({','.join('?' * 20)})", tickets)

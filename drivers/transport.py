@@ -56,7 +56,10 @@ def resolve(url: str, default_sim: Callable[[], object] | None = None) -> str:
             sim = default_sim()
             sim.start()
             _sims[name] = sim
-    return sim.path
+    try:
+        return sim.path
+    except RuntimeError as e:  # registered but stopped
+        raise DeviceError(f"{url}: the simulator {name!r} is stopped ({e})") from None
 
 
 def open_serial(url: str, baud: int = 9600, timeout: float = 0.1,

@@ -92,7 +92,7 @@ class HallQueue:
             (now.timestamp(), business_day(now), kind, window,
              ticket["id"] if ticket is not None else None,
              ticket["number"] if ticket is not None else None,
-             ticket["service"] if ticket is not None else None,
+             ticket["service"] if ticket is not None else data.get("service"),
              json.dumps(data, ensure_ascii=False)))
         return cur.lastrowid
 

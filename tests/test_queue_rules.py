@@ -340,3 +340,11 @@ def test_day_closes_even_when_the_first_operation_of_the_day_is_refused(queue, c
         queue.issue("A")
     assert queue.ticket(left.id).status == "expired"
     assert [e.kind for e in queue.events_after(0)][-2:] == ["day_closed", "refused"]
+
+
+def test_refusals_name_their_service_in_the_event_row(queue, clock):
+    clock.set(datetime(2026, 11, 23, 12, 30))
+    with pytest.raises(ServiceClosed):
+        queue.issue("C")
+    ev = queue.events_after(0)[-1]
+    assert (ev.kind, ev.service, ev.number) == ("refused", "C", None)
