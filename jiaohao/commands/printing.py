@@ -11,34 +11,27 @@ def issue_printed(ctx, service: str, priority: bool = False):
 
     A printer that refuses (paper out, offline) uses no number; a print that fails
     part-way cancels the ticket (print_failed). Either is a CommandError."""
-    from kiosk.printing import PrinterUnavailable, TicketIssuer, TicketNotPrinted
-
-    issuer = TicketIssuer(ctx.queue, ctx.config)
-    try:
-        printed = issuer.issue(service, priority=priority, kiosk="cli")
-    except PrinterUnavailable as e:
-        raise CommandError(f"printer {ctx.config.printer.url} cannot print "
-                           f"({e.status.message_en if e.status else e}); no ticket issued") from None
-    except TicketNotPrinted as e:
-        number = e.ticket.number if getattr(e, "ticket", None) else "the ticket"
-        raise CommandError(f"{number} not printed on {ctx.config.printer.url} "
-                           f"({e.status.message_en if e.status else e}); it is cancelled (print_failed)") from None
-    finally:
-        issuer.printer.close()
-    _say_where(ctx)
-    return printed
+    return _printing(ctx, lambda issuer: issuer.issue(service, priority=priority, kiosk="cli"))
 
 
 def print_ticket(ctx, ticket):
     """Print an already issued ``ticket``; CommandError (ticket cancelled) if it fails."""
-    from kiosk.printing import TicketIssuer, TicketNotPrinted
+    return _printing(ctx, lambda issuer: issuer.print_issued(ticket, kiosk="cli"), ticket)
+
+
+def _printing(ctx, action, ticket=None):
+    from kiosk.printing import PrinterUnavailable, TicketIssuer, TicketNotPrinted
 
     issuer = TicketIssuer(ctx.queue, ctx.config)
+    url = ctx.config.printer.url
     try:
-        printed = issuer.print_issued(ticket, kiosk="cli")
+        printed = action(issuer)
     except TicketNotPrinted as e:
-        raise CommandError(f"ticket {ticket.number} not printed on {ctx.config.printer.url} "
-                           f"({e.status.message_en if e.status else e}); it is cancelled (print_failed)") from None
+        why = e.status.message_en if e.status else str(e)
+        if isinstance(e, PrinterUnavailable) and ticket is None:
+            raise CommandError(f"printer {url} cannot print ({why}); no ticket issued") from None
+        number = (ticket or e.ticket).number if (ticket or e.ticket) else "the ticket"
+        raise CommandError(f"{number} not printed on {url} ({why}); it is cancelled (print_failed)") from None
     finally:
         issuer.printer.close()
     _say_where(ctx)
