@@ -63,10 +63,11 @@ class DayPlan:
 class ArrivalModel:
     """Rates per service, from the windows' capacity, and a day of citizens drawn from them.
 
-    ``load`` is arrivals over capacity (0.85: windows are busy most of the day).
+    ``load`` is arrivals over capacity over the day (0.75: the windows are busy most of the
+    day, and the mid-morning peak, 1.35 times the mean, briefly exceeds them).
     """
 
-    def __init__(self, config: HallConfig, rng: random.Random, load: float = 0.85,
+    def __init__(self, config: HallConfig, rng: random.Random, load: float = 0.75,
                  priority_share: float = 0.06, no_show_share: float = 0.05,
                  rating_share: float = 0.8):
         self.config = config

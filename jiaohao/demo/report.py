@@ -64,6 +64,8 @@ def summary_text(s: Summary, outputs: dict, notes: list[str]) -> str:
         f"  打印的票 printed tickets {outputs['ticket_pngs']} PNG in {outputs['tickets_dir']}",
         f"  语音 voice files         {outputs['voice_wavs']} WAV in {outputs['voice_dir']}",
     ]
+    for i, text in enumerate(outputs.get("led_boards", []), 1):
+        lines.append(f"  LED 条屏 board {i} shows  {text or '(nothing)'}")
     if outputs.get("database"):
         lines.append(f"  数据库 database          {outputs['database']}")
     for note in notes:

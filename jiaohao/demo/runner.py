@@ -291,9 +291,11 @@ class DemoHall:
         """Where the demo's files went, and how many there are."""
         tickets = sorted(self.devices.tickets_dir.glob("*.png")) if self.devices.tickets_dir.exists() else []
         voice = sorted(self.devices.voice_dir.glob("*.wav")) if self.devices.voice_dir.exists() else []
+        boards = [" / ".join(line for line in getattr(sim, "lines", []) if line)
+                  for sim in self.devices.board_sims]
         return {"out_dir": str(self.out_dir), "tickets_dir": str(self.devices.tickets_dir),
                 "ticket_pngs": len(tickets), "voice_dir": str(self.devices.voice_dir), "voice_wavs": len(voice),
-                "database": None if self._tmp_db else str(self.options.db_path)}
+                "led_boards": boards, "database": None if self._tmp_db else str(self.options.db_path)}
 
     def stop(self) -> None:
         for part in reversed(self.parts):

@@ -4,8 +4,8 @@ Each :class:`WindowStaff` looks at its window's state in the queue (the truth) o
 every tick of the simulated clock and decides what a clerk would do next: call when
 somebody waits, serve for a while (drawn around the service's expected minutes),
 finish and let the citizen rate, recall and then skip a citizen who does not come,
-now and then transfer a ticket or step away, take lunch between the morning and
-afternoon periods. It acts through a :class:`Desk`:
+now and then transfer a ticket or step away, take lunch once the morning's citizens
+are served (at least 45 minutes, back at about 14:00). It acts through a :class:`Desk`:
 
 - :class:`KeypadDesk` presses keys on the simulated keypad and evaluator of the
   window bus simulator, so the real bus master in ``caller.service`` polls, decodes
@@ -197,7 +197,7 @@ class WindowStaff:
         if self._lunch_due(now, ws):
             self._lunch_done = now.date().isoformat()
             back = datetime.combine(now.date(), LUNCH[1]) + timedelta(minutes=self.rng.uniform(-5, 3))
-            self._resume_at = max(back, now + timedelta(minutes=10))
+            self._resume_at = max(back, now + timedelta(minutes=45))
             self._press("pause", PAUSE_ARGS["lunch"], lambda s: s.state == "paused")
             return
         if ws.waiting > 0:
@@ -208,13 +208,10 @@ class WindowStaff:
             self._press("pause", PAUSE_ARGS["away"], lambda s: s.state == "paused")
 
     def _lunch_due(self, now: datetime, ws: WindowState) -> bool:
+        """After 12:00, once nobody waits for this window: the morning's citizens are served first."""
         if self._lunch_done == now.date().isoformat():
             return False
-        t = now.time()
-        if not (LUNCH[0] <= t < LUNCH[1]):
-            return False
-        late = t >= time(12, 20)
-        return ws.waiting == 0 or late
+        return LUNCH[0] <= now.time() < LUNCH[1] and ws.waiting == 0
 
     def _serve(self, now: datetime, ws: WindowState) -> None:
         ticket = ws.current
