@@ -11,26 +11,17 @@ def issue_printed(ctx, service: str, priority: bool = False):
 
     A printer that refuses (paper out, offline) uses no number; a print that fails
     part-way cancels the ticket (print_failed). Either is a CommandError."""
-    return _printing(ctx, lambda issuer: issuer.issue(service, priority=priority, kiosk="cli"))
-
-
-def print_ticket(ctx, ticket):
-    """Print an already issued ``ticket``; CommandError (ticket cancelled) if it fails."""
-    return _printing(ctx, lambda issuer: issuer.print_issued(ticket, kiosk="cli"), ticket)
-
-
-def _printing(ctx, action, ticket=None):
     from kiosk.printing import PrinterUnavailable, TicketIssuer, TicketNotPrinted
 
     issuer = TicketIssuer(ctx.queue, ctx.config)
     url = ctx.config.printer.url
     try:
-        printed = action(issuer)
+        printed = issuer.issue(service, priority=priority, kiosk="cli")
     except TicketNotPrinted as e:
         why = e.status.message_en if e.status else str(e)
-        if isinstance(e, PrinterUnavailable) and ticket is None:
+        if isinstance(e, PrinterUnavailable):
             raise CommandError(f"printer {url} cannot print ({why}); no ticket issued") from None
-        number = (ticket or e.ticket).number if (ticket or e.ticket) else "the ticket"
+        number = e.ticket.number if e.ticket else "the ticket"
         raise CommandError(f"{number} not printed on {url} ({why}); it is cancelled (print_failed)") from None
     finally:
         issuer.printer.close()
