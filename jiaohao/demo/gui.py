@@ -40,7 +40,7 @@ class DemoControl(QWidget):
         quit_button.clicked.connect(on_quit)
         for w in (self.title, self.status, self.out, self.notes, quit_button):
             lay.addWidget(w)
-        self.resize(560, 260)
+        self.resize(680, 260)
         self.timer = QTimer(self)
         self.timer.timeout.connect(self.refresh)
         self.timer.start(500)
@@ -162,6 +162,7 @@ def run_gui(hall, callers: list[int], screenshots: Path | None = None, quit_when
     def check_over():
         if hall.finished and (screenshots is not None or quit_when_over):
             watch.stop()
+            control.refresh()
             if screenshots is not None:
                 save_screenshots(windows, screenshots)
             app.quit()
