@@ -70,3 +70,23 @@ def test_demo_keeps_the_database_when_asked(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert db.exists()
     assert str(db) in proc.stdout
+
+
+def test_demo_ignores_the_real_hall_in_the_environment(tmp_path):
+    """$JIAOHAO_CONFIG names the real hall on a hall PC: the demo still runs the demo hall."""
+    real = tmp_path / "real.toml"
+    text = (ROOT / "config" / "halls" / "demo.toml").read_text(encoding="utf-8")
+    real.write_text(text.replace('url = "sim://floor1"', 'url = "/dev/ttyUSB-real-hall"'), encoding="utf-8")
+    env = dict(os.environ, JIAOHAO_CONFIG=str(real))
+    proc = subprocess.run([sys.executable, "-m", "jiaohao", "demo", "--headless", "--minutes", "3",
+                           "--speed", "300", "--out", str(tmp_path / "o"), "--json"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    notes = json.loads(proc.stdout.strip().splitlines()[-1])["notes"]
+    assert not any("real devices" in n for n in notes)
+    proc = subprocess.run([sys.executable, "-m", "jiaohao", "--config", str(real), "demo", "--headless",
+                           "--minutes", "3", "--speed", "300", "--out", str(tmp_path / "o2"), "--json"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    notes = json.loads(proc.stdout.strip().splitlines()[-1])["notes"]
+    assert any("real devices" in n and "/dev/ttyUSB-real-hall" in n for n in notes)

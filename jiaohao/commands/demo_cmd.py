@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import threading
 from pathlib import Path
+
+from config import DEMO_HALL, load_hall
 
 from ..context import CommandError
 
@@ -54,12 +57,16 @@ def demo(ctx, args) -> int:
               "Use xvfb-run or a desktop session for the windows.", file=sys.stderr)
         headless = True
     db = args.demo_db or getattr(args, "db", None)
+    # The demo hall unless --config is given: $JIAOHAO_CONFIG on a hall PC names the real
+    # hall, whose devices a demo must not take over by accident.
+    config_path = Path(args.config) if getattr(args, "config", None) else Path(DEMO_HALL)
+    config = ctx.config if config_path == ctx.config_path else load_hall(config_path)
     options = DemoOptions(speed=args.speed, minutes=args.minutes,
                           out_dir=Path(args.out) if args.out else None,
                           db_path=Path(db) if db else None, seed=args.seed,
                           sound_card=not headless and has_sound_card())
     try:
-        hall = DemoHall(ctx.config, ctx.config_path, options)
+        hall = DemoHall(config, config_path, options)
     except DemoError as e:
         raise CommandError(str(e)) from e
     try:
@@ -68,6 +75,7 @@ def demo(ctx, args) -> int:
             print(f"jiaohao demo: {note}", file=sys.stderr)
         if headless:
             stop = threading.Event()
+            signal.signal(signal.SIGTERM, lambda *_: stop.set())
             printer = StatusPrinter(sys.stderr)
             try:
                 hall.run(stop, on_status=printer)

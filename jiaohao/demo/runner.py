@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from config import HallConfig
+from drivers.transport import get_sim, sim_name
 from hall import HallError, HallQueue, ScaledClock, business_day
 from jiaohao.context import Context
 
@@ -53,6 +54,15 @@ def has_sound_card() -> bool:
     except OSError:
         return False
     return bool(cards.strip()) and "no soundcards" not in cards
+
+
+def _device_urls(config: HallConfig) -> list[tuple[str, str]]:
+    out = [(f"bus {n}", b.url) for n, b in config.buses.items()]
+    out.append(("printer", config.printer.url))
+    out += [(f"LED board {b.name or i}", b.url) for i, b in enumerate(config.boards, 1)]
+    if config.voice.engine in ("syn6288", "xfs5152", "syn6658") and config.voice.url:
+        out.append(("voice module", config.voice.url))
+    return out
 
 
 class DemoContext(Context):
@@ -139,6 +149,9 @@ class DemoHall:
     def start(self) -> None:
         self.devices.start()
         self.notes.extend(self.devices.notes)
+        real = [f"{label} {url}" for label, url in _device_urls(self.config) if sim_name(url) is None]
+        if real:
+            self.notes.append("real devices of this hall are used, not simulators: " + ", ".join(real))
         queue = self.queue  # creates the database
         self.figures = Figures(queue.path)
         self._start_issuer()
@@ -184,11 +197,13 @@ class DemoHall:
         self.bus_master_running = any(type(p).__module__.startswith("caller.") for p in self.parts)
 
     def _desk_for(self, window) -> object:
-        if (window.keypad is not None and window.keypad.bus in self.devices.bus_sims
-                and self.bus_master_running):
+        bus_sim = None
+        if window.keypad is not None and window.keypad.bus in self.devices.bus_sims and self.bus_master_running:
+            bus_sim = get_sim(sim_name(self.config.buses[window.keypad.bus].url))  # what sim://NAME opens
+        if bus_sim is not None:
             evaluator = window.evaluator.address if window.evaluator is not None and \
                 window.evaluator.bus == window.keypad.bus else None
-            return KeypadDesk(self.devices.bus_sims[window.keypad.bus], window.keypad.address, evaluator)
+            return KeypadDesk(bus_sim, window.keypad.address, evaluator)
         return QueueDesk(self.queue, window.number)
 
     def _start_people(self) -> None:
