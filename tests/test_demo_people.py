@@ -89,3 +89,40 @@ def test_clerk_takes_lunch_and_comes_back(demo_config, db_path):
     _run(clerk, clock, 2)
     assert q.window_state(2).state == "idle"
     q.close()
+
+
+def test_figures_count_what_happened(queue, clock, db_path):
+    a1, a2, b1 = queue.issue("A"), queue.issue("A", priority=True), queue.issue("B")
+    clock.advance(minutes=4)
+    assert queue.call_next(1).number == a2.number       # priority first
+    clock.advance(minutes=6)
+    queue.finish(1)
+    queue.rate(1, 5)
+    assert queue.call_next(2).number == a1.number
+    clock.advance(minutes=1)
+    queue.skip(2)
+    figures = Figures(db_path)
+    s = figures.summary("2026-11-23")
+    assert (s.issued, s.served, s.no_shows, s.still_waiting) == (3, 1, 1, 1)
+    assert s.by_kind == {"normal": 2, "priority": 1}
+    assert s.calls == 2 and s.ratings == {5: 1} and s.mean_rating == 5.0
+    assert s.mean_wait_min == 7.0          # (4 + 10) / 2 minutes from issue to first call
+    assert s.mean_handling_min == 6.0
+    st = figures.status("2026-11-23", "09:11")
+    assert (st.issued, st.waiting, st.served, st.calls) == (3, 1, 1, 2)
+    assert "09:11" in st.line() and "issued" in st.line()
+    figures.close()
+
+
+def test_status_printer_writes_lines_to_a_log():
+    import io
+
+    from jiaohao.demo.figures import Status
+    from jiaohao.demo.report import StatusPrinter
+    out = io.StringIO()
+    p = StatusPrinter(out, every_s=0)
+    p(Status("08:30", 0, 0, 0, 0, 0, 0))
+    p(Status("08:31", 2, 1, 0, 1, 1, 0))
+    p.done()
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 3 and lines[1].startswith("08:31") and lines[2] == lines[1]
