@@ -65,6 +65,22 @@ def _device_urls(config: HallConfig) -> list[tuple[str, str]]:
     return out
 
 
+class DayClock:
+    """The demo's clock: 08:30 (``start``) until :meth:`begin`, then a :class:`hall.ScaledClock`
+    from there, so the seconds spent starting the devices are not minutes of the day."""
+
+    def __init__(self, start: datetime, speed: float):
+        self.start = start
+        self.speed = speed
+        self._scaled: ScaledClock | None = None
+
+    def begin(self) -> None:
+        self._scaled = ScaledClock(self.start, self.speed)
+
+    def __call__(self) -> datetime:
+        return self._scaled() if self._scaled is not None else self.start
+
+
 class DemoContext(Context):
     """The command context with the demo's config, database and sped-up clock."""
 
@@ -98,7 +114,7 @@ class DemoHall:
         start = options.start or datetime.now().replace(hour=DAY_START[0], minute=DAY_START[1],
                                                         second=0, microsecond=0)
         self.start_at = start
-        self.clock = ScaledClock(start, options.speed)
+        self.clock = DayClock(start, options.speed)
         self._tmp_db: Path | None = None
         if options.db_path is None:
             self._tmp_db = Path(tempfile.mkdtemp(prefix="jiaohao-demo-db-"))
@@ -157,6 +173,7 @@ class DemoHall:
         self._start_issuer()
         self._start_components()
         self._start_people()
+        self.clock.begin()
         log.info("demo: %s, %d windows, speed x%g, out %s", self.config.hall.name, len(self.config.windows),
                  self.options.speed, self.out_dir)
 
