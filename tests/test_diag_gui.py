@@ -93,3 +93,11 @@ def test_real_today_summary_when_reports_landed(qtbot, ctx, monkeypatch):
     panel.refresh_figures()
     assert panel.figure_labels["issued"].text() == "2"
     assert panel.figure_labels["waiting_now"].text() == "1"
+
+
+def test_list_ports_button(qtbot, ctx):
+    panel = DiagnosticsPanel(ctx, checks=lambda c: [], figures=lambda c: None)
+    qtbot.addWidget(panel)
+    panel.ports_button.click()
+    qtbot.waitUntil(lambda: panel.busy == 0 and "Serial ports" in panel.log.toPlainText(), timeout=10000)
+    assert "simulator (runs inside jiaohao)" in panel.log.toPlainText()

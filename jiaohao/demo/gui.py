@@ -24,6 +24,7 @@ class DemoControl(QWidget):
     def __init__(self, hall, on_quit):
         super().__init__()
         self.hall = hall
+        self.on_quit = on_quit
         self.setWindowTitle("叫号演示 jiaohao demo")
         lay = QVBoxLayout(self)
         self.title = QLabel(f"<b>{hall.config.hall.name}</b> — 演示 demo, ×{hall.options.speed:g}")
@@ -44,6 +45,11 @@ class DemoControl(QWidget):
         self.timer = QTimer(self)
         self.timer.timeout.connect(self.refresh)
         self.timer.start(500)
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt name
+        """Closing the demo window ends the demo (the other windows close with it)."""
+        super().closeEvent(event)
+        self.on_quit()
 
     def refresh(self) -> None:
         try:

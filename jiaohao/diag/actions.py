@@ -81,6 +81,17 @@ def say(config, text: str, output: str | None = None) -> ActionResult:
         engine.close()
 
 
+def list_ports(config) -> ActionResult:
+    """The serial ports and USB printers of this computer, matched against the config."""
+    from .ports import ports_report, ports_text
+    report = ports_report(config)
+    missing = [d for d in report["configured"] if not d["url"].startswith(("sim://", "socket://", "tcp://"))
+               and not any(f"({d['url']})" in u for p in report["serial_ports"] + report["usb_printers"]
+                           for u in p["used_by"])]
+    fix = "" if not missing else ("check the cables and adapters of: " + ", ".join(d["device"] for d in missing))
+    return ActionResult(not missing, ports_text(report), fix)
+
+
 def _open_bus(config, bus: str):
     from drivers.windowbus import BusSimulator, open_protocol
     if bus not in config.buses:
