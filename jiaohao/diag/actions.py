@@ -144,7 +144,8 @@ def scan_bus(config, bus: str) -> ActionResult:
         fix = reasons.no_answer(bus, address, what.split()[-1])[1]
     if stats is not None:
         try:
-            lines.append(f"  counters: {stats.to_json()}")
+            c = stats.to_json()
+            lines.append("  counters: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in c.items()))
         except Exception:  # noqa: BLE001
             pass
     return ActionResult(not silent, head + "\n" + "\n".join(lines), fix)
