@@ -326,7 +326,8 @@ class DemoHall:
         boards = [" / ".join(line for line in getattr(sim, "lines", []) if line)
                   for sim in self.devices.board_sims]
         return {"out_dir": str(self.out_dir), "tickets_dir": str(self.devices.tickets_dir),
-                "ticket_pngs": len(tickets), "voice_dir": str(self.devices.voice_dir), "voice_wavs": len(voice),
+                "ticket_pngs": len(tickets), "voice_wavs": len(voice),
+                "voice_dir": "the sound card" if self.options.sound_card else str(self.devices.voice_dir),
                 "led_boards": boards, "database": None if self._tmp_db else str(self.options.db_path)}
 
     def stop(self) -> None:
