@@ -123,3 +123,15 @@ def test_config_devices_are_matched_to_ports(demo_config):
     assert printer.used_by == ["printer (usb://0x0416:0x5011)"]
     [r] = [r for r in [ports.check_usb("printer", "usb://0x0416:0x5011", [])]]
     assert not r.ok and "USB cable" in r.fix
+
+
+def test_permission_denied_as_a_user_without_the_group(demo_config, monkeypatch):
+    """Root can open anything, so the missing permission is simulated at os.access."""
+    link = PtyLink()
+    try:
+        monkeypatch.setattr(ports.os, "access", lambda path, mode: False)
+        [r] = ports.check(_ctx(demo_config, floor2=Bus(url=link.path)))
+        assert not r.ok and "no permission" in r.detail and "dialout" in r.detail
+        assert "usermod -aG dialout" in r.fix and "udevadm" in r.fix
+    finally:
+        link.close()
