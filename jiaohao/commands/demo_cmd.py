@@ -12,6 +12,10 @@ from config import DEMO_HALL, load_hall
 from ..context import CommandError
 
 
+WINDOWS_SPEED = 10.0   # a call every few seconds: the windows can be followed
+HEADLESS_SPEED = 60.0  # nothing to watch: a whole day in about ten minutes
+
+
 def register(sub) -> None:
     p = sub.add_parser(
         "demo", help="run a whole hall on simulated devices (kiosk, hall screen, callers, voice)",
@@ -21,8 +25,9 @@ def register(sub) -> None:
                    help="no windows: a live status line, then a summary (for servers and CI)")
     p.add_argument("--minutes", type=float, metavar="N",
                    help="simulated minutes to run (default: the whole day, until the last citizen is served)")
-    p.add_argument("--speed", type=float, default=10.0, metavar="X",
-                   help="how many times faster than real time the day runs (default 10)")
+    p.add_argument("--speed", type=float, default=None, metavar="X",
+                   help="how many times faster than real time the day runs "
+                        "(default 10 with windows, 60 headless: a whole day in about 10 minutes)")
     p.add_argument("--db", dest="demo_db", metavar="PATH",
                    help="keep the queue in this database (default: a temporary one, removed at the end)")
     p.add_argument("--out", metavar="DIR",
@@ -47,7 +52,7 @@ def demo(ctx, args) -> int:
     from ..demo.report import StatusPrinter, print_summary
     from ..demo.runner import DemoHall, DemoOptions, has_sound_card
 
-    if args.speed <= 0 or args.speed > 10000:
+    if args.speed is not None and not 0 < args.speed <= 10000:
         raise CommandError("--speed must be between 0 and 10000")
     if args.minutes is not None and args.minutes <= 0:
         raise CommandError("--minutes must be more than 0")
@@ -56,12 +61,13 @@ def demo(ctx, args) -> int:
         print("jiaohao demo: no display here (DISPLAY is not set); running headless. "
               "Use xvfb-run or a desktop session for the windows.", file=sys.stderr)
         headless = True
+    speed = args.speed if args.speed is not None else (HEADLESS_SPEED if headless else WINDOWS_SPEED)
     db = args.demo_db or getattr(args, "db", None)
     # The demo hall unless --config is given: $JIAOHAO_CONFIG on a hall PC names the real
     # hall, whose devices a demo must not take over by accident.
     config_path = Path(args.config) if getattr(args, "config", None) else Path(DEMO_HALL)
     config = ctx.config if config_path == ctx.config_path else load_hall(config_path)
-    options = DemoOptions(speed=args.speed, minutes=args.minutes,
+    options = DemoOptions(speed=speed, minutes=args.minutes,
                           out_dir=Path(args.out) if args.out else None,
                           db_path=Path(db) if db else None, seed=args.seed,
                           sound_card=not headless and has_sound_card())
