@@ -257,6 +257,7 @@ class Kiosk(Strict):
 class Screen(Strict):
     recent_calls: int = Field(8, ge=1, le=30)
     min_show_seconds: float = Field(6.0, ge=1, le=60)
+    busy_show_seconds: float = Field(3.0, ge=1, le=60)  # floor when many calls come at once
     flash_seconds: float = Field(5.0, ge=0, le=60)
 
 

@@ -33,6 +33,7 @@ CALL_KINDS = ("called", "recalled")
 WINDOW_KINDS = ("called", "recalled", "finished", "skipped", "transferred", "paused", "resumed",
                 "login", "logout")
 CATCH_UP_EVENTS = 5000  # how far back the day's last calls are looked for after a restart
+BACKLOG_AT_FULL_HOLD = 3  # up to this many waiting calls, each gets min_show_seconds
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,7 @@ class ScreenModel:
         sc = self.config.screen
         self.recent_limit = sc.recent_calls
         self.min_show = sc.min_show_seconds
+        self.busy_show = min(sc.busy_show_seconds, sc.min_show_seconds)
         self.flash_seconds = sc.flash_seconds
         self._feed = EventFeed(queue, consumer=None)
         self._recent: deque[Call] = deque()
@@ -196,12 +198,28 @@ class ScreenModel:
         self._waiting = self.queue.waiting_by_service()
         return True
 
+    def hold_seconds(self) -> float:
+        """How long the highlight stays: ``min_show_seconds``, shortened toward
+        ``busy_show_seconds`` when many calls wait, so the big number keeps up with the voice."""
+        waiting = len(self._pending)
+        if waiting <= BACKLOG_AT_FULL_HOLD:
+            return self.min_show
+        return max(self.busy_show, self.min_show * BACKLOG_AT_FULL_HOLD / waiting)
+
+    def _drop_stale(self) -> None:
+        """Forget pending calls whose window has moved on (skipped, transferred, next called)."""
+        for call in list(self._pending):
+            view = self._windows.get(call.window)
+            if view is not None and view.current != call.number:
+                self._pending.remove(call)
+
     def tick(self) -> bool:
-        """Move the highlight on when its minimum time is over; True if it changed."""
+        """Move the highlight on when its time is over; True if it changed."""
+        self._drop_stale()
         if not self._pending:
             return False
         now = self.clock()
-        if self.highlight is not None and self._shown_at is not None and now - self._shown_at < self.min_show:
+        if self.highlight is not None and self._shown_at is not None and now - self._shown_at < self.hold_seconds():
             return False
         self.highlight = self._pending.popleft()
         self._shown_at = now

@@ -152,3 +152,26 @@ def test_notice_and_hall_name_come_from_the_config(model, demo_config):
     state = model.state()
     assert state.notice == demo_config.hall.notice
     assert state.hall_name == "瑶海区政务服务中心"
+
+
+def test_a_burst_of_calls_is_shown_faster_but_each_for_busy_show_seconds(queue, model, ticker):
+    pairs = [(s, w) for s, w in [("A", 1), ("A", 2), ("B", 3), ("C", 4), ("C", 5), ("D", 6), ("E", 7),
+                                 ("F", 8), ("G", 9), ("G", 10), ("H", 11), ("A", 12)]]
+    issue_and_call(queue, pairs)
+    run(model, ticker, 80)
+    shown = model.shown_log
+    assert len(shown) == 12
+    times = [t for t, _ in shown]
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    assert min(gaps) >= model.busy_show
+    assert times[-1] - times[0] < 11 * model.min_show * 0.7  # well under 12 x 6 s
+    assert gaps[-1] >= model.min_show  # the tail of the burst gets the full time again
+
+
+def test_a_call_skipped_before_its_turn_is_not_highlighted(queue, model, ticker):
+    issue_and_call(queue, [("A", 1), ("C", 4), ("D", 6)])
+    model.update()
+    queue.skip(4)  # C001 was a no-show before the screen got to it
+    run(model, ticker, 30)
+    assert [c.number for _, c in model.shown_log] == ["A001", "D001"]
+    assert "C001" in [c.number for c in model.recent]  # still listed as called
