@@ -23,7 +23,8 @@ from .clock import Clock, business_day, system_clock
 from .db import connect
 from .errors import (DailyCapReached, InvalidArgument, ServiceClosed, UnknownService,
                      UnknownTicket, UnknownWindow, WindowNotReady)
-from .models import Event, Ticket, WindowState
+from .models import Ticket, WindowState
+from .reads import QueueReads
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ def format_number(prefix: str, seq: int) -> str:
     return f"{prefix}{seq:03d}"
 
 
-class HallQueue:
+class HallQueue(QueueReads):
     """The hall's queue on one SQLite file. Safe to share between threads of a process."""
 
     def __init__(self, path: Path | str, config: HallConfig, clock: Clock = system_clock):
@@ -459,84 +460,7 @@ class HallQueue:
         with self._tx() as (c, now):
             return self._event(c, now, kind, window, **data)
 
-    def get_cursor(self, consumer: str) -> int | None:
-        with self._lock:
-            row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (f"cursor:{consumer}",)).fetchone()
-        return int(row[0]) if row else None
-
-    def set_cursor(self, consumer: str, event_id: int) -> None:
-        with self._lock:
-            self._conn.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                               (f"cursor:{consumer}", str(event_id)))
-
     def roll_day(self) -> None:
         """Close yesterday if the business day has changed (operations do this by themselves)."""
         with self._tx():
             pass
-
-    # -- reading -------------------------------------------------------------------
-    def _read(self, sql: str, args: tuple = ()) -> list[sqlite3.Row]:
-        with self._lock:
-            if self._checked_day != business_day(self.clock()):
-                self.roll_day()
-            return self._conn.execute(sql, args).fetchall()
-
-    def ticket(self, ticket_id: int) -> Ticket:
-        rows = self._read("SELECT * FROM tickets WHERE id = ?", (ticket_id,))
-        if not rows:
-            raise UnknownTicket(f"no ticket with id {ticket_id}")
-        return self._ticket(rows[0])
-
-    def ticket_by_number(self, number: str, day: str | None = None) -> Ticket:
-        rows = self._read("SELECT * FROM tickets WHERE day = ? AND number = ?",
-                          (day or business_day(self.clock()), number.upper()))
-        if not rows:
-            raise UnknownTicket(f"no ticket {number}")
-        return self._ticket(rows[0])
-
-    def waiting_for_window(self, window: int) -> int:
-        services = self._windows[window].services
-        marks = ",".join("?" * len(services))
-        return self._read(
-            f"SELECT count(*) FROM tickets WHERE status = 'waiting' AND "
-            f"((target_window IS NULL AND service IN ({marks})) OR target_window = ?)",
-            (*services, window))[0][0]
-
-    def waiting_by_service(self) -> dict[str, int]:
-        counts = {code: 0 for code in self._services}
-        for row in self._read("SELECT service, count(*) FROM tickets WHERE status = 'waiting' GROUP BY service"):
-            counts[row[0]] = row[1]
-        return counts
-
-    def window_state(self, window: int) -> WindowState:
-        if window not in self._windows:
-            raise UnknownWindow(f"unknown window {window}")
-        w = self._read("SELECT * FROM windows WHERE number = ?", (window,))[0]
-        current = self.ticket(w["current_ticket"]) if w["current_ticket"] else None
-        last = self.ticket(w["last_ticket"]) if w["last_ticket"] else None
-        cfg = self._windows[window]
-        return WindowState(window, w["state"], w["pause_reason"], current, last,
-                           self.waiting_for_window(window), w["staff"], cfg.department, tuple(cfg.services))
-
-    def window_states(self) -> list[WindowState]:
-        return [self.window_state(n) for n in sorted(self._windows)]
-
-    def events_after(self, last_id: int, limit: int = 500) -> list[Event]:
-        """Events with id > ``last_id``, oldest first: how every other part learns what happened."""
-        with self._lock:
-            rows = self._conn.execute("SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?",
-                                      (last_id, limit)).fetchall()
-        return [Event.from_row(r) for r in rows]
-
-    def last_event_id(self) -> int:
-        with self._lock:
-            return self._conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
-
-    def data_version(self) -> int:
-        """Changes whenever another connection commits: a cheap "anything new?" check."""
-        with self._lock:
-            return self._conn.execute("PRAGMA data_version").fetchone()[0]
-
-    def issued_today(self, service: str) -> int:
-        return self._read("SELECT count(*) FROM tickets WHERE day = ? AND service = ? AND status != 'cancelled'",
-                          (business_day(self.clock()), service))[0][0]

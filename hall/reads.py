@@ -1,0 +1,92 @@
+"""Reading the queue: tickets, window states, waiting counts, the event log and cursors.
+
+A mix-in of :class:`hall.queue.HallQueue`; it uses the queue's connection, lock and
+clock, and rolls the business day over before answering on a new day.
+"""
+from __future__ import annotations
+
+import sqlite3
+
+from .clock import business_day
+from .errors import UnknownTicket, UnknownWindow
+from .models import Event, Ticket, WindowState
+
+
+class QueueReads:
+    """The read side of HallQueue (no state of its own)."""
+
+    def _read(self, sql: str, args: tuple = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            if self._checked_day != business_day(self.clock()):
+                self.roll_day()
+            return self._conn.execute(sql, args).fetchall()
+
+    def ticket(self, ticket_id: int) -> Ticket:
+        rows = self._read("SELECT * FROM tickets WHERE id = ?", (ticket_id,))
+        if not rows:
+            raise UnknownTicket(f"no ticket with id {ticket_id}")
+        return self._ticket(rows[0])
+
+    def ticket_by_number(self, number: str, day: str | None = None) -> Ticket:
+        rows = self._read("SELECT * FROM tickets WHERE day = ? AND number = ?",
+                          (day or business_day(self.clock()), number.upper()))
+        if not rows:
+            raise UnknownTicket(f"no ticket {number}")
+        return self._ticket(rows[0])
+
+    def waiting_for_window(self, window: int) -> int:
+        services = self._windows[window].services
+        marks = ",".join("?" * len(services))
+        return self._read(
+            f"SELECT count(*) FROM tickets WHERE status = 'waiting' AND "
+            f"((target_window IS NULL AND service IN ({marks})) OR target_window = ?)",
+            (*services, window))[0][0]
+
+    def waiting_by_service(self) -> dict[str, int]:
+        counts = {code: 0 for code in self._services}
+        for row in self._read("SELECT service, count(*) FROM tickets WHERE status = 'waiting' GROUP BY service"):
+            counts[row[0]] = row[1]
+        return counts
+
+    def window_state(self, window: int) -> WindowState:
+        if window not in self._windows:
+            raise UnknownWindow(f"unknown window {window}")
+        w = self._read("SELECT * FROM windows WHERE number = ?", (window,))[0]
+        current = self.ticket(w["current_ticket"]) if w["current_ticket"] else None
+        last = self.ticket(w["last_ticket"]) if w["last_ticket"] else None
+        cfg = self._windows[window]
+        return WindowState(window, w["state"], w["pause_reason"], current, last,
+                           self.waiting_for_window(window), w["staff"], cfg.department, tuple(cfg.services))
+
+    def window_states(self) -> list[WindowState]:
+        return [self.window_state(n) for n in sorted(self._windows)]
+
+    def events_after(self, last_id: int, limit: int = 500) -> list[Event]:
+        """Events with id > ``last_id``, oldest first: how every other part learns what happened."""
+        with self._lock:
+            rows = self._conn.execute("SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?",
+                                      (last_id, limit)).fetchall()
+        return [Event.from_row(r) for r in rows]
+
+    def last_event_id(self) -> int:
+        with self._lock:
+            return self._conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
+
+    def data_version(self) -> int:
+        """Changes whenever another connection commits: a cheap "anything new?" check."""
+        with self._lock:
+            return self._conn.execute("PRAGMA data_version").fetchone()[0]
+
+    def issued_today(self, service: str) -> int:
+        return self._read("SELECT count(*) FROM tickets WHERE day = ? AND service = ? AND status != 'cancelled'",
+                          (business_day(self.clock()), service))[0][0]
+
+    def get_cursor(self, consumer: str) -> int | None:
+        with self._lock:
+            row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (f"cursor:{consumer}",)).fetchone()
+        return int(row[0]) if row else None
+
+    def set_cursor(self, consumer: str, event_id: int) -> None:
+        with self._lock:
+            self._conn.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                               (f"cursor:{consumer}", str(event_id)))
