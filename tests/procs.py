@@ -38,6 +38,8 @@ def caller(db: str, windows: list[int], kiosks_done, out) -> None:
     q = open_large(db)
     got = []
     while True:
+        # a whole pass that began after the kiosks stopped and found nobody: nothing more can come
+        finished_before_pass = kiosks_done.is_set()
         idle = 0
         for w in windows:
             t = q.call_next(w)
@@ -45,10 +47,8 @@ def caller(db: str, windows: list[int], kiosks_done, out) -> None:
                 idle += 1
             else:
                 got.append((w, t.id))
-        if idle == len(windows) and kiosks_done.is_set():
-            # one more pass after the kiosks stopped, then no one is left for these windows
-            if all(q.call_next(w) is None for w in windows):
-                break
+        if idle == len(windows) and finished_before_pass:
+            break
     out.put(("called", got))
 
 
