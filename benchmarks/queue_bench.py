@@ -120,6 +120,10 @@ def main() -> None:
     print(f"throughput: {total / a.seconds:,.0f} operations/s with {a.procs} processes "
           f"(issue + call-next alternating, {a.seconds:.0f} s)")
 
+    wal = Path(str(db) + "-wal")
+    if wal.exists():
+        print(f"WAL after the 4-process run: {wal.stat().st_size / 2**20:,.0f} MiB (bounded by the "
+              "background checkpointer and wal_autocheckpoint)")
     size = sum(os.path.getsize(str(db) + s) for s in ("", "-wal") if os.path.exists(str(db) + s))
     print(f"file size : {size / 2**20:,.0f} MiB ({db})")
     ok = pct(issue_lat, 99) < 0.005 and pct(call_lat, 99) < 0.005

@@ -1,9 +1,14 @@
 """SQLite connection settings and the named, versioned migrations of the queue database."""
 from __future__ import annotations
 
+import logging
 import sqlite3
+import threading
 import time
 from pathlib import Path
+from urllib.parse import quote
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial", """
@@ -131,3 +136,53 @@ def _statements(sql: str) -> list[str]:
             out.append(buf.strip())
             buf = ""
     return [s for s in out if s]
+
+
+class Checkpointer:
+    """Moves the WAL into the database file from a background thread.
+
+    SQLite's automatic checkpoint runs inside whichever commit crosses 1,000 WAL pages,
+    adding 15-20 ms to that one queue operation on a year-old database. This thread does
+    a PASSIVE checkpoint every ``interval_s`` instead, so ordinary traffic never reaches
+    the queue connection's (raised) automatic bound. The bound must stay: under writers
+    that never pause, passive checkpoints alone never finish and the WAL grows without
+    limit (2.8 GB in a 4-process benchmark). The thread stops by itself when the
+    database file is gone.
+    """
+
+    def __init__(self, path: Path | str, interval_s: float = 2.0):
+        self.path = str(path)
+        self.interval_s = interval_s
+        self.runs = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="wal-checkpoint", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            if not self.checkpoint():
+                return
+
+    def checkpoint(self) -> bool:
+        """One PASSIVE checkpoint; False when the database cannot be opened any more."""
+        try:
+            conn = sqlite3.connect(f"file:{quote(self.path)}?mode=rw", uri=True, timeout=1.0)
+        except sqlite3.Error:
+            return False
+        try:
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            self.runs += 1
+        except sqlite3.Error as e:  # busy or locked: the next round will do it
+            log.debug("checkpoint of %s skipped: %s", self.path, e)
+        finally:
+            conn.close()
+        return True
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=2)
+        self.checkpoint()
+

@@ -20,7 +20,7 @@ from config import HallConfig, Service
 
 from . import rules
 from .clock import Clock, business_day, system_clock
-from .db import connect
+from .db import Checkpointer, connect
 from .errors import (DailyCapReached, InvalidArgument, ServiceClosed, UnknownService,
                      UnknownTicket, UnknownWindow, WindowNotReady)
 from .models import Ticket, WindowState
@@ -28,6 +28,8 @@ from .reads import QueueReads
 
 log = logging.getLogger(__name__)
 
+WAL_BOUND_PAGES = 10_000
+CHECKPOINT_EVERY_S = 0.25
 PAUSE_REASONS = {"away": "离岗", "lunch": "午休", "meeting": "会议"}
 SCORES = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
 
@@ -47,12 +49,21 @@ class HallQueue(QueueReads):
         self._windows = {w.number: w for w in config.windows}
         self._lock = threading.RLock()
         self._conn = connect(path)
+        self._checkpointer = None
+        if self.path != ":memory:":
+            # the background checkpointer keeps the WAL small; SQLite's own checkpoint at
+            # 10,000 pages (~40 MB) stays as the bound when writers never pause
+            self._conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_BOUND_PAGES}")
+            self._checkpointer = Checkpointer(path, CHECKPOINT_EVERY_S)
+            self._checkpointer.start()
         self._checked_day: str | None = None
         self._sync_config()
 
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
 
     # -- plumbing ------------------------------------------------------------
     @contextmanager

@@ -348,3 +348,21 @@ def test_refusals_name_their_service_in_the_event_row(queue, clock):
         queue.issue("C")
     ev = queue.events_after(0)[-1]
     assert (ev.kind, ev.service, ev.number) == ("refused", "C", None)
+
+
+def test_queue_operations_leave_checkpoints_to_the_background(demo_config, clock, tmp_path):
+    import shutil
+    import sqlite3
+
+    db = tmp_path / "hall.sqlite"
+    q = HallQueue(db, demo_config, clock)
+    from hall.queue import WAL_BOUND_PAGES
+    assert q._conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == WAL_BOUND_PAGES
+    assert q._checkpointer is not None and q._checkpointer._thread.is_alive()
+    for _ in range(50):
+        q.issue("A")
+    q.close()
+    # after close everything is in the main file: a copy without the -wal file has it all
+    shutil.copy(db, tmp_path / "copy.sqlite")
+    with sqlite3.connect(tmp_path / "copy.sqlite") as c:
+        assert c.execute("SELECT count(*) FROM tickets").fetchone()[0] == 50
