@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -161,9 +162,20 @@ class Checkpointer:
         self._thread.start()
 
     def _run(self) -> None:
+        last = None
         while not self._stop.wait(self.interval_s):
+            if not os.path.exists(self.path):
+                return
+            try:
+                st = os.stat(self.path + "-wal")
+                seen = (st.st_size, st.st_mtime_ns)
+            except FileNotFoundError:
+                continue
+            if seen == last:  # nothing written since the last checkpoint
+                continue
             if not self.checkpoint():
                 return
+            last = seen
 
     def checkpoint(self) -> bool:
         """One PASSIVE checkpoint; False when the database cannot be opened any more."""
