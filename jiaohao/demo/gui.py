@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from .devices import optional
 
@@ -126,19 +126,12 @@ def build_windows(hall, callers: list[int]) -> dict[str, QWidget]:
     return windows
 
 
-def application() -> QApplication:
-    app = QApplication.instance() or QApplication([])
-    font = QFont("WenQuanYi Micro Hei")
-    font.setStyleHint(QFont.SansSerif)
-    app.setFont(font)
-    return app
-
-
 def run_gui(hall, callers: list[int], screenshots: Path | None = None, quit_when_over: bool = False) -> int:
     """Show every window and run the day until it is over or the demo window is closed.
 
     ``screenshots``: a folder; when the day is over, each window is saved there as
     ``demo-NAME.png`` and the demo ends (for the documentation)."""
+    from kiosk.run import application  # the kiosk's QApplication with the CJK font
     app = application()
     stop = threading.Event()
     windows = build_windows(hall, callers)
