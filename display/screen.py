@@ -360,7 +360,6 @@ class HallScreen(QWidget):
                            f"{z.waiting} 人", 54 * u, YELLOW if z.waiting else GREY, True)
 
     def _paint_ticker(self, p: QPainter, s: ScreenState) -> None:
-        u = self.u
         r = self._ticker_rect()
         p.fillRect(r, QBrush(HEADER))
         strip = self._ticker_strip(s, r)

@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 
-import pytest
 
 from hall import FixedClock, HallQueue
 from jiaohao.demo.arrivals import ArrivalModel, day_shape

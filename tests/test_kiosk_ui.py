@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt  # noqa: E402
 
 from drivers.printer import PrinterSimulator  # noqa: E402
 from drivers.transport import register_sim, unregister_sim  # noqa: E402
-from hall import FixedClock, HallQueue  # noqa: E402
+from hall import HallQueue  # noqa: E402
 from kiosk import flow as F  # noqa: E402
 from kiosk.app import KioskWindow  # noqa: E402
 from kiosk.printing import TicketIssuer  # noqa: E402

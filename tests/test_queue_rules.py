@@ -1,7 +1,7 @@
 """Every rule of the queue core, driven through HallQueue with a frozen clock."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 

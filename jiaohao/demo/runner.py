@@ -15,7 +15,7 @@ import shutil
 import tempfile
 import threading
 import time as _time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
