@@ -4,7 +4,6 @@ from __future__ import annotations
 import random
 from datetime import datetime, time
 
-
 from hall import FixedClock, HallQueue
 from jiaohao.demo.arrivals import ArrivalModel, day_shape
 from jiaohao.demo.figures import Figures
