@@ -56,21 +56,21 @@ def register(sub) -> None:
     s.set_defaults(func=screen_command)
 
 
-def _bus_arg(ctx, name: str) -> None:
+def _open_named(ctx, name: str):
+    """Open the configured bus ``name`` for a command; CommandError names what is wrong."""
+    from drivers.windowbus import WindowBusError
     from jiaohao.context import CommandError
     if name not in ctx.config.buses:
         known = ", ".join(ctx.config.buses) or "none"
         raise CommandError(f"no bus {name!r} in {ctx.config_path} (configured: {known})")
+    try:
+        return _open(ctx.config, name)
+    except WindowBusError as e:
+        raise CommandError(str(e)) from None
 
 
 def bus_command(ctx, args) -> int:
-    from drivers.windowbus import WindowBusError
-    from jiaohao.context import CommandError
-    _bus_arg(ctx, args.name)
-    try:
-        proto = _open(ctx.config, args.name)
-    except WindowBusError as e:
-        raise CommandError(str(e)) from None
+    proto = _open_named(ctx, args.name)
     try:
         if args.scan:
             return scan(ctx, args, proto)
@@ -208,11 +208,7 @@ def screen_command(ctx, args) -> int:
     from drivers.windowbus import ScreenState, WindowBusError
     from jiaohao.cli import emit
     from jiaohao.context import CommandError
-    _bus_arg(ctx, args.bus)
-    try:
-        proto = _open(ctx.config, args.bus)
-    except WindowBusError as e:
-        raise CommandError(str(e)) from None
+    proto = _open_named(ctx, args.bus)
     try:
         proto.write_screen(args.address, ScreenState(args.text, args.line2, flash_s=args.flash))
     except WindowBusError as e:
