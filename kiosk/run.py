@@ -16,6 +16,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
 
 from .app import KioskWindow
+from .lockout import default_state_path
 from .printing import TicketIssuer
 from .voice import open_prompts
 
@@ -45,7 +46,8 @@ def build(queue, config, *, kiosk_name: str | None = None, kiosk_mode: bool = Tr
     issuer = TicketIssuer(queue, config)
     prompts = open_prompts(config.voice) if voice else None
     w = KioskWindow(queue, config, issuer, kiosk_name=kiosk_name or socket.gethostname(),
-                    kiosk_mode=kiosk_mode, voice=prompts, start_timers=start_timers)
+                    kiosk_mode=kiosk_mode, voice=prompts, start_timers=start_timers,
+                    lockout_path=default_state_path() if kiosk_mode else None)
     if size:
         w.resize(*size)
     return w

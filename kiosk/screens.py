@@ -373,9 +373,11 @@ class CodeEntryScreen(SplitScreen):
     submitted = Signal(str)
     back = Signal()
 
-    def __init__(self, letters: bool, secret: bool):
+    def __init__(self, letters: bool, secret: bool, max_length: int = 32):
         super().__init__(48, 24)
         self.secret = secret
+        self.max_length = max_length
+        self.locked = False  # too many wrong PINs: keys and OK do nothing
         self.value = ""
         self.title = label("big")
         self.hint = label("body")
@@ -403,13 +405,14 @@ class CodeEntryScreen(SplitScreen):
         self.split.setStretch(0, 0 if portrait else 1)
 
     def _key(self, k: str) -> None:
+        if self.locked:
+            return
         if k == "back":
             self.value = self.value[:-1]
         elif k == "clear":
             self.value = ""
-        elif len(self.value) < 32:
+        elif len(self.value) < self.max_length:
             self.value += k
-        self.error.setText("")
         self._refresh()
 
     def type_text(self, text: str) -> None:
@@ -427,7 +430,7 @@ class CodeEntryScreen(SplitScreen):
     def _refresh(self) -> None:
         shown = "●" * len(self.value) if self.secret else self.value
         self.display.setText(shown or " ")
-        self.ok.setEnabled(bool(self.value))
+        self.ok.setEnabled(bool(self.value) and not self.locked)
 
     def set_texts(self, title: str, hint: str, ok: str) -> None:
         self.title.setText(title)
@@ -438,6 +441,16 @@ class CodeEntryScreen(SplitScreen):
 
     def show_error(self, text: str) -> None:
         self.error.setText(text)
+
+    def set_locked(self, locked: bool) -> None:
+        """Lock the pad (too many wrong PINs): the digits typed so far are dropped."""
+        if locked == self.locked:
+            return
+        self.locked = locked
+        if locked:
+            self.value = ""
+        self.keypad.setEnabled(not locked)
+        self._refresh()
 
 
 class TechnicianScreen(QWidget):
