@@ -382,7 +382,8 @@ class CodeEntryScreen(SplitScreen):
         self.title = label("big")
         self.hint = label("body")
         self.display = label("code", wrap=False)
-        self.error = label("body")
+        self.error = label("alert")  # a wrong PIN, or the PIN pad locked and for how long
+        self.error.hide()
         self.keypad = Keypad(letters)
         self.keypad.key.connect(self._key)
         self.ok = button("", "green")
@@ -423,7 +424,7 @@ class CodeEntryScreen(SplitScreen):
 
     def clear(self) -> None:
         self.value = ""
-        self.error.setText("")
+        self.show_error("")
         self.keypad.reset()
         self._refresh()
 
@@ -441,6 +442,7 @@ class CodeEntryScreen(SplitScreen):
 
     def show_error(self, text: str) -> None:
         self.error.setText(text)
+        self.error.setVisible(bool(text))
 
     def set_locked(self, locked: bool) -> None:
         """Lock the pad (too many wrong PINs): the digits typed so far are dropped."""
