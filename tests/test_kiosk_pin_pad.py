@@ -15,8 +15,11 @@ from kiosk.app import KioskWindow  # noqa: E402
 from kiosk.pins import hash_pin  # noqa: E402
 from kiosk.printing import TicketIssuer  # noqa: E402
 
+from . import test_kiosk_ui as ui  # noqa: E402
 from .test_kiosk_pins import Clock  # noqa: E402
-from .test_kiosk_ui import kiosk_config, printer, tap, tickets, wait_screen  # noqa: E402,F401
+from .test_kiosk_ui import kiosk_config, tap, tickets, wait_screen  # noqa: E402
+
+printer = ui.printer  # the printer simulator fixture
 
 TECH, GREEN = hash_pin("9753"), hash_pin("8642")
 
@@ -26,7 +29,7 @@ class Monotonic(Clock):
 
 
 @pytest.fixture
-def make_kiosk(qtbot, demo_config, printer, clock, tmp_path):  # noqa: F811 - the imported fixture
+def make_kiosk(qtbot, demo_config, printer, clock, tmp_path):
     made = []
 
     def make(lockout_path=None, wall=None, mono=None, **kiosk):
@@ -133,7 +136,7 @@ def test_a_lock_out_is_still_there_after_the_kiosk_restarts(qtbot, make_kiosk, t
     assert again.pin.locked and again.pin.error.text().endswith("请 25 秒后再试")
 
 
-def test_the_green_channel_pad_locks_on_its_own(qtbot, make_kiosk, printer):  # noqa: F811
+def test_the_green_channel_pad_locks_on_its_own(qtbot, make_kiosk, printer):
     wall = Clock()
     w, q = make_kiosk(wall=wall)
     tap(qtbot, w.home.green_btn)
@@ -154,7 +157,7 @@ def test_the_green_channel_pad_locks_on_its_own(qtbot, make_kiosk, printer):  # 
     assert tickets(q) == [("D001", "D", "priority", "waiting")]
 
 
-def test_without_a_technician_pin_the_kiosk_says_so_and_still_issues(qtbot, make_kiosk, printer):  # noqa: F811
+def test_without_a_technician_pin_the_kiosk_says_so_and_still_issues(qtbot, make_kiosk, printer):
     w, q = make_kiosk(technician_pin_hash="")
     technician_keys(qtbot, w)
     assert w.flow.screen == F.MESSAGE and w.stack.currentWidget() is w.message
