@@ -75,6 +75,11 @@ def run(queue, config, *, windowed: bool = False, size: tuple[int, int] | None =
         app.setOverrideCursor(Qt.BlankCursor)
         w.showFullScreen()
     log.info("kiosk ready in %.2f s (printer %s)", time.monotonic() - t0, config.printer.url)
+    if not config.kiosk.technician_pin_hash:
+        log.warning("no technician PIN set: the technician menu cannot be opened "
+                    "(jiaohao pin set --role technician, then restart the kiosk)")
+    if config.kiosk.priority_rule == "pin" and not config.kiosk.priority_pin_hash:
+        log.warning("no green-channel staff PIN set: the green channel is off (jiaohao pin set --role green)")
     try:
         return app.exec()
     finally:
