@@ -229,29 +229,56 @@ class Board(Strict):
         return self
 
 
+_PIN_HASH = re.compile(r"^scrypt\$(\d+)\$(\d+)\$(\d+)\$([A-Za-z0-9+/]+={0,2})\$([A-Za-z0-9+/]+={0,2})$")
+PIN_COMMAND = {"technician_pin": "jiaohao pin set --role technician",
+               "priority_pin": "jiaohao pin set --role green"}
+
+
+def parse_pin_hash(text: str) -> tuple[int, int, int, str, str]:
+    """``scrypt$N$r$p$salt$hash`` (base64 salt and hash) → its parts, or ValueError.
+
+    The bounds keep a hand-edited hash from making the kiosk allocate gigabytes.
+    """
+    m = _PIN_HASH.match(text)
+    if not m:
+        raise ValueError("not a PIN hash made by `jiaohao pin set` (scrypt$N$r$p$salt$hash)")
+    n, r, p = (int(g) for g in m.groups()[:3])
+    if n < 2 ** 14 or n > 2 ** 20 or n & (n - 1) or not 1 <= r <= 32 or not 1 <= p <= 16:
+        raise ValueError(f"scrypt parameters N={n} r={r} p={p} are out of range "
+                         "(N a power of 2 from 16384 to 1048576, r 1-32, p 1-16)")
+    return n, r, p, m.group(4), m.group(5)
+
+
 class Kiosk(Strict):
+    """The ticket kiosk. PINs are kept as salted scrypt hashes set by `jiaohao pin set`."""
+
     confirm: bool = False
-    priority_rule: Literal["open", "pin"] = "open"
-    priority_pin: str = "0000"
-    technician_pin: str = "2580"
+    # "pin": the green channel (priority tickets, not counted against daily caps) needs a staff PIN
+    priority_rule: Literal["open", "pin"] = "pin"
+    priority_pin_hash: str = ""  # `jiaohao pin set --role green`
+    technician_pin_hash: str = ""  # `jiaohao pin set --role technician`; empty: no technician menu
+    pin_attempts: int = Field(3, ge=1, le=10)  # wrong PINs before a lock-out
+    pin_lockout_seconds: int = Field(30, ge=5, le=3600)  # the first lock-out; each next one doubles
+    technician_menu_seconds: int = Field(120, ge=15, le=3600)  # the menu closes after this long untouched
     idle_seconds: int = Field(30, ge=5, le=600)
     done_seconds: int = Field(6, ge=2, le=60)
     language: Literal["zh_CN", "en"] = "zh_CN"
 
-    @field_validator("priority_pin", "technician_pin")
+    @model_validator(mode="before")
     @classmethod
-    def _pin_digits(cls, v: str) -> str:
-        # the kiosk's PIN pad has digits only
-        if not re.fullmatch(r"\d{4,8}", v):
-            raise ValueError("a PIN is 4 to 8 digits (the kiosk's PIN pad has digits only)")
-        return v
+    def _no_plain_pins(cls, data):
+        for key, command in PIN_COMMAND.items():
+            if isinstance(data, dict) and key in data:
+                raise _at((key,), f"PINs are no longer kept in plain text: run `{command}` "
+                                  f"(it replaces this line with {key}_hash)")
+        return data
 
-    @model_validator(mode="after")
-    def _pins_differ(self) -> "Kiosk":
-        if self.priority_rule == "pin" and self.priority_pin == self.technician_pin:
-            raise _at(("priority_pin",), "the green-channel PIN must differ from the technician PIN "
-                                         "(staff would otherwise be able to close the kiosk)")
-        return self
+    @field_validator("priority_pin_hash", "technician_pin_hash")
+    @classmethod
+    def _pin_hash_shape(cls, v: str) -> str:
+        if v:
+            parse_pin_hash(v)
+        return v
 
 
 class Screen(Strict):

@@ -5,7 +5,9 @@ and :class:`kiosk.printing.TicketIssuer` (nothing global), so tests build it wit
 temporary database and the printer simulator, and ``jiaohao kiosk`` with the real
 ones. In kiosk mode it is frameless and full screen and ignores close requests until
 a technician unlocks it: Ctrl+Alt+Shift+T on a keyboard, or five quick taps on the
-clock, then the technician PIN.
+clock, then the technician PIN (there is no menu when the hall file sets no technician
+PIN). Wrong PINs lock the PIN pad for a growing time (:mod:`kiosk.lockout`); the
+technician menu closes by itself after ``technician_menu_seconds`` untouched.
 """
 from __future__ import annotations
 
@@ -19,6 +21,8 @@ from . import flow as F
 from .appointments import scanned_code
 from .hallstate import HallReader, HallSnapshot
 from .i18n import LanguageSwitch, translate
+from .lockout import PinGuard
+from .messages import message_texts, pin_pad_text
 from .model import CLOSED, build_tiles, paginate
 from .screens import (CodeEntryScreen, ConfirmScreen, DoneScreen, HomeScreen, IssuingScreen, MessageScreen,
                       TechnicianScreen)
@@ -54,7 +58,10 @@ class KioskWindow(QWidget):
     """The kiosk: home → (confirm) → printing → done, check-in, green channel, elderly mode."""
 
     def __init__(self, queue, config, issuer, *, kiosk_name: str = "kiosk", kiosk_mode: bool = False,
-                 voice=None, reader: HallReader | None = None, start_timers: bool = True):
+                 voice=None, reader: HallReader | None = None, start_timers: bool = True,
+                 lockout_path=None, wall_clock=time.time, monotonic=time.monotonic):
+        """``lockout_path``: where wrong-PIN lock-outs are kept across restarts (None: in memory);
+        ``wall_clock`` times lock-outs and ``monotonic`` the technician menu (tests inject both)."""
         super().__init__()
         self.setObjectName("KioskWindow")
         self.setWindowTitle(config.hall.name)
@@ -64,7 +71,11 @@ class KioskWindow(QWidget):
         self.kiosk_mode = kiosk_mode
         self.voice = voice
         k = config.kiosk
-        self.flow = F.KioskFlow(k.confirm, k.priority_rule, k.priority_pin, k.technician_pin, k.language)
+        guard = PinGuard(k.pin_attempts, k.pin_lockout_seconds, lockout_path, clock=wall_clock)
+        self.flow = F.KioskFlow(confirm=k.confirm, priority_rule=k.priority_rule, priority_pin_hash=k.priority_pin_hash,
+                                technician_pin_hash=k.technician_pin_hash, language=k.language, guard=guard)
+        self._mono = monotonic
+        self._touched = monotonic()
         self.reader = reader or HallReader(queue.path, config, queue.clock)
         self.worker = IssuerWorker(issuer, kiosk_name, self.reader, queue.clock)
         self.worker.issued.connect(self._issued)
@@ -95,7 +106,7 @@ class KioskWindow(QWidget):
         self.done = DoneScreen()
         self.message = MessageScreen()
         self.checkin = CodeEntryScreen(letters=True, secret=False)
-        self.pin = CodeEntryScreen(letters=False, secret=True)
+        self.pin = CodeEntryScreen(letters=False, secret=True, max_length=8)
         self.tech = TechnicianScreen()
         self.pages = {F.HOME: self.home, F.CONFIRM: self.confirm, F.ISSUING: self.issuing, F.DONE: self.done,
                       F.MESSAGE: self.message, F.CHECKIN: self.checkin, F.PRIORITY_PIN: self.pin,
@@ -169,10 +180,8 @@ class KioskWindow(QWidget):
         self.render()
 
     def _pin(self, pin: str) -> None:
-        ok = self.flow.enter_pin(pin)
+        self.flow.enter_pin(pin)
         self.pin.clear()
-        if not ok:
-            self.pin.show_error(translate("Kiosk", "Wrong PIN, please try again"))
         self.render()
 
     def _message_closed(self) -> None:
@@ -237,6 +246,7 @@ class KioskWindow(QWidget):
     # -- timers ---------------------------------------------------------------------------
     def activity(self) -> None:
         self.idle.start()
+        self._touched = self._mono()
 
     def idle_timeout(self) -> None:
         if self.flow.screen == F.HOME and not self.flow.priority and not self.flow.elderly \
@@ -252,6 +262,13 @@ class KioskWindow(QWidget):
         self.idle.start()
 
     def _tick(self) -> None:
+        f = self.flow
+        if f.screen == F.TECH_MENU and self._mono() - self._touched >= self.config.kiosk.technician_menu_seconds:
+            f.close_menu()
+            log.warning("technician menu closed after %d s untouched", self.config.kiosk.technician_menu_seconds)
+            self.render()
+        elif f.pin_role is not None and (self.pin.locked or f.message is not None and f.message.code == F.MSG_PIN_LOCKED):
+            self._render_pin_lock()  # the lock-out's countdown, and the pad back when it ends
         if self.flow.screen in (F.DONE, F.MESSAGE):
             left = self._done_deadline - time.monotonic()
             if left <= 0:
@@ -397,7 +414,7 @@ class KioskWindow(QWidget):
             self.done.show_ticket(f.ticket, (svc.name_en or svc.name) if en else svc.name, en)
             self.done.set_countdown(int(max(0.0, self._done_deadline - time.monotonic()) + 0.999))
         elif screen == F.MESSAGE and f.message is not None:
-            self.message.show_message(*self._message_texts(f.message), en)
+            self.message.show_message(*message_texts(f.message, en, self.config), en)
         elif screen == F.CHECKIN:
             self.checkin.set_texts(translate("Kiosk", "Appointment check-in"),
                                    translate("Kiosk", "Type your appointment code, or hold its barcode under the scanner"),
@@ -406,6 +423,7 @@ class KioskWindow(QWidget):
             self.pin.set_texts(translate("Kiosk", "Green channel: staff PIN") if screen == F.PRIORITY_PIN else translate("Kiosk", "Technician PIN"),
                                translate("Kiosk", "A member of staff enters the PIN") if screen == F.PRIORITY_PIN
                                else translate("Kiosk", "Enter the technician PIN"), translate("Kiosk", "OK"))
+            self._render_pin_lock()
         elif screen == F.TECH_MENU:
             st = self.printer_state
             self.tech.show_info([
@@ -413,6 +431,9 @@ class KioskWindow(QWidget):
                 translate("Kiosk", "Queue database: %1").replace("%1", str(self.queue.path)),
                 translate("Kiosk", "Printer: %1").replace("%1", f"{self.config.printer.url} — "
                                           f"{(st.message_en if en else st.message_zh) if st else '?'}"),
+                "",
+                translate("Kiosk", "This menu closes by itself after %1 s without a touch.")
+                .replace("%1", str(self.config.kiosk.technician_menu_seconds)),
             ])
         self.stack.setCurrentWidget(self.pages[screen])
         self.setFocus()
@@ -436,46 +457,13 @@ class KioskWindow(QWidget):
             self.home.set_tiles(pages[self.page], f.english, cols, self.page, len(pages), f.priority)
             self.layout().activate()
 
-    def _message_texts(self, m: F.Message) -> tuple[str, str, str]:
-        """(text, English original, detail) of a message."""
-        en = self.flow.english
-        p = m.params
-        tile = p.get("tile")
-        name = tile.label(en) if tile is not None else ""
-        if m.code == F.MSG_BUSY:
-            src = "The system is busy, please try again in a moment"
-            return translate("Kiosk", "The system is busy, please try again in a moment"), src, ""
-        if m.code == F.MSG_PRINT_FAILED:
-            src = "Your ticket could not be printed, please go to the service desk"
-            return (translate("Kiosk", "Your ticket could not be printed, please go to the service desk"), src,
-                    p.get("en" if en else "zh", ""))
-        if m.code == F.MSG_CLOSED:
-            src = "This service is not taking tickets now"
-            detail = ""
-            if tile is not None:
-                detail = (translate("Kiosk", "Tickets from %1").replace("%1", tile.opens_at.strftime("%H:%M"))
-                          if tile.opens_at else translate("Kiosk", "Closed for today"))
-                if tile.hours:
-                    detail = f"{name}\n{detail}\n" + translate("Kiosk", "Opening hours: %1").replace("%1", "  ".join(tile.hours))
-            return translate("Kiosk", "This service is not taking tickets now"), src, detail
-        if m.code == F.MSG_CAP:
-            src = "All of today's tickets for this service have been taken"
-            return (translate("Kiosk", "All of today's tickets for this service have been taken"), src,
-                    (name + "\n" if name else "") + translate("Kiosk", "Please come back on the next working day, "
-                                                       "or ask at the service desk"))
-        if m.code == F.MSG_NO_APPOINTMENT:
-            src = "No appointment found with this code"
-            return (translate("Kiosk", "No appointment found with this code"), src,
-                    p.get("code", "") + "\n" + translate("Kiosk", "Please check the code, or ask at the service desk"))
-        if m.code == F.MSG_APPOINTMENT_OTHER_DAY:
-            src = "Your appointment is not for today"
-            return (translate("Kiosk", "Your appointment is not for today"), src,
-                    translate("Kiosk", "Appointment date: %1").replace("%1", p.get("day", "")))
-        if m.code == F.MSG_APPOINTMENT_TOO_EARLY:
-            src = "It is too early to check in"
-            return (translate("Kiosk", "It is too early to check in"), src,
-                    translate("Kiosk", "Your appointment is at %1. Please check in from %2 minutes before.")
-                    .replace("%1", p.get("slot", ""))
-                    .replace("%2", str(self.config.rules.appointment_early_minutes)))
-        src = "Something went wrong, please go to the service desk"
-        return translate("Kiosk", "Something went wrong, please go to the service desk"), src, ""
+    def _render_pin_lock(self) -> None:
+        """The PIN pad locked (in words, with the time left) or open, with the last wrong-PIN line."""
+        f = self.flow
+        left = f.pin_locked_for()
+        if left:
+            f.message = F.Message(F.MSG_PIN_LOCKED, {"seconds": left})
+        elif f.message is not None and f.message.code == F.MSG_PIN_LOCKED:
+            f.message = None  # the lock-out is over
+        self.pin.set_locked(bool(left))
+        self.pin.show_error(pin_pad_text(f.message))

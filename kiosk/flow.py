@@ -13,6 +13,9 @@ import logging
 from dataclasses import dataclass, field
 from itertools import count
 
+from .lockout import PinGuard
+from .pins import verify_pin
+
 log = logging.getLogger(__name__)
 
 # Screens
@@ -34,7 +37,10 @@ MSG_CAP = "cap"
 MSG_NO_APPOINTMENT = "no_appointment"
 MSG_APPOINTMENT_OTHER_DAY = "appointment_other_day"
 MSG_APPOINTMENT_TOO_EARLY = "appointment_too_early"
-MSG_WRONG_PIN = "wrong_pin"
+MSG_WRONG_PIN = "wrong_pin"  # shown on the PIN pad, with the attempts left
+MSG_PIN_LOCKED = "pin_locked"  # shown on the PIN pad, with the seconds left
+MSG_NO_TECH_PIN = "no_tech_pin"  # no technician PIN in the hall file: no technician menu
+MSG_NO_GREEN_PIN = "no_green_pin"  # the green channel needs a staff PIN and none is set
 MSG_ERROR = "error"
 
 
@@ -57,12 +63,12 @@ class Message:
 class KioskFlow:
     """Which screen the kiosk shows and what a tap does there."""
 
-    def __init__(self, confirm: bool = False, priority_rule: str = "open", priority_pin: str = "0000",
-                 technician_pin: str = "2580", language: str = "zh_CN"):
+    def __init__(self, confirm: bool = False, priority_rule: str = "pin", priority_pin_hash: str = "",
+                 technician_pin_hash: str = "", language: str = "zh_CN", guard: PinGuard | None = None):
         self.confirm_step = confirm
         self.priority_rule = priority_rule
-        self.priority_pin = priority_pin
-        self.technician_pin = technician_pin
+        self.pin_hashes = {"green": priority_pin_hash, "technician": technician_pin_hash}
+        self.guard = guard or PinGuard()
         self.default_language = language
         self._ids = count(1)
         self.reset()
@@ -141,6 +147,7 @@ class KioskFlow:
         self.priority = False
         self.selected = None
         self.message = None
+        self.unlocked = False
 
     def open_check_in(self) -> None:
         if self.screen == HOME and not self.busy:
@@ -152,30 +159,67 @@ class KioskFlow:
             return
         if self.priority:
             self.priority = False  # the button toggles back to normal tickets
-        elif self.priority_rule == "pin":
-            self.screen = PRIORITY_PIN
-        else:
+        elif self.priority_rule != "pin":
             self.priority = True
+        elif not self.pin_hashes["green"]:
+            self.screen, self.message = MESSAGE, Message(MSG_NO_GREEN_PIN)
+        else:
+            self.screen, self.message = PRIORITY_PIN, self._lock_message("green")
+
+    @property
+    def pin_role(self) -> str | None:
+        """Whose PIN the PIN screen asks for: "green", "technician" or None (not on a PIN screen)."""
+        return {PRIORITY_PIN: "green", TECH_PIN: "technician"}.get(self.screen)
+
+    def pin_locked_for(self) -> float:
+        """Seconds the PIN pad on screen stays locked after too many wrong PINs (0: open)."""
+        role = self.pin_role
+        return self.guard.locked_for(role) if role else 0.0
+
+    def _lock_message(self, role: str) -> Message | None:
+        left = self.guard.locked_for(role)
+        return Message(MSG_PIN_LOCKED, {"seconds": left}) if left else None
 
     def enter_pin(self, pin: str) -> bool:
-        """A PIN typed on the PIN screen (green channel or technician)."""
-        if self.screen == PRIORITY_PIN:
-            if pin == self.priority_pin:
-                self.priority, self.screen = True, HOME
-                return True
-        elif self.screen == TECH_PIN:
-            if pin == self.technician_pin:
-                self.screen, self.unlocked = TECH_MENU, True
-                return True
-        else:
+        """A PIN typed on the PIN screen (green channel or technician).
+
+        While the pad is locked nothing is checked (or counted); a wrong PIN may start a lock-out.
+        """
+        role = self.pin_role
+        if role is None:
             return False
-        self.message = Message(MSG_WRONG_PIN)
+        locked = self._lock_message(role)
+        if locked is not None:
+            self.message = locked
+            return False
+        if verify_pin(pin, self.pin_hashes[role]):
+            self.guard.succeeded(role)
+            self.message = None
+            if role == "green":
+                self.priority, self.screen = True, HOME
+            else:
+                self.screen, self.unlocked = TECH_MENU, True
+                log.warning("technician menu opened")
+            return True
+        self.guard.failed(role)
+        self.message = self._lock_message(role) or Message(MSG_WRONG_PIN, {"left": self.guard.attempts_left(role)})
         return False
 
     def technician(self) -> None:
-        """The technician key combination: ask for the technician PIN."""
-        if not self.busy:
-            self.screen, self.message = TECH_PIN, None
+        """The technician key combination: ask for the technician PIN (or say there is none)."""
+        if self.busy:
+            return
+        if not self.pin_hashes["technician"]:
+            self.screen, self.message = MESSAGE, Message(MSG_NO_TECH_PIN)
+        else:
+            self.screen, self.message = TECH_PIN, self._lock_message("technician")
+
+    def close_menu(self) -> bool:
+        """The technician menu was left untouched too long: home, locked again."""
+        if self.screen != TECH_MENU:
+            return False
+        self.screen, self.unlocked, self.message = HOME, False, None
+        return True
 
     def toggle_elderly(self) -> None:
         self.elderly = not self.elderly

@@ -16,6 +16,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
 
 from .app import KioskWindow
+from .lockout import default_state_path
 from .printing import TicketIssuer
 from .voice import open_prompts
 
@@ -45,7 +46,8 @@ def build(queue, config, *, kiosk_name: str | None = None, kiosk_mode: bool = Tr
     issuer = TicketIssuer(queue, config)
     prompts = open_prompts(config.voice) if voice else None
     w = KioskWindow(queue, config, issuer, kiosk_name=kiosk_name or socket.gethostname(),
-                    kiosk_mode=kiosk_mode, voice=prompts, start_timers=start_timers)
+                    kiosk_mode=kiosk_mode, voice=prompts, start_timers=start_timers,
+                    lockout_path=default_state_path() if kiosk_mode else None)
     if size:
         w.resize(*size)
     return w
@@ -73,6 +75,11 @@ def run(queue, config, *, windowed: bool = False, size: tuple[int, int] | None =
         app.setOverrideCursor(Qt.BlankCursor)
         w.showFullScreen()
     log.info("kiosk ready in %.2f s (printer %s)", time.monotonic() - t0, config.printer.url)
+    if not config.kiosk.technician_pin_hash:
+        log.warning("no technician PIN set: the technician menu cannot be opened "
+                    "(jiaohao pin set --role technician, then restart the kiosk)")
+    if config.kiosk.priority_rule == "pin" and not config.kiosk.priority_pin_hash:
+        log.warning("no green-channel staff PIN set: the green channel is off (jiaohao pin set --role green)")
     try:
         return app.exec()
     finally:

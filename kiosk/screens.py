@@ -373,14 +373,17 @@ class CodeEntryScreen(SplitScreen):
     submitted = Signal(str)
     back = Signal()
 
-    def __init__(self, letters: bool, secret: bool):
+    def __init__(self, letters: bool, secret: bool, max_length: int = 32):
         super().__init__(48, 24)
         self.secret = secret
+        self.max_length = max_length
+        self.locked = False  # too many wrong PINs: keys and OK do nothing
         self.value = ""
         self.title = label("big")
         self.hint = label("body")
         self.display = label("code", wrap=False)
-        self.error = label("body")
+        self.error = label("alert")  # a wrong PIN, or the PIN pad locked and for how long
+        self.error.hide()
         self.keypad = Keypad(letters)
         self.keypad.key.connect(self._key)
         self.ok = button("", "green")
@@ -403,13 +406,14 @@ class CodeEntryScreen(SplitScreen):
         self.split.setStretch(0, 0 if portrait else 1)
 
     def _key(self, k: str) -> None:
+        if self.locked:
+            return
         if k == "back":
             self.value = self.value[:-1]
         elif k == "clear":
             self.value = ""
-        elif len(self.value) < 32:
+        elif len(self.value) < self.max_length:
             self.value += k
-        self.error.setText("")
         self._refresh()
 
     def type_text(self, text: str) -> None:
@@ -420,14 +424,14 @@ class CodeEntryScreen(SplitScreen):
 
     def clear(self) -> None:
         self.value = ""
-        self.error.setText("")
+        self.show_error("")
         self.keypad.reset()
         self._refresh()
 
     def _refresh(self) -> None:
         shown = "●" * len(self.value) if self.secret else self.value
         self.display.setText(shown or " ")
-        self.ok.setEnabled(bool(self.value))
+        self.ok.setEnabled(bool(self.value) and not self.locked)
 
     def set_texts(self, title: str, hint: str, ok: str) -> None:
         self.title.setText(title)
@@ -438,6 +442,17 @@ class CodeEntryScreen(SplitScreen):
 
     def show_error(self, text: str) -> None:
         self.error.setText(text)
+        self.error.setVisible(bool(text))
+
+    def set_locked(self, locked: bool) -> None:
+        """Lock the pad (too many wrong PINs): the digits typed so far are dropped."""
+        if locked == self.locked:
+            return
+        self.locked = locked
+        if locked:
+            self.value = ""
+        self.keypad.setEnabled(not locked)
+        self._refresh()
 
 
 class TechnicianScreen(QWidget):

@@ -81,6 +81,8 @@ QLabel[role="big"] {{ font-size: {px(t.big)}px; font-weight: bold; }}
 QLabel[role="body"] {{ font-size: {px(t.body)}px; }}
 QLabel[role="small"] {{ font-size: {px(t.small)}px; color: {t.muted}; }}
 QLabel[role="secondary"] {{ font-size: {px(t.body)}px; color: {t.muted}; }}
+QLabel[role="alert"] {{ font-size: {px(t.body)}px; font-weight: bold; color: {t.warn_fg}; background: {t.warn_bg};
+    border-radius: {px(12)}px; padding: {px(12)}px; }}
 QLabel[role="code"] {{ font-size: {px(t.big)}px; font-weight: bold; background: {t.tile_bg}; color: {t.tile_fg};
     border: {b}px solid {t.tile_border}; border-radius: {px(12)}px; padding: {px(10)}px; }}
 #Header {{ background: {t.accent}; border-bottom: {b}px solid {t.tile_border}; }}
@@ -99,6 +101,7 @@ QPushButton[kind="green"]:disabled, QPushButton[kind="plain"]:disabled {{ backgr
 QPushButton[kind="plain"] {{ background: {t.tile_bg}; color: {t.tile_fg}; }}
 QPushButton[kind="key"] {{ background: {t.tile_bg}; color: {t.tile_fg}; font-size: {px(t.big)}px;
     min-height: {px(110)}px; }}
+QPushButton[kind="key"]:disabled {{ background: {t.off_bg}; color: {t.off_fg}; border-style: dashed; }}
 QPushButton#Tile {{ background: {t.tile_bg}; border: {b}px solid {t.tile_border}; border-radius: {px(20)}px;
     padding: {px(14)}px; text-align: left; }}
 QPushButton#Tile:pressed {{ background: {t.tile_border}; }}

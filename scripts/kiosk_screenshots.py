@@ -24,6 +24,7 @@ from drivers.printer import PrinterSimulator  # noqa: E402
 from drivers.transport import register_sim, unregister_sim  # noqa: E402
 from hall import FixedClock, HallQueue  # noqa: E402
 from kiosk import flow as F  # noqa: E402
+from kiosk.pins import DEMO_PINS  # noqa: E402
 from kiosk.run import application, build, with_printer  # noqa: E402
 
 SIZES = {"portrait": (1080, 1920), "landscape": (1920, 1080)}
@@ -50,6 +51,12 @@ def session(app, cfg, tmp: Path, clock: FixedClock, size, name: str, sim):
     w = build(q, cfg, kiosk_name="kiosk1", kiosk_mode=False, voice=False, size=size, start_timers=False)
     w.show()
     return w, q
+
+
+def type_pin(w, pin: str) -> None:
+    for digit in pin:
+        w.pin.keypad.buttons[digit].click()
+    w.pin.ok.click()
 
 
 def main() -> int:
@@ -89,7 +96,11 @@ def main() -> int:
                 w.toggle_language()
                 shoot(app, w, png("english"))
                 w.toggle_language()
-                w.home.green_btn.click()
+                w.home.green_btn.click()  # the demo's green channel asks for the staff PIN
+                w.pin.keypad.buttons["1"].click()
+                shoot(app, w, png("green-channel-pin"))
+                w.pin.clear()
+                type_pin(w, DEMO_PINS["green"])
                 shoot(app, w, png("green-channel"))
                 w.home.green_btn.click()
                 w.open_check_in()
@@ -101,6 +112,25 @@ def main() -> int:
                 wait_for(app, lambda: w.flow.paused)
                 shoot(app, w, png("paper-out"))
                 sim.set_status("ok")
+                w.worker.poll_status()
+                wait_for(app, lambda: not w.flow.paused)
+                w.technician()  # three wrong technician PINs lock the PIN pad
+                for pin in ("1111", "2222", "3333"):
+                    type_pin(w, pin)
+                shoot(app, w, png("pin-locked"))
+                w.flow.guard.clear()
+                w.flow.back()
+                w.technician()
+                type_pin(w, DEMO_PINS["technician"])
+                shoot(app, w, png("technician-menu"))
+                w.shutdown()
+                q.close()
+
+                # A hall file without a technician PIN: the technician is told, the menu stays shut.
+                no_pin = cfg.model_copy(update={"kiosk": cfg.kiosk.model_copy(update={"technician_pin_hash": ""})})
+                w, q = session(app, no_pin, tmp, clock, size, f"nopin-{orient}", sim)
+                w.technician()
+                shoot(app, w, png("no-technician-pin"))
                 w.shutdown()
                 q.close()
 

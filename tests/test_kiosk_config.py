@@ -1,11 +1,16 @@
-"""The [kiosk] section: PINs are digits (the PIN pad has nothing else) and distinct."""
+"""The [kiosk] section: PINs only as salted hashes (a plain PIN names the command that
+replaces it), the green channel behind a staff PIN by default, and the other keys checked."""
 from __future__ import annotations
 
 import pytest
 
 from config import ConfigError, parse_hall
+from kiosk.pins import DEMO_PINS, config_warnings, hash_pin
 
 from .test_config import GOOD
+
+TECH = hash_pin("9753")
+GREEN = hash_pin("8642")
 
 
 def hall_with(kiosk: str):
@@ -13,30 +18,57 @@ def hall_with(kiosk: str):
 
 
 def test_defaults_and_good_values():
-    cfg = hall_with('confirm = true\npriority_rule = "pin"\npriority_pin = "7788"\ntechnician_pin = "24680"')
-    assert cfg.kiosk.confirm and cfg.kiosk.priority_pin == "7788" and cfg.kiosk.technician_pin == "24680"
-    assert hall_with("").kiosk.idle_seconds == 30
+    cfg = hall_with(f'confirm = true\npriority_pin_hash = "{GREEN}"\ntechnician_pin_hash = "{TECH}"')
+    k = cfg.kiosk
+    assert k.confirm and k.priority_pin_hash == GREEN and k.technician_pin_hash == TECH
+    d = hall_with("").kiosk
+    assert (d.idle_seconds, d.priority_rule, d.technician_pin_hash, d.priority_pin_hash) == (30, "pin", "", "")
+    assert (d.pin_attempts, d.pin_lockout_seconds, d.technician_menu_seconds) == (3, 30, 120)
 
 
-@pytest.mark.parametrize("key, value", [("priority_pin", "abcd"), ("technician_pin", "12"),
-                                        ("technician_pin", "123456789"), ("priority_pin", "12 34")])
-def test_pins_are_4_to_8_digits(key, value):
+@pytest.mark.parametrize("key, role", [("technician_pin", "technician"), ("priority_pin", "green")])
+def test_a_plain_pin_is_refused_naming_the_command(key, role):
     with pytest.raises(ConfigError) as e:
-        hall_with(f'{key} = "{value}"')
-    assert e.value.field == f"kiosk.{key}" and "4 to 8 digits" in str(e.value)
+        hall_with(f'confirm = true\n{key} = "2580"')
+    assert e.value.field == f"kiosk.{key}" and e.value.line == 28
+    assert f"`jiaohao pin set --role {role}`" in str(e.value) and "plain text" in str(e.value)
 
 
-def test_green_channel_pin_must_differ_from_the_technician_pin():
+@pytest.mark.parametrize("value, words", [
+    ("2580", "not a PIN hash"),
+    ("scrypt$16384$8$1$c2FsdA==", "not a PIN hash"),
+    ("scrypt$1024$8$1$c2FsdA==$aGFzaA==", "out of range"),  # too cheap to guess
+    ("scrypt$16000$8$1$c2FsdA==$aGFzaA==", "out of range"),  # N not a power of 2
+    ("scrypt$1073741824$8$1$c2FsdA==$aGFzaA==", "out of range"),  # a gigabyte per try
+])
+def test_a_pin_hash_has_the_shape_pin_set_writes(value, words):
     with pytest.raises(ConfigError) as e:
-        hall_with('priority_rule = "pin"\npriority_pin = "2580"\ntechnician_pin = "2580"')
-    assert e.value.field == "kiosk.priority_pin" and "differ" in str(e.value)
-    # with the open rule the staff PIN is never asked for, so equal PINs do no harm
-    assert hall_with('priority_pin = "2580"').kiosk.priority_rule == "open"
+        hall_with(f'technician_pin_hash = "{value}"')
+    assert e.value.field == "kiosk.technician_pin_hash" and words in str(e.value)
 
 
 @pytest.mark.parametrize("key, value", [("idle_seconds", "2"), ("done_seconds", "0"), ("language", '"fr"'),
-                                        ("priority_rule", '"staff"')])
+                                        ("priority_rule", '"staff"'), ("pin_attempts", "0"),
+                                        ("pin_lockout_seconds", "1"), ("technician_menu_seconds", "5")])
 def test_other_kiosk_keys_are_checked(key, value):
     with pytest.raises(ConfigError) as e:
         hall_with(f"{key} = {value}")
     assert e.value.field == f"kiosk.{key}"
+
+
+def test_warnings_say_what_is_missing_and_which_command_sets_it():
+    none = config_warnings(hall_with("").kiosk)
+    assert any("no technician PIN" in w and "pin set --role technician" in w for w in none)
+    assert any("green channel needs a staff PIN" in w and "pin set --role green" in w for w in none)
+    assert config_warnings(hall_with(f'technician_pin_hash = "{TECH}"\npriority_pin_hash = "{GREEN}"').kiosk) == []
+    open_rule = config_warnings(hall_with(f'technician_pin_hash = "{TECH}"\npriority_rule = "open"').kiosk)
+    assert len(open_rule) == 1 and "anyone can take green-channel tickets" in open_rule[0]
+
+
+def test_the_demo_hall_ships_its_published_pins_and_is_warned_about(demo_config):
+    k = demo_config.kiosk
+    assert k.priority_rule == "pin"  # the demo's green channel needs staff confirmation
+    warnings = config_warnings(k)
+    assert len(warnings) == 2
+    for role, pin in DEMO_PINS.items():
+        assert any(f"({pin})" in w and f"pin set --role {role}" in w for w in warnings)

@@ -9,6 +9,9 @@ import pytest
 from kiosk import flow as F
 from kiosk.hallstate import HallReader, estimate_wait
 from kiosk.model import CAP, CLOSED, build_tiles, next_opening, paginate
+from kiosk.pins import hash_pin
+
+GREEN_7788, TECH_2468 = hash_pin("7788"), hash_pin("2468")
 
 
 @pytest.fixture
@@ -149,10 +152,10 @@ def test_green_channel_rules():
     f = F.KioskFlow(priority_rule="open")
     f.green_channel()
     assert f.priority and f.tap_service("A").priority
-    g = F.KioskFlow(priority_rule="pin", priority_pin="7788", technician_pin="2580")
+    g = F.KioskFlow(priority_rule="pin", priority_pin_hash=GREEN_7788, technician_pin_hash=TECH_2468)
     g.green_channel()
     assert g.screen == F.PRIORITY_PIN
-    assert not g.enter_pin("2580") and g.message.code == F.MSG_WRONG_PIN  # the technician PIN is not it
+    assert not g.enter_pin("2468") and g.message.code == F.MSG_WRONG_PIN  # the technician PIN is not it
     assert g.enter_pin("7788") and g.priority and g.screen == F.HOME
     g.back()
     assert not g.priority
@@ -172,12 +175,13 @@ def test_idle_reset_keeps_the_printer_state_and_never_interrupts_printing():
 
 
 def test_technician_pin_unlocks_the_menu():
-    f = F.KioskFlow(technician_pin="2468")
+    f = F.KioskFlow(technician_pin_hash=TECH_2468)
     f.technician()
     assert f.screen == F.TECH_PIN
     assert not f.enter_pin("0000") and not f.unlocked
     assert f.enter_pin("2468") and f.unlocked and f.screen == F.TECH_MENU
-    assert not f.timeout()  # the technician's menu does not time out under them
+    assert not f.timeout()  # the kiosk's idle reset leaves the menu to its own, longer timeout
+    assert f.close_menu() and f.screen == F.HOME and not f.unlocked
 
 
 def test_the_queue_judges_opening_hours_when_given(demo_config, reader, clock):

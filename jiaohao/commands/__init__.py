@@ -8,6 +8,7 @@ MODULES = [
     "serve_cmd",
     "appointments_cmd",  # kiosk issue
     "kiosk_cmd",         # kiosk issue
+    "pin_cmd",           # kiosk PINs (issue 19)
     "caller_cmd",        # window-bus issue
     "screen_cmd",        # hall-screen issue
     "diag_cmd",          # printing / diagnostics issues

@@ -38,5 +38,8 @@ def check(ctx, args) -> int:
             f"keypads {devices['keypad']}, evaluators {devices['evaluator']}, window screens {devices['screen']}\n"
             f"  printer {cfg.printer.url} ({cfg.printer.paper_mm} mm, {cfg.printer.mode}); "
             f"voice {cfg.voice.engine}; LED boards {len(cfg.boards)}; next-ticket strategy {cfg.rules.strategy}")
+    from kiosk.pins import config_warnings  # the kiosk's PINs (issue 19)
+    summary["warnings"] = config_warnings(cfg.kiosk)
+    text += "".join(f"\n  warning: {w}" for w in summary["warnings"])
     emit(args, summary, text)
     return 0

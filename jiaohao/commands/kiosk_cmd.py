@@ -12,7 +12,7 @@ def register(sub) -> None:
     p = sub.add_parser("kiosk", help="touchscreen ticket kiosk (full screen, locked)",
                        description="Run the ticket kiosk. Full screen and locked by default: a technician "
                                    "leaves it with Ctrl+Alt+Shift+T (or five quick taps on the clock) and "
-                                   "the technician PIN from [kiosk] technician_pin.")
+                                   "the technician PIN (set with `jiaohao pin set --role technician`).")
     p.add_argument("--windowed", action="store_true", help="in a normal window, not locked (development)")
     p.add_argument("--size", metavar="WxH", help="window size, e.g. 1080x1920 (implies --windowed)")
     p.add_argument("--printer", metavar="URL", help="printer URL instead of [printer] url (e.g. sim://test)")

@@ -4,141 +4,187 @@
 <context>
     <name>Kiosk</name>
     <message>
-        <location filename="../app.py" line="175"/>
+        <location filename="../messages.py" line="83"/>
+        <location filename="../messages.py" line="85"/>
         <source>Wrong PIN, please try again</source>
         <translation>密码错误，请重试</translation>
     </message>
     <message>
-        <location filename="../app.py" line="402"/>
+        <location filename="../app.py" line="419"/>
         <location filename="../screens.py" line="150"/>
         <source>Appointment check-in</source>
         <translation>预约签到</translation>
     </message>
     <message>
-        <location filename="../app.py" line="403"/>
+        <location filename="../app.py" line="420"/>
         <source>Type your appointment code, or hold its barcode under the scanner</source>
         <translation>请输入预约号，或将预约二维码/条码对准扫描口</translation>
     </message>
     <message>
-        <location filename="../app.py" line="404"/>
+        <location filename="../app.py" line="421"/>
         <source>Check in</source>
         <translation>签到取号</translation>
     </message>
     <message>
-        <location filename="../app.py" line="406"/>
+        <location filename="../app.py" line="423"/>
         <source>Green channel: staff PIN</source>
         <translation>绿色通道：工作人员确认</translation>
     </message>
     <message>
-        <location filename="../app.py" line="406"/>
+        <location filename="../app.py" line="423"/>
         <source>Technician PIN</source>
         <translation>技术人员密码</translation>
     </message>
     <message>
-        <location filename="../app.py" line="407"/>
+        <location filename="../app.py" line="424"/>
         <source>A member of staff enters the PIN</source>
         <translation>请工作人员输入密码</translation>
     </message>
     <message>
-        <location filename="../app.py" line="408"/>
+        <location filename="../app.py" line="425"/>
         <source>Enter the technician PIN</source>
         <translation>请输入技术人员密码</translation>
     </message>
     <message>
-        <location filename="../app.py" line="408"/>
+        <location filename="../app.py" line="425"/>
         <source>OK</source>
         <translation>确定</translation>
     </message>
     <message>
-        <location filename="../app.py" line="412"/>
+        <location filename="../app.py" line="430"/>
         <source>Hall: %1</source>
         <translation>大厅：%1</translation>
     </message>
     <message>
-        <location filename="../app.py" line="413"/>
+        <location filename="../app.py" line="431"/>
         <source>Queue database: %1</source>
         <translation>排队数据库：%1</translation>
     </message>
     <message>
-        <location filename="../app.py" line="414"/>
+        <location filename="../app.py" line="432"/>
         <source>Printer: %1</source>
         <translation>打印机：%1</translation>
     </message>
     <message>
-        <location filename="../app.py" line="447"/>
+        <location filename="../app.py" line="435"/>
+        <source>This menu closes by itself after %1 s without a touch.</source>
+        <translation>本菜单 %1 秒无操作将自动关闭。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="22"/>
         <source>The system is busy, please try again in a moment</source>
         <translation>系统繁忙，请稍后再试</translation>
     </message>
     <message>
-        <location filename="../app.py" line="450"/>
+        <location filename="../messages.py" line="25"/>
         <source>Your ticket could not be printed, please go to the service desk</source>
         <translation>出票失败，请到服务台</translation>
     </message>
     <message>
-        <location filename="../app.py" line="456"/>
+        <location filename="../messages.py" line="31"/>
         <source>Tickets from %1</source>
         <translation>%1 开始取号</translation>
     </message>
     <message>
-        <location filename="../app.py" line="457"/>
+        <location filename="../messages.py" line="32"/>
         <location filename="../widgets.py" line="46"/>
         <source>Closed for today</source>
         <translation>今日已停止取号</translation>
     </message>
     <message>
-        <location filename="../app.py" line="459"/>
+        <location filename="../messages.py" line="34"/>
         <source>Opening hours: %1</source>
         <translation>办理时间：%1</translation>
     </message>
     <message>
-        <location filename="../app.py" line="460"/>
+        <location filename="../messages.py" line="35"/>
         <source>This service is not taking tickets now</source>
         <translation>该业务现在不能取号</translation>
     </message>
     <message>
-        <location filename="../app.py" line="463"/>
+        <location filename="../messages.py" line="38"/>
         <source>All of today&apos;s tickets for this service have been taken</source>
         <translation>该业务今日号源已取完</translation>
     </message>
     <message>
-        <location filename="../app.py" line="464"/>
+        <location filename="../messages.py" line="39"/>
         <source>Please come back on the next working day, or ask at the service desk</source>
         <translation>请下个工作日再来，或到服务台咨询</translation>
     </message>
     <message>
-        <location filename="../app.py" line="468"/>
+        <location filename="../messages.py" line="43"/>
         <source>No appointment found with this code</source>
         <translation>未找到该预约</translation>
     </message>
     <message>
-        <location filename="../app.py" line="469"/>
+        <location filename="../messages.py" line="44"/>
         <source>Please check the code, or ask at the service desk</source>
         <translation>请核对预约号，或到服务台咨询</translation>
     </message>
     <message>
-        <location filename="../app.py" line="472"/>
+        <location filename="../messages.py" line="47"/>
         <source>Your appointment is not for today</source>
         <translation>您的预约不是今天</translation>
     </message>
     <message>
-        <location filename="../app.py" line="473"/>
+        <location filename="../messages.py" line="48"/>
         <source>Appointment date: %1</source>
         <translation>预约日期：%1</translation>
     </message>
     <message>
-        <location filename="../app.py" line="476"/>
+        <location filename="../messages.py" line="51"/>
         <source>It is too early to check in</source>
         <translation>还未到签到时间</translation>
     </message>
     <message>
-        <location filename="../app.py" line="477"/>
+        <location filename="../messages.py" line="52"/>
         <source>Your appointment is at %1. Please check in from %2 minutes before.</source>
         <translation>您的预约时间是 %1，请在预约时间前 %2 分钟内签到</translation>
     </message>
     <message>
-        <location filename="../app.py" line="481"/>
+        <location filename="../messages.py" line="57"/>
+        <source>No technician PIN is set: the technician menu cannot be opened</source>
+        <translation>未设置技术人员密码，无法打开维护菜单</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="58"/>
+        <source>Tickets are still issued. To set the PIN, run this on the kiosk PC, then restart the kiosk:</source>
+        <translation>取号不受影响。设置密码：在本机终端运行以下命令，然后重启取号机：</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="62"/>
+        <source>The green channel is not available at this kiosk, please ask at the service desk</source>
+        <translation>本机暂不提供绿色通道，请到服务台咨询</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="63"/>
+        <source>For staff: no green-channel staff PIN is set. A technician runs:</source>
+        <translation>工作人员请注意：未设置绿色通道确认密码。请技术人员运行：</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="66"/>
         <source>Something went wrong, please go to the service desk</source>
         <translation>出现问题，请到服务台</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="76"/>
+        <source>Try again in %1 min</source>
+        <translation>请 %1 分钟后再试</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="78"/>
+        <source>Try again in %1 s</source>
+        <translation>请 %1 秒后再试</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="79"/>
+        <source>Too many wrong PINs: the PIN pad is locked.</source>
+        <translation>密码错误次数过多，密码键盘已锁定。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="84"/>
+        <source>%1 more wrong PIN(s) lock the PIN pad</source>
+        <translation>再错 %1 次将锁定密码键盘</translation>
     </message>
     <message>
         <location filename="../screens.py" line="17"/>
@@ -248,7 +294,7 @@
     <message>
         <location filename="../screens.py" line="262"/>
         <location filename="../screens.py" line="367"/>
-        <location filename="../screens.py" line="436"/>
+        <location filename="../screens.py" line="439"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
@@ -293,17 +339,17 @@
         <translation>%1 秒后返回首页</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="462"/>
+        <location filename="../screens.py" line="475"/>
         <source>Technician</source>
         <translation>技术人员</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="464"/>
+        <location filename="../screens.py" line="477"/>
         <source>Exit the kiosk</source>
         <translation>退出取号机程序</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="465"/>
+        <location filename="../screens.py" line="478"/>
         <source>Back to the kiosk</source>
         <translation>返回取号界面</translation>
     </message>

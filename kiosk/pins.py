@@ -1,0 +1,91 @@
+"""The kiosk's PINs as salted scrypt hashes (standard library only, no Qt).
+
+A PIN is stored in the hall file as one string ``scrypt$N$r$p$salt$hash`` (salt and
+hash in base64), written by ``jiaohao pin set``; the kiosk only ever compares a typed
+PIN against it. Two PINs exist: the technician's (the technician menu, which can close
+the kiosk) and the staff PIN of the green channel (priority tickets).
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+
+from config.schema import parse_pin_hash
+
+# scrypt's interactive-login parameters: 16 MiB and some 40-90 ms per try on a 2-core PC
+N, R, P = 2 ** 14, 8, 1
+SALT_BYTES, HASH_BYTES = 16, 32
+
+ROLES = {"technician": "technician_pin_hash", "green": "priority_pin_hash"}
+ROLE_WORDS = {"technician": "technician PIN", "green": "green-channel staff PIN"}
+
+# The demo hall's PINs, published in docs/demo.md: refused nowhere, warned about everywhere.
+DEMO_PINS = {"technician": "2468", "green": "1357"}
+
+# The PINs people choose most often (DataGenetics' analysis of 3.4 million PINs) and the
+# technician PIN that earlier versions printed in their documentation.
+COMMON_PINS = {"1234", "1111", "0000", "1212", "7777", "1004", "2000", "4444", "2222", "6969", "9999",
+               "3333", "5555", "6666", "1122", "1313", "8888", "4321", "2001", "1010", "2580", "0852"}
+
+
+def _scrypt(pin: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    return hashlib.scrypt(pin.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=256 * r * n + 2 ** 20,
+                          dklen=HASH_BYTES)
+
+
+def hash_pin(pin: str, *, salt: bytes | None = None) -> str:
+    """``scrypt$16384$8$1$<salt>$<hash>`` for ``pin`` with a new random salt."""
+    salt = salt if salt is not None else secrets.token_bytes(SALT_BYTES)
+    digest = _scrypt(pin, salt, N, R, P)
+    return "$".join(["scrypt", str(N), str(R), str(P), base64.b64encode(salt).decode(),
+                     base64.b64encode(digest).decode()])
+
+
+def verify_pin(pin: str, stored: str) -> bool:
+    """Whether ``pin`` is the PIN of ``stored`` (a hash from :func:`hash_pin`); False for no hash."""
+    if not stored or not pin:
+        return False
+    try:
+        n, r, p, salt, digest = parse_pin_hash(stored)
+        expected = base64.b64decode(digest, validate=True)
+        actual = _scrypt(pin, base64.b64decode(salt, validate=True), n, r, p)
+    except ValueError:
+        return False
+    return hmac.compare_digest(actual, expected)
+
+
+def pin_problem(pin: str) -> str | None:
+    """Why ``pin`` may not be used as a kiosk PIN, or None."""
+    if not re.fullmatch(r"\d{4,8}", pin):
+        return "a PIN is 4 to 8 digits (the kiosk's PIN pad has digits only)"
+    steps = {int(b) - int(a) for a, b in zip(pin, pin[1:])}
+    if len(set(pin)) == 1 or steps in ({1}, {-1}) or pin in COMMON_PINS:
+        return f"{pin} is among the first PINs anyone tries; choose another"
+    return None
+
+
+def demo_pin_roles(kiosk_cfg) -> list[str]:
+    """The roles whose hash in this ``[kiosk]`` section is the demo hall's published PIN."""
+    return [role for role, key in ROLES.items()
+            if verify_pin(DEMO_PINS[role], getattr(kiosk_cfg, key))]
+
+
+def config_warnings(kiosk_cfg) -> list[str]:
+    """What `config check` says about the kiosk's PINs (nothing when all is well)."""
+    out = []
+    if not kiosk_cfg.technician_pin_hash:
+        out.append("kiosk: no technician PIN is set, so the technician menu cannot be opened "
+                   "(tickets are still issued): run `jiaohao pin set --role technician`")
+    if kiosk_cfg.priority_rule == "pin" and not kiosk_cfg.priority_pin_hash:
+        out.append("kiosk: the green channel needs a staff PIN and none is set, so it is off: "
+                   "run `jiaohao pin set --role green`")
+    if kiosk_cfg.priority_rule == "open":
+        out.append('kiosk: priority_rule = "open": anyone can take green-channel tickets, also past a '
+                   'daily cap; use "pin" unless staff stand at the kiosk')
+    for role in demo_pin_roles(kiosk_cfg):
+        out.append(f"kiosk: the {ROLE_WORDS[role]} is the demo hall's published one "
+                   f"({DEMO_PINS[role]}): run `jiaohao pin set --role {role}` before a real hall uses this file")
+    return out
