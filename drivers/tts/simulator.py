@@ -66,6 +66,14 @@ class TTSModuleSimulator(SerialSimulator):
         self._lock = threading.Lock()
         self._spoke = threading.Condition(self._lock)
 
+    def start(self) -> str:
+        """Plug in (again): a module powered from the adapter starts from reset, silent
+        and with the datasheet's default settings."""
+        self._busy_until, self._paused_left = 0.0, None
+        self.settings = self.defaults()
+        self.reader = FrameReader(self.model)
+        return super().start()
+
     # -- faults and state for tests ------------------------------------------------
     def set_fault(self, fault: str | None) -> None:
         if fault not in FAULTS:
