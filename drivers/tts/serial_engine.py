@@ -102,6 +102,8 @@ class SerialTTSEngine(SpeechEngine):
                 self._port = open_serial(self.url, self.baud, timeout=0.05, default_sim=default_sim)
             except DeviceError as e:
                 raise TTSError(f"{self.profile.label or self.model}: {e}") from e
+            except serial_os_errors() as e:  # e.g. termios.error from the flush inside pyserial's open
+                raise TTSError(f"{self.profile.label or self.model}: {self.url}: cannot open ({e})") from e
             self._idle = None
         return self._port
 
