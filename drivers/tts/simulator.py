@@ -69,9 +69,10 @@ class TTSModuleSimulator(SerialSimulator):
     def start(self) -> str:
         """Plug in (again): a module powered from the adapter starts from reset, silent
         and with the datasheet's default settings."""
-        self._busy_until, self._paused_left = 0.0, None
-        self.settings = self.defaults()
-        self.reader = FrameReader(self.model)
+        if self.link is None:
+            self._busy_until, self._paused_left = 0.0, None
+            self.settings = self.defaults()
+            self.reader = FrameReader(self.model)
         return super().start()
 
     # -- faults and state for tests ------------------------------------------------
