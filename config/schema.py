@@ -161,6 +161,16 @@ class Printer(Strict):
         return v
 
 
+# The prompt-tone names each serial module plays (its datasheet's table; drivers/tts/prompt_tones.py
+# holds the table itself and a test keeps the two equal).
+_PROMPT_TONES = {
+    "syn6288": r"sound[a-y]|msg[a-h]|ring[a-o]",
+    "syn6658": r"msg[a-n]|sound[a-rt-y]|sound(1(0[1-9]|1\d|2[0-4])|2(0[1-9]|1\d)|3(0[1-9]|1\d)|40[1-8]|50[1-7]|60[12])",
+    "xfs5152": r"sound(1(0[1-9]|1\d|2[0-5])|2(0[1-9]|1\d|2[0-5])|3(0[1-9]|[12]\d|30))",
+}
+_PROMPT_TONE_EXAMPLES = {"syn6288": "soundg 门铃声", "syn6658": "sound208 门铃声", "xfs5152": "sound101"}
+
+
 class Voice(Strict):
     engine: Literal["syn6288", "xfs5152", "syn6658", "espeak", "clips", "none"] = "none"
     url: str = ""
@@ -171,8 +181,10 @@ class Voice(Strict):
     letters: Literal["plain", "chinese"] = "plain"  # A vs 诶/爱 style readings
     repeat: int = Field(2, ge=1, le=5)
     chime: bool = True
+    # serial modules: the built-in prompt tone played as the chime; "" the module's doorbell (docs/voice.md)
+    chime_sound: str = ""
     volume: int = Field(7, ge=0, le=16)
-    speed: int = Field(5, ge=0, le=10)
+    speed: int = Field(5, ge=0, le=10)  # 5: each engine's own natural rate (docs/voice.md has the mapping)
     max_age_s: float = Field(120.0, ge=0)  # calls older than this are shown, not spoken
     output: str = ""  # espeak/clips: "" sound card, or a folder for WAV files
     clips_dir: str = ""  # clips engine: folder of recorded WAVs; empty: the shipped set
@@ -199,6 +211,14 @@ class Voice(Strict):
             if not re.fullmatch(r"[A-Za-z]", key):
                 raise ValueError(f"{key!r} is not a letter; letter_names maps A..Z to how they are read")
         return {k.upper(): name for k, name in v.items()}
+
+    @model_validator(mode="after")
+    def _chime_is_a_tone_of_the_module(self) -> "Voice":
+        pattern = _PROMPT_TONES.get(self.engine)
+        if self.chime_sound and pattern and not re.fullmatch(pattern, self.chime_sound.strip().lower()):
+            raise _at(("chime_sound",), f"{self.chime_sound!r} is not a prompt tone of the {self.engine} "
+                                        f"(e.g. {_PROMPT_TONE_EXAMPLES[self.engine]}; see docs/voice.md)")
+        return self
 
     @model_validator(mode="after")
     def _serial_needs_port(self) -> "Voice":

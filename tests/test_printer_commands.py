@@ -105,3 +105,17 @@ def test_raster_ticket_job_is_one_image_and_a_cut():
     assert job[6:8] == (384 // 8).to_bytes(2, "little")  # 48 bytes = 384 dots wide
     assert FS_ON not in job
     assert job.endswith(b"\x1dV\x00")
+
+
+# GS ( k, Epson ESC/POS: <fn 165> model 2 (31 41 32 00), <fn 167> module size (31 43 n),
+# <fn 169> error level M = 49 (31 45 31), <fn 180> store (31 50 30 data), <fn 181> print (31 51 30).
+@pytest.mark.parametrize("paper_mm, module", [(80, 6), (58, 5)])
+def test_ticket_qr_bytes_with_its_quiet_zone_feeds(paper_mm, module):
+    url = "https://zwfw.example.gov.cn/t/42"
+    qr = (bytes.fromhex("1d 28 6b 04 00 31 41 32 00") + bytes.fromhex(f"1d 28 6b 03 00 31 43 {module:02x}")
+          + bytes.fromhex("1d 28 6b 03 00 31 45 31") + bytes.fromhex("1d 28 6b 23 00 31 50 30") + url.encode()
+          + bytes.fromhex("1d 28 6b 03 00 31 51 30"))
+    feed = b"\x1bd\x01"  # ESC d 1: 30 dots, at least 4 modules of 5 or 6 dots (issue 18)
+    job = TicketPrinter("sim://x", paper_mm).ticket_bytes(
+        TicketContent(hall="大厅", service="社保", number="A001", ahead=0, issued="09:00", qr=url, notice="请留意叫号"))
+    assert feed + qr + feed in job

@@ -94,7 +94,9 @@ def test_split_text_keeps_every_piece_within_a_frame():
 
 
 @pytest.mark.parametrize("model,volume,speed,markup", [
-    ("syn6288", 7, 5, "[v7][t2]"),
+    ("syn6288", 7, 5, "[v7][t4]"),  # speed 5 is the chip default [t4], not [t2] (issue 18)
+    ("syn6288", 7, 0, "[v7][t0]"),
+    ("syn6288", 10, 5, "[v10][t4]"),
     ("syn6288", 16, 10, "[v16][t5]"),
     ("xfs5152", 16, 10, "[v10][s10]"),
     ("xfs5152", 0, 0, "[v0][s0]"),

@@ -107,6 +107,8 @@ def test_voice_config_new_fields():
     assert cfg.voice.letter_names == {"A": "甲"}
     assert cfg.voice.espeak_voice == "yue"
     assert load_hall(DEMO_HALL).voice.reading == "text"
+    cfg = parse_hall(_hall_with_voice('engine = "syn6658"\nurl = "sim://voice"\nchime_sound = "sound207"'))
+    assert cfg.voice.chime_sound == "sound207"
 
 
 @pytest.mark.parametrize("voice,field,words", [
@@ -114,6 +116,9 @@ def test_voice_config_new_fields():
     ('template = "请{ticket}号到{window}号窗口"', "voice.template", "unknown field {ticket}"),
     ('template_en = "Please go to window {window}"', "voice.template_en", "{number}"),
     ('letter_names = { AB = "x" }', "voice.letter_names", "not a letter"),
+    ('engine = "syn6288"\nurl = "sim://v"\nchime_sound = "sound101"', "voice.chime_sound",
+     "'sound101' is not a prompt tone of the syn6288 (e.g. soundg 门铃声"),
+    ('engine = "xfs5152"\nurl = "sim://v"\nchime_sound = "soundg"', "voice.chime_sound", "e.g. sound101"),
 ])
 def test_voice_config_errors(voice, field, words):
     with pytest.raises(ConfigError) as e:

@@ -9,7 +9,8 @@ import serial
 
 from drivers.transport import register_sim, unregister_sim
 from drivers.tts import TTSError, open_engine
-from drivers.tts.frames import IDLE, STATUS, command_frame, synth_frame
+from drivers.tts.frames import IDLE, PROFILES, STATUS, command_frame, synth_frame
+from drivers.tts.prompt_tones import DEFAULT_CHIME
 from drivers.tts.serial_engine import SerialTTSEngine
 from drivers.tts.simulator import TTSModuleSimulator
 
@@ -36,9 +37,26 @@ def test_announcement_is_spoken_in_order_without_interrupting(module):
     with engine_for(module) as engine:
         engine.announce(CALL, repeat=2, chime=True)
         engine.speak("请B一零七号到十二号窗口办理")
-    assert module.spoken == [module.profile.chime_text.replace("[x1]", ""), CALL, CALL, "请B一零七号到十二号窗口办理"]
+    chime = DEFAULT_CHIME[module.model]
+    assert module.spoken == [chime, CALL, CALL, "请B一零七号到十二号窗口办理"]
+    assert module.tones == [chime]  # played as a prompt tone, not read out as letters
     assert module.interrupted == []  # no synthesize frame arrived while the module was speaking
     assert module.bad_frames == 0
+    # config speed 5 reaches the module as its own default rate; the chime too is at the set volume
+    p = PROFILES[module.model]
+    assert {(u["speed"], u["volume"]) for u in module.utterances} == {(p.speed_default, round(7 * p.volume_max / 16))}
+
+
+@pytest.mark.parametrize("module", ["syn6288"], indirect=True)
+def test_configured_chime_sound_is_played(module):
+    with engine_for(module, chime_sound="soundk") as engine:
+        engine.chime()
+    assert module.tones == ["soundk"]  # 广播提示音
+
+
+def test_a_chime_sound_the_module_lacks_is_a_clear_error():
+    with pytest.raises(TTSError, match="voice.chime_sound: 'sound101' is not a prompt tone"):
+        SerialTTSEngine("sim://nowhere", "syn6288", chime_sound="sound101")
 
 
 @pytest.mark.parametrize("module", MODELS, indirect=True)

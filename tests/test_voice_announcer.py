@@ -65,7 +65,7 @@ def test_threaded_announcer_with_chime_never_interrupts_the_module(hall, demo_co
     finally:
         announcer.stop()
     b001 = "请A零零二号到十二号窗口办理"
-    assert module.spoken == ["sounda", A001_W1, A001_W1, "sounda", C001_W5, C001_W5, "sounda", b001, b001]
+    assert module.spoken == ["soundg", A001_W1, A001_W1, "soundg", C001_W5, C001_W5, "soundg", b001, b001]
     assert module.interrupted == []
 
 

@@ -128,6 +128,6 @@ def test_serve_runs_the_announcer_on_the_configured_module(tmp_path, monkeypatch
         finally:
             announcer.stop()
         sim = get_sim("serve-tts")  # started by the engine as the default simulator
-        assert sim.spoken == ["sounda", "请C零零一号到五号窗口办理"]
+        assert sim.spoken == ["soundg", "请C零零一号到五号窗口办理"]
     finally:
         unregister_sim("serve-tts")

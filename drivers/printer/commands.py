@@ -45,6 +45,29 @@ class Paper:
 
 PAPERS = {58: Paper(58, 384), 80: Paper(80, 576)}
 
+LINE_PITCH_DOTS = 30  # ESC 2, the default line spacing: a 24-dot line and 6 dots between lines
+QR_QUIET_ZONE = 4     # ISO/IEC 18004: a light margin of 4 modules on every side of a QR symbol
+
+
+def qr_modules(content: str) -> int:
+    """Modules on a side of ``content``'s QR symbol (model 2, level M, the smallest version)."""
+    import qrcode
+    q = qrcode.QRCode(border=0, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    q.add_data(content)
+    q.make(fit=True)
+    return q.modules_count
+
+
+def qr_module_dots(content: str, preferred: int, width_dots: int) -> int:
+    """Dots per module: ``preferred``, or less when the symbol and its quiet zone on both
+    sides would not fit ``width_dots``."""
+    return max(1, min(preferred, width_dots // (qr_modules(content) + 2 * QR_QUIET_ZONE)))
+
+
+def qr_quiet_lines(module: int) -> int:
+    """Line feeds (ESC d) that leave at least the quiet zone of a symbol of ``module``-dot modules."""
+    return -(-QR_QUIET_ZONE * module // LINE_PITCH_DOTS)
+
 
 def encode_text(text: str, encoding: str = "gbk") -> bytes:
     """``text`` as printer bytes; characters the code table lacks become ``?`` (logged)."""

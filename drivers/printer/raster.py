@@ -13,7 +13,7 @@ import qrcode
 from PIL import Image, ImageDraw, ImageFont
 
 from . import PrinterError
-from .commands import Paper
+from .commands import QR_QUIET_ZONE, Paper, qr_module_dots
 from .ticket import TicketContent
 
 FONT_CANDIDATES = (
@@ -107,12 +107,14 @@ class _Sheet:
         self.y += dots
 
     def qr(self, content: str, box: int) -> None:
-        q = qrcode.QRCode(border=0, box_size=box, error_correction=qrcode.constants.ERROR_CORRECT_M)
+        """The symbol with its quiet zone (4 white modules on every side) drawn in."""
+        box = qr_module_dots(content, box, self.width)
+        q = qrcode.QRCode(border=QR_QUIET_ZONE, box_size=box, error_correction=qrcode.constants.ERROR_CORRECT_M)
         q.add_data(content)
         q.make(fit=True)
         img = q.make_image(fill_color="black", back_color="white").get_image().convert("L")
         self.img.paste(img, ((self.width - img.width) // 2, self.y))
-        self.y += img.height + 10
+        self.y += img.height + 6  # a thermal head bleeds a little: keep the text clear of the zone
 
     def finish(self) -> Image.Image:
         return self.img.crop((0, 0, self.width, self.y + 12)).point(lambda v: 0 if v < 128 else 255, "1")
@@ -141,7 +143,6 @@ def render_ticket(t: TicketContent, paper: Paper, font_path: str = "") -> Image.
     if t.windows:
         s.text(f"办理窗口：{t.windows}", px(28), align="left")
     if t.qr:
-        s.space(8)
         s.qr(t.qr, 6 if paper.dots >= 576 else 5)
     if t.notice:
         s.text(t.notice, px(28))

@@ -163,8 +163,7 @@ class PaperRenderer:
             q = qrcode.QRCode(border=0, box_size=self.qr_module, error_correction=qrcode.constants.ERROR_CORRECT_M)
             q.add_data(self.qr_data.decode("utf-8", errors="replace"))
             q.make(fit=True)
-            self._block(q.make_image().get_image().convert("L"))
-            self._blank(LINE_GAP)
+            self._block(q.make_image().get_image().convert("L"))  # the bare symbol: no quiet zone, no gap
         elif n == "raster":
             xl, xh, yl, yh = op.args[1:5]
             width, height = (xl | xh << 8) * 8, yl | yh << 8

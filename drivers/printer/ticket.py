@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .commands import EscPosCommands, text_columns
+from .commands import EscPosCommands, qr_module_dots, qr_quiet_lines, text_columns
 
 
 @dataclass(frozen=True)
@@ -69,10 +69,12 @@ def write_ticket(c: EscPosCommands, t: TicketContent) -> None:
     c.lines(f"取号时间：{t.issued}")
     if t.windows:
         c.lines(f"办理窗口：{t.windows}")
-    if t.qr:
+    if t.qr:  # the printer prints the bare symbol: the quiet zone above and below is ours to feed
+        module = qr_module_dots(t.qr, 6 if cols >= 48 else 5, c.paper.dots)
         c.style(align="center")
-        c.feed(1)
-        c.qr(t.qr, module=6 if cols >= 48 else 5)
+        c.feed(qr_quiet_lines(module))
+        c.qr(t.qr, module=module)
+        c.feed(qr_quiet_lines(module))
     c.style(align="center")
     if t.notice:
         c.lines(t.notice)
@@ -105,6 +107,10 @@ def write_test_page(c: EscPosCommands, title: str, url: str, when: str) -> None:
     c.line("No. A023 ￥5 请到5号窗口")
     c.rule()
     c.style(align="center")
-    c.qr("https://example.gov.cn/jiaohao/test?page=1", module=6 if c.paper.columns >= 48 else 5)
+    test_qr = "https://example.gov.cn/jiaohao/test?page=1"
+    module = qr_module_dots(test_qr, 6 if c.paper.columns >= 48 else 5, c.paper.dots)
+    c.feed(qr_quiet_lines(module))
+    c.qr(test_qr, module=module)
+    c.feed(qr_quiet_lines(module))
     c.line("扫码测试 QR code test")
     c.cut()

@@ -121,27 +121,35 @@ class SerialTransport(Transport):
 
     def write(self, data: bytes) -> None:
         import serial
+        from ..transport import serial_os_errors
         for i in range(0, len(data), CHUNK):
             try:
                 self.port.write(data[i:i + CHUNK])
             except serial.SerialTimeoutException:
                 raise PrinterTimeout(f"{self.url}: the printer took no data for {self.timeout:g} s "
                                      f"({i} of {len(data)} bytes sent)") from None
-            except (serial.SerialException, OSError) as e:
+            except serial_os_errors() as e:
                 raise PrinterError(f"{self.url}: write failed ({e})") from e
 
     def read(self, timeout: float) -> bytes:
-        import serial
-        self.port.timeout = timeout
+        from ..transport import serial_os_errors
         try:
+            self.port.timeout = timeout
             return self.port.read(1) + (self.port.read(self.port.in_waiting) if self.port.in_waiting else b"")
-        except (OSError, serial.SerialException) as e:
+        except serial_os_errors() as e:
             raise PrinterError(f"{self.url}: read failed ({e})") from e
         finally:
-            self.port.timeout = 0
+            try:
+                self.port.timeout = 0
+            except serial_os_errors():
+                pass  # the port is gone; the error above says so
 
     def drain_input(self) -> None:
-        self.port.reset_input_buffer()
+        from ..transport import serial_os_errors
+        try:
+            self.port.reset_input_buffer()
+        except serial_os_errors() as e:  # termios.error on a vanished device
+            raise PrinterError(f"{self.url}: the port failed ({e})") from e
 
     def transmit_seconds(self, nbytes: int) -> float:
         if self.url.startswith("sim://"):
@@ -243,19 +251,29 @@ def _open_usb(addr: PrinterAddress, url: str, timeout: float) -> EscposTransport
     return EscposTransport(url, esc, read, timeouts, (usb.core.USBError, OSError))
 
 
+def _names_a_device(path: str) -> bool:
+    """/dev/…, lp0, ttyUSB0, usb/lp1: a device node the OS makes; never created by us."""
+    return path.startswith("/dev/") or os.path.basename(path).startswith(("lp", "tty"))
+
+
 class FileTransport(Transport):
     """A device node or file, written non-blocking so a stalled printer cannot hang us.
 
     Character devices (``/dev/usb/lp0``) are opened read-write so status can be asked;
-    a plain file is write-only (``can_read`` False, status assumed ready).
+    a plain file is write-only (``can_read`` False, status assumed ready). A missing path that
+    names a device (under /dev, or lp*, tty*) is an error, never created as a plain file.
     """
 
     def __init__(self, url: str, path: str, timeout: float):
         self.url, self.path, self.timeout = url, path, timeout
         try:
             is_dev = os.path.exists(path) and stat.S_ISCHR(os.stat(path).st_mode)
-            flags = (os.O_RDWR if is_dev else os.O_WRONLY | os.O_CREAT | os.O_APPEND) | os.O_NONBLOCK
-            self.fd = os.open(path, flags, 0o644)
+            if is_dev or _names_a_device(path):  # a vanished /dev/usb/lp0 must not become a plain file
+                flags = os.O_RDWR
+            else:
+                flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND
+            self.fd = os.open(path, flags | os.O_NONBLOCK, 0o644)
+            is_dev = stat.S_ISCHR(os.fstat(self.fd).st_mode)
         except OSError as e:
             raise PrinterError(f"{url}: cannot open {path} ({e.strerror})") from e
         self.can_read = is_dev
@@ -287,8 +305,10 @@ class FileTransport(Transport):
             return b""
         try:
             return os.read(self.fd, 16)
-        except (BlockingIOError, OSError):
+        except BlockingIOError:
             return b""
+        except OSError as e:  # EIO, ENODEV: the device is gone
+            raise PrinterError(f"{self.url}: read failed ({e.strerror})") from e
 
     def close(self) -> None:
         try:

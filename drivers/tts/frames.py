@@ -39,27 +39,36 @@ class FrameError(ValueError):
 
 @dataclass(frozen=True)
 class ModuleProfile:
-    """What one module family understands: capabilities as data."""
+    """What one module family understands: capabilities as data.
+
+    Ranges and defaults are the datasheets' (see docs/voice.md for the sources):
+    SYN6288 ``[v0..16]`` default 10, ``[t0..5]`` (speed) default 4; XFS5152CE and SYN6658
+    ``[v0..10]`` default 5, ``[s0..10]`` default 5 (on those two ``[t]`` is the pitch).
+    """
 
     model: str
     checksum: bool             # SYN6288 only
     encodings: dict            # python codec -> encoding byte
     max_text: int              # bytes of text in one frame
     volume_max: int            # [v0..volume_max]
+    volume_default: int        # the chip's volume after a reset
     speed_tag: str             # "t" (SYN6288) or "s" (XFS/SYN6658)
     speed_max: int
-    chime_text: str            # a built-in prompt sound used as the chime
+    speed_default: int         # the chip's own speed after a reset: its natural rate
+    speed_steps: tuple         # config speed 0..10 -> the chip's speed value; [5] is the default
     label: str = ""
 
 
+# Config speed 5 is each chip's default (natural) rate; below it the chip's slower
+# steps are spread over 0–4, above it the faster ones over 6–10.
 PROFILES: dict[str, ModuleProfile] = {
     "syn6288": ModuleProfile("syn6288", True, {"gb2312": 0, "gbk": 1, "big5": 2, "utf-16-be": 3},
-                             200, 16, "t", 5, "sounda", "宇音天下 SYN6288"),
+                             200, 16, 10, "t", 5, 4, (0, 1, 2, 2, 3, 4, 4, 4, 5, 5, 5), "宇音天下 SYN6288"),
     "xfs5152": ModuleProfile("xfs5152", False, {"gb2312": 0, "gbk": 1, "big5": 2, "utf-16-le": 3},
-                             4000, 10, "s", 10, "[x1]sound101", "科大讯飞 XFS5152CE"),
+                             4000, 10, 5, "s", 10, 5, tuple(range(11)), "科大讯飞 XFS5152CE"),
     "syn6658": ModuleProfile("syn6658", False, {"gb2312": 0, "gbk": 1, "big5": 2, "utf-16-le": 3,
                                                 "utf-16-be": 4},
-                             4096, 10, "s", 10, "[x1]sound101", "宇音天下 SYN6658"),
+                             4096, 10, 5, "s", 10, 5, tuple(range(11)), "宇音天下 SYN6658"),
 }
 
 
@@ -127,12 +136,33 @@ def command_frame(model: str, command: int) -> bytes:
     return bytes([HEADER, 0x00, 0x01, command])
 
 
-def settings_markup(model: str, volume: int, speed: int) -> str:
-    """``[v…][t…]``/``[v…][s…]`` for the config's volume (0–16) and speed (0–10)."""
+def module_volume(model: str, volume: int) -> int:
+    """Config volume 0–16 → the chip's ``[v]`` value, in proportion (half rounds up)."""
     p = profile(model)
-    v = max(0, min(p.volume_max, round(volume * p.volume_max / 16)))
-    s = max(0, min(p.speed_max, round(speed * p.speed_max / 10)))
-    return f"[v{v}][{p.speed_tag}{s}]"
+    return max(0, min(p.volume_max, int(volume * p.volume_max / 16 + 0.5)))
+
+
+def module_speed(model: str, speed: int) -> int:
+    """Config speed 0–10 → the chip's speed value (``profile.speed_steps``; 5 → the chip's default)."""
+    return profile(model).speed_steps[max(0, min(10, speed))]
+
+
+def settings_markup(model: str, volume: int, speed: int) -> str:
+    """``[v…][t…]``/``[v…][s…]`` for the config's volume (0–16) and speed (0–10).
+
+    >>> settings_markup("syn6288", 7, 5), settings_markup("xfs5152", 7, 5)
+    ('[v7][t4]', '[v4][s5]')
+    """
+    p = profile(model)
+    return f"[v{module_volume(model, volume)}][{p.speed_tag}{module_speed(model, speed)}]"
+
+
+def chime_markup(model: str, tone_name: str) -> str:
+    """The text that plays the prompt tone ``tone_name``: ``[x1]`` (tones on) then the name."""
+    from .prompt_tones import tone
+    if tone(model, tone_name) is None:
+        raise FrameError(f"{tone_name!r} is not a prompt tone of the {profile(model).label or model}")
+    return f"[x1]{tone_name}"
 
 
 def split_text(text: str, model: str, encoding: str = "auto") -> list[str]:

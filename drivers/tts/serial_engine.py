@@ -25,15 +25,17 @@ import time
 import serial
 
 from .. import DeviceError
-from ..transport import open_serial
+from ..transport import open_serial, serial_os_errors
 from . import SpeechEngine, TTSError
 from .frames import (BAD_FRAME, BUSY, IDLE, INITIALISED, RECEIVED, REPLY_NAMES, STATUS, STOP, FrameError,
-                     command_frame, profile, settings_markup, split_text, synth_frame)
+                     chime_markup, command_frame, profile, settings_markup, split_text, synth_frame)
+from .prompt_tones import default_chime, find_tones
 
 log = logging.getLogger(__name__)
 
 _MARKUP = re.compile(r"\[[a-z]\d*\]|sound[a-z]|sound\d{3}")
 MIN_GAP_S = 0.010  # the datasheets ask for more than 8 ms between frames
+PORT_ERRORS = serial_os_errors() + (TypeError, AttributeError)  # the last two: pyserial on a port closed under it
 
 
 def spoken_chars(text: str) -> int:
@@ -48,7 +50,8 @@ class SerialTTSEngine(SpeechEngine):
 
     def __init__(self, url: str, model: str = "syn6288", baud: int = 9600, *, volume: int = 7, speed: int = 5,
                  markup: bool = False, encoding: str = "auto", ack_timeout: float = 0.5,
-                 max_busy_s: float = 60.0, status_poll_s: float = 0.5, seconds_per_char: float = 0.25):
+                 max_busy_s: float = 60.0, status_poll_s: float = 0.5, seconds_per_char: float = 0.25,
+                 chime_sound: str = ""):
         if not url:
             raise TTSError(f"{model}: no port configured (set voice.url, e.g. /dev/ttyUSB1)")
         self.profile = profile(model)
@@ -59,6 +62,11 @@ class SerialTTSEngine(SpeechEngine):
         self.volume = volume
         self.speed = speed
         self.encoding = encoding
+        self.chime_sound = chime_sound or default_chime(model)
+        try:
+            self._chime_text = chime_markup(model, self.chime_sound)
+        except FrameError as e:
+            raise TTSError(f"voice.chime_sound: {e}") from None
         self.text_style = "markup" if markup else "text"
         self.ack_timeout = ack_timeout
         self.max_busy_s = max_busy_s
@@ -76,7 +84,8 @@ class SerialTTSEngine(SpeechEngine):
     def from_config(cls, voice_cfg, model: str | None = None, **overrides) -> "SerialTTSEngine":
         kw = dict(url=voice_cfg.url, model=model or voice_cfg.engine, baud=voice_cfg.baud,
                   volume=voice_cfg.volume, speed=voice_cfg.speed,
-                  markup=getattr(voice_cfg, "reading", "text") == "markup")
+                  markup=getattr(voice_cfg, "reading", "text") == "markup",
+                  chime_sound=getattr(voice_cfg, "chime_sound", ""))
         kw.update({k: v for k, v in overrides.items() if v is not None and k != "output"})
         return cls(**kw)
 
@@ -93,6 +102,8 @@ class SerialTTSEngine(SpeechEngine):
                 self._port = open_serial(self.url, self.baud, timeout=0.05, default_sim=default_sim)
             except DeviceError as e:
                 raise TTSError(f"{self.profile.label or self.model}: {e}") from e
+            except serial_os_errors() as e:  # e.g. termios.error from the flush inside pyserial's open
+                raise TTSError(f"{self.profile.label or self.model}: {self.url}: cannot open ({e})") from e
             self._idle = None
         return self._port
 
@@ -106,7 +117,7 @@ class SerialTTSEngine(SpeechEngine):
         if port is not None:
             try:
                 port.close()
-            except Exception:  # noqa: BLE001 - closing a dead port may fail; it is gone either way
+            except BaseException:  # noqa: BLE001 - closing a dead port may fail; it is gone either way
                 pass
 
     def _write(self, frame: bytes) -> None:
@@ -117,7 +128,7 @@ class SerialTTSEngine(SpeechEngine):
         try:
             port.write(frame)
             port.flush()
-        except (serial.SerialException, OSError) as e:
+        except PORT_ERRORS as e:
             raise self._fail(f"cannot write ({e})") from e
         self._last_frame = time.monotonic()
         self.frames_sent += 1
@@ -132,7 +143,7 @@ class SerialTTSEngine(SpeechEngine):
                 raise TTSError(f"{self.name}: closed while waiting")
             try:
                 data = port.read(1)
-            except (serial.SerialException, OSError, TypeError, AttributeError) as e:
+            except PORT_ERRORS as e:
                 raise self._fail(f"cannot read ({e})") from e
             if not data:
                 continue
@@ -174,8 +185,13 @@ class SerialTTSEngine(SpeechEngine):
 
     # -- speaking ----------------------------------------------------------------
     def speech_seconds(self, text: str) -> float:
-        """About how long the module takes to say ``text``; past it the engine asks for the status."""
-        return self.seconds_per_char * spoken_chars(text)
+        """About how long the module takes to say ``text`` (prompt tones by their datasheet
+        length); past it the engine asks for the status."""
+        tones = find_tones(self.model, text)
+        tone_s = sum(t.seconds or 1.0 for _, _, t in tones)
+        for start, end, _ in reversed(tones):
+            text = text[:start] + text[end:]
+        return self.seconds_per_char * spoken_chars(text) + tone_s
 
     def _ensure_idle(self) -> None:
         """Before a frame: idle known, or asked for, or waited for."""
@@ -241,8 +257,11 @@ class SerialTTSEngine(SpeechEngine):
                 raise TTSError(f"{self.name}: {e}") from e
 
     def chime(self) -> None:
+        """The configured prompt tone (``voice.chime_sound``; by default a doorbell, see
+        :mod:`.prompt_tones`), at the configured volume."""
         with self._lock:
-            self._send_text(self.profile.chime_text)
+            self._open()
+            self._send_text(settings_markup(self.model, self.volume, self.speed) + self._chime_text)
 
     def stop_speech(self) -> None:
         """Cut off whatever the module is saying (the STOP frame)."""

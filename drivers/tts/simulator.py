@@ -13,6 +13,15 @@ Faults for tests and for trying the software (``fault=``):
 - ``"bad"``: every frame is answered 0x45 (wrong baud rate, wrong model);
 - ``"lose_idle"``: the spontaneous 0x4F at the end of speech is lost (it still answers
   a status query).
+
+Markup is applied as the chips do: volume and speed (``[v]``, ``[t]`` on the SYN6288,
+``[s]`` on the others) and the tone policy ``[x]`` are global, start at the datasheet
+defaults and stay until changed or ``[d]``; a value past the range counts as the
+maximum. Prompt-tone names (:mod:`.prompt_tones`) play as tones when ``[x1]`` is on and
+no letter (or digit) touches them; otherwise they are read out as letters. Each
+synthesize frame is recorded in ``utterances`` with the tones and the settings it was
+said with. The speaking time follows the text length (``seconds_per_char``) and each
+tone's datasheet length, not the speed setting.
 """
 from __future__ import annotations
 
@@ -24,10 +33,12 @@ import time
 from ..ptylink import SerialSimulator
 from .frames import (BAD_FRAME, BUSY, IDLE, PAUSE, RECEIVED, RESUME, STATUS, STOP, SYNTHESIZE, FrameReader,
                      profile)
+from .prompt_tones import find_tones
 
 log = logging.getLogger(__name__)
 
 _MARKUP = re.compile(r"\[[a-z]\d*\]")
+_TAG = re.compile(r"\[([a-z])(\d*)\]", re.IGNORECASE)
 FAULTS = (None, "silent", "bad", "lose_idle")
 
 
@@ -48,10 +59,21 @@ class TTSModuleSimulator(SerialSimulator):
         self.bad_frames = 0
         self.status_queries = 0
         self.reject_next = 0              # answer 0x45 to this many more frames (a garbled line)
+        self.utterances: list[dict] = []  # per synthesize frame: text, tones, volume, speed
+        self.settings = self.defaults()   # the chip's global markup state
         self._busy_until = 0.0
         self._paused_left: float | None = None
         self._lock = threading.Lock()
         self._spoke = threading.Condition(self._lock)
+
+    def start(self) -> str:
+        """Plug in (again): a module powered from the adapter starts from reset, silent
+        and with the datasheet's default settings."""
+        if self.link is None:
+            self._busy_until, self._paused_left = 0.0, None
+            self.settings = self.defaults()
+            self.reader = FrameReader(self.model)
+        return super().start()
 
     # -- faults and state for tests ------------------------------------------------
     def set_fault(self, fault: str | None) -> None:
@@ -68,8 +90,34 @@ class TTSModuleSimulator(SerialSimulator):
         with self._spoke:
             return self._spoke.wait_for(lambda: len(self.spoken) >= count, timeout)
 
-    def duration(self, text: str) -> float:
-        return self.seconds_per_char * len(_MARKUP.sub("", text).replace(" ", ""))
+    def defaults(self) -> dict:
+        """The chip's settings after a reset (datasheet defaults)."""
+        p = self.profile
+        return {"volume": p.volume_default, "speed": p.speed_default, "tones": 1}
+
+    @property
+    def tones(self) -> list[str]:
+        """The prompt tones played, in order (canonical names)."""
+        return [t for u in self.utterances for t in u["tones"]]
+
+    def apply_markup(self, text: str) -> tuple[str, list]:
+        """Apply the frame's global tags; (text left to say, tones it plays)."""
+        p, st = self.profile, self.settings
+        for tag, value in _TAG.findall(text):
+            n, tag = (int(value) if value else 0), tag.lower()
+            if tag == "d":
+                st.update(self.defaults())
+            elif tag == "v" and value:
+                st["volume"] = min(n, p.volume_max)
+            elif tag == p.speed_tag and value:
+                st["speed"] = min(n, p.speed_max)
+            elif tag == "x" and value:
+                st["tones"] = 1 if n == 1 else 0
+        plain = _MARKUP.sub(" ", text)
+        found = find_tones(self.model, plain) if st["tones"] else []
+        for start, end, _ in reversed(found):
+            plain = plain[:start] + " " + plain[end:]
+        return plain, [t for _, _, t in found]
 
     # -- the wire ------------------------------------------------------------------
     def on_bytes(self, data: bytes) -> None:
@@ -93,13 +141,17 @@ class TTSModuleSimulator(SerialSimulator):
         elif frame.command == SYNTHESIZE:
             text = _MARKUP.sub("", frame.text)
             with self._spoke:
+                plain, tones = self.apply_markup(frame.text)
+                seconds = self.seconds_per_char * len(plain.replace(" ", "")) + sum(t.seconds or 1.0 for t in tones)
+                self.utterances.append({"text": plain.strip(), "tones": [t.name for t in tones],
+                                        "volume": self.settings["volume"], "speed": self.settings["speed"]})
                 if self.busy:
                     log.warning("%s: a frame arrived while speaking %r: it cuts the speech off", self.name,
                                 self.spoken[-1] if self.spoken else "")
                     self.interrupted.append(text)
                 self.spoken.append(text)
                 self._paused_left = None
-                self._busy_until = now + self.duration(frame.text)
+                self._busy_until = now + seconds
                 self._spoke.notify_all()
             self.send(bytes([RECEIVED]))
         elif frame.command == STOP:
