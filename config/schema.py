@@ -232,6 +232,9 @@ class Board(Strict):
     """An LED hall board (条屏/综合屏)."""
 
     protocol: Literal["onbon-bx", "plain"] = "onbon-bx"
+    # Onbon card series: "6K" (BX-6K1/6K2/6K3, -YY, -4G: X and width in pixels) or "5K"
+    # (BX-5K1/5K2/5MK1/5MK2: X and width in 8-pixel units). Plain boards ignore it.
+    series: Literal["5K", "6K"] = "6K"
     url: str
     baud: int = 9600
     address: int = Field(1, ge=1, le=65534)
@@ -244,6 +247,9 @@ class Board(Strict):
     def _board_fits(self) -> "Board":
         if self.protocol == "plain" and self.address > 255:
             raise _at(("address",), "plain boards have addresses 1-255")
+        if self.protocol == "onbon-bx" and self.series == "5K" and self.width % 8:
+            raise _at(("width",), f"BX-5K cards take the width in 8-pixel units: {self.width} is not "
+                                  "a multiple of 8 (a BX-6K card takes any width: series = \"6K\")")
         if self.height // self.lines < 8:
             raise _at(("lines",), f"{self.lines} lines do not fit in {self.height} px (at least 8 px each)")
         return self

@@ -38,7 +38,7 @@ def board_lines(state: ScreenState, n_lines: int) -> list[str]:
 
 def default_simulator(board_cfg):
     """Factory of the simulator used for ``sim://`` URLs nobody registered."""
-    return lambda: BoardSimulator(board_cfg.protocol, board_cfg.address, board_cfg.lines)
+    return lambda: BoardSimulator.for_board(board_cfg)
 
 
 class BoardWorker:

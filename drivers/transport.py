@@ -13,6 +13,35 @@ import serial
 
 from . import DeviceError
 
+try:
+    import termios
+    _TERMIOS_ERRORS: tuple[type[BaseException], ...] = (termios.error,)
+except ImportError:  # pragma: no cover - not a POSIX system
+    _TERMIOS_ERRORS = ()
+
+#: What a serial port raises when its device fails or is unplugged: pyserial's errors, the
+#: OS's (EIO, ENXIO, a vanished /dev node) and ``termios.error``, which is not an OSError and
+#: which pyserial lets through from ``reset_input_buffer()`` and ``flush()`` (tcflush, tcdrain).
+#: Catch these around every port call; the driver then closes the port and reopens it later.
+PORT_ERRORS: tuple[type[BaseException], ...] = (serial.SerialException, OSError) + _TERMIOS_ERRORS
+
+
+def port_error_text(e: BaseException) -> str:
+    """A port error in words: ``termios.error(5, 'Input/output error')`` → ``Input/output error (errno 5)``."""
+    if _TERMIOS_ERRORS and isinstance(e, _TERMIOS_ERRORS) and len(e.args) == 2:
+        return f"{e.args[1]} (errno {e.args[0]})"
+    return str(e) or type(e).__name__
+
+
+def close_port(port) -> None:
+    """Close a port whose device may already be gone; a dead port's errors are ignored."""
+    if port is None:
+        return
+    try:
+        port.close()
+    except PORT_ERRORS:
+        pass
+
 _sims: dict[str, object] = {}
 _lock = threading.Lock()
 

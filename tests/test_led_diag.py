@@ -27,7 +27,34 @@ def test_diag_board_shows_the_text(board1, capsys):
     assert main(["diag", "board", "--text", "请A023号到5号窗口", "--text", "测试", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["ok"] and out["simulator_shows"] == ["请A023号到5号窗口", "测试"]
+    assert out["answer"] == "ACK (A0/00)" and out["series"] == "6K"
     assert board1.lines == ["请A023号到5号窗口", "测试"]
+    assert board1.areas[0].width == 192
+
+
+def test_diag_board_in_words(board1, capsys):
+    assert main(["diag", "board"]) == 0
+    out = capsys.readouterr().out
+    assert "onbon-bx BX-6K, 9600 baud" in out
+    assert "the board answered: ACK (A0/00)" in out and "已显示 shown" in out
+
+
+@pytest.mark.parametrize("error, words", [(0, "no error code"), (3, "the controller is busy"),
+                                          (12, "font library not on the card")])
+def test_diag_board_nack_is_not_shown(board1, capsys, error, words):
+    board1.nack_error = error
+    assert main(["diag", "board"]) == 1
+    out = capsys.readouterr().out
+    assert "已显示" not in out and "未显示 not shown" in out
+    assert f"NACK (A0/01), error {error}: {words}" in out
+    assert "card series (6K in the config" in out
+
+
+def test_diag_board_garbage_answer(board1, capsys):
+    board1.raw_answer = b"\x00\xff\x13\x37"
+    assert main(["diag", "board", "--timeout", "0.3"]) == 1
+    out = capsys.readouterr().out
+    assert "garbled answer" in out and "baud rate on the card probably differs from 9600" in out
 
 
 def test_diag_board_silent_says_what_to_check(board1, capsys):
@@ -45,7 +72,14 @@ def test_diag_board_bad_index(board1, capsys):
 def test_check_reports_each_board(board1):
     ctx = Context()
     [ok] = check(ctx)
-    assert ok.ok and "sim://board1" in ok.device
+    assert ok.ok and "sim://board1" in ok.device and "ACK (A0/00)" in ok.detail
     board1.silent = True
     [bad] = check(ctx)
     assert not bad.ok and "no answer" in bad.detail and "screen address (1" in bad.fix
+
+
+def test_fix_for_an_unplugged_adapter(demo_config):
+    from jiaohao.diag.boards import fix_for
+    error = ("大厅条屏 sim://board1 (address 1): the serial port failed on write "
+             "(Input/output error (errno 5)); unplugged? it is reopened on the next try")
+    assert "USB-RS485 adapter was unplugged" in fix_for(error, demo_config.boards[0])

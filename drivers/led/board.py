@@ -8,7 +8,7 @@ from typing import Callable
 
 import serial
 
-from drivers.transport import open_serial
+from drivers.transport import PORT_ERRORS, close_port, open_serial, port_error_text
 
 from . import FrameError, LedError, onbon, plain
 
@@ -33,7 +33,8 @@ class HallBoard:
     """One board from a ``[[boards]]`` entry. ``show(lines)`` puts the lines on it.
 
     The serial port is held as a field (opened by :meth:`open`); every failure is a
-    :class:`LedError` naming the board.
+    :class:`LedError` naming the board. A port that fails in use (an unplugged adapter) is
+    closed at once, so the next :meth:`show` or :meth:`ping` opens it again.
     """
 
     def __init__(self, cfg, default_sim: Callable[[], object] | None = None,
@@ -43,9 +44,15 @@ class HallBoard:
         self.reply_timeout = reply_timeout
         self.encoding = encoding
         self.port: serial.SerialBase | None = None
+        self.last_answer = ""      # the board's last answer in words ("ACK (A0/00)", ...)
         self._lock = threading.Lock()
         if cfg.protocol == "plain" and cfg.address > 255:
             raise LedError(f"{self.name}: plain boards have addresses 1-255, not {cfg.address}")
+        if cfg.protocol == "onbon-bx":
+            try:
+                onbon.x_field(cfg.width, cfg.series)
+            except ValueError as e:
+                raise LedError(f"{self.name}: {e}") from e
 
     @property
     def name(self) -> str:
@@ -64,11 +71,11 @@ class HallBoard:
 
     def close(self) -> None:
         with self._lock:
-            if self.port is not None:
-                try:
-                    self.port.close()
-                finally:
-                    self.port = None
+            self._drop_port()
+
+    def _drop_port(self) -> None:
+        port, self.port = self.port, None
+        close_port(port)
 
     def __enter__(self):
         return self.open()
@@ -95,7 +102,8 @@ class HallBoard:
     def frames(self, lines: list[str]) -> list[bytes]:
         """The bytes :meth:`show` sends for ``lines`` (pure; for tests and diagnostics)."""
         if self.cfg.protocol == "onbon-bx":
-            return [onbon.dynamic_area_frame(self.cfg.address, self.areas(lines), encoding=self.encoding)]
+            return [onbon.dynamic_area_frame(self.cfg.address, self.areas(lines), encoding=self.encoding,
+                                             series=self.cfg.series)]
         return [plain.set_line(self.cfg.address, i + 1, lines[i] if i < len(lines) else "", self.encoding)
                 for i in range(self.cfg.lines)]
 
@@ -125,8 +133,8 @@ class HallBoard:
             traffic.debug("%s >> %s", self.cfg.url, frame.hex(" "))
             port.write(frame)
             port.flush()
-        except (serial.SerialException, OSError) as e:
-            raise LedError(f"{self.name}: write failed ({e})") from e
+        except PORT_ERRORS as e:
+            raise self._port_failed("write", e) from e
         if self.cfg.protocol == "plain":
             if self.cfg.address == plain.BROADCAST:
                 return
@@ -141,8 +149,8 @@ class HallBoard:
         while time.monotonic() < deadline:
             try:
                 chunk = self.port.read(64)
-            except (serial.SerialException, OSError) as e:
-                raise LedError(f"{self.name}: read failed ({e})") from e
+            except PORT_ERRORS as e:
+                raise self._port_failed("read", e) from e
             if chunk:
                 got += chunk
                 if done(chunk):
@@ -150,23 +158,29 @@ class HallBoard:
         traffic.debug("%s << %s", self.cfg.url, bytes(got).hex(" "))
         return bytes(got)
 
+    def _port_failed(self, action: str, e: BaseException) -> LedError:
+        """The port failed in use (unplugged, reset): close it so the next call reopens it."""
+        self._drop_port()
+        return LedError(f"{self.name}: the serial port failed on {action} ({port_error_text(e)}); "
+                        "unplugged? it is reopened on the next try")
+
     def _onbon_answer(self) -> None:
+        """Judge the card's answer as Onbon's SDK does (``BxResp.isAck``): only A0/00 is success."""
         reader = onbon.FrameReader()
-        bodies: list[bytes] = []
-        def feed(chunk: bytes) -> bool:
-            bodies.extend(reader.feed(chunk))
-            return bool(bodies)
-        self._read_until(feed)
-        if not bodies:
+        got = self._read_until(lambda chunk: bool(reader.feed(chunk)))
+        self.last_answer = ""
+        if not got:
             raise LedError(f"{self.name}: no answer (check the RS-485 wiring, the baud rate "
                            f"{self.cfg.baud} and the screen address {self.cfg.address})")
         try:
-            packet = onbon.parse_packet(bodies[0])
-            group, cmd, status = onbon.parse_reply(packet.data)
+            answer = onbon.read_answer(got)
         except FrameError as e:
             raise LedError(f"{self.name}: garbled answer ({e})") from e
-        if status != 0:
-            raise LedError(f"{self.name}: the card refused command {group:02X}/{cmd:02X} (status {status})")
+        self.last_answer = answer.describe()
+        if answer.nack:
+            raise LedError(f"{self.name}: the card refused the frame: {self.last_answer}")
+        if not answer.ack:
+            raise LedError(f"{self.name}: unexpected answer {self.last_answer}")
 
     def _plain_answer(self) -> None:
         got = bytearray()
@@ -182,6 +196,7 @@ class HallBoard:
             ok, _addr, reason = plain.parse_answer(answer)
         except FrameError as e:
             raise LedError(f"{self.name}: garbled answer ({e})") from e
+        self.last_answer = "ACK" if ok else f"NAK ({reason})"
         if not ok:
             raise LedError(f"{self.name}: the board refused the text ({reason})")
 

@@ -1,8 +1,10 @@
 """A simulated LED hall board on a pty: decodes the real frames and keeps what it shows.
 
-Onbon: unescapes, checks the CRC, decodes the A3/06 areas, answers like the card
-(addresses swapped, status 0). Plain: checks the XOR, answers ACK/NAK. Garbled frames
-are counted in ``garbled`` and dropped, as a board would.
+Onbon: unescapes, checks the CRC, decodes the A3/06 areas as a card of its series reads
+them (X and width: 8-pixel units on BX-5K, pixels on BX-6K) and answers as a card does,
+ACK ``A0 00`` or NACK ``A0 01 error`` (Onbon's SDK: ``BxCmdCode``, ``BxResp``), addressed
+back to the host. Plain: checks the XOR, answers ACK/NAK. Garbled frames are counted in
+``garbled`` and dropped, as a board would.
 """
 from __future__ import annotations
 
@@ -16,33 +18,47 @@ from . import FrameError, onbon, plain
 
 log = logging.getLogger(__name__)
 
+# The device type the simulated card puts in its answers: BX-5K1 and BX-6K1 (Led5kSDK.h).
+DEVICE_TYPES = {"5K": 0x51, "6K": 0x61}
+
 
 class BoardSimulator(SerialSimulator):
     """What a board shows: ``lines`` (top to bottom), ``areas`` (Onbon, by area id), ``history``.
 
-    ``silent = True`` makes it stop answering (a cut cable); ``status`` is the Onbon status
-    byte it answers with (0 = accepted).
+    Faults a test can set: ``silent = True`` stops it answering (a cut cable);
+    ``nack_error = N`` makes an Onbon card refuse every frame with NACK error byte N
+    (``A0 01 N 00 00``) and show nothing new; ``raw_answer = b"..."`` sends those bytes
+    instead of the card's answer (garbage on the line). ``ignored_widths`` counts areas
+    whose width a BX-5K card ignored (sent in pixels with bit 15; decoded as 0).
     """
 
     name = "led-board-sim"
 
     def __init__(self, protocol: str = "onbon-bx", address: int = 1, lines: int = 2,
-                 encoding: str = "gbk"):
+                 encoding: str = "gbk", series: str = onbon.DEFAULT_SERIES):
         super().__init__()
         if protocol not in ("onbon-bx", "plain"):
             raise ValueError(f"unknown board protocol {protocol!r}")
         self.protocol = protocol
         self.address = address
         self.encoding = encoding
+        self.series = onbon.check_series(series)
         self.lines: list[str] = [""] * lines
         self.areas: dict[int, onbon.Area] = {}
         self.history: list[tuple[str, ...]] = []
         self.frames = 0
         self.garbled = 0
+        self.ignored_widths = 0
         self.silent = False
-        self.status = 0
+        self.nack_error: int | None = None
+        self.raw_answer: bytes | None = None
         self._cond = threading.Condition()
         self._reader = onbon.FrameReader() if protocol == "onbon-bx" else plain.FrameReader()
+
+    @classmethod
+    def for_board(cls, board) -> "BoardSimulator":
+        """The simulator of a config ``[[boards]]`` entry: its protocol, address, lines and series."""
+        return cls(board.protocol, board.address, board.lines, series=board.series)
 
     # -- test helpers --------------------------------------------------------------
     def wait_for(self, predicate, timeout: float = 5.0) -> bool:
@@ -78,20 +94,28 @@ class BoardSimulator(SerialSimulator):
         packet = onbon.parse_packet(body)
         if packet.dst not in (self.address, onbon.BROADCAST, 0xFFFF):
             return
-        update = onbon.parse_dynamic_command(packet.data, self.encoding)
+        update = onbon.parse_dynamic_command(packet.data, self.encoding, self.series)
         with self._cond:
             self.frames += 1
-            for area_id in update.deleted:
-                self.areas.pop(area_id, None)
-            if self.status == 0:
-                for area in update.areas:
-                    self.areas[area.area_id] = area
-                if update.areas:
-                    shown = [a.text for a in sorted(self.areas.values(), key=lambda a: (a.y, a.x))]
-                    self.lines = shown + [""] * (len(self.lines) - len(shown))
-                    self.history.append(tuple(self.lines))
+            if self.nack_error is None:
+                self._apply(update)
         if update.reply and not self.silent:
-            self.send(onbon.reply_frame(packet, self.status))
+            if self.raw_answer is not None:
+                self.send(self.raw_answer)
+            else:
+                self.send(onbon.answer_frame(packet.src, self.address, self.nack_error,
+                                             DEVICE_TYPES[self.series]))
+
+    def _apply(self, update: onbon.DynamicUpdate) -> None:
+        for area_id in update.deleted:
+            self.areas.pop(area_id, None)
+        for area in update.areas:
+            self.areas[area.area_id] = area
+        if update.areas:
+            self.ignored_widths += sum(a.width == 0 for a in update.areas)
+            shown = [a.text for a in sorted(self.areas.values(), key=lambda a: (a.y, a.x))]
+            self.lines = shown + [""] * (len(self.lines) - len(shown))
+            self.history.append(tuple(self.lines))
 
     def _plain(self, frame: bytes) -> None:
         try:

@@ -11,7 +11,13 @@ FIX = {
     "silent": ("the board does not answer: check the RS-485 cable (A to A, B to B; swap them if unsure), "
                "the board's power, the baud rate set on the card ({baud} in the config) and its "
                "screen address ({address} in the config; Onbon cards show it at power-on)"),
-    "refused": "the card refused the frame: check the protocol in the config (onbon-bx or plain) and the card model",
+    "port": ("the serial port failed while in use: the USB-RS485 adapter was unplugged or reset; plug it "
+             "back in (jiaohao serve reopens it by itself and puts the current calls back on the board)"),
+    "refused": ("the card refused the frame (NACK): check the protocol in the config (onbon-bx or plain), "
+                "the card series ({series} in the config; BX-5K1/5K2/5MK are 5K, BX-6K1/6K2/6K3 are 6K) "
+                "and that the card is a font card (字库卡), not a 6Q/6E graphics card"),
+    "unexpected": ("something answered that is not an Onbon card's ACK or NACK: check that only LED cards "
+                   "are on this RS-485 line and that the protocol in the config is right"),
     "garbled": "the answer is garbled: the baud rate on the card probably differs from {baud}",
 }
 
@@ -20,13 +26,17 @@ def fix_for(error: str, board) -> str:
     text = str(error)
     if "cannot open" in text or "not open" in text:
         key = "open"
+    elif "port failed" in text:
+        key = "port"
     elif "refused" in text:
         key = "refused"
+    elif "unexpected answer" in text:
+        key = "unexpected"
     elif "garbled" in text:
         key = "garbled"
     else:
         key = "silent"
-    return FIX[key].format(baud=board.baud, address=board.address)
+    return FIX[key].format(baud=board.baud, address=board.address, series=board.series)
 
 
 def _label(i: int, board) -> str:
@@ -36,6 +46,10 @@ def _label(i: int, board) -> str:
 def _default_sim(board):
     from display.boards import default_simulator
     return default_simulator(board)
+
+
+def _kind(board) -> str:
+    return f"onbon-bx BX-{board.series}" if board.protocol == "onbon-bx" else board.protocol
 
 
 def _sim_lines(url: str):
@@ -59,13 +73,16 @@ def run(ctx, args) -> int:
     lines = args.text or [f"测试 TEST {args.index}号屏", "请A001号到1号窗口"]
     result = {"board": args.index, "url": board.url, "protocol": board.protocol,
               "address": board.address, "lines": lines}
-    out = [f"条屏 board {_label(args.index - 1, board)}: {board.protocol}, {board.baud} baud, "
+    if board.protocol == "onbon-bx":
+        result["series"] = board.series
+    out = [f"条屏 board {_label(args.index - 1, board)}: {_kind(board)}, {board.baud} baud, "
            f"{board.width}x{board.height} px, {board.lines} line(s)"]
     hb = HallBoard(board, default_sim=_default_sim(board), reply_timeout=args.timeout)
     code = 0
     try:
         hb.show(lines)
-        result["ok"] = True
+        result.update(ok=True, answer=hb.last_answer)
+        out.append(f"板卡回复 the board answered: {hb.last_answer}")
         out.append("已显示 shown: " + " | ".join(lines))
         shown = _sim_lines(board.url)
         if shown is not None:
@@ -73,7 +90,7 @@ def run(ctx, args) -> int:
             out.append("模拟屏显示 simulator shows: " + " | ".join(shown))
     except LedError as e:
         result.update(ok=False, error=str(e), fix=fix_for(str(e), board))
-        out += [f"失败 FAILED: {e}", f"fix: {result['fix']}"]
+        out += [f"未显示 not shown — 失败 FAILED: {e}", f"fix: {result['fix']}"]
         code = 1
     finally:
         hb.close()
@@ -98,7 +115,8 @@ def check(ctx) -> list[CheckResult]:
         hb = HallBoard(board, default_sim=_default_sim(board))
         try:
             hb.ping()
-            results.append(CheckResult(_label(i, board), True, f"answers ({board.protocol}, {board.baud} baud)"))
+            results.append(CheckResult(_label(i, board), True,
+                                       f"answers {hb.last_answer} ({_kind(board)}, {board.baud} baud)"))
         except LedError as e:
             results.append(CheckResult(_label(i, board), False, str(e), fix_for(str(e), board)))
         finally:
