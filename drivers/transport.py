@@ -91,17 +91,6 @@ def resolve(url: str, default_sim: Callable[[], object] | None = None) -> str:
         raise DeviceError(f"{url}: the simulator {name!r} is stopped ({e})") from None
 
 
-def serial_os_errors() -> tuple[type[BaseException], ...]:
-    """What a serial port raises when its device fails or vanishes (USB adapter unplugged):
-    pyserial's SerialException, OSError (EIO, ENXIO, BrokenPipe …) and, on POSIX,
-    ``termios.error``, which is not an OSError (``flush()``/``reset_*_buffer()`` raise it)."""
-    try:
-        import termios
-    except ImportError:  # Windows
-        return (serial.SerialException, OSError)
-    return (serial.SerialException, OSError, termios.error)
-
-
 def open_serial(url: str, baud: int = 9600, timeout: float = 0.1,
                 default_sim: Callable[[], object] | None = None, **kw) -> serial.SerialBase:
     """Open ``url`` with pyserial (8N1); DeviceError names the URL on failure."""

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 from urllib.parse import parse_qs, urlsplit
 
+from ..transport import PORT_ERRORS
 from . import PrinterError, PrinterTimeout
 
 log = logging.getLogger(__name__)
@@ -121,34 +122,31 @@ class SerialTransport(Transport):
 
     def write(self, data: bytes) -> None:
         import serial
-        from ..transport import serial_os_errors
         for i in range(0, len(data), CHUNK):
             try:
                 self.port.write(data[i:i + CHUNK])
             except serial.SerialTimeoutException:
                 raise PrinterTimeout(f"{self.url}: the printer took no data for {self.timeout:g} s "
                                      f"({i} of {len(data)} bytes sent)") from None
-            except serial_os_errors() as e:
+            except PORT_ERRORS as e:
                 raise PrinterError(f"{self.url}: write failed ({e})") from e
 
     def read(self, timeout: float) -> bytes:
-        from ..transport import serial_os_errors
         try:
             self.port.timeout = timeout
             return self.port.read(1) + (self.port.read(self.port.in_waiting) if self.port.in_waiting else b"")
-        except serial_os_errors() as e:
+        except PORT_ERRORS as e:
             raise PrinterError(f"{self.url}: read failed ({e})") from e
         finally:
             try:
                 self.port.timeout = 0
-            except serial_os_errors():
+            except PORT_ERRORS:
                 pass  # the port is gone; the error above says so
 
     def drain_input(self) -> None:
-        from ..transport import serial_os_errors
         try:
             self.port.reset_input_buffer()
-        except serial_os_errors() as e:  # termios.error on a vanished device
+        except PORT_ERRORS as e:  # termios.error on a vanished device
             raise PrinterError(f"{self.url}: the port failed ({e})") from e
 
     def transmit_seconds(self, nbytes: int) -> float:

@@ -25,7 +25,7 @@ import time
 import serial
 
 from .. import DeviceError
-from ..transport import open_serial, serial_os_errors
+from ..transport import PORT_ERRORS as _OS_PORT_ERRORS, open_serial
 from . import SpeechEngine, TTSError
 from .frames import (BAD_FRAME, BUSY, IDLE, INITIALISED, RECEIVED, REPLY_NAMES, STATUS, STOP, FrameError,
                      chime_markup, command_frame, profile, settings_markup, split_text, synth_frame)
@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 _MARKUP = re.compile(r"\[[a-z]\d*\]|sound[a-z]|sound\d{3}")
 MIN_GAP_S = 0.010  # the datasheets ask for more than 8 ms between frames
-PORT_ERRORS = serial_os_errors() + (TypeError, AttributeError)  # the last two: pyserial on a port closed under it
+PORT_ERRORS = _OS_PORT_ERRORS + (TypeError, AttributeError)  # the last two: pyserial on a port closed under it
 
 
 def spoken_chars(text: str) -> int:
@@ -102,7 +102,7 @@ class SerialTTSEngine(SpeechEngine):
                 self._port = open_serial(self.url, self.baud, timeout=0.05, default_sim=default_sim)
             except DeviceError as e:
                 raise TTSError(f"{self.profile.label or self.model}: {e}") from e
-            except serial_os_errors() as e:  # e.g. termios.error from the flush inside pyserial's open
+            except _OS_PORT_ERRORS as e:  # e.g. termios.error from the flush inside pyserial's open
                 raise TTSError(f"{self.profile.label or self.model}: {self.url}: cannot open ({e})") from e
             self._idle = None
         return self._port
