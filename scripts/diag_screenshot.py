@@ -36,7 +36,7 @@ def main() -> int:
     board = config.boards[0]
     register_sim("kiosk1", printer)
     register_sim("floor1", bus)
-    register_sim("board1", BoardSimulator(protocol=board.protocol, address=board.address, lines=board.lines))
+    register_sim("board1", BoardSimulator.for_board(board))
     ctx = Context(db=str(tmp / "hall.sqlite"))
     ctx.__dict__["config"] = config
     q = ctx.queue

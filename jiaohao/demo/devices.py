@@ -121,4 +121,4 @@ def make_bus_simulator(mod, config: HallConfig, bus_name: str, wire_time: bool =
 
 
 def make_board_simulator(mod, board):
-    return mod.BoardSimulator(protocol=board.protocol, address=board.address, lines=board.lines)
+    return mod.BoardSimulator.for_board(board)

@@ -179,8 +179,7 @@ def show_on_board(config, index: int, text: str) -> ActionResult:
     except ImportError as e:
         return _missing("the LED board driver", e)
     board = config.boards[index]
-    hb = HallBoard(board, default_sim=lambda: BoardSimulator(protocol=board.protocol, address=board.address,
-                                                             lines=board.lines))
+    hb = HallBoard(board, default_sim=lambda: BoardSimulator.for_board(board))
     try:
         hb.show([part.strip() for part in text.split("|")])
         return ActionResult(True, f"{hb.name} shows {text!r}")
