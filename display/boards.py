@@ -5,11 +5,15 @@ Each worker tails the event log through a :class:`~display.screen_model.ScreenMo
 sends the latest calls to its board. A board that stops answering is retried every
 few seconds and given the current text as soon as it answers again; its going
 offline and coming back are written to the event log (``device_fault``/``device_ok``).
+The text is also sent again every ``refresh_s`` when nothing changed: dynamic areas do
+not survive a power cut, so a board switched off and on overnight would otherwise stay
+blank until the next call, and a board unplugged in a quiet hour would go unnoticed.
 """
 from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from drivers.led import BoardSimulator, HallBoard, LedError
 
@@ -45,7 +49,8 @@ class BoardWorker:
     """Keeps one board in step with the hall (its own thread)."""
 
     def __init__(self, queue, board_cfg, index: int = 0, poll_s: float = 0.2, retry_s: float = 5.0,
-                 model: ScreenModel | None = None, board: HallBoard | None = None):
+                 model: ScreenModel | None = None, board: HallBoard | None = None,
+                 refresh_s: float = 60.0, clock=time.monotonic):
         self.queue = queue
         self.cfg = board_cfg
         self.index = index
@@ -56,6 +61,9 @@ class BoardWorker:
         self.board = board or HallBoard(board_cfg, default_sim=default_simulator(board_cfg))
         self.online: bool | None = None
         self.sent: list[str] | None = None
+        self.refresh_s = refresh_s
+        self.clock = clock
+        self._sent_at = 0.0
         self.errors = 0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -77,7 +85,7 @@ class BoardWorker:
         """One round: read events, and send the lines if they changed or the board was offline."""
         self.model.update()
         lines = board_lines(self.model.state(), self.cfg.lines)
-        if lines == self.sent and self.online:
+        if lines == self.sent and self.online and self.clock() - self._sent_at < self.refresh_s:
             return
         try:
             self.board.show(lines)
@@ -95,6 +103,7 @@ class BoardWorker:
             self._notice("device_ok", "answers again")
         self.online = True
         self.sent = lines
+        self._sent_at = self.clock()
 
     def _notice(self, kind: str, message: str) -> None:
         try:

@@ -274,3 +274,25 @@ def test_restart_shows_the_last_call_at_once(sim_board, queue):
     worker.step()
     worker.board.close()
     assert sim.lines[0] == "请B001号到3号窗口"
+
+
+def test_unchanged_text_is_sent_again_after_a_power_cut(sim_board, queue):
+    cfg, sim = sim_board()
+    queue.issue("A")
+    queue.call_next(1)
+    now = [100.0]
+    worker = BoardWorker(queue, cfg, model=ScreenModel(queue), refresh_s=60, clock=lambda: now[0])
+    worker.board.reply_timeout = 1
+    try:
+        worker.step()
+        assert sim.lines[0] == "请A001号到1号窗口"
+        sim.lines = [""] * len(sim.lines)      # the board lost its dynamic areas (power cut)
+        frames = sim.frames
+        now[0] += 30
+        worker.step()                          # nothing changed, refresh not due: nothing sent
+        assert sim.frames == frames and sim.lines[0] == ""
+        now[0] += 31
+        worker.step()                          # due: the same text again
+        assert sim.frames == frames + 1 and sim.lines[0] == "请A001号到1号窗口"
+    finally:
+        worker.board.close()
