@@ -12,14 +12,14 @@ import logging
 import sqlite3
 import threading
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Iterator
 
 from config import HallConfig, Service
 
 from . import rules
-from .clock import Clock, business_day, system_clock
+from .clock import Clock, HallClock, business_day, system_clock
 from .db import Checkpointer, connect
 from .errors import (DailyCapReached, InvalidArgument, ServiceClosed, UnknownService,
                      UnknownTicket, UnknownWindow, WindowNotReady)
@@ -43,7 +43,7 @@ class HallQueue(QueueReads):
 
     def __init__(self, path: Path | str, config: HallConfig, clock: Clock = system_clock):
         self.config = config
-        self.clock = clock
+        self.clock = HallClock(clock, config.hall.timezone)
         self.path = str(path)
         self._services = {s.code: s for s in config.services}
         self._windows = {w.number: w for w in config.windows}
@@ -72,7 +72,7 @@ class HallQueue(QueueReads):
             c = self._conn
             c.execute("BEGIN IMMEDIATE")
             try:
-                now = self.clock()
+                now = self._now(c)
                 today = self._roll_day(c, now)
                 yield c, now
                 c.execute("COMMIT")
@@ -81,6 +81,38 @@ class HallQueue(QueueReads):
                 raise
             # only once committed: a rolled-back transaction also undid any day close
             self._checked_day = today
+
+    def _now(self, c: sqlite3.Connection) -> datetime:
+        """Hall time for this transaction: never before the latest the database has seen
+        (hall/clock.py says what happens when the clock is behind)."""
+        meta = dict(c.execute("SELECT key, value FROM meta WHERE key IN ('clock_latest', 'clock_offset')"))
+        if "clock_latest" in meta:
+            latest = float(meta["clock_latest"])
+        else:  # a database from before the clock was remembered: its last event
+            row = c.execute("SELECT at FROM events ORDER BY id DESC LIMIT 1").fetchone()
+            latest = row[0] if row else None
+        offset = float(meta.get("clock_offset", 0.0))
+        now, change = self.clock.settle(latest, offset)
+        if latest is None or now.timestamp() > latest:
+            self._set_meta(c, "clock_latest", repr(now.timestamp()))
+        if self.clock.offset != offset:
+            self._set_meta(c, "clock_offset", repr(self.clock.offset))
+        if change == "clock_behind":
+            reading = now - timedelta(seconds=self.clock.offset)
+            log.warning("the clock reads %s, %.0f s behind the latest time this hall has seen: hall time goes on "
+                        "from %s (business day %s) until the clock is put right", reading.isoformat(" ", "seconds"),
+                        self.clock.offset, now.isoformat(" ", "seconds"), business_day(now))
+            self._event(c, now, change, clock=reading.isoformat(timespec="seconds"),
+                        behind_s=round(self.clock.offset, 1))
+        elif change == "clock_ok":
+            log.warning("the clock is right again (%s): hall time follows it", now.isoformat(" ", "seconds"))
+            self._event(c, now, change)
+        return now
+
+    @staticmethod
+    def _set_meta(c: sqlite3.Connection, key: str, value: str) -> None:
+        c.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                  (key, value))
 
     def _sync_config(self) -> None:
         with self._tx() as (c, _):
@@ -242,7 +274,7 @@ class HallQueue(QueueReads):
 
     def _find_callable(self, c, now, window: int, number: str | int) -> sqlite3.Row:
         day = business_day(now)
-        if isinstance(number, int) or str(number).isdigit():
+        if isinstance(number, int) or (str(number).isascii() and str(number).isdigit()):
             prefixes = sorted({self._services[s].ticket_prefix for s in self._windows[window].services})
             marks = ",".join("?" * len(prefixes))
             rows = c.execute(f"SELECT * FROM tickets WHERE day = ? AND seq = ? AND prefix IN ({marks}) "
@@ -286,8 +318,10 @@ class HallQueue(QueueReads):
         row = self._ticket_row(c, w["current_ticket"])
         c.execute("UPDATE calls SET ended_at = ?, outcome = ? WHERE id = ?", (ts, outcome, w["current_call"]))
         last = row["id"] if outcome == "finished" else w["last_ticket"]
-        c.execute("UPDATE windows SET state = 'idle', current_ticket = NULL, current_call = NULL, "
-                  "last_ticket = ?, updated_at = ? WHERE number = ?", (last, ts, w["number"]))
+        # a paused window stays paused with its reason: staff finish the citizen at the desk, then go
+        c.execute("UPDATE windows SET state = CASE state WHEN 'paused' THEN 'paused' ELSE 'idle' END, "
+                  "current_ticket = NULL, current_call = NULL, last_ticket = ?, updated_at = ? WHERE number = ?",
+                  (last, ts, w["number"]))
         if outcome == "finished":
             c.execute("UPDATE tickets SET status = 'finished', finished_at = ? WHERE id = ?", (ts, row["id"]))
             self._event(c, now, "finished", w["number"], row, evaluate=True, **data)
@@ -370,8 +404,12 @@ class HallQueue(QueueReads):
             raise InvalidArgument(f"score must be 1-5 ({', '.join(f'{k} {v}' for k, v in SCORES.items())})")
         with self._tx() as (c, now):
             w = self._window_row(c, window)
-            ticket_id = w["last_ticket"] or w["current_ticket"]
+            ticket_id = w["last_ticket"]  # the last ticket finished here; never one still being served
             if ticket_id is None:
+                if w["current_ticket"] is not None:
+                    number = self._ticket_row(c, w["current_ticket"])["number"]
+                    raise WindowNotReady(f"ticket {number} is still being served at window {window}; "
+                                         "rate it once it is finished")
                 raise WindowNotReady(f"window {window} has no served ticket to rate")
             row = self._ticket_row(c, ticket_id)
             if c.execute("SELECT 1 FROM evaluations WHERE ticket_id = ?", (ticket_id,)).fetchone():

@@ -88,5 +88,4 @@ class QueueReads:
 
     def set_cursor(self, consumer: str, event_id: int) -> None:
         with self._lock:
-            self._conn.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                               (f"cursor:{consumer}", str(event_id)))
+            self._set_meta(self._conn, f"cursor:{consumer}", str(event_id))
