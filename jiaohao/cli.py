@@ -9,6 +9,7 @@ import sys
 
 from . import __version__
 from .commands import register_all
+from .commands.inputs import Parser
 
 
 def _global_options(p: argparse.ArgumentParser) -> None:
@@ -22,19 +23,24 @@ def _global_options(p: argparse.ArgumentParser) -> None:
 
 def chosen_command(argv: list[str]) -> str | None:
     """The subcommand named in ``argv`` (after the global options), without importing any."""
-    pre = argparse.ArgumentParser(add_help=False)
+    pre = _QuietParser(add_help=False)
     _global_options(pre)
     pre.add_argument("command", nargs="?")
     try:
         args, _ = pre.parse_known_args(argv)
-    except SystemExit:  # a bad global option: the full parser says what is wrong
+    except ValueError:  # a bad global option: the full parser says what is wrong
         return None
     return args.command
 
 
+class _QuietParser(argparse.ArgumentParser):
+    def error(self, message: str):
+        raise ValueError(message)
+
+
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     """The whole parser; given ``argv``, only the subcommand it names is built in full."""
-    p = argparse.ArgumentParser(
+    p = Parser(
         prog="jiaohao",
         description="叫号 — queue controller of a government service hall.",
     )

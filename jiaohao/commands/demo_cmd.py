@@ -1,7 +1,6 @@
 """`jiaohao demo`: a whole hall on simulated devices, with simulated citizens and staff."""
 from __future__ import annotations
 
-import os
 import signal
 import sys
 import threading
@@ -10,6 +9,8 @@ from pathlib import Path
 from config import DEMO_HALL, load_hall
 
 from ..context import CommandError
+from .display import has_display
+from .inputs import number, window_number
 
 
 WINDOWS_SPEED = 10.0   # a call every few seconds: the windows can be followed
@@ -32,19 +33,14 @@ def register(sub) -> None:
                    help="keep the queue in this database (default: a temporary one, removed at the end)")
     p.add_argument("--out", metavar="DIR",
                    help="folder for the printed tickets (PNG) and voice files (WAV); default: a new temporary folder")
-    p.add_argument("--seed", type=int, help="random seed, to repeat a run")
-    p.add_argument("--caller", type=int, action="append", metavar="N",
+    p.add_argument("--seed", type=number("seed", 0, 2**32 - 1), help="random seed, to repeat a run")
+    p.add_argument("--caller", type=window_number, action="append", metavar="N",
                    help="window of a software caller window (repeatable; default: the first and last windows)")
     p.add_argument("--json", action="store_true", help="headless: print the summary as one JSON object")
     p.add_argument("--screenshots", metavar="DIR",
                    help="with windows: when the day (or --minutes) is over, save each window as "
                         "DIR/demo-NAME.png and end (for the documentation)")
     p.set_defaults(func=demo)
-
-
-def _has_display() -> bool:
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
-                or os.environ.get("QT_QPA_PLATFORM"))
 
 
 def demo(ctx, args) -> int:
@@ -54,10 +50,10 @@ def demo(ctx, args) -> int:
 
     if args.speed is not None and not 0 < args.speed <= 10000:
         raise CommandError("--speed must be between 0 and 10000")
-    if args.minutes is not None and args.minutes <= 0:
-        raise CommandError("--minutes must be more than 0")
+    if args.minutes is not None and not 0 < args.minutes <= 7 * 24 * 60:  # also refuses nan and inf
+        raise CommandError("--minutes must be more than 0 and at most a week (10080)")
     headless = args.headless
-    if not headless and not _has_display():
+    if not headless and not has_display():
         print("jiaohao demo: no display here (DISPLAY is not set); running headless. "
               "Use xvfb-run or a desktop session for the windows.", file=sys.stderr)
         headless = True
