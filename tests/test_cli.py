@@ -105,3 +105,19 @@ def _walk(parser, path=()):
 
 def test_every_subcommand_has_help():
     assert len(list(_walk(build_parser()))) > 10
+
+
+def test_a_kept_demo_database_goes_on_the_next_morning(tmp_path, demo_config):
+    from datetime import date, datetime, timedelta
+
+    from hall import FixedClock, HallQueue
+    from jiaohao.commands.demo_cmd import next_free_morning
+
+    db = tmp_path / "demo.sqlite"
+    assert next_free_morning(db, (8, 30)) is None                      # a new database: today
+    today = datetime.combine(date.today(), datetime.min.time())
+    HallQueue(db, demo_config, FixedClock(today.replace(hour=17))).close()
+    assert next_free_morning(db, (8, 30)) == today + timedelta(days=1, hours=8, minutes=30)
+    old = tmp_path / "old.sqlite"
+    HallQueue(old, demo_config, FixedClock(today - timedelta(days=3))).close()
+    assert next_free_morning(old, (8, 30)) is None                     # an old one: today again

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import signal
+import sqlite3
 import sys
 import threading
+from contextlib import closing
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from config import DEMO_HALL, load_hall
@@ -43,10 +46,26 @@ def register(sub) -> None:
     p.set_defaults(func=demo)
 
 
+def next_free_morning(db: Path, opening: tuple[int, int]) -> datetime | None:
+    """Where a kept demo database goes on: hall time never goes backwards (docs/queue.md),
+    so a second run on a day the database has already seen starts the next morning."""
+    if not db.is_file():
+        return None
+    try:
+        with closing(sqlite3.connect(db)) as c:
+            row = c.execute("SELECT value FROM meta WHERE key = 'clock_latest'").fetchone()
+    except sqlite3.Error:
+        return None  # not a queue database: the demo itself says so
+    if row is None:
+        return None
+    last = datetime.fromtimestamp(float(row[0])).date()
+    return datetime.combine(last + timedelta(days=1), time(*opening)) if last >= date.today() else None
+
+
 def demo(ctx, args) -> int:
     from ..demo import DemoError
     from ..demo.report import StatusPrinter, print_summary
-    from ..demo.runner import DemoHall, DemoOptions, has_sound_card
+    from ..demo.runner import DAY_START, DemoHall, DemoOptions, has_sound_card
 
     if args.speed is not None and not 0 < args.speed <= 10000:
         raise CommandError("--speed must be between 0 and 10000")
@@ -66,6 +85,7 @@ def demo(ctx, args) -> int:
     options = DemoOptions(speed=speed, minutes=args.minutes,
                           out_dir=Path(args.out) if args.out else None,
                           db_path=Path(db) if db else None, seed=args.seed,
+                          start=next_free_morning(Path(db), DAY_START) if db else None,
                           sound_card=not headless and has_sound_card())
     try:
         hall = DemoHall(config, config_path, options)
