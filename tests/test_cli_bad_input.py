@@ -67,9 +67,9 @@ CASES = [
     # report dates
     (["report", "--from", "2026-02-30"], "not a date: '2026-02-30'"),
     (["report", "--from", "2026-03-01", "--to", "2026-01-01"], "is after --to"),
-    (["report", "--from", "2026-01-01", "--to", "9999-12-31"], "reports cover days from 2000-01-01"),
-    (["report", "--month", "9999-12"], "reports cover days from 2000-01-01"),
-    (["report", "--from", "0001-01-01"], "reports cover days from 2000-01-01"),
+    (["report", "--from", "2026-01-01", "--to", "9999-12-31"], "report day 9999-12-31: dates run from 2000-01-01"),
+    (["report", "--month", "9999-12"], "report day 9999-12-01: dates run from 2000-01-01"),
+    (["report", "--from", "0001-01-01"], "report day 0001-01-01: dates run from 2000-01-01"),
     (["report", "--month", "2026-13"], "not a month"),
     (["report", "--month", "٢٠٢٦-10"], "not a month"),
     (["report", "--month", "2026-10", "--from", "2026-10-01"], "either --month or --from/--to"),

@@ -11,7 +11,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from hall.clock import FIRST_DAY, LAST_DAY
+from hall.clock import check_day
 from hall.reports import GROUPINGS, ReportError, build_report, parse_day
 
 from ..context import CommandError
@@ -58,8 +58,7 @@ def date_range(args, today: date) -> tuple[date, date]:
     except ReportError as e:
         raise CommandError(str(e)) from None
     for day in (d0, d1):
-        if not FIRST_DAY <= day <= LAST_DAY:
-            raise CommandError(f"{day}: reports cover days from {FIRST_DAY} to {LAST_DAY}")
+        check_day(day, "report day")  # far dates are typos, and 9999-12-31 overflowed
     if d0 > d1:
         raise CommandError(f"--from {d0} is after --to {d1}")
     return d0, d1
