@@ -121,3 +121,14 @@ def test_a_kept_demo_database_goes_on_the_next_morning(tmp_path, demo_config):
     old = tmp_path / "old.sqlite"
     HallQueue(old, demo_config, FixedClock(today - timedelta(days=3))).close()
     assert next_free_morning(old, (8, 30)) is None                     # an old one: today again
+
+
+def test_a_clock_set_back_a_day_goes_on_with_the_same_day(tmp_path):
+    assert js(run(tmp_path, "queue", "issue", "A", "--json", env_extra={"JIAOHAO_NOW": "2026-11-24T09:00"}))["day"] \
+        == "2026-11-24"
+    p = run(tmp_path, "queue", "issue", "A", "--json", env_extra={"JIAOHAO_NOW": "2026-11-23T09:00"})
+    t = js(p)
+    assert (t["number"], t["day"]) == ("A002", "2026-11-24")
+    assert "behind the latest time" in p.stderr  # said loudly, once
+    p = run(tmp_path, "queue", "call", "1", "--json", env_extra={"JIAOHAO_NOW": "2026-11-23T09:01"})
+    assert js(p)["number"] == "A001" and p.stderr == ""
