@@ -19,6 +19,8 @@ hall's wall says) as epoch seconds. :class:`HallClock` is how the queue reads ti
 from __future__ import annotations
 
 import os
+import sqlite3
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Callable
 
@@ -110,6 +112,19 @@ def business_day(when: datetime) -> str:
     return when.date().isoformat()
 
 
+def set_meta(c: sqlite3.Connection, key: str, value: str) -> None:
+    c.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
+
+
+@dataclass
+class ClockChange:
+    """The clock fell behind the hall (``clock_behind``) or was put right (``clock_ok``)."""
+
+    kind: str
+    message: str
+    data: dict
+
+
 class HallClock:
     """The time the queue runs on: ``source`` as naive hall wall time plus ``offset``
     seconds (non-zero only while the source is behind; see the module docstring)."""
@@ -145,3 +160,30 @@ class HallClock:
             now += timedelta(seconds=behind)  # a small step back: time stands still
         self.offset = offset
         return now, change
+
+    def now_in(self, c: sqlite3.Connection) -> tuple[datetime, ClockChange | None]:
+        """Hall time inside a write transaction on the queue database ``c``, whose meta
+        table keeps the latest time and the offset for every process."""
+        meta = dict(c.execute("SELECT key, value FROM meta WHERE key IN ('clock_latest', 'clock_offset')"))
+        if "clock_latest" in meta:
+            latest = float(meta["clock_latest"])
+        else:  # a database from before the clock was remembered: its last event
+            row = c.execute("SELECT at FROM events ORDER BY id DESC LIMIT 1").fetchone()
+            latest = row[0] if row else None
+        offset = float(meta.get("clock_offset", 0.0))
+        now, change = self.settle(latest, offset)
+        if latest is None or now.timestamp() > latest:
+            set_meta(c, "clock_latest", repr(now.timestamp()))
+        if self.offset != offset:
+            set_meta(c, "clock_offset", repr(self.offset))
+        if change == "clock_behind":
+            reading = now - timedelta(seconds=self.offset)
+            return now, ClockChange(change, (
+                f"the clock reads {reading:%Y-%m-%d %H:%M:%S}, {self.offset:.0f} s behind the latest time this "
+                f"hall has seen: hall time goes on from {now:%Y-%m-%d %H:%M:%S} (business day {business_day(now)}) "
+                "until the clock is put right"),
+                {"clock": reading.isoformat(timespec="seconds"), "behind_s": round(self.offset, 1)})
+        if change == "clock_ok":
+            return now, ClockChange(change, f"the clock is right again ({now:%Y-%m-%d %H:%M:%S}): hall time follows it",
+                                    {})
+        return now, None

@@ -12,7 +12,7 @@ import logging
 import sqlite3
 import threading
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Iterator
 
@@ -83,36 +83,13 @@ class HallQueue(QueueReads):
             self._checked_day = today
 
     def _now(self, c: sqlite3.Connection) -> datetime:
-        """Hall time for this transaction: never before the latest the database has seen
-        (hall/clock.py says what happens when the clock is behind)."""
-        meta = dict(c.execute("SELECT key, value FROM meta WHERE key IN ('clock_latest', 'clock_offset')"))
-        if "clock_latest" in meta:
-            latest = float(meta["clock_latest"])
-        else:  # a database from before the clock was remembered: its last event
-            row = c.execute("SELECT at FROM events ORDER BY id DESC LIMIT 1").fetchone()
-            latest = row[0] if row else None
-        offset = float(meta.get("clock_offset", 0.0))
-        now, change = self.clock.settle(latest, offset)
-        if latest is None or now.timestamp() > latest:
-            self._set_meta(c, "clock_latest", repr(now.timestamp()))
-        if self.clock.offset != offset:
-            self._set_meta(c, "clock_offset", repr(self.clock.offset))
-        if change == "clock_behind":
-            reading = now - timedelta(seconds=self.clock.offset)
-            log.warning("the clock reads %s, %.0f s behind the latest time this hall has seen: hall time goes on "
-                        "from %s (business day %s) until the clock is put right", reading.isoformat(" ", "seconds"),
-                        self.clock.offset, now.isoformat(" ", "seconds"), business_day(now))
-            self._event(c, now, change, clock=reading.isoformat(timespec="seconds"),
-                        behind_s=round(self.clock.offset, 1))
-        elif change == "clock_ok":
-            log.warning("the clock is right again (%s): hall time follows it", now.isoformat(" ", "seconds"))
-            self._event(c, now, change)
+        """Hall time for this transaction, never before the latest the database has seen;
+        a change of the clock's offset (hall/clock.py) is logged and recorded."""
+        now, change = self.clock.now_in(c)
+        if change:
+            log.warning(change.message)
+            self._event(c, now, change.kind, **change.data)
         return now
-
-    @staticmethod
-    def _set_meta(c: sqlite3.Connection, key: str, value: str) -> None:
-        c.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                  (key, value))
 
     def _sync_config(self) -> None:
         with self._tx() as (c, _):
