@@ -19,7 +19,7 @@ from typing import Iterator
 from config import HallConfig, Service
 
 from . import rules
-from .clock import Clock, business_day, system_clock
+from .clock import Clock, HallClock, business_day, system_clock
 from .db import Checkpointer, connect
 from .errors import (DailyCapReached, InvalidArgument, ServiceClosed, UnknownService,
                      UnknownTicket, UnknownWindow, WindowNotReady)
@@ -43,7 +43,7 @@ class HallQueue(QueueReads):
 
     def __init__(self, path: Path | str, config: HallConfig, clock: Clock = system_clock):
         self.config = config
-        self.clock = clock
+        self.clock = HallClock(clock, config.hall.timezone)
         self.path = str(path)
         self._services = {s.code: s for s in config.services}
         self._windows = {w.number: w for w in config.windows}
@@ -72,7 +72,7 @@ class HallQueue(QueueReads):
             c = self._conn
             c.execute("BEGIN IMMEDIATE")
             try:
-                now = self.clock()
+                now = self._now(c)
                 today = self._roll_day(c, now)
                 yield c, now
                 c.execute("COMMIT")
@@ -81,6 +81,15 @@ class HallQueue(QueueReads):
                 raise
             # only once committed: a rolled-back transaction also undid any day close
             self._checked_day = today
+
+    def _now(self, c: sqlite3.Connection) -> datetime:
+        """Hall time for this transaction, never before the latest the database has seen;
+        a change of the clock's offset (hall/clock.py) is logged and recorded."""
+        now, change = self.clock.now_in(c)
+        if change:
+            log.warning(change.message)
+            self._event(c, now, change.kind, **change.data)
+        return now
 
     def _sync_config(self) -> None:
         with self._tx() as (c, _):
@@ -242,7 +251,7 @@ class HallQueue(QueueReads):
 
     def _find_callable(self, c, now, window: int, number: str | int) -> sqlite3.Row:
         day = business_day(now)
-        if isinstance(number, int) or str(number).isdigit():
+        if isinstance(number, int) or (str(number).isascii() and str(number).isdigit()):
             prefixes = sorted({self._services[s].ticket_prefix for s in self._windows[window].services})
             marks = ",".join("?" * len(prefixes))
             rows = c.execute(f"SELECT * FROM tickets WHERE day = ? AND seq = ? AND prefix IN ({marks}) "
@@ -286,8 +295,10 @@ class HallQueue(QueueReads):
         row = self._ticket_row(c, w["current_ticket"])
         c.execute("UPDATE calls SET ended_at = ?, outcome = ? WHERE id = ?", (ts, outcome, w["current_call"]))
         last = row["id"] if outcome == "finished" else w["last_ticket"]
-        c.execute("UPDATE windows SET state = 'idle', current_ticket = NULL, current_call = NULL, "
-                  "last_ticket = ?, updated_at = ? WHERE number = ?", (last, ts, w["number"]))
+        # a paused window stays paused with its reason: staff finish the citizen at the desk, then go
+        c.execute("UPDATE windows SET state = CASE state WHEN 'paused' THEN 'paused' ELSE 'idle' END, "
+                  "current_ticket = NULL, current_call = NULL, last_ticket = ?, updated_at = ? WHERE number = ?",
+                  (last, ts, w["number"]))
         if outcome == "finished":
             c.execute("UPDATE tickets SET status = 'finished', finished_at = ? WHERE id = ?", (ts, row["id"]))
             self._event(c, now, "finished", w["number"], row, evaluate=True, **data)
@@ -370,8 +381,12 @@ class HallQueue(QueueReads):
             raise InvalidArgument(f"score must be 1-5 ({', '.join(f'{k} {v}' for k, v in SCORES.items())})")
         with self._tx() as (c, now):
             w = self._window_row(c, window)
-            ticket_id = w["last_ticket"] or w["current_ticket"]
+            ticket_id = w["last_ticket"]  # the last ticket finished here; never one still being served
             if ticket_id is None:
+                if w["current_ticket"] is not None:
+                    number = self._ticket_row(c, w["current_ticket"])["number"]
+                    raise WindowNotReady(f"ticket {number} is still being served at window {window}; "
+                                         "rate it once it is finished")
                 raise WindowNotReady(f"window {window} has no served ticket to rate")
             row = self._ticket_row(c, ticket_id)
             if c.execute("SELECT 1 FROM evaluations WHERE ticket_id = ?", (ticket_id,)).fetchone():

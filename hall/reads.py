@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from .clock import business_day
+from .clock import business_day, set_meta
 from .errors import UnknownTicket, UnknownWindow
 from .models import Event, Ticket, WindowState
 
@@ -88,5 +88,4 @@ class QueueReads:
 
     def set_cursor(self, consumer: str, event_id: int) -> None:
         with self._lock:
-            self._conn.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                               (f"cursor:{consumer}", str(event_id)))
+            set_meta(self._conn, f"cursor:{consumer}", str(event_id))

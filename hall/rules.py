@@ -24,30 +24,30 @@ def pick_next(c: sqlite3.Connection, window: int, services: list[str], strategy:
     marks = ",".join("?" * len(services))
     base = f"SELECT id FROM tickets WHERE status = 'waiting' AND target_window IS NULL AND service IN ({marks})"
     found = _first(c, "SELECT id FROM tickets WHERE status = 'waiting' AND target_window = ? "
-                      "ORDER BY sort_key LIMIT 1", (window,))
+                      "ORDER BY sort_key, id LIMIT 1", (window,))
     if found is None:
-        found = _first(c, base + " AND lane = 1 ORDER BY sort_key LIMIT 1", tuple(services))
+        found = _first(c, base + " AND lane = 1 ORDER BY sort_key, id LIMIT 1", tuple(services))
     if found is None:
-        found = _first(c, base + " AND lane = 2 AND sort_key <= ? ORDER BY sort_key LIMIT 1",
+        found = _first(c, base + " AND lane = 2 AND sort_key <= ? ORDER BY sort_key, id LIMIT 1",
                        (*services, now_ts))
     if found is None:
         if strategy == "strict":
             for code in services:
                 found = _first(c, "SELECT id FROM tickets WHERE status = 'waiting' AND target_window IS NULL "
-                                  "AND service = ? AND lane IN (0, 3) ORDER BY lane, sort_key LIMIT 1", (code,))
+                                  "AND service = ? AND lane IN (0, 3) ORDER BY lane, sort_key, id LIMIT 1", (code,))
                 if found is not None:
                     break
         else:
-            found = _first(c, base + " AND lane IN (0, 3) ORDER BY lane, sort_key LIMIT 1", tuple(services))
+            found = _first(c, base + " AND lane IN (0, 3) ORDER BY lane, sort_key, id LIMIT 1", tuple(services))
     if found is None:
-        found = _first(c, base + " AND lane = 2 ORDER BY sort_key LIMIT 1", tuple(services))
+        found = _first(c, base + " AND lane = 2 ORDER BY sort_key, id LIMIT 1", tuple(services))
     return found
 
 
 def requeue_key(c: sqlite3.Connection, service: str, behind: int, now_ts: float) -> float:
     """Sort key that puts a re-activated ticket behind ``behind`` waiting tickets of ``service``."""
     rows = c.execute("SELECT sort_key FROM tickets WHERE status = 'waiting' AND service = ? "
-                     "AND lane = 3 ORDER BY sort_key LIMIT ?", (service, behind + 1)).fetchall()
+                     "AND lane = 3 ORDER BY sort_key, id LIMIT ?", (service, behind + 1)).fetchall()
     if behind == 0:
         return rows[0][0] - 1.0 if rows else now_ts
     if len(rows) <= behind:

@@ -4,29 +4,50 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
-
-from config import ConfigError
 
 from . import __version__
 from .commands import register_all
-from .context import CommandError, Context
+from .commands.inputs import Parser
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="jiaohao",
-        description="叫号 — queue controller of a government service hall.",
-    )
+def _global_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", metavar="PATH",
                    help="hall TOML file (default: $JIAOHAO_CONFIG, else the shipped demo hall)")
     p.add_argument("--db", metavar="PATH",
                    help="queue database (default: $JIAOHAO_DB, else hall.sqlite in the user data directory)")
     p.add_argument("-v", "--verbose", action="count", default=0, help="more logging on stderr")
     p.add_argument("--version", action="version", version=f"jiaohao {__version__}")
+
+
+def chosen_command(argv: list[str]) -> str | None:
+    """The subcommand named in ``argv`` (after the global options), without importing any."""
+    pre = _QuietParser(add_help=False)
+    _global_options(pre)
+    pre.add_argument("command", nargs="?")
+    try:
+        args, _ = pre.parse_known_args(argv)
+    except ValueError:  # a bad global option: the full parser says what is wrong
+        return None
+    return args.command
+
+
+class _QuietParser(argparse.ArgumentParser):
+    def error(self, message: str):
+        raise ValueError(message)
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The whole parser; given ``argv``, only the subcommand it names is built in full."""
+    p = Parser(
+        prog="jiaohao",
+        description="叫号 — queue controller of a government service hall.",
+    )
+    _global_options(p)
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    register_all(sub)
+    register_all(sub, only=None if argv is None else (chosen_command(argv) or ""))
     return p
 
 
@@ -38,28 +59,51 @@ def emit(args, obj: dict, text: str) -> None:
         print(text)
 
 
+def _user_error(e: BaseException) -> str | None:
+    """The one line to print for an error the user can fix, or None for a bug."""
+    from hall.errors import HallError
+
+    from .context import CommandError
+    if isinstance(e, CommandError | HallError):
+        return str(e)
+    if "config" in sys.modules:  # a ConfigError can only come from a loaded config package
+        from config import ConfigError
+        if isinstance(e, ConfigError):
+            return f"config error: {e}"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.WARNING - 10 * min(args.verbose, 2),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    ctx = Context(args.config, args.db)
+    from .context import Context
     try:
+        ctx = Context(args.config, args.db)
         return int(args.func(ctx, args) or 0)
-    except ConfigError as e:
-        print(f"jiaohao: config error: {e}", file=sys.stderr)
-        return 2
-    except CommandError as e:
-        print(f"jiaohao: {e}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         return 130
-    except Exception as e:  # noqa: BLE001 - HallError and friends: one line, no traceback
-        from hall.errors import HallError
-        if isinstance(e, HallError):
-            print(f"jiaohao: {e}", file=sys.stderr)
-            return 2
-        raise
+    except BrokenPipeError:
+        return _closed_output()
+    except Exception as e:  # noqa: BLE001 - user errors: one line, no traceback
+        line = _user_error(e)
+        if line is None:
+            raise
+        print(f"jiaohao: {line}", file=sys.stderr)
+        return 2
+
+
+def _closed_output() -> int:
+    """Whoever read our output has gone (``jiaohao report | head``): stop quietly, as
+    other Unix tools do, with the status of a process ended by SIGPIPE."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # the final flush at exit must not fail again
+    except OSError:
+        pass
+    return 141

@@ -105,3 +105,30 @@ def _walk(parser, path=()):
 
 def test_every_subcommand_has_help():
     assert len(list(_walk(build_parser()))) > 10
+
+
+def test_a_kept_demo_database_goes_on_the_next_morning(tmp_path, demo_config):
+    from datetime import date, datetime, timedelta
+
+    from hall import FixedClock, HallQueue
+    from jiaohao.commands.demo_cmd import next_free_morning
+
+    db = tmp_path / "demo.sqlite"
+    assert next_free_morning(db, (8, 30)) is None                      # a new database: today
+    today = datetime.combine(date.today(), datetime.min.time())
+    HallQueue(db, demo_config, FixedClock(today.replace(hour=17))).close()
+    assert next_free_morning(db, (8, 30)) == today + timedelta(days=1, hours=8, minutes=30)
+    old = tmp_path / "old.sqlite"
+    HallQueue(old, demo_config, FixedClock(today - timedelta(days=3))).close()
+    assert next_free_morning(old, (8, 30)) is None                     # an old one: today again
+
+
+def test_a_clock_set_back_a_day_goes_on_with_the_same_day(tmp_path):
+    assert js(run(tmp_path, "queue", "issue", "A", "--json", env_extra={"JIAOHAO_NOW": "2026-11-24T09:00"}))["day"] \
+        == "2026-11-24"
+    p = run(tmp_path, "queue", "issue", "A", "--json", env_extra={"JIAOHAO_NOW": "2026-11-23T09:00"})
+    t = js(p)
+    assert (t["number"], t["day"]) == ("A002", "2026-11-24")
+    assert "behind the latest time" in p.stderr  # said loudly, once
+    p = run(tmp_path, "queue", "call", "1", "--json", env_extra={"JIAOHAO_NOW": "2026-11-23T09:01"})
+    assert js(p)["number"] == "A001" and p.stderr == ""

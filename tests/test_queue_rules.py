@@ -179,6 +179,34 @@ def test_pause_keeps_the_current_ticket(queue):
     assert queue.resume(1).state == "serving"
 
 
+@pytest.mark.parametrize("act", [
+    lambda q: q.finish(1),
+    lambda q: q.skip(1),
+    lambda q: q.transfer(1, to_service="C"),
+    lambda q: q.transfer(1, to_window=4),
+], ids=["finish", "skip", "transfer-service", "transfer-window"])
+def test_a_paused_window_ends_its_ticket_and_stays_paused_with_its_reason(queue, act):
+    t = queue.issue("A")
+    queue.call_next(1)
+    queue.pause(1, "lunch")        # going to lunch after this citizen
+    act(queue)
+    assert queue.ticket(t.id).status != "called"
+    ws = queue.window_state(1)
+    assert (ws.state, ws.pause_reason, ws.current) == ("paused", "lunch", None)
+    with pytest.raises(WindowNotReady, match="paused"):
+        queue.call_next(1)
+    ws = queue.resume(1)
+    assert (ws.state, ws.pause_reason) == ("idle", None)
+
+
+def test_a_paused_window_does_not_recall(queue):
+    queue.issue("A")
+    queue.call_next(1)
+    queue.pause(1, "away")
+    with pytest.raises(WindowNotReady, match="paused"):
+        queue.recall(1)
+
+
 def test_bad_pause_reason(queue):
     with pytest.raises(InvalidArgument):
         queue.pause(1, "nap")
@@ -193,6 +221,31 @@ def test_finish_and_rate(queue):
     assert (ev.kind, ev.ticket_id, ev.data["score"], ev.data["label"]) == ("rated", t.id, 5, "非常满意")
     with pytest.raises(InvalidArgument, match="already rated"):
         queue.rate(1, 4)
+
+
+def test_a_ticket_still_being_served_cannot_be_rated(queue):
+    t = queue.issue("A")
+    queue.call_next(1)
+    with pytest.raises(WindowNotReady, match="A001 is still being served"):
+        queue.rate(1, 5)
+    queue.finish(1)
+    assert queue.rate(1, 5).id == t.id
+
+
+@pytest.mark.parametrize("number", ["٢", "２", "²", "1_2"])
+def test_call_ticket_takes_ascii_digits_only(queue, number):
+    queue.issue("A"), queue.issue("A")
+    with pytest.raises(UnknownTicket):
+        queue.call_ticket(1, number)
+
+
+def test_a_late_rating_goes_to_the_ticket_finished_before_the_next_call(queue):
+    first, _ = queue.issue("A"), queue.issue("A")
+    queue.call_next(1)
+    queue.call_next(1)             # finishes A001, serves A002
+    assert queue.rate(1, 4).id == first.id
+    with pytest.raises(InvalidArgument, match="already rated"):
+        queue.rate(1, 4)           # A002 is not rated while it is being served
 
 
 @pytest.mark.parametrize("score", [0, 6, 7, -1])

@@ -1,29 +1,52 @@
 """Subcommand modules. Each has ``register(subparsers)`` which adds its parser and
-sets ``func(ctx, args) -> int`` as the parser default."""
+sets ``func(ctx, args) -> int`` as the parser default.
+
+COMMANDS is the table of top-level commands: name, module, and the one-line help of
+``jiaohao --help``. A command's module is imported only when that command runs (or
+when the whole parser is built, for tests and documentation), so ``jiaohao queue …``
+does not pay for Qt, numpy or the report writers. The help here must equal the one
+the module registers (tests/test_cli_startup.py checks). A module may register several
+commands (one line each, same module).
+"""
+from __future__ import annotations
+
 from importlib import import_module
 
-MODULES = [
-    "config_cmd",
-    "queue_cmd",
-    "serve_cmd",
-    "appointments_cmd",  # kiosk issue
-    "kiosk_cmd",         # kiosk issue
-    "pin_cmd",           # kiosk PINs (issue 19)
-    "caller_cmd",        # window-bus issue
-    "screen_cmd",        # hall-screen issue
-    "diag_cmd",          # printing / diagnostics issues
-    "demo_cmd",          # demo issue
-    "report_cmd",        # reports issue
+COMMANDS: list[tuple[str, str, str]] = [
+    ("config", "config_cmd", "hall configuration"),
+    ("queue", "queue_cmd", "issue and call tickets from the command line"),
+    ("serve", "serve_cmd", "run the headless controller (window buses, voice, LED boards)"),
+    ("appointments", "appointments_cmd", "import booked appointments for kiosk check-in"),
+    ("kiosk", "kiosk_cmd", "touchscreen ticket kiosk (full screen, locked)"),
+    ("pin", "pin_cmd", "the kiosk's technician and green-channel PINs"),
+    ("caller", "caller_cmd", "software caller: the keypad of a window as a panel on its PC"),
+    ("screen", "screen_cmd", "hall TV screen: calls, windows, waiting counts (full screen)"),
+    ("diag", "diag_cmd", "diagnostics: find, test and fix devices"),
+    ("demo", "demo_cmd", "run a whole hall on simulated devices (kiosk, hall screen, callers, voice)"),
+    ("report", "report_cmd", "daily and monthly figures: tickets, waiting, handling, ratings (好差评)"),
 ]
 
 
-def register_all(subparsers) -> None:
-    for name in MODULES:
-        full = f"{__name__}.{name}"
-        try:
-            module = import_module(full)
-        except ModuleNotFoundError as e:
-            if e.name == full:  # not written yet: that subcommand is simply absent
-                continue
-            raise
-        module.register(subparsers)
+def _load(module: str):
+    full = f"{__name__}.{module}"
+    try:
+        return import_module(full)
+    except ModuleNotFoundError as e:
+        if e.name == full:  # not written yet: that subcommand is simply absent
+            return None
+        raise
+
+
+def register_all(subparsers, only: str | None = None) -> None:
+    """Add every command; with ``only``, import just that command's module and add the
+    others as light entries (name and help) that are enough for ``jiaohao --help``."""
+    done: set[str] = set()
+    for name, module, help_ in COMMANDS:
+        if (only is None or name == only) and module not in done:
+            done.add(module)
+            loaded = _load(module)
+            if loaded is not None:
+                loaded.register(subparsers)
+    for name, module, help_ in COMMANDS:
+        if name not in subparsers.choices and (only is not None and module not in done):
+            subparsers.add_parser(name, help=help_, add_help=False)

@@ -1,15 +1,19 @@
 """`jiaohao demo`: a whole hall on simulated devices, with simulated citizens and staff."""
 from __future__ import annotations
 
-import os
 import signal
+import sqlite3
 import sys
 import threading
+from contextlib import closing
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from config import DEMO_HALL, load_hall
 
 from ..context import CommandError
+from .display import has_display
+from .inputs import number, window_number
 
 
 WINDOWS_SPEED = 10.0   # a call every few seconds: the windows can be followed
@@ -32,8 +36,8 @@ def register(sub) -> None:
                    help="keep the queue in this database (default: a temporary one, removed at the end)")
     p.add_argument("--out", metavar="DIR",
                    help="folder for the printed tickets (PNG) and voice files (WAV); default: a new temporary folder")
-    p.add_argument("--seed", type=int, help="random seed, to repeat a run")
-    p.add_argument("--caller", type=int, action="append", metavar="N",
+    p.add_argument("--seed", type=number("seed", 0, 2**32 - 1), help="random seed, to repeat a run")
+    p.add_argument("--caller", type=window_number, action="append", metavar="N",
                    help="window of a software caller window (repeatable; default: the first and last windows)")
     p.add_argument("--json", action="store_true", help="headless: print the summary as one JSON object")
     p.add_argument("--screenshots", metavar="DIR",
@@ -42,22 +46,33 @@ def register(sub) -> None:
     p.set_defaults(func=demo)
 
 
-def _has_display() -> bool:
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
-                or os.environ.get("QT_QPA_PLATFORM"))
+def next_free_morning(db: Path, opening: tuple[int, int]) -> datetime | None:
+    """Where a kept demo database goes on: hall time never goes backwards (docs/queue.md),
+    so a second run on a day the database has already seen starts the next morning."""
+    if not db.is_file():
+        return None
+    try:
+        with closing(sqlite3.connect(db)) as c:
+            row = c.execute("SELECT value FROM meta WHERE key = 'clock_latest'").fetchone()
+    except sqlite3.Error:
+        return None  # not a queue database: the demo itself says so
+    if row is None:
+        return None
+    last = datetime.fromtimestamp(float(row[0])).date()
+    return datetime.combine(last + timedelta(days=1), time(*opening)) if last >= date.today() else None
 
 
 def demo(ctx, args) -> int:
     from ..demo import DemoError
     from ..demo.report import StatusPrinter, print_summary
-    from ..demo.runner import DemoHall, DemoOptions, has_sound_card
+    from ..demo.runner import DAY_START, DemoHall, DemoOptions, has_sound_card
 
     if args.speed is not None and not 0 < args.speed <= 10000:
         raise CommandError("--speed must be between 0 and 10000")
-    if args.minutes is not None and args.minutes <= 0:
-        raise CommandError("--minutes must be more than 0")
+    if args.minutes is not None and not 0 < args.minutes <= 7 * 24 * 60:  # also refuses nan and inf
+        raise CommandError("--minutes must be more than 0 and at most a week (10080)")
     headless = args.headless
-    if not headless and not _has_display():
+    if not headless and not has_display():
         print("jiaohao demo: no display here (DISPLAY is not set); running headless. "
               "Use xvfb-run or a desktop session for the windows.", file=sys.stderr)
         headless = True
@@ -70,6 +85,7 @@ def demo(ctx, args) -> int:
     options = DemoOptions(speed=speed, minutes=args.minutes,
                           out_dir=Path(args.out) if args.out else None,
                           db_path=Path(db) if db else None, seed=args.seed,
+                          start=next_free_morning(Path(db), DAY_START) if db else None,
                           sound_card=not headless and has_sound_card())
     try:
         hall = DemoHall(config, config_path, options)

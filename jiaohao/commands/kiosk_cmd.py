@@ -1,11 +1,9 @@
 """`jiaohao kiosk`: the touchscreen ticket kiosk (full screen; --windowed for development)."""
 from __future__ import annotations
 
-import os
-
 from ..context import CommandError
+from .display import need_display, offscreen_if_no_display
 from .screen_cmd import parse_size
-
 
 
 def register(sub) -> None:
@@ -25,8 +23,9 @@ def register(sub) -> None:
 def kiosk(ctx, args) -> int:
     size = parse_size(args.size) if args.size else None
     if args.screenshot:
-        if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
-            os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        offscreen_if_no_display()
+    else:
+        need_display("the kiosk")
     from kiosk.run import build, run, with_printer
 
     config = with_printer(ctx.config, args.printer)

@@ -5,6 +5,7 @@ from hall import PAUSE_REASONS
 
 from ..cli import emit
 from ..context import CommandError
+from .inputs import score, window_number
 
 
 def register(sub) -> None:
@@ -15,7 +16,7 @@ def register(sub) -> None:
     def add(name, func, help_, window=True):
         a = s.add_parser(name, help=help_)
         if window:
-            a.add_argument("window", type=int, help="window number")
+            a.add_argument("window", type=window_number, help="window number")
         a.add_argument("--json", action="store_true", help="one JSON object on stdout")
         a.set_defaults(func=func)
         return a
@@ -31,12 +32,12 @@ def register(sub) -> None:
     a = add("transfer", transfer, "move the current ticket to another service or window")
     g = a.add_mutually_exclusive_group(required=True)
     g.add_argument("--to-service", metavar="CODE")
-    g.add_argument("--to-window", metavar="N", type=int)
+    g.add_argument("--to-window", metavar="N", type=window_number)
     a = add("pause", pause, "pause a window")
     a.add_argument("--reason", choices=sorted(PAUSE_REASONS), help="away 离岗, lunch 午休, meeting 会议")
     add("resume", resume, "resume a paused window")
     a = add("rate", rate, "rate the ticket just served (5 非常满意 … 1 非常不满意)")
-    a.add_argument("score", type=int)
+    a.add_argument("score", type=score)
     add("status", status, "waiting per service, state and current ticket per window", window=False)
 
 

@@ -11,6 +11,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from hall.clock import check_day
 from hall.reports import GROUPINGS, ReportError, build_report, parse_day
 
 from ..context import CommandError
@@ -37,22 +38,27 @@ def register(sub) -> None:
 
 def date_range(args, today: date) -> tuple[date, date]:
     """The first and last business day the arguments ask for."""
+    for option, value in (("--from", args.date_from), ("--to", args.date_to), ("--month", args.month)):
+        if value is not None and not value.strip():
+            raise CommandError(f"{option} is empty: give a date like 2026-11-23 (--month: 2026-11)")
     try:
         if args.month:
             if args.date_from or args.date_to:
                 raise CommandError("give either --month or --from/--to, not both")
             try:
-                year, month = (int(x) for x in args.month.split("-"))
-                return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+                first = date.fromisoformat(args.month.strip() + "-01")
             except ValueError:
                 raise CommandError(f"not a month: {args.month!r} (use YYYY-MM, e.g. 2026-10)") from None
-        if args.date_to and not args.date_from:  # --to alone: that one day
+            d0, d1 = first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
+        elif args.date_to and not args.date_from:  # --to alone: that one day
             d0 = d1 = parse_day(args.date_to, today)
         else:
             d0 = parse_day(args.date_from, today)
             d1 = parse_day(args.date_to, d0)
     except ReportError as e:
         raise CommandError(str(e)) from None
+    for day in (d0, d1):
+        check_day(day, "report day")  # far dates are typos, and 9999-12-31 overflowed
     if d0 > d1:
         raise CommandError(f"--from {d0} is after --to {d1}")
     return d0, d1
@@ -79,7 +85,10 @@ def run(ctx, args) -> int:
     path = Path(out) if out else Path(default_filename(report, args.format))
     if path.is_dir():
         path = path / default_filename(report, args.format)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    except OSError as e:
+        raise CommandError(f"cannot write {path}: {e.strerror or e}") from None
     print(f"wrote {path} ({len(data)} bytes, {report.total.issued} tickets, {d0}..{d1}, by {args.by})")
     return 0

@@ -1,14 +1,14 @@
 """`jiaohao screen`: the hall TV screen (full screen), or a PNG of it for checking a layout."""
 from __future__ import annotations
 
-import os
 import re
 
 from ..context import CommandError
+from .display import need_display, offscreen_if_no_display
 
 
 def parse_size(text: str) -> tuple[int, int]:
-    m = re.fullmatch(r"\s*(\d{3,5})\s*[xX×]\s*(\d{3,5})\s*", text or "")
+    m = re.fullmatch(r"\s*([0-9]{3,5})\s*[xX×]\s*([0-9]{3,5})\s*", text or "")
     if not m:
         raise CommandError(f"--size {text!r}: give it as WIDTHxHEIGHT, e.g. 1920x1080")
     w, h = int(m.group(1)), int(m.group(2))
@@ -21,7 +21,7 @@ def parse_windows(text: str) -> set[int]:
     """``"1-24,30"`` → {1, …, 24, 30}."""
     numbers: set[int] = set()
     for part in (text or "").split(","):
-        m = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", part)
+        m = re.fullmatch(r"\s*([0-9]{1,4})\s*(?:-\s*([0-9]{1,4})\s*)?", part)
         if not m:
             raise CommandError(f"--windows {text!r}: give numbers and ranges, e.g. 1-24,30")
         lo, hi = int(m.group(1)), int(m.group(2) or m.group(1))
@@ -51,13 +51,13 @@ def screen(ctx, args) -> int:
             raise CommandError(f"--windows {args.windows}: none of these windows is in the hall config")
     if args.screenshot:
         return screenshot(ctx, args.screenshot, size or (1920, 1080), windows)
+    need_display("the hall screen")
     from display.screen import run
     return run(ctx, windowed=args.windowed, size=size, windows=windows)
 
 
 def screenshot(ctx, path: str, size: tuple[int, int], windows: set[int] | None = None) -> int:
-    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    offscreen_if_no_display()
     from PySide6.QtWidgets import QApplication
 
     from display.screen import HallScreen

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 
+from ..commands.inputs import number
 from . import CheckResult, reasons
 
 
@@ -48,7 +49,7 @@ def register(sub) -> None:
 
     s = sub.add_parser("screen", help="show a text on a window screen")
     s.add_argument("--bus", required=True)
-    s.add_argument("--address", type=int, required=True)
+    s.add_argument("--address", type=number("bus address", 1, 247), required=True)
     s.add_argument("--text", required=True, help="line 1 (16 Chinese characters at most)")
     s.add_argument("--line2", default="", help="line 2")
     s.add_argument("--flash", type=int, default=3, help="seconds to flash line 1")

@@ -1,0 +1,49 @@
+"""What people type on the command line, checked before anything runs.
+
+Numbers are ASCII digits only: Python's ``int()`` also takes ``1_2`` (12), ``٢`` and
+``２`` (2), so ``queue call 1_2`` would call window 12. Errors from argparse are one
+line, like every other error of the command.
+"""
+from __future__ import annotations
+
+import argparse
+import re
+
+_DIGITS = re.compile(r"[0-9]+")
+_INTEGER = re.compile(r"-?[0-9]+")
+
+
+def ascii_int(text: str) -> int:
+    """What ``type=int`` means in every parser of the command: ASCII digits, maybe a minus."""
+    if not _INTEGER.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number (digits 0-9)")
+    return int(text)
+
+
+class Parser(argparse.ArgumentParser):
+    """ArgumentParser whose usage errors are one line that points to --help, and whose
+    ``type=int`` takes ASCII digits only (subcommand parsers are of this class too)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.register("type", int, ascii_int)
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def number(what: str, low: int, high: int):
+    """An argparse type: a whole number from ``low`` to ``high`` in ASCII digits."""
+    def parse(text: str) -> int:
+        if not _DIGITS.fullmatch(text):
+            raise argparse.ArgumentTypeError(f"{text!r} is not a {what} (digits 0-9, {low}-{high})")
+        value = int(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{what} must be {low}-{high}, not {text}")
+        return value
+    parse.__name__ = what  # argparse names the type in some messages
+    return parse
+
+
+window_number = number("window number", 1, 9999)  # as config.schema.Window.number
+score = number("score", 1, 5)

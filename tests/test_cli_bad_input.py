@@ -1,0 +1,144 @@
+"""Malformed invocations of `jiaohao`: each exits 2 with one plain line on stderr, never a
+traceback. Real subprocesses (`python -m jiaohao`), as a user or a script runs it.
+(Bad --db paths are in the database tests.)"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+NOW = "2026-11-23T09:00:00"
+
+
+def run(folder, *args, env_extra=None, **kw):
+    env = {**os.environ, "JIAOHAO_DB": str(folder / "cli.sqlite"), "JIAOHAO_NOW": NOW, **(env_extra or {})}
+    for name in ("JIAOHAO_CONFIG", "DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        env.pop(name, None)  # no display: a GUI command must say so, not abort in Qt
+    kw.setdefault("stdout", subprocess.PIPE)
+    return subprocess.run([sys.executable, "-m", "jiaohao", *args], stderr=subprocess.PIPE, text=True, env=env,
+                          timeout=60, **kw)
+
+
+def assert_one_line(p, words=""):
+    assert p.returncode == 2, (p.returncode, p.stderr)
+    assert "Traceback" not in p.stderr and p.stderr.count("\n") == 1 and p.stderr.endswith("\n"), p.stderr
+    assert words in p.stderr, p.stderr
+
+
+@pytest.fixture(scope="module")
+def hall(tmp_path_factory):
+    """A folder with a queue database holding one waiting ticket; every case below fails, so they share it."""
+    folder = tmp_path_factory.mktemp("hall")
+    assert run(folder, "queue", "issue", "A").returncode == 0
+    return folder
+
+
+CASES = [
+    # window and score numbers: ASCII digits only (int() reads 1_2 as 12 and ٢ or ２ as 2)
+    (["queue", "call", "1_2"], "'1_2' is not a window number"),
+    (["queue", "call", "٢"], "'٢' is not a window number"),
+    (["queue", "call", "２"], "is not a window number"),
+    (["queue", "call", ""], "'' is not a window number"),
+    (["queue", "call", "--", "-1"], "'-1' is not a window number"),
+    (["queue", "call", "0"], "window number must be 1-9999"),
+    (["queue", "call", "99999999999999999999"], "window number must be 1-9999"),
+    (["queue", "call", "99"], "unknown window 99"),
+    (["queue", "call", " 1"], "is not a window number"),
+    (["queue", "transfer", "1", "--to-window", "1_2"], "'1_2' is not a window number"),
+    (["queue", "transfer", "1", "--to-service", "ZZ"], "unknown service 'ZZ'"),
+    (["queue", "transfer", "1"], "one of the arguments --to-service --to-window is required"),
+    (["queue", "rate", "1", "５"], "'５' is not a score"),
+    (["queue", "rate", "1", "0"], "score must be 1-5"),
+    (["queue", "rate", "1", "7"], "score must be 1-5"),
+    (["queue", "rate", "1", "5"], "no served ticket to rate"),
+    (["queue", "finish", "3"], "no current ticket"),
+    (["queue", "issue", ""], "unknown service ''"),
+    (["queue", "issue", "a"], "unknown service 'a'"),
+    (["queue", "issue", "Z"], "unknown service 'Z'"),
+    (["queue", "pause", "1", "--reason", "nap"], "invalid choice: 'nap'"),
+    (["queue", "call"], "required: window"),
+    (["queue"], "required: ACTION"),
+    (["queue", "frobnicate"], "invalid choice: 'frobnicate'"),
+    ([], "required: COMMAND"),
+    (["nonsense"], "invalid choice: 'nonsense'"),
+    (["--config", "/nonexistent/hall.toml", "config", "check"], "file not found"),
+    # report dates
+    (["report", "--from", "2026-02-30"], "not a date: '2026-02-30'"),
+    (["report", "--from", "2026-03-01", "--to", "2026-01-01"], "is after --to"),
+    (["report", "--from", "2026-01-01", "--to", "9999-12-31"], "report day 9999-12-31: dates run from 2000-01-01"),
+    (["report", "--month", "9999-12"], "report day 9999-12-01: dates run from 2000-01-01"),
+    (["report", "--from", "0001-01-01"], "report day 0001-01-01: dates run from 2000-01-01"),
+    (["report", "--month", "2026-13"], "not a month"),
+    (["report", "--month", "٢٠٢٦-10"], "not a month"),
+    (["report", "--month", "2026-10", "--from", "2026-10-01"], "either --month or --from/--to"),
+    (["report", "--from", ""], "--from is empty"),
+    (["report", "--month", " "], "--month is empty"),
+    (["report", "--from", "２０２６-01-01"], "not a date"),
+    (["report", "--by", "weather"], "invalid choice: 'weather'"),
+    (["report", "--format", "csv", "-o", "/proc/x"], "cannot write /proc/x"),
+    (["report", "--format", "html", "-o", "/proc"], "cannot write /proc/report-"),
+    # devices and screens
+    (["diag", "screen", "--bus", "floor1", "--address", "999", "--text", "x"], "bus address must be 1-247"),
+    (["diag", "screen", "--bus", "floor1", "--address", "٢", "--text", "x"], "is not a bus address"),
+    (["diag", "board", "--index", "1_0"], "'1_0' is not a whole number"),
+    (["caller", "--window", "٢"], "is not a window number"),
+    (["caller", "--window", "99"], "no window 99"),
+    (["caller", "--window", "1"], "no display here"),
+    (["kiosk"], "no display here"),
+    (["screen"], "no display here"),
+    (["screen", "--windows", "٢", "--screenshot", "x.png"], "--windows"),
+    (["screen", "--windows", "5-1", "--screenshot", "x.png"], "runs backwards"),
+    (["screen", "--size", "１９２０x1080", "--screenshot", "x.png"], "--size"),
+    (["demo", "--headless", "--minutes", "inf"], "--minutes must be"),
+    (["demo", "--headless", "--minutes", "nan"], "--minutes must be"),
+    (["demo", "--headless", "--speed", "0"], "--speed must be"),
+    (["demo", "--headless", "--seed", "1_0"], "'1_0' is not a seed"),
+    (["demo", "--caller", "٢"], "is not a window number"),
+]
+
+
+@pytest.mark.parametrize("args,words", CASES, ids=[" ".join(a) or "(nothing)" for a, _ in CASES])
+def test_malformed_invocation_exits_2_with_one_line(hall, args, words):
+    assert_one_line(run(hall, *args, cwd=hall), words)
+
+
+@pytest.mark.parametrize("now,words", [
+    ("garbage", "JIAOHAO_NOW='garbage' is not a date and time"),
+    ("2026-13-01T09:00", "is not a date and time"),
+    ("2026-11-23T09:00+99:00", "is not a date and time"),
+    ("9999-12-31T23:59:59", "dates run from 2000-01-01"),
+    ("0001-01-01T09:00", "dates run from 2000-01-01"),
+])
+@pytest.mark.parametrize("command", [["queue", "status"], ["queue", "issue", "A"], ["report"]])
+def test_a_malformed_jiaohao_now_exits_2_with_one_line(hall, now, words, command):
+    assert_one_line(run(hall, *command, env_extra={"JIAOHAO_NOW": now}), words)
+
+
+def test_a_ticket_still_being_served_is_not_rated(tmp_path):
+    run(tmp_path, "queue", "issue", "A")
+    run(tmp_path, "queue", "call", "1")
+    assert_one_line(run(tmp_path, "queue", "rate", "1", "5"), "A001 is still being served")
+
+
+def test_finish_on_a_paused_window_keeps_it_paused_and_resume_works(tmp_path):
+    run(tmp_path, "queue", "issue", "A")
+    run(tmp_path, "queue", "call", "1")
+    run(tmp_path, "queue", "pause", "1", "--reason", "lunch")
+    assert run(tmp_path, "queue", "finish", "1").returncode == 0
+    assert "1 paused" in run(tmp_path, "queue", "status").stdout.replace("  ", " ")
+    resumed = run(tmp_path, "queue", "resume", "1")
+    assert resumed.returncode == 0 and "window 1: idle" in resumed.stdout
+
+
+@pytest.mark.parametrize("args", [["queue", "status"], ["report", "--format", "csv"]])
+def test_output_into_a_closed_pipe_ends_quietly(tmp_path, args):
+    run(tmp_path, "queue", "issue", "A")
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader (`| head -0`) is gone before we write
+    try:
+        p = run(tmp_path, *args, stdout=write_end)
+    finally:
+        os.close(write_end)
+    assert p.returncode == 141 and p.stderr == ""

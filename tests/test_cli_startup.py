@@ -1,0 +1,75 @@
+"""Start-up of the `jiaohao` command: a subcommand imports only what it needs.
+
+Timings are in benchmarks/cli_startup.py; here, what is imported (which does not depend
+on the machine's speed)."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from jiaohao.cli import build_parser, chosen_command
+from jiaohao.commands import COMMANDS
+
+PROBE = """
+import json, sys
+from jiaohao.cli import main
+code = main(sys.argv[1:])
+sys.stdout.flush()
+print(json.dumps(sorted(sys.modules)), file=sys.stderr)
+"""
+
+
+def modules_after(tmp_path, *argv) -> set[str]:
+    env = {**os.environ, "JIAOHAO_DB": str(tmp_path / "s.sqlite"), "JIAOHAO_NOW": "2026-11-23T09:00:00"}
+    env.pop("JIAOHAO_CONFIG", None)
+    p = subprocess.run([sys.executable, "-c", PROBE, *argv], capture_output=True, text=True, env=env, timeout=60)
+    assert p.returncode == 0, p.stderr
+    return set(json.loads(p.stderr.strip().splitlines()[-1]))
+
+
+@pytest.mark.parametrize("argv", [["queue", "issue", "A"], ["queue", "status"]])
+def test_queue_commands_import_no_other_subcommand_nor_heavy_library(tmp_path, argv):
+    loaded = modules_after(tmp_path, *argv)
+    others = {f"jiaohao.commands.{m}" for _, m, _ in COMMANDS if m != "queue_cmd"}
+    assert not loaded & others
+    for heavy in ("numpy", "PySide6", "serial", "escpos", "hall.reports", "jiaohao.report", "jiaohao.diag"):
+        assert heavy not in loaded, heavy
+
+
+def test_help_lists_every_command_without_importing_them(tmp_path):
+    p = subprocess.run([sys.executable, "-c", "import sys; from jiaohao.cli import main\n"
+                        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+                        "import json; print(json.dumps(sorted(sys.modules)), file=sys.stderr)"],
+                       capture_output=True, text=True, timeout=60)
+    for name, _, help_ in COMMANDS:
+        assert name in p.stdout and help_.split()[0] in p.stdout
+    loaded = set(json.loads(p.stderr))
+    assert not loaded & ({f"jiaohao.commands.{m}" for _, m, _ in COMMANDS} | {"config", "hall", "pydantic"})
+
+
+def test_the_table_help_is_the_help_each_module_registers():
+    p = build_parser()
+    sub = next(a for a in p._actions if a.__class__.__name__ == "_SubParsersAction")
+    registered = {a.dest: a.help for a in sub._choices_actions}
+    assert registered == {name: help_ for name, _, help_ in COMMANDS}
+
+
+@pytest.mark.parametrize("argv,command", [
+    (["queue", "issue", "A"], "queue"),
+    (["--config", "x.toml", "--db", "q.sqlite", "-v", "report", "--from", "2026-01-01"], "report"),
+    (["--db=q.sqlite", "diag", "--gui"], "diag"),
+    (["--help"], None),
+    ([], None),
+])
+def test_the_command_is_found_before_any_module_is_imported(argv, command):
+    assert chosen_command(argv) == command
+
+
+def test_a_parser_built_for_one_command_parses_it_as_the_full_parser_does():
+    argv = ["--db", "q.sqlite", "queue", "transfer", "3", "--to-window", "5", "--json"]
+    one, full = build_parser(argv).parse_args(argv), build_parser().parse_args(argv)
+    assert vars(one) == vars(full)
