@@ -58,8 +58,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as e:  # noqa: BLE001 - HallError and friends: one line, no traceback
+        from hall.dbfile import explain_sqlite
         from hall.errors import HallError
+        e = explain_sqlite(e, ctx.db_path)  # an SQLite error: the database's problem in words
         if isinstance(e, HallError):
+            ctx.discard_new_hall()
             print(f"jiaohao: {e}", file=sys.stderr)
             return 2
         raise
