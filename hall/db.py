@@ -121,13 +121,15 @@ def connect(path: Path | str, timeout_s: float = 15.0, *, readonly: bool = False
     return conn
 
 
-def connect_readonly(path: str, timeout_s: float = 15.0) -> sqlite3.Connection:
+def connect_readonly(path: str, timeout_s: float = 15.0, check: bool = True) -> sqlite3.Connection:
     """A connection that cannot write, for commands that only read (status, reports).
 
     Works without write access to the file or folder: while a writer runs, SQLite reads its
-    -wal/-shm; with none there and a folder it may not write, the file is read as it is."""
-    dbfile.check_path(path, may_create=False)
-    dbfile.check_wal(path)
+    -wal/-shm; with none there and a folder it may not write, the file is read as it is.
+    ``check=False``: a further connection to a file already checked (no refusal checks)."""
+    if check:
+        dbfile.check_path(path, may_create=False)
+        dbfile.check_wal(path)
     uri = f"file:{quote(path)}?mode=ro"
     conn = None
     try:
@@ -142,7 +144,8 @@ def connect_readonly(path: str, timeout_s: float = 15.0) -> sqlite3.Connection:
             # no WAL to read and no right to make the -shm: nothing is pending, read the file
             conn = _open(uri + "&immutable=1", timeout_s)
         conn.execute("PRAGMA query_only = ON")
-        dbfile.check_jiaohao_tables(conn, path)
+        if check:
+            dbfile.check_jiaohao_tables(conn, path)
     except sqlite3.Error as e:
         if conn is not None:
             conn.close()

@@ -256,7 +256,7 @@ def fix_own_modes(path: str) -> list[str]:
         except OSError:
             continue
     for f in fixed:
-        log.warning("shared database folder: gave the group read/write (%s)", f)
+        log.info("shared database folder: gave the group read/write (%s)", f)
     return fixed
 
 
@@ -284,18 +284,34 @@ def explain(e: BaseException, path) -> DatabaseProblem | None:
                                "try again; if it stays busy, `fuser -v` on the file names the program "
                                "(jiaohao itself holds the lock for milliseconds)")
     if code == "SQLITE_READONLY" or "readonly database" in text:
-        return DatabaseProblem("readonly", path, "cannot write it (read-only file, folder or disk)",
-                               PERMISSION_FIX)
+        return DatabaseProblem("readonly", path, f"cannot write it ({_unwritable(path)})", PERMISSION_FIX)
     if code in ("SQLITE_CORRUPT", "SQLITE_NOTADB") or "malformed" in text or "not a database" in text:
         return DatabaseProblem("corrupt", path, "the database is damaged", RESTORE_FIX)
     if "decode" in text:  # a text value that is not UTF-8: a damaged row
         return DatabaseProblem("corrupt", path, "a row of the database is damaged", RESTORE_FIX)
     if code in ("SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH") or "unable to open" in text:
-        return DatabaseProblem("cannot_open", path, "cannot open it (or its -wal/-shm)", PERMISSION_FIX)
+        return DatabaseProblem("cannot_open", path, f"cannot open it ({_unwritable(path)})", PERMISSION_FIX)
     if code == "SQLITE_IOERR" or "disk I/O" in text:
         return DatabaseProblem("io", path, f"the disk gave an error ({text})",
                                "check free space (`df -h`) and the disk (`dmesg`); then `jiaohao diag check`")
     return None
+
+
+def _unwritable(path: str) -> str:
+    """Which of the folder, database, -wal and -shm this user cannot write, in words."""
+    folder = os.path.dirname(os.path.abspath(path))
+    for f in (path, path + "-wal", path + "-shm", folder):
+        try:
+            st = os.stat(f)
+        except OSError:
+            continue
+        if not os.access(f, os.W_OK):
+            return (f"{os.path.basename(f) if f != folder else 'its folder'} is mode "
+                    f"{stat.S_IMODE(st.st_mode):04o}, owner {st.st_uid} group {st.st_gid}: "
+                    f"user {os.geteuid()} may not write it")
+    if os.statvfs(folder).f_flag & os.ST_RDONLY:
+        return "the disk is mounted read-only"
+    return "read-only file, folder or disk"
 
 
 def explain_sqlite(e: BaseException, path) -> BaseException:
