@@ -275,7 +275,7 @@ def explain(e: BaseException, path) -> DatabaseProblem | None:
         return None
     code, text = _code(e), str(e)
     path = str(path)
-    if code == "SQLITE_FULL" or "disk is full" in text:
+    if code == "SQLITE_FULL" or "disk is full" in text or (code == "SQLITE_IOERR" and _disk_full(path)):
         return DatabaseProblem("full", path, "the disk is full (SQLite could not write)",
                                f"free space on the disk that holds {os.path.dirname(os.path.abspath(path))} "
                                "(`df -h` shows it); nothing was changed")
@@ -283,6 +283,10 @@ def explain(e: BaseException, path) -> DatabaseProblem | None:
         return DatabaseProblem("busy", path, "the database is busy: another program held it locked too long",
                                "try again; if it stays busy, `fuser -v` on the file names the program "
                                "(jiaohao itself holds the lock for milliseconds)")
+    if code in ("SQLITE_READONLY", "SQLITE_CANTOPEN") and _read_only_disk(path):
+        return DatabaseProblem("readonly", path, "the disk it is on is mounted read-only",
+                               "remount it read-write (`findmnt` shows the mount) or move the database "
+                               "to a writable disk; commands that only read still work")
     if code == "SQLITE_READONLY" or "readonly database" in text:
         return DatabaseProblem("readonly", path, f"cannot write it ({_unwritable(path)})", PERMISSION_FIX)
     if code in ("SQLITE_CORRUPT", "SQLITE_NOTADB") or "malformed" in text or "not a database" in text:
@@ -309,9 +313,24 @@ def _unwritable(path: str) -> str:
             return (f"{os.path.basename(f) if f != folder else 'its folder'} is mode "
                     f"{stat.S_IMODE(st.st_mode):04o}, owner {st.st_uid} group {st.st_gid}: "
                     f"user {os.geteuid()} may not write it")
-    if os.statvfs(folder).f_flag & os.ST_RDONLY:
-        return "the disk is mounted read-only"
     return "read-only file, folder or disk"
+
+
+def _disk_full(path: str) -> bool:
+    """Less than 1 MB free where the database is: an I/O error there is the disk being full
+    (growing the -wal or -shm fails with ENOSPC, which SQLite reports as SQLITE_IOERR)."""
+    try:
+        st = os.statvfs(os.path.dirname(os.path.abspath(path)))
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < 1_000_000
+
+
+def _read_only_disk(path: str) -> bool:
+    try:
+        return bool(os.statvfs(os.path.dirname(os.path.abspath(path))).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
 
 
 def explain_sqlite(e: BaseException, path) -> BaseException:
