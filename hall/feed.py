@@ -2,21 +2,14 @@
 
 A consumer with a name keeps its cursor in the database, so after a restart it
 resumes from the last event it handled: nothing is lost and nothing is repeated.
-A damaged event row (e.g. one flipped byte in its data, which SQLite's integrity check
-does not see) is skipped and reported once with its id, so the parts that tail the log
-keep running instead of failing on it at every start.
+A damaged event row is skipped and reported once with its id (:mod:`hall.eventlog`),
+so the parts that tail the log keep running instead of failing on it at every start.
 """
 from __future__ import annotations
 
-import logging
-import sqlite3
-
+from .eventlog import read_events
 from .models import Event
 from .queue import HallQueue
-
-log = logging.getLogger(__name__)
-
-_reported: set[tuple[str, int]] = set()  # (database, event id): each damaged row is said once
 
 
 class EventFeed:
@@ -36,35 +29,9 @@ class EventFeed:
 
     def poll(self, limit: int = 500) -> list[Event]:
         """New events since the last poll (the cursor moves; call :meth:`save` once handled)."""
-        try:
-            events = self.queue.events_after(self.last_id, limit)
-        except (ValueError, TypeError, sqlite3.DatabaseError):
-            return self._poll_one_by_one(limit)
-        if events:
-            self.last_id = events[-1].id
-        return events
-
-    def _poll_one_by_one(self, limit: int) -> list[Event]:
-        """The batch holds a damaged row: read each row alone and pass over the bad ones."""
         q = self.queue
-        with q._lock:
-            ids = [r[0] for r in q._conn.execute(
-                "SELECT id FROM events WHERE id > ? ORDER BY id LIMIT ?", (self.last_id, limit))]
-        events = []
-        for event_id in ids:
-            try:
-                with q._lock:
-                    row = q._conn.execute("SELECT * FROM events WHERE id = ?", (event_id,)).fetchone()
-                events.append(Event.from_row(row))
-            except (ValueError, TypeError, sqlite3.DatabaseError) as e:
-                self.skipped.append(event_id)
-                if (q.path, event_id) not in _reported:
-                    _reported.add((q.path, event_id))
-                    log.error("event %d in the queue database %s is damaged (%s): skipped. "
-                              "Run `jiaohao diag check`; restore the last backup with `jiaohao restore` "
-                              "if more is damaged", event_id, q.path, e)
-        if ids:
-            self.last_id = ids[-1]
+        events, skipped, self.last_id = read_events(q._conn, q._lock, q.path, self.last_id, limit)
+        self.skipped.extend(skipped)
         return events
 
     def save(self, event_id: int | None = None) -> None:
