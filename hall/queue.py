@@ -77,7 +77,8 @@ class HallQueue(QueueReads):
                 today = self._roll_day(c, now)
                 yield c, now
                 # page 1 in every commit: the WAL carries the hall's tag (hall.dbfile.check_wal)
-                c.execute(f"PRAGMA user_version = {self._hall_tag}")
+                if self._hall_tag:
+                    c.execute(f"PRAGMA user_version = {self._hall_tag}")
                 c.execute("COMMIT")
             except BaseException:
                 # after SQLITE_FULL/IOERR SQLite has rolled back already: a second ROLLBACK

@@ -81,7 +81,7 @@ class Context:
     _new_hall: int | None = None
 
     def _say_new_hall(self) -> None:
-        if self._new_hall is not None:
+        if self._new_hall is not None and self.db_path.exists():  # (the demo removes its own)
             print(f"jiaohao: notice: there was no queue database at {self.db_path}: "
                   "made a new, empty hall there", file=sys.stderr)
             self._new_hall = None
