@@ -7,6 +7,7 @@ transaction (issue latency with and without it).
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import sys
 import tempfile
@@ -84,6 +85,7 @@ def main() -> None:
             ms = sorted(issue_ms(db, config, touch))
             print(f"issue, page-1 rewrite {'on ' if touch else 'off'}:        median {statistics.median(ms):.2f} ms, "
                   f"p99 {ms[int(len(ms) * 0.99)]:.2f} ms (round {rounds + 1})")
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
