@@ -120,8 +120,9 @@ def check_wal(path: str) -> None:
     SQLite accepts any WAL whose frames match its own header's salts and checksums; nothing
     in it names the database it was written for, so a stale WAL of another file is replayed
     as if it were this file's newest pages. jiaohao's WALs carry page 1 with the hall's tag:
-    read page 1 through the WAL on a read-only connection (which never checkpoints) and
-    compare it with the file's own header."""
+    read page 1 (and the hall id in ``meta``, for a WAL of cursor writes only) through the
+    WAL on a read-only connection, which never checkpoints, and compare them with the
+    file's own header."""
     wal = path + "-wal"
     try:
         if os.path.getsize(wal) <= 32:
@@ -138,8 +139,12 @@ def check_wal(path: str) -> None:
     try:
         seen = (ro.execute("PRAGMA application_id").fetchone()[0],
                 ro.execute("PRAGMA user_version").fetchone()[0])
-    except sqlite3.DatabaseError as e:
-        if _code(e) in ("SQLITE_CORRUPT", "SQLITE_NOTADB"):
+        if seen == own:  # page 1 agrees (or is not in the WAL): so must the hall id in meta
+            row = ro.execute("SELECT value FROM meta WHERE key = 'hall_id'").fetchone()
+            if row is None or tag_of(row[0]) != own[1]:
+                seen = None
+    except (sqlite3.DatabaseError, ValueError) as e:
+        if isinstance(e, ValueError) or _code(e) in ("SQLITE_CORRUPT", "SQLITE_NOTADB"):
             seen = None
         else:
             return  # busy or no permission: the open that follows says so

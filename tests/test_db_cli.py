@@ -169,3 +169,27 @@ def test_write_lock_held_past_the_timeout_is_busy(tmp_path):
     finally:
         holder.kill()
         holder.wait()
+
+
+CURSOR_ONLY = """
+import os, sys, sqlite3
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("PRAGMA wal_autocheckpoint = 0")
+c.execute("INSERT INTO meta VALUES ('cursor:announcer', '7') ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+os._exit(0)
+"""
+
+
+def test_foreign_wal_without_page_1_is_refused(tmp_path):
+    """A -wal of another hall that holds only a cursor write (no page 1) is still refused:
+    the hall id read through it does not match the file's header."""
+    a, b = tmp_path / "a" / "hall.sqlite", tmp_path / "b" / "hall.sqlite"
+    a.parent.mkdir()
+    b.parent.mkdir()
+    make_hall(a, 3, "clean")
+    make_hall(b, 3, "clean")
+    subprocess.run([sys.executable, "-c", CURSOR_ONLY, str(b)], check=True, timeout=60)
+    for f in (Path(f"{a}-wal"), Path(f"{a}-shm")):
+        f.unlink(missing_ok=True)
+    shutil.copy(f"{b}-wal", f"{a}-wal")
+    one_line(jiaohao(a, "queue", "issue", "A"), str(a), "belongs to another database")
