@@ -235,9 +235,10 @@ def set_identity(conn: sqlite3.Connection, hall_name: str | None) -> str:
 
 
 def fix_own_modes(path: str) -> list[str]:
-    """In a shared folder, give the group read/write on the database files this user owns
-    (and the folder's group when it is setgid): heals a database made 0640 by an older
-    version or another umask. Files of other users are left to ``diag check``."""
+    """In a shared (group-writable) folder, give the database files this user owns the
+    folder's group and group read/write: heals a database made 0640 by an older version or
+    a -wal made with a user's own group before the folder was setgid. Files of other users
+    are left to ``diag check``."""
     folder = os.path.dirname(os.path.abspath(path))
     try:
         fst = os.stat(folder)
@@ -252,7 +253,7 @@ def fix_own_modes(path: str) -> list[str]:
             st = os.stat(f)
             if st.st_uid != me:
                 continue
-            if fst.st_mode & stat.S_ISGID and st.st_gid != fst.st_gid:
+            if st.st_gid != fst.st_gid:  # e.g. made before the folder was setgid
                 os.chown(f, -1, fst.st_gid)
                 fixed.append(f"{f}: group")
             if st.st_mode & 0o060 != 0o060:

@@ -186,3 +186,32 @@ def test_read_only_commands_need_no_write_access(python, hall_dir, writer_runnin
         if holder is not None:
             holder.kill()
             holder.wait()
+
+
+def test_kiosk_files_in_a_folder_without_setgid_do_not_lock_serve_out(python, hall_dir):
+    """The old layout (StateDirectory 0770, no setgid): the kiosk user's -wal/-shm got its
+    own group and locked serve out. The kiosk now gives its files the folder's group, and
+    `diag check` says the folder needs the setgid bit."""
+    kiosk_gid = 47108  # the desktop user's own group; jiaohao's group is supplementary
+    os.chmod(hall_dir, 0o770)
+    db = hall_dir / "hall.sqlite"
+    assert jiaohao(python, db, SERVE_UID, HALL_GID, "queue", "issue", "A").returncode == 0
+    for f in (Path(f"{db}-wal"), Path(f"{db}-shm")):
+        f.unlink(missing_ok=True)
+    env_groups = [HALL_GID]
+    holder = subprocess.Popen(
+        [python, "-c", HOLD, str(db), "8"], stdout=subprocess.PIPE, text=True, cwd="/",
+        env={"PYTHONPATH": os.pathsep.join([str(ROOT), sysconfig.get_paths()["purelib"]]), "PATH": "/usr/bin:/bin"},
+        user=KIOSK_UID, group=kiosk_gid, extra_groups=env_groups, umask=0o022)
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        assert modes(db)["hall.sqlite-wal"] == ("0o660", HALL_GID)
+        serve = jiaohao(python, db, SERVE_UID, HALL_GID, "queue", "issue", "A", "--json")
+        assert serve.returncode == 0, serve.stderr
+        assert json.loads(serve.stdout)["number"] == "A002"
+    finally:
+        holder.kill()
+        holder.wait()
+    check = jiaohao(python, db, SERVE_UID, HALL_GID, "diag", "check", "--json")
+    sharing = next(d for d in json.loads(check.stdout)["devices"] if d["device"].startswith("database sharing"))
+    assert not sharing["ok"] and "setgid" in sharing["detail"] and "chmod 2770" in sharing["fix"], sharing
