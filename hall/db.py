@@ -186,7 +186,8 @@ def quick_check(conn: sqlite3.Connection, path: str) -> None:
     except sqlite3.Error as e:
         raise dbfile.explain(e, path) or e from None
     if rows != ["ok"]:
-        log.error("quick_check of %s: %s", path, "; ".join(rows))
+        log.error("quick_check of %s: %s", path, "; ".join(rows).replace("\n", " "))
+        rows = [" ".join(r.replace("*** in database main ***", "").split()) for r in rows]
         raise DatabaseProblem("corrupt", path, f"the database is damaged (SQLite's check found "
                               f"{len(rows)}{'+' if len(rows) >= 20 else ''} problem(s), first: {rows[0]})",
                               dbfile.RESTORE_FIX)

@@ -52,5 +52,6 @@ class DatabaseProblem(HallError):
     code = "database"
 
     def __init__(self, kind: str, path: str, what: str, fix: str):
+        what, fix = " ".join(what.split()), " ".join(fix.split())  # always one line
         self.kind, self.path, self.what, self.fix = kind, str(path), what, fix
         super().__init__(f"queue database {path}: {what}; {fix}")

@@ -332,3 +332,16 @@ def test_serve_keeps_running_over_a_damaged_event(base, tmp_path):
         assert p.returncode == 0, p.stderr[-2000:]
         assert "Traceback" not in p.stderr, p.stderr[-3000:]
         assert p.stderr.count("ERROR hall.eventlog: event") == 1, p.stderr[-3000:]
+
+
+def test_serve_refuses_a_damaged_database_at_start_in_words(base, tmp_path):
+    """serve stops with exit 2 (the units do not restart on it) and says what to do."""
+    db = tmp_path / "hall.sqlite"
+    shutil.copy(base[0], db)
+    zero_root("calls_report")(db)  # the first queries do not see it; the quick check does
+    p = jiaohao(db, "serve", timeout=90)
+    assert p.returncode == 2, p.stderr[-2000:]
+    assert "Traceback" not in p.stderr
+    last = p.stderr.strip().splitlines()[-1]
+    assert last.startswith("jiaohao: queue database") and str(db) in last and "jiaohao restore" in last
+    assert "starting" not in p.stderr  # no part was started on it
