@@ -1,4 +1,5 @@
-"""SQLite connection settings and the named, versioned migrations of the queue database."""
+"""SQLite connection settings, the named, versioned migrations of the queue database, and
+its checks at opening (the file itself: :mod:`hall.dbfile`)."""
 from __future__ import annotations
 
 import logging
@@ -8,6 +9,9 @@ import threading
 import time
 from pathlib import Path
 from urllib.parse import quote
+
+from . import dbfile
+from .errors import DatabaseProblem
 
 log = logging.getLogger(__name__)
 
@@ -81,18 +85,112 @@ MIGRATIONS: list[tuple[str, str]] = [
 ]
 
 
-def connect(path: Path | str, timeout_s: float = 15.0) -> sqlite3.Connection:
-    """Open the queue database: WAL, foreign keys, autocommit (transactions are explicit)."""
-    conn = sqlite3.connect(str(path), timeout=timeout_s, isolation_level=None,
-                           check_same_thread=False)
+def connect(path: Path | str, timeout_s: float = 15.0, *, readonly: bool = False,
+            hall_name: str | None = None, create: bool = True) -> sqlite3.Connection:
+    """Open the queue database: WAL, foreign keys, autocommit (transactions are explicit).
+
+    Refuses (:class:`DatabaseProblem`) what is not this hall's database: see
+    :mod:`hall.dbfile`. A missing file in an existing folder becomes a new hall when
+    ``create``; ``readonly`` opens without writing anything (no migration, no new file)."""
+    path = str(path)
+    if path == ":memory:":
+        conn = _open(path, timeout_s)
+        _build(conn, hall_name)
+        return conn
+    if readonly:
+        return connect_readonly(path, timeout_s)
+    if dbfile.check_path(path, may_create=create):
+        dbfile.create(path, lambda c: _build(c, hall_name))
+    else:
+        dbfile.check_wal(path)
+    conn = None
+    try:
+        conn = _open(path, timeout_s)
+        _retry(lambda: conn.execute("PRAGMA journal_mode = WAL"))
+        dbfile.check_jiaohao_tables(conn, path)
+        _build(conn, hall_name)
+    except (sqlite3.Error, OSError) as e:
+        if conn is not None:
+            conn.close()
+        raise dbfile.explain(e, path) or e from None
+    except BaseException:
+        if conn is not None:
+            conn.close()
+        raise
+    dbfile.fix_own_modes(path)
+    return conn
+
+
+def connect_readonly(path: str, timeout_s: float = 15.0, check: bool = True) -> sqlite3.Connection:
+    """A connection that cannot write, for commands that only read (status, reports).
+
+    Works without write access to the file or folder: while a writer runs, SQLite reads its
+    -wal/-shm; with none there and a folder it may not write, the file is read as it is.
+    ``check=False``: a further connection to a file already checked (no refusal checks)."""
+    if check:
+        dbfile.check_path(path, may_create=False)
+        dbfile.check_wal(path)
+    uri = f"file:{quote(path)}?mode=ro"
+    conn = None
+    try:
+        try:
+            conn = _open(uri, timeout_s)
+            conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()
+        except sqlite3.OperationalError:
+            if conn is not None:
+                conn.close()
+            if os.path.exists(path + "-wal") and os.path.getsize(path + "-wal") > 0:
+                raise
+            # no WAL to read and no right to make the -shm: nothing is pending, read the file
+            conn = _open(uri + "&immutable=1", timeout_s)
+        conn.execute("PRAGMA query_only = ON")
+        if check:
+            dbfile.check_jiaohao_tables(conn, path)
+    except sqlite3.Error as e:
+        if conn is not None:
+            conn.close()
+        raise dbfile.explain(e, path) or e from None
+    except BaseException:
+        if conn is not None:
+            conn.close()
+        raise
+    return conn
+
+
+def _open(target: str, timeout_s: float) -> sqlite3.Connection:
+    conn = sqlite3.connect(target, timeout=timeout_s, isolation_level=None, check_same_thread=False,
+                           uri=target.startswith("file:"))
     conn.row_factory = sqlite3.Row
     conn.execute(f"PRAGMA busy_timeout = {int(timeout_s * 1000)}")
-    if str(path) != ":memory:":
-        _retry(lambda: conn.execute("PRAGMA journal_mode = WAL"))
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
-    migrate(conn)
     return conn
+
+
+def _build(conn: sqlite3.Connection, hall_name: str | None) -> None:
+    migrate(conn)
+    dbfile.set_identity(conn, hall_name)
+
+
+def hall_identity(conn: sqlite3.Connection) -> dict[str, str]:
+    """hall_id and hall_name as the database records them."""
+    rows = conn.execute("SELECT key, value FROM meta WHERE key IN ('hall_id', 'hall_name')").fetchall()
+    return {r[0]: r[1] for r in rows}
+
+
+def quick_check(conn: sqlite3.Connection, path: str) -> None:
+    """SQLite's quick_check (every page and b-tree, not the indexes' contents); refuse a
+    damaged database in words instead of failing later in the middle of the day."""
+    try:
+        rows = [r[0] for r in conn.execute("PRAGMA quick_check(20)").fetchall()]
+    except sqlite3.Error as e:
+        raise dbfile.explain(e, path) or e from None
+    if rows != ["ok"]:
+        log.error("quick_check of %s: %s", path, "; ".join(rows).replace("\n", " "))
+        rows = [" ".join(r.replace("*** in database main ***", "").split()) for r in rows]
+        raise DatabaseProblem("corrupt", path, f"the database is damaged (SQLite's check found "
+                              f"{len(rows)}{'+' if len(rows) >= 20 else ''} problem(s), first: {rows[0]})",
+                              dbfile.RESTORE_FIX)
 
 
 def _retry(fn, attempts: int = 50):
@@ -122,7 +220,8 @@ def migrate(conn: sqlite3.Connection) -> list[str]:
             conn.execute("INSERT INTO migrations VALUES (?, ?)", (name, time.time()))
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # SQLite has already rolled back after e.g. SQLITE_FULL
+                conn.execute("ROLLBACK")
             raise
         applied.append(name)
     return applied

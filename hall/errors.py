@@ -39,3 +39,19 @@ class WindowNotReady(HallError):
 
 class InvalidArgument(HallError):
     code = "invalid"
+
+
+class DatabaseProblem(HallError):
+    """The queue database cannot be used as it is: which file, what is wrong, what to do.
+
+    ``kind`` names the problem for scripts and tests (``folder_missing``, ``not_a_file``,
+    ``empty``, ``not_sqlite``, ``not_jiaohao``, ``foreign_wal``, ``corrupt``, ``busy``,
+    ``readonly``, ``full``, ``cannot_open``, ``io``, ``missing``, ``newer``).
+    """
+
+    code = "database"
+
+    def __init__(self, kind: str, path: str, what: str, fix: str):
+        what, fix = " ".join(what.split()), " ".join(fix.split())  # always one line
+        self.kind, self.path, self.what, self.fix = kind, str(path), what, fix
+        super().__init__(f"queue database {path}: {what}; {fix}")

@@ -2,9 +2,12 @@
 
 A consumer with a name keeps its cursor in the database, so after a restart it
 resumes from the last event it handled: nothing is lost and nothing is repeated.
+A damaged event row is skipped and reported once with its id (:mod:`hall.eventlog`),
+so the parts that tail the log keep running instead of failing on it at every start.
 """
 from __future__ import annotations
 
+from .eventlog import read_events
 from .models import Event
 from .queue import HallQueue
 
@@ -15,6 +18,7 @@ class EventFeed:
     def __init__(self, queue: HallQueue, consumer: str | None = None, start: int | None = None):
         self.queue = queue
         self.consumer = consumer
+        self.skipped: list[int] = []  # ids of damaged events this feed passed over
         if start is not None:
             self.last_id = start
         elif consumer is not None:
@@ -25,9 +29,9 @@ class EventFeed:
 
     def poll(self, limit: int = 500) -> list[Event]:
         """New events since the last poll (the cursor moves; call :meth:`save` once handled)."""
-        events = self.queue.events_after(self.last_id, limit)
-        if events:
-            self.last_id = events[-1].id
+        q = self.queue
+        events, skipped, self.last_id = read_events(q._conn, q._lock, q.path, self.last_id, limit)
+        self.skipped.extend(skipped)
         return events
 
     def save(self, event_id: int | None = None) -> None:

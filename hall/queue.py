@@ -48,7 +48,8 @@ class HallQueue(QueueReads):
         self._services = {s.code: s for s in config.services}
         self._windows = {w.number: w for w in config.windows}
         self._lock = threading.RLock()
-        self._conn = connect(path)
+        self._conn = connect(path, hall_name=config.hall.name)
+        self._hall_tag = self._conn.execute("PRAGMA user_version").fetchone()[0]
         self._checkpointer = None
         if self.path != ":memory:":
             # the background checkpointer keeps the WAL small; SQLite's own checkpoint at
@@ -75,9 +76,18 @@ class HallQueue(QueueReads):
                 now = self._now(c)
                 today = self._roll_day(c, now)
                 yield c, now
+                # page 1 in every commit: the WAL carries the hall's tag (hall.dbfile.check_wal)
+                if self._hall_tag:
+                    c.execute(f"PRAGMA user_version = {self._hall_tag}")
                 c.execute("COMMIT")
             except BaseException:
-                c.execute("ROLLBACK")
+                # after SQLITE_FULL/IOERR SQLite has rolled back already: a second ROLLBACK
+                # would replace the real reason with "no transaction is active"
+                if c.in_transaction:
+                    try:
+                        c.execute("ROLLBACK")
+                    except sqlite3.Error as e:
+                        log.warning("rollback after a failed operation: %s", e)
                 raise
             # only once committed: a rolled-back transaction also undid any day close
             self._checked_day = today

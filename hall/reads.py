@@ -9,6 +9,7 @@ import sqlite3
 
 from .clock import business_day, set_meta
 from .errors import UnknownTicket, UnknownWindow
+from .eventlog import read_events
 from .models import Event, Ticket, WindowState
 
 
@@ -63,10 +64,7 @@ class QueueReads:
 
     def events_after(self, last_id: int, limit: int = 500) -> list[Event]:
         """Events with id > ``last_id``, oldest first: how every other part learns what happened."""
-        with self._lock:
-            rows = self._conn.execute("SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?",
-                                      (last_id, limit)).fetchall()
-        return [Event.from_row(r) for r in rows]
+        return read_events(self._conn, self._lock, self.path, last_id, limit)[0]  # skips a damaged row
 
     def last_event_id(self) -> int:
         with self._lock:

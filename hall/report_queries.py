@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from typing import Callable
 
+from .db import connect_readonly
 from .report_model import NO_DEPARTMENT, NO_STAFF, PRINTER_REFUSALS, Figures, Stats
 
 
@@ -178,7 +179,8 @@ def _run_parallel(path: str, sqls: dict[str, str], rng: tuple, workers: int = 3)
     """Each query on its own connection in a small thread pool: SQLite releases the GIL
     while it works, so the scans overlap on several cores."""
     def one(name: str):
-        conn = sqlite3.connect(path, timeout=15)
+        conn = connect_readonly(path, check=False)  # reads only: works without write access
+        conn.row_factory = None
         try:
             return name, conn.execute(sqls[name], rng).fetchall()
         finally:

@@ -127,7 +127,7 @@ def build_report(db: sqlite3.Connection | Path | str, date_from: date | str, dat
         raise ReportError(f"the report starts ({d0}) after it ends ({d1})")
     t0 = time.perf_counter()
     own = not isinstance(db, sqlite3.Connection)
-    conn = connect(db) if own else db
+    conn = connect(db, readonly=True) if own else db
     try:
         services = {r[0]: r[1] for r in conn.execute("SELECT code, name FROM services")}
         departments = {r[0]: r[1] for r in conn.execute("SELECT number, department FROM windows")}
@@ -166,7 +166,7 @@ def today_summary(queue) -> dict:
     t = report.total
     out = t.to_json()
     out.pop("key"), out.pop("label"), out.pop("open")
-    conn = connect(queue.path)
+    conn = connect(queue.path, readonly=True)
     try:
         today = (now.date().isoformat(),)  # yesterday's leftovers expire at the day's first operation
         waiting = conn.execute("SELECT count(*), min(issued_at) FROM tickets WHERE day = ? AND status = 'waiting'",

@@ -83,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.stderr,
     )
     from .context import Context
+    ctx = None
     try:
         ctx = Context(args.config, args.db)
         return int(args.func(ctx, args) or 0)
@@ -91,9 +92,14 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return _closed_output()
     except Exception as e:  # noqa: BLE001 - user errors: one line, no traceback
+        if ctx is not None:
+            from hall.dbfile import explain_sqlite
+            e = explain_sqlite(e, ctx.db_path)  # an SQLite error: the database's problem in words
         line = _user_error(e)
         if line is None:
             raise
+        if ctx is not None:
+            ctx.discard_new_hall()
         print(f"jiaohao: {line}", file=sys.stderr)
         return 2
 

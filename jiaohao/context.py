@@ -1,7 +1,9 @@
 """What every subcommand needs: the hall config and the queue database, opened lazily."""
 from __future__ import annotations
 
+import atexit
 import os
+import sys
 from functools import cached_property
 from pathlib import Path
 
@@ -26,6 +28,9 @@ class Context:
 
     def __init__(self, config: str | None = None, db: str | None = None):
         self.config_path = Path(config or os.environ.get("JIAOHAO_CONFIG") or DEMO_HALL)
+        # a path the user gave is used as given: its folder is never created (a typing
+        # mistake must not become a new, empty hall); only the built-in default is ours
+        self.db_given = bool(db or os.environ.get("JIAOHAO_DB"))
         self.db_path = Path(db) if db else default_db_path()
 
     @cached_property
@@ -39,6 +44,69 @@ class Context:
 
     @cached_property
     def queue(self):
+        return self.open_queue()
+
+    def open_queue(self, quick_check: bool = False):
+        """The queue for reading and writing (cached as :attr:`queue`).
+
+        A missing database in an existing folder becomes a new hall, said on stderr: at once
+        for a long-running program (``quick_check``), else when the command has succeeded (a
+        command that fails leaves no new, empty hall behind: :meth:`discard_new_hall`).
+        ``quick_check`` also refuses a damaged database at start instead of failing in the
+        middle of the day."""
+        if "queue" in self.__dict__:
+            return self.__dict__["queue"]
         from hall import HallQueue
-        self.db_path.parent.mkdir(parents=True, exist_ok=True)
-        return HallQueue(self.db_path, self.config, clock=self.clock())
+        from hall.db import connect, quick_check as check
+        config, clock = self.config, self.clock()
+        if not self.db_given:
+            self.db_path.parent.mkdir(parents=True, exist_ok=True)
+        new = not os.path.lexists(self.db_path) and self.db_path.parent.is_dir()
+        if quick_check and not new:
+            conn = connect(self.db_path, readonly=True)
+            try:
+                check(conn, str(self.db_path))
+            finally:
+                conn.close()
+        q = HallQueue(self.db_path, config, clock=clock)
+        self.__dict__["queue"] = q
+        if new:
+            self._new_hall = os.stat(self.db_path).st_ino
+            if quick_check:
+                self._say_new_hall()
+            else:
+                atexit.register(self._say_new_hall)
+        return q
+
+    _new_hall: int | None = None
+
+    def _say_new_hall(self) -> None:
+        if self._new_hall is not None and self.db_path.exists():  # (the demo removes its own)
+            print(f"jiaohao: notice: there was no queue database at {self.db_path}: "
+                  "made a new, empty hall there", file=sys.stderr)
+            self._new_hall = None
+
+    def discard_new_hall(self) -> None:
+        """The command failed: remove the hall it has just made, if nothing is in it yet."""
+        ino, self._new_hall = self._new_hall, None
+        q = self.__dict__.get("queue")
+        if ino is None or q is None:
+            return
+        try:
+            tickets = q._conn.execute("SELECT count(*) FROM tickets").fetchone()[0]
+            q.close()
+            del self.__dict__["queue"]
+            if tickets == 0 and os.stat(self.db_path).st_ino == ino:
+                for f in (self.db_path, Path(f"{self.db_path}-wal"), Path(f"{self.db_path}-shm")):
+                    f.unlink(missing_ok=True)
+        except Exception:  # noqa: BLE001 - only tidying after the real error, which is said
+            pass
+
+    @cached_property
+    def reader(self):
+        """The queue opened for reading only (status, reports): works without write access
+        and never creates, migrates or changes the database."""
+        if "queue" in self.__dict__:
+            return self.__dict__["queue"]
+        from hall.readonly import ReadOnlyQueue
+        return ReadOnlyQueue(self.db_path, self.config, clock=self.clock())

@@ -29,7 +29,7 @@ def kiosk(ctx, args) -> int:
     from kiosk.run import build, run, with_printer
 
     config = with_printer(ctx.config, args.printer)
-    queue = ctx.queue
+    queue = ctx.open_queue(quick_check=True)  # a damaged database is refused at start, in words
     if args.screenshot:
         w = build(queue, config, kiosk_name=args.name, kiosk_mode=False, voice=False,
                   size=size or (1080, 1920), start_timers=False)

@@ -100,7 +100,7 @@ def resume(ctx, args) -> int:
 
 
 def status(ctx, args) -> int:
-    q = ctx.queue
+    q = ctx.reader  # reads only: works without write access to the database
     waiting = q.waiting_by_service()
     windows = q.window_states()
     services = [{"code": s.code, "name": s.name, "waiting": waiting[s.code],

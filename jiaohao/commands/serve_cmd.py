@@ -63,7 +63,7 @@ def serve(ctx, args) -> int:
         signal.signal(sig, lambda *_: stop.set())
     if args.seconds is not None:
         threading.Timer(args.seconds, stop.set).start()
-    queue = ctx.queue
+    queue = ctx.open_queue(quick_check=True)  # a damaged database is refused at start, in words
     parts = build_components(ctx)
     log.info("jiaohao serve: %s, %d component(s): %s", ctx.config.hall.name, len(parts),
              ", ".join(p.name for p in parts) or "none")

@@ -1,11 +1,12 @@
-"""Diagnostics for technicians. One module per device area (ports, printer, voice, bus,
-boards); each has ``register(diag_subparsers)`` for its own subcommands and
+"""Diagnostics for technicians. One module per device area (database, ports, printer,
+voice, bus, boards); each has ``register(diag_subparsers)`` for its own subcommands and
 ``check(ctx) -> list[CheckResult]`` for ``jiaohao diag check``."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
 AREAS = [
+    "jiaohao.diag.database",  # the queue database: sharing, identity, integrity
     "jiaohao.diag.ports",    # serial ports and USB printers vs the config
     "jiaohao.diag.printer",  # ticket printer: status, test page
     "jiaohao.diag.voice",    # voice engine: say a text

@@ -1,0 +1,41 @@
+"""The queue opened for reading only: status, figures and the event log for users and
+commands that may not (or need not) write the database."""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from config import HallConfig
+
+from .clock import Clock, business_day, system_clock
+from .db import connect_readonly
+from .errors import DatabaseProblem
+from .queue import HallQueue
+
+
+class ReadOnlyQueue(HallQueue):
+    """A :class:`HallQueue` that only reads: no new file, no migration, no config sync, no
+    day close (a day the writers have not closed yet is shown as it stands)."""
+
+    def __init__(self, path: Path | str, config: HallConfig, clock: Clock = system_clock):
+        self.config = config
+        self.clock = clock
+        self.path = str(path)
+        self._services = {s.code: s for s in config.services}
+        self._windows = {w.number: w for w in config.windows}
+        self._lock = threading.RLock()
+        self._conn = connect_readonly(self.path)
+        self._checkpointer = None
+        self._checked_day: str | None = None
+        self._hall_tag = 0
+
+    def _tx(self):
+        raise DatabaseProblem("readonly", self.path, "opened for reading only",
+                              "use a command that changes the queue with write access")
+
+    def roll_day(self) -> None:
+        self._checked_day = business_day(self.clock())
+
+    def set_cursor(self, consumer: str, event_id: int) -> None:
+        raise DatabaseProblem("readonly", self.path, "opened for reading only",
+                              "a consumer that keeps a cursor needs write access")
