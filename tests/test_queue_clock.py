@@ -108,3 +108,15 @@ def test_a_database_from_before_remembers_its_last_event(queue, clock, demo_conf
     q = HallQueue(db_path, demo_config, FixedClock(datetime(2026, 11, 20, 9, 0)))
     assert q.issue("A").number == "A002"
     q.close()
+
+
+def test_a_reader_sees_the_writers_hall_time_after_a_step_back(queue, clock, demo_config, db_path):
+    from hall.readonly import ReadOnlyQueue
+    queue.issue("A")
+    clock.set(datetime(2026, 11, 22, 9, 0))           # a day behind
+    queue.issue("A")
+    reader = ReadOnlyQueue(db_path, demo_config, clock)
+    try:
+        assert reader.clock().date() == queue.clock().date() == datetime(2026, 11, 23).date()
+    finally:
+        reader.close()
