@@ -32,6 +32,13 @@ class WindowBusProtocol(ABC):
         """The device's event latch: sequence, code, argument."""
 
     @abstractmethod
+    def read_ack(self, unit: int) -> int:
+        """The event sequence the keypad/evaluator at ``unit`` has acknowledged (what the
+        master last wrote there). Asked when the master has no record of its own: on first
+        contact and after the device restarted, so a latched event nobody acted on is never
+        acknowledged by mistake."""
+
+    @abstractmethod
     def write_keypad(self, unit: int, state: KeypadState) -> None:
         """Write the whole keypad/evaluator state block, acknowledging ``state.ack_seq``."""
 
@@ -61,6 +68,9 @@ class ModbusWindowBus(WindowBusProtocol):
     def read_event(self, unit: int) -> BusEvent:
         return decode_event(self.master.read_input(unit, REG_SEQ, 3))
 
+    def read_ack(self, unit: int) -> int:
+        return self.master.read_holding(unit, KEYPAD_BLOCK, 1)[0]
+
     def write_keypad(self, unit: int, state: KeypadState) -> None:
         self.master.write_registers(unit, KEYPAD_BLOCK, state.registers())
 
@@ -81,5 +91,6 @@ def open_protocol(bus_cfg, name: str, default_sim: Callable[[], object] | None =
     except KeyError:
         raise WindowBusError(f"bus {name}: unknown protocol {bus_cfg.protocol!r}") from None
     master = RtuMaster(bus_cfg.url, bus_cfg.baud, bus_cfg.timeout_ms / 1000, name=name,
+                       parity=getattr(bus_cfg, "parity", "E"), stopbits=getattr(bus_cfg, "stopbits", 1),
                        reopen_s=min(1.0, bus_cfg.offline_retry_s), default_sim=default_sim)
     return factory(master)

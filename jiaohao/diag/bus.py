@@ -180,10 +180,14 @@ def budget_run(ctx, args, proto) -> int:
     online = sum(1 for s in poller.slots if s.online)
     polled = round(sum(c[1] for c in recent) / len(recent)) if recent else 0
     cycle = sum(c[0] for c in recent) / len(recent) if recent else float("nan")
-    want = budget.cycle_budget_s(polled, b.baud) if polled else float("nan")
+    bits = budget.bus_bits(b)
+    fmt = budget.format_name(b.parity, b.stopbits)
+    want = budget.cycle_budget_s(polled, b.baud, bits=bits) if polled else float("nan")
     stats = proto.stats
     rate = stats.errors / stats.requests if stats.requests else 0.0
-    out = {"bus": args.name, "baud": b.baud, "devices": len(poller.slots), "online": online,
+    out = {"bus": args.name, "baud": b.baud, "format": fmt, "bits_per_char": bits,
+           "poll_budget_ms": round(budget.poll_budget_s(b.baud, bits=bits) * 1000, 2),
+           "frame_gap_ms": round(budget.frame_gap_s(b.baud, bits) * 1000, 2), "devices": len(poller.slots), "online": online,
            "polls_per_cycle": polled, "cycle_ms": round(cycle * 1000, 1), "budget_ms": round(want * 1000, 1),
            "ratio": round(cycle / want, 3) if polled else None, "error_rate": round(rate, 4),
            "stats": stats.to_json()}
@@ -192,8 +196,9 @@ def budget_run(ctx, args, proto) -> int:
         return 0
     print(f"bus {args.name}: {online} of {len(poller.slots)} devices online, {polled} polled every cycle "
           f"(window screens are checked every {b.offline_retry_s:g} s)")
-    print(f"poll cycle {cycle * 1000:.0f} ms; wire budget at {b.baud} baud {want * 1000:.0f} ms "
-          f"({budget.poll_budget_s(b.baud) * 1000:.1f} ms a poll) -> {cycle / want:.2f}x" if polled else
+    print(f"poll cycle {cycle * 1000:.0f} ms; wire budget at {b.baud} baud {fmt} ({bits} bits a byte) "
+          f"{want * 1000:.0f} ms ({budget.poll_budget_s(b.baud, bits=bits) * 1000:.1f} ms a poll, "
+          f"{budget.frame_gap_s(b.baud, bits) * 1000:.2f} ms gap) -> {cycle / want:.2f}x" if polled else
           "no device answered: nothing to time")
     print(f"errors: {stats.errors} of {stats.requests} requests ({rate:.1%}): {stats.timeouts} time-outs, "
           f"{stats.bad_crc} bad CRC, {stats.wrong_address} wrong address, {stats.exceptions} exceptions, "
