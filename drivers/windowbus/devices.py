@@ -11,7 +11,7 @@ from abc import ABC, abstractmethod
 from typing import Callable
 
 from . import WindowBusError
-from .codec import (KEYPAD_BLOCK, PROTOCOL_VERSION, REG_KIND, REG_SEQ, SCREEN_BLOCK, BusEvent, DeviceKind,
+from .codec import (KEYPAD_BLOCK, KEYPAD_REGS, PROTOCOL_VERSION, REG_KIND, REG_SEQ, SCREEN_BLOCK, BusEvent, DeviceKind,
                     KeypadState, ScreenState, decode_event)
 from .master import RtuMaster
 
@@ -32,11 +32,11 @@ class WindowBusProtocol(ABC):
         """The device's event latch: sequence, code, argument."""
 
     @abstractmethod
-    def read_ack(self, unit: int) -> int:
-        """The event sequence the keypad/evaluator at ``unit`` has acknowledged (what the
-        master last wrote there). Asked when the master has no record of its own: on first
-        contact and after the device restarted, so a latched event nobody acted on is never
-        acknowledged by mistake."""
+    def read_keypad(self, unit: int) -> KeypadState:
+        """The keypad/evaluator block as the device holds it (what the master last wrote, or
+        all blank after a power-on). Asked when the device was out of contact, so a latched
+        event nobody acted on is never acknowledged by mistake and a restart is told from a
+        lost write."""
 
     @abstractmethod
     def write_keypad(self, unit: int, state: KeypadState) -> None:
@@ -68,8 +68,8 @@ class ModbusWindowBus(WindowBusProtocol):
     def read_event(self, unit: int) -> BusEvent:
         return decode_event(self.master.read_input(unit, REG_SEQ, 3))
 
-    def read_ack(self, unit: int) -> int:
-        return self.master.read_holding(unit, KEYPAD_BLOCK, 1)[0]
+    def read_keypad(self, unit: int) -> KeypadState:
+        return KeypadState.from_registers(self.master.read_holding(unit, KEYPAD_BLOCK, KEYPAD_REGS))
 
     def write_keypad(self, unit: int, state: KeypadState) -> None:
         self.master.write_registers(unit, KEYPAD_BLOCK, state.registers())

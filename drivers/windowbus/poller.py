@@ -12,12 +12,15 @@ Rules (shared/protocols/window-bus.md, "Rules of the master"):
   keypad beeps and clears its latch) only by whoever acted on it: the poller never
   moves ``acked_seq``; the event handler does, after the queue operation ran.
 - When a device answers for the first time, comes back from offline or from a lost
-  port, or restarted (sequence 0 again, or jumping backwards), its current sequence is
+  port, or restarted (sequence 0 again or jumping backwards, or its
+  block blank after missed polls), its current sequence is
   taken as the baseline and ``on_back`` is called so its whole state block is written
   before anything else. An event latched while nobody heard it is counted as lost and
   neither acted on late nor acknowledged (``slot.unheard`` tells the handler, which
-  asks staff to press again). With no record of its own (first contact, restart) the
-  poller reads what the device has acknowledged (0x0100) instead of guessing.
+  asks staff to press again). Whenever a keypad was out of contact (first answer,
+  offline, a missed poll) the poller reads the block it holds (0x0100-0x0113) and
+  compares its acknowledged sequence with its own record: a blank block is a restart,
+  an older acknowledgement is a write that never arrived (ours stands).
 - A sequence that jumped by more than one is logged and counted as lost events.
 - Every state block is written whole; a write that fails stays pending and is retried
   next cycle. Blocks that only change a waiting count are written in the background, a
@@ -189,10 +192,9 @@ class BusPoller:
                 if slot.kind_mismatch:
                     log.warning("bus %s: %s answers as a %s", self.name, slot.label, slot.kind.name.lower())
             ev = self.protocol.read_event(slot.unit)
-            restarted = self._restarted(slot, ev)
-            device_ack = None
-            if (not slot.online or restarted) and (slot.acked_seq is None or restarted):
-                device_ack = self._device_ack(slot, ev)
+            held = None
+            if not slot.online or slot.misses or slot.acked_seq is None or self._restarted(slot, ev):
+                held = self._held(slot)  # out of contact: check its record against ours
         except NoAnswer:
             self._missed(slot)
             return
@@ -201,25 +203,31 @@ class BusPoller:
             log.debug("%s", e)
             self._schedule(slot)
             return
-        self._answered(slot, ev, restarted, device_ack)
+        self._answered(slot, ev, self._restarted(slot, ev, held), held)
 
     @staticmethod
-    def _restarted(slot: DeviceSlot, ev: BusEvent) -> bool:
-        """The device restarted since we last heard it (power-on resets the sequence to 0)."""
-        if slot.acked_seq is None or ev.seq == slot.last_seq:
+    def _restarted(slot: DeviceSlot, ev: BusEvent, held: KeypadState | None = None) -> bool:
+        """The device restarted since we last heard it: power-on resets its sequence to 0 and
+        blanks its block (a block we wrote always has a message line or an acknowledgement)."""
+        if slot.acked_seq is None:
+            return False
+        if held is not None and held.ack_seq != slot.acked_seq and held == KeypadState():
+            return True
+        if ev.seq == slot.last_seq:
             return False
         back_jump = seq_jump(slot.last_seq, ev.seq)
         return (ev.seq == 0 and back_jump != 1) or back_jump >= 0x8000
 
-    def _device_ack(self, slot: DeviceSlot, ev: BusEvent) -> int:
-        """What the device says it has acknowledged (a window screen latches nothing)."""
+    def _held(self, slot: DeviceSlot) -> KeypadState | None:
+        """The keypad/evaluator block as the device holds it; None for a device that latches
+        nothing (a window screen) or cannot tell."""
         if slot.kind is DeviceKind.SCREEN or not slot.polls_events:
-            return ev.seq
+            return None
         try:
-            return self.protocol.read_ack(slot.unit)
-        except ModbusException as e:  # a device that cannot tell: take its latch as acknowledged
-            log.warning("bus %s: %s does not tell its acknowledged sequence (%s)", self.name, slot.label, e)
-            return ev.seq
+            return self.protocol.read_keypad(slot.unit)
+        except ModbusException as e:
+            log.warning("bus %s: %s does not tell what it holds (%s)", self.name, slot.label, e)
+            return None
 
     def _schedule(self, slot: DeviceSlot) -> None:
         now = self.clock()
@@ -244,12 +252,12 @@ class BusPoller:
         self._schedule(slot)
 
     def _answered(self, slot: DeviceSlot, ev: BusEvent, restarted: bool = False,
-                  device_ack: int | None = None) -> None:
+                  held: KeypadState | None = None) -> None:
         slot.answers += 1
         slot.misses = 0
         slot.last_seen = time.time()
         if not slot.online or restarted:
-            self._baseline(slot, ev, restarted, device_ack)
+            self._baseline(slot, ev, restarted, held)
             return
         self._schedule(slot)
         if ev.seq == slot.last_seq:
@@ -263,7 +271,7 @@ class BusPoller:
         slot.events += 1
         self.on_event(slot, ev)
 
-    def _baseline(self, slot: DeviceSlot, ev: BusEvent, restarted: bool, device_ack: int | None) -> None:
+    def _baseline(self, slot: DeviceSlot, ev: BusEvent, restarted: bool, held: KeypadState | None) -> None:
         """First answer, back from offline or a lost port, or restarted: take the device's
         sequence as the baseline; what it latched unheard is lost and stays unacknowledged."""
         was = slot.online
@@ -271,9 +279,9 @@ class BusPoller:
             log.info("bus %s: %s restarted (sequence %d -> %d)", self.name, slot.label, slot.last_seq, ev.seq)
         elif was is False:
             log.info("bus %s: %s is back online", self.name, slot.label)
-        if device_ack is not None:
-            slot.acked_seq = device_ack
-            unheard = seq_jump(device_ack, ev.seq)
+        if slot.acked_seq is None or restarted:  # no record of ours that holds: the device's own
+            slot.acked_seq = ev.seq if held is None else held.ack_seq
+            unheard = seq_jump(slot.acked_seq, ev.seq)
         else:  # our own record: events up to last_seq were handled, the rest nobody heard
             unheard = seq_jump(slot.last_seq, ev.seq)
         slot.unheard = unheard if unheard < 0x8000 else 0
