@@ -153,10 +153,11 @@ class BusService:
         st = s["stats"]
         offline = [sl.label for sl in self.poller.slots if sl.online is False]
         log.info("bus %s: %d/%d online, cycle %s ms (avg %s), %d keys handled, %d requests, %d time-outs, "
-                 "%d bad CRC, %d wrong address, %d exceptions, %d lost events%s", self.bus, s["online"],
-                 s["devices"], s["cycle_ms"], s["cycle_ms_avg"], self.handled, st.get("requests", 0),
+                 "%d bad CRC, %d wrong address, %d exceptions, %d port faults, %d lost events%s", self.bus,
+                 s["online"], s["devices"], s["cycle_ms"], s["cycle_ms_avg"], self.handled, st.get("requests", 0),
                  st.get("timeouts", 0), st.get("bad_crc", 0), st.get("wrong_address", 0), st.get("exceptions", 0),
-                 s["lost_events"], f"; offline: {', '.join(offline)}" if offline else "")
+                 st.get("port_errors", 0) + st.get("open_failures", 0), s["lost_events"],
+                 f"; offline: {', '.join(offline)}" if offline else "")
 
     # -- key events ------------------------------------------------------------------
     def _on_event(self, slot: DeviceSlot, ev: BusEvent) -> None:

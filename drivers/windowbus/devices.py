@@ -31,6 +31,10 @@ class WindowBusProtocol(ABC):
     def read_event(self, unit: int) -> BusEvent:
         """The device's event latch: sequence, code, argument."""
 
+    def read_ack(self, unit: int) -> int:
+        """The event sequence the keypad/evaluator at ``unit`` has acknowledged (0x0100)."""
+        return self.read_keypad(unit).ack_seq
+
     @abstractmethod
     def read_keypad(self, unit: int) -> KeypadState:
         """The keypad/evaluator block as the device holds it (what the master last wrote, or
@@ -67,6 +71,9 @@ class ModbusWindowBus(WindowBusProtocol):
 
     def read_event(self, unit: int) -> BusEvent:
         return decode_event(self.master.read_input(unit, REG_SEQ, 3))
+
+    def read_ack(self, unit: int) -> int:
+        return self.master.read_holding(unit, KEYPAD_BLOCK, 1)[0]
 
     def read_keypad(self, unit: int) -> KeypadState:
         return KeypadState.from_registers(self.master.read_holding(unit, KEYPAD_BLOCK, KEYPAD_REGS))

@@ -13,8 +13,9 @@ asks; 8N1 or 8N2 for devices set that way) and the 3.5-character silence between
 frames is computed from its real length.
 
 Why not pymodbus: its RTU client retries and resynchronises internally and does not
-report bad-CRC / wrong-address / garbage counts, and its per-request overhead measured
-against the same simulator was several times ours (see docs/window-bus.md).
+report bad-CRC / wrong-address / garbage counts, and a poll through it took about twice
+as long as ours against the same simulator (see docs/window-bus.md). It is a test
+dependency: the independent master that checks the simulator.
 """
 from __future__ import annotations
 

@@ -18,9 +18,9 @@ Rules (shared/protocols/window-bus.md, "Rules of the master"):
   before anything else. An event latched while nobody heard it is counted as lost and
   neither acted on late nor acknowledged (``slot.unheard`` tells the handler, which
   asks staff to press again). Whenever a keypad was out of contact (first answer,
-  offline, a missed poll) the poller reads the block it holds (0x0100-0x0113) and
-  compares its acknowledged sequence with its own record: a blank block is a restart,
-  an older acknowledgement is a write that never arrived (ours stands).
+  offline, a missed poll) the poller reads its acknowledged sequence (0x0100) and, if
+  it differs from its own record, its whole block (0x0100-0x0113): a blank block is a
+  restart, an older acknowledgement is a write that never arrived (ours stands).
 - A sequence that jumped by more than one is logged and counted as lost events.
 - Every state block is written whole; a write that fails stays pending and is retried
   next cycle. Blocks that only change a waiting count are written in the background, a
@@ -192,9 +192,9 @@ class BusPoller:
                 if slot.kind_mismatch:
                     log.warning("bus %s: %s answers as a %s", self.name, slot.label, slot.kind.name.lower())
             ev = self.protocol.read_event(slot.unit)
-            held = None
+            device_ack, blank = None, False
             if not slot.online or slot.misses or slot.acked_seq is None or self._restarted(slot, ev):
-                held = self._held(slot)  # out of contact: check its record against ours
+                device_ack, blank = self._held(slot)  # out of contact: check its record against ours
         except NoAnswer:
             self._missed(slot)
             return
@@ -203,31 +203,35 @@ class BusPoller:
             log.debug("%s", e)
             self._schedule(slot)
             return
-        self._answered(slot, ev, self._restarted(slot, ev, held), held)
+        self._answered(slot, ev, self._restarted(slot, ev, blank), device_ack)
 
     @staticmethod
-    def _restarted(slot: DeviceSlot, ev: BusEvent, held: KeypadState | None = None) -> bool:
+    def _restarted(slot: DeviceSlot, ev: BusEvent, blank: bool = False) -> bool:
         """The device restarted since we last heard it: power-on resets its sequence to 0 and
         blanks its block (a block we wrote always has a message line or an acknowledgement)."""
         if slot.acked_seq is None:
             return False
-        if held is not None and held.ack_seq != slot.acked_seq and held == KeypadState():
+        if blank:
             return True
         if ev.seq == slot.last_seq:
             return False
         back_jump = seq_jump(slot.last_seq, ev.seq)
         return (ev.seq == 0 and back_jump != 1) or back_jump >= 0x8000
 
-    def _held(self, slot: DeviceSlot) -> KeypadState | None:
-        """The keypad/evaluator block as the device holds it; None for a device that latches
-        nothing (a window screen) or cannot tell."""
+    def _held(self, slot: DeviceSlot) -> tuple[int | None, bool]:
+        """(the sequence the keypad/evaluator has acknowledged, whether its block is blank);
+        (None, False) for a device that latches nothing (a window screen) or cannot tell.
+        The whole block is read only when its acknowledgement differs from our record."""
         if slot.kind is DeviceKind.SCREEN or not slot.polls_events:
-            return None
+            return None, False
         try:
-            return self.protocol.read_keypad(slot.unit)
+            ack = self.protocol.read_ack(slot.unit)
+            if slot.acked_seq is None or ack == slot.acked_seq:
+                return ack, False
+            return ack, self.protocol.read_keypad(slot.unit) == KeypadState()
         except ModbusException as e:
             log.warning("bus %s: %s does not tell what it holds (%s)", self.name, slot.label, e)
-            return None
+            return None, False
 
     def _schedule(self, slot: DeviceSlot) -> None:
         now = self.clock()
@@ -252,12 +256,12 @@ class BusPoller:
         self._schedule(slot)
 
     def _answered(self, slot: DeviceSlot, ev: BusEvent, restarted: bool = False,
-                  held: KeypadState | None = None) -> None:
+                  device_ack: int | None = None) -> None:
         slot.answers += 1
         slot.misses = 0
         slot.last_seen = time.time()
         if not slot.online or restarted:
-            self._baseline(slot, ev, restarted, held)
+            self._baseline(slot, ev, restarted, device_ack)
             return
         self._schedule(slot)
         if ev.seq == slot.last_seq:
@@ -271,7 +275,7 @@ class BusPoller:
         slot.events += 1
         self.on_event(slot, ev)
 
-    def _baseline(self, slot: DeviceSlot, ev: BusEvent, restarted: bool, held: KeypadState | None) -> None:
+    def _baseline(self, slot: DeviceSlot, ev: BusEvent, restarted: bool, device_ack: int | None) -> None:
         """First answer, back from offline or a lost port, or restarted: take the device's
         sequence as the baseline; what it latched unheard is lost and stays unacknowledged."""
         was = slot.online
@@ -280,7 +284,7 @@ class BusPoller:
         elif was is False:
             log.info("bus %s: %s is back online", self.name, slot.label)
         if slot.acked_seq is None or restarted:  # no record of ours that holds: the device's own
-            slot.acked_seq = ev.seq if held is None else held.ack_seq
+            slot.acked_seq = ev.seq if device_ack is None else device_ack
             unheard = seq_jump(slot.acked_seq, ev.seq)
         else:  # our own record: events up to last_seq were handled, the rest nobody heard
             unheard = seq_jump(slot.last_seq, ev.seq)
