@@ -240,3 +240,52 @@ def test_a_device_of_the_wrong_kind_is_flagged_and_not_written(bus):
     assert not right.kind_mismatch and sim.screen(101).lines[0] == "欢迎光临"
     poller.cycle()
     assert master.stats.exceptions == 0
+
+
+def _ack_lost_then_offline(sim, proto, clock):
+    """Window 1's CALL is acted on, then the keypad goes silent before the acknowledgement
+    is written, and stays away until it is marked offline."""
+    kp = sim.keypad(1)
+    poller, slots, seen, back = make_poller(proto, [1], clock)
+    poller.cycle()                                   # first contact: acknowledged 0, state written
+    acted = poller.on_event
+
+    def act_then_lose_the_line(slot, ev):
+        kp.silent = True                             # the line goes before the write
+        acted(slot, ev)
+    poller.on_event = act_then_lose_the_line
+    kp.press("CALL")
+    poller.cycle()
+    poller.cycle()
+    assert slots[0].online is False and slots[0].acked_seq == 1 and kp.display.ack_seq == 0
+    poller.on_event = acted
+    return kp, poller, slots, seen
+
+
+def test_an_acknowledgement_that_never_arrived_is_written_when_the_device_is_back(bus):
+    sim, master, proto = bus
+    clock = Clock()
+    kp, poller, slots, seen = _ack_lost_then_offline(sim, proto, clock)
+    kp.silent = False
+    clock.t += 6
+    poller.cycle()
+    # the device holds an older acknowledgement but not a blank block: our record stands
+    assert kp.display.ack_seq == 1 and kp.beeps == 1 and not kp.pending
+    assert seen == [(1, 1, 1, 0)] and slots[0].unheard == 0
+
+
+def test_a_restart_while_away_is_told_from_a_lost_write_by_the_blank_block(bus):
+    sim, master, proto = bus
+    clock = Clock()
+    kp, poller, slots, seen = _ack_lost_then_offline(sim, proto, clock)
+    kp.power_cycle()                                 # restarts while away: sequence 0, blank block
+    kp.press("RECALL")                               # sequence 1 again, unheard
+    kp.silent = False
+    clock.t += 6
+    poller.cycle()
+    assert seen == [(1, 1, 1, 0)]                    # the RECALL is not taken for the old CALL
+    assert slots[0].acked_seq == 0 and slots[0].unheard == 1
+    assert kp.display.ack_seq == 0 and kp.pending and kp.beeps == 0
+    kp.press("RECALL")                               # pressed again: acted on and acknowledged
+    poller.cycle()
+    assert seen[-1] == (1, 2, 2, 0) and kp.display.ack_seq == 2 and kp.beeps == 1

@@ -230,6 +230,8 @@ class BusPoller:
                 return ack, False
             return ack, self.protocol.read_keypad(slot.unit) == KeypadState()
         except ModbusException as e:
+            if e.code not in (1, 2):  # busy or failing: ask again next cycle
+                raise
             log.warning("bus %s: %s does not tell what it holds (%s)", self.name, slot.label, e)
             return None, False
 
