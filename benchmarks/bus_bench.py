@@ -3,15 +3,16 @@
 Scenarios (issue 5):
   A. 36 keypads on one 9600-baud bus;
   B. 72 keypads on two buses at 19200 baud (36 each, both buses running at once).
-Each bus is a BusSimulator emulating wire time for its baud (request and reply bytes,
-2 ms device turnaround); the real BusService (master, poller, queue) runs against it.
+Each bus is a BusSimulator emulating wire time for its baud and character format
+(request and reply bytes at 11 bits a byte for 8E1, 10 for 8N1; 2 ms device
+turnaround); the real BusService (master, poller, queue) runs against it.
 
 Figures: idle poll cycle time (p50/max) vs the wire budget (devices x poll budget),
 software overhead per poll ((cycle - budget) / polls), key-press -> acknowledged-state
 latency p50/p99 vs the wire budget of a worst-case wait (cycle + background writes + poll + write) (one full cycle, the poll and the
 state-block write). Also the bare software time per poll with wire emulation off.
 
-    python benchmarks/bus_bench.py [--seconds 20] [--presses-per-s 3]
+    python benchmarks/bus_bench.py [--seconds 20] [--presses-per-s 3] [--format 8E1|8N1|8N2]
 """
 from __future__ import annotations
 
@@ -35,10 +36,20 @@ from drivers.windowbus import BusSimulator, budget, rtu  # noqa: E402
 from hall import FixedClock, HallQueue  # noqa: E402
 
 
+FORMATS = {"8E1": ("E", 1), "8O1": ("O", 1), "8N1": ("N", 1), "8N2": ("N", 2)}
+FORMAT = "8E1"  # set from --format
+
+
+def bits() -> int:
+    return budget.char_bits(*FORMATS[FORMAT])
+
+
 def hall_toml(buses: int, per_bus: int, baud: int) -> str:
+    parity, stopbits = FORMATS[FORMAT]
     out = ['[hall]\nname = "基准测试大厅"\n', '[[services]]\ncode = "A"\nname = "综合受理"\n']
     for b in range(1, buses + 1):
-        out.append(f'[buses.bench{b}]\nurl = "sim://bench{b}-{id(out)}"\nbaud = {baud}\ntimeout_ms = 100\n')
+        out.append(f'[buses.bench{b}]\nurl = "sim://bench{b}-{id(out)}"\nbaud = {baud}\ntimeout_ms = 100\n'
+                   f'parity = "{parity}"\nstopbits = {stopbits}\n')
     n = 0
     for b in range(1, buses + 1):
         for a in range(1, per_bus + 1):
@@ -54,7 +65,7 @@ def pct(values: list[float], p: float) -> float:
 
 def write_budget_s(baud: int) -> float:
     req = len(rtu.write_request(1, 0x0100, [0] * 20))
-    return budget.wire_s(req + 8, baud) + budget.frame_gap_s(baud) + budget.DEFAULT_TURNAROUND_S
+    return budget.wire_s(req + 8, baud, bits()) + budget.frame_gap_s(baud, bits()) + budget.DEFAULT_TURNAROUND_S
 
 
 def run(buses: int, per_bus: int, baud: int, seconds: float, rate: float, wire: bool = True,
@@ -114,11 +125,11 @@ def run(buses: int, per_bus: int, baud: int, seconds: float, rate: float, wire: 
     q.close()
     tmp.cleanup()
     cyc = [c[0] for c in idle]
-    cycle_budget = budget.cycle_budget_s(per_bus - silent, baud)
+    cycle_budget = budget.cycle_budget_s(per_bus - silent, baud, bits=bits())
     # worst case: a press just after its poll waits a whole cycle (polls plus the few background
     # writes a cycle may carry), then the poll that sees it and the write that acknowledges it
     background = max(2, per_bus // 10) * write_budget_s(baud)
-    lat_budget = cycle_budget + background + budget.poll_budget_s(baud) + write_budget_s(baud)
+    lat_budget = cycle_budget + background + budget.poll_budget_s(baud, bits=bits()) + write_budget_s(baud)
     return {
         "devices": buses * per_bus, "buses": buses, "baud": baud, "wire": wire,
         "probe_cycles": probes, "cycles": len(cyc), "cycle_p50_ms": 1000 * statistics.median(cyc) if cyc else float("nan"),
@@ -146,19 +157,26 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seconds", type=float, default=20.0)
     ap.add_argument("--presses-per-s", type=float, default=3.0, help="key presses per second per bus")
+    ap.add_argument("--format", choices=sorted(FORMATS), default="8E1", help="character format of every bus")
     args = ap.parse_args()
+    global FORMAT
+    FORMAT = args.format
     logging.basicConfig(level=logging.WARNING)
+    print(f"character format {FORMAT}: {bits()} bits a byte, inter-frame gap "
+          f"{budget.frame_gap_s(9600, bits()) * 1000:.2f} ms at 9600, {budget.frame_gap_s(19200, bits()) * 1000:.2f} ms "
+          f"at 19200; poll budget {budget.poll_budget_s(9600, bits=bits()) * 1000:.1f} / "
+          f"{budget.poll_budget_s(19200, bits=bits()) * 1000:.1f} ms")
     a = run(1, 36, 9600, args.seconds, args.presses_per_s)
-    report("A: 36 keypads, one bus at 9600 baud (wire time emulated)", a)
+    report(f"A: 36 keypads, one bus at 9600 baud {FORMAT} (wire time emulated)", a)
     b = run(2, 36, 19200, args.seconds, args.presses_per_s)
-    report("B: 72 keypads, two buses at 19200 baud (wire time emulated)", b)
+    report(f"B: 72 keypads, two buses at 19200 baud {FORMAT} (wire time emulated)", b)
     c = run(1, 36, 9600, min(args.seconds, 6), 0.5, wire=False)
-    gap = budget.frame_gap_s(9600) * 1000
+    gap = budget.frame_gap_s(9600, bits()) * 1000
     print(f"\n== C: bare software, wire emulation off: {c['per_poll_ms']:.2f} ms per poll, of which "
           f"{gap:.2f} ms is the inter-frame gap the master keeps -> {c['per_poll_ms'] - gap:.2f} ms of software")
     d = run(1, 36, 9600, min(args.seconds, 10), args.presses_per_s, silent=6)
-    live_budget = budget.cycle_budget_s(30, 9600) * 1000
-    print("\n== D: 36 keypads at 9600 baud, 6 of them dead (no answer, 100 ms time-out)")
+    live_budget = budget.cycle_budget_s(30, 9600, bits=bits()) * 1000
+    print(f"\n== D: 36 keypads at 9600 baud {FORMAT}, 6 of them dead (no answer, 100 ms time-out)")
     print(f"poll cycle: p50 {d['cycle_p50_ms']:.1f} ms, max {d['cycle_max_ms']:.1f} ms over {d['cycles']} cycles "
           f"({d['probe_cycles']} carried a probe of a dead address); budget of the 30 live ones {live_budget:.1f} ms; "
           f"key press p50 {d['latency_p50_ms']:.0f} ms, p99 {d['latency_p99_ms']:.0f} ms")

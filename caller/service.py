@@ -8,6 +8,11 @@ the whole state block of every device whose window the new events touched: its o
 keys, and tickets issued or called elsewhere (waiting counts follow the kiosks). The
 state is always read back from the queue, never guessed. A device that comes back
 from offline (or the whole port, re-opened) gets its full state before anything else.
+
+A key is acknowledged (its sequence written back, the keypad beeps) only once its
+queue operation ran, refused or not; a key the queue could not take (the database
+failed) and a key latched while nobody heard it are not acknowledged, and the keypad
+says 请重按 (press again). So every beep is exactly one operation.
 """
 from __future__ import annotations
 
@@ -28,6 +33,7 @@ log = logging.getLogger(__name__)
 
 PROMPT_S = 60.0       # how long an evaluator asks for a rating after FINISH
 NOTE_S = 8.0          # how long a key's note stays on the keypad's message line
+PRESS_AGAIN = "未执行 请重按"  # a key nobody acted on: not acknowledged, staff press again
 FLASH_S = 5           # seconds a window screen flashes a call
 FEED_S = 0.15         # how often the event log is read
 SAVE_S = 5.0          # how often the feed cursor is saved
@@ -115,6 +121,7 @@ class BusService:
             try:
                 self.step()
             except PortDown as e:
+                self.poller.port_lost()  # also when the port went mid-write, outside the poll
                 if self.error != str(e):
                     log.warning("%s", e)
                 self.error = str(e)
@@ -146,10 +153,11 @@ class BusService:
         st = s["stats"]
         offline = [sl.label for sl in self.poller.slots if sl.online is False]
         log.info("bus %s: %d/%d online, cycle %s ms (avg %s), %d keys handled, %d requests, %d time-outs, "
-                 "%d bad CRC, %d wrong address, %d exceptions, %d lost events%s", self.bus, s["online"],
-                 s["devices"], s["cycle_ms"], s["cycle_ms_avg"], self.handled, st.get("requests", 0),
+                 "%d bad CRC, %d wrong address, %d exceptions, %d port faults, %d lost events%s", self.bus,
+                 s["online"], s["devices"], s["cycle_ms"], s["cycle_ms_avg"], self.handled, st.get("requests", 0),
                  st.get("timeouts", 0), st.get("bad_crc", 0), st.get("wrong_address", 0), st.get("exceptions", 0),
-                 s["lost_events"], f"; offline: {', '.join(offline)}" if offline else "")
+                 st.get("port_errors", 0) + st.get("open_failures", 0), s["lost_events"],
+                 f"; offline: {', '.join(offline)}" if offline else "")
 
     # -- key events ------------------------------------------------------------------
     def _on_event(self, slot: DeviceSlot, ev: BusEvent) -> None:
@@ -166,13 +174,17 @@ class BusService:
         if not allowed:
             log.warning("bus %s: %s sent unknown event code %d", self.bus, slot.label, ev.code)
             self._note(slot.window, role, "未知按键")
+            slot.acked_seq = ev.seq  # refused: acknowledged with the reason on the message line
         else:
             try:
                 outcome = apply_key(self.queue, slot.window, code, ev.arg)
-            except Exception:  # noqa: BLE001 - e.g. the database locked too long: ack, say so, go on
-                log.exception("bus %s: window %d %s %s failed", self.bus, slot.window, role, code.name)
+            except Exception:  # noqa: BLE001 - e.g. the database locked too long: not done, not acknowledged
+                log.exception("bus %s: window %d %s %s failed; not acknowledged", self.bus, slot.window, role,
+                              code.name)
                 outcome = KeyOutcome(False, "系统忙 请重按", "busy, press again", error="internal error")
-            self.handled += 1
+            else:
+                slot.acked_seq = ev.seq  # acted on (or refused by the queue, with a note): acknowledge it
+                self.handled += 1
             log.info("bus %s: window %d %s %s(%d): %s", self.bus, slot.window, role, code.name, ev.arg,
                      "ok" if outcome.ok else outcome.error)
             self._note(slot.window, role, outcome.note)
@@ -182,6 +194,9 @@ class BusService:
         self.follow_feed(extra={slot.window})
 
     def _on_back(self, slot: DeviceSlot) -> None:
+        if slot.unheard and slot.role != "screen":
+            slot.unheard = 0
+            self._note(slot.window, slot.role, PRESS_AGAIN)
         self.refresh([slot.window], only=slot, force=True)
 
     def _on_status(self, slot: DeviceSlot, online: bool) -> None:
@@ -267,11 +282,12 @@ class BusService:
                     continue
                 note = self.notes.get((number, "evaluator" if slot.role == "evaluator" else "keypad"),
                                       ("", 0))[0]
+                ack = slot.acked_seq or 0  # None: never heard, so nothing is written yet
                 if slot.role == "evaluator":
-                    state = evaluator_state(ws, slot.last_seq, prompt, note)
+                    state = evaluator_state(ws, ack, prompt, note)
                 else:
                     with_prompt = slot.kind is DeviceKind.KEYPAD_EVALUATOR and bool(prompt)
-                    state = keypad_state(ws, slot.last_seq, note, with_prompt)
+                    state = keypad_state(ws, ack, note, with_prompt)
                 # only the waiting count changed: written in the background, keys first
                 urgent = force or not isinstance(slot.desired, KeypadState) or \
                     replace(slot.desired, waiting=0) != replace(state, waiting=0)

@@ -126,6 +126,17 @@ class Bus(Strict):
     timeout_ms: int = Field(100, ge=5, le=5000)
     offline_retry_s: float = Field(5.0, gt=0, le=300)
     protocol: Literal["modbus"] = "modbus"
+    # character format: 8E1 is the Modbus serial-line default (and our reference keypads');
+    # "N" with stopbits = 1 (8N1) or 2 (8N2) for devices set that way
+    parity: Literal["E", "O", "N"] = "E"
+    stopbits: Literal[1, 2] = 1
+
+    @field_validator("parity", mode="before")
+    @classmethod
+    def _parity_word(cls, v):
+        """``"even"``, ``"none"``, ``"odd"`` (any case) are E, N, O."""
+        words = {"EVEN": "E", "ODD": "O", "NONE": "N"}
+        return words.get(v.strip().upper(), v.strip().upper()) if isinstance(v, str) else v
 
 
 class Printer(Strict):

@@ -42,7 +42,8 @@ def main() -> None:
                     f'zone = "{zone}"', 'hours = ["08:30-12:00", "14:00-17:30"]',
                     f"expected_minutes = {5 + (i * 7) % 16}", ""]
     for b in range(1, BUSES + 1):
-        out += [f"[buses.bus{b}]", f'url = "sim://bus{b}"', "baud = 19200", "timeout_ms = 60", ""]
+        out += [f"[buses.bus{b}]", f'url = "sim://bus{b}"', "baud = 19200", 'parity = "E"', "stopbits = 1",
+                "timeout_ms = 60", ""]
     out += ['[printer]', 'url = "sim://kiosk"', "", "[voice]", 'engine = "none"', ""]
     n = 0
     for dept, zone, prefix, count, items in DEPARTMENTS:

@@ -187,15 +187,18 @@ def test_a_restarted_controller_resumes_from_its_cursor(demo_config, clock, db_p
         q.close()
 
 
-def test_a_failing_operation_is_acknowledged_with_a_note(hall, monkeypatch):
+def test_a_failing_operation_is_not_acknowledged_and_asks_to_press_again(hall, monkeypatch):
     q, sim, svc = hall
     kp = sim.keypad(10)
 
     def broken(*a, **k):
         raise RuntimeError("database is locked")
     monkeypatch.setattr(q, "call_next", broken)
-    shown = press(kp, "CALL")
-    assert shown.message == "系统忙 请重按"
+    kp.press("CALL")
+    assert wait_until(lambda: kp.display.message == "系统忙 请重按")
+    assert kp.pending and kp.beeps == 0          # no beep: nothing happened
     monkeypatch.undo()
     q.issue("G")
-    assert press(kp, "CALL").ticket == "G001"      # the bus went on
+    assert press(kp, "CALL").ticket == "G001"      # the bus went on; this press beeps
+    assert kp.beeps == 1
+    assert [e.kind for e in q.events_after(0)].count("called") == 1

@@ -39,8 +39,8 @@ def test_frames_byte_exact(frame, expected):
 def test_poll_request_and_reply_sizes_match_the_wire_budget():
     assert len(rtu.read_request(1, rtu.READ_INPUT, 2, 3)) == budget.POLL_REQUEST
     assert rtu.reply_length(rtu.READ_INPUT, 3) == budget.POLL_REPLY
-    assert budget.wire_s(19, 9600) == pytest.approx(0.0198, abs=1e-4)
-    assert budget.wire_s(19, 19200) == pytest.approx(0.0099, abs=1e-4)
+    assert budget.wire_s(19, 9600) == pytest.approx(0.0218, abs=1e-4)          # 8E1, the default
+    assert budget.wire_s(19, 9600, bits=10) == pytest.approx(0.0198, abs=1e-4)  # 8N1
     assert budget.frame_gap_s(115200) == 0.00175
     assert budget.cycle_budget_s(36, 9600) == pytest.approx(36 * budget.poll_budget_s(9600))
 

@@ -75,7 +75,10 @@ def test_budget_reports_cycle_against_wire(hall_file, capsys):
     assert main(["--config", str(path), "diag", "bus", "floor1", "--budget", "--seconds", "1", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["online"] == 36 and out["polls_per_cycle"] == 24  # screens are checked slowly
-    assert out["budget_ms"] == pytest.approx(24 * 25.44, abs=1)
+    # 8E1 (the default): 19 bytes x 11 bits + 3.5 x 11 bits of gap at 9600 baud + 2 ms turnaround
+    assert out["format"] == "8E1" and out["bits_per_char"] == 11 and out["frame_gap_ms"] == 4.01
+    assert out["poll_budget_ms"] == 27.78
+    assert out["budget_ms"] == pytest.approx(24 * 27.78, abs=1)
 
 
 def test_check_names_the_device_that_does_not_answer(hall_file):

@@ -100,9 +100,15 @@ def make_poller(proto, units, clock, **kw):
     slots = [DeviceSlot(u, u, "keypad") for u in units]
     poller = BusPoller(proto, slots, name="test", clock=clock, offline_after=2, offline_retry_s=5, **kw)
     seen, back = [], []
-    poller.on_event = lambda slot, ev: seen.append((slot.unit, ev.seq, ev.code, ev.arg))
+
+    def acted(slot, ev):                   # a handler that acts on every key and acknowledges it
+        seen.append((slot.unit, ev.seq, ev.code, ev.arg))
+        slot.acked_seq = ev.seq
+        poller.set_state(slot, KeypadState(slot.acked_seq, "serving", 0, False, "", ""))
+
+    poller.on_event = acted
     poller.on_back = lambda slot: (back.append(slot.unit),
-                                   poller.set_state(slot, KeypadState(slot.last_seq, "idle", 0, False, "", "")))
+                                   poller.set_state(slot, KeypadState(slot.acked_seq, "idle", 0, False, "", "")))
     return poller, slots, seen, back
 
 
@@ -166,7 +172,8 @@ def test_a_device_back_from_offline_gets_its_state_before_its_keys(bus):
     clock.t += 6
     poller.cycle()
     assert back == [1, 2, 2] and seen == []  # full state again, the stale key counted, not acted on
-    assert slots[1].lost_events == 1 and kp.display.ack_seq == 1 and not kp.pending
+    assert slots[1].lost_events == 1 and slots[1].unheard == 1
+    assert kp.display.ack_seq == 0 and kp.pending and kp.beeps == 0  # ... and not acknowledged either
     kp.power_cycle()                         # a restart: sequence 0 and a blank display
     poller.cycle()
     assert back[-1] == 2 and kp.display.state == "idle"
@@ -233,3 +240,52 @@ def test_a_device_of_the_wrong_kind_is_flagged_and_not_written(bus):
     assert not right.kind_mismatch and sim.screen(101).lines[0] == "欢迎光临"
     poller.cycle()
     assert master.stats.exceptions == 0
+
+
+def _ack_lost_then_offline(sim, proto, clock):
+    """Window 1's CALL is acted on, then the keypad goes silent before the acknowledgement
+    is written, and stays away until it is marked offline."""
+    kp = sim.keypad(1)
+    poller, slots, seen, back = make_poller(proto, [1], clock)
+    poller.cycle()                                   # first contact: acknowledged 0, state written
+    acted = poller.on_event
+
+    def act_then_lose_the_line(slot, ev):
+        kp.silent = True                             # the line goes before the write
+        acted(slot, ev)
+    poller.on_event = act_then_lose_the_line
+    kp.press("CALL")
+    poller.cycle()
+    poller.cycle()
+    assert slots[0].online is False and slots[0].acked_seq == 1 and kp.display.ack_seq == 0
+    poller.on_event = acted
+    return kp, poller, slots, seen
+
+
+def test_an_acknowledgement_that_never_arrived_is_written_when_the_device_is_back(bus):
+    sim, master, proto = bus
+    clock = Clock()
+    kp, poller, slots, seen = _ack_lost_then_offline(sim, proto, clock)
+    kp.silent = False
+    clock.t += 6
+    poller.cycle()
+    # the device holds an older acknowledgement but not a blank block: our record stands
+    assert kp.display.ack_seq == 1 and kp.beeps == 1 and not kp.pending
+    assert seen == [(1, 1, 1, 0)] and slots[0].unheard == 0
+
+
+def test_a_restart_while_away_is_told_from_a_lost_write_by_the_blank_block(bus):
+    sim, master, proto = bus
+    clock = Clock()
+    kp, poller, slots, seen = _ack_lost_then_offline(sim, proto, clock)
+    kp.power_cycle()                                 # restarts while away: sequence 0, blank block
+    kp.press("RECALL")                               # sequence 1 again, unheard
+    kp.silent = False
+    clock.t += 6
+    poller.cycle()
+    assert seen == [(1, 1, 1, 0)]                    # the RECALL is not taken for the old CALL
+    assert slots[0].acked_seq == 0 and slots[0].unheard == 1
+    assert kp.display.ack_seq == 0 and kp.pending and kp.beeps == 0
+    kp.press("RECALL")                               # pressed again: acted on and acknowledged
+    poller.cycle()
+    assert seen[-1] == (1, 2, 2, 0) and kp.display.ack_seq == 2 and kp.beeps == 1

@@ -11,7 +11,7 @@ from abc import ABC, abstractmethod
 from typing import Callable
 
 from . import WindowBusError
-from .codec import (KEYPAD_BLOCK, PROTOCOL_VERSION, REG_KIND, REG_SEQ, SCREEN_BLOCK, BusEvent, DeviceKind,
+from .codec import (KEYPAD_BLOCK, KEYPAD_REGS, PROTOCOL_VERSION, REG_KIND, REG_SEQ, SCREEN_BLOCK, BusEvent, DeviceKind,
                     KeypadState, ScreenState, decode_event)
 from .master import RtuMaster
 
@@ -30,6 +30,17 @@ class WindowBusProtocol(ABC):
     @abstractmethod
     def read_event(self, unit: int) -> BusEvent:
         """The device's event latch: sequence, code, argument."""
+
+    def read_ack(self, unit: int) -> int:
+        """The event sequence the keypad/evaluator at ``unit`` has acknowledged (0x0100)."""
+        return self.read_keypad(unit).ack_seq
+
+    @abstractmethod
+    def read_keypad(self, unit: int) -> KeypadState:
+        """The keypad/evaluator block as the device holds it (what the master last wrote, or
+        all blank after a power-on). Asked when the device was out of contact, so a latched
+        event nobody acted on is never acknowledged by mistake and a restart is told from a
+        lost write."""
 
     @abstractmethod
     def write_keypad(self, unit: int, state: KeypadState) -> None:
@@ -61,6 +72,12 @@ class ModbusWindowBus(WindowBusProtocol):
     def read_event(self, unit: int) -> BusEvent:
         return decode_event(self.master.read_input(unit, REG_SEQ, 3))
 
+    def read_ack(self, unit: int) -> int:
+        return self.master.read_holding(unit, KEYPAD_BLOCK, 1)[0]
+
+    def read_keypad(self, unit: int) -> KeypadState:
+        return KeypadState.from_registers(self.master.read_holding(unit, KEYPAD_BLOCK, KEYPAD_REGS))
+
     def write_keypad(self, unit: int, state: KeypadState) -> None:
         self.master.write_registers(unit, KEYPAD_BLOCK, state.registers())
 
@@ -81,5 +98,6 @@ def open_protocol(bus_cfg, name: str, default_sim: Callable[[], object] | None =
     except KeyError:
         raise WindowBusError(f"bus {name}: unknown protocol {bus_cfg.protocol!r}") from None
     master = RtuMaster(bus_cfg.url, bus_cfg.baud, bus_cfg.timeout_ms / 1000, name=name,
+                       parity=getattr(bus_cfg, "parity", "E"), stopbits=getattr(bus_cfg, "stopbits", 1),
                        reopen_s=min(1.0, bus_cfg.offline_retry_s), default_sim=default_sim)
     return factory(master)

@@ -8,10 +8,19 @@ Rules (shared/protocols/window-bus.md, "Rules of the master"):
 - ``offline_after`` time-outs in a row mark a device offline; an offline device is
   probed once every ``offline_retry_s``, and at most ``max_probes`` offline probes run
   in one cycle, so dead addresses do not slow live ones.
-- When a device answers for the first time, comes back from offline, or reports
-  sequence 0 again (it restarted), its current sequence is taken as the baseline (a
-  key pressed while nobody heard it is counted as lost, not acted on late) and
-  ``on_back`` is called so its whole state block is written before anything else.
+- A device's latched event is acknowledged (the sequence written to 0x0100, the
+  keypad beeps and clears its latch) only by whoever acted on it: the poller never
+  moves ``acked_seq``; the event handler does, after the queue operation ran.
+- When a device answers for the first time, comes back from offline or from a lost
+  port, or restarted (sequence 0 again or jumping backwards, or its
+  block blank after missed polls), its current sequence is
+  taken as the baseline and ``on_back`` is called so its whole state block is written
+  before anything else. An event latched while nobody heard it is counted as lost and
+  neither acted on late nor acknowledged (``slot.unheard`` tells the handler, which
+  asks staff to press again). Whenever a keypad was out of contact (first answer,
+  offline, a missed poll) the poller reads its acknowledged sequence (0x0100) and, if
+  it differs from its own record, its whole block (0x0100-0x0113): a blank block is a
+  restart, an older acknowledgement is a write that never arrived (ours stands).
 - A sequence that jumped by more than one is logged and counted as lost events.
 - Every state block is written whole; a write that fails stays pending and is retried
   next cycle. Blocks that only change a waiting count are written in the background, a
@@ -57,6 +66,8 @@ class DeviceSlot:
     events: int = 0
     last_seen: float = 0.0
     kind_mismatch: bool = False
+    acked_seq: int | None = None  # the sequence acknowledged to the device; None: ask it
+    unheard: int = 0  # events latched while nobody heard them, found at the last baseline
     desired: KeypadState | ScreenState | None = None
     written: KeypadState | ScreenState | None = None
 
@@ -110,7 +121,7 @@ class BusPoller:
         self.port_up = True
         self.cycle_stats = CycleStats()
         self.on_event: EventHandler = lambda slot, ev: None
-        self.on_back: BackHandler = lambda slot: None
+        self.on_back: BackHandler = lambda slot: None  # write the slot's whole state (ack: slot.acked_seq)
         self.on_status: Callable[[DeviceSlot, bool], None] = lambda slot, online: None
 
     # -- one cycle ---------------------------------------------------------------
@@ -134,7 +145,7 @@ class BusPoller:
                 polls += 1
             self._background_writes()
         except PortDown:
-            self._port_lost()
+            self.port_lost()
             raise
         self.port_up = True
         if polls:
@@ -161,7 +172,8 @@ class BusPoller:
         if written < self.max_background_writes:
             self._rr = 0
 
-    def _port_lost(self) -> None:
+    def port_lost(self) -> None:
+        """The port went away: every device gets a new baseline and its full state when it is back."""
         if self.port_up:
             log.warning("bus %s: port lost; every device gets its full state when it is back", self.name)
         self.port_up = False
@@ -179,9 +191,10 @@ class BusPoller:
                 slot.kind_mismatch = slot.kind not in _EXPECTED[slot.role]
                 if slot.kind_mismatch:
                     log.warning("bus %s: %s answers as a %s", self.name, slot.label, slot.kind.name.lower())
-                ev = self.protocol.read_event(slot.unit)
-            else:
-                ev = self.protocol.read_event(slot.unit)
+            ev = self.protocol.read_event(slot.unit)
+            device_ack, blank = None, False
+            if not slot.online or slot.misses or slot.acked_seq is None or self._restarted(slot, ev):
+                device_ack, blank = self._held(slot)  # out of contact: check its record against ours
         except NoAnswer:
             self._missed(slot)
             return
@@ -190,7 +203,37 @@ class BusPoller:
             log.debug("%s", e)
             self._schedule(slot)
             return
-        self._answered(slot, ev)
+        self._answered(slot, ev, self._restarted(slot, ev, blank), device_ack)
+
+    @staticmethod
+    def _restarted(slot: DeviceSlot, ev: BusEvent, blank: bool = False) -> bool:
+        """The device restarted since we last heard it: power-on resets its sequence to 0 and
+        blanks its block (a block we wrote always has a message line or an acknowledgement)."""
+        if slot.acked_seq is None:
+            return False
+        if blank:
+            return True
+        if ev.seq == slot.last_seq:
+            return False
+        back_jump = seq_jump(slot.last_seq, ev.seq)
+        return (ev.seq == 0 and back_jump != 1) or back_jump >= 0x8000
+
+    def _held(self, slot: DeviceSlot) -> tuple[int | None, bool]:
+        """(the sequence the keypad/evaluator has acknowledged, whether its block is blank);
+        (None, False) for a device that latches nothing (a window screen) or cannot tell.
+        The whole block is read only when its acknowledgement differs from our record."""
+        if slot.kind is DeviceKind.SCREEN or not slot.polls_events:
+            return None, False
+        try:
+            ack = self.protocol.read_ack(slot.unit)
+            if slot.acked_seq is None or ack == slot.acked_seq:
+                return ack, False
+            return ack, self.protocol.read_keypad(slot.unit) == KeypadState()
+        except ModbusException as e:
+            if e.code not in (1, 2):  # busy or failing: ask again next cycle
+                raise
+            log.warning("bus %s: %s does not tell what it holds (%s)", self.name, slot.label, e)
+            return None, False
 
     def _schedule(self, slot: DeviceSlot) -> None:
         now = self.clock()
@@ -214,32 +257,13 @@ class BusPoller:
             self.on_status(slot, False)
         self._schedule(slot)
 
-    def _answered(self, slot: DeviceSlot, ev: BusEvent) -> None:
+    def _answered(self, slot: DeviceSlot, ev: BusEvent, restarted: bool = False,
+                  device_ack: int | None = None) -> None:
         slot.answers += 1
         slot.misses = 0
         slot.last_seen = time.time()
-        fresh = not slot.online
-        back_jump = seq_jump(slot.last_seq, ev.seq)
-        restarted = bool(slot.online) and ev.seq != slot.last_seq and (
-            (ev.seq == 0 and back_jump != 1) or back_jump >= 0x8000)  # power-on resets it to 0
-        if fresh or restarted:
-            was = slot.online
-            if slot.online is False:
-                log.info("bus %s: %s is back online", self.name, slot.label)
-                jump = seq_jump(slot.last_seq, ev.seq)
-                if 0 < jump < 0x8000:
-                    slot.lost_events += jump
-                    log.warning("bus %s: %s latched %d event(s) while offline; not acted on",
-                                self.name, slot.label, jump)
-            elif restarted:
-                log.info("bus %s: %s restarted (sequence %d -> %d)", self.name, slot.label, slot.last_seq, ev.seq)
-            slot.online = True
-            slot.last_seq = ev.seq
-            slot.written = None
-            self._schedule(slot)
-            if was is not True:
-                self.on_status(slot, True)
-            self.on_back(slot)
+        if not slot.online or restarted:
+            self._baseline(slot, ev, restarted, device_ack)
             return
         self._schedule(slot)
         if ev.seq == slot.last_seq:
@@ -252,6 +276,32 @@ class BusPoller:
         slot.last_seq = ev.seq
         slot.events += 1
         self.on_event(slot, ev)
+
+    def _baseline(self, slot: DeviceSlot, ev: BusEvent, restarted: bool, device_ack: int | None) -> None:
+        """First answer, back from offline or a lost port, or restarted: take the device's
+        sequence as the baseline; what it latched unheard is lost and stays unacknowledged."""
+        was = slot.online
+        if restarted:
+            log.info("bus %s: %s restarted (sequence %d -> %d)", self.name, slot.label, slot.last_seq, ev.seq)
+        elif was is False:
+            log.info("bus %s: %s is back online", self.name, slot.label)
+        if slot.acked_seq is None or restarted:  # no record of ours that holds: the device's own
+            slot.acked_seq = ev.seq if device_ack is None else device_ack
+            unheard = seq_jump(slot.acked_seq, ev.seq)
+        else:  # our own record: events up to last_seq were handled, the rest nobody heard
+            unheard = seq_jump(slot.last_seq, ev.seq)
+        slot.unheard = unheard if unheard < 0x8000 else 0
+        if slot.unheard:
+            slot.lost_events += slot.unheard
+            log.warning("bus %s: %s latched %d event(s) while nobody heard it; not acted on, not "
+                        "acknowledged", self.name, slot.label, slot.unheard)
+        slot.online = True
+        slot.last_seq = ev.seq
+        slot.written = None
+        self._schedule(slot)
+        if was is not True:
+            self.on_status(slot, True)
+        self.on_back(slot)
 
     # -- writes ------------------------------------------------------------------
     def set_state(self, slot: DeviceSlot, state: KeypadState | ScreenState, force: bool = False,

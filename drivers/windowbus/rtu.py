@@ -98,15 +98,24 @@ def parse_read_values(frame: bytes) -> list[int]:
     return list(struct.unpack(f">{n // 2}H", frame[3:3 + n]))
 
 
+READ_COILS = 0x01
+READ_DISCRETE = 0x02
+WRITE_COIL = 0x05
+WRITE_COILS = 0x0F
+SUPPORTED = (READ_HOLDING, READ_INPUT, WRITE_SINGLE, WRITE_MULTIPLE)  # what a window device implements
+ILLEGAL_FUNCTION, ILLEGAL_ADDRESS, ILLEGAL_VALUE = 1, 2, 3
+
+
 def request_length(buf: bytes) -> int | None:
-    """Length of the request frame at the start of ``buf`` (slave side), None if unknown yet
-    or 0 if the function is not one a window device supports."""
+    """Length of the request frame at the start of ``buf`` (slave side): None if more bytes
+    are needed to tell, 0 if the function's request has no length we know (the frame then
+    ends at the 3.5-character silence, as RTU frames do)."""
     if len(buf) < 2:
         return None
     fc = buf[1]
-    if fc in (READ_HOLDING, READ_INPUT, WRITE_SINGLE):
+    if fc in (READ_COILS, READ_DISCRETE, READ_HOLDING, READ_INPUT, WRITE_COIL, WRITE_SINGLE):
         return 8
-    if fc == WRITE_MULTIPLE:
+    if fc in (WRITE_COILS, WRITE_MULTIPLE):
         return 9 + buf[6] if len(buf) >= 7 else None
     return 0
 

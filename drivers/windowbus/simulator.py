@@ -26,7 +26,7 @@ from collections import deque
 
 from ..ptylink import SerialSimulator
 from . import rtu
-from .budget import DEFAULT_TURNAROUND_S, wire_s
+from .budget import DEFAULT_TURNAROUND_S, char_bits, wire_s
 from .codec import (KEYPAD_BLOCK, KEYPAD_REGS, PROTOCOL_VERSION, SCREEN_BLOCK, SCREEN_REGS, DeviceKind,
                     EventCode, KeypadState, ScreenState)
 
@@ -205,9 +205,11 @@ class BusSimulator(SerialSimulator):
 
     name = "window-bus-sim"
 
-    def __init__(self, baud: int = 9600, wire_time: bool = False, turnaround_s: float = DEFAULT_TURNAROUND_S):
+    def __init__(self, baud: int = 9600, wire_time: bool = False, turnaround_s: float = DEFAULT_TURNAROUND_S,
+                 parity: str = "E", stopbits: int = 1):
         super().__init__()
         self.baud = baud
+        self.bits = char_bits(parity, stopbits)  # the wire time of a character (8E1: 11 bits)
         self.wire_time = wire_time
         self.turnaround_s = turnaround_s
         self.devices: dict[int, SimDevice] = {}
@@ -238,7 +240,7 @@ class BusSimulator(SerialSimulator):
     def for_config(cls, config, bus: str, wire_time: bool = True) -> "BusSimulator":
         """A simulator holding a device for every address configured on ``bus``."""
         b = config.buses[bus]
-        sim = cls(baud=b.baud, wire_time=wire_time)
+        sim = cls(baud=b.baud, wire_time=wire_time, parity=b.parity, stopbits=b.stopbits)
         sim.name = f"window-bus-sim:{bus}"
         for w in config.windows:
             for role, add in (("keypad", sim.add_keypad), ("evaluator", sim.add_evaluator),
@@ -286,7 +288,10 @@ class BusSimulator(SerialSimulator):
         self._buf += data
         while self._buf:
             n = rtu.request_length(self._buf)
-            if n is None or (n and len(self._buf) < n):
+            if n == 0:  # a function we do not know the length of: the frame ends at a silence
+                self._buf += self._until_silence()
+                n = len(self._buf)
+            if n is None or len(self._buf) < n:
                 more = self.link.read(256, 0.02) if self.link else b""  # the rest of the frame
                 if not more:
                     self.bad_requests += 1
@@ -294,7 +299,7 @@ class BusSimulator(SerialSimulator):
                     return
                 self._buf += more
                 continue
-            if n == 0 or not rtu.crc_ok(self._buf[:n]):
+            if not rtu.crc_ok(self._buf[:n]):
                 self.bad_requests += 1
                 self._buf = b""
                 return
@@ -303,12 +308,22 @@ class BusSimulator(SerialSimulator):
             reply = self._answer(frame)
             if reply:
                 if self.wire_time:
-                    due = arrived + wire_s(len(frame), self.baud) + self.turnaround_s + wire_s(len(reply), self.baud)
+                    due = arrived + wire_s(len(frame), self.baud, self.bits) + self.turnaround_s \
+                        + wire_s(len(reply), self.baud, self.bits)
                     wait = due - time.perf_counter()
                     if wait > 0:
                         time.sleep(wait)
                 self.send(reply)
             arrived = time.perf_counter()
+
+    def _until_silence(self) -> bytes:
+        out = b""
+        while self.link is not None:
+            more = self.link.read(256, max(0.005, 3.5 * self.bits / self.baud))
+            if not more:
+                break
+            out += more
+        return out
 
     def _answer(self, frame: bytes) -> bytes | None:
         unit, fc = frame[0], frame[1]
@@ -336,25 +351,30 @@ class BusSimulator(SerialSimulator):
                 reply = rtu.with_crc(bytes([(unit % 247) + 1]) + reply[1:-2])
         return None if unit == 0 else reply
 
-    def _execute(self, dev: SimDevice, frame: bytes) -> bytes:
+    @staticmethod
+    def _execute(dev: SimDevice, frame: bytes) -> bytes:
+        """The reply of a conforming slave, checked in the spec's order: function (exception 01),
+        quantity and byte count (03), address range (02)."""
         unit, fc = frame[0], frame[1]
+        if fc not in rtu.SUPPORTED:
+            return rtu.exception_reply(unit, fc, rtu.ILLEGAL_FUNCTION)
         if fc in (rtu.READ_INPUT, rtu.READ_HOLDING):
             start, count = struct.unpack(">HH", frame[2:6])
+            if not 1 <= count <= 125:
+                return rtu.exception_reply(unit, fc, rtu.ILLEGAL_VALUE)
             values = dev.read(fc, start, count)
             if values is None:
-                return rtu.exception_reply(unit, fc, 2)
+                return rtu.exception_reply(unit, fc, rtu.ILLEGAL_ADDRESS)
             return rtu.read_reply(unit, fc, values)
         if fc == rtu.WRITE_MULTIPLE:
             start, count, nbytes = struct.unpack(">HHB", frame[2:7])
-            if nbytes != 2 * count:
-                return rtu.exception_reply(unit, fc, 3)
+            if not 1 <= count <= 123 or nbytes != 2 * count:
+                return rtu.exception_reply(unit, fc, rtu.ILLEGAL_VALUE)
             values = list(struct.unpack(f">{count}H", frame[7:7 + nbytes]))
             if not dev.write(start, values):
-                return rtu.exception_reply(unit, fc, 2)
+                return rtu.exception_reply(unit, fc, rtu.ILLEGAL_ADDRESS)
             return rtu.write_reply(unit, start, count)
-        if fc == rtu.WRITE_SINGLE:
-            start, value = struct.unpack(">HH", frame[2:6])
-            if not dev.write(start, [value]):
-                return rtu.exception_reply(unit, fc, 2)
-            return frame
-        return rtu.exception_reply(unit, fc, 1)
+        start, value = struct.unpack(">HH", frame[2:6])  # WRITE_SINGLE
+        if not dev.write(start, [value]):
+            return rtu.exception_reply(unit, fc, rtu.ILLEGAL_ADDRESS)
+        return frame

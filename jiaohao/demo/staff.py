@@ -151,9 +151,11 @@ class WindowStaff:
         if self._pending is None:
             return False
         action, since, done = self._pending
-        if self.desk.busy():  # not acknowledged yet: pressing again would overwrite the latched key
+        timed_out = self._mono() - since > self.PRESS_TIMEOUT_S
+        if self.desk.busy() and not timed_out:  # no beep yet: pressing again would overwrite the key
             return True
-        if done(ws) or self._mono() - since > self.PRESS_TIMEOUT_S:
+        # no beep after PRESS_TIMEOUT_S (a key nobody heard is never acknowledged): press again
+        if done(ws) or timed_out:
             self._pending = None
             return False
         return True

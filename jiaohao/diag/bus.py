@@ -177,28 +177,38 @@ def budget_run(ctx, args, proto) -> int:
     while time.monotonic() < end:
         if not poller.cycle():
             time.sleep(0.02)
-    recent = [c for c in list(poller.cycle_stats.recent)[1:] if c[1] == c[2]] or list(poller.cycle_stats.recent)
+    clean = [c for c in list(poller.cycle_stats.recent)[1:] if c[1] == c[2]]  # polls only, no writes
+    recent = clean or list(poller.cycle_stats.recent)
     online = sum(1 for s in poller.slots if s.online)
     polled = round(sum(c[1] for c in recent) / len(recent)) if recent else 0
     cycle = sum(c[0] for c in recent) / len(recent) if recent else float("nan")
-    want = budget.cycle_budget_s(polled, b.baud) if polled else float("nan")
+    bits = budget.bus_bits(b)
+    fmt = budget.format_name(b.parity, b.stopbits)
+    want = budget.cycle_budget_s(polled, b.baud, bits=bits) if polled else float("nan")
     stats = proto.stats
     rate = stats.errors / stats.requests if stats.requests else 0.0
-    out = {"bus": args.name, "baud": b.baud, "devices": len(poller.slots), "online": online,
+    out = {"bus": args.name, "baud": b.baud, "format": fmt, "bits_per_char": bits,
+           "poll_budget_ms": round(budget.poll_budget_s(b.baud, bits=bits) * 1000, 2),
+           "frame_gap_ms": round(budget.frame_gap_s(b.baud, bits) * 1000, 2), "devices": len(poller.slots), "online": online,
            "polls_per_cycle": polled, "cycle_ms": round(cycle * 1000, 1), "budget_ms": round(want * 1000, 1),
-           "ratio": round(cycle / want, 3) if polled else None, "error_rate": round(rate, 4),
+           "ratio": round(cycle / want, 3) if polled else None, "steady": bool(clean),
+           "error_rate": round(rate, 4),
            "stats": stats.to_json()}
     if args.json:
         print(json.dumps(out, ensure_ascii=False))
         return 0
     print(f"bus {args.name}: {online} of {len(poller.slots)} devices online, {polled} polled every cycle "
           f"(window screens are checked every {b.offline_retry_s:g} s)")
-    print(f"poll cycle {cycle * 1000:.0f} ms; wire budget at {b.baud} baud {want * 1000:.0f} ms "
-          f"({budget.poll_budget_s(b.baud) * 1000:.1f} ms a poll) -> {cycle / want:.2f}x" if polled else
+    print(f"poll cycle {cycle * 1000:.0f} ms; wire budget at {b.baud} baud {fmt} ({bits} bits a byte) "
+          f"{want * 1000:.0f} ms ({budget.poll_budget_s(b.baud, bits=bits) * 1000:.1f} ms a poll, "
+          f"{budget.frame_gap_s(b.baud, bits) * 1000:.2f} ms gap) -> {cycle / want:.2f}x" if polled else
           "no device answered: nothing to time")
+    if polled and not clean:
+        print("  note: only the first cycle was timed (it identifies every device and reads what each holds); "
+              "run longer, e.g. --seconds 10, for the steady cycle")
     print(f"errors: {stats.errors} of {stats.requests} requests ({rate:.1%}): {stats.timeouts} time-outs, "
           f"{stats.bad_crc} bad CRC, {stats.wrong_address} wrong address, {stats.exceptions} exceptions, "
-          f"{stats.garbage_bytes} garbage bytes")
+          f"{stats.garbage_bytes} garbage bytes; {stats.port_errors + stats.open_failures} port faults")
     if polled and cycle > 0.8:
         print("  note: a key press can wait up to one cycle; with more than ~30 devices on a 9600-baud bus, "
               "split the windows over two buses or raise the baud rate (every device and the config)")
