@@ -93,7 +93,7 @@ def resolve(url: str, default_sim: Callable[[], object] | None = None) -> str:
 
 def open_serial(url: str, baud: int = 9600, timeout: float = 0.1,
                 default_sim: Callable[[], object] | None = None, **kw) -> serial.SerialBase:
-    """Open ``url`` with pyserial (8N1); DeviceError names the URL on failure."""
+    """Open ``url`` with pyserial (8N1 unless ``kw`` says otherwise); DeviceError names the URL on failure."""
     target = resolve(url, default_sim)
     try:
         return serial.serial_for_url(target, baudrate=baud, timeout=timeout, write_timeout=max(timeout, 1.0), **kw)

@@ -27,16 +27,11 @@ from typing import Callable
 import serial
 
 from .. import DeviceError
+from ..transport import PORT_ERRORS
 from . import WindowBusError
 from . import rtu
 from .budget import char_bits, frame_gap_s
 
-try:
-    import termios
-    PORT_ERRORS: tuple[type[BaseException], ...] = (serial.SerialException, OSError, termios.error)
-except ImportError:  # pragma: no cover - Windows has no termios
-    PORT_ERRORS = (serial.SerialException, OSError)
-"""Every OS-level error a serial port can raise: each one means the port is gone or broken."""
 
 log = logging.getLogger(__name__)
 
