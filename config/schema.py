@@ -13,6 +13,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .templates import check_template
+from .urls import OptionalSerialUrl, SerialUrl, printer_url
+
 _RANGE = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
 
 
@@ -121,7 +124,7 @@ class Window(Strict):
 
 
 class Bus(Strict):
-    url: str
+    url: SerialUrl
     baud: int = Field(9600, ge=1200, le=921600)
     timeout_ms: int = Field(100, ge=5, le=5000)
     offline_retry_s: float = Field(5.0, gt=0, le=300)
@@ -151,24 +154,12 @@ class Printer(Strict):
     @field_validator("url")
     @classmethod
     def _printer_url(cls, v: str) -> str:
-        v = v.strip()
-        if re.match(r"^(/|[A-Za-z]:[\\/]|COM\d+$)", v):
-            return v
-        scheme = v.split("://", 1)[0].lower() if "://" in v else ""
-        if scheme not in ("usb", "tcp", "socket", "serial", "file", "sim"):
-            raise ValueError("a printer is usb://VID:PID, tcp://HOST:PORT, serial:///dev/ttyS0?baud=19200, "
-                             "file:///dev/usb/lp0 or sim://NAME")
-        if scheme == "usb" and not re.fullmatch(r"usb://(0x)?[0-9A-Fa-f]{1,4}:(0x)?[0-9A-Fa-f]{1,4}(\?.*)?", v):
-            raise ValueError("a USB printer is usb://VID:PID in hex, e.g. usb://0x0416:0x5011 (see lsusb)")
-        return v
+        return printer_url(v)
 
     @field_validator("qr")
     @classmethod
     def _qr_template(cls, v: str) -> str:
-        try:
-            v.format(ticket_id=1, number="A001", day="2026-01-01")
-        except (KeyError, IndexError, ValueError) as e:
-            raise ValueError(f"the QR template may use only {{ticket_id}}, {{number}} and {{day}} ({e})") from None
+        check_template(v, ("ticket_id", "number", "day"), "the QR template")  # str.format'ed per ticket
         return v
 
 
@@ -184,7 +175,7 @@ _PROMPT_TONE_EXAMPLES = {"syn6288": "soundg 门铃声", "syn6658": "sound208 门
 
 class Voice(Strict):
     engine: Literal["syn6288", "xfs5152", "syn6658", "espeak", "clips", "none"] = "none"
-    url: str = ""
+    url: OptionalSerialUrl = ""
     baud: int = 9600
     template: str = "请{number}号到{window}号窗口办理"
     template_en: str = "Number {number}, please go to window {window}"
@@ -206,12 +197,10 @@ class Voice(Strict):
     @field_validator("template", "template_en")
     @classmethod
     def _template_fields(cls, v: str) -> str:
-        known = ("number", "window", "service", "window_name")
-        for name in re.findall(r"\{(\w*)\}", v):
-            if name not in known:
-                raise ValueError(f"unknown field {{{name}}}; a template may use "
-                                 + ", ".join("{" + k + "}" for k in known))
-        if "{number}" not in v:
+        # spoken: a brace outside a field is a typo ({window号), never something to say
+        fields = check_template(v, ("number", "window", "service", "window_name"), "a voice template",
+                                literal_braces=False)
+        if "number" not in fields:
             raise ValueError("the template must say the ticket number: put {number} in it")
         return v
 
@@ -246,7 +235,7 @@ class Board(Strict):
     # Onbon card series: "6K" (BX-6K1/6K2/6K3, -YY, -4G: X and width in pixels) or "5K"
     # (BX-5K1/5K2/5MK1/5MK2: X and width in 8-pixel units). Plain boards ignore it.
     series: Literal["5K", "6K"] = "6K"
-    url: str
+    url: SerialUrl
     baud: int = 9600
     address: int = Field(1, ge=1, le=65534)
     width: int = Field(192, ge=16, le=4096)

@@ -14,7 +14,7 @@ import threading
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from config import HallConfig, Service
 
@@ -460,17 +460,26 @@ class HallQueue(QueueReads):
 
     # -- appointments ------------------------------------------------------------
     def add_appointment(self, code: str, service: str, slot: datetime, name: str = "") -> None:
-        self._service(service)
+        self.add_appointments([(code, service, slot, name)])
+
+    def add_appointments(self, appointments: Iterable[tuple[str, str, datetime, str]]) -> int:
+        """Add or update (code, service, slot, name) bookings in ONE transaction: all or none.
+
+        Codes are stored in capitals, as scanners and the keypad type them."""
+        rows = []
+        for code, service, slot, name in appointments:
+            self._service(service)
+            rows.append((code.strip().upper(), service, name, slot.timestamp(), business_day(slot)))
         with self._tx() as (c, _):
-            c.execute("INSERT INTO appointments (code, service, name, slot_at, day) VALUES (?, ?, ?, ?, ?) "
-                      "ON CONFLICT (code) DO UPDATE SET service = excluded.service, name = excluded.name, "
-                      "slot_at = excluded.slot_at, day = excluded.day WHERE ticket_id IS NULL",
-                      (code, service, name, slot.timestamp(), business_day(slot)))
+            c.executemany("INSERT INTO appointments (code, service, name, slot_at, day) VALUES (?, ?, ?, ?, ?) "
+                          "ON CONFLICT (code) DO UPDATE SET service = excluded.service, name = excluded.name, "
+                          "slot_at = excluded.slot_at, day = excluded.day WHERE ticket_id IS NULL", rows)
+        return len(rows)
 
     def check_in(self, code: str, kiosk: str | None = None) -> Ticket:
         """Turn a booked appointment into a ticket, queued for its slot."""
         with self._tx() as (c, now):
-            appt = c.execute("SELECT * FROM appointments WHERE code = ?", (code.strip(),)).fetchone()
+            appt = c.execute("SELECT * FROM appointments WHERE code = ?", (code.strip().upper(),)).fetchone()
             if appt is None:
                 raise UnknownTicket(f"no appointment {code!r}")
             if appt["day"] != business_day(now):

@@ -1,27 +1,38 @@
 """Appointments from a CSV file (columns code, service, slot, name) into the queue.
 
-The file is checked completely before anything is written: one bad line and nothing
-is imported, and every error names its line (``bookings.csv:7: slot …``). Files
-saved by Excel on a Chinese Windows PC come as GBK, others as UTF-8 with or without a
-BOM: both are read. ``service`` is a service code (A) or its exact name (社会保障);
-``slot`` is ``2026-11-23 09:30`` (``T`` or ``/`` separators accepted).
+The whole file is checked first, then written in ONE transaction: one bad line (or a
+kill, or Ctrl-C, mid-import) and nothing is imported; every error names its line and
+column (``bookings.csv:7: slot …``). Encodings: UTF-8 with or without a BOM, UTF-16
+with a BOM, GBK/GB18030 as Excel saves it on a Chinese Windows PC; anything else is
+refused rather than stored garbled (kiosk/csv_text.py). ``service`` is a service code
+(A) or its exact name (社会保障); ``slot`` is ``2026-11-23 09:30`` (``T`` or ``/``
+accepted). Codes are stored in capitals — scanners and the kiosk's keypad type capitals —
+so two codes that differ only in case are the same code.
 """
 from __future__ import annotations
 
 import csv
 import io
+import os
 import re
+import stat
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from config import HallConfig
 
+from .csv_text import UndecodableText, decode_text
+
 COLUMNS = ("code", "service", "slot", "name")
 REQUIRED = ("code", "service", "slot")
+MAX_ERRORS = 100  # a file wrong on every line says so in 100 lines, not 100,000
+MAX_BYTES = 200 * 1024 * 1024
+YEARS = (2000, 2099)  # a slot outside these is a typo (0001-01-01), not a booking
 _CODE = re.compile(r"^[A-Za-z0-9-]{3,32}$")
-_SLOT_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S",
-                 "%Y/%m/%d %H:%M", "%Y/%m/%d %H:%M:%S")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# 2026-11-23 09:30, 2026-11-23T09:30, 2026/11/23 09:30, each with optional :SS (strptime is 10x slower)
+_SLOT = re.compile(r"(\d{4})(?:-(\d{1,2})-(\d{1,2})[ T]|/(\d{1,2})/(\d{1,2}) )(\d{1,2}):(\d{2})(?::(\d{2}))?", re.ASCII)
 
 
 class AppointmentFileError(ValueError):
@@ -57,63 +68,169 @@ def scanned_code(text: str) -> str:
     return text.upper()
 
 
-def decode(data: bytes) -> str:
-    """UTF-8 (BOM or not), else GB18030 (what Excel writes on Chinese Windows)."""
+def read_file(path: Path | str) -> str:
+    """The text of a booking file, or AppointmentFileError (never blocks on a pipe or a device)."""
+    path = Path(path)
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("gb18030")
+        kind = _not_a_file(os.stat(path).st_mode)
+        if not kind:
+            # non-blocking: a pipe put there after the check still cannot hang the import
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+            with os.fdopen(fd, "rb") as f:
+                kind = _not_a_file(os.fstat(f.fileno()).st_mode)
+                data = b"" if kind else f.read(MAX_BYTES + 1)
+    except (OSError, ValueError) as e:  # ValueError: a NUL in the path
+        raise AppointmentFileError([f"{path}: cannot read ({getattr(e, 'strerror', None) or e})"]) from None
+    if kind:
+        raise AppointmentFileError([f"{path}: is {kind}, not a CSV file"])
+    if len(data) > MAX_BYTES:
+        raise AppointmentFileError([f"{path}: the file is over {MAX_BYTES >> 20} MB; is it the right file?"])
+    return decode(data, str(path))
+
+
+def _not_a_file(mode: int) -> str:
+    if stat.S_ISREG(mode):
+        return ""
+    return "a folder" if stat.S_ISDIR(mode) else "a named pipe" if stat.S_ISFIFO(mode) else "a device"
+
+
+def decode(data: bytes, source: str = "<csv>") -> str:
+    """The text of a CSV file's bytes (see kiosk/csv_text.py), or AppointmentFileError with
+    the line and column of the first byte that is not text."""
+    try:
+        return decode_text(data)
+    except UndecodableText as e:
+        if e.line is None:
+            raise AppointmentFileError([f"{source}: {e.message}"]) from None
+        where = _column(e.first_line, e.before)
+        raise AppointmentFileError([f"{source}:{e.line}: {where + ': ' if where else ''}{e.message}"]) from None
+
+
+def _column(header_line: str, before: str) -> str:
+    """``column 4 (name)`` for the field that ``before`` (the line up to a point) ends in."""
+    try:
+        index = len(next(csv.reader([before]), [""])) - 1 if before else 0
+        names = [h.strip().lower() for h in next(csv.reader([header_line]), [])]
+    except csv.Error:
+        return ""
+    name = names[index] if index < len(names) and names[index] in COLUMNS else ""
+    return f"column {index + 1}" + (f" ({name})" if name else "")
 
 
 def parse_slot(text: str) -> datetime:
     text = text.strip()
-    for fmt in _SLOT_FORMATS:
+    m = _SLOT.fullmatch(text)
+    try:
+        if not m:
+            raise ValueError
+        year, month, day = int(m[1]), int(m[2] or m[4]), int(m[3] or m[5])
+        slot = datetime(year, month, day, int(m[6]), int(m[7]), int(m[8] or 0))
+    except ValueError:
+        raise ValueError(f"slot {text!r} is not a date and time like 2026-11-23 09:30") from None
+    if not YEARS[0] <= slot.year <= YEARS[1]:
+        raise ValueError(f"slot {text!r} is not a booking date: the year must be {YEARS[0]}-{YEARS[1]}")
+    return slot
+
+
+def _rows(text: str, source: str, errors: list[str]):
+    """(first line, cells, last line) of every CSV record; a record the csv module cannot read
+    ends the file with an error. Lines end in LF, CRLF or CR alone (old Mac Excel); a header
+    with tabs and no comma means tab-separated (Excel's "Unicode text" is UTF-16 and tabs)."""
+    header = re.split(r"\r\n|\r|\n", text.lstrip("\r\n"), maxsplit=1)[0]
+    tabs = "\t" in header and "," not in header
+    reader = csv.reader(io.StringIO(text, newline=None), delimiter="\t" if tabs else ",")
+    start = 1
+    while True:
         try:
-            return datetime.strptime(text, fmt)
-        except ValueError:
-            continue
-    raise ValueError(f"slot {text!r} is not a date and time like 2026-11-23 09:30")
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            why = ("a field is too long: is a closing quote missing?" if "field limit" in str(e)
+                   else f"not readable as CSV ({e})")
+            errors.append(f"{source}:{start}: {why}")
+            return
+        yield start, row, reader.line_num
+        start = reader.line_num + 1
+
+
+def _header(names: list[str], source: str) -> str | None:
+    """What is wrong with the header line, or None."""
+    missing = [c for c in REQUIRED if c not in names]
+    unknown = [h for h in names if h and h not in COLUMNS]
+    twice = sorted({h for h in names if h and names.count(h) > 1})
+    what = []
+    if missing:
+        what.append(f"missing column(s) {', '.join(missing)}")
+    if unknown:
+        what.append(f"unknown column(s) {', '.join(unknown)}")
+    for h in twice:
+        where = [str(i + 1) for i, n in enumerate(names) if n == h]
+        what.append(f"column {h} is there twice (columns {' and '.join(where)})")
+    return f"{source}:1: {'; '.join(what)} (expected {','.join(COLUMNS)})" if what else None
+
+
+def _cell_problem(cell: str, last_line: int) -> str | None:
+    if "\n" in cell:
+        return (f"a quote is not closed: the field runs on to line {last_line} "
+                "(close the quote; a quote inside a field is written twice, \"\")")
+    m = _CONTROL.search(cell)
+    if m:
+        what = "a NUL byte" if m.group() == "\x00" else "a control character"
+        return (f"contains {what} (U+{ord(m.group()):04X}) at character {m.start() + 1}: "
+                "is this really a CSV text file?")
+    return None
 
 
 def parse_appointments(text: str, config: HallConfig, source: str = "<csv>") -> list[Appointment]:
     """Every row of the CSV as an :class:`Appointment`, or AppointmentFileError listing all errors."""
-    reader = csv.reader(io.StringIO(text))
     errors: list[str] = []
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise AppointmentFileError([f"{source}: the file is empty (expected a header line: "
-                                    f"{','.join(COLUMNS)})"]) from None
+    rows = _rows(text, source, errors)
+    first = next(rows, None)
+    if first is None:
+        raise AppointmentFileError(errors or [f"{source}: the file is empty (expected a header line: "
+                                              f"{','.join(COLUMNS)})"])
+    _, header, last = first
     names = [h.strip().lower() for h in header]
-    missing = [c for c in REQUIRED if c not in names]
-    unknown = [h for h in names if h and h not in COLUMNS]
-    if missing or unknown:
-        what = []
-        if missing:
-            what.append(f"missing column(s) {', '.join(missing)}")
-        if unknown:
-            what.append(f"unknown column(s) {', '.join(unknown)}")
-        raise AppointmentFileError([f"{source}:1: {'; '.join(what)} (expected {','.join(COLUMNS)})"])
+    for i, cell in enumerate(header):
+        problem = _cell_problem(cell, last)
+        if problem:
+            raise AppointmentFileError([f"{source}:1: column {i + 1}: {problem}"])
+    problem = _header(names, source)
+    if problem:
+        raise AppointmentFileError([problem])
     by_name = {s.name: s.code for s in config.services}
     codes = {s.code for s in config.services}
-    seen: dict[str, int] = {}
+    suspect = '"' in text or _CONTROL.search(text) is not None  # else no cell can have a problem
+    seen: dict[str, tuple[int, str]] = {}
     out = []
-    for row in reader:
-        line = reader.line_num
+    for line, row, last in rows:
+        if len(errors) >= MAX_ERRORS:
+            errors.append(f"{source}: stopped after {MAX_ERRORS} problems; fix these and check again")
+            break
         if not any(cell.strip() for cell in row):
             continue
         if len(row) > len(names):
             errors.append(f"{source}:{line}: {len(row)} fields, the header has {len(names)}")
             continue
+        cell_problems = [f"{source}:{line}: {names[i] or f'column {i + 1}'}: {p}" for i, cell in enumerate(row)
+                         if suspect and (p := _cell_problem(cell, last))]
+        if cell_problems:
+            errors.extend(cell_problems)
+            continue
         rec = {n: (row[i].strip() if i < len(row) else "") for i, n in enumerate(names)}
         problems = []
-        code = rec.get("code", "")
-        if not code:
+        typed = rec.get("code", "")
+        code = typed.upper()
+        if not typed:
             problems.append("code is empty")
-        elif not _CODE.match(code):
-            problems.append(f"code {code!r} must be 3-32 letters, digits or '-'")
+        elif not _CODE.match(typed):
+            problems.append(f"code {typed!r} must be 3-32 letters, digits or '-'")
         elif code in seen:
-            problems.append(f"code {code} is already on line {seen[code]}")
+            first_line, first_typed = seen[code]
+            problems.append(f"code {typed} is already on line {first_line}" + (
+                "" if typed == first_typed else
+                f" as {first_typed} (codes are read in capitals, as scanners and the keypad type them)"))
         service = rec.get("service", "")
         svc = service.upper() if service.upper() in codes else by_name.get(service)
         if svc is None:
@@ -127,7 +244,7 @@ def parse_appointments(text: str, config: HallConfig, source: str = "<csv>") -> 
         if problems:
             errors.extend(f"{source}:{line}: {p}" for p in problems)
             continue
-        seen[code] = line
+        seen[code] = (line, typed)
         out.append(Appointment(code, svc, slot, rec.get("name", ""), line))
     if errors:
         raise AppointmentFileError(errors)
@@ -135,13 +252,8 @@ def parse_appointments(text: str, config: HallConfig, source: str = "<csv>") -> 
 
 
 def import_file(path: Path | str, queue) -> list[Appointment]:
-    """Check the whole file, then add every appointment to the queue (nothing on any error)."""
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise AppointmentFileError([f"{path}: cannot read ({e.strerror or e})"]) from e
-    appointments = parse_appointments(decode(data), queue.config, str(path))
-    for a in appointments:
-        queue.add_appointment(a.code, a.service, a.slot, a.name)
+    """Check the whole file, then add every appointment in one transaction (nothing on any
+    error, nothing if the process dies or is interrupted before the commit)."""
+    appointments = parse_appointments(read_file(path), queue.config, str(path))
+    queue.add_appointments((a.code, a.service, a.slot, a.name) for a in appointments)
     return appointments

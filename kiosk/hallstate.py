@@ -141,7 +141,7 @@ class HallReader:
             with self._lock:
                 row = self._connection().execute(
                     "SELECT code, service, name, slot_at, day, ticket_id FROM appointments WHERE code = ?",
-                    (code.strip(),)).fetchone()
+                    (code.strip().upper(),)).fetchone()
         except sqlite3.Error as e:
             log.warning("cannot read appointment %s: %s", code, e)
             return None

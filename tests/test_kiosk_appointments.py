@@ -57,11 +57,14 @@ def test_every_error_is_reported_at_once(demo_config):
     assert [m.split(":")[1] for m in e.value.errors] == ["2", "3"]
 
 
-def test_a_quoted_newline_keeps_line_numbers_right(demo_config):
+def test_a_field_over_two_lines_is_refused_and_line_numbers_stay_right(demo_config):
+    """A name never holds a line break: a quote running over lines is a quote not closed."""
     text = 'code,service,slot,name\nYY1,A,2026-11-23 09:30,"two\nlines"\nYY2,Q,2026-11-23 09:30,x\n'
     with pytest.raises(AppointmentFileError) as e:
         parse_appointments(text, demo_config, "a.csv")
-    assert e.value.errors[0].startswith("a.csv:4: service 'Q'")
+    assert e.value.errors[0] == ('a.csv:2: name: a quote is not closed: the field runs on to line 3 '
+                                 '(close the quote; a quote inside a field is written twice, "")')
+    assert e.value.errors[1].startswith("a.csv:4: service 'Q'")
 
 
 def test_decode_utf8_bom_and_gbk():

@@ -12,8 +12,10 @@ def register(sub) -> None:
     a = s.add_parser("import", help="import a CSV file with columns code,service,slot,name",
                      description="Import appointments from a CSV file with the header "
                                  "code,service,slot,name (service: code or name; slot: 2026-11-23 09:30). "
-                                 "The whole file is checked first: on any error nothing is imported "
-                                 "and each error names its line. UTF-8 or GBK (Excel) files.")
+                                 "The whole file is checked first, then written in one transaction: on any "
+                                 "error, or if the import is interrupted, nothing is imported; each error "
+                                 "names its line. UTF-8 (with or without BOM), UTF-16 with BOM, or GBK "
+                                 "(Excel on Chinese Windows). Codes are stored in capitals.")
     a.add_argument("file", metavar="FILE.csv")
     a.add_argument("--check", action="store_true", help="only check the file, import nothing")
     a.add_argument("--json", action="store_true", help="one JSON object on stdout")
@@ -21,20 +23,16 @@ def register(sub) -> None:
 
 
 def import_csv(ctx, args) -> int:
-    from kiosk.appointments import AppointmentFileError, decode, import_file, parse_appointments
+    from kiosk.appointments import MAX_ERRORS, AppointmentFileError, import_file, parse_appointments, read_file
     try:
         if args.check:
-            from pathlib import Path
-            try:
-                data = Path(args.file).read_bytes()
-            except OSError as e:
-                raise AppointmentFileError([f"{args.file}: cannot read ({e.strerror or e})"]) from e
-            appts = parse_appointments(decode(data), ctx.config, args.file)
+            appts = parse_appointments(read_file(args.file), ctx.config, args.file)
         else:
             appts = import_file(args.file, ctx.queue)
     except AppointmentFileError as e:
         if len(e.errors) > 1:
-            raise CommandError(f"{len(e.errors)} problems, nothing imported:\n  " + "\n  ".join(e.errors))
+            count = f"over {MAX_ERRORS}" if len(e.errors) > MAX_ERRORS else str(len(e.errors))
+            raise CommandError(f"{count} problems, nothing imported:\n  " + "\n  ".join(e.errors))
         raise CommandError(f"{e.errors[0]} (nothing imported)")
     verb = "checked" if args.check else "imported"
     obj = {verb: len(appts), "appointments": [

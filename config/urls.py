@@ -1,0 +1,85 @@
+"""Device addresses in a hall file: only what the drivers can open, never empty.
+
+Window buses, LED boards and serial voice modules are opened by
+``drivers.transport.open_serial`` (pyserial's ``serial_for_url``): a serial port path,
+one of pyserial's URL handlers, or ``sim://NAME``. Printers have their own transports
+(``drivers.printer.transports.parse_url``). Anything else (``ftp://…``, a typo, an empty
+string) would only fail when the device is first opened, so it is refused at load.
+"""
+from __future__ import annotations
+
+import re
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator
+
+# pyserial URL handlers worth naming in a hall file, and sim:// (drivers/transport.py)
+SERIAL_SCHEMES = ("sim", "socket", "rfc2217", "loop", "spy", "hwgrep")
+PRINTER_SCHEMES = ("usb", "tcp", "socket", "serial", "file", "sim")
+_PORT_PATH = re.compile(r"^(/.+|COM[1-9]\d*|\\\\\.\\COM[1-9]\d*)$", re.IGNORECASE)
+_SERIAL_HELP = ("a serial port (/dev/ttyUSB0, /dev/serial/by-id/…, COM3), socket://HOST:PORT, "
+                "rfc2217://HOST:PORT, loop:// or sim://NAME")
+_PRINTER_HELP = ("a printer is usb://VID:PID, tcp://HOST:PORT, serial:///dev/ttyS0?baud=19200, "
+                 "file:///dev/usb/lp0 or sim://NAME")
+
+
+def _scheme(url: str) -> str:
+    m = re.match(r"^([A-Za-z][A-Za-z0-9+.\-]*)://", url)
+    return m.group(1).lower() if m else ""
+
+
+def _host_port(url: str, example: str, port_required: bool = True) -> None:
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise ValueError(f"{url!r} has a bad port number; write {example}") from None
+    if not parts.hostname or (port is None and port_required):
+        raise ValueError(f"{url!r} needs a host and a port, e.g. {example}")
+
+
+def serial_url(url: str) -> str:
+    """A port ``open_serial`` can open (stripped), or ValueError saying what one looks like."""
+    url = url.strip()
+    if not url:
+        raise ValueError(f"the port is empty; give {_SERIAL_HELP}")
+    if _PORT_PATH.match(url):
+        return url
+    scheme = _scheme(url)
+    if scheme not in SERIAL_SCHEMES:
+        what = f"the {scheme}:// scheme" if scheme else "not a port path or URL"
+        raise ValueError(f"{url!r} cannot be opened ({what}); give {_SERIAL_HELP}")
+    if scheme in ("socket", "rfc2217"):
+        _host_port(url, f"{scheme}://10.0.0.9:4001")
+    return url
+
+
+def optional_serial_url(url: str) -> str:
+    """Like :func:`serial_url`, but "" (no device) is allowed; the section says when one is needed."""
+    return serial_url(url) if url.strip() else ""
+
+
+def printer_url(url: str) -> str:
+    """A printer address ``drivers.printer.transports`` can open (stripped), or ValueError."""
+    url = url.strip()
+    if not url:
+        raise ValueError(f"the printer address is empty; {_PRINTER_HELP}")
+    if re.match(r"^(/.+|[A-Za-z]:[\\/].*|COM[1-9]\d*)$", url, re.IGNORECASE):
+        return url
+    scheme = _scheme(url)
+    if scheme not in PRINTER_SCHEMES:
+        raise ValueError(_PRINTER_HELP)
+    rest = url.split("://", 1)[1]
+    if scheme == "usb" and not re.fullmatch(r"(0x)?[0-9A-Fa-f]{1,4}:(0x)?[0-9A-Fa-f]{1,4}(\?.*)?", rest):
+        raise ValueError("a USB printer is usb://VID:PID in hex, e.g. usb://0x0416:0x5011 (see lsusb)")
+    if scheme in ("tcp", "socket"):
+        _host_port(url, "tcp://10.1.2.3:9100", port_required=False)  # the port defaults to 9100
+    if scheme in ("serial", "file") and not rest.split("?")[0].strip("/"):
+        raise ValueError(f"{url!r} names no device; e.g. {scheme}:///dev/"
+                         + ("ttyS0?baud=19200" if scheme == "serial" else "usb/lp0"))
+    return url
+
+
+SerialUrl = Annotated[str, AfterValidator(serial_url)]
+OptionalSerialUrl = Annotated[str, AfterValidator(optional_serial_url)]

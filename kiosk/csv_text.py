@@ -1,0 +1,115 @@
+"""The bytes of a CSV file as text: which encoding it is in, and refusing what is not text.
+
+Accepted: UTF-8 with or without a BOM, UTF-16 or UTF-32 with a BOM (Excel's "Unicode
+text"), and GB18030/GBK (what Excel writes on a Chinese Windows PC). Refused, with the
+line and the text before the problem: a workbook, an image or an archive saved under a
+.csv name, UTF-16 without a BOM, bytes no accepted encoding decodes, and a file that
+does decode as GBK but only into characters no Chinese booking has — Big5 (Traditional
+Chinese) and Shift-JIS (Japanese) files do that, and would otherwise be stored garbled.
+"""
+from __future__ import annotations
+
+import re
+
+SAVE_AS = "save it as UTF-8 (Excel: File › Save As › CSV UTF-8 (Comma delimited))"
+
+_NOT_TEXT = (
+    (b"PK\x03\x04", "an Excel workbook (.xlsx) or another ZIP archive"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel workbook (.xls)"),
+    (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF8", "a GIF image"),
+    (b"%PDF", "a PDF document"), (b"\x1f\x8b", "a gzip-compressed file (unpack it first)"),
+    (b"BZh", "a bzip2-compressed file (unpack it first)"), (b"\xfd7zXZ", "an xz-compressed file (unpack it first)"),
+    (b"7z\xbc\xaf", "a 7-Zip archive"), (b"Rar!", "a RAR archive"), (b"SQLite format 3\x00", "an SQLite database"),
+)
+# UTF-32 before UTF-16: FF FE 00 00 starts with FF FE
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32-le", "UTF-32"), (b"\x00\x00\xfe\xff", "utf-32-be", "UTF-32"),
+         (b"\xef\xbb\xbf", "utf-8", "UTF-8"), (b"\xff\xfe", "utf-16-le", "UTF-16"),
+         (b"\xfe\xff", "utf-16-be", "UTF-16"))
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+# Read as GB18030, a Chinese booking holds ASCII, Chinese characters and their punctuation;
+# Big5 and Shift-JIS bytes read that way give kana, Greek, box drawing, private-use ...
+_UNUSUAL = re.compile("[^\x00-\x7f\u00b7\u00c0-\u024f\u2000-\u218f\u2460-\u24ff\u3000-\u303f\u3400-\u4dbf"
+                      "\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff01-\uff5e\uffe0-\uffe6\U00020000-\U0003134f]")
+_HANZI = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+
+
+class UndecodableText(ValueError):
+    """Not text this import can read. ``line`` (1-based) and ``before`` (the text of that
+    line before the problem) say where, when there is a where; ``first_line`` is the
+    file's first line (its header) as far as it could be read."""
+
+    def __init__(self, message: str, line: int | None = None, before: str = "", first_line: str = ""):
+        super().__init__(message)
+        self.message, self.line, self.before, self.first_line = message, line, before, first_line
+
+
+def decode_text(data: bytes) -> str:
+    """``data`` as text (without a BOM), or UndecodableText saying why not and where."""
+    for magic, what in _NOT_TEXT:
+        if data.startswith(magic):
+            raise UndecodableText(f"this is {what}, not CSV text; {SAVE_AS}")
+    for bom, codec, name in _BOMS:
+        if data.startswith(bom):
+            body = data[len(bom):]
+            try:
+                return body.decode(codec)
+            except UnicodeDecodeError as e:
+                raise _located(body, e.start, codec, f"the file says it is {name} but is not valid {name} "
+                                                     f"here; {SAVE_AS}") from None
+    head = data[:2000]
+    if head and head.count(b"\x00") * 3 > len(head):
+        raise UndecodableText(f"this looks like UTF-16 text without its byte-order mark; {SAVE_AS}")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError as e:
+        bad = data[e.start:e.start + 2].hex(" ").upper()
+        raise _located(data, e.start, "gb18030", f"the bytes {bad} are neither UTF-8 nor GBK/GB18030 "
+                                                 f"(is it Big5, Shift-JIS or not text at all?); {SAVE_AS}") from None
+    at = _garbled_at(text)
+    if at is not None:
+        word = re.match(r"[^\x00-\x7f]{1,8}", text[at:]).group()
+        raise _at_char(text, at, f"the file is not UTF-8, and read as GBK it gives {word!r}, which is no "
+                                 f"Chinese text: it may be Big5 (Traditional Chinese) or Shift-JIS (Japanese); "
+                                 f"{SAVE_AS}")
+    return text
+
+
+def _garbled_at(text: str) -> int | None:
+    """Where the GB18030 reading of a file stops looking like Chinese, or None."""
+    m = _UNUSUAL.search(text)
+    if m:
+        return m.start()
+    try:
+        text.encode("gb2312")  # the 6,763 common characters: every real file nearly
+        return None
+    except UnicodeEncodeError:
+        pass
+    hanzi = list(_HANZI.finditer(text))
+    rare = [m for m in hanzi if not _in_gb2312(m.group())]
+    # a name with a rare character (喆, 堃) is normal; a file mostly of them is Shift-JIS
+    if len(rare) >= 3 and len(rare) * 4 > len(hanzi):
+        return rare[0].start()
+    return None
+
+
+def _in_gb2312(ch: str) -> bool:
+    try:
+        ch.encode("gb2312")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def _located(data: bytes, pos: int, codec: str, message: str) -> UndecodableText:
+    return _at_char(data[:pos].decode(codec, errors="replace"), None, message)
+
+
+def _at_char(text: str, pos: int | None, message: str) -> UndecodableText:
+    prefix = text if pos is None else text[:pos]
+    breaks = list(_NEWLINE.finditer(prefix))
+    return UndecodableText(message, len(breaks) + 1, prefix[breaks[-1].end():] if breaks else prefix,
+                           prefix[:breaks[0].start()] if breaks else prefix)
