@@ -38,6 +38,7 @@ def test_issue_with_print_prints_on_the_simulated_printer(tmp_path):
 
 def test_issue_with_print_on_a_printer_out_of_paper_issues_nothing(tmp_path):
     hall = faulty_hall(tmp_path)
+    assert run(tmp_path, "queue", "issue", "B", config=hall).returncode == 0  # the hall's database exists
     p = run(tmp_path, "queue", "issue", "A", "--print", "--json", config=hall)
     assert p.returncode == 2
     assert "cannot print" in p.stderr and "no ticket issued" in p.stderr
