@@ -172,6 +172,7 @@ class DemoHall:
         self.figures = Figures(queue.path)
         self._start_issuer()
         self._start_components()
+        self._wait_for_buses()
         self._start_people()
         self.clock.begin()
         log.info("demo: %s, %d windows, speed x%g, out %s", self.config.hall.name, len(self.config.windows),
@@ -212,6 +213,15 @@ class DemoHall:
                 log.exception("starting %s", getattr(part, "name", part))
                 self.notes.append(f"{getattr(part, 'name', part)}: could not start ({e})")
         self.bus_master_running = any(type(p).__module__.startswith("caller.") for p in self.parts)
+
+    def _wait_for_buses(self, timeout_s: float = 15.0) -> None:
+        """Let each bus master hear every keypad once before the clerks press keys: a key
+        latched before its keypad was first heard is never acted on (it was pressed while
+        no controller listened), so the demo's first LOGINs would only earn 请重按."""
+        pollers = [p.poller for p in self.parts if hasattr(p, "poller")]
+        deadline = _time.monotonic() + timeout_s
+        while _time.monotonic() < deadline and any(s.online is None for p in pollers for s in p.slots):
+            _time.sleep(0.05)
 
     def _desk_for(self, window) -> object:
         bus_sim = None
