@@ -30,8 +30,8 @@ COMMANDS = [
     ("python -c 'import pydantic.main'", [PY, "-c", "import pydantic.main"]),
     ("python -c 'import config'", [PY, "-c", "import config"]),
     ("jiaohao --help", [PY, "-m", "jiaohao", "--help"]),
-    ("jiaohao queue status", [PY, "-m", "jiaohao", "queue", "status"]),
     ("jiaohao queue issue A", [PY, "-m", "jiaohao", "queue", "issue", "A"]),
+    ("jiaohao queue status", [PY, "-m", "jiaohao", "queue", "status"]),
     ("jiaohao queue call 1", [PY, "-m", "jiaohao", "queue", "call", "1"]),
 ]
 
