@@ -13,7 +13,6 @@ import math
 import os
 import re
 import stat
-import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -97,6 +96,8 @@ def _read(path: Path) -> bytes:
 
 
 def parse_hall(text: str, path: Path | str = "<string>") -> HallConfig:
+    import tomllib  # (here: a cached hall, config/cache.py, is never parsed)
+
     text = text.removeprefix("\ufeff")  # a BOM is not part of the first line
     try:
         data = tomllib.loads(text)
