@@ -13,12 +13,11 @@ import math
 import os
 import re
 import stat
-import tomllib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
-
-from .schema import HallConfig, ReferenceError_
+if TYPE_CHECKING:
+    from .schema import HallConfig
 
 HALLS_DIR = Path(__file__).parent / "halls"
 DEMO_HALL = HALLS_DIR / "demo.toml"
@@ -41,7 +40,11 @@ class ConfigError(Exception):
 def load_hall(path: Path | str) -> HallConfig:
     """Read and validate a hall file; raise ConfigError on any problem."""
     path = Path(path)
-    data = _read(path)
+    return parse_bytes(_read(path), path)
+
+
+def parse_bytes(data: bytes, path: Path | str = "<bytes>") -> HallConfig:
+    """Validate the bytes of a hall file (UTF-8, a BOM allowed); raise ConfigError."""
     try:
         text = data.decode("utf-8-sig")  # a BOM (Windows Notepad) is fine
     except UnicodeDecodeError as e:
@@ -93,6 +96,8 @@ def _read(path: Path) -> bytes:
 
 
 def parse_hall(text: str, path: Path | str = "<string>") -> HallConfig:
+    import tomllib  # (here: a cached hall, config/cache.py, is never parsed)
+
     text = text.removeprefix("\ufeff")  # a BOM is not part of the first line
     try:
         data = tomllib.loads(text)
@@ -105,6 +110,9 @@ def parse_hall(text: str, path: Path | str = "<string>") -> HallConfig:
         raise ConfigError(path, f"lists or tables nested more than {MAX_NESTING} deep; "
                                 "a hall file needs two levels at most", line, field) from None
     _refuse_nan(data, text, path)
+    from pydantic import ValidationError  # here: reading a file (config.cache) needs no pydantic
+
+    from .schema import HallConfig, ReferenceError_
     try:
         # strict: TOML values are typed, so true is not the number 1 and "2" is not 2
         return HallConfig.model_validate(data, strict=True)

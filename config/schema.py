@@ -3,41 +3,25 @@
 One TOML file describes a hall: its services, its windows and every device.
 Unknown keys are errors (``extra="forbid"``) so a typo never silently disables a
 device. Cross-references (a window naming a service, a device naming a bus) are
-checked in :meth:`HallConfig._check_references`.
+checked in :meth:`HallConfig._check_references`. The models' methods (ticket prefix,
+opening periods, lookups) are in :mod:`config.views`, shared with the pydantic-free copies.
 """
 from __future__ import annotations
 
 import re
-from datetime import time
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .templates import check_template
 from .urls import OptionalSerialUrl, SerialUrl, printer_url
-
-_RANGE = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
+from .views import HallMethods, ServiceMethods, parse_range
 
 
 class Strict(BaseModel):
     """Base of every section: unknown keys are an error."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def parse_range(text: str) -> tuple[time, time]:
-    """Parse ``"08:30-12:00"`` into two times, or raise ValueError."""
-    m = _RANGE.match(text.strip())
-    if not m:
-        raise ValueError(f"{text!r} is not a time range like 08:30-12:00")
-    h1, m1, h2, m2 = (int(g) for g in m.groups())
-    if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59 or (h2 == 24 and m2):
-        raise ValueError(f"{text!r} has an impossible time")
-    start = time(h1, m1)
-    end = time(23, 59, 59) if h2 == 24 else time(h2, m2)
-    if end <= start:
-        raise ValueError(f"{text!r} ends before it starts")
-    return start, end
 
 
 class HallInfo(Strict):
@@ -71,7 +55,7 @@ class QueueRules(Strict):
     appointment_early_minutes: int = Field(30, ge=0, le=240)
 
 
-class Service(Strict):
+class Service(ServiceMethods, Strict):
     code: str = Field(min_length=1, max_length=8)
     name: str = Field(min_length=1)
     name_en: str = ""
@@ -97,13 +81,6 @@ class Service(Strict):
             raise _at(("prefix",) if self.prefix else ("code",),
                       "a ticket prefix is a capital letter and up to 2 more letters or digits, e.g. A or ZB")
         return self
-
-    @property
-    def ticket_prefix(self) -> str:
-        return self.prefix or self.code
-
-    def periods(self) -> list[tuple[time, time]]:
-        return [parse_range(s) for s in self.hours]
 
 
 class DeviceRef(Strict):
@@ -314,7 +291,7 @@ class Screen(Strict):
     flash_seconds: float = Field(5.0, ge=0, le=60)
 
 
-class HallConfig(Strict):
+class HallConfig(HallMethods, Strict):
     hall: HallInfo
     rules: QueueRules = QueueRules()
     services: list[Service] = Field(min_length=1)
@@ -356,19 +333,6 @@ class HallConfig(Strict):
                               f"address {ref.address} on bus {ref.bus!r} is already used by {used[key]}")
                 used[key] = f"window {w.number} {kind}"
         return self
-
-    # -- lookups -----------------------------------------------------------
-    def service(self, code: str) -> Service:
-        for s in self.services:
-            if s.code == code:
-                return s
-        raise KeyError(code)
-
-    def window(self, number: int) -> Window:
-        for w in self.windows:
-            if w.number == number:
-                return w
-        raise KeyError(number)
 
 
 class ReferenceError_(ValueError):

@@ -14,9 +14,10 @@ import threading
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
-from config import HallConfig, Service
+if TYPE_CHECKING:  # (a config.views.HallView works as well: jiaohao queue …)
+    from config import HallConfig, Service
 
 from . import rules
 from .clock import Clock, HallClock, business_day, system_clock

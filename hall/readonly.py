@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from config import HallConfig
+if TYPE_CHECKING:
+    from config import HallConfig
 
 from .clock import Clock, HallClock, business_day, system_clock
 from .db import connect_readonly

@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     from .context import Context
     ctx = None
     try:
-        ctx = Context(args.config, args.db)
+        ctx = Context(args.config, args.db, config_view=getattr(args, "config_view", False))
         return int(args.func(ctx, args) or 0)
     except KeyboardInterrupt:
         return 130

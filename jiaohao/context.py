@@ -6,10 +6,15 @@ import os
 import sys
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from platformdirs import user_data_dir
+from platformdirs import user_cache_dir, user_data_dir
 
-from config import DEMO_HALL, HallConfig, load_hall
+from config import DEMO_HALL, load_hall, load_hall_view
+
+if TYPE_CHECKING:
+    from config import HallConfig
+    from config.views import HallView
 
 
 class CommandError(Exception):
@@ -23,10 +28,16 @@ def default_db_path() -> Path:
     return Path(user_data_dir("jiaohao")) / "hall.sqlite"
 
 
+def hall_cache_dir() -> Path:
+    """Where validated halls are kept for fast starts (config/cache.py); safe to delete."""
+    return Path(user_cache_dir("jiaohao", appauthor=False)) / "halls"
+
+
 class Context:
     """Global options resolved: config path, database path, clock."""
 
-    def __init__(self, config: str | None = None, db: str | None = None):
+    def __init__(self, config: str | None = None, db: str | None = None, config_view: bool = False):
+        self.config_view = config_view
         self.config_path = Path(config or os.environ.get("JIAOHAO_CONFIG") or DEMO_HALL)
         # a path the user gave is used as given: its folder is never created (a typing
         # mistake must not become a new, empty hall); only the built-in default is ours
@@ -34,7 +45,12 @@ class Context:
         self.db_path = Path(db) if db else default_db_path()
 
     @cached_property
-    def config(self) -> HallConfig:
+    def config(self) -> HallConfig | HallView:
+        """The validated hall. A command that only reads it sets ``config_view`` (its parser's
+        default) and gets the read-only copy kept in the user's cache (config/cache.py): the
+        same attributes and methods, without importing pydantic."""
+        if self.config_view:
+            return load_hall_view(self.config_path, hall_cache_dir())
         return load_hall(self.config_path)
 
     def clock(self):

@@ -12,6 +12,19 @@ from config import DEMO_HALL, load_hall  # noqa: E402
 from hall import FixedClock, HallQueue  # noqa: E402
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _own_cache_dir(tmp_path_factory):
+    """The tests' `jiaohao` processes keep hall copies (config/cache.py) in a folder of the
+    session, never in the user's own cache."""
+    old = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+    yield
+    if old is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = old
+
+
 @pytest.fixture(scope="session")
 def demo_config():
     return load_hall(DEMO_HALL)

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
 import pytest
 
+from config import DEMO_HALL
 from jiaohao.cli import build_parser, chosen_command
 from jiaohao.commands import COMMANDS
 
@@ -23,10 +25,16 @@ print(json.dumps(sorted(sys.modules)), file=sys.stderr)
 """
 
 
-def modules_after(tmp_path, *argv) -> set[str]:
-    env = {**os.environ, "JIAOHAO_DB": str(tmp_path / "s.sqlite"), "JIAOHAO_NOW": "2026-11-23T09:00:00"}
+def run_env(tmp_path) -> dict:
+    env = {**os.environ, "JIAOHAO_DB": str(tmp_path / "s.sqlite"), "JIAOHAO_NOW": "2026-11-23T09:00:00",
+           "XDG_CACHE_HOME": str(tmp_path / "cache")}
     env.pop("JIAOHAO_CONFIG", None)
-    p = subprocess.run([sys.executable, "-c", PROBE, *argv], capture_output=True, text=True, env=env, timeout=60)
+    return env
+
+
+def modules_after(tmp_path, *argv) -> set[str]:
+    p = subprocess.run([sys.executable, "-c", PROBE, *argv], capture_output=True, text=True, env=run_env(tmp_path),
+                       timeout=60)
     assert p.returncode == 0, p.stderr
     # (the new-hall notice may follow at exit: the probe's line is the JSON list)
     return set(json.loads(next(line for line in p.stderr.splitlines() if line.startswith("["))))
@@ -39,6 +47,36 @@ def test_queue_commands_import_no_other_subcommand_nor_heavy_library(tmp_path, a
     assert not loaded & others
     for heavy in ("numpy", "PySide6", "serial", "escpos", "hall.reports", "jiaohao.report", "jiaohao.diag"):
         assert heavy not in loaded, heavy
+
+
+@pytest.mark.parametrize("argv", [["queue", "status"], ["queue", "issue", "A"], ["queue", "call", "1"]])
+def test_queue_commands_with_a_warm_cache_import_no_pydantic(tmp_path, argv):
+    modules_after(tmp_path, "queue", "issue", "A")  # the first run validates the hall and keeps it
+    loaded = modules_after(tmp_path, *argv)
+    assert "pydantic" not in loaded and "config.schema" not in loaded
+    assert "config.views" in loaded
+
+
+def jiaohao(tmp_path, *argv):
+    return subprocess.run([sys.executable, "-m", "jiaohao", *argv], capture_output=True, text=True,
+                          env=run_env(tmp_path), timeout=60)
+
+
+def test_an_edited_hall_file_is_seen_by_the_next_queue_command(tmp_path):
+    hall = tmp_path / "hall.toml"
+    shutil.copy(DEMO_HALL, hall)
+    jiaohao(tmp_path, "--config", str(hall), "queue", "issue", "A")
+    assert json.loads(jiaohao(tmp_path, "--config", str(hall), "queue", "status", "--json").stdout)["hall"] \
+        == "瑶海区政务服务中心"
+    assert len(list((tmp_path / "cache" / "jiaohao" / "halls").glob("*.pickle"))) == 1  # $XDG_CACHE_HOME
+    text = hall.read_text(encoding="utf-8")
+    hall.write_text(text.replace("瑶海区政务服务中心", "瑶海区政务中心"), encoding="utf-8")
+    assert json.loads(jiaohao(tmp_path, "--config", str(hall), "queue", "status", "--json").stdout)["hall"] \
+        == "瑶海区政务中心"
+    hall.write_text(text.replace('services = ["C"]', 'services = ["Q"]', 1), encoding="utf-8")
+    p = jiaohao(tmp_path, "--config", str(hall), "queue", "issue", "A")
+    assert p.returncode == 2 and p.stdout == ""
+    assert p.stderr == f"jiaohao: config error: {hall}:155: windows[3].services[0]: unknown service 'Q'\n"
 
 
 def test_help_lists_every_command_without_importing_them(tmp_path):

@@ -10,6 +10,7 @@ from .inputs import score, window_number
 
 def register(sub) -> None:
     p = sub.add_parser("queue", help="issue and call tickets from the command line")
+    p.set_defaults(config_view=True)  # reads the hall file only: the cached copy, no pydantic
     s = p.add_subparsers(dest="queue_command", metavar="ACTION")
     s.required = True
 
