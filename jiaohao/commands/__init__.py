@@ -13,6 +13,7 @@ MODULES = [
     "diag_cmd",          # printing / diagnostics issues
     "demo_cmd",          # demo issue
     "report_cmd",        # reports issue
+    "backup_cmd",        # backup / restore
 ]
 
 

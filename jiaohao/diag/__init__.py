@@ -11,6 +11,7 @@ AREAS = [
     "jiaohao.diag.voice",    # voice engine: say a text
     "jiaohao.diag.bus",      # window buses: scan, watch, budget, window screens
     "jiaohao.diag.boards",   # LED hall boards
+    "jiaohao.diag.backups",  # age of the last good backup of the database
 ]
 
 
