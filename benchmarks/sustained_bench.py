@@ -63,6 +63,15 @@ def reader(db: str, day: date, seconds: float) -> None:
     q.close()
 
 
+def cpu_wait_s() -> float:
+    """Time this thread has spent runnable but waiting for a CPU (Linux schedstat), else 0."""
+    try:
+        with open("/proc/thread-self/schedstat") as f:
+            return int(f.read().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 class CheckpointLog:
     """Wraps Checkpointer.checkpoint to record when each round ran and how long it took."""
 
@@ -148,7 +157,7 @@ def main() -> None:
     codes = [s.code for s in cfg.services]
     windows = [w.number for w in cfg.windows]
     wal = Path(f"{db}-wal")
-    samples: list[tuple[float, str, float, int]] = []  # start, op, seconds, WAL bytes
+    samples: list[tuple[float, str, float, int, float]] = []  # start, op, seconds, WAL bytes, CPU wait
     t0 = time.perf_counter()
     i = 0
     while True:
@@ -158,6 +167,7 @@ def main() -> None:
             break
         if due > now:
             time.sleep(due - now)
+        waited = cpu_wait_s()
         start = time.perf_counter()
         if i % 2 == 0:
             q.issue(rng.choice(codes))
@@ -170,7 +180,7 @@ def main() -> None:
             wal_bytes = wal.stat().st_size
         except FileNotFoundError:
             wal_bytes = 0
-        samples.append((start, op, took, wal_bytes))
+        samples.append((start, op, took, wal_bytes, cpu_wait_s() - waited))
         i += 1
     elapsed = time.perf_counter() - t0
     q.close()
@@ -187,8 +197,13 @@ def main() -> None:
     slow = sorted((s for s in samples if s[2] > SLOW_S), key=lambda s: -s[2])[:10]
     for s in slow:
         near = [f"{(r[0] - s[0]) * 1000:+.0f}ms/{r[1] * 1000:.0f}ms" for r in cplog.rounds if abs(r[0] - s[0]) < 0.3]
-        print(f"  slow: {s[1]:9} {s[2] * 1000:6.1f} ms at {s[0] - t0:6.1f} s, WAL {s[3] / 2**20:.1f} MiB, "
-              f"checkpoints nearby: {', '.join(near) or 'none'}")
+        print(f"  slow: {s[1]:9} {s[2] * 1000:6.1f} ms at {s[0] - t0:6.1f} s (waiting for a CPU {s[4] * 1000:.1f} ms), "
+              f"WAL {s[3] / 2**20:.1f} MiB, checkpoints nearby: {', '.join(near) or 'none'}")
+    slow_all = [s for s in samples if s[2] > SLOW_S]
+    if slow_all:
+        cpu_bound = sum(s[2] - s[4] <= SLOW_S for s in slow_all)
+        print(f"  of {len(slow_all)} operations over 10 ms, {cpu_bound} were under 10 ms once the time spent "
+              "waiting for a CPU (other programs on the machine) is taken off")
     if backup_window:
         b0, b1 = backup_window
         during = [s[2] for s in samples if b0 <= s[0] <= b1]
