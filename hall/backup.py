@@ -159,8 +159,10 @@ def rotate(folder: Path, stem: str, keep: int, keep_daily: int) -> list[Path]:
 
 
 # -- taking a backup -------------------------------------------------------------
-def _open_ro(path: Path | str) -> sqlite3.Connection:
-    return sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, timeout=15.0,
+def _open_ro(path: Path | str, immutable: bool = False) -> sqlite3.Connection:
+    """Read-only; ``immutable`` for a backup file: no locks and no -wal/-shm created beside it."""
+    flags = "mode=ro&immutable=1" if immutable else "mode=ro"
+    return sqlite3.connect(f"file:{quote(str(path))}?{flags}", uri=True, timeout=15.0,
                            isolation_level=None, check_same_thread=False)
 
 
@@ -296,7 +298,7 @@ def check_backup(path: Path | str, level: str = "full") -> BackupCheck:
         return BackupCheck(path, False, f"it has a -wal file beside it ({path}-wal): it is in use "
                                         "or was copied while in use, not a finished backup")
     try:
-        conn = _open_ro(path)
+        conn = _open_ro(path, immutable=True)
     except sqlite3.Error as e:
         return BackupCheck(path, False, f"SQLite cannot open it: {e}")
     try:
@@ -428,7 +430,7 @@ def restore(backup: Path | str, db: Path | str, allow_other_hall: bool = False,
     try:
         os.close(os.open(staged, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o660))
         os.chmod(staged, 0o660)  # the database is shared by serve and the kiosk (group jiaohao)
-        src = _open_ro(backup)
+        src = _open_ro(backup, immutable=True)
         dst = sqlite3.connect(str(staged), isolation_level=None)
         try:
             src.backup(dst)

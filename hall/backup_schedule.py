@@ -25,9 +25,9 @@ log = logging.getLogger(__name__)
 RETRY_S = 300.0  # after a failed backup (disk full, folder gone): try again in 5 minutes
 
 
-def last_event_id(path: Path | str) -> int:
+def last_event_id(path: Path | str, backup: bool = False) -> int:
     """The newest event id in a database (0 for none), read without writing anything."""
-    conn = _open_ro(path)
+    conn = _open_ro(path, immutable=backup)
     try:
         return conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
     finally:
@@ -90,7 +90,7 @@ class BackupSchedule:
             ensure_folder(self.folder, default=not self.cfg.folder)
             newest = list_backups(self.folder, self.db.stem)
             if newest:
-                self._backed_event = last_event_id(newest[0].path)
+                self._backed_event = last_event_id(newest[0].path, backup=True)
         except (BackupError, sqlite3.Error, OSError) as e:
             self._failed(str(e))
         while not self._stop.wait(min(self.poll_s, max(0.05, self._next_try - time.monotonic()))):
@@ -125,7 +125,7 @@ class BackupSchedule:
             raise BackupError(problem)
         event = last_event_id(self.db)  # read first: the copy holds at least this much
         result, removed = backup_into(self.db, self.folder, self.cfg.keep, self.cfg.keep_daily, now=self.clock())
-        self._backed_event = max(event, last_event_id(result.path))
+        self._backed_event = max(event, last_event_id(result.path, backup=True))
         self.last_error = ""
         info = BackupInfo(result.path, self.clock(), result.size)
         self.taken.append(info)

@@ -148,10 +148,9 @@ def test_schedule_backs_up_when_records_change_and_at_day_close(demo_config, db_
     assert len(list_backups(tmp_path / "bk", "hall")) == 3
     # a restarted serve reads where the newest backup stands: nothing new, nothing due
     fresh = BackupSchedule(db_path, cfg, clock=lambda: now[0])
-    fresh._backed_event = 0
     newest = list_backups(tmp_path / "bk", "hall")[0]
     from hall.backup_schedule import last_event_id
-    fresh._backed_event = last_event_id(newest.path)
+    fresh._backed_event = last_event_id(newest.path, backup=True)
     assert not fresh.due()
 
 
@@ -219,3 +218,26 @@ def test_diag_check_lists_the_backup_row(demo_config, queue, db_path):
     ctx = SimpleNamespace(config=demo_config, db_path=db_path)
     [row] = backups.check(ctx)
     assert row.device == "backups" and row.ok
+
+
+def test_checkpointer_restarts_a_long_wal_and_follows_a_replaced_file(tmp_path):
+    from hall.db import Checkpointer
+    db = tmp_path / "w.sqlite"
+    writer = sqlite3.connect(db, isolation_level=None)
+    writer.execute("PRAGMA journal_mode = WAL")
+    writer.execute("PRAGMA wal_autocheckpoint = 0")  # as if the queue's bound were never reached
+    writer.execute("CREATE TABLE t (x)")
+    for i in range(300):
+        writer.execute("INSERT INTO t VALUES (?)", (os.urandom(2000),))
+    cp = Checkpointer(db, restart_frames=100)
+    assert cp.checkpoint()
+    assert cp.restarts == 1
+    writer.execute("INSERT INTO t VALUES (1)")
+    # the WAL started again from its beginning: one commit, a frame or two
+    frames = writer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1]
+    assert 0 < frames < 5
+    writer.close()
+    cp.stop()
+    # a replaced file (a restore) gets a new connection, a removed one ends the round
+    db.rename(tmp_path / "old.sqlite")
+    assert not cp.checkpoint()

@@ -78,6 +78,8 @@ def test_restore_brings_back_the_backup_and_keeps_the_replaced_database(tmp_path
     conn = sqlite3.connect(aside[0])  # its WAL moved with it: the change is still there
     assert conn.execute("SELECT kiosk FROM tickets WHERE number = 'A003'").fetchone()[0] == "only-in-wal"
     conn.close()
+    assert sorted(p.name for p in (tmp_path / "backups").iterdir()) == [os.path.basename(backup)], \
+        "checking and restoring a backup leaves nothing beside it"
     # the hall goes on from the restored records
     assert ok(run(tmp_path, "queue", "issue", "A", "--json"))["number"] == "A003"
 
