@@ -153,11 +153,11 @@ class Checkpointer:
 
     So each round here is a PASSIVE checkpoint (writers go on; it does the copying and
     the fsyncs), and when the WAL is nevertheless longer than ``restart_frames`` (well
-    under the queue connection's automatic bound) a RESTART checkpoint right after it:
-    that one holds writers off only while it copies the few frames written since the
-    PASSIVE one, and makes the next writer start the WAL again from its beginning. No
-    busy waiting: when a writer or a long reader (a backup) is in the way, the RESTART
-    gives up at once and the next round tries again. The
+    under the queue connection's automatic bound) a RESTART checkpoint right after it,
+    when no commit came in meanwhile: it then has nothing to copy and nothing to fsync,
+    holds writers off for microseconds, and makes the next writer start the WAL again
+    from its beginning. No busy waiting: when a writer or a long reader (a backup) is in
+    the way, the RESTART gives up at once and a later round tries again. The
     first round runs at start (a copied database's big first fsync lands here). The
     thread runs at a lower CPU priority than the queue's, keeps one connection, and stops
     by itself when the database file is gone.
@@ -187,11 +187,7 @@ class Checkpointer:
         while True:
             if not os.path.exists(self.path):
                 break
-            try:
-                st = os.stat(self.path + "-wal")
-                seen = (st.st_size, st.st_mtime_ns)
-            except FileNotFoundError:
-                seen = None
+            seen = self._wal_stamp()
             if seen is not None and seen != last:  # skip rounds when nothing was written
                 if not self.checkpoint():
                     break
@@ -228,14 +224,24 @@ class Checkpointer:
             if conn is None:
                 return False
             try:
-                _, frames, _ = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                before = self._wal_stamp()
+                _, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
                 self.runs += 1
-                if frames >= self.restart_frames:
+                # RESTART only when nothing was committed meanwhile: then it has no frame
+                # left to copy, no fsync to do, and holds writers off for microseconds
+                if frames >= self.restart_frames and copied == frames and self._wal_stamp() == before:
                     conn.execute("PRAGMA wal_checkpoint(RESTART)")
                     self.restarts += 1
             except sqlite3.Error as e:  # busy or locked: the next round will do it
                 log.debug("checkpoint of %s skipped: %s", self.path, e)
             return True
+
+    def _wal_stamp(self) -> tuple[int, int] | None:
+        try:
+            st = os.stat(self.path + "-wal")
+            return st.st_size, st.st_mtime_ns
+        except FileNotFoundError:
+            return None
 
     def stop(self) -> None:
         self._stop.set()
