@@ -157,7 +157,9 @@ def main() -> None:
     codes = [s.code for s in cfg.services]
     windows = [w.number for w in cfg.windows]
     wal = Path(f"{db}-wal")
-    samples: list[tuple[float, str, float, int, float]] = []  # start, op, seconds, WAL bytes, CPU wait
+    # start, op, seconds, WAL bytes, CPU wait, WAL restarted (its header's salt changed)
+    samples: list[tuple[float, str, float, int, float, bool]] = []
+    wal_fd = os.open(wal, os.O_RDONLY) if wal.exists() else None  # SQLite holds no lock on the -wal itself
     t0 = time.perf_counter()
     i = 0
     while True:
@@ -168,6 +170,7 @@ def main() -> None:
         if due > now:
             time.sleep(due - now)
         waited = cpu_wait_s()
+        salt = os.pread(wal_fd, 8, 16) if wal_fd is not None else b""
         start = time.perf_counter()
         if i % 2 == 0:
             q.issue(rng.choice(codes))
@@ -180,10 +183,13 @@ def main() -> None:
             wal_bytes = wal.stat().st_size
         except FileNotFoundError:
             wal_bytes = 0
-        samples.append((start, op, took, wal_bytes, cpu_wait_s() - waited))
+        restarted = wal_fd is not None and os.pread(wal_fd, 8, 16) != salt
+        samples.append((start, op, took, wal_bytes, cpu_wait_s() - waited, restarted))
         i += 1
     elapsed = time.perf_counter() - t0
     q.close()
+    if wal_fd is not None:
+        os.close(wal_fd)
     for p in readers:
         p.join(timeout=30)
 
@@ -197,8 +203,13 @@ def main() -> None:
     slow = sorted((s for s in samples if s[2] > SLOW_S), key=lambda s: -s[2])[:10]
     for s in slow:
         near = [f"{(r[0] - s[0]) * 1000:+.0f}ms/{r[1] * 1000:.0f}ms" for r in cplog.rounds if abs(r[0] - s[0]) < 0.3]
-        print(f"  slow: {s[1]:9} {s[2] * 1000:6.1f} ms at {s[0] - t0:6.1f} s (waiting for a CPU {s[4] * 1000:.1f} ms), "
+        print(f"  slow: {s[1]:9} {s[2] * 1000:6.1f} ms at {s[0] - t0:6.1f} s (waiting for a CPU {s[4] * 1000:.1f} ms"
+              f"{', restarted the WAL' if s[5] else ''}), "
               f"WAL {s[3] / 2**20:.1f} MiB, checkpoints nearby: {', '.join(near) or 'none'}")
+    restarts = [s for s in samples if s[5]]
+    if restarts:
+        print(f"WAL restarts: {len(restarts)}; the commit that restarts it writes and fsyncs a new WAL header: "
+              + summary("those ops", [s[2] for s in restarts]).split(":", 1)[1])
     slow_all = [s for s in samples if s[2] > SLOW_S]
     if slow_all:
         cpu_bound = sum(s[2] - s[4] <= SLOW_S for s in slow_all)

@@ -19,6 +19,7 @@ from pathlib import Path
 from config.schema import Backup
 
 from .backup import BackupError, BackupInfo, _open_ro, backup_into, default_folder, ensure_folder, list_backups
+from .db import Checkpointer
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,28 @@ def day_closed_after(path: Path | str, event_id: int) -> bool:
                             (event_id,)).fetchone() is not None
     finally:
         conn.close()
+
+
+def created_at(path: Path | str) -> float:
+    """When the database was created (its first migration), as a timestamp."""
+    try:
+        conn = _open_ro(path)
+        try:
+            return conn.execute("SELECT coalesce(min(applied_at), 0) FROM migrations").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return 0.0  # unreadable: as old as can be, so a missing backup is reported
+
+
+def remove_leftovers(folder: Path, stem: str) -> None:
+    """Half-written backups of a run that was killed (serve stopped in the middle)."""
+    for p in folder.glob(f".{stem}-*.sqlite.part*"):
+        try:
+            p.unlink()
+            log.info("removed %s, an unfinished backup", p)
+        except OSError:
+            pass
 
 
 def free_space_problem(db: Path, folder: Path) -> str:
@@ -86,8 +109,10 @@ class BackupSchedule:
             self._thread.join(timeout=10)  # a backup running now finishes or is abandoned (daemon)
 
     def _run(self) -> None:
+        Checkpointer.background_priority()  # the copy competes with the queue for the CPU
         try:
             ensure_folder(self.folder, default=not self.cfg.folder)
+            remove_leftovers(self.folder, self.db.stem)
             newest = list_backups(self.folder, self.db.stem)
             if newest:
                 self._backed_event = last_event_id(newest[0].path, backup=True)
@@ -183,7 +208,7 @@ def backup_age(db: Path | str, cfg: Backup, now: datetime | None = None) -> Back
                              "is `jiaohao serve` running? Its log says why backups fail "
                              "(journalctl -u jiaohao-serve | grep backup); take one now with `jiaohao backup`")
         return BackupAge(True, words)
-    age = now.timestamp() - db.stat().st_ctime
+    age = now.timestamp() - created_at(db)
     if age < cfg.warn_after_hours * 3600:
         return BackupAge(True, f"no backup in {folder} yet; the database is {in_words(age)} old "
                                "(`jiaohao serve` takes the first one)")

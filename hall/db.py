@@ -141,31 +141,36 @@ def _statements(sql: str) -> list[str]:
 
 class Checkpointer:
     """Moves the WAL into the database file from a background thread, so no queue
-    operation ever runs a checkpoint inside its commit.
+    operation runs a checkpoint inside its commit, and restarts the WAL seldom.
 
-    Measured on the year database (benchmarks/sustained_bench.py, queue_bench.py): a
-    commit that runs a checkpoint pays two fsyncs, 20-30 ms, and 280-500 ms for the first
-    checkpoint of a database just copied (the fsync flushes the whole copy). SQLite runs
-    that checkpoint in every commit once the WAL holds ``wal_autocheckpoint`` frames
-    since it last restarted from its beginning. A PASSIVE checkpoint alone does not keep
-    the WAL short: the WAL only restarts when a writer begins just after a checkpoint
-    that copied every frame, which writers that never pause never allow.
+    Measured on the year database (benchmarks/sustained_bench.py, queue_bench.py):
+    - a commit that runs a checkpoint pays two fsyncs, 20-30 ms, and 280-500 ms for the
+      first checkpoint of a database just copied (the fsync flushes the whole copy).
+      SQLite runs one in every commit once the WAL holds ``wal_autocheckpoint`` frames
+      since it last started again from its beginning;
+    - the commit that starts the WAL again writes a new WAL header and fsyncs it
+      (SQLite does that for safety, even with synchronous=NORMAL). Checkpointing every
+      quarter second made the WAL start again 6 times a second at 50 operations/s, and
+      those commits were nearly all the operations over 10 ms (up to 85 ms on a busy disk).
 
-    So each round here is a PASSIVE checkpoint (writers go on; it does the copying and
-    the fsyncs), and when the WAL is nevertheless longer than ``restart_frames`` (well
-    under the queue connection's automatic bound) a RESTART checkpoint right after it,
-    when no commit came in meanwhile: it then has nothing to copy and nothing to fsync,
-    holds writers off for microseconds, and makes the next writer start the WAL again
-    from its beginning. No busy waiting: when a writer or a long reader (a backup) is in
-    the way, the RESTART gives up at once and a later round tries again. The
-    first round runs at start (a copied database's big first fsync lands here). The
-    thread runs at a lower CPU priority than the queue's, keeps one connection, and stops
-    by itself when the database file is gone.
+    So a round runs when the WAL holds ``min_frames`` frames (a few seconds of a busy
+    hall), or when it has been quiet for ``quiet_s`` (the database file catches up after
+    a burst). The frames are counted from the -wal file's frame headers (those carrying
+    the header's salts), without a connection. A round is a PASSIVE checkpoint (writers
+    go on; it does the copying and the fsyncs); when the WAL is still longer than
+    ``restart_frames`` afterwards and no commit came in meanwhile, a RESTART checkpoint
+    with no busy wait makes the next writer start it again (it has nothing left to copy,
+    so it holds writers off for microseconds). The first round runs at start (a copied
+    database's big first fsync lands here). The thread runs at nice 10, keeps one
+    connection, and stops by itself when the database file is gone.
     """
 
-    def __init__(self, path: Path | str, interval_s: float = 2.0, restart_frames: int = 4000):
+    def __init__(self, path: Path | str, interval_s: float = 0.25, min_frames: int = 2000,
+                 quiet_s: float = 2.0, restart_frames: int = 4000):
         self.path = str(path)
         self.interval_s = interval_s
+        self.min_frames = min_frames
+        self.quiet_s = quiet_s
         self.restart_frames = restart_frames
         self.runs = 0
         self.restarts = 0
@@ -178,23 +183,59 @@ class Checkpointer:
     def start(self) -> None:
         self._thread.start()
 
-    def _run(self) -> None:
-        try:  # Linux: a thread's own nice value; the queue's threads win the CPU
+    @staticmethod
+    def background_priority() -> None:
+        """Lower the calling thread's CPU priority (Linux: a thread's own nice value), so
+        the threads doing queue operations win the CPU over housekeeping."""
+        try:
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
         except (AttributeError, OSError):
             pass
-        last = None
+
+    def _run(self) -> None:
+        self.background_priority()
+        done = None  # the WAL's size and mtime after the last round
+        seen, since = None, time.monotonic()
+        first = True
         while True:
             if not os.path.exists(self.path):
                 break
-            seen = self._wal_stamp()
-            if seen is not None and seen != last:  # skip rounds when nothing was written
+            stamp = self._wal_stamp()
+            now = time.monotonic()
+            if stamp != seen:
+                seen, since = stamp, now
+            quiet = now - since >= self.quiet_s
+            if stamp is not None and stamp != done and (first or quiet or self.wal_frames() >= self.min_frames):
                 if not self.checkpoint():
                     break
-                last = seen
+                done = self._wal_stamp()
+            first = False
             if self._stop.wait(self.interval_s):
                 break
         self._close()
+
+    def wal_frames(self) -> int:
+        """Frames in the WAL since it last started from its beginning: the leading frames
+        whose headers carry the WAL header's salts (walformat.html, section 2)."""
+        try:
+            fd = os.open(self.path + "-wal", os.O_RDONLY)  # SQLite locks no byte of the -wal: closing is safe
+        except OSError:
+            return 0
+        try:
+            head = os.pread(fd, 32, 0)
+            if len(head) < 32 or head[:3] != b"\x37\x7f\x06":
+                return 0
+            frame = 24 + int.from_bytes(head[8:12], "big")
+            lo, hi = 0, max(0, (os.fstat(fd).st_size - 32) // frame)
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if os.pread(fd, 8, 32 + mid * frame + 8) == head[16:24]:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            return lo
+        finally:
+            os.close(fd)
 
     def _connection(self) -> sqlite3.Connection | None:
         try:

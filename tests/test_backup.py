@@ -170,6 +170,26 @@ def test_schedule_thread_takes_a_backup_and_stops(queue, db_path, tmp_path):
     assert check_backup(s.taken[0].path).ok
 
 
+def test_schedule_removes_half_written_backups_of_a_killed_run(queue, db_path, tmp_path):
+    queue.issue("A")
+    folder = tmp_path / "bk"
+    folder.mkdir()
+    stale = [folder / ".hall-20261101-090000.sqlite.part", folder / ".hall-20261101-090000.sqlite.part-journal"]
+    for p in stale:
+        p.write_bytes(b"half")
+    other = folder / ".notes.part"
+    other.write_bytes(b"not ours")
+    s = BackupSchedule(db_path, Backup(folder=str(folder)), poll_s=0.05, first_delay_s=0)
+    s.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not s.taken and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        s.stop()
+    assert s.taken and not any(p.exists() for p in stale) and other.exists()
+
+
 def test_schedule_reports_a_missing_configured_folder(queue, db_path, tmp_path):
     queue.issue("A")
     s = BackupSchedule(db_path, Backup(folder=str(tmp_path / "usb" / "backups")))
@@ -241,3 +261,20 @@ def test_checkpointer_restarts_a_long_wal_and_follows_a_replaced_file(tmp_path):
     # a replaced file (a restore) gets a new connection, a removed one ends the round
     db.rename(tmp_path / "old.sqlite")
     assert not cp.checkpoint()
+
+
+def test_checkpointer_counts_the_frames_since_the_wal_started_again(tmp_path):
+    from hall.db import Checkpointer
+    db = tmp_path / "w.sqlite"
+    writer = sqlite3.connect(db, isolation_level=None)
+    writer.execute("PRAGMA journal_mode = WAL")
+    writer.execute("PRAGMA wal_autocheckpoint = 0")
+    writer.execute("CREATE TABLE t (x)")
+    cp = Checkpointer(db)
+    for _ in range(40):
+        writer.execute("INSERT INTO t VALUES (?)", (os.urandom(100),))
+    frames = writer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1]
+    assert cp.wal_frames() == frames > 40
+    writer.execute("INSERT INTO t VALUES (1)")  # everything was copied: this commit starts the WAL again
+    assert cp.wal_frames() == writer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1] < 5
+    writer.close()
