@@ -15,6 +15,7 @@ Target (issue 19): issue and call-next max under 10 ms at 50 operations/s for 10
 from __future__ import annotations
 
 import argparse
+import gc
 import multiprocessing as mp
 import os
 import random
@@ -70,6 +71,21 @@ def cpu_wait_s() -> float:
             return int(f.read().split()[1]) / 1e9
     except (OSError, IndexError, ValueError):
         return 0.0
+
+
+class GcLog:
+    """Records Python's garbage-collector pauses in this process (start, seconds, generation)."""
+
+    def __init__(self):
+        self.pauses: list[tuple[float, float, int]] = []
+        self._t = 0.0
+        gc.callbacks.append(self._cb)
+
+    def _cb(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._t = time.perf_counter()
+        else:
+            self.pauses.append((self._t, time.perf_counter() - self._t, info["generation"]))
 
 
 class CheckpointLog:
@@ -128,6 +144,7 @@ def main() -> None:
     seconds = a.minutes * 60
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
     cplog = CheckpointLog()
+    gclog = GcLog()
     t = time.perf_counter()
     q = HallQueue(db, cfg, Clock(today))
     q.roll_day()
@@ -203,13 +220,19 @@ def main() -> None:
     slow = sorted((s for s in samples if s[2] > SLOW_S), key=lambda s: -s[2])[:10]
     for s in slow:
         near = [f"{(r[0] - s[0]) * 1000:+.0f}ms/{r[1] * 1000:.0f}ms" for r in cplog.rounds if abs(r[0] - s[0]) < 0.3]
+        gcs = [f"gen{g} {d * 1000:.0f} ms" for t, d, g in gclog.pauses if s[0] <= t <= s[0] + s[2]]
         print(f"  slow: {s[1]:9} {s[2] * 1000:6.1f} ms at {s[0] - t0:6.1f} s (waiting for a CPU {s[4] * 1000:.1f} ms"
               f"{', restarted the WAL' if s[5] else ''}), "
-              f"WAL {s[3] / 2**20:.1f} MiB, checkpoints nearby: {', '.join(near) or 'none'}")
+              f"WAL {s[3] / 2**20:.1f} MiB, checkpoints nearby: {', '.join(near) or 'none'}"
+              + (f", Python GC inside: {', '.join(gcs)}" if gcs else ""))
     restarts = [s for s in samples if s[5]]
     if restarts:
         print(f"WAL restarts: {len(restarts)}; the commit that restarts it writes and fsyncs a new WAL header: "
               + summary("those ops", [s[2] for s in restarts]).split(":", 1)[1])
+    worst_gc = max(gclog.pauses, key=lambda p: p[1], default=None)
+    if worst_gc:
+        print(f"Python GC pauses in the benchmark process: {len(gclog.pauses)}, longest {worst_gc[1] * 1000:.1f} ms "
+              f"(generation {worst_gc[2]})")
     slow_all = [s for s in samples if s[2] > SLOW_S]
     if slow_all:
         cpu_bound = sum(s[2] - s[4] <= SLOW_S for s in slow_all)
