@@ -1,7 +1,10 @@
 """Queue core benchmark on a year of history (365 days x 5,000 tickets, the 72-window hall).
 
-Prints p50/p99 latency of issue and call-next, throughput with 4 processes, and file size.
-Target (issue 2): p99 under 5 ms for both.
+Prints p50/p99/p99.9/max latency of issue and call-next (back to back, as fast as they
+go), throughput with 4 processes, and file size. Target (issue 2): p99 under 5 ms for
+both. Back to back, the WAL fills faster than any background checkpoint can keep it
+short, so the max here includes commits that run SQLite's own checkpoint; the paced,
+hall-like worst case is benchmarks/sustained_bench.py.
 
     python benchmarks/queue_bench.py [--db benchmarks/out/year.sqlite] [--reuse] [--days 365]
 """
@@ -45,7 +48,7 @@ def pct(samples: list[float], p: float) -> float:
 
 def fmt(samples: list[float]) -> str:
     ms = [x * 1000 for x in samples]
-    return (f"p50 {pct(ms, 50):6.3f} ms  p99 {pct(ms, 99):6.3f} ms  max {max(ms):6.2f} ms  "
+    return (f"p50 {pct(ms, 50):6.3f} ms  p99 {pct(ms, 99):6.3f} ms  p99.9 {pct(ms, 99.9):6.2f} ms  max {max(ms):6.2f} ms  "
             f"mean {statistics.fmean(ms):6.3f} ms  (n={len(ms)})")
 
 

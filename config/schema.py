@@ -291,6 +291,22 @@ class Screen(Strict):
     flash_seconds: float = Field(5.0, ge=0, le=60)
 
 
+class Backup(Strict):
+    """Scheduled online backups of the queue database, taken by `jiaohao serve`.
+
+    Every hour while the hall's record changes, and once right after the day is closed.
+    24 hourly copies cover the last two or three working days (a damaged database costs
+    at most an hour of records); 14 daily ones reach back two weeks for a mistake found
+    late. A year-old database is about 1.6 GB, so the defaults need about 60 GB at most.
+    """
+
+    folder: str = ""  # empty: "backups" beside the database; best on another disk
+    interval_minutes: int = Field(60, ge=0, le=1440)  # 0: no scheduled backups
+    keep: int = Field(24, ge=1, le=1000)  # newest copies kept
+    keep_daily: int = Field(14, ge=0, le=366)  # plus the last copy of each earlier day
+    warn_after_hours: float = Field(26.0, gt=0, le=24 * 31)  # `diag check` warns past this age
+
+
 class HallConfig(HallMethods, Strict):
     hall: HallInfo
     rules: QueueRules = QueueRules()
@@ -302,6 +318,7 @@ class HallConfig(HallMethods, Strict):
     boards: list[Board] = Field(default_factory=list)
     kiosk: Kiosk = Kiosk()
     screen: Screen = Screen()
+    backup: Backup = Backup()
 
     @model_validator(mode="after")
     def _check_references(self) -> "HallConfig":

@@ -14,6 +14,7 @@ COMPONENT_FACTORIES: list[str] = [
     "caller.service:components",    # window buses (keypads, evaluators, window screens)
     "display.announcer:components",  # voice
     "display.boards:components",     # LED hall boards
+    "jiaohao.commands.backup_cmd:components",  # scheduled backups of the database
 ]
 
 

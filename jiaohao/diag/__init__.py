@@ -13,6 +13,7 @@ AREAS = [
     "jiaohao.diag.bus",      # window buses: scan, watch, budget, window screens
     "jiaohao.diag.boards",   # LED hall boards
     "jiaohao.diag.kiosk",    # kiosk PINs (issue 19)
+    "jiaohao.diag.backups",  # age of the last good backup of the database
 ]
 
 
