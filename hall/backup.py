@@ -25,6 +25,7 @@ from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import quote
 
+from .db import readonly_uri
 from .errors import HallError
 
 log = logging.getLogger(__name__)
@@ -161,8 +162,9 @@ def rotate(folder: Path, stem: str, keep: int, keep_daily: int) -> list[Path]:
 # -- taking a backup -------------------------------------------------------------
 def _open_ro(path: Path | str, immutable: bool = False) -> sqlite3.Connection:
     """Read-only; ``immutable`` for a backup file: no locks and no -wal/-shm created beside it."""
-    flags = "mode=ro&immutable=1" if immutable else "mode=ro"
-    return sqlite3.connect(f"file:{quote(str(path))}?{flags}", uri=True, timeout=15.0,
+    # the live database through readonly_uri: a non-writer never makes its -wal/-shm
+    uri = f"file:{quote(str(path))}?mode=ro&immutable=1" if immutable else readonly_uri(str(path))
+    return sqlite3.connect(uri, uri=True, timeout=15.0,
                            isolation_level=None, check_same_thread=False)
 
 

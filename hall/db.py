@@ -103,6 +103,7 @@ def connect(path: Path | str, timeout_s: float = 15.0, *, readonly: bool = False
         dbfile.create(path, lambda c: _build(c, hall_name))
     else:
         dbfile.check_wal(path)
+        dbfile.check_writable(path)
     conn = None
     try:
         conn = _open(path, timeout_s)
@@ -121,6 +122,20 @@ def connect(path: Path | str, timeout_s: float = 15.0, *, readonly: bool = False
     return conn
 
 
+def readonly_uri(path: str) -> str:
+    """The URI of a read-only connection to the live database ``path``.
+
+    A user who may not write the database must not make its -wal/-shm either: they would
+    be this user's, with the database's mode, and lock the writers out. With none there, no
+    writer is running (the last one to close folds the WAL into the file), so the file is
+    read as it is (``immutable``)."""
+    uri = f"file:{quote(path)}?mode=ro"
+    idle = not os.path.exists(path + "-wal") and not os.path.exists(path + "-shm")
+    if idle and not os.access(path, os.W_OK):
+        uri += "&immutable=1"
+    return uri
+
+
 def connect_readonly(path: str, timeout_s: float = 15.0, check: bool = True) -> sqlite3.Connection:
     """A connection that cannot write, for commands that only read (status, reports).
 
@@ -130,7 +145,7 @@ def connect_readonly(path: str, timeout_s: float = 15.0, check: bool = True) -> 
     if check:
         dbfile.check_path(path, may_create=False)
         dbfile.check_wal(path)
-    uri = f"file:{quote(path)}?mode=ro"
+    uri = readonly_uri(path)
     conn = None
     try:
         try:
@@ -388,5 +403,7 @@ class Checkpointer:
         if self._thread.is_alive():
             self._thread.join(timeout=2)
         self.checkpoint()
+        with self._lock:
+            self._close()  # no connection left open behind the queue's own
         with self._lock:
             self._close()

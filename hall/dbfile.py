@@ -307,6 +307,20 @@ def explain(e: BaseException, path) -> DatabaseProblem | None:
     return None
 
 
+def check_writable(path: str) -> None:
+    """Refuse before SQLite opens a database this user cannot write: opening it anyway
+    makes a -wal and -shm that this user owns with the database's mode, and those lock
+    the other users out after this process has failed (the kiosk crash loop of issue 19)."""
+    unwritable = [f for f in (path, path + "-wal", path + "-shm") if os.path.exists(f) and not os.access(f, os.W_OK)]
+    if not unwritable:
+        return
+    if _read_only_disk(path):
+        raise DatabaseProblem("readonly", path, "the disk it is on is mounted read-only",
+                              "remount it read-write (`findmnt` shows the mount) or move the database "
+                              "to a writable disk; commands that only read still work")
+    raise DatabaseProblem("readonly", path, f"cannot write it ({_unwritable(path)})", PERMISSION_FIX)
+
+
 def _unwritable(path: str) -> str:
     """Which of the folder, database, -wal and -shm this user cannot write, in words."""
     folder = os.path.dirname(os.path.abspath(path))

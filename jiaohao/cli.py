@@ -102,6 +102,9 @@ def main(argv: list[str] | None = None) -> int:
             ctx.discard_new_hall()
         print(f"jiaohao: {line}", file=sys.stderr)
         return 2
+    finally:
+        if ctx is not None:
+            ctx.close()
 
 
 def _closed_output() -> int:

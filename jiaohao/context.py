@@ -102,6 +102,18 @@ class Context:
                   "made a new, empty hall there", file=sys.stderr)
             self._new_hall = None
 
+    def close(self) -> None:
+        """Close what the command opened. The last connection to close checkpoints the WAL
+        into the database file and removes it, so a reader with no write access (which
+        then reads the file as it is) sees every change."""
+        for name in ("queue", "reader"):
+            q = self.__dict__.pop(name, None)
+            if q is not None:
+                try:
+                    q.close()
+                except Exception:  # noqa: BLE001 - closing after the command's own outcome
+                    pass
+
     def discard_new_hall(self) -> None:
         """The command failed: remove the hall it has just made, if nothing is in it yet."""
         ino, self._new_hall = self._new_hall, None
