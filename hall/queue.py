@@ -14,7 +14,7 @@ import threading
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING, Iterator
 
 if TYPE_CHECKING:  # (a config.views.HallView works as well: jiaohao queue …)
     from config import HallConfig, Service
@@ -25,6 +25,7 @@ from .db import Checkpointer, connect
 from .errors import (DailyCapReached, InvalidArgument, ServiceClosed, UnknownService,
                      UnknownTicket, UnknownWindow, WindowNotReady)
 from .models import Ticket, WindowState
+from .appointments import AppointmentOps
 from .reads import QueueReads
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ def format_number(prefix: str, seq: int) -> str:
     return f"{prefix}{seq:03d}"
 
 
-class HallQueue(QueueReads):
+class HallQueue(AppointmentOps, QueueReads):
     """The hall's queue on one SQLite file. Safe to share between threads of a process."""
 
     def __init__(self, path: Path | str, config: HallConfig, clock: Clock = system_clock):
@@ -458,47 +459,6 @@ class HallQueue(QueueReads):
                       "WHERE number = ?", (ts, window))
             self._event(c, now, "logout", window, staff=w["staff"])
         return self.window_state(window)
-
-    # -- appointments ------------------------------------------------------------
-    def add_appointment(self, code: str, service: str, slot: datetime, name: str = "") -> None:
-        self.add_appointments([(code, service, slot, name)])
-
-    def add_appointments(self, appointments: Iterable[tuple[str, str, datetime, str]]) -> int:
-        """Add or update (code, service, slot, name) bookings in ONE transaction: all or none.
-
-        Codes are stored in capitals, as scanners and the keypad type them."""
-        rows = []
-        for code, service, slot, name in appointments:
-            self._service(service)
-            rows.append((code.strip().upper(), service, name, slot.timestamp(), business_day(slot)))
-        with self._tx() as (c, _):
-            c.executemany("INSERT INTO appointments (code, service, name, slot_at, day) VALUES (?, ?, ?, ?, ?) "
-                          "ON CONFLICT (code) DO UPDATE SET service = excluded.service, name = excluded.name, "
-                          "slot_at = excluded.slot_at, day = excluded.day WHERE ticket_id IS NULL", rows)
-        return len(rows)
-
-    def check_in(self, code: str, kiosk: str | None = None) -> Ticket:
-        """Turn a booked appointment into a ticket, queued for its slot."""
-        with self._tx() as (c, now):
-            appt = c.execute("SELECT * FROM appointments WHERE code = ?", (code.strip().upper(),)).fetchone()
-            if appt is None:
-                raise UnknownTicket(f"no appointment {code!r}")
-            if appt["day"] != business_day(now):
-                raise InvalidArgument(f"appointment {code} is for {appt['day']}, not today")
-            if appt["ticket_id"] is not None:
-                prior = self._ticket_row(c, appt["ticket_id"])
-                # a ticket whose paper never came out does not use up the appointment
-                if not (prior["status"] == "cancelled" and prior["cancel_reason"] == "print_failed"):
-                    return self._ticket(prior)
-            early = self.config.rules.appointment_early_minutes * 60
-            if now.timestamp() < appt["slot_at"] - early:
-                slot = datetime.fromtimestamp(appt["slot_at"]).strftime("%H:%M")
-                raise InvalidArgument(f"appointment {code} is at {slot}; check in from "
-                                      f"{self.config.rules.appointment_early_minutes} minutes before")
-            row = self._insert_ticket(c, now, self._service(appt["service"]), "appointment", kiosk,
-                                      appt["code"], appt["slot_at"])
-            c.execute("UPDATE appointments SET ticket_id = ? WHERE code = ?", (row["id"], appt["code"]))
-            return self._ticket(row)
 
     # -- device and diagnostic notices -----------------------------------------------
     def log_event(self, kind: str, window: int | None = None, **data) -> int:
