@@ -44,23 +44,28 @@ class HallQueue(AppointmentOps, QueueReads):
     """The hall's queue on one SQLite file. Safe to share between threads of a process."""
 
     def __init__(self, path: Path | str, config: HallConfig, clock: Clock = system_clock):
-        self.config = config
-        self.clock = HallClock(clock, config.hall.timezone)
-        self.path = str(path)
-        self._services = {s.code: s for s in config.services}
-        self._windows = {w.number: w for w in config.windows}
-        self._lock = threading.RLock()
+        self._bind(path, config, clock)
         self._conn = connect(path, hall_name=config.hall.name)
         self._hall_tag = self._conn.execute("PRAGMA user_version").fetchone()[0]
-        self._checkpointer = None
         if self.path != ":memory:":
             # the background checkpointer keeps the WAL small; SQLite's own checkpoint at
             # 10,000 pages (~40 MB) stays as the bound when writers never pause
             self._conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_BOUND_PAGES}")
             self._checkpointer = Checkpointer(path, CHECKPOINT_EVERY_S)
             self._checkpointer.start()
-        self._checked_day: str | None = None
         self._sync_config()
+
+    def _bind(self, path: Path | str, config: HallConfig, clock: Clock) -> None:
+        """What every queue object holds besides its connection (see hall.readonly too)."""
+        self.config = config
+        self.clock = HallClock(clock, config.hall.timezone)
+        self.path = str(path)
+        self._services = {s.code: s for s in config.services}
+        self._windows = {w.number: w for w in config.windows}
+        self._lock = threading.RLock()
+        self._checkpointer: Checkpointer | None = None
+        self._checked_day: str | None = None
+        self._hall_tag = 0
 
     def close(self) -> None:
         with self._lock:

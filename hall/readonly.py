@@ -2,14 +2,13 @@
 commands that may not (or need not) write the database."""
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from config import HallConfig
 
-from .clock import Clock, HallClock, business_day, system_clock
+from .clock import Clock, business_day, system_clock
 from .db import connect_readonly
 from .errors import DatabaseProblem
 from .queue import HallQueue
@@ -20,18 +19,10 @@ class ReadOnlyQueue(HallQueue):
     day close (a day the writers have not closed yet is shown as it stands)."""
 
     def __init__(self, path: Path | str, config: HallConfig, clock: Clock = system_clock):
-        self.config = config
-        self.clock = HallClock(clock, config.hall.timezone)
-        self.path = str(path)
-        self._services = {s.code: s for s in config.services}
-        self._windows = {w.number: w for w in config.windows}
-        self._lock = threading.RLock()
+        self._bind(path, config, clock)
         self._conn = connect_readonly(self.path)
         row = self._conn.execute("SELECT value FROM meta WHERE key = 'clock_offset'").fetchone()
         self.clock.offset = float(row[0]) if row else 0.0   # a clock set back: the writers' hall time
-        self._checkpointer = None
-        self._checked_day: str | None = None
-        self._hall_tag = 0
 
     def _tx(self):
         raise DatabaseProblem("readonly", self.path, "opened for reading only",
