@@ -133,6 +133,7 @@ class HallClock:
         self.source = source
         self.zone = zone
         self.offset = 0.0
+        self._latest_read: float | None = None  # clock_latest as the last now_in() read it
 
     def reading(self) -> datetime:
         """The source clock as naive wall time, without the offset."""
@@ -161,6 +162,14 @@ class HallClock:
         self.offset = offset
         return now, change
 
+    def record(self, c: sqlite3.Connection, now: datetime) -> None:
+        """Keep ``now`` as the latest time the hall has seen, in the transaction that read
+        it with :meth:`now_in` (called only when that transaction changed something: a
+        transaction that changes nothing stays read-only and leaves nothing to order)."""
+        latest = self._latest_read
+        if latest is None or now.timestamp() > latest:
+            set_meta(c, "clock_latest", repr(now.timestamp()))
+
     def now_in(self, c: sqlite3.Connection) -> tuple[datetime, ClockChange | None]:
         """Hall time inside a write transaction on the queue database ``c``, whose meta
         table keeps the latest time and the offset for every process."""
@@ -172,8 +181,7 @@ class HallClock:
             latest = row[0] if row else None
         offset = float(meta.get("clock_offset", 0.0))
         now, change = self.settle(latest, offset)
-        if latest is None or now.timestamp() > latest:
-            set_meta(c, "clock_latest", repr(now.timestamp()))
+        self._latest_read = latest
         if self.offset != offset:
             set_meta(c, "clock_offset", repr(self.offset))
         if change == "clock_behind":

@@ -80,12 +80,17 @@ class HallQueue(AppointmentOps, QueueReads):
             c = self._conn
             c.execute("BEGIN IMMEDIATE")
             try:
+                start = c.total_changes
                 now = self._now(c)
                 today = self._roll_day(c, now)
                 yield c, now
-                # page 1 in every commit: the WAL carries the hall's tag (hall.dbfile.check_wal)
-                if self._hall_tag:
-                    c.execute(f"PRAGMA user_version = {self._hall_tag}")
+                # a transaction that changed nothing (a CALL with nobody waiting) stays
+                # read-only: no frame in the WAL, the write lock held for microseconds
+                if c.total_changes != start:
+                    self.clock.record(c, now)
+                    # page 1 in every commit: the WAL carries the hall's tag (hall.dbfile.check_wal)
+                    if self._hall_tag:
+                        c.execute(f"PRAGMA user_version = {self._hall_tag}")
                 c.execute("COMMIT")
             except BaseException:
                 # after SQLITE_FULL/IOERR SQLite has rolled back already: a second ROLLBACK

@@ -120,3 +120,19 @@ def test_a_reader_sees_the_writers_hall_time_after_a_step_back(queue, clock, dem
         assert reader.clock().date() == queue.clock().date() == datetime(2026, 11, 23).date()
     finally:
         reader.close()
+
+
+def test_a_call_with_nobody_waiting_writes_nothing(queue, clock, db_path):
+    """A transaction that changes nothing stays read-only (no WAL frame, no clock record):
+    windows pressing CALL on an empty queue must not compete for the disk and the lock."""
+    from hall.db import Checkpointer
+    queue.issue("A")
+    frames = Checkpointer(db_path).wal_frames()
+    latest = queue._conn.execute("SELECT value FROM meta WHERE key = 'clock_latest'").fetchone()[0]
+    clock.advance(minutes=1)
+    assert queue.call_next(4) is None          # window 4 serves C only: nobody waiting
+    assert Checkpointer(db_path).wal_frames() == frames
+    assert queue._conn.execute("SELECT value FROM meta WHERE key = 'clock_latest'").fetchone()[0] == latest
+    clock.advance(minutes=1)
+    assert queue.call_next(1).number == "A001"  # a real change records the time again
+    assert queue._conn.execute("SELECT value FROM meta WHERE key = 'clock_latest'").fetchone()[0] != latest
