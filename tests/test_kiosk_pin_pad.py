@@ -9,15 +9,12 @@ pytest.importorskip("pytestqt")
 
 from PySide6.QtCore import Qt  # noqa: E402
 
-from hall import HallQueue  # noqa: E402
 from kiosk import flow as F  # noqa: E402
-from kiosk.app import KioskWindow  # noqa: E402
 from kiosk.pins import hash_pin  # noqa: E402
-from kiosk.printing import TicketIssuer  # noqa: E402
 
 from . import test_kiosk_ui as ui  # noqa: E402
 from .test_kiosk_pins import Clock  # noqa: E402
-from .test_kiosk_ui import kiosk_config, tap, tickets, wait_screen  # noqa: E402
+from .test_kiosk_ui import tap, tickets, wait_screen  # noqa: E402
 
 printer = ui.printer  # the printer simulator fixture
 
@@ -30,27 +27,15 @@ class Monotonic(Clock):
 
 @pytest.fixture
 def make_kiosk(qtbot, demo_config, printer, clock, tmp_path):
-    made = []
+    factory = ui.KioskFactory(qtbot, demo_config, printer[0], clock, tmp_path / "hall.sqlite")
 
     def make(lockout_path=None, wall=None, mono=None, **kiosk):
         kiosk = {"technician_pin_hash": TECH, "priority_pin_hash": GREEN, **kiosk}
-        cfg = kiosk_config(demo_config, printer[0], **kiosk)
-        q = HallQueue(tmp_path / "hall.sqlite", cfg, clock)
-        issuer = TicketIssuer(q, cfg)
-        w = KioskWindow(q, cfg, issuer, kiosk_name="kiosk-test", kiosk_mode=True, start_timers=False,
-                        lockout_path=lockout_path, wall_clock=wall or Clock(), monotonic=mono or Monotonic(0.0))
-        qtbot.addWidget(w)
-        w.resize(1080, 1920)
-        w.show()
-        made.append((w, q, issuer))
-        return w, q
+        return factory(kiosk_mode=True, window={"lockout_path": lockout_path, "wall_clock": wall or Clock(),
+                                                 "monotonic": mono or Monotonic(0.0)}, **kiosk)
 
     yield make
-    for w, q, issuer in made:
-        w.allow_close = True
-        w.shutdown()
-        issuer.printer.close()
-        q.close()
+    factory.close()
 
 
 def technician_keys(qtbot, w) -> None:

@@ -39,27 +39,40 @@ def kiosk_config(base, printer_name: str, **kiosk):
     })
 
 
-@pytest.fixture
-def make_kiosk(qtbot, demo_config, printer, clock, db_path):
-    made = []
+class KioskFactory:
+    """Kiosk windows on the demo hall printing to the printer simulator; ``close()`` shuts
+    every one down. ``window`` passes further KioskWindow arguments (clocks, lock-out file)."""
 
-    def make(size=(1080, 1920), kiosk_mode=False, **kiosk):
-        cfg = kiosk_config(demo_config, printer[0], **kiosk)
-        q = HallQueue(db_path, cfg, clock)
+    def __init__(self, qtbot, base, printer_name: str, clock, db_path):
+        self.qtbot, self.base, self.printer_name = qtbot, base, printer_name
+        self.clock, self.db_path = clock, db_path
+        self.made = []
+
+    def __call__(self, size=(1080, 1920), kiosk_mode=False, window=None, **kiosk):
+        cfg = kiosk_config(self.base, self.printer_name, **kiosk)
+        q = HallQueue(self.db_path, cfg, self.clock)
         issuer = TicketIssuer(q, cfg)
-        w = KioskWindow(q, cfg, issuer, kiosk_name="kiosk-test", kiosk_mode=kiosk_mode, start_timers=False)
-        qtbot.addWidget(w)
+        w = KioskWindow(q, cfg, issuer, kiosk_name="kiosk-test", kiosk_mode=kiosk_mode, start_timers=False,
+                        **(window or {}))
+        self.qtbot.addWidget(w)
         w.resize(*size)
         w.show()
-        made.append((w, q, issuer))
+        self.made.append((w, q, issuer))
         return w, q
 
-    yield make
-    for w, q, issuer in made:
-        w.allow_close = True
-        w.shutdown()
-        issuer.printer.close()
-        q.close()
+    def close(self) -> None:
+        for w, q, issuer in self.made:
+            w.allow_close = True
+            w.shutdown()
+            issuer.printer.close()
+            q.close()
+
+
+@pytest.fixture
+def make_kiosk(qtbot, demo_config, printer, clock, db_path):
+    factory = KioskFactory(qtbot, demo_config, printer[0], clock, db_path)
+    yield factory
+    factory.close()
 
 
 def tickets(q) -> list[tuple]:
