@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import os
 import socket
-import threading
 
 import pytest
 
 from drivers.printer import PrinterError, PrinterSimulator, PrinterTimeout, TicketContent, TicketPrinter
 from drivers.printer.transports import PrinterAddress, open_transport, parse_url
+
+from .printer_helpers import PrintServer
 
 BIG = b"\x00" * (4 * 1024 * 1024)  # more than any kernel buffer between us and a stalled printer
 
@@ -72,39 +73,10 @@ def test_file_write_times_out_on_a_stalled_device(tmp_path):
 @pytest.fixture
 def tcp_printer():
     """A network printer on localhost: the simulator behind a TCP socket (like a :9100 print server)."""
-    sim = PrinterSimulator()
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(1)
-    stop = threading.Event()
-
-    def serve():
-        server.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                conn, _ = server.accept()
-            except OSError:
-                continue
-            conn.settimeout(0.2)
-            with conn:
-                while not stop.is_set():
-                    try:
-                        data = conn.recv(65536)
-                    except socket.timeout:
-                        continue
-                    except OSError:
-                        break
-                    if not data:
-                        break
-                    reply = sim.feed(data)
-                    if reply:
-                        conn.sendall(reply)
-    th = threading.Thread(target=serve, daemon=True)
-    th.start()
-    yield sim, f"tcp://127.0.0.1:{server.getsockname()[1]}"
-    stop.set()
-    th.join(2)
-    server.close()
+    server = PrintServer(PrinterSimulator())
+    server.start()
+    yield server.sim, f"tcp://127.0.0.1:{server.port}"
+    server.stop()
 
 
 def test_network_printer_status_and_ticket(tcp_printer):
