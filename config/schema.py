@@ -307,6 +307,51 @@ class Backup(Strict):
     warn_after_hours: float = Field(26.0, gt=0, le=24 * 31)  # `diag check` warns past this age
 
 
+class Server(Strict):
+    """`jiaohao serve` as the hall's server: the hall API and its event stream (docs/api.md).
+
+    Without a ``[server]`` section nothing listens and `serve` runs the devices only."""
+
+    listen: str  # "HOST:PORT": "0.0.0.0:8080" for the hall LAN, "127.0.0.1:8080" for this PC only
+    keepalive_seconds: float = Field(15.0, ge=0.5, le=300)  # SSE comment lines on a quiet stream
+    session_hours: float = Field(12.0, gt=0, le=168)  # a staff login (software caller) lasts this long
+    login_attempts: int = Field(5, ge=1, le=50)  # failed logins of one staff number before a lock-out
+    login_lockout_seconds: int = Field(60, ge=5, le=3600)  # the first lock-out; each next one doubles
+
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, v: str) -> str:
+        host, sep, port = v.rpartition(":")
+        if not sep or not host or not port.isascii() or not port.isdigit() or not 1 <= int(port) <= 65535:
+            raise ValueError(f"listen must be HOST:PORT, e.g. \"0.0.0.0:8080\", not {v!r}")
+        return v
+
+    @property
+    def host(self) -> str:
+        return self.listen.rpartition(":")[0].strip("[]")
+
+    @property
+    def port(self) -> int:
+        return int(self.listen.rpartition(":")[2])
+
+
+class Client(Strict):
+    """A kiosk, window PC, screen or script that uses the hall through `jiaohao serve`.
+
+    Empty ``server``: this PC opens the queue database itself (one-computer hall)."""
+
+    server: str = ""  # e.g. "http://192.168.1.10:8080"; --server and JIAOHAO_SERVER win
+    token_file: str = ""  # this device's token (`jiaohao devices add`); JIAOHAO_TOKEN wins
+    timeout_s: float = Field(3.0, gt=0, le=60)  # one request; then the client says the server is unreachable
+
+    @field_validator("server")
+    @classmethod
+    def _http_url(cls, v: str) -> str:
+        if v and not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", v):
+            raise ValueError(f"server must be an http:// or https:// address, e.g. \"http://192.168.1.10:8080\", not {v!r}")
+        return v.rstrip("/")
+
+
 class HallConfig(HallMethods, Strict):
     hall: HallInfo
     rules: QueueRules = QueueRules()
@@ -319,6 +364,8 @@ class HallConfig(HallMethods, Strict):
     kiosk: Kiosk = Kiosk()
     screen: Screen = Screen()
     backup: Backup = Backup()
+    server: Server | None = None
+    client: Client = Client()
 
     @model_validator(mode="after")
     def _check_references(self) -> "HallConfig":

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QApplication, QStackedWidget, QVBoxLayout, QWidget
 
 from . import flow as F
 from .appointments import scanned_code
-from .hallstate import HallReader, HallSnapshot
+from hall.snapshot import HallReader, HallSnapshot
 from .i18n import LanguageSwitch, translate
 from .lockout import PinGuard
 from .messages import message_texts, pin_pad_text

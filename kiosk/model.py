@@ -12,7 +12,7 @@ from typing import Callable
 
 from config import HallConfig, Service
 
-from .hallstate import HallSnapshot, ServiceFigures
+from hall.snapshot import HallSnapshot, ServiceFigures
 
 # Why a service cannot be taken now.
 CLOSED = "closed"  # outside its opening periods

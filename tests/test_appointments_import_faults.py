@@ -165,7 +165,7 @@ def test_lower_case_codes_are_stored_in_capitals_and_check_in_however_typed(tmp_
 
 
 def test_the_kiosk_explains_a_refused_check_in_whatever_the_case(tmp_path, queue, demo_config, clock):
-    from kiosk.hallstate import HallReader
+    from hall.snapshot import HallReader
     path = tmp_path / "bookings.csv"
     path.write_text(rows("yy001,A,2026-11-24 09:30,张三"), encoding="utf-8")
     import_file(path, queue)

@@ -7,7 +7,7 @@ from datetime import datetime, time
 import pytest
 
 from kiosk import flow as F
-from kiosk.hallstate import HallReader, estimate_wait
+from hall.snapshot import HallReader, estimate_wait
 from kiosk.model import CAP, CLOSED, build_tiles, next_opening, paginate
 from kiosk.pins import hash_pin
 

@@ -1,4 +1,5 @@
-"""What the kiosk's home screen shows about each service, read without blocking.
+"""The live figures of each service (waiting, issued, estimated wait), read without blocking:
+what the kiosk's home screen and the hall API's snapshot show.
 
 The kiosk reads the queue database through its own read-only connection instead of
 the :class:`hall.HallQueue` one: a HallQueue serialises its operations on one lock,
@@ -19,9 +20,12 @@ import sqlite3
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from config import HallConfig, Service
-from hall import business_day
+from .clock import business_day
+
+if TYPE_CHECKING:
+    from config import HallConfig, Service
 
 log = logging.getLogger(__name__)
 
