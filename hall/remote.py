@@ -96,6 +96,7 @@ class RemoteHall:
         self._events_lock = threading.Lock()
         self._stream = stream
         self.session: dict | None = None  # the staff login this hall acts with (POST /login)
+        self._hall_copy: tuple[float, dict] | None = None  # (when, GET /hall): reads of one moment share it
 
     @property
     def location(self) -> str:
@@ -133,6 +134,8 @@ class RemoteHall:
                     raise ServerUnreachable(self.server, _short(detail)) from None
                 log.info("%s %s: %s; retrying (key %s)", method, path, detail, key)
                 time.sleep(RETRY_PAUSE_S)
+        if method != "GET":
+            self._hall_copy = None
         if r.status_code >= 400:
             raise refusal(r)
         return r
@@ -264,20 +267,26 @@ class RemoteHall:
     def window_state(self, window: int) -> WindowState:
         return wire.window_state(self._json("GET", f"/windows/{int(window)}"))
 
-    def hall(self) -> dict:
-        """The snapshot as the server sends it (GET /hall)."""
-        return self._json("GET", "/hall")
+    def hall(self, max_age_s: float = 0.0) -> dict:
+        """The snapshot as the server sends it (GET /hall); ``max_age_s``: one read this recent
+        will do (no write from here since)."""
+        copy = self._hall_copy
+        if copy is not None and time.monotonic() - copy[0] <= max_age_s:
+            return copy[1]
+        d = self._json("GET", "/hall")
+        self._hall_copy = (time.monotonic(), d)
+        return d
 
     def window_states(self) -> list[WindowState]:
         return sorted((wire.window_state(w) for w in self.hall()["windows"]), key=lambda w: w.number)
 
     def waiting_by_service(self) -> dict[str, int]:
         counts = {code: 0 for code in self._services}
-        counts.update({s["code"]: s["waiting"] for s in self.hall()["services"]})
+        counts.update({s["code"]: s["waiting"] for s in self.hall(0.5)["services"]})
         return counts
 
     def issued_today(self, service: str) -> int:
-        for s in self.hall()["services"]:
+        for s in self.hall(0.5)["services"]:
             if s["code"] == service:
                 return s["issued_today"]
         raise UnknownService(f"unknown service {service!r}")
