@@ -28,7 +28,7 @@ import httpx
 
 from . import wire
 from .clock import HallClock, system_clock
-from .errors import (DailyCapReached, Forbidden, HallError, InvalidArgument, NotAuthorized, RemoteError,
+from .errors import (DailyCapReached, Forbidden, HallError, IdempotencyMismatch, InvalidArgument, NotAuthorized, RemoteError,
                      ServerProblem, ServerUnreachable, ServiceClosed, TooManyAttempts, UnknownService,
                      UnknownTicket, UnknownWindow, WindowNotReady)
 from .models import Event, Ticket, WindowState
@@ -41,7 +41,7 @@ RETRY_PAUSE_S = 0.1
 DOWN_GRACE_S = 5.0  # after a failed read, figures answer from the last copy for this long
 
 ERRORS: dict[str, type[HallError]] = {
-    "invalid": InvalidArgument, "bad_request": InvalidArgument, "idempotency_mismatch": InvalidArgument,
+    "invalid": InvalidArgument, "bad_request": InvalidArgument, "idempotency_mismatch": IdempotencyMismatch,
     "unknown_service": UnknownService, "unknown_window": UnknownWindow, "unknown_ticket": UnknownTicket,
     "closed": ServiceClosed, "cap": DailyCapReached, "window_state": WindowNotReady,
 }
@@ -68,8 +68,8 @@ def refusal(response: httpx.Response) -> HallError:
         return cls(en, zh, response.status_code, code)
     local = ERRORS.get(code)
     if local is not None and response.status_code < 500:
-        e = local(en)
-        e.message_en, e.message_zh, e.status = en, zh or en, response.status_code
+        e = local(en, zh=zh)
+        e.message_en, e.message_zh, e.status = en, e.zh, response.status_code
         return e
     if response.status_code >= 500:
         return ServerProblem(en, zh, response.status_code, code)
