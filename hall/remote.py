@@ -86,7 +86,8 @@ class RemoteHall:
         self.clock = HallClock(clock, config.hall.timezone)
         self.timeout_s = timeout_s
         self._services = {s.code: s for s in config.services}
-        self._token = token
+        self._token = self._device_token = token
+        self._transport = transport
         self._http = httpx.Client(base_url=self.server + API, timeout=timeout_s, transport=transport,
                                   headers={"User-Agent": "jiaohao-client"})
         self._cursors: dict[str, int] = {}
@@ -237,6 +238,7 @@ class RemoteHall:
         session = self._json("POST", "/login", json=body)
         self._token = session["token"]
         self.session = session
+        self._restart_events()
         return session
 
     def staff_logout(self) -> None:
@@ -247,7 +249,15 @@ class RemoteHall:
             self.request("POST", "/logout")
         finally:
             self.session = None
-            self._token = None
+            self._token = self._device_token
+            self._restart_events()
+
+    def _restart_events(self) -> None:
+        """The stream runs with the credential in use: a new one starts it again."""
+        with self._events_lock:
+            old, self._events = self._events, None
+        if old is not None:
+            old.stop()
 
     # -- reads ---------------------------------------------------------------------------------
     def is_open(self, code: str, when: datetime | None = None) -> bool:

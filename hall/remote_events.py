@@ -2,14 +2,13 @@
 
 :class:`EventBuffer` holds every event after the id it started from (the server's last
 one at that moment), fed by a background thread that reads the stream and reconnects
-with ``Last-Event-ID`` when it drops, so nothing is missed or doubled. ``after(n)``
+with ``Last-Event-ID`` when it drops (hall.sse.EventStream), so nothing is missed or doubled. ``after(n)``
 answers from the buffer without a request; a range older than the buffer, or the
 buffer before its first connection, is read with ``GET /events/log``. A server without
 the stream is polled (``/events/log`` once a second) instead.
 """
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -18,7 +17,7 @@ from collections import deque
 import httpx
 
 from . import wire
-from .errors import HallError, ServerUnreachable
+from .errors import HallError
 from .models import Event
 
 log = logging.getLogger(__name__)
@@ -40,9 +39,10 @@ class EventBuffer:
         self._cond = threading.Condition()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._response = None
+        self._sse = None  # hall.sse.EventStream
         self.connected = False
-        self.reconnects = 0
+        self.state = "connecting"
+        self.reconnects = 0  # connections of the stream (the first included)
 
     # -- reading -------------------------------------------------------------------------------
     def start(self) -> None:
@@ -106,86 +106,78 @@ class EventBuffer:
     # -- the background thread -------------------------------------------------------------------
     def stop(self) -> None:
         self._stop.set()
-        r = self._response
-        if r is not None:
-            try:
-                r.close()
-            except Exception:  # noqa: BLE001 - closing a stream another thread reads
-                pass
+        sse = self._sse
+        if sse is not None:
+            sse.stop(2.0)
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(2.0)
 
     def _run(self) -> None:
         failures = 0
-        while not self._stop.is_set():
+        while not self._stop.is_set():  # the base first: the stream starts right after it
             try:
                 self._ensure_base()
-                if self.use_stream:
-                    self._read_stream()
-                else:
-                    self._poll_once()
-                    self._stop.wait(POLL_S)
-                    continue
-                failures = 0
-            except _NoStream:
-                log.warning("the hall server at %s has no event stream: polling its event log", self.hall.server)
-                self.use_stream = False
-                continue
-            except (httpx.HTTPError, HallError, ValueError, OSError) as e:
-                if self._stop.is_set():
-                    break
-                if self.connected or failures == 0:
-                    log.warning("event stream from %s: %s; reconnecting", self.hall.server,
-                                e if str(e) else type(e).__name__)
+                break
+            except (HallError, httpx.HTTPError, ValueError, KeyError, TypeError) as e:
+                if failures == 0:
+                    log.warning("event log of %s not reachable yet: %s", self.hall.server, e)
                 failures += 1
-            finally:
-                self.connected = False
+                self._stop.wait(RECONNECT_S[min(failures, len(RECONNECT_S) - 1)])
+        if self._stop.is_set():
+            return
+        if self.use_stream:
+            self._start_stream()
+        else:
+            self._poll()
+
+    def _start_stream(self) -> None:
+        from .sse import EventStream
+        server = getattr(self.hall.config, "server", None)
+        with self._cond:
+            after = self._last
+        self._sse = EventStream(self.hall.server, self.hall._token, after, self._on_events, self._on_state,
+                                keepalive_s=server.keepalive_seconds if server else 15.0,
+                                connect_timeout_s=self.hall.timeout_s, transport=self.hall._transport)
+        self._sse.start()
+
+    def _on_events(self, batch: list[dict]) -> None:
+        for d in batch:
+            try:
+                self._add(wire.event(d))
+            except (KeyError, TypeError, ValueError) as e:
+                log.warning("event %s from %s passed over: %s", d.get("id"), self.hall.server, e)
+
+    def _on_state(self, state: str, reason: str) -> None:
+        from .sse import CONNECTED, REVOKED
+        self.connected = state == CONNECTED
+        self.state = state
+        if state == CONNECTED:
             self.reconnects += 1
-            self._stop.wait(RECONNECT_S[min(failures, len(RECONNECT_S) - 1)])
+        elif state == REVOKED:
+            log.warning("event stream of %s refused this PC's credential: %s", self.hall.server, reason)
+        elif reason.startswith(("HTTP 404", "HTTP 405", "HTTP 501")) and not self._stop.is_set():
+            log.warning("the hall server at %s has no event stream (%s): polling its event log",
+                        self.hall.server, reason)
+            self._sse.stop(0)
+            self.use_stream = False
+            self._thread = threading.Thread(target=self._poll, name="hall-events-poll", daemon=True)
+            self._thread.start()
 
-    def _poll_once(self) -> None:
-        with self._cond:
-            last = self._last
-        while True:
-            events, _ = self.hall.log_page(last, 500)
-            self.connected = True
-            for e in events:
-                self._add(e)
-            if len(events) < 500:
-                return
-            last = events[-1].id
-
-    def _read_stream(self) -> None:
-        with self._cond:
-            last = self._last
-        headers = dict(self.hall._headers(None))
-        headers["Last-Event-ID"] = str(last)
-        headers["Accept"] = "text/event-stream"
-        timeout = httpx.Timeout(self.hall.timeout_s, read=max(60.0, self.hall.timeout_s))  # keep-alives come every 15 s
-        with self.hall._http.stream("GET", "/events", params={"after": last}, headers=headers,
-                                    timeout=timeout) as r:
-            if r.status_code in (404, 405, 501):
-                raise _NoStream()
-            if r.status_code >= 400:
-                r.read()
-                from .remote import refusal
-                raise refusal(r)
-            self._response = r
-            self.connected = True
-            data: list[str] = []
-            for line in r.iter_lines():
-                if self._stop.is_set():
-                    return
-                if line == "":
-                    if data:
-                        self._add(wire.event(json.loads("\n".join(data))))
-                        data = []
-                elif line.startswith("data:"):
-                    data.append(line[6:] if line.startswith("data: ") else line[5:])
-                # id:, retry: and ": keep-alive" comments: the data carries the id already
-        if not self._stop.is_set():
-            raise ServerUnreachable(self.hall.server, "the event stream ended")
-
-
-class _NoStream(Exception):
-    pass
+    def _poll(self) -> None:
+        failures = 0
+        while not self._stop.is_set():
+            try:
+                with self._cond:
+                    last = self._last
+                events, _ = self.hall.log_page(last, 500)
+                self.connected, failures = True, 0
+                for e in events:
+                    self._add(e)
+                if len(events) == 500:
+                    continue
+            except HallError as e:
+                if self.connected or failures == 0:
+                    log.warning("event log of %s: %s", self.hall.server, e)
+                self.connected = False
+                failures += 1
+            self._stop.wait(POLL_S)
