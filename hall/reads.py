@@ -25,14 +25,14 @@ class QueueReads:
     def ticket(self, ticket_id: int) -> Ticket:
         rows = self._read("SELECT * FROM tickets WHERE id = ?", (ticket_id,))
         if not rows:
-            raise UnknownTicket(f"no ticket with id {ticket_id}")
+            raise UnknownTicket(f"no ticket with id {ticket_id}", zh=f"没有编号为 {ticket_id} 的票")
         return self._ticket(rows[0])
 
     def ticket_by_number(self, number: str, day: str | None = None) -> Ticket:
         rows = self._read("SELECT * FROM tickets WHERE day = ? AND number = ?",
                           (day or business_day(self.clock()), number.upper()))
         if not rows:
-            raise UnknownTicket(f"no ticket {number}")
+            raise UnknownTicket(f"no ticket {number}", zh=f"没有 {number} 号票")
         return self._ticket(rows[0])
 
     def waiting_for_window(self, window: int) -> int:
@@ -51,7 +51,7 @@ class QueueReads:
 
     def window_state(self, window: int) -> WindowState:
         if window not in self._windows:
-            raise UnknownWindow(f"unknown window {window}")
+            raise UnknownWindow(f"unknown window {window}", zh=f"没有{window}号窗口")
         w = self._read("SELECT * FROM windows WHERE number = ?", (window,))[0]
         current = self.ticket(w["current_ticket"]) if w["current_ticket"] else None
         last = self.ticket(w["last_ticket"]) if w["last_ticket"] else None
@@ -65,6 +65,31 @@ class QueueReads:
     def events_after(self, last_id: int, limit: int = 500) -> list[Event]:
         """Events with id > ``last_id``, oldest first: how every other part learns what happened."""
         return read_events(self._conn, self._lock, self.path, last_id, limit)[0]  # skips a damaged row
+
+    def event_page(self, last_id: int, limit: int = 500) -> tuple[list[Event], list[int], int]:
+        """(events after ``last_id``, ids of damaged rows passed over, the last id read)."""
+        return read_events(self._conn, self._lock, self.path, last_id, limit)
+
+    @property
+    def location(self) -> str:
+        """Where the hall is, for people: the database file."""
+        return self.path
+
+    def _figures(self):
+        # its own read-only connection: the kiosk's figures never wait for this queue's lock
+        reader = getattr(self, "_figures_reader", None)
+        if reader is None:
+            from .snapshot import HallReader
+            reader = self._figures_reader = HallReader(self.path, self.config, self.clock)
+        return reader
+
+    def snapshot(self):
+        """The live figures of every service (hall.snapshot.HallSnapshot), read without blocking."""
+        return self._figures().snapshot()
+
+    def appointment(self, code: str):
+        """The booked appointment ``code`` (hall.snapshot.AppointmentInfo), or None."""
+        return self._figures().appointment(code)
 
     def last_event_id(self) -> int:
         with self._lock:

@@ -85,7 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     from .context import Context
     ctx = None
     try:
-        ctx = Context(args.config, args.db, config_view=getattr(args, "config_view", False))
+        ctx = Context(args.config, args.db, config_view=getattr(args, "config_view", False),
+                      server=getattr(args, "server", None), token_file=getattr(args, "token_file", None),
+                      remote_ok=getattr(args, "remote_ok", False))
         return int(args.func(ctx, args) or 0)
     except KeyboardInterrupt:
         return 130
