@@ -271,6 +271,18 @@ class NetHall:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def start_serve(self, restart: bool = False, timeout: float = 30.0) -> ServeProcess:
+        """Start (or SIGKILL and restart) `serve`; ready when ``/health`` answers and its bus
+        master has written to every keypad (a key latched before that is not acted on)."""
+        keypads = [d for d in self.devices.bus.devices.values() if type(d).__name__ == "KeypadSim"]
+        before = {id(k): k.writes for k in keypads}
+
+        def ready() -> bool:
+            return bool((self.serve.health() or {}).get("ok")) and all(k.writes > before[id(k)] for k in keypads)
+        if restart:
+            self.serve.kill()
+        return self.serve.start(timeout, ready)
+
     def add_device(self, name: str, role: str, windows: tuple[int, ...] = ()) -> str:
         self.tokens[name] = add_device(self.config, self.db, name, role, windows)
         return self.tokens[name]
@@ -429,3 +441,42 @@ def db_event_ids(db: Path, kinds: tuple[str, ...] | None = None) -> list[int]:
         return [r[0] for r in rows]
     finally:
         conn.close()
+
+
+# -- writes that survive a server restart ---------------------------------------------------
+def post_once(client: httpx.Client, path: str, json_body: dict | None = None, key: str | None = None,
+              within_s: float = 30.0) -> httpx.Response:
+    """POST with one ``Idempotency-Key``, sent again after every network failure or 503
+    until the server answers (``within_s`` at most): the operation happens once."""
+    import uuid
+    key = key or uuid.uuid4().hex
+    deadline = time.monotonic() + within_s
+    while True:
+        try:
+            r = client.post(path, json=json_body, headers={"Idempotency-Key": key})
+            if r.status_code != 503:
+                return r
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"POST {path}: no answer in {within_s} s")
+        time.sleep(0.05)
+
+
+def hall_fixture(tmp_path: Path, devices: tuple[tuple[str, str, tuple[int, ...]], ...] = (),
+                 keepalive_s: float = 1.0) -> NetHall:
+    """A prepared hall with these devices' tokens and `serve` started (health answers and
+    the bus master has written to every keypad); the caller closes it."""
+    h = NetHall(tmp_path).prepare(keepalive_s)
+    try:
+        for name, role, windows in devices:
+            h.add_device(name, role, windows)
+        h.start_serve()
+    except BaseException:
+        h.close()
+        raise
+    return h
+
+
+STANDARD_DEVICES = (("kiosk-1", "kiosk", ()), ("screen-1", "screen", ()), ("caller-1", "caller", (1,)),
+                    ("caller-2", "caller", (2,)), ("controller-1", "controller", ()))
