@@ -70,11 +70,12 @@ class Hall:
 
     def client(self, token: str | None = None, **kw):
         import warnings
-        with warnings.catch_warnings():  # starlette 1.x nudges towards httpx2; httpx is what we ship
-            warnings.simplefilter("ignore", DeprecationWarning)
-            from starlette.testclient import TestClient
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return TestClient(self.app, base_url="http://hall", headers=headers, raise_server_exceptions=False, **kw)
+        with warnings.catch_warnings():  # starlette 1.x nudges towards httpx2; httpx is what we ship
+            warnings.simplefilter("ignore")
+            from starlette.testclient import TestClient
+            return TestClient(self.app, base_url="http://hall", headers=headers, raise_server_exceptions=False,
+                              **kw)
 
     def close(self) -> None:
         close_app(self.app)
