@@ -262,15 +262,24 @@ class CallerPanel(QWidget):
         self.key_buttons["LOGOUT"].setEnabled(v.state != "closed")
 
 
-def run(queue: HallQueue, window: int, screenshot: str | None = None) -> int:
-    """Show the panel until it is closed (or grab it to ``screenshot`` and return)."""
+def run(queue: HallQueue, window: int, screenshot: str | None = None, login: bool = False) -> int:
+    """Show the panel until it is closed (or grab it to ``screenshot`` and return); with
+    ``login``, the 工号 + 密码 login screen first (a hall server, no caller device token)."""
     from PySide6.QtWidgets import QApplication
     app = QApplication.instance() or QApplication([])
-    panel = CallerPanel(CallerModel(queue, window))
+    if login:
+        from .login import CallerWindow
+        panel = CallerWindow(queue, window)
+    else:
+        panel = CallerPanel(CallerModel(queue, window))
     panel.resize(1000, 640)
     panel.show()
     if screenshot:
         app.processEvents()
         panel.grab().save(screenshot)
         return 0
-    return app.exec()
+    try:
+        return app.exec()
+    finally:
+        if login:
+            panel.close_session()
