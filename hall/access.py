@@ -76,3 +76,12 @@ class Access:
 
     # every request
     def principal_for(self, token: str) -> Principal | None: ...  # None: unknown, revoked, expired
+
+
+class LoginRefused(Exception):
+    """A login refused: ``code`` "unauthorized" (wrong password, unknown or disabled staff)
+    or "too_many_attempts" with ``retry_after`` seconds."""
+
+    def __init__(self, code: str, retry_after: float | None = None) -> None:
+        super().__init__(code)
+        self.code, self.retry_after = code, retry_after
