@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from drivers.windowbus.codec import PAUSE_ARGS, EventCode
 from hall import HallError, HallQueue, Ticket
-from hall.errors import InvalidArgument, UnknownTicket, UnknownWindow, WindowNotReady
+from hall.errors import (Forbidden, InvalidArgument, NotAuthorized, ServerUnreachable, UnknownTicket, UnknownWindow,
+                         WindowNotReady)
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +78,12 @@ def _apply(q: HallQueue, w: int, code: EventCode, arg: int) -> KeyOutcome:
 
 
 def _refusal(q: HallQueue, w: int, e: HallError, code: EventCode) -> tuple[str, str]:
+    if isinstance(e, ServerUnreachable):
+        return "连不上服务器", "server down"
+    if isinstance(e, NotAuthorized):
+        return "请重新登录", "log in again"
+    if isinstance(e, Forbidden):
+        return "无权操作", "not allowed"
     if isinstance(e, WindowNotReady):
         try:
             state = q.window_state(w).state

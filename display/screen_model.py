@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Callable
 
-from hall import PAUSE_REASONS, EventFeed
+from hall import PAUSE_REASONS, EventFeed, HallError
 from hall.clock import business_day
 
 log = logging.getLogger(__name__)
@@ -195,7 +195,10 @@ class ScreenModel:
                 touched.add(e.window)
         for n in touched:
             self._refresh_window(n)
-        self._waiting = self.queue.waiting_by_service()
+        try:
+            self._waiting = self.queue.waiting_by_service()
+        except HallError as e:  # e.g. the hall server does not answer: the last counts stay
+            log.warning("waiting counts not read: %s", e)
         return True
 
     def hold_seconds(self) -> float:
@@ -263,11 +266,15 @@ class ScreenModel:
 
     def state(self) -> ScreenState:
         hall = self.config.hall
+        notice, notice_en = hall.notice, hall.notice_en
+        trouble = self.queue.link_trouble()
+        if trouble is not None:  # the hall server does not answer: say so instead of the notice
+            notice, notice_en = trouble
         return ScreenState(
             hall.name, hall.name_en, self.queue.clock(), self.highlight, self.flashing,
             len(self._pending), self.recent,
             tuple(self._windows[n] for n in sorted(self._windows)), self.zones(),
-            sum(self._waiting.values()), hall.notice, hall.notice_en)
+            sum(self._waiting.values()), notice, notice_en)
 
 
 def with_highlight(state: ScreenState, call: Call | None, flashing: bool = True) -> ScreenState:

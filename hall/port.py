@@ -32,6 +32,7 @@ class Hall(Protocol):
     # -- where it is (for people: a file path or the server's address) -----------------
     @property
     def location(self) -> str: ...
+    def link_trouble(self) -> tuple[str, str] | None: ...  # (zh, en) while the hall cannot be reached
 
     # -- issuing -----------------------------------------------------------------------
     def issue(self, service: str, priority: bool = False, kiosk: str | None = None) -> "Ticket": ...

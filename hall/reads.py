@@ -80,6 +80,10 @@ class QueueReads:
         """Where the hall is, for people: the database file."""
         return self.path
 
+    def link_trouble(self) -> tuple[str, str] | None:
+        """The database is on this PC: there is no link to lose."""
+        return None
+
     def _figures(self):
         # its own read-only connection: the kiosk's figures never wait for this queue's lock
         reader = getattr(self, "_figures_reader", None)

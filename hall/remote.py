@@ -38,7 +38,8 @@ log = logging.getLogger(__name__)
 
 API = "/api/v1"
 RETRY_PAUSE_S = 0.1
-DOWN_GRACE_S = 5.0  # after a failed read, figures answer from the last copy for this long
+DOWN_GRACE_S = 5.0
+LINK_GRACE_S = 3.0  # a stream down this long is said on screen (a restart of serve takes ~1 s)  # after a failed read, figures answer from the last copy for this long
 
 ERRORS: dict[str, type[HallError]] = {
     "invalid": InvalidArgument, "bad_request": InvalidArgument, "idempotency_mismatch": IdempotencyMismatch,
@@ -102,6 +103,14 @@ class RemoteHall:
     @property
     def location(self) -> str:
         return self.server
+
+    def link_trouble(self) -> tuple[str, str] | None:
+        """(zh, en) while the event stream is down (the screens say so), else None."""
+        ev = self._events
+        if ev is None or ev.connected or time.monotonic() - ev.down_since < LINK_GRACE_S:
+            return None
+        return (f"连接不上叫号服务器 ({self.server})，正在重新连接",
+                f"Cannot reach the hall server ({self.server}); reconnecting")
 
     def __repr__(self) -> str:
         return f"RemoteHall({self.server!r})"

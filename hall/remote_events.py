@@ -17,7 +17,7 @@ from collections import deque
 import httpx
 
 from . import wire
-from .errors import HallError
+from .errors import HallError, ServerUnreachable
 from .models import Event
 
 log = logging.getLogger(__name__)
@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 KEEP_EVENTS = 20_000
 RECONNECT_S = (0.2, 0.5, 1.0, 2.0, 2.0)  # waits before each next reconnect, then the last one
 POLL_S = 1.0
+RETRY_BASE_S = 2.0  # after a failed first contact, readers are told at once for this long
 
 
 class EventBuffer:
@@ -40,7 +41,9 @@ class EventBuffer:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._sse = None  # hall.sse.EventStream
+        self._failed_at = -RETRY_BASE_S
         self.connected = False
+        self.down_since = time.monotonic()
         self.state = "connecting"
         self.reconnects = 0  # connections of the stream (the first included)
 
@@ -53,7 +56,13 @@ class EventBuffer:
         with self._cond:
             if self._base is not None:
                 return self._base
-        last = self.hall.health()["last_event_id"]  # raises ServerUnreachable: said to the caller
+        if time.monotonic() - self._failed_at < RETRY_BASE_S:  # a GUI polling us must not wait again
+            raise ServerUnreachable(self.hall.server, "no answer yet")
+        try:
+            last = self.hall.health()["last_event_id"]  # raises ServerUnreachable: said to the caller
+        except HallError:
+            self._failed_at = time.monotonic()
+            raise
         with self._cond:
             if self._base is None:
                 self._base = self._last = last
@@ -149,6 +158,8 @@ class EventBuffer:
 
     def _on_state(self, state: str, reason: str) -> None:
         from .sse import CONNECTED, REVOKED
+        if self.connected and state != CONNECTED:
+            self.down_since = time.monotonic()
         self.connected = state == CONNECTED
         self.state = state
         if state == CONNECTED:
@@ -178,6 +189,7 @@ class EventBuffer:
             except HallError as e:
                 if self.connected or failures == 0:
                     log.warning("event log of %s: %s", self.hall.server, e)
+                    self.down_since = time.monotonic()
                 self.connected = False
                 failures += 1
             self._stop.wait(POLL_S)

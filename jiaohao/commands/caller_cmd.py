@@ -5,7 +5,7 @@ from pathlib import Path
 
 from ..context import CommandError
 from .display import need_display, offscreen_if_no_display
-from .inputs import window_number
+from .inputs import server_options, window_number
 
 
 def register(sub) -> None:
@@ -13,6 +13,7 @@ def register(sub) -> None:
     p.add_argument("--window", type=window_number, required=True, help="window number from the hall config")
     p.add_argument("--staff", default=None, help="log in with this staff number on start")
     p.add_argument("--screenshot", metavar="PNG", default=None, help="save a picture of the panel and exit")
+    server_options(p)
     p.set_defaults(func=caller)
 
 
@@ -27,9 +28,12 @@ def caller(ctx, args) -> int:
     else:
         need_display("the caller panel")
     from caller.panel import run
-    if args.staff:
-        ctx.queue.login(args.window, args.staff)
-    code = run(ctx.queue, args.window, screenshot=args.screenshot)
+    hall = ctx.hall
+    # on a hall server without a caller device token, staff log in with 工号 + 密码 first
+    login = bool(ctx.server) and ctx.token is None
+    if args.staff and not login:
+        hall.login(args.window, args.staff)
+    code = run(hall, args.window, screenshot=args.screenshot, login=login)
     if args.screenshot and not Path(args.screenshot).is_file():
         raise CommandError(f"cannot write {args.screenshot}")
     return code
