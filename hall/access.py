@@ -16,7 +16,7 @@ stream's hub closes the streams of exactly those tokens:
 - ``staff_password_changed`` {staff, token_ids}: that person's sessions end
 - ``staff_disabled`` {staff, token_ids}: that person's sessions end
 - ``staff_enabled`` {staff}
-- ``session_ended`` {staff, window, reason: "logout", token_ids}
+- ``session_ended`` {staff, reason: "logout", token_ids} (its window in the event's ``window``)
 
 A staff login (:meth:`Access.login`) is checked against the failed-login counts kept in
 memory (:mod:`hall.login_throttle`): `jiaohao serve` is the one process that logs people in.
