@@ -42,7 +42,7 @@ def test_serve_drives_the_simulated_devices_and_survives_sigkill(hall):
     for _ in range(2):
         r = hall.jiaohao("queue", "issue", "C", "--json")
         assert r.returncode == 0, r.stderr
-    assert wait_until(lambda: kp.display.waiting == 2, 10)
+    assert wait_until(lambda: kp.display.waiting == 2, 10), kp.display
 
     kp.press("CALL")
     assert kp.wait_acked(5)
