@@ -62,3 +62,29 @@ class DatabaseProblem(HallError):
         self.kind, self.path, self.what, self.fix = kind, str(path), what, fix
         super().__init__(f"queue database {path}: {what}; {fix}",
                          zh=f"排队数据库暂时无法使用（{kind}），请联系技术人员：{path}: {what}")
+
+
+class UnknownDevice(HallError):
+    code = "unknown_device"
+
+
+class UnknownStaff(HallError):
+    code = "unknown_staff"
+
+
+class LoginRefused(HallError):
+    """A staff login refused: ``code`` ``bad_login`` (unknown staff number, wrong password,
+    disabled: one answer for all) or ``too_many_attempts`` (come back in ``retry_after`` s)."""
+
+    code = "bad_login"
+
+    def __init__(self, code: str, retry_after: int, message: str, *, zh: str = ""):
+        super().__init__(message, zh=zh)
+        self.code = code
+        self.retry_after = retry_after
+
+
+class IdempotencyMismatch(HallError):
+    """An Idempotency-Key used again for a different request (method, path or body)."""
+
+    code = "idempotency_mismatch"

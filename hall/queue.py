@@ -67,6 +67,7 @@ class HallQueue(AppointmentOps, QueueReads):
         self._lock = threading.RLock()
         self._checkpointer: Checkpointer | None = None
         self._checked_day: str | None = None
+        self._tx_now: datetime | None = None  # the open transaction's time (hall time), else None
         self._hall_tag = 0
 
     def close(self) -> None:
@@ -77,15 +78,33 @@ class HallQueue(AppointmentOps, QueueReads):
 
     # -- plumbing ------------------------------------------------------------
     @contextmanager
+    def transaction(self) -> Iterator[tuple[sqlite3.Connection, datetime]]:
+        """One transaction around several operations: ``with queue.transaction() as (conn, now):``.
+
+        Operations called inside it (same thread) join it, each in a SAVEPOINT of its own:
+        a refused operation undoes its own part only (and the refusal it logs stays), and
+        everything commits together or not at all."""
+        with self._tx() as tx:
+            yield tx
+
+    @contextmanager
     def _tx(self) -> Iterator[tuple[sqlite3.Connection, datetime]]:
         with self._lock:
             c = self._conn
+            if self._tx_now is not None:  # inside an open transaction of this queue
+                with self._savepoint(c):
+                    yield c, self._tx_now
+                return
             c.execute("BEGIN IMMEDIATE")
             try:
                 start = c.total_changes
                 now = self._now(c)
                 today = self._roll_day(c, now)
-                yield c, now
+                self._tx_now = now
+                try:
+                    yield c, now
+                finally:
+                    self._tx_now = None
                 # a transaction that changed nothing (a CALL with nobody waiting) stays
                 # read-only: no frame in the WAL, the write lock held for microseconds
                 if c.total_changes != start:
@@ -105,6 +124,19 @@ class HallQueue(AppointmentOps, QueueReads):
                 raise
             # only once committed: a rolled-back transaction also undid any day close
             self._checked_day = today
+
+    @staticmethod
+    @contextmanager
+    def _savepoint(c: sqlite3.Connection) -> Iterator[None]:
+        c.execute("SAVEPOINT nested")
+        try:
+            yield
+        except BaseException:
+            if c.in_transaction:
+                c.execute("ROLLBACK TO nested")
+                c.execute("RELEASE nested")
+            raise
+        c.execute("RELEASE nested")
 
     def _now(self, c: sqlite3.Connection) -> datetime:
         """Hall time for this transaction, never before the latest the database has seen;
