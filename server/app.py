@@ -28,10 +28,18 @@ def _hall_id(queue) -> str:
     return row[0] if row else ""
 
 
-def create_app(queue, config, *, access, config_text: str, keepalive_s: float | None = None):
-    """The hall API over ``queue``; the event hub starts and stops with the app."""
-    from jiaohao import __version__
+def installed_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("jiaohao")
+    except PackageNotFoundError:
+        return "0+unknown"
 
+
+def create_app(queue, config, *, access, config_text: str, keepalive_s: float | None = None,
+               version: str | None = None):
+    """The hall API over ``queue``; the event hub starts and stops with the app."""
+    __version__ = version or installed_version()
     server = getattr(config, "server", None)
     if keepalive_s is None:
         keepalive_s = server.keepalive_seconds if server is not None else 15.0
