@@ -71,6 +71,7 @@ def create_app(queue, config, *, access, config_text: str, keepalive_s: float | 
     st.reads = ReadOnlyQueue(queue.path, config)
     st.reads.clock = queue.clock
     st.figures = HallReader(queue.path, config, queue.clock)
+    st.periods = {}  # service code -> its opening periods, parsed once
 
     errors.install(app)
     api = APIRouter(prefix=PREFIX)
