@@ -66,7 +66,6 @@ def create_app(queue, config, *, access, config_text: str, keepalive_s: float | 
     st.config_digest = hashlib.sha256(config_text.encode("utf-8")).hexdigest()
     st.hall_id = _hall_id(queue)
     st.version = __version__
-    st.session_hours = server.session_hours if server is not None else 12.0
     # reads on their own read-only connections: they never wait behind the queue's writes
     st.reads = ReadOnlyQueue(queue.path, config)
     st.reads.clock = queue.clock

@@ -31,7 +31,8 @@ def _refused(e: LoginRefused) -> ApiError:
 def login(body: LoginIn, request: Request) -> Response:
     s = request.app.state
     try:
-        session = s.access.login(body.staff, body.password, body.window, s.session_hours)
+        session = s.access.login(body.staff, body.password, body.window,
+                                 client=request.client.host if request.client else None)
     except LoginRefused as e:
         raise _refused(e) from None
     if body.window is not None:
