@@ -14,7 +14,7 @@ from fastapi import APIRouter, FastAPI
 from hall.readonly import ReadOnlyQueue
 from hall.snapshot import HallReader
 
-from . import errors, events
+from . import docs_page, errors, events
 from .routes import notices, reads, reports, sessions, tickets, windows
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ def create_app(queue, config, *, access, config_text: str, keepalive_s: float | 
             hub.stop()
 
     app = FastAPI(title="jiaohao hall API", version=__version__, lifespan=lifespan,
-                  openapi_url=f"{PREFIX}/openapi.json", docs_url=f"{PREFIX}/docs", redoc_url=None,
+                  openapi_url=f"{PREFIX}/openapi.json", docs_url=None, redoc_url=None,
                   description="The hall's queue over HTTP: docs/api.md. Every request but /health, /login and "
                               "this document needs `Authorization: Bearer TOKEN`; every POST takes an "
                               "`Idempotency-Key`.")
@@ -73,6 +73,7 @@ def create_app(queue, config, *, access, config_text: str, keepalive_s: float | 
     st.periods = {}  # service code -> its opening periods, parsed once
 
     errors.install(app)
+    docs_page.install(app, f"{PREFIX}/docs")
     api = APIRouter(prefix=PREFIX)
     for module in (reads, tickets, windows, sessions, notices, reports):
         api.include_router(module.router)

@@ -176,3 +176,10 @@ def test_window_states_in_one_read_equal_each_window_read(queue):
     assert [w.to_json() for w in both] == [queue.window_state(n).to_json() for n in sorted(queue._windows)]
     assert [w.last for w in both] == [queue.window_state(n).last for n in sorted(queue._windows)]
     assert any(w.waiting for w in both) and any(w.current for w in both) and any(w.last for w in both)
+
+
+def test_docs_page_is_served_by_the_hall(hall):
+    r = hall.client().get("/api/v1/docs")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert "/api/v1/windows/{n}/call" in r.text and "caller" in r.text
+    assert "http" not in r.text.replace("http://hall", "")  # no CDN, no outside scripts or fonts
