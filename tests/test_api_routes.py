@@ -183,3 +183,21 @@ def test_docs_page_is_served_by_the_hall(hall):
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     assert "/api/v1/windows/{n}/call" in r.text and "caller" in r.text
     assert "http" not in r.text.replace("http://hall", "")  # no CDN, no outside scripts or fonts
+
+
+def test_report_is_the_same_json_as_the_command(hall, kiosk, queue, db_path, capsys, monkeypatch):
+    import json
+
+    from jiaohao.cli import main
+    for code in ("A", "B", "A"):
+        kiosk.post("/api/v1/tickets", json={"service": code})
+    queue.login(1, "0517")
+    queue.call_next(1)
+    api = hall.client(hall.device("ctl", "controller")).get("/api/v1/reports/day",
+                                                              params={"day": "2026-11-23", "by": "window"}).json()
+    monkeypatch.setenv("JIAOHAO_NOW", "2026-11-23T09:00")
+    capsys.readouterr()
+    assert main(["--db", str(db_path), "report", "--from", "2026-11-23", "--by", "window", "--format", "json"]) == 0
+    cli = json.loads(capsys.readouterr().out)
+    api.pop("generated_at"), cli.pop("generated_at")
+    assert api == cli and api["total"]["issued"] == 3
