@@ -45,8 +45,9 @@ def run_once(queue, credential: str, key: str, method: str, path: str, fingerpri
     stored with it. A :class:`HallError` from ``op`` is a refusal: its part is undone, the
     refusal (``refusal(e)``) is stored and answered, and what the queue logs of it (a
     ``refused`` event) stays. Any other exception, and a refusal of status 5xx (the
-    database failing), undoes everything, stores nothing and goes on up. The same key with another method, path or ``fingerprint`` (a digest of
-    the request body) raises :class:`IdempotencyMismatch`."""
+    database failing), undoes everything, stores nothing and goes on up. The same key
+    with another method, path or ``fingerprint`` (a digest of the request body) raises
+    :class:`IdempotencyMismatch`."""
     if not isinstance(key, str) or not 1 <= len(key) <= MAX_KEY or not key.isprintable():
         raise InvalidArgument(f"an Idempotency-Key is 1-{MAX_KEY} printable characters",
                               zh=f"Idempotency-Key 须为 1-{MAX_KEY} 个可打印字符")
