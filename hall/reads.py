@@ -35,6 +35,11 @@ class QueueReads:
             raise UnknownTicket(f"no ticket {number}", zh=f"没有 {number} 号票")
         return self._ticket(rows[0])
 
+    def ticket_kiosk(self, ticket_id: int) -> str | None:
+        """The kiosk that issued a ticket (None: unknown ticket, or not issued at a kiosk)."""
+        rows = self._read("SELECT kiosk FROM tickets WHERE id = ?", (ticket_id,))
+        return rows[0][0] if rows else None
+
     def waiting_for_window(self, window: int) -> int:
         services = self._windows[window].services
         marks = ",".join("?" * len(services))

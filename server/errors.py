@@ -1,0 +1,121 @@
+"""Every refusal of the hall API as one JSON body (docs/api.md, Errors):
+
+    {"error": {"code": "window_state", "message": "5号窗口已暂停，请先恢复服务",
+               "message_en": "window 5 is paused; resume it first"}}
+
+The hall's own errors (:class:`hall.errors.HallError`) keep their code and their two
+sentences; request bodies FastAPI cannot take become 422 ``bad_request``; a database
+that cannot be used now is 503 ``database``. Nothing a client sends gives a 500."""
+from __future__ import annotations
+
+import logging
+import sqlite3
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from hall.errors import DatabaseProblem, HallError
+
+log = logging.getLogger(__name__)
+
+STATUS = {
+    "invalid": 400, "unauthorized": 401, "forbidden": 403,
+    "unknown_service": 404, "unknown_window": 404, "unknown_ticket": 404, "not_found": 404,
+    "method_not_allowed": 405,
+    "closed": 409, "cap": 409, "window_state": 409, "idempotency_mismatch": 409,
+    "bad_request": 422, "too_many_attempts": 429, "internal": 500, "database": 503,
+}
+
+
+class ApiError(Exception):
+    """A refusal made by the server itself (credentials, roles, odd requests)."""
+
+    def __init__(self, code: str, message: str, message_en: str, *, status: int | None = None,
+                 headers: dict[str, str] | None = None):
+        super().__init__(message_en)
+        self.code, self.message, self.message_en = code, message, message_en
+        self.status = status or STATUS[code]
+        self.headers = headers
+
+
+def error_body(code: str, message: str, message_en: str) -> dict:
+    return {"error": {"code": code, "message": message, "message_en": message_en}}
+
+
+def hall_refusal(e: HallError) -> tuple[int, dict]:
+    """(status, body) of a refusal of the queue."""
+    status = STATUS.get(e.code, 400)
+    return status, error_body(e.code, getattr(e, "zh", "") or str(e), str(e))
+
+
+def database_refusal(e: Exception) -> tuple[int, dict]:
+    log.error("queue database problem while answering a request: %s", e)
+    if isinstance(e, DatabaseProblem):
+        return 503, error_body("database", e.zh, str(e))
+    return 503, error_body("database", "排队数据库暂时无法使用，请稍后重试或联系技术人员",
+                           f"the queue database cannot be used now ({e}); try again shortly")
+
+
+def _json(status: int, body: dict, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _validation_message(exc: RequestValidationError) -> tuple[str, str]:
+    errors = exc.errors()
+    if not errors:
+        return "请求内容有误", "the request is not what this route takes"
+    first = errors[0]
+    where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "body"
+    if first.get("type") == "json_invalid":
+        return "请求内容不是有效的 JSON", "the request body is not valid JSON"
+    if first.get("type") == "missing":
+        return f"缺少字段 {where}", f"{where}: field required"
+    if first.get("type") == "extra_forbidden":
+        return f"不认识的字段 {where}", f"{where}: unknown field"
+    msg = str(first.get("msg", "invalid value"))
+    return f"字段 {where} 的值不对：{msg}", f"{where}: {msg}"
+
+
+def install(app: FastAPI) -> None:
+    """Answer every refusal with the error body."""
+
+    @app.exception_handler(ApiError)
+    async def _api(request: Request, exc: ApiError) -> JSONResponse:
+        return _json(exc.status, error_body(exc.code, exc.message, exc.message_en), exc.headers)
+
+    @app.exception_handler(DatabaseProblem)
+    async def _database(request: Request, exc: DatabaseProblem) -> JSONResponse:
+        return _json(*database_refusal(exc))
+
+    @app.exception_handler(sqlite3.Error)
+    async def _sqlite(request: Request, exc: sqlite3.Error) -> JSONResponse:
+        return _json(*database_refusal(exc))
+
+    @app.exception_handler(HallError)
+    async def _hall(request: Request, exc: HallError) -> JSONResponse:
+        return _json(*hall_refusal(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        zh, en = _validation_message(exc)
+        return _json(422, error_body("bad_request", zh, en))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 404:
+            body = error_body("not_found", "没有这个地址", f"no such route: {request.url.path}")
+        elif exc.status_code == 405:
+            body = error_body("method_not_allowed", "此地址不接受该请求方法",
+                              f"{request.method} is not allowed on {request.url.path}")
+        else:
+            body = error_body("bad_request" if exc.status_code < 500 else "internal",
+                              "请求无法处理", str(exc.detail))
+        return _json(exc.status_code, body, getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _internal(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("%s %s failed", request.method, request.url.path)
+        return _json(500, error_body("internal", "服务器内部错误，请联系技术人员",
+                                     "internal server error; tell the technician"))
