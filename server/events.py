@@ -49,8 +49,7 @@ MAX_BEHIND = 2000  # events queued for one stream beyond which it is cut
 STALL_S = 60.0  # a write blocked this long (the client reads nothing): cut
 RECHECK_EVERY_S = 60.0  # credentials of open streams re-checked (sessions expire)
 # kinds after which the credentials of open streams are checked again at once
-REVOKING_KINDS = frozenset({"device_revoked", "staff_disabled", "staff_password", "password_changed",
-                            "session_ended", "session_revoked", "staff_logout"})
+REVOKING_KINDS = frozenset({"device_revoked", "staff_disabled", "staff_password_changed", "session_ended"})
 KEEPALIVE = b": keep-alive\n\n"
 
 
@@ -107,6 +106,7 @@ class EventHub:
         if self._started:
             return
         self._started = True
+        self._closing = False
         self._stopping.clear()
         try:
             self._loop = asyncio.get_running_loop()
@@ -142,10 +142,13 @@ class EventHub:
                 self._conn.close()
                 self._conn = None
 
-    def close_streams(self, why: str = "closed") -> None:
-        """End every open stream now (thread-safe). A server shutting down calls this first:
-        uvicorn waits for open responses before the app's lifespan ends."""
+    def close_streams(self, why: str = "the server is stopping") -> None:
+        """End every open stream now and refuse new ones (503) until the next start
+        (thread-safe). A server shutting down calls this first: uvicorn waits for open
+        responses before it ends the app's lifespan, and the clients had better reconnect
+        to the next server than to this one."""
         with self._lock:
+            self._closing = True
             streams = list(self.streams)
         for s in streams:
             self._close(s, why)
@@ -302,9 +305,9 @@ class EventHub:
                                         "the credential is missing, unknown, expired or revoked"),
                             status_code=401, media_type="application/json",
                             headers={"WWW-Authenticate": "Bearer"})
-        if not self._started:
-            return Response(_error_body("database", "事件流暂不可用", "the event stream is not running"),
-                            status_code=503, media_type="application/json")
+        if not self._started or self._closing:
+            return Response(_error_body("unavailable", "服务正在停止，请稍后重连", "the server is stopping; reconnect later"),
+                            status_code=503, media_type="application/json", headers={"Retry-After": "1"})
         return EventStreamResponse(self, token, getattr(principal, "name", "?"), after)
 
     async def attach(self, s: _Stream, after: int | None) -> bytes:
@@ -314,6 +317,9 @@ class EventHub:
         parts: list[bytes] = []
         while True:
             with self._lock:
+                if self._closing:
+                    s.closed, s.why = True, "the server is stopping"
+                    break
                 if after is None or after >= self.last_id:
                     self.streams.add(s)
                     break
@@ -423,6 +429,7 @@ def install(app: FastAPI, queue, access, keepalive_s: float = 15.0) -> EventHub:
     """Add ``GET /api/v1/events`` to ``app`` and return its hub (the app's lifespan calls
     ``hub.start()`` and ``hub.stop()``)."""
     hub = EventHub(queue, access, keepalive_s)
+    app.state.event_hub = hub  # `serve` ends the streams first when it stops (close_streams)
 
     @app.get(
         PATH, tags=["events"], summary="The live event stream (Server-Sent Events)", status_code=200,

@@ -3,8 +3,6 @@ concurrent writes, replays from the ring and from the database, keep-alive, revo
 a slow client cut, the hub stopping, refusals and the OpenAPI entry."""
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import socket
 import threading
@@ -13,43 +11,20 @@ import time
 import httpx
 import pytest
 import uvicorn
-from fastapi import FastAPI
 
-from hall.access import Principal
+from config import DEMO_HALL
+from hall.access import Access
 from hall.sse import EventStream
-from server.events import install
-
-
-class TokenBook:
-    """Access as the hub uses it: principal_for(token); revoking logs the event as
-    hall.access does ("device_revoked")."""
-
-    def __init__(self, queue, tokens):
-        self.queue = queue
-        self.valid = {t: Principal("device", n, "screen") for t, n in tokens.items()}
-        self.checks = 0
-
-    def principal_for(self, token):
-        self.checks += 1
-        return self.valid.get(token)
-
-    def revoke(self, token):
-        name = self.valid.pop(token).name
-        self.queue.log_event("device_revoked", name=name)
+from server.app import close_app, create_app
 
 
 class Served:
-    """A FastAPI app with only the event stream, under uvicorn in a thread."""
+    """The hall API app (server.app.create_app) under uvicorn in a thread on 127.0.0.1."""
 
     def __init__(self, queue, access, keepalive_s=15.0, **hub_attrs):
-        @contextlib.asynccontextmanager
-        async def lifespan(app):
-            self.hub.start()
-            yield
-            self.hub.stop()
-
-        self.app = FastAPI(lifespan=lifespan)
-        self.hub = install(self.app, queue, access, keepalive_s)
+        self.app = create_app(queue, queue.config, access=access, keepalive_s=keepalive_s,
+                              config_text=DEMO_HALL.read_text(encoding="utf-8"))
+        self.hub = self.app.state.event_hub
         for k, v in hub_attrs.items():
             setattr(self.hub, k, v)
         self.sock = socket.socket()
@@ -68,9 +43,11 @@ class Served:
         return self
 
     def __exit__(self, *exc):
+        self.hub.close_streams("stopping")
         self.server.should_exit = True
         self.thread.join(10)
         self.sock.close()
+        close_app(self.app)
 
 
 def ids_of(queue, after=0):
@@ -78,7 +55,7 @@ def ids_of(queue, after=0):
         [r[0] for r in queue._conn.execute("SELECT id FROM events WHERE id > ? ORDER BY id", (after,))]
 
 
-def raw_stream(url, token="tok", headers=(), rcvbuf=None, query=""):
+def raw_stream(url, token, headers=(), rcvbuf=None, query=""):
     """A plain socket with the request sent: the test reads (or does not read) itself."""
     host, port = url.removeprefix("http://").split(":")
     s = socket.socket()
@@ -129,15 +106,26 @@ class Got:
             return self.cond.wait_for(pred, timeout)
 
 
+class Book:
+    """The hall's real Access with two screen tokens: ``tok`` and ``tok2``."""
+
+    def __init__(self, queue):
+        self.access = Access(queue)
+        self.tok = self.access.add_device("screen-1", "screen")
+        self.tok2 = self.access.add_device("screen-2", "screen")
+
+
 @pytest.fixture
 def book(queue):
-    return TokenBook(queue, {"tok": "screen-1", "tok2": "screen-2"})
+    b = Book(queue)
+    yield b
+    b.access.close()
 
 
 def test_backlog_then_live_with_no_gap_or_double_under_concurrent_writes(queue, book):
     for _ in range(30):
         queue.issue("A")
-    with Served(queue, book, ring_size=8) as srv:  # a tiny ring: old replays come from the database
+    with Served(queue, book.access, ring_size=8) as srv:  # a tiny ring: old replays come from the database
         stop = threading.Event()
 
         def writer():
@@ -158,7 +146,7 @@ def test_backlog_then_live_with_no_gap_or_double_under_concurrent_writes(queue, 
                 time.sleep(0.05)
                 got = Got()
                 start = after if after is not None else None
-                st = EventStream(srv.url, "tok", start, got.events, got.state, backoff_s=0.05)
+                st = EventStream(srv.url, book.tok, start, got.events, got.state, backoff_s=0.05)
                 if after is None:
                     # no Last-Event-ID: the stream starts at the moment it opens
                     st.last_id = None
@@ -178,9 +166,9 @@ def test_backlog_then_live_with_no_gap_or_double_under_concurrent_writes(queue, 
 
 
 def test_reconnect_with_last_event_id_gets_exactly_the_missed_events(queue, book):
-    with Served(queue, book) as srv:
+    with Served(queue, book.access) as srv:
         base = queue.last_event_id()
-        s = raw_stream(srv.url, headers=[f"Last-Event-ID: {base}"])
+        s = raw_stream(srv.url, book.tok, headers=[f"Last-Event-ID: {base}"])
         queue.issue("A")
         queue.issue("A")
         buf = read_until(s, lambda b: b.count(b"\nid: ") + b.startswith(b"id: ") >= 2 or b.count(b"id: ") >= 2)
@@ -191,7 +179,7 @@ def test_reconnect_with_last_event_id_gets_exactly_the_missed_events(queue, book
         for _ in range(3):  # while away
             queue.issue("B")
         got = Got()
-        st = EventStream(srv.url, "tok", seen[-1], got.events, got.state).start()
+        st = EventStream(srv.url, book.tok, seen[-1], got.events, got.state).start()
         try:
             assert got.wait(lambda: len(got.ids) >= 3)
             queue.issue("A")  # then live
@@ -204,8 +192,8 @@ def test_reconnect_with_last_event_id_gets_exactly_the_missed_events(queue, book
 
 def test_after_query_and_event_json_shape(queue, book):
     t = queue.issue("A")
-    with Served(queue, book) as srv:
-        s = raw_stream(srv.url, query="?after=0")
+    with Served(queue, book.access) as srv:
+        s = raw_stream(srv.url, book.tok, query="?after=0")
         buf = read_until(s, lambda b: b'"issued"' in b)
         s.close()
     frame = [line for line in buf.split(b"\n") if line.startswith(b"data: ") and b'"issued"' in line][0]
@@ -214,8 +202,8 @@ def test_after_query_and_event_json_shape(queue, book):
 
 
 def test_keepalive_comment_when_quiet(queue, book):
-    with Served(queue, book, keepalive_s=0.2) as srv:
-        s = raw_stream(srv.url)
+    with Served(queue, book.access, keepalive_s=0.2) as srv:
+        s = raw_stream(srv.url, book.tok)
         t0 = time.monotonic()
         buf = read_until(s, lambda b: b.count(b": keep-alive") >= 2, timeout=3)
         s.close()
@@ -223,34 +211,49 @@ def test_keepalive_comment_when_quiet(queue, book):
         assert 0.3 < time.monotonic() - t0 < 2
 
 
-def test_revocation_closes_that_stream_at_once_and_only_it(queue, book):
-    with Served(queue, book, keepalive_s=30) as srv:
-        a, b = raw_stream(srv.url, "tok"), raw_stream(srv.url, "tok2")
+def _session(book, staff="0517"):
+    book.access.add_staff(staff, "张三", "staff", "secret-pass-1")
+    return book.access.login(staff, "secret-pass-1", window=1).token
+
+
+REVOKE = {
+    "device revoked": (lambda book: book.tok, lambda book, tok: book.access.revoke_device("screen-1")),
+    "staff disabled": (_session, lambda book, tok: book.access.disable_staff("0517")),
+    "session logout": (_session, lambda book, tok: book.access.logout(tok)),
+    "password changed": (_session, lambda book, tok: book.access.set_password("0517", "another-pass-2")),
+}
+
+
+@pytest.mark.parametrize("how", REVOKE)
+def test_revocation_closes_that_stream_at_once_and_only_it(queue, book, how):
+    token_of, revoke = REVOKE[how]
+    tok = token_of(book)
+    with Served(queue, book.access, keepalive_s=30) as srv:
+        a, b = raw_stream(srv.url, tok), raw_stream(srv.url, book.tok2)
         read_until(a, lambda x: b"retry:" in x)
         read_until(b, lambda x: b"retry:" in x)
         t0 = time.monotonic()
-        book.revoke("tok")
+        revoke(book, tok)
         buf = read_until(a, lambda x: x.endswith(b"<EOF>") or x.endswith(b"0\r\n\r\n"), timeout=3)
         took = time.monotonic() - t0
-        assert b"device_revoked" in buf  # it hears the event, then the stream ends
-        assert buf.endswith(b"0\r\n\r\n") or buf.endswith(b"<EOF>")
+        assert buf.endswith(b"0\r\n\r\n") or buf.endswith(b"<EOF>")  # the response ended
         assert took < 1.0
         queue.issue("A")
         still = read_until(b, lambda x: b'"issued"' in x)
         assert b'"issued"' in still
         a.close()
         b.close()
-        again = raw_stream(srv.url, "tok")
+        again = raw_stream(srv.url, tok)
         refused = read_until(again, lambda x: b"}}" in x)
         again.close()
         assert b"401" in refused.split(b"\r\n")[0] and b"unauthorized" in refused
 
 
 def test_a_slow_client_is_cut_and_the_others_keep_up(queue, book):
-    with Served(queue, book, max_behind=100) as srv:
-        slow = raw_stream(srv.url, "tok", rcvbuf=4096)  # never reads
+    with Served(queue, book.access, max_behind=100) as srv:
+        slow = raw_stream(srv.url, book.tok, rcvbuf=4096)  # never reads
         got = Got()
-        fast = EventStream(srv.url, "tok2", queue.last_event_id(), got.events, got.state).start()
+        fast = EventStream(srv.url, book.tok2, queue.last_event_id(), got.events, got.state).start()
         try:
             assert got.wait(lambda: "connected" in got.states)
             deadline = time.monotonic() + 20
@@ -272,38 +275,43 @@ def test_a_slow_client_is_cut_and_the_others_keep_up(queue, book):
             slow.close()
 
 
-def test_stop_ends_open_streams(queue, book):
-    srv = Served(queue, book).__enter__()
+def test_a_stopping_server_ends_open_streams_and_takes_no_new_one(queue, book):
+    srv = Served(queue, book.access).__enter__()
     try:
-        s = raw_stream(srv.url)
+        s = raw_stream(srv.url, book.tok)
         read_until(s, lambda x: b"retry:" in x)
-        asyncio.run_coroutine_threadsafe(asyncio.sleep(0), srv.hub._loop).result(2)
-        srv.hub.close_streams("stopping")
+        t0 = time.monotonic()
+        srv.hub.close_streams("the server is stopping")
         buf = read_until(s, lambda x: x.endswith(b"0\r\n\r\n") or x.endswith(b"<EOF>"), timeout=3)
         assert buf.endswith(b"0\r\n\r\n") or buf.endswith(b"<EOF>")
         s.close()
+        late = httpx.get(srv.url + "/api/v1/events", headers={"Authorization": f"Bearer {book.tok}"}, timeout=5)
+        assert late.status_code == 503 and late.json()["error"]["message_en"]
     finally:
         srv.__exit__()
-    assert not srv.thread.is_alive()
+    assert not srv.thread.is_alive() and time.monotonic() - t0 < 5
 
 
 @pytest.mark.parametrize("headers,status,code", [
-    ([], 401, b"unauthorized"),
-    (["Authorization: Bearer nope"], 401, b"unauthorized"),
-    (["Authorization: Bearer tok", "Last-Event-ID: abc"], 400, b"invalid"),
+    ({}, 401, b"unauthorized"),
+    ({"Authorization": "Bearer nope"}, 401, b"unauthorized"),
+    ({"Authorization": "Basic abc"}, 401, b"unauthorized"),
+    ({"Authorization": "TOKEN", "Last-Event-ID": "abc"}, 400, b"invalid"),
+    ({"Authorization": "TOKEN", "Last-Event-ID": "-3"}, 400, b"invalid"),
 ])
 def test_refusals(queue, book, headers, status, code):
-    with Served(queue, book) as srv:
-        r = httpx.get(srv.url + "/api/v1/events", headers=dict(h.split(": ", 1) for h in headers), timeout=5)
+    headers = {k: v.replace("TOKEN", f"Bearer {book.tok}") for k, v in headers.items()}
+    with Served(queue, book.access) as srv:
+        r = httpx.get(srv.url + "/api/v1/events", headers=headers, timeout=5)
     assert r.status_code == status
     assert r.json()["error"]["code"] == code.decode()
     assert r.json()["error"]["message"] and r.json()["error"]["message_en"]
 
 
 def test_openapi_documents_the_stream(queue, book):
-    app = FastAPI()
-    install(app, queue, book)
+    app = create_app(queue, queue.config, access=book.access, config_text=DEMO_HALL.read_text(encoding="utf-8"))
     doc = app.openapi()
+    close_app(app)
     op = doc["paths"]["/api/v1/events"]["get"]
     assert "text/event-stream" in op["responses"]["200"]["content"]
     names = {p["name"] for p in op["parameters"]}
