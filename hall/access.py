@@ -137,7 +137,8 @@ class Access:
         self._address_throttle = LoginThrottle(attempts * ADDRESS_FACTOR, lockout, monotonic,
                                               forget_on_success=False)
         self._monotonic = monotonic
-        if queue.path == ":memory:":  # one connection only: share the queue's
+        from .readonly import ReadOnlyQueue
+        if queue.path == ":memory:" or isinstance(queue, ReadOnlyQueue):  # share the queue's connection
             self._conn, self._lock, self._own = queue._conn, queue._lock, False
         else:
             self._conn, self._lock, self._own = _open(queue.path, 15.0), threading.Lock(), True
