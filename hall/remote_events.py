@@ -88,8 +88,7 @@ class EventBuffer:
                         if len(out) >= limit:
                             break
                 return out
-        events, _ = self.hall.log_page(last_id, min(limit, base - last_id))
-        return [e for e in events if e.id <= base]
+        return self.hall.log_page(last_id, limit)[0]
 
     def wait_for(self, event_id: int, timeout_s: float) -> bool:
         """Wait until the event ``event_id`` has arrived (tests, scripts)."""
