@@ -143,3 +143,22 @@ def test_the_token_comes_from_the_flag_env_or_a_file(tmp_path, monkeypatch):
     monkeypatch.setenv("JIAOHAO_SERVER", "http://h:2")
     assert Context(remote_ok=True).server == "http://h:2"
     assert Context().server is None  # a command that cannot be a client ignores it (serve, report …)
+
+
+def test_diag_check_on_a_client_pc(live, tmp_path):
+    token = live.token("kiosk")
+    p = run(tmp_path, "diag", "check", "--server", live.url, "--json", token=token)
+    assert "Traceback" not in p.stderr, p.stderr
+    found = {d["device"]: d for d in json.loads(p.stdout)["devices"]}
+    assert found[f"hall server {live.url}"]["ok"] is True
+    assert live.queue.config.hall.name in found[f"hall server {live.url}"]["detail"]
+    assert found[f"token for {live.url}"]["ok"] is True
+    assert not any(d.startswith(("database", "backup", "bus ")) for d in found)  # the server's, not this PC's
+    p = run(tmp_path, "diag", "check", "--server", live.url, "--json", token="revoked-or-wrong")
+    found = {d["device"]: d for d in json.loads(p.stdout)["devices"]}
+    assert p.returncode == 1 and found[f"token for {live.url}"]["ok"] is False
+    assert "jiaohao devices add" in found[f"token for {live.url}"]["fix"]
+    url = f"http://127.0.0.1:{free_port()}"
+    p = run(tmp_path, "diag", "check", "--server", url, token=token)
+    assert p.returncode == 1 and "Traceback" not in p.stderr
+    assert f"FAIL hall server {url}: no answer (连接不上叫号服务器 ({url}))" in p.stdout
