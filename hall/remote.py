@@ -133,6 +133,9 @@ class RemoteHall:
         deadline = time.monotonic() + budget
         while True:
             left = deadline - time.monotonic()
+            if self._http.is_closed:  # (a timer of a closing app may still ask)
+                raise RemoteError(f"the connection to the hall server {self.server} is closed",
+                                  f"与叫号服务器的连接已关闭 ({self.server})", code="closed_client")
             try:
                 r = self._http.request(method, path, json=json, params=params, headers=self._headers(key),
                                        timeout=max(0.05, left))
