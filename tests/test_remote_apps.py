@@ -236,3 +236,24 @@ def test_hall_screen_follows_calls_made_anywhere(qtbot, live):
     live.server.stop()
     qtbot.waitUntil(lambda: hall.link_trouble() is not None, timeout=WAIT_MS)
     assert model.state().notice.startswith("连接不上叫号服务器")
+
+
+def test_polling_a_silent_server_never_stalls_the_gui(demo_config):
+    from caller.panel import CallerModel
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    url = f"http://127.0.0.1:{s.getsockname()[1]}"
+    s.close()
+    hall = RemoteHall(url, "t", demo_config, timeout_s=0.5)
+    try:
+        model = CallerModel(hall, 1)
+        t0 = time.monotonic()
+        assert model.changed() is True  # the first look waits once, at most the time-out
+        assert time.monotonic() - t0 < 1.5
+        for _ in range(20):  # then a 300 ms poll answers at once
+            t0 = time.monotonic()
+            model.changed()
+            assert time.monotonic() - t0 < 0.05
+        assert model.view().message.startswith(f"连接不上叫号服务器 ({url})")
+    finally:
+        hall.close()
