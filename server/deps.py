@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from typing import Any, Callable
 
 from fastapi import Depends, Path, Request
 from fastapi.responses import JSONResponse, Response
 
 from hall.access import DEVICE_ROLES, STAFF_ROLES, Principal
-from hall.errors import DatabaseProblem, HallError
+from hall.errors import HallError
+from hall.idempotency import run_once
 
 from .errors import ApiError, hall_refusal
 from .models import MAX_WINDOW, ErrorOut
@@ -37,7 +37,6 @@ ROLES: dict[str, frozenset[str]] = {
 }
 # roles that act on any window; a caller device with no windows bound acts on any too
 ANY_WINDOW = frozenset({"controller", "manager"})
-MAX_KEY = 200
 
 ROLE_ZH = {"kiosk": "取号机", "screen": "显示屏", "caller": "呼叫器", "controller": "控制机",
            "staff": "窗口人员", "manager": "管理人员", "technician": "技术人员"}
@@ -141,11 +140,7 @@ class Write:
         self.queue = request.app.state.queue
         self.principal = principal
         self.method, self.path = request.method, request.url.path
-        key = request.headers.get("idempotency-key")
-        if key is not None and not 0 < len(key) <= MAX_KEY:
-            raise ApiError("invalid", f"Idempotency-Key 须为 1-{MAX_KEY} 个字符",
-                           f"Idempotency-Key must be 1-{MAX_KEY} characters")
-        self.key = key
+        self.key = request.headers.get("idempotency-key")  # checked by run_once
 
     def run(self, op: Callable[[], Any], body: Any = None, status: int = 200,
             none_status: int = 204) -> Response:
@@ -153,24 +148,21 @@ class Write:
         the hall's refusal is the answer, and is what a retry with the same key gets."""
 
         def attempt() -> tuple[int, Any]:
-            try:
-                result = op()
-            except (DatabaseProblem, sqlite3.Error):
-                raise
-            except HallError as e:
-                return hall_refusal(e)
+            result = op()
             if result is None:
                 return none_status, None
             return status, _encode(result)
 
         if self.key is None:
-            code, payload = attempt()
+            try:
+                code, payload = attempt()
+            except HallError as e:
+                code, payload = hall_refusal(e)
             replayed = False
         else:
-            from hall.idempotency import run_once
             code, payload, replayed = run_once(self.queue, credential_id(self.principal), self.key,
                                                self.method, self.path, fingerprint(self.method, self.path, body),
-                                               attempt)
+                                               attempt, refusal=hall_refusal)
         headers = {"Idempotent-Replayed": "true"} if replayed else None
         if payload is None or code == 204:
             return Response(status_code=code, headers=headers)

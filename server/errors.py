@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 STATUS = {
     "invalid": 400, "unauthorized": 401, "forbidden": 403,
     "unknown_service": 404, "unknown_window": 404, "unknown_ticket": 404, "not_found": 404,
+    "unknown_device": 404, "unknown_staff": 404,
     "method_not_allowed": 405,
     "closed": 409, "cap": 409, "window_state": 409, "idempotency_mismatch": 409,
     "bad_request": 422, "too_many_attempts": 429, "internal": 500, "database": 503,
@@ -45,7 +46,10 @@ def error_body(code: str, message: str, message_en: str) -> dict:
 
 
 def hall_refusal(e: HallError) -> tuple[int, dict]:
-    """(status, body) of a refusal of the queue."""
+    """(status, body) of a refusal of the queue. A database problem is not a refusal:
+    it goes on up (503, and a retry with the same Idempotency-Key runs again)."""
+    if isinstance(e, DatabaseProblem):
+        raise e
     status = STATUS.get(e.code, 400)
     return status, error_body(e.code, getattr(e, "zh", "") or str(e), str(e))
 

@@ -25,7 +25,7 @@ class Tokens:
     """A token for every role; people are logged in at window 1."""
 
     def __init__(self, hall: Hall):
-        self.hall, self.cache = hall, {}
+        self.hall, self.cache, self.people = hall, {}, 0
         self.anon = hall.client()
 
     def __call__(self, role: str) -> str:
@@ -33,7 +33,8 @@ class Tokens:
             if role in ("kiosk", "screen", "caller", "controller"):
                 self.cache[role] = self.hall.device(f"{role}-walk", role)
             else:
-                number = f"9{len(self.cache)}"
+                self.people += 1
+                number = f"90{self.people}"
                 password = self.hall.staff(number, role)
                 r = self.anon.post("/api/v1/login", json={"staff": number, "password": password, "window": 1})
                 assert r.status_code == 200, r.text
@@ -154,3 +155,28 @@ def test_bad_credentials_are_401(hall, header):
     r = hall.client().post("/api/v1/tickets", json={"service": "A"}, headers={"Authorization": header})
     assert r.status_code == 401 and r.json()["error"]["code"] == "unauthorized"
     assert r.headers["www-authenticate"] == "Bearer"
+
+
+def test_revoked_device_is_refused_at_once(hall):
+    kiosk = hall.client(hall.device("kiosk-2", "kiosk"))
+    assert kiosk.post("/api/v1/tickets", json={"service": "A"}).status_code == 201
+    hall.access.revoke_device("kiosk-2")
+    r = kiosk.post("/api/v1/tickets", json={"service": "A"})
+    assert r.status_code == 401 and r.json()["error"]["code"] == "unauthorized"
+    assert kiosk.get("/api/v1/hall").status_code == 401
+
+
+def test_failed_logins_lock_out_with_retry_after(hall):
+    hall.staff("0517")
+    anon = hall.client()
+    codes = [anon.post("/api/v1/login", json={"staff": "0517", "password": f"wrong{i}"}).status_code
+             for i in range(6)]
+    assert codes[:4] == [401] * 4 and codes[4:] == [429, 429]  # the 5th failure starts the lock-out
+    r = anon.post("/api/v1/login", json={"staff": "0517", "password": "secret-pass-1"})
+    assert r.status_code == 429 and r.json()["error"]["code"] == "too_many_attempts"
+    assert int(r.headers["retry-after"]) >= 1 and "秒" in r.json()["error"]["message"]
+
+
+def test_a_device_cannot_log_out(hall):
+    r = hall.client(hall.device("caller-1", "caller")).post("/api/v1/logout")
+    assert r.status_code == 403

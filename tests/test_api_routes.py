@@ -160,3 +160,26 @@ def test_reports(hall, kiosk):
     assert r.json()["days"] == 30
     assert ctl.get("/api/v1/reports/month", params={"month": "2026-13"}).status_code == 400
     assert kiosk.get("/api/v1/reports/day").status_code == 403
+
+
+def test_window_states_in_one_read_equal_each_window_read(queue):
+    """window_states() reads all windows in a few queries: the same as one window at a time."""
+    for code in ("A", "A", "B", "A", "B", "A"):
+        queue.issue(code)
+    for n in (1, 2, 3, 5):
+        queue.login(n, f"0{n}")
+    queue.call_next(1), queue.call_next(2), queue.call_next(3)
+    queue.transfer(1, to_window=5)
+    queue.finish(2)
+    queue.pause(3, "lunch")
+    both = queue.window_states()
+    assert [w.to_json() for w in both] == [queue.window_state(n).to_json() for n in sorted(queue._windows)]
+    assert [w.last for w in both] == [queue.window_state(n).last for n in sorted(queue._windows)]
+    assert any(w.waiting for w in both) and any(w.current for w in both) and any(w.last for w in both)
+
+
+def test_docs_page_is_served_by_the_hall(hall):
+    r = hall.client().get("/api/v1/docs")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert "/api/v1/windows/{n}/call" in r.text and "caller" in r.text
+    assert "http" not in r.text.replace("http://hall", "")  # no CDN, no outside scripts or fonts
