@@ -6,7 +6,7 @@ from config import DEMO_HALL
 from hall.remote import RemoteHall
 from server.app import create_app
 from server.runner import ApiServer
-from tests.api_helpers import _access
+from hall.access import Access
 
 
 class LiveHall:
@@ -14,7 +14,7 @@ class LiveHall:
 
     def __init__(self, queue, config_text: str | None = None, keepalive_s: float = 1.0):
         self.queue = queue
-        self.access = _access(queue)
+        self.access = Access(queue)
         text = config_text or DEMO_HALL.read_text(encoding="utf-8")
         self.server = ApiServer(lambda: create_app(queue, queue.config, access=self.access, config_text=text,
                                                    keepalive_s=keepalive_s), "127.0.0.1", 0)
@@ -40,3 +40,4 @@ class LiveHall:
         for h in self._halls:
             h.close()
         self.server.stop()
+        self.access.close()

@@ -14,7 +14,7 @@ from hall.models import Event, Ticket, WindowState
 from hall.port import Hall
 from hall.remote import RemoteHall
 from hall.snapshot import AppointmentInfo, HallSnapshot
-from tests.api_helpers import _access
+from hall.access import Access
 from tests.remote_helpers import LiveHall
 
 START = datetime(2026, 11, 23, 9, 0)
@@ -125,7 +125,9 @@ def test_remote_hall_is_a_hall(live):
 
 def test_every_method_gives_what_the_local_queue_gives(live, local):
     remote = live.remote("controller")
-    _access(local).add_device("controller-1", "controller")  # the same event log from the start
+    access = Access(local)
+    access.add_device("controller-1", "controller")  # the same event log from the start
+    access.close()
     differ = []
     for name, step in SCENARIO:
         want, got = run(step, local), run(step, remote)
