@@ -16,8 +16,9 @@ class LiveHall:
         self.queue = queue
         self.access = Access(queue)
         text = config_text or DEMO_HALL.read_text(encoding="utf-8")
-        self.server = ApiServer(lambda: create_app(queue, queue.config, access=self.access, config_text=text,
-                                                   keepalive_s=keepalive_s), "127.0.0.1", 0)
+        self._factory = lambda: create_app(queue, queue.config, access=self.access, config_text=text,
+                                           keepalive_s=keepalive_s)
+        self.server = ApiServer(self._factory, "127.0.0.1", 0)
         self.server.start()
         self.url = self.server.url
         self._halls: list[RemoteHall] = []
@@ -35,6 +36,14 @@ class LiveHall:
         h = RemoteHall(self.url, token, self.queue.config, **kw)
         self._halls.append(h)
         return h
+
+    def restart(self, while_down=None) -> None:
+        """Stop the server, run ``while_down()``, start it again on the same port."""
+        self.server.stop()
+        if while_down is not None:
+            while_down()
+        self.server = ApiServer(self._factory, "127.0.0.1", self.server.port)
+        self.server.start()
 
     def close(self) -> None:
         for h in self._halls:

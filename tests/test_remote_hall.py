@@ -231,3 +231,22 @@ def test_events_arrive_in_the_buffer(live):
     assert remote.last_event_id() == live.queue.last_event_id()
     # an older range than the buffer holds is read from the log
     assert [e.id for e in remote.events_after(0, 3)] == [e.id for e in live.queue.events_after(0, 3)]
+
+
+def test_the_event_buffer_catches_up_after_a_server_restart(live):
+    remote = live.remote("screen")
+    start = remote.last_event_id()
+    for _ in range(3):
+        live.queue.issue("A")
+    assert remote._buffer().wait_for(live.queue.last_event_id(), 5.0)
+    assert remote._buffer().connected
+
+    def while_down():
+        for _ in range(3):
+            live.queue.issue("B")
+    live.restart(while_down)
+    live.queue.issue("C")
+    assert remote._buffer().wait_for(live.queue.last_event_id(), 15.0)
+    ids = [e.id for e in remote.events_after(start, 1000)]
+    assert ids == list(range(start + 1, live.queue.last_event_id() + 1))  # none missed, none twice
+    assert remote._buffer().reconnects >= 2
