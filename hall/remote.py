@@ -130,17 +130,26 @@ class RemoteHall:
         the same Idempotency-Key each time; a 4xx/5xx raised as its HallError."""
         budget = self.timeout_s if timeout_s is None else timeout_s
         key = uuid.uuid4().hex if method == "POST" else None
+        if key is None and time.monotonic() < self._down_until:
+            # a read just after the server failed to answer: said at once (GUIs re-read
+            # often); a write, which a person asked for, always tries
+            raise ServerUnreachable(self.server, "no answer a moment ago")
         deadline = time.monotonic() + budget
         while True:
             left = deadline - time.monotonic()
+            if self._http.is_closed:  # (a timer of a closing app may still ask)
+                raise RemoteError(f"the connection to the hall server {self.server} is closed",
+                                  f"与叫号服务器的连接已关闭 ({self.server})", code="closed_client")
             try:
                 r = self._http.request(method, path, json=json, params=params, headers=self._headers(key),
                                        timeout=max(0.05, left))
+                self._down_until = 0.0
                 break
             except httpx.TransportError as e:
                 detail = type(e).__name__ if not str(e) else str(e)
                 if deadline - time.monotonic() <= RETRY_PAUSE_S * 2 or isinstance(e, httpx.TimeoutException):
                     log.warning("%s %s: no answer from %s (%s)", method, path, self.server, detail)
+                    self._down_until = time.monotonic() + DOWN_GRACE_S
                     raise ServerUnreachable(self.server, _short(detail)) from None
                 log.info("%s %s: %s; retrying (key %s)", method, path, detail, key)
                 time.sleep(RETRY_PAUSE_S)
@@ -313,14 +322,12 @@ class RemoteHall:
     def snapshot(self) -> HallSnapshot:
         """The kiosk's figures; never raises: when the server does not answer, the last
         figures marked ``ok=False`` (and no new request for a few seconds)."""
-        if time.monotonic() >= self._down_until:
-            try:
-                snap = wire.snapshot(self.hall())
-                self._last_snapshot = snap
-                return snap
-            except HallError as e:
-                self._down_until = time.monotonic() + DOWN_GRACE_S
-                log.warning("hall figures not read: %s", e)
+        try:
+            snap = wire.snapshot(self.hall())
+            self._last_snapshot = snap
+            return snap
+        except HallError as e:
+            log.warning("hall figures not read: %s", e)
         last = self._last_snapshot or HallSnapshot(
             self.clock(), {s.code: ServiceFigures(s.code, handling_minutes=s.expected_minutes)
                            for s in self.config.services})

@@ -25,7 +25,6 @@ log = logging.getLogger(__name__)
 KEEP_EVENTS = 20_000
 RECONNECT_S = (0.2, 0.5, 1.0, 2.0, 2.0)  # waits before each next reconnect, then the last one
 POLL_S = 1.0
-RETRY_BASE_S = 2.0  # after a failed first contact, readers are told at once for this long
 
 
 class EventBuffer:
@@ -41,7 +40,8 @@ class EventBuffer:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._sse = None  # hall.sse.EventStream
-        self._failed_at = -RETRY_BASE_S
+        self._waited = False  # a reader has waited for the first contact
+        self._failures = 0  # failed first contacts
         self.connected = False
         self.down_since = time.monotonic()
         self.state = "connecting"
@@ -53,21 +53,30 @@ class EventBuffer:
         self._thread.start()
 
     def _ensure_base(self) -> int:
+        """The id the buffer starts after. The background thread asks the server for it; a
+        reader waits for that once (at most the time-out), later ones are told at once, so a
+        GUI that polls us never stalls while the server is away."""
         with self._cond:
-            if self._base is not None:
-                return self._base
-        if time.monotonic() - self._failed_at < RETRY_BASE_S:  # a GUI polling us must not wait again
-            raise ServerUnreachable(self.hall.server, "no answer yet")
+            if self._base is None and not self._waited:
+                self._waited = True
+                self._cond.wait_for(lambda: self._base is not None or self._failures > 0,
+                                    self.hall.timeout_s + 0.5)
+            if self._base is None:
+                raise ServerUnreachable(self.hall.server, "no answer yet")
+            return self._base
+
+    def _fetch_base(self) -> None:
         try:
-            last = self.hall.health()["last_event_id"]  # raises ServerUnreachable: said to the caller
-        except HallError:
-            self._failed_at = time.monotonic()
+            last = self.hall.health()["last_event_id"]
+        except Exception:
+            with self._cond:
+                self._failures += 1
+                self._cond.notify_all()
             raise
         with self._cond:
             if self._base is None:
                 self._base = self._last = last
-                self._cond.notify_all()
-            return self._base
+            self._cond.notify_all()
 
     def last_id(self) -> int:
         """The newest event id known here (no request once the buffer has started)."""
@@ -88,8 +97,7 @@ class EventBuffer:
                         if len(out) >= limit:
                             break
                 return out
-        events, _ = self.hall.log_page(last_id, min(limit, base - last_id))
-        return [e for e in events if e.id <= base]
+        return self.hall.log_page(last_id, limit)[0]
 
     def wait_for(self, event_id: int, timeout_s: float) -> bool:
         """Wait until the event ``event_id`` has arrived (tests, scripts)."""
@@ -125,7 +133,7 @@ class EventBuffer:
         failures = 0
         while not self._stop.is_set():  # the base first: the stream starts right after it
             try:
-                self._ensure_base()
+                self._fetch_base()
                 break
             except (HallError, httpx.HTTPError, ValueError, KeyError, TypeError) as e:
                 if failures == 0:

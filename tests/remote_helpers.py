@@ -6,7 +6,7 @@ from config import DEMO_HALL
 from hall.remote import RemoteHall
 from server.app import create_app
 from server.runner import ApiServer
-from tests.api_helpers import _access
+from hall.access import Access
 
 
 class LiveHall:
@@ -14,10 +14,11 @@ class LiveHall:
 
     def __init__(self, queue, config_text: str | None = None, keepalive_s: float = 1.0):
         self.queue = queue
-        self.access = _access(queue)
+        self.access = Access(queue)
         text = config_text or DEMO_HALL.read_text(encoding="utf-8")
-        self.server = ApiServer(lambda: create_app(queue, queue.config, access=self.access, config_text=text,
-                                                   keepalive_s=keepalive_s), "127.0.0.1", 0)
+        self._factory = lambda: create_app(queue, queue.config, access=self.access, config_text=text,
+                                           keepalive_s=keepalive_s)
+        self.server = ApiServer(self._factory, "127.0.0.1", 0)
         self.server.start()
         self.url = self.server.url
         self._halls: list[RemoteHall] = []
@@ -36,7 +37,16 @@ class LiveHall:
         self._halls.append(h)
         return h
 
+    def restart(self, while_down=None) -> None:
+        """Stop the server, run ``while_down()``, start it again on the same port."""
+        self.server.stop()
+        if while_down is not None:
+            while_down()
+        self.server = ApiServer(self._factory, "127.0.0.1", self.server.port)
+        self.server.start()
+
     def close(self) -> None:
         for h in self._halls:
             h.close()
         self.server.stop()
+        self.access.close()

@@ -14,6 +14,7 @@ from hall.models import Event, Ticket, WindowState
 from hall.port import Hall
 from hall.remote import RemoteHall
 from hall.snapshot import AppointmentInfo, HallSnapshot
+from hall.access import Access
 from tests.remote_helpers import LiveHall
 
 START = datetime(2026, 11, 23, 9, 0)
@@ -124,6 +125,9 @@ def test_remote_hall_is_a_hall(live):
 
 def test_every_method_gives_what_the_local_queue_gives(live, local):
     remote = live.remote("controller")
+    access = Access(local)
+    access.add_device("controller-1", "controller")  # the same event log from the start
+    access.close()
     differ = []
     for name, step in SCENARIO:
         want, got = run(step, local), run(step, remote)
@@ -227,3 +231,22 @@ def test_events_arrive_in_the_buffer(live):
     assert remote.last_event_id() == live.queue.last_event_id()
     # an older range than the buffer holds is read from the log
     assert [e.id for e in remote.events_after(0, 3)] == [e.id for e in live.queue.events_after(0, 3)]
+
+
+def test_the_event_buffer_catches_up_after_a_server_restart(live):
+    remote = live.remote("screen")
+    start = remote.last_event_id()
+    for _ in range(3):
+        live.queue.issue("A")
+    assert remote._buffer().wait_for(live.queue.last_event_id(), 5.0)
+    assert remote._buffer().connected
+
+    def while_down():
+        for _ in range(3):
+            live.queue.issue("B")
+    live.restart(while_down)
+    live.queue.issue("C")
+    assert remote._buffer().wait_for(live.queue.last_event_id(), 15.0)
+    ids = [e.id for e in remote.events_after(start, 1000)]
+    assert ids == list(range(start + 1, live.queue.last_event_id() + 1))  # none missed, none twice
+    assert remote._buffer().reconnects >= 2
