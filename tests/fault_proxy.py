@@ -230,6 +230,12 @@ class FaultProxy:
         return None
 
     async def _handle(self, creader: asyncio.StreamReader, cwriter: asyncio.StreamWriter) -> None:
+        try:
+            await self._proxy(creader, cwriter)
+        except asyncio.CancelledError:  # the proxy stops: a quiet end, not an error in the log
+            cwriter.transport.abort()
+
+    async def _proxy(self, creader: asyncio.StreamReader, cwriter: asyncio.StreamWriter) -> None:
         self.stats.connections += 1
         try:
             sreader, swriter = await asyncio.open_connection(*self.target)
