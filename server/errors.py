@@ -26,8 +26,9 @@ STATUS = {
     "unknown_device": 404, "unknown_staff": 404,
     "method_not_allowed": 405,
     "closed": 409, "cap": 409, "window_state": 409, "idempotency_mismatch": 409,
-    "bad_request": 422, "too_many_attempts": 429, "internal": 500, "database": 503,
+    "too_large": 413, "bad_request": 422, "too_many_attempts": 429, "internal": 500, "database": 503,
 }
+MAX_BODY = 8 * 1024 * 1024  # bytes: a day's appointments import is well below
 
 
 class ApiError(Exception):
@@ -82,8 +83,29 @@ def _validation_message(exc: RequestValidationError) -> tuple[str, str]:
     return f"字段 {where} 的值不对：{msg}", f"{where}: {msg}"
 
 
+class BodyLimit:
+    """Refuses a request whose declared body is larger than ``MAX_BODY`` before reading it."""
+
+    def __init__(self, app, limit: int = MAX_BODY):
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            for name, value in scope["headers"]:
+                if name == b"content-length":
+                    if not value.isdigit() or int(value) > self.limit:
+                        mb = self.limit // (1024 * 1024)
+                        response = _json(413, error_body("too_large", f"请求内容超过 {mb} MB",
+                                                         f"the request body is larger than {mb} MB"))
+                        await response(scope, receive, send)
+                        return
+                    break
+        await self.app(scope, receive, send)
+
+
 def install(app: FastAPI) -> None:
     """Answer every refusal with the error body."""
+    app.add_middleware(BodyLimit)
 
     @app.exception_handler(ApiError)
     async def _api(request: Request, exc: ApiError) -> JSONResponse:
