@@ -98,9 +98,7 @@ def require(op: str) -> Callable[..., Principal]:
 def may_use_window(p: Principal, n: int) -> None:
     """403 unless ``p`` may act on window ``n``: staff sessions on their own window, a caller
     device on the windows it was added with (all when none)."""
-    if p.role in ANY_WINDOW or (p.role == "caller" and (not p.windows or n in p.windows)):
-        return
-    if p.role in ("caller", "staff") and n in p.windows:
+    if p.role in ANY_WINDOW or (p.role == "caller" and not p.windows) or n in p.windows:
         return
     mine = "、".join(str(w) for w in p.windows)
     if p.role == "staff":
