@@ -21,7 +21,7 @@ from hall.errors import DatabaseProblem, HallError
 log = logging.getLogger(__name__)
 
 STATUS = {
-    "invalid": 400, "unauthorized": 401, "forbidden": 403,
+    "invalid": 400, "unauthorized": 401, "bad_login": 401, "forbidden": 403,
     "unknown_service": 404, "unknown_window": 404, "unknown_ticket": 404, "not_found": 404,
     "unknown_device": 404, "unknown_staff": 404,
     "method_not_allowed": 405,
