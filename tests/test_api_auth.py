@@ -137,7 +137,8 @@ def test_caller_device_bound_to_windows(hall, queue):
 def test_login_refused_in_words(hall):
     hall.staff("0517")
     r = hall.client().post("/api/v1/login", json={"staff": "0517", "password": "wrong"})
-    assert r.status_code == 401 and r.json()["error"]["code"] == "unauthorized"
+    assert r.status_code == 401 and r.json()["error"]["code"] == "bad_login"
+    assert r.json()["error"]["message"] == "工号或密码错误"
     r = hall.client().post("/api/v1/login", json={"staff": "0517", "password": "secret-pass-1", "window": 999})
     assert r.status_code == 404
 
