@@ -143,4 +143,4 @@ def compare(local, remote, local_path, server: str) -> None:
             problems.append(f"windows {', '.join(map(str, sorted(diff)[:8]))} offer other services")
     raise ClientSetupError(f"{local_path} does not describe the same hall as the server {server}: "
                            f"{'; '.join(problems)}. Leave out --config to use the server's configuration, "
-                           f"or copy it here (jiaohao config show on the controller)")
+                           f"or copy the controller's hall file here")
