@@ -83,10 +83,9 @@ class RemoteHall:
     def __init__(self, server: str, token: str | None, config, *, timeout_s: float = 3.0,
                  clock=system_clock, transport: httpx.BaseTransport | None = None, stream: bool = True):
         self.server = server.rstrip("/")
-        self.config = config
-        self.clock = HallClock(clock, config.hall.timezone)
+        self.clock = HallClock(clock, "")
         self.timeout_s = timeout_s
-        self._services = {s.code: s for s in config.services}
+        self.use_config(config)
         self._token = self._device_token = token
         self._transport = transport
         self._http = httpx.Client(base_url=self.server + API, timeout=timeout_s, transport=transport,
@@ -99,6 +98,21 @@ class RemoteHall:
         self._stream = stream
         self.session: dict | None = None  # the staff login this hall acts with (POST /login)
         self._hall_copy: tuple[float, dict] | None = None  # (when, GET /hall): reads of one moment share it
+
+    def use_config(self, config) -> None:
+        """The hall configuration (None until known: a caller PC before its staff log in)."""
+        self.config = config
+        self._services = {s.code: s for s in config.services} if config is not None else {}
+        self.clock.zone = config.hall.timezone if config is not None else ""
+
+    def fetch_config(self):
+        """The server's hall configuration (GET /config, with this hall's credential), kept
+        as :attr:`config`; its TOML text in :attr:`config_text`."""
+        from config import parse_hall
+        d = self._json("GET", "/config")
+        self.config_text = d["toml"]
+        self.use_config(parse_hall(d["toml"], f"{self.server}{API}/config"))
+        return self.config
 
     @property
     def location(self) -> str:
@@ -330,7 +344,7 @@ class RemoteHall:
             log.warning("hall figures not read: %s", e)
         last = self._last_snapshot or HallSnapshot(
             self.clock(), {s.code: ServiceFigures(s.code, handling_minutes=s.expected_minutes)
-                           for s in self.config.services})
+                           for s in (self.config.services if self.config is not None else ())})
         return HallSnapshot(last.taken_at, last.services, ok=False)
 
     def appointment(self, code: str) -> AppointmentInfo | None:
