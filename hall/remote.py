@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 API = "/api/v1"
 RETRY_PAUSE_S = 0.1
 DOWN_GRACE_S = 5.0
+FIGURES_TIMEOUT_S = 1.0  # the kiosk's figures are read on its GUI thread: a short wait, then the last ones
 LINK_GRACE_S = 3.0  # a stream down this long is said on screen (a restart of serve takes ~1 s)  # after a failed read, figures answer from the last copy for this long
 
 ERRORS: dict[str, type[HallError]] = {
@@ -140,7 +141,7 @@ class RemoteHall:
 
     def request(self, method: str, path: str, *, json: dict | None = None, params: dict | None = None,
                 timeout_s: float | None = None) -> httpx.Response:
-        """One operation: retried on network failures within the time budget, a write with
+        """One operation within the time budget: a write is retried on network failures with
         the same Idempotency-Key each time; a 4xx/5xx raised as its HallError."""
         budget = self.timeout_s if timeout_s is None else timeout_s
         key = uuid.uuid4().hex if method == "POST" else None
@@ -161,7 +162,9 @@ class RemoteHall:
                 break
             except httpx.TransportError as e:
                 detail = type(e).__name__ if not str(e) else str(e)
-                if deadline - time.monotonic() <= RETRY_PAUSE_S * 2 or isinstance(e, httpx.TimeoutException):
+                # a read is not retried: whoever reads (a timer) reads again soon anyway
+                if (key is None or deadline - time.monotonic() <= RETRY_PAUSE_S * 2
+                        or isinstance(e, httpx.TimeoutException)):
                     log.warning("%s %s: no answer from %s (%s)", method, path, self.server, detail)
                     self._down_until = time.monotonic() + DOWN_GRACE_S
                     raise ServerUnreachable(self.server, _short(detail)) from None
@@ -337,7 +340,7 @@ class RemoteHall:
         """The kiosk's figures; never raises: when the server does not answer, the last
         figures marked ``ok=False`` (and no new request for a few seconds)."""
         try:
-            snap = wire.snapshot(self.hall())
+            snap = wire.snapshot(self._json("GET", "/hall", timeout_s=min(self.timeout_s, FIGURES_TIMEOUT_S)))
             self._last_snapshot = snap
             return snap
         except HallError as e:
