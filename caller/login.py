@@ -136,32 +136,53 @@ class LoginScreen(QWidget):
 
 
 class CallerWindow(QStackedWidget):
-    """The software caller on a hall server: the login screen, then the window's panel."""
+    """The software caller on a hall server: the login screen, then the window's panel.
 
-    def __init__(self, hall, window: int, refresh_ms: int = 300, parent=None):
+    ``after_login`` runs once a login has succeeded and before the panel is made (the
+    command fetches the server's hall configuration there with the new session); the
+    panel is made at the first login, when the hall's configuration is known."""
+
+    def __init__(self, hall, window: int, refresh_ms: int = 300, after_login=None, parent=None):
         super().__init__(parent)
         self.hall = hall
         self.window = window
+        self.refresh_ms = refresh_ms
+        self.after_login = after_login
         self.setWindowTitle(f"叫号 · {window}号窗口 软件呼叫器")
         self.login_model = LoginModel(hall, window)
-        w = hall.config.window(window)
-        self.login = LoginScreen(self.login_model, f"{window}号窗口" + (f" · {w.name}" if w.name else "")
-                                 + " 登录")
-        self.panel = CallerPanel(CallerModel(hall, window), refresh_ms=refresh_ms)
-        self.panel.timer.stop()  # polls only while shown
+        name = ""
+        if hall.config is not None:
+            try:
+                name = hall.config.window(window).name
+            except KeyError:
+                pass
+        self.login = LoginScreen(self.login_model, f"{window}号窗口" + (f" · {name}" if name else "") + " 登录")
+        self.panel: CallerPanel | None = None
         self.addWidget(self.login)
-        self.addWidget(self.panel)
         self.login.logged_in.connect(self.show_panel)
-        self.panel.pressed.connect(self._pressed)
 
     def show_panel(self) -> None:
+        if self.panel is None:
+            try:
+                if self.after_login is not None:
+                    self.after_login()
+                self.hall.config.window(self.window)
+            except (HallError, KeyError) as e:
+                why = getattr(e, "zh", "") or f"没有{self.window}号窗口"
+                self.login_model.logout()
+                self.show_login(why, str(e))
+                return
+            self.panel = CallerPanel(CallerModel(self.hall, self.window), refresh_ms=self.refresh_ms)
+            self.panel.pressed.connect(self._pressed)
+            self.addWidget(self.panel)
         self.panel.model.note = ""
         self.panel.render()
         self.panel.timer.start()
         self.setCurrentWidget(self.panel)
 
     def show_login(self, zh: str = "", en: str = "") -> None:
-        self.panel.timer.stop()
+        if self.panel is not None:
+            self.panel.timer.stop()
         self.login.say(zh, en)
         self.setCurrentWidget(self.login)
         self.login.staff.setFocus()

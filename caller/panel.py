@@ -262,14 +262,15 @@ class CallerPanel(QWidget):
         self.key_buttons["LOGOUT"].setEnabled(v.state != "closed")
 
 
-def run(queue: HallQueue, window: int, screenshot: str | None = None, login: bool = False) -> int:
+def run(queue: HallQueue, window: int, screenshot: str | None = None, login: bool = False,
+        after_login=None) -> int:
     """Show the panel until it is closed (or grab it to ``screenshot`` and return); with
     ``login``, the 工号 + 密码 login screen first (a hall server, no caller device token)."""
     from PySide6.QtWidgets import QApplication
     app = QApplication.instance() or QApplication([])
     if login:
         from .login import CallerWindow
-        panel = CallerWindow(queue, window)
+        panel = CallerWindow(queue, window, after_login=after_login)
     else:
         panel = CallerPanel(CallerModel(queue, window))
     panel.resize(1000, 640)

@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 API = "/api/v1"
 RETRY_PAUSE_S = 0.1
 DOWN_GRACE_S = 5.0
+FIGURES_TIMEOUT_S = 1.0  # the kiosk's figures are read on its GUI thread: a short wait, then the last ones
 LINK_GRACE_S = 3.0  # a stream down this long is said on screen (a restart of serve takes ~1 s)  # after a failed read, figures answer from the last copy for this long
 
 ERRORS: dict[str, type[HallError]] = {
@@ -83,10 +84,9 @@ class RemoteHall:
     def __init__(self, server: str, token: str | None, config, *, timeout_s: float = 3.0,
                  clock=system_clock, transport: httpx.BaseTransport | None = None, stream: bool = True):
         self.server = server.rstrip("/")
-        self.config = config
-        self.clock = HallClock(clock, config.hall.timezone)
+        self.clock = HallClock(clock, "")
         self.timeout_s = timeout_s
-        self._services = {s.code: s for s in config.services}
+        self.use_config(config)
         self._token = self._device_token = token
         self._transport = transport
         self._http = httpx.Client(base_url=self.server + API, timeout=timeout_s, transport=transport,
@@ -99,6 +99,21 @@ class RemoteHall:
         self._stream = stream
         self.session: dict | None = None  # the staff login this hall acts with (POST /login)
         self._hall_copy: tuple[float, dict] | None = None  # (when, GET /hall): reads of one moment share it
+
+    def use_config(self, config) -> None:
+        """The hall configuration (None until known: a caller PC before its staff log in)."""
+        self.config = config
+        self._services = {s.code: s for s in config.services} if config is not None else {}
+        self.clock.zone = config.hall.timezone if config is not None else ""
+
+    def fetch_config(self):
+        """The server's hall configuration (GET /config, with this hall's credential), kept
+        as :attr:`config`; its TOML text in :attr:`config_text`."""
+        from config import parse_hall
+        d = self._json("GET", "/config")
+        self.config_text = d["toml"]
+        self.use_config(parse_hall(d["toml"], f"{self.server}{API}/config"))
+        return self.config
 
     @property
     def location(self) -> str:
@@ -126,7 +141,7 @@ class RemoteHall:
 
     def request(self, method: str, path: str, *, json: dict | None = None, params: dict | None = None,
                 timeout_s: float | None = None) -> httpx.Response:
-        """One operation: retried on network failures within the time budget, a write with
+        """One operation within the time budget: a write is retried on network failures with
         the same Idempotency-Key each time; a 4xx/5xx raised as its HallError."""
         budget = self.timeout_s if timeout_s is None else timeout_s
         key = uuid.uuid4().hex if method == "POST" else None
@@ -147,7 +162,9 @@ class RemoteHall:
                 break
             except httpx.TransportError as e:
                 detail = type(e).__name__ if not str(e) else str(e)
-                if deadline - time.monotonic() <= RETRY_PAUSE_S * 2 or isinstance(e, httpx.TimeoutException):
+                # a read is not retried: whoever reads (a timer) reads again soon anyway
+                if (key is None or deadline - time.monotonic() <= RETRY_PAUSE_S * 2
+                        or isinstance(e, httpx.TimeoutException)):
                     log.warning("%s %s: no answer from %s (%s)", method, path, self.server, detail)
                     self._down_until = time.monotonic() + DOWN_GRACE_S
                     raise ServerUnreachable(self.server, _short(detail)) from None
@@ -323,14 +340,14 @@ class RemoteHall:
         """The kiosk's figures; never raises: when the server does not answer, the last
         figures marked ``ok=False`` (and no new request for a few seconds)."""
         try:
-            snap = wire.snapshot(self.hall())
+            snap = wire.snapshot(self._json("GET", "/hall", timeout_s=min(self.timeout_s, FIGURES_TIMEOUT_S)))
             self._last_snapshot = snap
             return snap
         except HallError as e:
             log.warning("hall figures not read: %s", e)
         last = self._last_snapshot or HallSnapshot(
             self.clock(), {s.code: ServiceFigures(s.code, handling_minutes=s.expected_minutes)
-                           for s in self.config.services})
+                           for s in (self.config.services if self.config is not None else ())})
         return HallSnapshot(last.taken_at, last.services, ok=False)
 
     def appointment(self, code: str) -> AppointmentInfo | None:

@@ -103,10 +103,20 @@ def main(argv: list[str] | None = None) -> int:
         if ctx is not None:
             ctx.discard_new_hall()
         print(f"jiaohao: {line}", file=sys.stderr)
-        return 2
+        return EXIT_TRY_LATER if _try_later(e) else 2
     finally:
         if ctx is not None:
             ctx.close()
+
+
+EXIT_TRY_LATER = 75  # EX_TEMPFAIL: the hall server did not answer; a systemd unit restarts on it
+
+
+def _try_later(e: BaseException) -> bool:
+    if "hall.errors" not in sys.modules:
+        return False
+    from hall.errors import ServerUnreachable
+    return isinstance(e, ServerUnreachable)
 
 
 def _closed_output() -> int:

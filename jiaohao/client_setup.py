@@ -90,6 +90,16 @@ def keep_copy(server: str, toml: str) -> None:
         log.warning("the hall configuration from %s was not kept in %s: %s", server, path, e)
 
 
+def kept_config(server: str):
+    """The copy of the server's hall configuration kept on this PC, or None."""
+    from config import ConfigError, parse_hall
+    path = copy_path(server)
+    try:
+        return parse_hall(path.read_text(encoding="utf-8"), path)
+    except (OSError, UnicodeDecodeError, ConfigError):
+        return None
+
+
 def server_config(server: str, token: str | None, timeout_s: float):
     """The hall configuration of the server; when it does not answer, the copy kept from
     the last time, said on stderr; neither: ServerUnreachable."""
@@ -143,4 +153,4 @@ def compare(local, remote, local_path, server: str) -> None:
             problems.append(f"windows {', '.join(map(str, sorted(diff)[:8]))} offer other services")
     raise ClientSetupError(f"{local_path} does not describe the same hall as the server {server}: "
                            f"{'; '.join(problems)}. Leave out --config to use the server's configuration, "
-                           f"or copy it here (jiaohao config show on the controller)")
+                           f"or copy the controller's hall file here")

@@ -257,3 +257,22 @@ def test_polling_a_silent_server_never_stalls_the_gui(demo_config):
         assert model.view().message.startswith(f"连接不上叫号服务器 ({url})")
     finally:
         hall.close()
+
+
+def test_caller_pc_with_nothing_but_the_address(qtbot, live, staff):
+    """No token, no hall file, no kept copy: the login comes first, then the server's
+    hall configuration is read with the new session."""
+    from caller.login import CallerWindow
+    hall = RemoteHall(live.url, None, None)
+    try:
+        with pytest.raises(NotAuthorized):
+            hall.fetch_config()  # before the login the server shows nothing
+        w = CallerWindow(hall, 3, refresh_ms=50, after_login=hall.fetch_config)
+        qtbot.addWidget(w)
+        w.show()
+        login(qtbot, w, "0517", "secret-pass-1")
+        assert w.currentWidget() is w.panel
+        assert [s.code for s in hall.config.services] == [s.code for s in live.queue.config.services]
+        assert w.panel.title.text().startswith("3号窗口")
+    finally:
+        hall.close()

@@ -94,7 +94,7 @@ def test_refusals_are_one_line_in_words(live, tmp_path):
 def test_a_server_that_does_not_answer(tmp_path):
     url = f"http://127.0.0.1:{free_port()}"
     p = run(tmp_path, "queue", "--server", url, "issue", "A", token="t")
-    assert p.returncode == 2 and "Traceback" not in p.stderr
+    assert p.returncode == 75 and "Traceback" not in p.stderr  # EX_TEMPFAIL: try again later
     assert f"cannot reach the hall server at {url}" in p.stderr
     p = run(tmp_path, "queue", "--server", "ftp://x", "issue", "A", token="t")
     assert p.returncode == 2 and "http://" in p.stderr
@@ -162,3 +162,19 @@ def test_diag_check_on_a_client_pc(live, tmp_path):
     p = run(tmp_path, "diag", "check", "--server", url, token=token)
     assert p.returncode == 1 and "Traceback" not in p.stderr
     assert f"FAIL hall server {url}: no answer (连接不上叫号服务器 ({url}))" in p.stdout
+
+
+@pytest.mark.parametrize("args, role", [
+    (["kiosk", "--printer", "sim://remote-cli-shot", "--size", "1080x1920"], "kiosk"),
+    (["screen", "--size", "1280x720"], "screen"),
+    (["caller", "--window", "3"], None),  # no token: the login screen
+    (["caller", "--window", "3"], "caller"),
+])
+def test_the_apps_start_on_the_server(live, tmp_path, args, role):
+    png = tmp_path / "shot.png"
+    token = live.token(role) if role else None
+    p = run(tmp_path, *args, "--server", live.url, "--screenshot", str(png), token=token,
+            env_extra={"QT_QPA_PLATFORM": "offscreen"})
+    assert p.returncode == 0, p.stderr
+    assert png.stat().st_size > 1000
+    assert not (tmp_path / "unused.sqlite").exists()
