@@ -30,7 +30,8 @@ from hall.remote import RemoteHall  # noqa: E402
 from kiosk import flow as F  # noqa: E402
 from kiosk.app import KioskWindow  # noqa: E402
 from kiosk.printing import TicketIssuer  # noqa: E402
-from tests.net_helpers import NOW, STANDARD_DEVICES, db_event_ids, hall_fixture, wait_until  # noqa: E402
+from tests.fault_proxy import FaultProxy  # noqa: E402
+from tests.net_helpers import API, NOW, STANDARD_DEVICES, db_event_ids, hall_fixture, wait_until  # noqa: E402
 
 pytestmark = pytest.mark.slow
 WAIT_MS = 15000
@@ -59,8 +60,8 @@ class Clients:
         self.hall, self.made = hall, []
         self.config = load_hall(hall.config)
 
-    def __call__(self, device: str) -> RemoteHall:
-        rh = RemoteHall(self.hall.url, self.hall.tokens[device], self.config, timeout_s=3,
+    def __call__(self, device: str, url: str | None = None) -> RemoteHall:
+        rh = RemoteHall(url or self.hall.url, self.hall.tokens[device], self.config, timeout_s=3,
                         clock=FixedClock(datetime.fromisoformat(NOW)))
         self.made.append(rh)
         return rh
@@ -77,17 +78,28 @@ def remote(hall):
     c.close()
 
 
-def test_a_ticket_from_the_remote_kiosk_is_called_spoken_and_shown_everywhere(hall, remote, printer, qtbot):
-    # (qtbot last: its widgets close before the RemoteHalls they poll)
-    devices = hall.devices
+def make_kiosk(qtbot, remote, printer, url=None):
     cfg = remote.config.model_copy(update={"printer": remote.config.printer.model_copy(
         update={"url": f"sim://{printer[0]}", "timeout_s": 2.0})})
-    kiosk_hall = remote("kiosk-1")
+    kiosk_hall = remote("kiosk-1", url)
     issuer = TicketIssuer(kiosk_hall, cfg)
     kiosk = KioskWindow(kiosk_hall, cfg, issuer, kiosk_name="kiosk-1", kiosk_mode=False, start_timers=False)
     qtbot.addWidget(kiosk)
     kiosk.resize(1080, 1920)
     kiosk.show()
+    return kiosk, issuer
+
+
+def close_kiosk(kiosk, issuer) -> None:
+    kiosk.allow_close = True
+    kiosk.shutdown()
+    issuer.printer.close()
+
+
+def test_a_ticket_from_the_remote_kiosk_is_called_spoken_and_shown_everywhere(hall, remote, printer, qtbot):
+    # (qtbot last: its widgets close before the RemoteHalls they poll)
+    devices = hall.devices
+    kiosk, issuer = make_kiosk(qtbot, remote, printer)
     panels = {}
     for n in (1, 2):
         panels[n] = CallerPanel(CallerModel(remote(f"caller-{n}"), n), refresh_ms=100)
@@ -146,6 +158,35 @@ def test_a_ticket_from_the_remote_kiosk_is_called_spoken_and_shown_everywhere(ha
         assert devices.spoken_numbers().count("A001") == 1 and devices.spoken_numbers().count("A002") == 1
         assert len(printer[1].jobs) == 2
     finally:
-        kiosk.allow_close = True
-        kiosk.shutdown()
-        issuer.printer.close()
+        close_kiosk(kiosk, issuer)
+
+
+def test_answers_lost_on_the_way_to_the_kiosk_and_the_caller_act_once(hall, remote, printer, qtbot):
+    """A tap and a key press whose answers the network loses (after the server acted):
+    the widgets' RemoteHalls retry with the same key; one ticket printed, one call said."""
+    proxy = FaultProxy(hall.port, lifetime_s=60)
+    proxy.start()
+    kiosk, issuer = make_kiosk(qtbot, remote, printer, proxy.url)
+    panel = CallerPanel(CallerModel(remote("caller-1", proxy.url), 1), refresh_ms=100)
+    qtbot.addWidget(panel)
+    panel.show()
+    try:
+        assert panel.press(EventCode.LOGIN, 101).ok
+        proxy.drop_responses(2, match=lambda m, p: m == "POST" and p == f"{API}/tickets")
+        qtbot.mouseClick(kiosk.home.tile("A"), Qt.LeftButton)
+        qtbot.waitUntil(lambda: kiosk.flow.screen == F.DONE, timeout=WAIT_MS)
+        assert kiosk.done.number.text() == "A001"
+        assert printer[1].wait_for_jobs(1)
+        assert len(proxy.stats.dropped) == 2 and len(db_event_ids(hall.db, ("issued",))) == 1
+
+        qtbot.waitUntil(lambda: panel.waiting.text() == "等候 1 人", timeout=WAIT_MS)
+        proxy.drop_responses(1, match=lambda m, p: m == "POST" and p == f"{API}/windows/1/call")
+        assert panel.press(EventCode.CALL).ok
+        assert panel.ticket.text() == "A001"
+        assert len(proxy.stats.dropped) == 3 and len(db_event_ids(hall.db, ("called",))) == 1
+        assert wait_until(lambda: "A001" in hall.devices.spoken_numbers(), 10)
+        assert wait_until(lambda: hall.devices.keypad(1).display.ticket == "A001", 10)
+        assert hall.devices.spoken_numbers() == ["A001"] and len(printer[1].jobs) == 1
+    finally:
+        close_kiosk(kiosk, issuer)
+        proxy.stop()
