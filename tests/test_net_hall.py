@@ -9,32 +9,20 @@ is called from a software caller, spoken by the controller's voice module, shown
 hall screen, on the LED board, and on the keypad and window screen of that window."""
 from __future__ import annotations
 
-import uuid
-from datetime import datetime
-
 import pytest
 
 pytest.importorskip("pytestqt")
 
 from PySide6.QtCore import Qt  # noqa: E402
 
-from caller.panel import CallerModel, CallerPanel  # noqa: E402
-from config import load_hall  # noqa: E402
-from display.screen import HallScreen  # noqa: E402
-from display.screen_model import ScreenModel  # noqa: E402
-from drivers.printer import PrinterSimulator  # noqa: E402
-from drivers.transport import register_sim, unregister_sim  # noqa: E402
 from drivers.windowbus.codec import EventCode  # noqa: E402
-from hall import FixedClock  # noqa: E402
-from hall.remote import RemoteHall  # noqa: E402
 from kiosk import flow as F  # noqa: E402
-from kiosk.app import KioskWindow  # noqa: E402
-from kiosk.printing import TicketIssuer  # noqa: E402
 from tests.fault_proxy import FaultProxy  # noqa: E402
-from tests.net_helpers import API, NOW, STANDARD_DEVICES, db_event_ids, hall_fixture, wait_until  # noqa: E402
+from tests.net_clients import (WAIT_MS, close_kiosk, make_kiosk, make_panel, make_screen,  # noqa: E402,F401
+                               printer, remote)
+from tests.net_helpers import API, STANDARD_DEVICES, db_event_ids, hall_fixture, wait_until  # noqa: E402
 
 pytestmark = pytest.mark.slow
-WAIT_MS = 15000
 
 
 @pytest.fixture
@@ -44,71 +32,12 @@ def hall(tmp_path):
     h.close()
 
 
-@pytest.fixture
-def printer():
-    name = f"net-kiosk-{uuid.uuid4().hex[:8]}"
-    sim = PrinterSimulator(name=name)
-    register_sim(name, sim)
-    yield name, sim
-    unregister_sim(name)
-
-
-class Clients:
-    """Each PC's RemoteHall; closed at the end."""
-
-    def __init__(self, hall):
-        self.hall, self.made = hall, []
-        self.config = load_hall(hall.config)
-
-    def __call__(self, device: str, url: str | None = None) -> RemoteHall:
-        rh = RemoteHall(url or self.hall.url, self.hall.tokens[device], self.config, timeout_s=3,
-                        clock=FixedClock(datetime.fromisoformat(NOW)))
-        self.made.append(rh)
-        return rh
-
-    def close(self) -> None:
-        for rh in self.made:
-            rh.close()
-
-
-@pytest.fixture
-def remote(hall):
-    c = Clients(hall)
-    yield c
-    c.close()
-
-
-def make_kiosk(qtbot, remote, printer, url=None):
-    cfg = remote.config.model_copy(update={"printer": remote.config.printer.model_copy(
-        update={"url": f"sim://{printer[0]}", "timeout_s": 2.0})})
-    kiosk_hall = remote("kiosk-1", url)
-    issuer = TicketIssuer(kiosk_hall, cfg)
-    kiosk = KioskWindow(kiosk_hall, cfg, issuer, kiosk_name="kiosk-1", kiosk_mode=False, start_timers=False)
-    qtbot.addWidget(kiosk)
-    kiosk.resize(1080, 1920)
-    kiosk.show()
-    return kiosk, issuer
-
-
-def close_kiosk(kiosk, issuer) -> None:
-    kiosk.allow_close = True
-    kiosk.shutdown()
-    issuer.printer.close()
-
-
 def test_a_ticket_from_the_remote_kiosk_is_called_spoken_and_shown_everywhere(hall, remote, printer, qtbot):
     # (qtbot last: its widgets close before the RemoteHalls they poll)
     devices = hall.devices
     kiosk, issuer = make_kiosk(qtbot, remote, printer)
-    panels = {}
-    for n in (1, 2):
-        panels[n] = CallerPanel(CallerModel(remote(f"caller-{n}"), n), refresh_ms=100)
-        qtbot.addWidget(panels[n])
-        panels[n].show()
-    screen = HallScreen(ScreenModel(remote("screen-1")), poll_ms=100)
-    qtbot.addWidget(screen)
-    screen.resize(1920, 1080)
-    screen.show()
+    panels = {n: make_panel(qtbot, remote, n) for n in (1, 2)}
+    screen = make_screen(qtbot, remote)
     try:
         for n, panel in panels.items():
             assert panel.press(EventCode.LOGIN, 100 + n).ok, panel.message.text()
@@ -167,9 +96,7 @@ def test_answers_lost_on_the_way_to_the_kiosk_and_the_caller_act_once(hall, remo
     proxy = FaultProxy(hall.port, lifetime_s=60)
     proxy.start()
     kiosk, issuer = make_kiosk(qtbot, remote, printer, proxy.url)
-    panel = CallerPanel(CallerModel(remote("caller-1", proxy.url), 1), refresh_ms=100)
-    qtbot.addWidget(panel)
-    panel.show()
+    panel = make_panel(qtbot, remote, 1, proxy.url)
     try:
         assert panel.press(EventCode.LOGIN, 101).ok
         proxy.drop_responses(2, match=lambda m, p: m == "POST" and p == f"{API}/tickets")

@@ -38,7 +38,7 @@ def kinds(hall, kind: str) -> int:
     return len(db_event_ids(hall.db, (kind,)))
 
 
-def remote(hall, proxy, device: str, timeout_s: float = 3.0):
+def remote_hall(hall, proxy, device: str, timeout_s: float = 3.0):
     from config import load_hall
     from datetime import datetime
     from hall.remote import RemoteHall
@@ -103,7 +103,7 @@ def test_an_answer_lost_then_the_server_killed_is_still_replayed(hall, proxy):
 
 
 def test_the_kiosks_remote_hall_issues_one_ticket_per_tap_through_lost_answers(hall, proxy):
-    rh = remote(hall, proxy, "kiosk-1")
+    rh = remote_hall(hall, proxy, "kiosk-1")
     try:
         proxy.drop_responses(2, match=posts_to("/tickets"))  # the first two attempts of the first tap
         t1 = rh.issue("B", kiosk="kiosk-1")
@@ -117,7 +117,7 @@ def test_the_kiosks_remote_hall_issues_one_ticket_per_tap_through_lost_answers(h
 
 
 def test_the_callers_remote_hall_calls_once_per_key_through_lost_answers(hall, proxy):
-    rh = remote(hall, proxy, "caller-2")
+    rh = remote_hall(hall, proxy, "caller-2")
     try:
         rh.login(2, "0201")
         k = hall.client("kiosk-1")
@@ -147,7 +147,7 @@ def test_a_tap_whose_answer_comes_too_late_leaves_no_ticket_without_paper(hall, 
     same key, gets the kept answer) or no ticket at all: never a ticket in the queue that
     was not printed (a citizen without paper, a number called to nobody)."""
     from hall.errors import ServerUnreachable
-    rh = remote(hall, proxy, "kiosk-1", timeout_s=1.5)
+    rh = remote_hall(hall, proxy, "kiosk-1", timeout_s=1.5)
     try:
         proxy.delay_responses(3.0, count=1, match=posts_to("/tickets"))
         try:
@@ -167,7 +167,7 @@ def test_a_call_whose_answer_comes_too_late_is_not_followed_by_a_second_call(hal
     """The same for a caller: CALL answered too late, the clerk presses CALL again. The
     citizen announced first must be the one at the window, not skipped over unseen."""
     from hall.errors import ServerUnreachable
-    rh = remote(hall, proxy, "caller-1", timeout_s=1.5)
+    rh = remote_hall(hall, proxy, "caller-1", timeout_s=1.5)
     try:
         rh.login(1, "0101")
         k = hall.client("kiosk-1")

@@ -37,7 +37,7 @@ def hall(tmp_path):
     h.close()
 
 
-def remote(hall, device: str) -> RemoteHall:
+def remote_hall(hall, device: str) -> RemoteHall:
     return RemoteHall(hall.url, hall.tokens[device], load_hall(hall.config), timeout_s=3,
                       clock=FixedClock(datetime.fromisoformat(NOW)))
 
@@ -57,7 +57,7 @@ def test_a_call_is_the_same_event_and_reaches_every_device_whichever_way_it_is_m
     assert numbers == ["A001", "A002", "A003", "A004"]
     start = hall.serve.health()["last_event_id"]
     stream = EventStreamReader(hall.url, hall.tokens["screen-1"], after=start, lifetime_s=60).start()
-    screen_hall, caller_hall = remote(hall, "screen-1"), remote(hall, "caller-3")
+    screen_hall, caller_hall = remote_hall(hall, "screen-1"), remote_hall(hall, "caller-3")
     try:
         screen = ScreenModel(screen_hall)
         assert stream.wait_for(lambda r: r.connects == 1, 10)
