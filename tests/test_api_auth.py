@@ -181,3 +181,10 @@ def test_failed_logins_lock_out_with_retry_after(hall):
 def test_a_device_cannot_log_out(hall):
     r = hall.client(hall.device("caller-1", "caller")).post("/api/v1/logout")
     assert r.status_code == 403
+
+
+def test_openapi_declares_the_bearer_scheme(hall):
+    doc = hall.client().get("/api/v1/openapi.json").json()
+    assert doc["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+    assert doc["paths"]["/api/v1/windows/{n}/call"]["post"]["security"] == [{"HTTPBearer": []}]
+    assert "security" not in doc["paths"]["/api/v1/health"]["get"]
