@@ -151,3 +151,10 @@ def test_request_errors_are_said_in_chinese_too(ctl):
     body = error(ctl.post("/api/v1/windows/1/call-number", json={"number": []}), 422, "bad_request")
     assert body["message"].startswith("number：") and "constrained" not in body["message_en"]
     assert error(ctl.post("/api/v1/tickets", json={}), 422, "bad_request")["message"] == "缺少 service"
+
+
+@pytest.mark.parametrize("slot", ["0001-01-01T00:00+08:00", "9999-12-31T23:59-08:00", "1999-12-31T09:00",
+                                  "2026-11-23T25:00", "tomorrow 9am"])
+def test_odd_appointment_slots(ctl, slot):
+    r = ctl.post("/api/v1/appointments", json={"appointments": [{"code": "A1", "service": "A", "slot": slot}]})
+    error(r, 400, "invalid")
