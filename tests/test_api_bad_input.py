@@ -158,3 +158,19 @@ def test_request_errors_are_said_in_chinese_too(ctl):
 def test_odd_appointment_slots(ctl, slot):
     r = ctl.post("/api/v1/appointments", json={"appointments": [{"code": "A1", "service": "A", "slot": slot}]})
     error(r, 400, "invalid")
+
+
+def test_every_route_takes_odd_path_values_without_500(ctl):
+    doc = ctl.get("/api/v1/openapi.json").json()
+    odd = ["%00", "%EF%BC%99", "-1", "9" * 40, "A" * 300, "%F0%9F%98%80", "1e3", "..%2F..", "%20"]
+    count = 0
+    for path, ops in doc["paths"].items():
+        if "{" not in path or path == "/api/v1/events":
+            continue
+        for method in ops:
+            for value in odd:
+                url = path.split("{")[0] + value + path.split("}")[1]
+                r = ctl.request(method, url, json={})
+                assert r.status_code < 500, (method, url, r.status_code, r.text)
+                count += 1
+    assert count > 100
