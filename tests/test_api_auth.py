@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from server.deps import ALL_ROLES
-from tests.api_helpers import Hall
+from tests.api_helpers import Hall, hall  # noqa: F401 - hall: the fixture
 
 WRITE_METHODS = {"post", "put", "patch", "delete"}
 ANONYMOUS_WRITES = {"/api/v1/login"}  # the only write anyone may try
@@ -88,13 +88,6 @@ def walk(hall: Hall) -> list[str]:
     if writes < 15:
         problems.append(f"only {writes} write routes in the OpenAPI document")
     return problems
-
-
-@pytest.fixture
-def hall(queue):
-    h = Hall(queue)
-    yield h
-    h.close()
 
 
 def test_every_write_route_is_guarded(hall):

@@ -7,16 +7,9 @@ import sqlite3
 import pytest
 
 from hall.errors import DatabaseProblem
-from tests.api_helpers import Hall
+from tests.api_helpers import hall  # noqa: F401 - the fixture
 
 HUGE = 10 ** 30
-
-
-@pytest.fixture
-def hall(queue):
-    h = Hall(queue)
-    yield h
-    h.close()
 
 
 @pytest.fixture

@@ -3,14 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api_helpers import Hall
-
-
-@pytest.fixture
-def hall(queue):
-    h = Hall(queue)
-    yield h
-    h.close()
+from tests.api_helpers import hall  # noqa: F401 - the fixture
 
 
 @pytest.fixture
@@ -127,7 +120,8 @@ def test_appointments_and_checkin(hall, kiosk, caller):
         {"code": "X1", "service": "A", "slot": "not a time"}]})
     assert r.status_code == 400 and r.json()["error"]["code"] == "invalid" and "X1" not in r.json()["error"]["message"]
     r = ctl.post("/api/v1/appointments", json={"appointments": [
-        {"code": "X2", "service": "A", "slot": "2026-11-23T10:00"}, {"code": "X3", "service": "Q", "slot": "2026-11-23T10:00"}]})
+        {"code": "X2", "service": "A", "slot": "2026-11-23T10:00"},
+        {"code": "X3", "service": "Q", "slot": "2026-11-23T10:00"}]})
     assert r.status_code == 404 and r.json()["error"]["code"] == "unknown_service"
     assert caller.get("/api/v1/appointments/X2").status_code == 404  # all or none
 
