@@ -60,6 +60,22 @@ def free_port() -> int:
     return port
 
 
+def cpu_of(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return 0.0
+
+
+def own_cpu() -> float:
+    import resource
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 def rss_mb(pid: int) -> float:
     try:
         with open(f"/proc/{pid}/status") as f:
@@ -279,7 +295,7 @@ def phones_main(url, token, n, after, ready, stop_flag, drained, out, db) -> Non
         doubled += d
         if m or d or not order_ok:
             streams_bad += 1
-    out.put({"seen": {i: (c, t) for i, (c, t) in ph.seen.items()}, "missed": missed, "doubled": doubled,
+    out.put({"cpu": own_cpu(), "seen": {i: (c, t) for i, (c, t) in ph.seen.items()}, "missed": missed, "doubled": doubled,
              "streams_bad": streams_bad, "expected": len(expected),
              "reconnects": sum(s.reconnects for s in ph.streams)})
 
@@ -398,7 +414,7 @@ def load_main(url, tokens, rate, seconds, restart_at, start_evt, out) -> None:
         time.sleep(0.05)
     for s in screen_streams:
         s.stop()
-    out.put({"samples": samples, "calls": calls, "failures": failures, "t_start": t_start, "after": after,
+    out.put({"cpu": own_cpu(), "samples": samples, "calls": calls, "failures": failures, "t_start": t_start, "after": after,
              "until": until,
              "screens": [{"ids": ids, "connects": s.connects} for s, ids in zip(screen_streams, screen_ids)]})
 
@@ -445,20 +461,28 @@ def main() -> int:
                                                load_out), daemon=True)
     load.start()
     time.sleep(2)  # the screens connect
+    idle0 = cpu_of(serve.proc.pid)
+    time.sleep(1.0)
+    serve_idle = cpu_of(serve.proc.pid) - idle0  # buses and 1,000 quiet streams, a second
     start_evt.set()
     t_start = time.monotonic()
+    cpu0 = cpu_of(serve.proc.pid)
     rss = {"steady": 0.0, "restart": 0.0}
     restart = {}
     while time.monotonic() - t_start < args.seconds:
         phase = "restart" if restart_at is not None and time.monotonic() - t_start >= restart_at else "steady"
         if phase == "restart" and not restart:
             kill_t = time.monotonic()
+            serve_cpu_before = cpu_of(serve.proc.pid) - cpu0
             serve.kill()
             restart["killed_at"] = kill_t - t_start
             restart["up_in"] = serve.start()
             restart["up_at"] = time.monotonic() - t_start
         rss[phase] = max(rss[phase], rss_mb(serve.proc.pid))
         time.sleep(0.5)
+    # with a restart: the killed process's share, then all of the new one's (its start included)
+    serve_cpu = serve_cpu_before + cpu_of(serve.proc.pid) if restart else cpu_of(serve.proc.pid) - cpu0
+    run_s = time.monotonic() - t_start
     got = load_out.get(timeout=args.seconds + 120)
     load.join(30)
     # let the phones catch up with the last events, then stop them
@@ -520,6 +544,8 @@ def main() -> int:
         print(f"   screen {i + 1} (hall.sse.EventStream): missed {len(set(screen_expected) - set(ids))}, "
               f"doubled {len(ids) - len(set(ids))}, in order {ids == sorted(ids)}, connections {sc['connects']}")
     print(f"-- failed operations (no answer in 30 s): {got['failures']}; calls without a complete fan-out: {incomplete}")
+    print(f"-- CPU seconds over the {run_s:.0f} s run: serve {serve_cpu:.1f} (idle with the phones: "
+          f"{serve_idle:.2f} a second), load {got['cpu']:.1f}, phones {ph['cpu']:.1f} (both whole-process)")
     print(f"-- serve RSS at the end {rss['end']:.0f} MB; log {serve.log_path}")
     return 0
 
