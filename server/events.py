@@ -47,6 +47,7 @@ POLL_S = 0.025  # how often the tailer asks SQLite whether anything was committe
 # writes a second whatever the rate of events (a write to one stream costs ~30 µs, mostly
 # the kernel's; 1,000 phones at 50 events/s would otherwise need more than a core)
 FANOUT_EVERY_S = 0.1
+FANOUT_SLICE = 100  # streams written in one turn of the event loop
 RING = 8192  # newest frames kept in memory for replays
 PAGE = 500  # events read from the database at once
 MAX_BEHIND = 2000  # events queued for one stream beyond which it is cut
@@ -226,8 +227,13 @@ class EventHub:
             self._ring_floor = self._ring_ids[drop - 1]
             del self._ring_ids[:drop], self._ring[:drop]
 
-    def _wake(self, streams: list[_Stream], revoking: bool) -> None:
-        for s in streams:
+    def _wake(self, streams: list[_Stream], revoking: bool, start: int = 0) -> None:
+        """Write (or wake) ``streams[start:start + FANOUT_SLICE]``, then let the loop
+        answer requests before the next slice: a fan-out to 1,000 streams (~10 ms) never
+        holds an API request up for more than a slice's time (~1 ms). Order is safe:
+        whichever call reaches a stream first writes all its waiting frames."""
+        end = start + FANOUT_SLICE
+        for s in streams[start:end]:
             if s.closed:
                 self._cut(s)
                 s.wake.set()
@@ -235,6 +241,8 @@ class EventHub:
                 self._write_direct(s)
             else:
                 s.wake.set()
+        if end < len(streams):
+            self._loop.call_soon(self._wake, streams, False, end)
         if revoking:
             asyncio.ensure_future(self._recheck())
 
