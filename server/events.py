@@ -8,9 +8,12 @@ there — a reconnect storm after a restart costs no database read — and from 
 database for anything older. The replay and the switch to live happen in one step under
 the hub's lock: no event is missed or sent twice at the seam.
 
-The response is written by :class:`EventStreamResponse`, a small ASGI callable returned
-from an ordinary FastAPI route (so the route is in the OpenAPI document): one task per
-stream waiting on its own wake-up, no per-chunk task group or memory stream.
+The response is :class:`EventStreamResponse`, a small ASGI callable returned from an
+ordinary FastAPI route (so the route is in the OpenAPI document). Under uvicorn's
+httptools HTTP/1.1 server the fan-out writes each stream's chunk to its transport itself
+(no task switch a stream); elsewhere one task a stream writes through ASGI ``send``.
+Fan-outs are paced by the number of open streams (:data:`FANOUT_PACE_S`): a busy
+moment puts several events in one write. docs/events.md has the figures.
 
 A stream ends when its client goes, when its credential stops being valid (re-checked
 with ``access.principal_for`` whenever a revoking event is logged, and every minute for
@@ -114,6 +117,7 @@ class EventHub:
         self._revocations = 0  # revoking events seen: a stream opening meanwhile is re-checked
         self._maintenance: asyncio.Task | None = None
         self._started = False
+        self._closing = False  # close_streams() was called: new streams are refused
 
     # -- life ---------------------------------------------------------------
     def start(self) -> None:
@@ -178,12 +182,11 @@ class EventHub:
                 if now != version:
                     version = now
                     while True:
-                        with self._conn_lock:
-                            events, _, _ = read_events(self._conn, self._conn_lock, self.queue.path,
-                                                       self.last_id, PAGE)
-                        if not events:
+                        events, _, last = read_events(self._conn, self._conn_lock, self.queue.path,
+                                                      self.last_id, PAGE)
+                        if last == self.last_id:
                             break
-                        self._publish(events)
+                        self._publish(events, last)  # `last` passes over damaged rows too
                         wait = max(POLL_S, min(self.fanout_every_s, len(self.streams) * FANOUT_PACE_S))
                         if len(events) < PAGE:
                             break
@@ -192,13 +195,15 @@ class EventHub:
                 wait = 1.0
             self._stopping.wait(wait)
 
-    def _publish(self, events: list[Event]) -> None:
+    def _publish(self, events: list[Event], last: int) -> None:
         frames = [(e.id, encode(e)) for e in events]
         revoking = any(e.kind in REVOKING_KINDS for e in events)
         wake: list[_Stream] = []
         with self._lock:
             self._append(frames)
-            self.last_id = frames[-1][0]
+            self.last_id = last
+            if not frames:
+                return
             if revoking:
                 self._revocations += 1
             chunk = [f for _, f in frames]
@@ -279,7 +284,7 @@ class EventHub:
                     break
                 events, _, last = read_events(self._conn, self._conn_lock, self.queue.path, after, PAGE)
             out += [(e.id, encode(e)) for e in events if e.id <= upto]
-            if last == after or not events:
+            if last == after:
                 break
             after = last
         return out

@@ -356,3 +356,27 @@ def test_openapi_documents_the_stream(queue, book):
     assert "text/event-stream" in op["responses"]["200"]["content"]
     names = {p["name"] for p in op["parameters"]}
     assert {"after", "Last-Event-ID"} <= names
+
+
+def test_a_damaged_event_row_is_passed_over_in_replays_and_live(queue, book):
+    base = queue.last_event_id()
+    for _ in range(4):
+        queue.issue("A")
+    bad = base + 2
+    with queue._lock:
+        queue._conn.execute("UPDATE events SET data = 'not json' WHERE id = ?", (bad,))
+    with Served(queue, book.access, ring_size=2) as srv:  # the replay comes from the database
+        got = Got()
+        st = EventStream(srv.url, book.tok, base, got.events, got.state).start()
+        try:
+            assert got.wait(lambda: len(got.ids) >= 3)
+            with queue._lock:  # a live one that lands damaged
+                queue._conn.execute("INSERT INTO events (at, day, kind, window, ticket_id, number, service, data) "
+                                    "SELECT at, day, kind, window, ticket_id, number, service, 'x' FROM events "
+                                    "WHERE id = ?", (base + 1,))
+            queue.issue("A")
+            assert got.wait(lambda: len(got.ids) >= 4)
+            time.sleep(0.1)
+        finally:
+            st.stop()
+    assert got.ids == [base + 1, base + 3, base + 4, base + 6]  # not 2 nor 5
