@@ -167,7 +167,8 @@ class Access:
         if not _DEVICE_NAME.match(name):
             raise InvalidArgument(f"device name {name!r}: 1-40 letters, digits, '.', '-' or '_', no spaces "
                                   "(e.g. kiosk-2)",
-                                  zh=f"设备名称“{name}”无效：1-40 个字母、数字、“.”、“-”或“_”，不含空格（例如 kiosk-2）")
+                                  zh=f"设备名称“{name}”无效：1-40 个字母、数字、“.”、“-”或“_”，"
+                                     "不含空格（例如 kiosk-2）")
         if role not in DEVICE_ROLES:
             raise InvalidArgument(f"device role {role!r}: one of {', '.join(DEVICE_ROLES)}",
                                   zh=f"设备角色“{role}”无效，可选：{'、'.join(DEVICE_ROLES)}")
@@ -366,7 +367,8 @@ class Access:
         ended session token changes nothing."""
         if not isinstance(token, str) or not token.startswith(SESSION_PREFIX):
             raise InvalidArgument("only a staff session logs out; a device's token is revoked with "
-                                  "`jiaohao devices revoke`", zh="只有人员登录可以退出；设备令牌请用 jiaohao devices revoke 吊销")
+                                  "`jiaohao devices revoke`",
+                                  zh="只有人员登录可以退出；设备令牌请用 jiaohao devices revoke 吊销")
         digest = token_hash(token)
         with self._queue.transaction() as (c, now):
             row = c.execute("SELECT id, staff, window FROM sessions WHERE token_hash = ?", (digest,)).fetchone()

@@ -13,7 +13,7 @@ import threading
 import time
 from typing import Callable
 
-from .errors import HallError, IdempotencyMismatch, InvalidArgument
+from .errors import DatabaseProblem, HallError, IdempotencyMismatch, InvalidArgument
 
 KEEP_S = 24 * 3600.0
 PURGE_EVERY_S = 60.0
@@ -44,9 +44,10 @@ def run_once(queue, credential: str, key: str, method: str, path: str, fingerpri
     ``op`` runs inside the queue's transaction (queue operations join it); its answer is
     stored with it. A :class:`HallError` from ``op`` is a refusal: its part is undone, the
     refusal (``refusal(e)``) is stored and answered, and what the queue logs of it (a
-    ``refused`` event) stays. Any other exception undoes everything, stores nothing and
-    goes on up. The same key with another method, path or ``fingerprint`` (a digest of
-    the request body) raises :class:`IdempotencyMismatch`."""
+    ``refused`` event) stays. Any other exception, and a refusal of status 5xx (the
+    database failing), undoes everything, stores nothing and goes on up. The same key
+    with another method, path or ``fingerprint`` (a digest of the request body) raises
+    :class:`IdempotencyMismatch`."""
     if not isinstance(key, str) or not 1 <= len(key) <= MAX_KEY or not key.isprintable():
         raise InvalidArgument(f"an Idempotency-Key is 1-{MAX_KEY} printable characters",
                               zh=f"Idempotency-Key 须为 1-{MAX_KEY} 个可打印字符")
@@ -66,6 +67,10 @@ def run_once(queue, credential: str, key: str, method: str, path: str, fingerpri
             status, body = op()
         except HallError as e:
             status, body = refusal(e)
+            # the database failing (disk full …) is no answer to keep: its retry must run.
+            # After SQLITE_FULL/IOERR SQLite has rolled the whole transaction back already.
+            if isinstance(e, DatabaseProblem) or status >= 500 or not c.in_transaction:
+                raise
         c.execute("INSERT OR REPLACE INTO idempotency (credential, key, method, path, fingerprint, status, body, at) "
                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                   (credential, key, method, path, fingerprint, status, json.dumps(body, ensure_ascii=False), ts))

@@ -128,3 +128,49 @@ def test_staff_passwd_and_disable(db):
     finally:
         a.close()
         q.close()
+
+
+def _on_a_terminal(db, args, answers: list[str], timeout=60) -> tuple[int, str]:
+    """Run `jiaohao ARGS` on a pseudo-terminal, typing each answer after each prompt."""
+    import pty
+    import select
+    import time
+    env = {**os.environ, "JIAOHAO_DB": str(db), "JIAOHAO_NOW": "2026-11-23T09:00:00"}
+    env.pop("JIAOHAO_CONFIG", None)
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the pty is its controlling terminal
+        os.execve(sys.executable, [sys.executable, "-m", "jiaohao", *args], env)
+    out, deadline, pending = b"", time.monotonic() + timeout, list(answers)
+    prompts = 0
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:  # the child has closed the terminal
+                break
+            if not chunk:
+                break
+            out += chunk
+        seen = out.count(b": ")
+        if pending and seen > prompts and out.rstrip().endswith(b":"):
+            prompts = seen
+            os.write(fd, pending.pop(0).encode() + b"\n")
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), out.decode("utf-8", "replace")
+
+
+def test_on_a_terminal_the_password_is_asked_twice_without_echo(db):
+    code, out = _on_a_terminal(db, ["staff", "add", "0517", "--name", "张三", "--role", "staff"],
+                               ["secret-pass-1", "secret-pass-1"])
+    assert code == 0, out
+    assert "新密码" in out and "再输入一次" in out and "secret-pass-1" not in out
+    code, out = _on_a_terminal(db, ["staff", "passwd", "0517"], ["secret-pass-2", "secret-pass-3"])
+    assert code == 2 and "differ" in out
+    q, a = access_of(db)
+    try:
+        assert a.login("0517", "secret-pass-1").staff.staff == "0517"
+    finally:
+        a.close()
+        q.close()

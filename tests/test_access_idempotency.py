@@ -150,6 +150,18 @@ def test_a_crash_in_the_operation_stores_nothing_and_changes_nothing(queue):
     assert answer[1]["number"] == "A001" and answer[2] is False  # the retry runs
 
 
+def test_a_database_failure_is_not_kept_as_an_answer(queue):
+    from hall.errors import DatabaseProblem
+
+    def full():
+        queue.issue("A")
+        raise DatabaseProblem("full", queue.path, "the disk is full", "free some space")
+    with pytest.raises(DatabaseProblem):
+        run_once(queue, "tok1", "k-5", "POST", "/api/v1/tickets", "fp", full)
+    assert count(queue, "SELECT count(*) FROM idempotency") + count(queue, "SELECT count(*) FROM tickets") == 0
+    assert run_once(queue, "tok1", "k-5", "POST", "/api/v1/tickets", "fp", issue_op(queue))[2] is False
+
+
 @pytest.mark.parametrize("method, path, fingerprint", [("POST", "/api/v1/tickets", "other body"),
                                                       ("POST", "/api/v1/checkins", "fp"),
                                                       ("PUT", "/api/v1/tickets", "fp")])
@@ -226,3 +238,26 @@ def test_a_body_of_none_and_unicode_round_trip(queue):
     body = {"name": "张三", "n": [1, 2.5, True]}
     run_once(queue, "t", "b", "POST", "/x", "fp", lambda: (200, body))
     assert run_once(queue, "t", "b", "POST", "/x", "fp", lambda: (500, {})) == (200, body, True)
+
+
+def test_a_full_disk_in_the_middle_stores_nothing_and_the_retry_runs(queue):
+    """SQLITE_FULL inside the operation (the database at its size limit): both undone."""
+    run_once(queue, "tok1", "before", "POST", "/x", "fp", issue_op(queue))
+    before = count(queue, "SELECT count(*) FROM tickets")
+    pages = count(queue, "PRAGMA page_count")
+    queue._conn.execute(f"PRAGMA max_page_count = {pages}")
+
+    def many():
+        for _ in range(5000):
+            queue.log_event("printer", detail="x" * 2000)
+        return 200, None
+    try:
+        with pytest.raises((sqlite3.Error, HallError)):
+            run_once(queue, "tok1", "full", "POST", "/x", "fp", many)
+    finally:
+        queue._conn.execute("PRAGMA max_page_count = 1073741823")
+    assert not queue._conn.in_transaction
+    assert count(queue, "SELECT count(*) FROM idempotency WHERE key = 'full'") == 0
+    assert count(queue, "SELECT count(*) FROM events WHERE kind = 'printer'") == 0
+    assert count(queue, "SELECT count(*) FROM tickets") == before
+    assert run_once(queue, "tok1", "full", "POST", "/x", "fp", issue_op(queue))[2] is False
