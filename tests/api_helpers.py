@@ -1,61 +1,20 @@
-"""The hall API in-process for tests: a real app over a real queue, driven with httpx."""
+"""The hall API in-process for tests: a real app over a real queue, driven with
+Starlette's TestClient (httpx underneath)."""
 from __future__ import annotations
 
-import httpx
+import pytest
 
 from config import DEMO_HALL
 from hall.access import Access
 from server.app import close_app, create_app
 
 
-class _InterimAccess:
-    """Stand-in until hall.access lands (same signatures); removed at the merge."""
-
-    def __init__(self, queue):
-        import secrets, time
-        from hall.access import Principal, Session, StaffMember
-        self._s, self._t, self._P, self._Sess, self._Staff = secrets, time, Principal, Session, StaffMember
-        self.tokens, self.people = {}, {}
-
-    def add_device(self, name, role, windows=()):
-        tok = self._s.token_hex(32)
-        self.tokens[tok] = self._P("device", name, role, tuple(windows), token_id=tok[:16])
-        return tok
-
-    def add_staff(self, staff, name, role, password):
-        m = self._Staff(staff, name, role, self._t.time(), None)
-        self.people[staff] = (m, password)
-        return m
-
-    def login(self, staff, password, window, hours):
-        from hall.access import LoginRefused
-        if staff not in self.people or self.people[staff][1] != password:
-            raise LoginRefused("unauthorized")
-        m = self.people[staff][0]
-        tok = self._s.token_hex(32)
-        self.tokens[tok] = self._P("staff", staff, m.role, (window,) if window else (), m.name, tok[:16])
-        return self._Sess(tok, m, window, self._t.time() + hours * 3600)
-
-    def logout(self, token):
-        self.tokens.pop(token, None)
-
-    def principal_for(self, token):
-        return self.tokens.get(token)
-
-
-def _access(queue):
-    try:
-        return Access(queue)
-    except NotImplementedError:
-        return _InterimAccess(queue)
-
-
 class Hall:
-    """An app over ``queue`` with its Access, and tokens of every kind."""
+    """An app over ``queue`` with its Access; devices and staff added on demand."""
 
     def __init__(self, queue):
         self.queue = queue
-        self.access = _access(queue)
+        self.access = Access(queue)
         self.app = create_app(queue, queue.config, access=self.access,
                               config_text=DEMO_HALL.read_text(encoding="utf-8"))
         self.tokens: dict[str, str] = {}
@@ -81,8 +40,9 @@ class Hall:
         close_app(self.app)
 
 
-def auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-__all__ = ["Hall", "auth", "httpx"]
+@pytest.fixture
+def hall(queue):
+    """The hall API over the test's queue (import this fixture into a test module)."""
+    h = Hall(queue)
+    yield h
+    h.close()

@@ -3,14 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api_helpers import Hall
-
-
-@pytest.fixture
-def hall(queue):
-    h = Hall(queue)
-    yield h
-    h.close()
+from tests.api_helpers import hall  # noqa: F401 - the fixture
 
 
 @pytest.fixture
@@ -127,7 +120,8 @@ def test_appointments_and_checkin(hall, kiosk, caller):
         {"code": "X1", "service": "A", "slot": "not a time"}]})
     assert r.status_code == 400 and r.json()["error"]["code"] == "invalid" and "X1" not in r.json()["error"]["message"]
     r = ctl.post("/api/v1/appointments", json={"appointments": [
-        {"code": "X2", "service": "A", "slot": "2026-11-23T10:00"}, {"code": "X3", "service": "Q", "slot": "2026-11-23T10:00"}]})
+        {"code": "X2", "service": "A", "slot": "2026-11-23T10:00"},
+        {"code": "X3", "service": "Q", "slot": "2026-11-23T10:00"}]})
     assert r.status_code == 404 and r.json()["error"]["code"] == "unknown_service"
     assert caller.get("/api/v1/appointments/X2").status_code == 404  # all or none
 
@@ -160,3 +154,106 @@ def test_reports(hall, kiosk):
     assert r.json()["days"] == 30
     assert ctl.get("/api/v1/reports/month", params={"month": "2026-13"}).status_code == 400
     assert kiosk.get("/api/v1/reports/day").status_code == 403
+
+
+def test_window_states_in_one_read_equal_each_window_read(queue):
+    """window_states() reads all windows in a few queries: the same as one window at a time."""
+    for code in ("A", "A", "B", "A", "B", "A"):
+        queue.issue(code)
+    for n in (1, 2, 3, 5):
+        queue.login(n, f"0{n}")
+    queue.call_next(1), queue.call_next(2), queue.call_next(3)
+    queue.transfer(1, to_window=5)
+    queue.finish(2)
+    queue.pause(3, "lunch")
+    both = queue.window_states()
+    assert [w.to_json() for w in both] == [queue.window_state(n).to_json() for n in sorted(queue._windows)]
+    assert [w.last for w in both] == [queue.window_state(n).last for n in sorted(queue._windows)]
+    assert any(w.waiting for w in both) and any(w.current for w in both) and any(w.last for w in both)
+
+
+def test_docs_page_is_served_by_the_hall(hall):
+    r = hall.client().get("/api/v1/docs")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert "/api/v1/windows/{n}/call" in r.text and "caller" in r.text
+    assert "http" not in r.text.replace("http://hall", "")  # no CDN, no outside scripts or fonts
+
+
+def test_report_is_the_same_json_as_the_command(hall, kiosk, queue, db_path, capsys, monkeypatch):
+    import json
+
+    from jiaohao.cli import main
+    for code in ("A", "B", "A"):
+        kiosk.post("/api/v1/tickets", json={"service": code})
+    queue.login(1, "0517")
+    queue.call_next(1)
+    api = hall.client(hall.device("ctl", "controller")).get("/api/v1/reports/day",
+                                                              params={"day": "2026-11-23", "by": "window"}).json()
+    monkeypatch.setenv("JIAOHAO_NOW", "2026-11-23T09:00")
+    capsys.readouterr()
+    assert main(["--db", str(db_path), "report", "--from", "2026-11-23", "--by", "window", "--format", "json"]) == 0
+    cli = json.loads(capsys.readouterr().out)
+    api.pop("generated_at"), cli.pop("generated_at")
+    assert api == cli and api["total"]["issued"] == 3
+
+
+def test_answers_match_their_documented_models(hall, kiosk, caller, queue):
+    """The OpenAPI document is the contract: the answers have every field its models name."""
+    from server.models import EventLogOut, HealthOut, SnapshotOut, TicketOut, WindowOut
+    t = kiosk.post("/api/v1/tickets", json={"service": "A"}).json()
+    TicketOut.model_validate(t)
+    queue.login(1, "0517")
+    TicketOut.model_validate(caller.post("/api/v1/windows/1/call").json())
+    snap = SnapshotOut.model_validate(caller.get("/api/v1/hall").json())
+    assert len(snap.windows) == len(queue.config.windows) and snap.windows[0].current_ticket is not None
+    WindowOut.model_validate(caller.get("/api/v1/windows/2").json())
+    EventLogOut.model_validate(caller.get("/api/v1/events/log").json())
+    HealthOut.model_validate(caller.get("/api/v1/health").json())
+    doc = caller.get("/api/v1/openapi.json").json()
+    ok = doc["paths"]["/api/v1/tickets"]["post"]["responses"]["201"]["content"]["application/json"]["schema"]
+    assert ok["$ref"].endswith("/TicketOut")
+
+
+def test_a_call_over_http_writes_the_events_a_keypad_writes(hall, kiosk, caller, queue):
+    for _ in range(2):
+        queue.issue("A")
+    queue.login(1, "0517"), queue.login(2, "0518")
+    queue.call_next(1)  # as the window bus does for a keypad's CALL
+    caller.post("/api/v1/windows/2/call")
+    keypad, http = [e for e in queue.events_after(0) if e.kind == "called"]
+    assert (keypad.window, http.window) == (1, 2)
+    assert set(keypad.data) == set(http.data) and keypad.service == http.service == "A"
+
+
+def test_concurrent_calls_over_http_never_share_a_ticket(hall, queue):
+    """Callers at four windows pressing CALL at once through the API (the server's thread
+    pool): every ticket is called exactly once."""
+    import threading
+    for i in range(40):
+        queue.issue("A" if i % 2 else "B")
+    for n in (1, 2, 3, 4):
+        queue.login(n, f"0{n}")
+    token = hall.device("caller-all", "caller")
+    got: list[int] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    def press(n: int) -> None:
+        c = hall.client(token)  # (no `with`: the app's lifespan is not this test's)
+        while True:
+            r = c.post(f"/api/v1/windows/{n}/call")
+            if r.status_code == 204:
+                return
+            with lock:
+                if r.status_code != 200:
+                    errors.append(r.text)
+                    return
+                got.append(r.json()["id"])
+
+    threads = [threading.Thread(target=press, args=(n,)) for n in (1, 2, 3, 4, 1, 2, 3, 4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    assert len(got) == 40 and len(set(got)) == 40

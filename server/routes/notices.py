@@ -18,7 +18,8 @@ router = APIRouter(tags=["notices"])
 # would be announced and shown); "refused" stays open for the kiosk's printer refusals
 QUEUE_KINDS = frozenset({"called", "cancelled", "day_closed", "finished", "issued", "login", "logout", "paused",
                          "rated", "reactivated", "recalled", "resumed", "skipped", "transferred",
-                         "clock_behind", "clock_ok", "device_revoked", "staff_disabled"})
+                         "clock_behind", "clock_ok", "device_added", "device_revoked", "session_ended",
+                         "staff_added", "staff_disabled", "staff_enabled", "staff_password_changed"})
 RESERVED_KEYS = frozenset({"kind", "window", "ticket"})
 MAX_DATA = 8_000
 

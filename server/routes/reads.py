@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import JSONResponse
 
-from hall.access import Principal
 from hall.clock import business_day
 from hall.errors import DatabaseProblem, UnknownTicket
 
@@ -21,6 +21,15 @@ reader = Depends(require("read"))
 
 def _iso(ts: float) -> str:
     return datetime.fromtimestamp(ts).isoformat(timespec="seconds")
+
+
+def _open(state, svc, now: datetime) -> bool:
+    """Whether ``svc`` takes tickets at ``now`` (its periods parsed once per app)."""
+    periods = state.periods.get(svc.code)
+    if periods is None:
+        periods = state.periods[svc.code] = svc.periods() if svc.hours else []
+    t = now.time()
+    return not periods or any(a <= t < b for a, b in periods)
 
 
 @router.get("/health", response_model=HealthOut, summary="is the server up (anonymous)")
@@ -39,7 +48,7 @@ def config(request: Request) -> dict:
 
 @router.get("/hall", response_model=SnapshotOut, responses=REFUSALS, dependencies=[reader],
             summary="the hall now: services with waiting counts and estimated waits, windows")
-def hall(request: Request) -> dict:
+def hall(request: Request) -> JSONResponse:
     s = request.app.state
     last_id = s.reads.last_event_id()  # first: a client asking ?after=last_id then misses nothing
     figures = s.figures.snapshot()
@@ -55,11 +64,13 @@ def hall(request: Request) -> dict:
             "code": svc.code, "name": svc.name, "name_en": svc.name_en, "prefix": svc.ticket_prefix,
             "zone": svc.zone, "waiting": f.waiting, "issued_today": f.issued_today,
             "handling_minutes": f.handling_minutes, "measured": f.measured, "windows_open": f.windows_open,
-            "wait_minutes": f.wait_minutes, "open_now": s.queue.is_open(svc.code, now),
+            "wait_minutes": f.wait_minutes, "open_now": _open(s, svc, now),
             "daily_cap": svc.daily_cap})
-    return {"hall": {"name": s.config.hall.name, "hall_id": s.hall_id}, "day": business_day(now),
-            "now": now.isoformat(timespec="seconds"), "last_event_id": last_id,
-            "services": services, "windows": [w.to_json() for w in windows]}
+    # returned as it is: the response model documents it, validating 250 records again would
+    # cost more than building them
+    return JSONResponse({"hall": {"name": s.config.hall.name, "hall_id": s.hall_id}, "day": business_day(now),
+                         "now": now.isoformat(timespec="seconds"), "last_event_id": last_id,
+                         "services": services, "windows": [w.to_json() for w in windows]})
 
 
 @router.get("/windows/{n}", response_model=WindowOut, responses=REFUSALS, dependencies=[reader],
@@ -94,6 +105,6 @@ def appointment(request: Request, code: str = Path(min_length=1, max_length=64))
 @router.get("/events/log", response_model=EventLogOut, responses=REFUSALS, dependencies=[reader],
             summary="the event log as JSON, oldest first")
 def event_log(request: Request, after: int = Query(0, ge=0, le=MAX_ID),
-              limit: int = Query(500, ge=1, le=5000)) -> dict:
+              limit: int = Query(500, ge=1, le=5000)) -> JSONResponse:
     events = request.app.state.reads.events_after(after, limit)
-    return {"events": [e.to_json() for e in events], "last_id": events[-1].id if events else after}
+    return JSONResponse({"events": [e.to_json() for e in events], "last_id": events[-1].id if events else after})

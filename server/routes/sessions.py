@@ -17,13 +17,11 @@ router = APIRouter(tags=["sessions"])
 
 
 def _refused(e: LoginRefused) -> ApiError:
-    retry = getattr(e, "retry_after", None)
-    if retry:
-        seconds = max(1, int(retry + 0.999))
-        return ApiError("too_many_attempts", f"登录失败次数过多，请 {seconds} 秒后再试",
-                        f"too many failed logins; try again in {seconds} s",
-                        headers={"Retry-After": str(seconds)})
-    return ApiError("unauthorized", "工号或密码不对", "wrong staff number or password")
+    if e.code == "too_many_attempts":
+        seconds = max(1, int(e.retry_after or 1))
+        return ApiError("too_many_attempts", e.zh, str(e), headers={"Retry-After": str(seconds)})
+    # bad_login: one answer for an unknown number, a wrong password and a disabled account
+    return ApiError(e.code, e.zh, str(e), status=401)
 
 
 @router.post("/login", response_model=SessionOut, summary="log in with 工号 and password: a session token",
@@ -32,10 +30,9 @@ def _refused(e: LoginRefused) -> ApiError:
              openapi_extra={"x-roles": ["anonymous"]})
 def login(body: LoginIn, request: Request) -> Response:
     s = request.app.state
-    if body.window is not None:
-        s.reads.window_state(body.window)  # an unknown window: 404 before any session is made
     try:
-        session = s.access.login(body.staff, body.password, body.window, s.session_hours)
+        session = s.access.login(body.staff, body.password, body.window,
+                                 client=request.client.host if request.client else None)
     except LoginRefused as e:
         raise _refused(e) from None
     if body.window is not None:
