@@ -56,7 +56,8 @@ FANOUT_SLICE = 100  # streams written in one turn of the event loop
 RING = 8192  # newest frames kept in memory for replays
 PAGE = 500  # events read from the database at once
 MAX_BEHIND = 2000  # events queued for one stream beyond which it is cut
-MAX_BUFFER = 1 << 20  # bytes a client has not taken beyond which it is cut (direct writes)
+MAX_BUFFER = 256 << 10  # bytes a client has not taken beyond which it is cut (direct writes; a copy
+# a stream: 1,000 stalled phones hold at most 256 MB)
 STALL_S = 60.0  # a write blocked this long (the client reads nothing): cut
 RECHECK_EVERY_S = 60.0  # credentials of open streams re-checked (sessions expire)
 # kinds after which the credentials of open streams are checked again at once
