@@ -8,9 +8,12 @@ there — a reconnect storm after a restart costs no database read — and from 
 database for anything older. The replay and the switch to live happen in one step under
 the hub's lock: no event is missed or sent twice at the seam.
 
-The response is written by :class:`EventStreamResponse`, a small ASGI callable returned
-from an ordinary FastAPI route (so the route is in the OpenAPI document): one task per
-stream waiting on its own wake-up, no per-chunk task group or memory stream.
+The response is :class:`EventStreamResponse`, a small ASGI callable returned from an
+ordinary FastAPI route (so the route is in the OpenAPI document). Under uvicorn's
+httptools HTTP/1.1 server the fan-out writes each stream's chunk to its transport itself
+(no task switch a stream); elsewhere one task a stream writes through ASGI ``send``.
+Fan-outs are paced by the number of open streams (:data:`FANOUT_PACE_S`): a busy
+moment puts several events in one write. docs/events.md has the figures.
 
 A stream ends when its client goes, when its credential stops being valid (re-checked
 with ``access.principal_for`` whenever a revoking event is logged, and every minute for
@@ -43,14 +46,18 @@ log = logging.getLogger(__name__)
 PATH = "/api/v1/events"
 RETRY_MS = 2000  # the reconnection time a browser's EventSource is told
 POLL_S = 0.025  # how often the tailer asks SQLite whether anything was committed
-# after a fan-out the tailer waits this long before the next: each stream gets at most 10
-# writes a second whatever the rate of events (a write to one stream costs ~30 µs, mostly
-# the kernel's; 1,000 phones at 50 events/s would otherwise need more than a core)
+# after a fan-out the tailer waits 100 µs a stream (at most 0.1 s) before the next, so the
+# fan-out never takes much more than a tenth of a core whatever the rate of events: a
+# write to one stream costs ~11 µs, mostly the kernel's; 1,000 phones at 50 events/s
+# written event by event would need more than a core. A hall's own 80 apps: 25 ms.
 FANOUT_EVERY_S = 0.1
+FANOUT_PACE_S = 100e-6  # a stream
+FANOUT_SLICE = 100  # streams written in one turn of the event loop
 RING = 8192  # newest frames kept in memory for replays
 PAGE = 500  # events read from the database at once
 MAX_BEHIND = 2000  # events queued for one stream beyond which it is cut
-MAX_BUFFER = 1 << 20  # bytes a client has not taken beyond which it is cut (direct writes)
+MAX_BUFFER = 256 << 10  # bytes a client has not taken beyond which it is cut (direct writes; a copy
+# a stream: 1,000 stalled phones hold at most 256 MB)
 STALL_S = 60.0  # a write blocked this long (the client reads nothing): cut
 RECHECK_EVERY_S = 60.0  # credentials of open streams re-checked (sessions expire)
 # kinds after which the credentials of open streams are checked again at once
@@ -111,6 +118,7 @@ class EventHub:
         self._revocations = 0  # revoking events seen: a stream opening meanwhile is re-checked
         self._maintenance: asyncio.Task | None = None
         self._started = False
+        self._closing = False  # close_streams() was called: new streams are refused
 
     # -- life ---------------------------------------------------------------
     def start(self) -> None:
@@ -175,13 +183,12 @@ class EventHub:
                 if now != version:
                     version = now
                     while True:
-                        with self._conn_lock:
-                            events, _, _ = read_events(self._conn, self._conn_lock, self.queue.path,
-                                                       self.last_id, PAGE)
-                        if not events:
+                        events, _, last = read_events(self._conn, self._conn_lock, self.queue.path,
+                                                      self.last_id, PAGE)
+                        if last == self.last_id:
                             break
-                        self._publish(events)
-                        wait = self.fanout_every_s
+                        self._publish(events, last)  # `last` passes over damaged rows too
+                        wait = max(POLL_S, min(self.fanout_every_s, len(self.streams) * FANOUT_PACE_S))
                         if len(events) < PAGE:
                             break
             except sqlite3.Error as e:
@@ -189,13 +196,15 @@ class EventHub:
                 wait = 1.0
             self._stopping.wait(wait)
 
-    def _publish(self, events: list[Event]) -> None:
+    def _publish(self, events: list[Event], last: int) -> None:
         frames = [(e.id, encode(e)) for e in events]
         revoking = any(e.kind in REVOKING_KINDS for e in events)
         wake: list[_Stream] = []
         with self._lock:
             self._append(frames)
-            self.last_id = frames[-1][0]
+            self.last_id = last
+            if not frames:
+                return
             if revoking:
                 self._revocations += 1
             chunk = [f for _, f in frames]
@@ -226,8 +235,13 @@ class EventHub:
             self._ring_floor = self._ring_ids[drop - 1]
             del self._ring_ids[:drop], self._ring[:drop]
 
-    def _wake(self, streams: list[_Stream], revoking: bool) -> None:
-        for s in streams:
+    def _wake(self, streams: list[_Stream], revoking: bool, start: int = 0) -> None:
+        """Write (or wake) ``streams[start:start + FANOUT_SLICE]``, then let the loop
+        answer requests before the next slice: a fan-out to 1,000 streams (~10 ms) never
+        holds an API request up for more than a slice's time (~1 ms). Order is safe:
+        whichever call reaches a stream first writes all its waiting frames."""
+        end = start + FANOUT_SLICE
+        for s in streams[start:end]:
             if s.closed:
                 self._cut(s)
                 s.wake.set()
@@ -235,6 +249,8 @@ class EventHub:
                 self._write_direct(s)
             else:
                 s.wake.set()
+        if end < len(streams):
+            self._loop.call_soon(self._wake, streams, False, end)
         if revoking:
             asyncio.ensure_future(self._recheck())
 
@@ -269,7 +285,7 @@ class EventHub:
                     break
                 events, _, last = read_events(self._conn, self._conn_lock, self.queue.path, after, PAGE)
             out += [(e.id, encode(e)) for e in events if e.id <= upto]
-            if last == after or not events:
+            if last == after:
                 break
             after = last
         return out
