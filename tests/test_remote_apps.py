@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt  # noqa: E402
 from drivers.printer import PrinterSimulator  # noqa: E402
 from drivers.transport import register_sim, unregister_sim  # noqa: E402
 from hall import FixedClock, HallQueue  # noqa: E402
-from hall.errors import NotAuthorized  # noqa: E402
+from hall.errors import Forbidden, NotAuthorized  # noqa: E402
 from hall.remote import RemoteHall  # noqa: E402
 from kiosk import flow as F  # noqa: E402
 from kiosk.app import KioskWindow  # noqa: E402
@@ -160,7 +160,8 @@ def test_caller_login_screen_then_the_panel_then_logout(qtbot, live, staff):
     assert live.queue.window_state(3).current.number == "A001"
     qtbot.waitUntil(lambda: w.panel.ticket.text() == "A001", timeout=WAIT_MS)
     token = hall._token
-    with pytest.raises(Exception):  # the session acts on its own window only
+    live.queue.login(4, "0601")
+    with pytest.raises(Forbidden):  # the session acts on its own window only
         hall.call_next(4)
     tap(qtbot, w.panel.key_buttons["LOGOUT"])
     assert w.currentWidget() is w.login
@@ -276,3 +277,16 @@ def test_caller_pc_with_nothing_but_the_address(qtbot, live, staff):
         assert w.panel.title.text().startswith("3号窗口")
     finally:
         hall.close()
+
+
+def test_a_session_ended_on_the_server_brings_the_login_back(qtbot, live, staff):
+    hall = live.remote(role=None)
+    w = caller_window(qtbot, hall)
+    login(qtbot, w, "0517", "secret-pass-1")
+    assert w.currentWidget() is w.panel
+    live.access.disable_staff("0517")  # e.g. the person left: their open logins end at once
+    live.queue.issue("A")
+    tap(qtbot, w.panel.key_buttons["CALL"])
+    assert w.currentWidget() is w.login
+    assert w.login.error.text().startswith("登录已失效，请重新登录")
+    assert live.queue.window_state(3).current is None  # nothing was called
