@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from functools import wraps
 
+from ..context import CommandError
 from .inputs import window_number
 
 ROLE_WORDS = {"kiosk": "取号机 kiosk", "screen": "大屏 screen", "caller": "叫号器 caller",
@@ -31,18 +33,32 @@ def register(sub) -> None:
     a.add_argument("--window", dest="windows", type=window_number, action="append", default=[], metavar="N",
                    help="a caller limited to window N (repeat for several); without: any window")
     a.add_argument("--json", action="store_true", help='{"name", "role", "token"} on stdout, nothing else')
-    a.set_defaults(func=add)
+    a.set_defaults(func=_in_both_languages(add))
     a = s.add_parser("list", help="every device: role, windows, added, last seen, revoked")
     a.add_argument("--json", action="store_true", help="one JSON object on stdout")
-    a.set_defaults(func=list_)
+    a.set_defaults(func=_in_both_languages(list_))
     a = s.add_parser("revoke", help="refuse a device's token from now on (its event streams close)")
     a.add_argument("name", help="the device's name")
-    a.set_defaults(func=revoke)
+    a.set_defaults(func=_in_both_languages(revoke))
 
 
 def _access(ctx, write: bool = True):
     from hall.access import Access
     return Access(ctx.queue if write else ctx.reader)
+
+
+def _in_both_languages(func):
+    """The command, with a refusal of the hall said in Chinese and in English on one line."""
+    @wraps(func)
+    def run(ctx, args) -> int:
+        from hall.errors import DatabaseProblem, HallError
+        try:
+            return func(ctx, args)
+        except HallError as e:
+            if isinstance(e, DatabaseProblem) or not e.zh or e.zh == str(e):
+                raise
+            raise CommandError(f"{e.zh} {e}") from None
+    return run
 
 
 def _time(ts: float | None) -> str:

@@ -9,6 +9,7 @@ import getpass
 import json
 import sys
 from datetime import datetime
+from functools import wraps
 
 from ..context import CommandError
 
@@ -33,25 +34,39 @@ def register(sub) -> None:
                    help="staff: window operations at the window logged in at; manager: everything a person "
                         "may do; technician: device notices and reports")
     password_option(a)
-    a.set_defaults(func=add)
+    a.set_defaults(func=_in_both_languages(add))
     a = s.add_parser("list", help="every staff member: role, added, disabled")
     a.add_argument("--json", action="store_true", help="one JSON object on stdout")
-    a.set_defaults(func=list_)
+    a.set_defaults(func=_in_both_languages(list_))
     a = s.add_parser("passwd", help="set a new password (that person's open logins end)")
     a.add_argument("staff", help="工号")
     password_option(a)
-    a.set_defaults(func=passwd)
+    a.set_defaults(func=_in_both_languages(passwd))
     a = s.add_parser("disable", help="no more logins for this person (open logins end at once)")
     a.add_argument("staff", help="工号")
-    a.set_defaults(func=disable)
+    a.set_defaults(func=_in_both_languages(disable))
     a = s.add_parser("enable", help="allow a disabled person to log in again")
     a.add_argument("staff", help="工号")
-    a.set_defaults(func=enable)
+    a.set_defaults(func=_in_both_languages(enable))
 
 
 def _access(ctx, write: bool = True):
     from hall.access import Access
     return Access(ctx.queue if write else ctx.reader)
+
+
+def _in_both_languages(func):
+    """The command, with a refusal of the hall said in Chinese and in English on one line."""
+    @wraps(func)
+    def run(ctx, args) -> int:
+        from hall.errors import DatabaseProblem, HallError
+        try:
+            return func(ctx, args)
+        except HallError as e:
+            if isinstance(e, DatabaseProblem) or not e.zh or e.zh == str(e):
+                raise
+            raise CommandError(f"{e.zh} {e}") from None
+    return run
 
 
 def read_password(from_stdin: bool) -> str:
