@@ -21,13 +21,14 @@ from hall.errors import DatabaseProblem, HallError
 log = logging.getLogger(__name__)
 
 STATUS = {
-    "invalid": 400, "unauthorized": 401, "forbidden": 403,
+    "invalid": 400, "unauthorized": 401, "bad_login": 401, "forbidden": 403,
     "unknown_service": 404, "unknown_window": 404, "unknown_ticket": 404, "not_found": 404,
     "unknown_device": 404, "unknown_staff": 404,
     "method_not_allowed": 405,
     "closed": 409, "cap": 409, "window_state": 409, "idempotency_mismatch": 409,
-    "bad_request": 422, "too_many_attempts": 429, "internal": 500, "database": 503,
+    "too_large": 413, "bad_request": 422, "too_many_attempts": 429, "internal": 500, "database": 503,
 }
+MAX_BODY = 8 * 1024 * 1024  # bytes: a day's appointments import is well below
 
 
 class ApiError(Exception):
@@ -71,19 +72,64 @@ def _validation_message(exc: RequestValidationError) -> tuple[str, str]:
     if not errors:
         return "请求内容有误", "the request is not what this route takes"
     first = errors[0]
-    where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "body"
+    # ("body", "appointments", 0, "slot"); union members ("constrained-int") are left out
+    where = ".".join(str(p) for p in first.get("loc", ())
+                     if p != "body" and (isinstance(p, int) or str(p).isidentifier())) or "body"
     if first.get("type") == "json_invalid":
         return "请求内容不是有效的 JSON", "the request body is not valid JSON"
     if first.get("type") == "missing":
-        return f"缺少字段 {where}", f"{where}: field required"
+        return f"缺少 {where}", f"{where}: field required"
     if first.get("type") == "extra_forbidden":
         return f"不认识的字段 {where}", f"{where}: unknown field"
     msg = str(first.get("msg", "invalid value"))
-    return f"字段 {where} 的值不对：{msg}", f"{where}: {msg}"
+    ctx = first.get("ctx") or {}
+    zh = ZH_TYPES.get(str(first.get("type")), "值不对")
+    try:
+        zh = zh.format(**ctx)
+    except (KeyError, IndexError, ValueError):
+        zh = "值不对"
+    return f"{where}：{zh}", f"{where}: {msg}"
+
+
+# pydantic's error types, said in Chinese (the English is pydantic's own message)
+ZH_TYPES = {
+    "int_parsing": "须为整数", "int_type": "须为整数", "int_from_float": "须为整数",
+    "float_type": "须为数字", "float_parsing": "须为数字", "finite_number": "须为有限的数字",
+    "string_type": "须为文字", "bool_type": "须为 true 或 false", "bool_parsing": "须为 true 或 false",
+    "dict_type": "须为 JSON 对象", "list_type": "须为列表", "model_type": "须为 JSON 对象",
+    "model_attributes_type": "须为 JSON 对象",
+    "greater_than_equal": "不能小于 {ge}", "less_than_equal": "不能大于 {le}",
+    "greater_than": "须大于 {gt}", "less_than": "须小于 {lt}",
+    "string_too_short": "至少 {min_length} 个字符", "string_too_long": "最多 {max_length} 个字符",
+    "too_short": "至少 {min_length} 项", "too_long": "最多 {max_length} 项",
+    "string_pattern_mismatch": "格式不对", "literal_error": "须为 {expected} 之一",
+    "union_tag_invalid": "值不对", "none_required": "须为空",
+}
+
+
+class BodyLimit:
+    """Refuses a request whose declared body is larger than ``MAX_BODY`` before reading it."""
+
+    def __init__(self, app, limit: int = MAX_BODY):
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            for name, value in scope["headers"]:
+                if name == b"content-length":
+                    if not value.isdigit() or int(value) > self.limit:
+                        mb = self.limit // (1024 * 1024)
+                        response = _json(413, error_body("too_large", f"请求内容超过 {mb} MB",
+                                                         f"the request body is larger than {mb} MB"))
+                        await response(scope, receive, send)
+                        return
+                    break
+        await self.app(scope, receive, send)
 
 
 def install(app: FastAPI) -> None:
     """Answer every refusal with the error body."""
+    app.add_middleware(BodyLimit)
 
     @app.exception_handler(ApiError)
     async def _api(request: Request, exc: ApiError) -> JSONResponse:

@@ -26,7 +26,7 @@ class Response_(BaseModel):
 
 # -- errors ---------------------------------------------------------------------------
 class ErrorDetail(BaseModel):
-    code: str = Field(description="stable machine code: invalid, unauthorized, forbidden, unknown_service, "
+    code: str = Field(description="stable machine code: invalid, unauthorized, bad_login, forbidden, unknown_service, "
                                   "unknown_window, unknown_ticket, closed, cap, window_state, "
                                   "idempotency_mismatch, bad_request, too_many_attempts, database")
     message: str = Field(description="Chinese sentence for the person who acted")

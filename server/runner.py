@@ -50,7 +50,8 @@ class ApiServer:
         import uvicorn
         self.app = self._factory()
         config = uvicorn.Config(self.app, host=self.host, port=self.port, log_config=None, access_log=False,
-                                lifespan="on", timeout_graceful_shutdown=3, server_header=False)
+                                lifespan="on", timeout_graceful_shutdown=3, server_header=False,
+                                timeout_keep_alive=30)  # LAN clients call every few seconds: keep their connections
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._run, name="hall-api", daemon=True)
         self._thread.start()

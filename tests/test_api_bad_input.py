@@ -137,3 +137,17 @@ def test_refused_issue_loses_nothing(ctl, queue, clock):
     body = error(ctl.post("/api/v1/tickets", json={"service": "A"}), 409, "closed")
     assert "办理时间" in body["message"]
     assert queue.issued_today("A") == 1
+
+
+def test_a_huge_body_is_refused_unread(ctl, queue):
+    r = ctl.post("/api/v1/appointments", content=b"{" + b" " * (9 * 1024 * 1024) + b"}",
+                 headers={"Content-Type": "application/json"})
+    assert r.status_code == 413 and r.json()["error"]["code"] == "too_large"
+
+
+def test_request_errors_are_said_in_chinese_too(ctl):
+    body = error(ctl.post("/api/v1/windows/1/rate", json={"score": "5"}), 422, "bad_request")
+    assert body["message"] == "score：须为整数" and "integer" in body["message_en"]
+    body = error(ctl.post("/api/v1/windows/1/call-number", json={"number": []}), 422, "bad_request")
+    assert body["message"].startswith("number：") and "constrained" not in body["message_en"]
+    assert error(ctl.post("/api/v1/tickets", json={}), 422, "bad_request")["message"] == "缺少 service"

@@ -183,3 +183,49 @@ def test_docs_page_is_served_by_the_hall(hall):
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     assert "/api/v1/windows/{n}/call" in r.text and "caller" in r.text
     assert "http" not in r.text.replace("http://hall", "")  # no CDN, no outside scripts or fonts
+
+
+def test_report_is_the_same_json_as_the_command(hall, kiosk, queue, db_path, capsys, monkeypatch):
+    import json
+
+    from jiaohao.cli import main
+    for code in ("A", "B", "A"):
+        kiosk.post("/api/v1/tickets", json={"service": code})
+    queue.login(1, "0517")
+    queue.call_next(1)
+    api = hall.client(hall.device("ctl", "controller")).get("/api/v1/reports/day",
+                                                              params={"day": "2026-11-23", "by": "window"}).json()
+    monkeypatch.setenv("JIAOHAO_NOW", "2026-11-23T09:00")
+    capsys.readouterr()
+    assert main(["--db", str(db_path), "report", "--from", "2026-11-23", "--by", "window", "--format", "json"]) == 0
+    cli = json.loads(capsys.readouterr().out)
+    api.pop("generated_at"), cli.pop("generated_at")
+    assert api == cli and api["total"]["issued"] == 3
+
+
+def test_answers_match_their_documented_models(hall, kiosk, caller, queue):
+    """The OpenAPI document is the contract: the answers have every field its models name."""
+    from server.models import EventLogOut, HealthOut, SnapshotOut, TicketOut, WindowOut
+    t = kiosk.post("/api/v1/tickets", json={"service": "A"}).json()
+    TicketOut.model_validate(t)
+    queue.login(1, "0517")
+    TicketOut.model_validate(caller.post("/api/v1/windows/1/call").json())
+    snap = SnapshotOut.model_validate(caller.get("/api/v1/hall").json())
+    assert len(snap.windows) == len(queue.config.windows) and snap.windows[0].current_ticket is not None
+    WindowOut.model_validate(caller.get("/api/v1/windows/2").json())
+    EventLogOut.model_validate(caller.get("/api/v1/events/log").json())
+    HealthOut.model_validate(caller.get("/api/v1/health").json())
+    doc = caller.get("/api/v1/openapi.json").json()
+    ok = doc["paths"]["/api/v1/tickets"]["post"]["responses"]["201"]["content"]["application/json"]["schema"]
+    assert ok["$ref"].endswith("/TicketOut")
+
+
+def test_a_call_over_http_writes_the_events_a_keypad_writes(hall, kiosk, caller, queue):
+    for _ in range(2):
+        queue.issue("A")
+    queue.login(1, "0517"), queue.login(2, "0518")
+    queue.call_next(1)  # as the window bus does for a keypad's CALL
+    caller.post("/api/v1/windows/2/call")
+    keypad, http = [e for e in queue.events_after(0) if e.kind == "called"]
+    assert (keypad.window, http.window) == (1, 2)
+    assert set(keypad.data) == set(http.data) and keypad.service == http.service == "A"

@@ -20,8 +20,8 @@ def _refused(e: LoginRefused) -> ApiError:
     if e.code == "too_many_attempts":
         seconds = max(1, int(e.retry_after or 1))
         return ApiError("too_many_attempts", e.zh, str(e), headers={"Retry-After": str(seconds)})
-    # one answer for an unknown number, a wrong password and a disabled account
-    return ApiError("unauthorized", e.zh, str(e), headers={"WWW-Authenticate": "Bearer"})
+    # bad_login: one answer for an unknown number, a wrong password and a disabled account
+    return ApiError(e.code, e.zh, str(e), status=401)
 
 
 @router.post("/login", response_model=SessionOut, summary="log in with 工号 and password: a session token",
