@@ -21,7 +21,7 @@ from server.app import close_app, create_app
 class Served:
     """The hall API app (server.app.create_app) under uvicorn in a thread on 127.0.0.1."""
 
-    def __init__(self, queue, access, keepalive_s=15.0, **hub_attrs):
+    def __init__(self, queue, access, keepalive_s=15.0, http="httptools", **hub_attrs):
         self.app = create_app(queue, queue.config, access=access, keepalive_s=keepalive_s,
                               config_text=DEMO_HALL.read_text(encoding="utf-8"))
         self.hub = self.app.state.event_hub
@@ -30,7 +30,7 @@ class Served:
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.url = "http://127.0.0.1:%d" % self.sock.getsockname()[1]
-        self.server = uvicorn.Server(uvicorn.Config(self.app, log_level="warning", lifespan="on",
+        self.server = uvicorn.Server(uvicorn.Config(self.app, log_level="warning", lifespan="on", http=http,
                                                     timeout_graceful_shutdown=1))
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
 
@@ -122,10 +122,15 @@ def book(queue):
     b.access.close()
 
 
-def test_backlog_then_live_with_no_gap_or_double_under_concurrent_writes(queue, book):
+# httptools: the fan-out writes to the transport itself; h11: every write through ASGI send
+HTTP = ["httptools", "h11"]
+
+
+@pytest.mark.parametrize("http", HTTP)
+def test_backlog_then_live_with_no_gap_or_double_under_concurrent_writes(queue, book, http):
     for _ in range(30):
         queue.issue("A")
-    with Served(queue, book.access, ring_size=8) as srv:  # a tiny ring: old replays come from the database
+    with Served(queue, book.access, http=http, ring_size=8) as srv:  # a tiny ring: old replays come from the database
         stop = threading.Event()
 
         def writer():
@@ -153,6 +158,7 @@ def test_backlog_then_live_with_no_gap_or_double_under_concurrent_writes(queue, 
                 streams.append((after, st.start()))
                 gots.append(got)
             time.sleep(0.5)
+            assert all(s.direct == (http == "httptools") for s in srv.hub.streams)
         finally:
             stop.set()
             w.join()
@@ -201,8 +207,9 @@ def test_after_query_and_event_json_shape(queue, book):
     assert event["kind"] == "issued" and event["number"] == t.number and event["ticket_id"] == t.id
 
 
-def test_keepalive_comment_when_quiet(queue, book):
-    with Served(queue, book.access, keepalive_s=0.2) as srv:
+@pytest.mark.parametrize("http", HTTP)
+def test_keepalive_comment_when_quiet(queue, book, http):
+    with Served(queue, book.access, keepalive_s=0.2, http=http) as srv:
         s = raw_stream(srv.url, book.tok)
         t0 = time.monotonic()
         buf = read_until(s, lambda b: b.count(b": keep-alive") >= 2, timeout=3)
@@ -249,8 +256,10 @@ def test_revocation_closes_that_stream_at_once_and_only_it(queue, book, how):
         assert b"401" in refused.split(b"\r\n")[0] and b"unauthorized" in refused
 
 
-def test_a_slow_client_is_cut_and_the_others_keep_up(queue, book):
-    with Served(queue, book.access, max_behind=100) as srv:
+@pytest.mark.parametrize("http", HTTP)
+def test_a_slow_client_is_cut_and_the_others_keep_up(queue, book, http):
+    # httptools: cut past max_buffer bytes in the transport; h11: past max_behind events queued
+    with Served(queue, book.access, http=http, max_behind=100, max_buffer=256 * 1024) as srv:
         slow = raw_stream(srv.url, book.tok, rcvbuf=4096)  # never reads
         got = Got()
         fast = EventStream(srv.url, book.tok2, queue.last_event_id(), got.events, got.state).start()
