@@ -290,3 +290,23 @@ def test_a_session_ended_on_the_server_brings_the_login_back(qtbot, live, staff)
     assert w.currentWidget() is w.login
     assert w.login.error.text().startswith("登录已失效，请重新登录")
     assert live.queue.window_state(3).current is None  # nothing was called
+
+
+def test_hall_screen_started_before_its_server(qtbot, live):
+    from display.screen_model import ScreenModel
+    hall = live.remote("screen", timeout_s=0.5)
+    port = live.server.port
+    live.server.stop()
+    model = ScreenModel(hall)  # starts; says why it shows nothing
+    qtbot.waitUntil(lambda: hall.link_trouble() is not None, timeout=WAIT_MS)
+    assert model.state().notice.startswith("连接不上叫号服务器")
+    live.queue.issue("A")
+    live.queue.login(1, "0517")
+    live.queue.call_next(1)
+    live.restart()
+    assert live.server.port == port
+
+    def shown():
+        model.update()
+        return model.highlight is not None and model.highlight.number == "A001"
+    qtbot.waitUntil(shown, timeout=WAIT_MS)
