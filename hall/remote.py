@@ -28,8 +28,8 @@ import httpx
 
 from . import wire
 from .clock import HallClock, system_clock
-from .errors import (DailyCapReached, Forbidden, HallError, IdempotencyMismatch, InvalidArgument, NotAuthorized, RemoteError,
-                     ServerProblem, ServerUnreachable, ServiceClosed, TooManyAttempts, UnknownService,
+from .errors import (DailyCapReached, Forbidden, HallError, IdempotencyMismatch, InvalidArgument, NotAuthorized,
+                     RemoteError, ServerProblem, ServerUnreachable, ServiceClosed, TooManyAttempts, UnknownService,
                      UnknownTicket, UnknownWindow, WindowNotReady)
 from .models import Event, Ticket, WindowState
 from .snapshot import AppointmentInfo, HallSnapshot, ServiceFigures
@@ -38,9 +38,9 @@ log = logging.getLogger(__name__)
 
 API = "/api/v1"
 RETRY_PAUSE_S = 0.1
-DOWN_GRACE_S = 5.0
+DOWN_GRACE_S = 3.0  # after no answer, reads fail at once for this long (writes still try)
 FIGURES_TIMEOUT_S = 1.0  # the kiosk's figures are read on its GUI thread: a short wait, then the last ones
-LINK_GRACE_S = 3.0  # a stream down this long is said on screen (a restart of serve takes ~1 s)  # after a failed read, figures answer from the last copy for this long
+LINK_GRACE_S = 3.0  # a stream down this long is said on screen (a restart of serve takes ~1 s)
 
 ERRORS: dict[str, type[HallError]] = {
     "invalid": InvalidArgument, "bad_request": InvalidArgument, "idempotency_mismatch": IdempotencyMismatch,
@@ -187,7 +187,20 @@ class RemoteHall:
                                 f"叫号服务器的回答无法识别 ({self.server})", r.status_code) from None
 
     def _ticket(self, method: str, path: str, **kw) -> Ticket:
-        return wire.ticket(self._json(method, path, **kw))
+        return self._read(wire.ticket, self._json(method, path, **kw))
+
+    def _window(self, method: str, path: str, **kw) -> WindowState:
+        return self._read(wire.window_state, self._json(method, path, **kw))
+
+    def _read(self, parse, data):
+        """A record from the server's JSON; an answer of another shape (a server of another
+        version) is said in words, not as a traceback."""
+        try:
+            return parse(data)
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            raise ServerProblem(f"the hall server at {self.server} sent an answer this client does not understand "
+                                f"({type(e).__name__}: {e}); are both the same jiaohao version?",
+                                f"叫号服务器的回答无法识别 ({self.server})") from None
 
     def close(self) -> None:
         with self._events_lock:
@@ -225,7 +238,7 @@ class RemoteHall:
     # -- window operations -------------------------------------------------------------------
     def call_next(self, window: int) -> Ticket | None:
         d = self._json("POST", f"/windows/{int(window)}/call")
-        return wire.ticket(d) if d else None
+        return self._read(wire.ticket, d) if d else None
 
     def call_ticket(self, window: int, number: str | int) -> Ticket:
         return self._ticket("POST", f"/windows/{int(window)}/call-number", json={"number": number})
@@ -250,16 +263,16 @@ class RemoteHall:
         return self._ticket("POST", f"/windows/{int(window)}/rate", json={"score": score})
 
     def pause(self, window: int, reason: str | None = None) -> WindowState:
-        return wire.window_state(self._json("POST", f"/windows/{int(window)}/pause", json={"reason": reason}))
+        return self._window("POST", f"/windows/{int(window)}/pause", json={"reason": reason})
 
     def resume(self, window: int) -> WindowState:
-        return wire.window_state(self._json("POST", f"/windows/{int(window)}/resume"))
+        return self._window("POST", f"/windows/{int(window)}/resume")
 
     def login(self, window: int, staff: str) -> WindowState:
-        return wire.window_state(self._json("POST", f"/windows/{int(window)}/login", json={"staff": str(staff)}))
+        return self._window("POST", f"/windows/{int(window)}/login", json={"staff": str(staff)})
 
     def logout(self, window: int) -> WindowState:
-        return wire.window_state(self._json("POST", f"/windows/{int(window)}/logout"))
+        return self._window("POST", f"/windows/{int(window)}/logout")
 
     def log_event(self, kind: str, window: int | None = None, **data) -> int:
         return self._json("POST", "/log", json={"kind": kind, "window": window, "data": data})["id"]
@@ -310,7 +323,7 @@ class RemoteHall:
         return self._ticket("GET", f"/tickets/{_path(number.upper())}", params={"day": day} if day else None)
 
     def window_state(self, window: int) -> WindowState:
-        return wire.window_state(self._json("GET", f"/windows/{int(window)}"))
+        return self._window("GET", f"/windows/{int(window)}")
 
     def hall(self, max_age_s: float = 0.0) -> dict:
         """The snapshot as the server sends it (GET /hall); ``max_age_s``: one read this recent
@@ -323,7 +336,8 @@ class RemoteHall:
         return d
 
     def window_states(self) -> list[WindowState]:
-        return sorted((wire.window_state(w) for w in self.hall()["windows"]), key=lambda w: w.number)
+        return sorted(self._read(lambda d: [wire.window_state(w) for w in d["windows"]], self.hall()),
+                      key=lambda w: w.number)
 
     def waiting_by_service(self) -> dict[str, int]:
         counts = {code: 0 for code in self._services}
@@ -340,7 +354,8 @@ class RemoteHall:
         """The kiosk's figures; never raises: when the server does not answer, the last
         figures marked ``ok=False`` (and no new request for a few seconds)."""
         try:
-            snap = wire.snapshot(self._json("GET", "/hall", timeout_s=min(self.timeout_s, FIGURES_TIMEOUT_S)))
+            wait = min(self.timeout_s, FIGURES_TIMEOUT_S)
+            snap = self._read(wire.snapshot, self._json("GET", "/hall", timeout_s=wait))
             self._last_snapshot = snap
             return snap
         except HallError as e:
@@ -352,7 +367,7 @@ class RemoteHall:
 
     def appointment(self, code: str) -> AppointmentInfo | None:
         try:
-            return wire.appointment(self._json("GET", f"/appointments/{_path(code.strip().upper())}"))
+            return self._read(wire.appointment, self._json("GET", f"/appointments/{_path(code.strip().upper())}"))
         except HallError as e:
             if not isinstance(e, UnknownTicket):
                 log.warning("cannot read appointment %s: %s", code, e)
@@ -374,7 +389,7 @@ class RemoteHall:
     def log_page(self, after: int, limit: int = 500) -> tuple[list[Event], int]:
         """``GET /events/log``: events after ``after`` (oldest first) and the server's last id."""
         d = self._json("GET", "/events/log", params={"after": int(after), "limit": int(limit)})
-        return [wire.event(e) for e in d["events"]], d.get("last_id", 0)
+        return self._read(lambda d: ([wire.event(e) for e in d["events"]], d.get("last_id", 0)), d)
 
     def event_page(self, last_id: int, limit: int = 500) -> tuple[list[Event], list[int], int]:
         events = self._buffer().after(last_id, limit)

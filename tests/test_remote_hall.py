@@ -250,3 +250,39 @@ def test_the_event_buffer_catches_up_after_a_server_restart(live):
     ids = [e.id for e in remote.events_after(start, 1000)]
     assert ids == list(range(start + 1, live.queue.last_event_id() + 1))  # none missed, none twice
     assert remote._buffer().reconnects >= 2
+
+
+@pytest.mark.parametrize("status, body, headers, cls, code", [
+    (409, {"error": {"code": "cap", "message": "今日已满", "message_en": "cap"}}, {}, "DailyCapReached", "cap"),
+    (409, {"error": {"code": "closed", "message": "未开放", "message_en": "closed"}}, {}, "ServiceClosed", "closed"),
+    (404, {"error": {"code": "unknown_window", "message": "无", "message_en": "x"}}, {}, "UnknownWindow",
+     "unknown_window"),
+    (409, {"error": {"code": "idempotency_mismatch", "message": "重复", "message_en": "x"}}, {},
+     "IdempotencyMismatch", "idempotency_mismatch"),
+    (401, {"error": {"code": "bad_login", "message": "工号或密码错误", "message_en": "x"}}, {}, "NotAuthorized",
+     "bad_login"),
+    (429, {"error": {"code": "too_many_attempts", "message": "稍后", "message_en": "x"}}, {"Retry-After": "120"},
+     "TooManyAttempts", "too_many_attempts"),
+    (503, {"error": {"code": "database", "message": "数据库", "message_en": "x"}}, {}, "ServerProblem", "database"),
+    (502, "<html>Bad Gateway</html>", {}, "ServerProblem", "server"),
+])
+def test_refusals_map_to_hall_errors(status, body, headers, cls, code):
+    from hall.remote import refusal
+    r = httpx.Response(status, json=body, headers=headers) if isinstance(body, dict) else \
+        httpx.Response(status, text=body, headers=headers)
+    e = refusal(r)
+    assert type(e).__name__ == cls and e.code == code
+    assert e.zh and str(e)
+    if status == 429:
+        assert e.retry_after == 120
+
+
+def test_an_answer_of_another_shape_is_said_in_words(demo_config):
+    weird = httpx.MockTransport(lambda request: httpx.Response(201, json={"ticket": "A001"}))
+    remote = RemoteHall("http://hall.invalid", "t", demo_config, transport=weird)
+    try:
+        with pytest.raises(HallError) as e:
+            remote.issue("A")
+        assert "does not understand" in str(e.value) and "same jiaohao version" in str(e.value)
+    finally:
+        remote.close()
