@@ -178,3 +178,27 @@ def test_the_apps_start_on_the_server(live, tmp_path, args, role):
     assert p.returncode == 0, p.stderr
     assert png.stat().st_size > 1000
     assert not (tmp_path / "unused.sqlite").exists()
+
+
+QUEUE_SESSION = [
+    ["issue", "A", "--json"], ["issue", "A", "--priority"], ["issue", "B", "--json"], ["issue", "ZZ"],
+    ["call", "1", "--json"], ["recall", "1"], ["skip", "1", "--json"], ["call", "1"],
+    ["transfer", "1", "--to-service", "B", "--json"], ["transfer", "1", "--to-window", "1"], ["call", "1"],
+    ["finish", "1", "--json"], ["rate", "1", "5"], ["rate", "1", "4", "--json"],
+    ["pause", "1", "--reason", "lunch", "--json"], ["call", "1"], ["resume", "1"], ["resume", "1", "--json"],
+    ["call", "99"], ["status", "--json"], ["status"],
+]
+
+
+def test_every_queue_command_prints_the_same_as_on_the_database(live, tmp_path):
+    token = live.token("controller")
+    local_db = tmp_path / "local.sqlite"
+    HallQueue(local_db, live.queue.config, FixedClock(START)).close()  # (no "made a new hall" notice)
+    differ = []
+    for args in QUEUE_SESSION:
+        here = run(tmp_path, "--db", str(local_db), "queue", *args)
+        there = run(tmp_path, "queue", "--server", live.url, *args, token=token)
+        if (here.returncode, here.stdout, here.stderr) != (there.returncode, there.stdout, there.stderr):
+            differ.append(f"{' '.join(args)}:\n  local  {here.returncode} {here.stdout!r} {here.stderr!r}\n"
+                          f"  remote {there.returncode} {there.stdout!r} {there.stderr!r}")
+    assert not differ, "\n".join(differ)
