@@ -17,6 +17,8 @@ No Qt and no server code here.
 """
 from __future__ import annotations
 
+import hashlib
+import json as _json_mod
 import logging
 import threading
 import time
@@ -39,6 +41,8 @@ log = logging.getLogger(__name__)
 API = "/api/v1"
 RETRY_PAUSE_S = 0.1
 DOWN_GRACE_S = 3.0  # after no answer, reads fail at once for this long (writes still try)
+FIRST_TRY_SHARE = 0.6  # of a write's budget: the rest is for its retry with the same key
+PENDING_KEY_S = 60.0  # an unanswered write's key is used again by the same request this long
 FIGURES_TIMEOUT_S = 1.0  # the kiosk's figures are read on its GUI thread: a short wait, then the last ones
 LINK_GRACE_S = 3.0  # a stream down this long is said on screen (a restart of serve takes ~1 s)
 
@@ -99,6 +103,7 @@ class RemoteHall:
         self._stream = stream
         self.session: dict | None = None  # the staff login this hall acts with (POST /login)
         self._hall_copy: tuple[float, dict] | None = None  # (when, GET /hall): reads of one moment share it
+        self._pending: dict[str, tuple[str, float]] = {}  # unanswered writes: signature -> (key, when)
 
     def use_config(self, config) -> None:
         """The hall configuration (None until known: a caller PC before its staff log in)."""
@@ -141,40 +146,61 @@ class RemoteHall:
 
     def request(self, method: str, path: str, *, json: dict | None = None, params: dict | None = None,
                 timeout_s: float | None = None) -> httpx.Response:
-        """One operation within the time budget: a write is retried on network failures with
-        the same Idempotency-Key each time; a 4xx/5xx raised as its HallError."""
+        """One operation within the time budget; a 4xx/5xx raised as its HallError.
+
+        A write is retried on network failures and on a late answer with the same
+        Idempotency-Key (its first try gets part of the budget, so a retry fits: the
+        server answers it with the kept answer of the first). When the budget runs out
+        unanswered, the key is kept a while for the same request: the next tap or key
+        press of the same operation is then a retry of it, not a second operation."""
         budget = self.timeout_s if timeout_s is None else timeout_s
-        key = uuid.uuid4().hex if method == "POST" else None
-        if key is None and time.monotonic() < self._down_until:
+        write = method != "GET"
+        if not write and time.monotonic() < self._down_until:
             # a read just after the server failed to answer: said at once (GUIs re-read
             # often); a write, which a person asked for, always tries
             raise ServerUnreachable(self.server, "no answer a moment ago")
-        deadline = time.monotonic() + budget
+        sig = _signature(method, path, json) if write else None
+        key = self._key_for(sig) if write else None
+        start = time.monotonic()
+        deadline = start + budget
         while True:
             left = deadline - time.monotonic()
             if self._http.is_closed:  # (a timer of a closing app may still ask)
                 raise RemoteError(f"the connection to the hall server {self.server} is closed",
                                   f"与叫号服务器的连接已关闭 ({self.server})", code="closed_client")
+            first = write and time.monotonic() - start < RETRY_PAUSE_S
+            wait = min(left, budget * FIRST_TRY_SHARE) if first else left
             try:
                 r = self._http.request(method, path, json=json, params=params, headers=self._headers(key),
-                                       timeout=max(0.05, left))
+                                       timeout=max(0.05, wait))
                 self._down_until = 0.0
                 break
             except httpx.TransportError as e:
                 detail = type(e).__name__ if not str(e) else str(e)
                 # a read is not retried: whoever reads (a timer) reads again soon anyway
-                if (key is None or deadline - time.monotonic() <= RETRY_PAUSE_S * 2
-                        or isinstance(e, httpx.TimeoutException)):
+                if not write or deadline - time.monotonic() <= RETRY_PAUSE_S * 2:
                     log.warning("%s %s: no answer from %s (%s)", method, path, self.server, detail)
                     self._down_until = time.monotonic() + DOWN_GRACE_S
+                    if write:
+                        self._pending[sig] = (key, time.monotonic())
                     raise ServerUnreachable(self.server, _short(detail)) from None
                 log.info("%s %s: %s; retrying (key %s)", method, path, detail, key)
                 time.sleep(RETRY_PAUSE_S)
-        if method != "GET":
+        if write:
+            self._pending.pop(sig, None)
             self._hall_copy = None
         if r.status_code >= 400:
             raise refusal(r)
         return r
+
+    def _key_for(self, sig: str) -> str:
+        """The Idempotency-Key of a write: the one of the same request left unanswered a
+        moment ago, else a new one."""
+        now = time.monotonic()
+        for old in [k for k, (_, at) in self._pending.items() if now - at > PENDING_KEY_S]:
+            self._pending.pop(old, None)
+        kept = self._pending.get(sig)
+        return kept[0] if kept else uuid.uuid4().hex
 
     def _json(self, method: str, path: str, **kw):
         r = self.request(method, path, **kw)
@@ -410,6 +436,12 @@ class RemoteHall:
 
 def _path(text: str) -> str:
     return httpx.URL("/" + str(text).replace("/", "")).raw_path.decode()[1:]
+
+
+def _signature(method: str, path: str, body: dict | None) -> str:
+    """Names one request (the body as a digest: a login's password is not kept)."""
+    text = _json_mod.dumps(body, sort_keys=True, ensure_ascii=False, default=str)
+    return f"{method} {path} {hashlib.sha256(text.encode('utf-8')).hexdigest()}"
 
 
 def _short(detail: str) -> str:
