@@ -39,23 +39,21 @@ def installed_version() -> str:
 def create_app(queue, config, *, access, config_text: str, keepalive_s: float | None = None,
                version: str | None = None):
     """The hall API over ``queue``; the event hub starts and stops with the app."""
-    __version__ = version or installed_version()
+    version = version or installed_version()
     server = getattr(config, "server", None)
     if keepalive_s is None:
         keepalive_s = server.keepalive_seconds if server is not None else 15.0
 
-    hub_box: list = []
-
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        hub = hub_box[0]
+        hub = app.state.event_hub
         hub.start()
         try:
             yield
         finally:
             hub.stop()
 
-    app = FastAPI(title="jiaohao hall API", version=__version__, lifespan=lifespan,
+    app = FastAPI(title="jiaohao hall API", version=version, lifespan=lifespan,
                   openapi_url=f"{PREFIX}/openapi.json", docs_url=None, redoc_url=None,
                   description="The hall's queue over HTTP: docs/api.md. Every request but /health, /login and "
                               "this document needs `Authorization: Bearer TOKEN`; every POST takes an "
@@ -65,7 +63,7 @@ def create_app(queue, config, *, access, config_text: str, keepalive_s: float | 
     st.config_text = config_text
     st.config_digest = hashlib.sha256(config_text.encode("utf-8")).hexdigest()
     st.hall_id = _hall_id(queue)
-    st.version = __version__
+    st.version = version
     # reads on their own read-only connections: they never wait behind the queue's writes
     st.reads = ReadOnlyQueue(queue.path, config)
     st.reads.clock = queue.clock
@@ -78,7 +76,7 @@ def create_app(queue, config, *, access, config_text: str, keepalive_s: float | 
     for module in (reads, tickets, windows, sessions, notices, reports):
         api.include_router(module.router)
     app.include_router(api)
-    hub_box.append(events.install(app, queue, access, keepalive_s))
+    st.event_hub = events.install(app, queue, access, keepalive_s)
     return app
 
 

@@ -12,7 +12,8 @@ import hashlib
 import json
 from typing import Any, Callable
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Request, Security
+from fastapi.security import HTTPBearer
 from fastapi.responses import JSONResponse, Response
 
 from hall.access import DEVICE_ROLES, STAFF_ROLES, Principal
@@ -51,7 +52,11 @@ def unauthorized(en: str, zh: str) -> ApiError:
     return ApiError("unauthorized", zh, en, headers={"WWW-Authenticate": "Bearer"})
 
 
-def authenticated(request: Request) -> Principal:
+# documents the Bearer scheme in the OpenAPI document; the header is read below, in words
+bearer_scheme = HTTPBearer(auto_error=False, description="a device token (jhd_…) or a staff session token (jhs_…)")
+
+
+def authenticated(request: Request, _doc: Any = Security(bearer_scheme)) -> Principal:
     """The holder of the request's Bearer token, or 401. A plain ``def``: the look-up reads
     the database, so FastAPI runs it in its thread pool, never on the event loop; the
     checks that only compare (:func:`require`, the window check, :func:`writer`) are

@@ -69,6 +69,7 @@ class WindowOut(Response_):
     pause_reason: Optional[str]
     current: Optional[str]
     current_ticket: Optional[TicketOut]
+    last_ticket: Optional[TicketOut] = Field(description="the ticket finished here last (the one a rating is for)")
     waiting: int
     staff: Optional[str]
     department: str

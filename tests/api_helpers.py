@@ -1,7 +1,8 @@
-"""The hall API in-process for tests: a real app over a real queue, driven with httpx."""
+"""The hall API in-process for tests: a real app over a real queue, driven with
+Starlette's TestClient (httpx underneath)."""
 from __future__ import annotations
 
-import httpx
+import pytest
 
 from config import DEMO_HALL
 from hall.access import Access
@@ -9,7 +10,7 @@ from server.app import close_app, create_app
 
 
 class Hall:
-    """An app over ``queue`` with its Access, and tokens of every kind."""
+    """An app over ``queue`` with its Access; devices and staff added on demand."""
 
     def __init__(self, queue):
         self.queue = queue
@@ -39,8 +40,9 @@ class Hall:
         close_app(self.app)
 
 
-def auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-__all__ = ["Hall", "auth", "httpx"]
+@pytest.fixture
+def hall(queue):
+    """The hall API over the test's queue (import this fixture into a test module)."""
+    h = Hall(queue)
+    yield h
+    h.close()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from server.deps import ALL_ROLES
-from tests.api_helpers import Hall
+from tests.api_helpers import Hall, hall  # noqa: F401 - hall: the fixture
 
 WRITE_METHODS = {"post", "put", "patch", "delete"}
 ANONYMOUS_WRITES = {"/api/v1/login"}  # the only write anyone may try
@@ -88,13 +88,6 @@ def walk(hall: Hall) -> list[str]:
     if writes < 15:
         problems.append(f"only {writes} write routes in the OpenAPI document")
     return problems
-
-
-@pytest.fixture
-def hall(queue):
-    h = Hall(queue)
-    yield h
-    h.close()
 
 
 def test_every_write_route_is_guarded(hall):
@@ -181,3 +174,10 @@ def test_failed_logins_lock_out_with_retry_after(hall):
 def test_a_device_cannot_log_out(hall):
     r = hall.client(hall.device("caller-1", "caller")).post("/api/v1/logout")
     assert r.status_code == 403
+
+
+def test_openapi_declares_the_bearer_scheme(hall):
+    doc = hall.client().get("/api/v1/openapi.json").json()
+    assert doc["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+    assert doc["paths"]["/api/v1/windows/{n}/call"]["post"]["security"] == [{"HTTPBearer": []}]
+    assert "security" not in doc["paths"]["/api/v1/health"]["get"]

@@ -7,16 +7,9 @@ import sqlite3
 import pytest
 
 from hall.errors import DatabaseProblem
-from tests.api_helpers import Hall
+from tests.api_helpers import hall  # noqa: F401 - the fixture
 
 HUGE = 10 ** 30
-
-
-@pytest.fixture
-def hall(queue):
-    h = Hall(queue)
-    yield h
-    h.close()
 
 
 @pytest.fixture
@@ -151,3 +144,26 @@ def test_request_errors_are_said_in_chinese_too(ctl):
     body = error(ctl.post("/api/v1/windows/1/call-number", json={"number": []}), 422, "bad_request")
     assert body["message"].startswith("number：") and "constrained" not in body["message_en"]
     assert error(ctl.post("/api/v1/tickets", json={}), 422, "bad_request")["message"] == "缺少 service"
+
+
+@pytest.mark.parametrize("slot", ["0001-01-01T00:00+08:00", "9999-12-31T23:59-08:00", "1999-12-31T09:00",
+                                  "2026-11-23T25:00", "tomorrow 9am"])
+def test_odd_appointment_slots(ctl, slot):
+    r = ctl.post("/api/v1/appointments", json={"appointments": [{"code": "A1", "service": "A", "slot": slot}]})
+    error(r, 400, "invalid")
+
+
+def test_every_route_takes_odd_path_values_without_500(ctl):
+    doc = ctl.get("/api/v1/openapi.json").json()
+    odd = ["%00", "%EF%BC%99", "-1", "9" * 40, "A" * 300, "%F0%9F%98%80", "1e3", "..%2F..", "%20"]
+    count = 0
+    for path, ops in doc["paths"].items():
+        if "{" not in path or path == "/api/v1/events":
+            continue
+        for method in ops:
+            for value in odd:
+                url = path.split("{")[0] + value + path.split("}")[1]
+                r = ctl.request(method, url, json={})
+                assert r.status_code < 500, (method, url, r.status_code, r.text)
+                count += 1
+    assert count > 100

@@ -3,14 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api_helpers import Hall
-
-
-@pytest.fixture
-def hall(queue):
-    h = Hall(queue)
-    yield h
-    h.close()
+from tests.api_helpers import hall  # noqa: F401 - the fixture
 
 
 def test_issue_retried_issues_once(hall, queue):

@@ -3,14 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api_helpers import Hall
-
-
-@pytest.fixture
-def hall(queue):
-    h = Hall(queue)
-    yield h
-    h.close()
+from tests.api_helpers import hall  # noqa: F401 - the fixture
 
 
 @pytest.fixture
@@ -127,7 +120,8 @@ def test_appointments_and_checkin(hall, kiosk, caller):
         {"code": "X1", "service": "A", "slot": "not a time"}]})
     assert r.status_code == 400 and r.json()["error"]["code"] == "invalid" and "X1" not in r.json()["error"]["message"]
     r = ctl.post("/api/v1/appointments", json={"appointments": [
-        {"code": "X2", "service": "A", "slot": "2026-11-23T10:00"}, {"code": "X3", "service": "Q", "slot": "2026-11-23T10:00"}]})
+        {"code": "X2", "service": "A", "slot": "2026-11-23T10:00"},
+        {"code": "X3", "service": "Q", "slot": "2026-11-23T10:00"}]})
     assert r.status_code == 404 and r.json()["error"]["code"] == "unknown_service"
     assert caller.get("/api/v1/appointments/X2").status_code == 404  # all or none
 
@@ -229,3 +223,37 @@ def test_a_call_over_http_writes_the_events_a_keypad_writes(hall, kiosk, caller,
     keypad, http = [e for e in queue.events_after(0) if e.kind == "called"]
     assert (keypad.window, http.window) == (1, 2)
     assert set(keypad.data) == set(http.data) and keypad.service == http.service == "A"
+
+
+def test_concurrent_calls_over_http_never_share_a_ticket(hall, queue):
+    """Callers at four windows pressing CALL at once through the API (the server's thread
+    pool): every ticket is called exactly once."""
+    import threading
+    for i in range(40):
+        queue.issue("A" if i % 2 else "B")
+    for n in (1, 2, 3, 4):
+        queue.login(n, f"0{n}")
+    token = hall.device("caller-all", "caller")
+    got: list[int] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    def press(n: int) -> None:
+        c = hall.client(token)  # (no `with`: the app's lifespan is not this test's)
+        while True:
+            r = c.post(f"/api/v1/windows/{n}/call")
+            if r.status_code == 204:
+                return
+            with lock:
+                if r.status_code != 200:
+                    errors.append(r.text)
+                    return
+                got.append(r.json()["id"])
+
+    threads = [threading.Thread(target=press, args=(n,)) for n in (1, 2, 3, 4, 1, 2, 3, 4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    assert len(got) == 40 and len(set(got)) == 40

@@ -1,6 +1,7 @@
 """`jiaohao serve --listen`: a real server process on loopback issues and calls over HTTP."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -15,7 +16,6 @@ import pytest
 
 from config import DEMO_HALL, load_hall
 from hall import FixedClock, HallQueue
-from hall.access import Access
 
 NOW = "2026-11-23T09:00"
 
@@ -46,15 +46,23 @@ def wait_for_address(p: subprocess.Popen, timeout: float = 60) -> tuple[str, lis
     return found[0], lines
 
 
+def add_device(db, name: str, role: str) -> str:
+    """A token as a technician gets it: `jiaohao devices add NAME --role ROLE --json`."""
+    p = subprocess.run([sys.executable, "-m", "jiaohao", "--db", str(db), "devices", "add", name, "--role", role,
+                        "--json"], capture_output=True, text=True, timeout=60, env={**os.environ, "JIAOHAO_NOW": NOW})
+    assert p.returncode == 0, p.stderr
+    out = json.loads(p.stdout)
+    assert (out["name"], out["role"]) == (name, role)
+    return out["token"]
+
+
 @pytest.fixture
 def hall_db(tmp_path):
     db = tmp_path / "hall.sqlite"
     q = HallQueue(db, load_hall(DEMO_HALL), FixedClock(datetime(2026, 11, 23, 9, 0)))
-    access = Access(q)
-    tokens = {"kiosk": access.add_device("kiosk-1", "kiosk"), "caller": access.add_device("caller-1", "caller")}
     q.login(1, "0517")
     q.close()
-    return db, tokens
+    return db, {"kiosk": add_device(db, "kiosk-1", "kiosk"), "caller": add_device(db, "caller-1", "caller")}
 
 
 def test_serve_listens_issues_and_calls(hall_db):

@@ -79,7 +79,7 @@ def serve(ctx, args) -> int:
                  ", ".join(p.name for p in parts) or "none")
         run_components(parts, stop, tick=queue.roll_day)
     except Exception as e:
-        if args.listen is not None or ctx.config.server is not None:
+        if args.listen is not None or getattr(ctx.config, "server", None) is not None:
             from server.runner import ListenError
             if isinstance(e, ListenError):
                 raise CommandError(str(e)) from None

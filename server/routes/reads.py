@@ -8,7 +8,6 @@ from datetime import datetime
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 
-from hall.access import Principal
 from hall.clock import business_day
 from hall.errors import DatabaseProblem, UnknownTicket
 

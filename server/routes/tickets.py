@@ -63,10 +63,10 @@ def add_appointments(body: AppointmentsIn, w: Write = Depends(writer)) -> Respon
     for i, a in enumerate(body.appointments):
         try:
             slot = datetime.fromisoformat(a.slot)
-        except ValueError:
+            check_day(slot.date(), f"appointments[{i}].slot")
+            slot = wall_time(slot, w.queue.config.hall.timezone)
+        except (ValueError, OverflowError):  # not a time; a zone that moves it past year 1 or 9999
             raise InvalidArgument(f"appointments[{i}].slot {a.slot!r} is not a time like 2026-11-30T09:30",
                                   zh=f"第{i + 1}条预约的时间 {a.slot!r} 格式不对，应形如 2026-11-30T09:30") from None
-        slot = wall_time(slot, w.queue.config.hall.timezone)
-        check_day(slot.date(), f"appointments[{i}].slot")
         rows.append((a.code, a.service, slot, a.name))
     return w.run(lambda: {"added": w.queue.add_appointments(rows)}, body)

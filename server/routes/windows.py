@@ -15,7 +15,8 @@ WINDOW = guard("window", window=True)
 N = Path(ge=1, le=MAX_WINDOW, description="window number")
 
 
-@router.post("/call", response_model=TicketOut, **guard("window", window=True, responses={204: {"description": "nobody waits"}}),
+@router.post("/call", response_model=TicketOut,
+             **guard("window", window=True, responses={204: {"description": "nobody waits"}}),
              summary="finish the current ticket and call the next (204: nobody waits)")
 def call(n: int = N, w: Write = Depends(writer)) -> Response:
     return w.run(lambda: w.queue.call_next(n))
