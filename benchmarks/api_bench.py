@@ -28,6 +28,7 @@ import multiprocessing as mp
 import os
 import random
 import re
+import shutil
 import signal
 import socket
 import sqlite3
@@ -58,6 +59,22 @@ def free_port() -> int:
     port = s.getsockname()[1]
     s.close()
     return port
+
+
+def cpu_of(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return 0.0
+
+
+def own_cpu() -> float:
+    import resource
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 
 
 def rss_mb(pid: int) -> float:
@@ -279,7 +296,7 @@ def phones_main(url, token, n, after, ready, stop_flag, drained, out, db) -> Non
         doubled += d
         if m or d or not order_ok:
             streams_bad += 1
-    out.put({"seen": {i: (c, t) for i, (c, t) in ph.seen.items()}, "missed": missed, "doubled": doubled,
+    out.put({"cpu": own_cpu(), "seen": {i: (c, t) for i, (c, t) in ph.seen.items()}, "missed": missed, "doubled": doubled,
              "streams_bad": streams_bad, "expected": len(expected),
              "reconnects": sum(s.reconnects for s in ph.streams)})
 
@@ -313,13 +330,14 @@ def load_main(url, tokens, rate, seconds, restart_at, start_evt, out) -> None:
             tries = 0
             while time.monotonic() - t0 < 30:
                 tries += 1
+                backoff = min(1.0, 0.05 * 2 ** tries) * rng.uniform(0.8, 1.2)  # as a kiosk or caller does
                 try:
                     r = await client.request(method, path, json=body, headers={"Idempotency-Key": key})
                 except httpx.HTTPError:
-                    await asyncio.sleep(0.05)
+                    await asyncio.sleep(backoff)
                     continue
                 if r.status_code >= 500:
-                    await asyncio.sleep(0.05)
+                    await asyncio.sleep(backoff)
                     continue
                 dt = time.monotonic() - t0
                 samples[kind].append((t0, dt, tries > 1))
@@ -398,7 +416,7 @@ def load_main(url, tokens, rate, seconds, restart_at, start_evt, out) -> None:
         time.sleep(0.05)
     for s in screen_streams:
         s.stop()
-    out.put({"samples": samples, "calls": calls, "failures": failures, "t_start": t_start, "after": after,
+    out.put({"cpu": own_cpu(), "samples": samples, "calls": calls, "failures": failures, "t_start": t_start, "after": after,
              "until": until,
              "screens": [{"ids": ids, "connects": s.connects} for s, ids in zip(screen_streams, screen_ids)]})
 
@@ -406,23 +424,48 @@ def load_main(url, tokens, rate, seconds, restart_at, start_evt, out) -> None:
 # -- the driver --------------------------------------------------------------------------
 
 def main() -> int:
+    args = parse_args()
+    tmp = tempfile.mkdtemp(prefix="api-bench-")
+    serve = None
+    try:
+        return run(args, tmp)
+    finally:
+        for proc in mp.active_children():
+            proc.kill()
+        if args.keep:
+            print(f"kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def parse_args():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seconds", type=float, default=80.0)
     ap.add_argument("--rate", type=float, default=50.0, help="API operations a second (issue, call, finish)")
     ap.add_argument("--phones", type=int, default=1000)
     ap.add_argument("--no-restart", action="store_true")
     ap.add_argument("--quick", action="store_true", help="a smoke run for CI: 8 s, 50 phones, 20 ops/s")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary folder (database, serve's log)")
     args = ap.parse_args()
     if args.quick:
         args.seconds, args.phones, args.rate = 8.0, 50, 20.0
-    restart_at = None if args.no_restart else args.seconds / 2
+    return args
 
-    tmp = tempfile.mkdtemp(prefix="api-bench-")
+
+def run(args, tmp: str) -> int:
+    restart_at = None if args.no_restart else args.seconds / 2
     os.environ["XDG_CACHE_HOME"] = os.path.join(tmp, "cache")
     os.environ["JIAOHAO_NOW"] = NOW
     db = os.path.join(tmp, "hall.sqlite")
     tokens = setup(db, windows=72, kiosks=6, screens=4)
     serve = Serve(db, free_port(), os.path.join(tmp, "serve.log"))
+    try:
+        return measure(args, tmp, db, tokens, serve, restart_at)
+    finally:
+        serve.kill()
+
+
+def measure(args, tmp, db, tokens, serve, restart_at) -> int:
     print(f"serve started in {serve.start():.2f} s (large hall, 72 windows); {args.phones} phones, "
           f"{args.rate:.0f} ops/s for {args.seconds:.0f} s" + (f", SIGKILL + restart at {restart_at:.0f} s"
                                                                 if restart_at else ""), flush=True)
@@ -445,20 +488,29 @@ def main() -> int:
                                                load_out), daemon=True)
     load.start()
     time.sleep(2)  # the screens connect
+    idle0 = cpu_of(serve.proc.pid)
+    time.sleep(1.0)
+    serve_idle = cpu_of(serve.proc.pid) - idle0  # buses and 1,000 quiet streams, a second
     start_evt.set()
     t_start = time.monotonic()
+    cpu0 = cpu_of(serve.proc.pid)
     rss = {"steady": 0.0, "restart": 0.0}
     restart = {}
     while time.monotonic() - t_start < args.seconds:
         phase = "restart" if restart_at is not None and time.monotonic() - t_start >= restart_at else "steady"
         if phase == "restart" and not restart:
             kill_t = time.monotonic()
+            serve_cpu_before = cpu_of(serve.proc.pid) - cpu0
             serve.kill()
             restart["killed_at"] = kill_t - t_start
+            restart["kill_t"] = kill_t
             restart["up_in"] = serve.start()
             restart["up_at"] = time.monotonic() - t_start
         rss[phase] = max(rss[phase], rss_mb(serve.proc.pid))
         time.sleep(0.5)
+    # with a restart: the killed process's share, then all of the new one's (its start included)
+    serve_cpu = serve_cpu_before + cpu_of(serve.proc.pid) if restart else cpu_of(serve.proc.pid) - cpu0
+    run_s = time.monotonic() - t_start
     got = load_out.get(timeout=args.seconds + 120)
     load.join(30)
     # let the phones catch up with the last events, then stop them
@@ -472,11 +524,13 @@ def main() -> int:
     serve.stop()
 
     # figures
+    kill_t = restart.get("kill_t", float("inf"))
+
     def split(kind):
+        """(done before the kill, the rest): an operation under way at the kill counts in the second"""
         steady, restarted = [], []
         for t, dt, retried in got["samples"][kind]:
-            rel = t - got["t_start"]
-            (restarted if restart_at is not None and rel >= restart_at else steady).append(dt * 1000)
+            (restarted if t + dt >= kill_t else steady).append(dt * 1000)
         return steady, restarted
 
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
@@ -494,14 +548,14 @@ def main() -> int:
         count, t_last = ph["seen"][ev]
         if count < args.phones:
             incomplete += 1
-        phase = "restart" if restart_at is not None and t_sent - got["t_start"] >= restart_at else "steady"
+        phase = "restart" if t_last >= kill_t else "steady"
         fan[phase].append((t_last - t_sent) * 1000)
 
     print()
     phases = ["steady"] + (["restart"] if restart_at is not None else [])
     for phase in phases:
         title = "steady" if phase == "steady" else "with the restart"
-        print(f"-- {title} ({'first' if phase == 'steady' else 'second'} half)")
+        print(f"-- {title} ({'before the kill' if phase == 'steady' else 'from the kill on'})")
         for kind in ("issue", "call", "finish", "hall"):
             s = split(kind)[0 if phase == "steady" else 1]
             print(f"  {kind:7} over HTTP: p50 {pct(s, 50):7.2f}  p99 {pct(s, 99):8.2f}  max {max(s) if s else 0:8.2f} ms"
@@ -520,8 +574,26 @@ def main() -> int:
         print(f"   screen {i + 1} (hall.sse.EventStream): missed {len(set(screen_expected) - set(ids))}, "
               f"doubled {len(ids) - len(set(ids))}, in order {ids == sorted(ids)}, connections {sc['connects']}")
     print(f"-- failed operations (no answer in 30 s): {got['failures']}; calls without a complete fan-out: {incomplete}")
-    print(f"-- serve RSS at the end {rss['end']:.0f} MB; log {serve.log_path}")
-    return 0
+    print(f"-- CPU seconds over the {run_s:.0f} s run: serve {serve_cpu:.1f} (idle with the phones: "
+          f"{serve_idle:.2f} a second), load {got['cpu']:.1f}, phones {ph['cpu']:.1f} (both whole-process)")
+    print(f"-- serve RSS at the end {rss['end']:.0f} MB")
+
+    steady_call = split("call")[0]
+    checks = [
+        ("call-next p99 < 15 ms (steady)", pct(steady_call, 99) < 15, False),
+        (f"call -> all {args.phones} phones p99 < 250 ms (steady)", pct(fan["steady"], 99) < 250, False),
+        ("serve RSS < 400 MB", max(rss.values()) < 400, False),
+        ("no event missed or doubled, in order (phones, screens)",
+         ph["missed"] == ph["doubled"] == ph["streams_bad"] == 0 and all(
+             set(screen_expected) <= set(sc["ids"]) and sc["ids"] == sorted(set(sc["ids"]))
+             for sc in got["screens"]), True),
+        ("every operation answered, every call's event at every phone",
+         not any(got["failures"].values()) and incomplete == 0, True),
+    ]
+    print("-- targets: " + "; ".join(f"{name}: {'yes' if ok else 'NO'}" for name, ok, _ in checks))
+    # the exit status fails on lost or doubled events and unanswered operations only: latency
+    # on a shared 2-core machine is a figure to read, not a pass/fail
+    return 0 if all(ok for _, ok, hard in checks if hard) else 1
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import multiprocessing as mp
 import resource
+import shutil
 import socket
 import sys
 import tempfile
@@ -30,6 +31,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 
+from fastapi import Request  # noqa: E402  (a module global: the route's annotation is a string)
+
+
 def cpu_s() -> float:
     r = resource.getrusage(resource.RUSAGE_SELF)
     return r.ru_utime + r.ru_stime
@@ -37,7 +41,6 @@ def cpu_s() -> float:
 
 def streaming_route(app, hub) -> None:
     """The same hub behind Starlette's StreamingResponse (for the comparison only)."""
-    from fastapi import Request
     from starlette.responses import StreamingResponse
 
     from server.events import KEEPALIVE, RETRY_MS, _Stream
@@ -154,6 +157,8 @@ def main() -> int:
     if prof is not None:
         import pstats
         pstats.Stats(prof).sort_stats("tottime").print_stats(25)
+    queue.close()
+    shutil.rmtree(tmp, ignore_errors=True)
     lat = sorted((seen[i][1] - t) * 1000 for i, t in committed.items() if i in seen)
     complete = sum(1 for i in committed if i in seen and seen[i][0] == args.streams)
     idle_cpu = (t1 - t0) * 0  # the tailer's polling is inside the figure

@@ -21,14 +21,15 @@ from server.app import close_app, create_app
 class Served:
     """The hall API app (server.app.create_app) under uvicorn in a thread on 127.0.0.1."""
 
-    def __init__(self, queue, access, keepalive_s=15.0, http="httptools", **hub_attrs):
+    def __init__(self, queue, access, keepalive_s=15.0, http="httptools", port=0, **hub_attrs):
         self.app = create_app(queue, queue.config, access=access, keepalive_s=keepalive_s,
                               config_text=DEMO_HALL.read_text(encoding="utf-8"))
         self.hub = self.app.state.event_hub
         for k, v in hub_attrs.items():
             setattr(self.hub, k, v)
         self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", port))
         self.url = "http://127.0.0.1:%d" % self.sock.getsockname()[1]
         self.server = uvicorn.Server(uvicorn.Config(self.app, log_level="warning", lifespan="on", http=http,
                                                     timeout_graceful_shutdown=1))
@@ -229,6 +230,34 @@ REVOKE = {
     "session logout": (_session, lambda book, tok: book.access.logout(tok)),
     "password changed": (_session, lambda book, tok: book.access.set_password("0517", "another-pass-2")),
 }
+
+
+def test_the_client_resumes_across_a_server_restart_with_exactly_the_missed_events(queue, book):
+    got = Got()
+    srv = Served(queue, book.access).__enter__()
+    port = int(srv.url.rsplit(":", 1)[1])
+    st = EventStream(srv.url, book.tok, queue.last_event_id(), got.events, got.state, backoff_s=0.05,
+                     max_backoff_s=0.2).start()
+    try:
+        assert got.wait(lambda: "connected" in got.states)
+        first = queue.last_event_id()
+        for _ in range(3):
+            queue.issue("A")
+        assert got.wait(lambda: len(got.ids) == 3)
+        srv.__exit__()  # the server stops: the stream ends
+        assert got.wait(lambda: "disconnected" in got.states)
+        for _ in range(4):  # while it is down (a keypad, `jiaohao queue` …)
+            queue.issue("B")
+        srv = Served(queue, book.access, port=port).__enter__()
+        assert got.wait(lambda: len(got.ids) >= 7)
+        queue.issue("A")  # and live again
+        assert got.wait(lambda: len(got.ids) >= 8)
+        time.sleep(0.1)
+    finally:
+        st.stop()
+        srv.__exit__()
+    assert got.ids == ids_of(queue, first)
+    assert got.states == ["connected", "disconnected", "connected", "stopped"]
 
 
 @pytest.mark.parametrize("how", REVOKE)
