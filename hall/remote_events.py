@@ -90,13 +90,13 @@ class EventBuffer:
         with self._cond:
             base = self._base
             if last_id >= base:
-                out = []
-                for e in self._events:  # (a deque: short scans, the newest few at the end)
-                    if e.id > last_id:
-                        out.append(e)
-                        if len(out) >= limit:
-                            break
-                return out
+                newer = []
+                for e in reversed(self._events):  # readers are mostly near the end: scan from there
+                    if e.id <= last_id:
+                        break
+                    newer.append(e)
+                newer.reverse()
+                return newer[:limit]
         return self.hall.log_page(last_id, limit)[0]
 
     def wait_for(self, event_id: int, timeout_s: float) -> bool:
