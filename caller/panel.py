@@ -19,7 +19,8 @@ from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QMenu, QPushBut
                                QWidget)
 
 from drivers.windowbus.codec import PAUSE_CODES, EventCode
-from hall import PAUSE_REASONS, HallError, HallQueue
+from hall import PAUSE_REASONS, HallError
+from hall.port import Hall
 
 from .displays import state_message
 from .keys import KeyOutcome, apply_key
@@ -47,7 +48,7 @@ class PanelView:
 class CallerModel:
     """A window's caller without widgets: keys in, what the display shows out."""
 
-    def __init__(self, queue: HallQueue, window: int):
+    def __init__(self, queue: Hall, window: int):
         self.queue = queue
         self.window = window
         self.config_window = queue.config.window(window)
@@ -262,7 +263,7 @@ class CallerPanel(QWidget):
         self.key_buttons["LOGOUT"].setEnabled(v.state != "closed")
 
 
-def run(queue: HallQueue, window: int, screenshot: str | None = None, login: bool = False,
+def run(queue: Hall, window: int, screenshot: str | None = None, login: bool = False,
         after_login=None) -> int:
     """Show the panel until it is closed (or grab it to ``screenshot`` and return); with
     ``login``, the 工号 + 密码 login screen first (a hall server, no caller device token)."""
