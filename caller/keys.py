@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from drivers.windowbus.codec import PAUSE_ARGS, EventCode
 from hall import HallError, Ticket
-from hall.port import Hall
 from hall.errors import (Forbidden, InvalidArgument, NotAuthorized, ServerUnreachable, UnknownTicket, UnknownWindow,
                          WindowNotReady)
+from hall.port import Hall
 
 log = logging.getLogger(__name__)
 
