@@ -115,7 +115,10 @@ class Context:
 
     @property
     def timeout_s(self) -> float:
+        """``[client] timeout_s`` of this PC's hall file, else of the server's (once read)."""
         section = self._client_section()
+        if section is None and "server_config" in self.__dict__:
+            section = self.__dict__["server_config"].client
         return section.timeout_s if section else 3.0
 
     @cached_property
