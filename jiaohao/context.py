@@ -41,7 +41,7 @@ def hall_cache_dir() -> Path:
 
 
 class Context:
-    """Global options resolved: config path, database path, clock."""
+    """Global options resolved: config path, database path, hall server and token, clock."""
 
     def __init__(self, config: str | None = None, db: str | None = None, config_view: bool = False,
                  server: str | None = None, token_file: str | None = None, remote_ok: bool = False):
@@ -134,11 +134,6 @@ class Context:
             return self.queue
         from hall.remote import RemoteHall
         return RemoteHall(self.server, self.token, self.config, timeout_s=self.timeout_s, clock=self.clock())
-
-    @property
-    def where(self) -> str:
-        """Where the hall is, for messages: the server's address or the database file."""
-        return self.server or str(self.db_path)
 
     def clock(self):
         """The hall clock: JIAOHAO_NOW=2026-11-23T09:00 freezes it (training, scripts, tests)."""
