@@ -127,7 +127,12 @@ class RemoteHall:
     def link_trouble(self) -> tuple[str, str] | None:
         """(zh, en) while the event stream is down (the screens say so), else None."""
         ev = self._events
-        if ev is None or ev.connected or time.monotonic() - ev.down_since < LINK_GRACE_S:
+        if ev is None or ev.connected:
+            return None
+        if ev.state == "revoked":  # for good: the token was revoked (or the login ended)
+            return (f"叫号服务器不再接受本机的凭证，请联系技术人员 ({self.server})",
+                    f"The hall server no longer accepts this PC's credential; ask the technician ({self.server})")
+        if time.monotonic() - ev.down_since < LINK_GRACE_S:
             return None
         return (f"连接不上叫号服务器 ({self.server})，正在重新连接",
                 f"Cannot reach the hall server ({self.server}); reconnecting")

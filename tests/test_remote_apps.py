@@ -310,3 +310,17 @@ def test_hall_screen_started_before_its_server(qtbot, live):
         model.update()
         return model.highlight is not None and model.highlight.number == "A001"
     qtbot.waitUntil(shown, timeout=WAIT_MS)
+
+
+def test_a_revoked_screen_says_so(qtbot, live):
+    from display.screen_model import ScreenModel
+    token = live.access.add_device("tv-1", "screen")
+    hall = RemoteHall(live.url, token, live.queue.config)
+    try:
+        model = ScreenModel(hall)
+        qtbot.waitUntil(lambda: hall._events is not None and hall._events.connected, timeout=WAIT_MS)
+        live.access.revoke_device("tv-1")  # an open stream of it is closed at once
+        qtbot.waitUntil(lambda: hall.link_trouble() is not None, timeout=WAIT_MS)
+        assert model.state().notice.startswith("叫号服务器不再接受本机的凭证")
+    finally:
+        hall.close()
