@@ -1,5 +1,6 @@
-"""`jiaohao queue --server …` and the choice of hall (jiaohao/context.py) against a real
-hall server on 127.0.0.1: the same output as on the local file, errors in words."""
+"""`jiaohao queue --server …`, `diag check --server`, the apps' start on a server, and the
+choice of hall (jiaohao/context.py), against a real hall server on 127.0.0.1: the same
+output as on the local file, errors in words."""
 from __future__ import annotations
 
 import json
@@ -7,12 +8,12 @@ import os
 import socket
 import subprocess
 import sys
+from datetime import datetime
 
 import pytest
 
 from hall import FixedClock, HallQueue
 from jiaohao.context import CommandError, Context
-from tests.conftest import datetime
 from tests.remote_helpers import LiveHall
 
 START = datetime(2026, 11, 23, 9, 0)
