@@ -85,7 +85,7 @@ class CallerModel:
 
     def _concerns(self, e) -> bool:
         """Whether event ``e`` may change this window's state or its waiting count."""
-        if e.window == self.window or (e.window is None and e.service is None):  # (hall-wide: a day closed)
+        if e.window == self.window or (e.window is None and e.service is None):  # hall-wide: a day closed
             return True
         mine = self.config_window.services
         return (e.service in mine or e.data.get("to_service") in mine
