@@ -181,3 +181,24 @@ def test_openapi_declares_the_bearer_scheme(hall):
     assert doc["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
     assert doc["paths"]["/api/v1/windows/{n}/call"]["post"]["security"] == [{"HTTPBearer": []}]
     assert "security" not in doc["paths"]["/api/v1/health"]["get"]
+
+
+def test_roles_are_the_table_in_docs_api_md():
+    """server/deps.py ROLES and the contract's table say the same."""
+    from pathlib import Path
+
+    from server.deps import ROLES
+    text = (Path(__file__).resolve().parents[1] / "docs" / "api.md").read_text(encoding="utf-8")
+    header = next(line for line in text.splitlines() if line.startswith("| operation |"))
+    columns = [c.strip() for c in header.strip("|").split("|")][1:]
+    ops = {"issue, check-in": "issue", "window operations": "window", "re-activate": "reactivate",
+           "import appointments": "appointments", "write a device notice": "log", "reports": "reports"}
+    seen = set()
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        op = next((v for k, v in ops.items() if cells[0].startswith(k)), None)
+        if op is None or len(cells) != len(columns) + 1:
+            continue
+        seen.add(op)
+        assert {role for role, cell in zip(columns, cells[1:]) if cell} == ROLES[op], op
+    assert seen == set(ops.values())

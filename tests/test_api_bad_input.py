@@ -167,3 +167,11 @@ def test_every_route_takes_odd_path_values_without_500(ctl):
                 assert r.status_code < 500, (method, url, r.status_code, r.text)
                 count += 1
     assert count > 100
+
+
+def test_snapshot_not_readable_is_503_not_stale_figures(hall, ctl, monkeypatch):
+    from datetime import datetime
+
+    from hall.snapshot import HallSnapshot
+    monkeypatch.setattr(hall.app.state.figures, "snapshot", lambda: HallSnapshot(datetime(2026, 11, 23, 9), ok=False))
+    error(ctl.get("/api/v1/hall"), 503, "database")
