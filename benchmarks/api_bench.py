@@ -226,7 +226,7 @@ class PhoneStream(asyncio.Protocol):
             self.ids.append(i)
             got = seen.get(i)
             if got is None:
-                seen[i] = [1, now]
+                seen[i] = [1, now, now]
             else:
                 got[0] += 1
                 got[1] = now
@@ -296,7 +296,7 @@ def phones_main(url, token, n, after, ready, stop_flag, drained, out, db) -> Non
         doubled += d
         if m or d or not order_ok:
             streams_bad += 1
-    out.put({"cpu": own_cpu(), "seen": {i: (c, t) for i, (c, t) in ph.seen.items()}, "missed": missed, "doubled": doubled,
+    out.put({"cpu": own_cpu(), "seen": {i: tuple(v) for i, v in ph.seen.items()}, "missed": missed, "doubled": doubled,
              "streams_bad": streams_bad, "expected": len(expected),
              "reconnects": sum(s.reconnects for s in ph.streams)})
 
@@ -488,6 +488,15 @@ def measure(args, tmp, db, tokens, serve, restart_at) -> int:
                                                load_out), daemon=True)
     load.start()
     time.sleep(2)  # the screens connect
+    lag: list[float] = []  # how late a 5 ms sleep wakes: this machine's own contention
+    lag_stop = threading.Event()
+
+    def measure_lag():
+        while not lag_stop.is_set():
+            t = time.monotonic()
+            time.sleep(0.005)
+            lag.append((time.monotonic() - t - 0.005) * 1000)
+    threading.Thread(target=measure_lag, daemon=True).start()
     idle0 = cpu_of(serve.proc.pid)
     time.sleep(1.0)
     serve_idle = cpu_of(serve.proc.pid) - idle0  # buses and 1,000 quiet streams, a second
@@ -511,6 +520,7 @@ def measure(args, tmp, db, tokens, serve, restart_at) -> int:
     # with a restart: the killed process's share, then all of the new one's (its start included)
     serve_cpu = serve_cpu_before + cpu_of(serve.proc.pid) if restart else cpu_of(serve.proc.pid) - cpu0
     run_s = time.monotonic() - t_start
+    lag_stop.set()
     got = load_out.get(timeout=args.seconds + 120)
     load.join(30)
     # let the phones catch up with the last events, then stop them
@@ -539,17 +549,19 @@ def measure(args, tmp, db, tokens, serve, restart_at) -> int:
                                                   (got["after"], got["until"]))]
     conn.close()
     fan = {"steady": [], "restart": []}
+    first_in = {"steady": [], "restart": []}  # call sent -> the first phone has its event
     incomplete = 0
     for ticket_id, t_sent in got["calls"]:
         ev = called_event.get(ticket_id)
         if ev is None or ev not in ph["seen"]:
             incomplete += 1
             continue
-        count, t_last = ph["seen"][ev]
+        count, t_last, t_first = ph["seen"][ev]
         if count < args.phones:
             incomplete += 1
         phase = "restart" if t_last >= kill_t else "steady"
         fan[phase].append((t_last - t_sent) * 1000)
+        first_in[phase].append((t_first - t_sent) * 1000)
 
     print()
     phases = ["steady"] + (["restart"] if restart_at is not None else [])
@@ -563,6 +575,8 @@ def measure(args, tmp, db, tokens, serve, restart_at) -> int:
         f = fan[phase]
         print(f"  call -> event at all {args.phones} phones: p50 {pct(f, 50):7.1f}  p99 {pct(f, 99):7.1f}  "
               f"max {max(f) if f else 0:7.1f} ms  (n={len(f)})")
+        f1 = first_in[phase]
+        print(f"  call -> event at the first phone: p50 {pct(f1, 50):7.1f}  p99 {pct(f1, 99):7.1f} ms")
         print(f"  serve RSS max {rss[phase]:.0f} MB")
     if restart:
         print(f"-- restart: SIGKILL at {restart['killed_at']:.1f} s, answering again after {restart['up_in']:.2f} s")
@@ -576,7 +590,8 @@ def measure(args, tmp, db, tokens, serve, restart_at) -> int:
     print(f"-- failed operations (no answer in 30 s): {got['failures']}; calls without a complete fan-out: {incomplete}")
     print(f"-- CPU seconds over the {run_s:.0f} s run: serve {serve_cpu:.1f} (idle with the phones: "
           f"{serve_idle:.2f} a second), load {got['cpu']:.1f}, phones {ph['cpu']:.1f} (both whole-process)")
-    print(f"-- serve RSS at the end {rss['end']:.0f} MB")
+    print(f"-- serve RSS at the end {rss['end']:.0f} MB; machine: load average {os.getloadavg()[0]:.1f} on "
+          f"{os.cpu_count()} cores, a 5 ms sleep woke late by p50 {pct(lag, 50):.2f} / p99 {pct(lag, 99):.1f} ms")
 
     steady_call = split("call")[0]
     checks = [

@@ -81,7 +81,7 @@ def phones_proc(host, port, path, token, n, after, ready, stop_flag, out) -> Non
     ph = Phones(host, port, token, n, after)
     ph.path = path
     asyncio.run(ph.run(ready, stop_flag))
-    out.put({i: (c, t) for i, (c, t) in ph.seen.items()})
+    out.put({i: tuple(v) for i, v in ph.seen.items()})
 
 
 def main() -> int:

@@ -158,11 +158,13 @@ def test_backlog_then_live_with_no_gap_or_double_under_concurrent_writes(queue, 
                     st.last_id = None
                 streams.append((after, st.start()))
                 gots.append(got)
-            time.sleep(0.5)
+            assert all(g.wait(lambda g=g: "connected" in g.states) for g in gots)
+            time.sleep(0.3)  # live events for every stream
             assert all(s.direct == (http == "httptools") for s in srv.hub.streams)
         finally:
             stop.set()
             w.join()
+        queue.issue("A")  # one more after the writer: even the live-only stream has one
         last = queue.last_event_id()
         for (after, st), got in zip(streams, gots):
             assert got.wait(lambda: got.ids and got.ids[-1] == last), (after, got.ids[-3:], last)
