@@ -80,6 +80,7 @@ class LoginScreen(QWidget):
         super().__init__(parent)
         self.model = model
         self.setObjectName("login")
+        self.setAttribute(Qt.WA_StyledBackground, True)  # (a QWidget subclass paints no styled background otherwise)
         self.setStyleSheet(f"""
             QWidget#login {{ background: #1E2530; }}
             QLabel {{ color: #E8EDF3; font-family: {FONTS}; font-size: 28px; }}

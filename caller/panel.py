@@ -19,7 +19,8 @@ from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QMenu, QPushBut
                                QWidget)
 
 from drivers.windowbus.codec import PAUSE_CODES, EventCode
-from hall import PAUSE_REASONS, HallError, HallQueue
+from hall import PAUSE_REASONS, HallError
+from hall.port import Hall
 
 from .displays import state_message
 from .keys import KeyOutcome, apply_key
@@ -47,12 +48,13 @@ class PanelView:
 class CallerModel:
     """A window's caller without widgets: keys in, what the display shows out."""
 
-    def __init__(self, queue: HallQueue, window: int):
+    def __init__(self, queue: Hall, window: int):
         self.queue = queue
         self.window = window
         self.config_window = queue.config.window(window)
         self.note = ""
         self._seen = None
+        self._last_id: int | None = None  # the last event looked at
         self._last_view: PanelView | None = None
 
     def press(self, key: "EventCode | str", arg: int = 0) -> KeyOutcome:
@@ -61,16 +63,33 @@ class CallerModel:
         return outcome
 
     def changed(self) -> bool:
-        """True when the queue moved since the last call (another process or thread), or the
-        hall server stopped or started answering."""
+        """True when something this window shows may have moved since the last call (an
+        event of this window or of its services, from any process), or the hall server
+        stopped or started answering. On a hall server the events come from the client's
+        buffer: a hall of 120 window PCs does not ask the server at every event."""
         try:
-            mark = (self.queue.last_event_id(), self.queue.link_trouble())
+            trouble = self.queue.link_trouble()
+            if self._last_id is None:
+                self._last_id, moved = self.queue.last_event_id(), True
+            else:
+                events = self.queue.events_after(self._last_id, 1000)
+                moved = any(self._concerns(e) for e in events)
+                if events:
+                    self._last_id = events[-1].id
         except HallError as e:  # the hall server does not answer (yet)
-            mark = (None, (getattr(e, "zh", str(e)), str(e)))
-        if mark != self._seen:
-            self._seen = mark
+            trouble, moved = (getattr(e, "zh", str(e)), str(e)), False
+        if moved or trouble != self._seen:
+            self._seen = trouble
             return True
         return False
+
+    def _concerns(self, e) -> bool:
+        """Whether event ``e`` may change this window's state or its waiting count."""
+        if e.window == self.window or (e.window is None and e.service is None):  # hall-wide: a day closed
+            return True
+        mine = self.config_window.services
+        return (e.service in mine or e.data.get("to_service") in mine
+                or e.data.get("to_window") == self.window)
 
     def view(self) -> PanelView:
         w = self.config_window
@@ -262,7 +281,7 @@ class CallerPanel(QWidget):
         self.key_buttons["LOGOUT"].setEnabled(v.state != "closed")
 
 
-def run(queue: HallQueue, window: int, screenshot: str | None = None, login: bool = False,
+def run(queue: Hall, window: int, screenshot: str | None = None, login: bool = False,
         after_login=None) -> int:
     """Show the panel until it is closed (or grab it to ``screenshot`` and return); with
     ``login``, the 工号 + 密码 login screen first (a hall server, no caller device token)."""

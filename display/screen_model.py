@@ -116,7 +116,7 @@ class ScreenModel:
         self.min_show = sc.min_show_seconds
         self.busy_show = min(sc.busy_show_seconds, sc.min_show_seconds)
         self.flash_seconds = sc.flash_seconds
-        self._feed = EventFeed(queue, consumer=None)
+        self._feed: EventFeed | None = None  # made once the hall answers (a hall server may not yet)
         self._recent: deque[Call] = deque()
         self._pending: deque[Call] = deque()
         self.highlight: Call | None = None
@@ -124,7 +124,19 @@ class ScreenModel:
         self._windows: dict[int, WindowView] = {}
         self._waiting: dict[str, int] = {}
         self.shown_log: list[tuple[float, Call]] = []  # (clock time, call) of every highlight
-        self._catch_up()
+        self._start()
+
+    def _start(self) -> bool:
+        """Open the feed and catch up; False while the hall cannot be read (tried again at
+        the next poll: a screen started before its hall server shows the notice meanwhile)."""
+        try:
+            self._feed = EventFeed(self.queue, consumer=None)
+            self._catch_up()
+        except HallError as e:
+            log.warning("hall screen: the hall cannot be read yet: %s", e)
+            self._feed = None
+            return False
+        return True
 
     # -- feeding -------------------------------------------------------------------------
     def _catch_up(self) -> None:
@@ -176,6 +188,8 @@ class ScreenModel:
 
     def poll(self) -> bool:
         """Apply new events; True if anything changed."""
+        if self._feed is None:
+            return self._start()
         events = self._feed.poll()
         if not events:
             return False

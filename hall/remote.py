@@ -17,6 +17,8 @@ No Qt and no server code here.
 """
 from __future__ import annotations
 
+import hashlib
+import json as _json_mod
 import logging
 import threading
 import time
@@ -28,8 +30,8 @@ import httpx
 
 from . import wire
 from .clock import HallClock, system_clock
-from .errors import (DailyCapReached, Forbidden, HallError, IdempotencyMismatch, InvalidArgument, NotAuthorized, RemoteError,
-                     ServerProblem, ServerUnreachable, ServiceClosed, TooManyAttempts, UnknownService,
+from .errors import (DailyCapReached, Forbidden, HallError, IdempotencyMismatch, InvalidArgument, NotAuthorized,
+                     RemoteError, ServerProblem, ServerUnreachable, ServiceClosed, TooManyAttempts, UnknownService,
                      UnknownTicket, UnknownWindow, WindowNotReady)
 from .models import Event, Ticket, WindowState
 from .snapshot import AppointmentInfo, HallSnapshot, ServiceFigures
@@ -38,9 +40,11 @@ log = logging.getLogger(__name__)
 
 API = "/api/v1"
 RETRY_PAUSE_S = 0.1
-DOWN_GRACE_S = 5.0
+DOWN_GRACE_S = 3.0  # after no answer, reads fail at once for this long (writes still try)
+FIRST_TRY_SHARE = 0.6  # of a write's budget: the rest is for its retry with the same key
+PENDING_KEY_S = 60.0  # an unanswered write's key is used again by the same request this long
 FIGURES_TIMEOUT_S = 1.0  # the kiosk's figures are read on its GUI thread: a short wait, then the last ones
-LINK_GRACE_S = 3.0  # a stream down this long is said on screen (a restart of serve takes ~1 s)  # after a failed read, figures answer from the last copy for this long
+LINK_GRACE_S = 3.0  # a stream down this long is said on screen (a restart of serve takes ~1 s)
 
 ERRORS: dict[str, type[HallError]] = {
     "invalid": InvalidArgument, "bad_request": InvalidArgument, "idempotency_mismatch": IdempotencyMismatch,
@@ -99,6 +103,7 @@ class RemoteHall:
         self._stream = stream
         self.session: dict | None = None  # the staff login this hall acts with (POST /login)
         self._hall_copy: tuple[float, dict] | None = None  # (when, GET /hall): reads of one moment share it
+        self._pending: dict[str, tuple[str, float]] = {}  # unanswered writes: signature -> (key, when)
 
     def use_config(self, config) -> None:
         """The hall configuration (None until known: a caller PC before its staff log in)."""
@@ -122,7 +127,12 @@ class RemoteHall:
     def link_trouble(self) -> tuple[str, str] | None:
         """(zh, en) while the event stream is down (the screens say so), else None."""
         ev = self._events
-        if ev is None or ev.connected or time.monotonic() - ev.down_since < LINK_GRACE_S:
+        if ev is None or ev.connected:
+            return None
+        if ev.state == "revoked":  # for good: the token was revoked (or the login ended)
+            return (f"叫号服务器不再接受本机的凭证，请联系技术人员 ({self.server})",
+                    f"The hall server no longer accepts this PC's credential; ask the technician ({self.server})")
+        if time.monotonic() - ev.down_since < LINK_GRACE_S:
             return None
         return (f"连接不上叫号服务器 ({self.server})，正在重新连接",
                 f"Cannot reach the hall server ({self.server}); reconnecting")
@@ -141,40 +151,61 @@ class RemoteHall:
 
     def request(self, method: str, path: str, *, json: dict | None = None, params: dict | None = None,
                 timeout_s: float | None = None) -> httpx.Response:
-        """One operation within the time budget: a write is retried on network failures with
-        the same Idempotency-Key each time; a 4xx/5xx raised as its HallError."""
+        """One operation within the time budget; a 4xx/5xx raised as its HallError.
+
+        A write is retried on network failures and on a late answer with the same
+        Idempotency-Key (its first try gets part of the budget, so a retry fits: the
+        server answers it with the kept answer of the first). When the budget runs out
+        unanswered, the key is kept a while for the same request: the next tap or key
+        press of the same operation is then a retry of it, not a second operation."""
         budget = self.timeout_s if timeout_s is None else timeout_s
-        key = uuid.uuid4().hex if method == "POST" else None
-        if key is None and time.monotonic() < self._down_until:
+        write = method != "GET"
+        if not write and time.monotonic() < self._down_until:
             # a read just after the server failed to answer: said at once (GUIs re-read
             # often); a write, which a person asked for, always tries
             raise ServerUnreachable(self.server, "no answer a moment ago")
-        deadline = time.monotonic() + budget
+        sig = _signature(method, path, json) if write else None
+        key = self._key_for(sig) if write else None
+        start = time.monotonic()
+        deadline = start + budget
         while True:
             left = deadline - time.monotonic()
             if self._http.is_closed:  # (a timer of a closing app may still ask)
                 raise RemoteError(f"the connection to the hall server {self.server} is closed",
                                   f"与叫号服务器的连接已关闭 ({self.server})", code="closed_client")
+            first = write and time.monotonic() - start < RETRY_PAUSE_S
+            wait = min(left, budget * FIRST_TRY_SHARE) if first else left
             try:
                 r = self._http.request(method, path, json=json, params=params, headers=self._headers(key),
-                                       timeout=max(0.05, left))
+                                       timeout=max(0.05, wait))
                 self._down_until = 0.0
                 break
             except httpx.TransportError as e:
                 detail = type(e).__name__ if not str(e) else str(e)
                 # a read is not retried: whoever reads (a timer) reads again soon anyway
-                if (key is None or deadline - time.monotonic() <= RETRY_PAUSE_S * 2
-                        or isinstance(e, httpx.TimeoutException)):
+                if not write or deadline - time.monotonic() <= RETRY_PAUSE_S * 2:
                     log.warning("%s %s: no answer from %s (%s)", method, path, self.server, detail)
                     self._down_until = time.monotonic() + DOWN_GRACE_S
+                    if write:
+                        self._pending[sig] = (key, time.monotonic())
                     raise ServerUnreachable(self.server, _short(detail)) from None
                 log.info("%s %s: %s; retrying (key %s)", method, path, detail, key)
                 time.sleep(RETRY_PAUSE_S)
-        if method != "GET":
+        if write:
+            self._pending.pop(sig, None)
             self._hall_copy = None
         if r.status_code >= 400:
             raise refusal(r)
         return r
+
+    def _key_for(self, sig: str) -> str:
+        """The Idempotency-Key of a write: the one of the same request left unanswered a
+        moment ago, else a new one."""
+        now = time.monotonic()
+        for old in [k for k, (_, at) in self._pending.items() if now - at > PENDING_KEY_S]:
+            self._pending.pop(old, None)
+        kept = self._pending.get(sig)
+        return kept[0] if kept else uuid.uuid4().hex
 
     def _json(self, method: str, path: str, **kw):
         r = self.request(method, path, **kw)
@@ -187,7 +218,20 @@ class RemoteHall:
                                 f"叫号服务器的回答无法识别 ({self.server})", r.status_code) from None
 
     def _ticket(self, method: str, path: str, **kw) -> Ticket:
-        return wire.ticket(self._json(method, path, **kw))
+        return self._read(wire.ticket, self._json(method, path, **kw))
+
+    def _window(self, method: str, path: str, **kw) -> WindowState:
+        return self._read(wire.window_state, self._json(method, path, **kw))
+
+    def _read(self, parse, data):
+        """A record from the server's JSON; an answer of another shape (a server of another
+        version) is said in words, not as a traceback."""
+        try:
+            return parse(data)
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            raise ServerProblem(f"the hall server at {self.server} sent an answer this client does not understand "
+                                f"({type(e).__name__}: {e}); are both the same jiaohao version?",
+                                f"叫号服务器的回答无法识别 ({self.server})") from None
 
     def close(self) -> None:
         with self._events_lock:
@@ -225,7 +269,7 @@ class RemoteHall:
     # -- window operations -------------------------------------------------------------------
     def call_next(self, window: int) -> Ticket | None:
         d = self._json("POST", f"/windows/{int(window)}/call")
-        return wire.ticket(d) if d else None
+        return self._read(wire.ticket, d) if d else None
 
     def call_ticket(self, window: int, number: str | int) -> Ticket:
         return self._ticket("POST", f"/windows/{int(window)}/call-number", json={"number": number})
@@ -250,16 +294,16 @@ class RemoteHall:
         return self._ticket("POST", f"/windows/{int(window)}/rate", json={"score": score})
 
     def pause(self, window: int, reason: str | None = None) -> WindowState:
-        return wire.window_state(self._json("POST", f"/windows/{int(window)}/pause", json={"reason": reason}))
+        return self._window("POST", f"/windows/{int(window)}/pause", json={"reason": reason})
 
     def resume(self, window: int) -> WindowState:
-        return wire.window_state(self._json("POST", f"/windows/{int(window)}/resume"))
+        return self._window("POST", f"/windows/{int(window)}/resume")
 
     def login(self, window: int, staff: str) -> WindowState:
-        return wire.window_state(self._json("POST", f"/windows/{int(window)}/login", json={"staff": str(staff)}))
+        return self._window("POST", f"/windows/{int(window)}/login", json={"staff": str(staff)})
 
     def logout(self, window: int) -> WindowState:
-        return wire.window_state(self._json("POST", f"/windows/{int(window)}/logout"))
+        return self._window("POST", f"/windows/{int(window)}/logout")
 
     def log_event(self, kind: str, window: int | None = None, **data) -> int:
         return self._json("POST", "/log", json={"kind": kind, "window": window, "data": data})["id"]
@@ -310,7 +354,7 @@ class RemoteHall:
         return self._ticket("GET", f"/tickets/{_path(number.upper())}", params={"day": day} if day else None)
 
     def window_state(self, window: int) -> WindowState:
-        return wire.window_state(self._json("GET", f"/windows/{int(window)}"))
+        return self._window("GET", f"/windows/{int(window)}")
 
     def hall(self, max_age_s: float = 0.0) -> dict:
         """The snapshot as the server sends it (GET /hall); ``max_age_s``: one read this recent
@@ -323,7 +367,8 @@ class RemoteHall:
         return d
 
     def window_states(self) -> list[WindowState]:
-        return sorted((wire.window_state(w) for w in self.hall()["windows"]), key=lambda w: w.number)
+        return sorted(self._read(lambda d: [wire.window_state(w) for w in d["windows"]], self.hall()),
+                      key=lambda w: w.number)
 
     def waiting_by_service(self) -> dict[str, int]:
         counts = {code: 0 for code in self._services}
@@ -340,7 +385,8 @@ class RemoteHall:
         """The kiosk's figures; never raises: when the server does not answer, the last
         figures marked ``ok=False`` (and no new request for a few seconds)."""
         try:
-            snap = wire.snapshot(self._json("GET", "/hall", timeout_s=min(self.timeout_s, FIGURES_TIMEOUT_S)))
+            wait = min(self.timeout_s, FIGURES_TIMEOUT_S)
+            snap = self._read(wire.snapshot, self._json("GET", "/hall", timeout_s=wait))
             self._last_snapshot = snap
             return snap
         except HallError as e:
@@ -352,7 +398,7 @@ class RemoteHall:
 
     def appointment(self, code: str) -> AppointmentInfo | None:
         try:
-            return wire.appointment(self._json("GET", f"/appointments/{_path(code.strip().upper())}"))
+            return self._read(wire.appointment, self._json("GET", f"/appointments/{_path(code.strip().upper())}"))
         except HallError as e:
             if not isinstance(e, UnknownTicket):
                 log.warning("cannot read appointment %s: %s", code, e)
@@ -374,7 +420,7 @@ class RemoteHall:
     def log_page(self, after: int, limit: int = 500) -> tuple[list[Event], int]:
         """``GET /events/log``: events after ``after`` (oldest first) and the server's last id."""
         d = self._json("GET", "/events/log", params={"after": int(after), "limit": int(limit)})
-        return [wire.event(e) for e in d["events"]], d.get("last_id", 0)
+        return self._read(lambda d: ([wire.event(e) for e in d["events"]], d.get("last_id", 0)), d)
 
     def event_page(self, last_id: int, limit: int = 500) -> tuple[list[Event], list[int], int]:
         events = self._buffer().after(last_id, limit)
@@ -395,6 +441,12 @@ class RemoteHall:
 
 def _path(text: str) -> str:
     return httpx.URL("/" + str(text).replace("/", "")).raw_path.decode()[1:]
+
+
+def _signature(method: str, path: str, body: dict | None) -> str:
+    """Names one request (the body as a digest: a login's password is not kept)."""
+    text = _json_mod.dumps(body, sort_keys=True, ensure_ascii=False, default=str)
+    return f"{method} {path} {hashlib.sha256(text.encode('utf-8')).hexdigest()}"
 
 
 def _short(detail: str) -> str:

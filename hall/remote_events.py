@@ -1,11 +1,11 @@
 """The hall's event log on a client PC: the event stream (``GET /events``) kept in a buffer.
 
 :class:`EventBuffer` holds every event after the id it started from (the server's last
-one at that moment), fed by a background thread that reads the stream and reconnects
-with ``Last-Event-ID`` when it drops (hall.sse.EventStream), so nothing is missed or doubled. ``after(n)``
-answers from the buffer without a request; a range older than the buffer, or the
-buffer before its first connection, is read with ``GET /events/log``. A server without
-the stream is polled (``/events/log`` once a second) instead.
+one at that moment), fed by :class:`hall.sse.EventStream` in a background thread, which
+reconnects with ``Last-Event-ID`` when the stream drops: nothing is missed or doubled.
+``after(n)`` answers from the buffer without a request; a range older than the buffer is
+read with ``GET /events/log``. A server without the stream is polled (``/events/log``
+once a second) instead.
 """
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ class EventBuffer:
         self._failures = 0  # failed first contacts
         self.connected = False
         self.down_since = time.monotonic()
-        self.state = "connecting"
+        self.state = "connecting"  # hall.sse's CONNECTED, DISCONNECTED, REVOKED …; "polling"
         self.reconnects = 0  # connections of the stream (the first included)
 
     # -- reading -------------------------------------------------------------------------------
@@ -90,13 +90,13 @@ class EventBuffer:
         with self._cond:
             base = self._base
             if last_id >= base:
-                out = []
-                for e in self._events:  # (a deque: short scans, the newest few at the end)
-                    if e.id > last_id:
-                        out.append(e)
-                        if len(out) >= limit:
-                            break
-                return out
+                newer = []
+                for e in reversed(self._events):  # readers are mostly near the end: scan from there
+                    if e.id <= last_id:
+                        break
+                    newer.append(e)
+                newer.reverse()
+                return newer[:limit]
         return self.hall.log_page(last_id, limit)[0]
 
     def wait_for(self, event_id: int, timeout_s: float) -> bool:
@@ -161,8 +161,8 @@ class EventBuffer:
         for d in batch:
             try:
                 self._add(wire.event(d))
-            except (KeyError, TypeError, ValueError) as e:
-                log.warning("event %s from %s passed over: %s", d.get("id"), self.hall.server, e)
+            except (KeyError, TypeError, ValueError, AttributeError) as e:
+                log.warning("event %r from %s passed over: %s", d, self.hall.server, e)
 
     def _on_state(self, state: str, reason: str) -> None:
         from .sse import CONNECTED, REVOKED

@@ -41,7 +41,7 @@ def hall_cache_dir() -> Path:
 
 
 class Context:
-    """Global options resolved: config path, database path, clock."""
+    """Global options resolved: config path, database path, hall server and token, clock."""
 
     def __init__(self, config: str | None = None, db: str | None = None, config_view: bool = False,
                  server: str | None = None, token_file: str | None = None, remote_ok: bool = False):
@@ -115,7 +115,10 @@ class Context:
 
     @property
     def timeout_s(self) -> float:
+        """``[client] timeout_s`` of this PC's hall file, else of the server's (once read)."""
         section = self._client_section()
+        if section is None and "server_config" in self.__dict__:
+            section = self.__dict__["server_config"].client
         return section.timeout_s if section else 3.0
 
     @cached_property
@@ -131,11 +134,6 @@ class Context:
             return self.queue
         from hall.remote import RemoteHall
         return RemoteHall(self.server, self.token, self.config, timeout_s=self.timeout_s, clock=self.clock())
-
-    @property
-    def where(self) -> str:
-        """Where the hall is, for messages: the server's address or the database file."""
-        return self.server or str(self.db_path)
 
     def clock(self):
         """The hall clock: JIAOHAO_NOW=2026-11-23T09:00 freezes it (training, scripts, tests)."""

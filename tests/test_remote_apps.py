@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt  # noqa: E402
 from drivers.printer import PrinterSimulator  # noqa: E402
 from drivers.transport import register_sim, unregister_sim  # noqa: E402
 from hall import FixedClock, HallQueue  # noqa: E402
-from hall.errors import NotAuthorized  # noqa: E402
+from hall.errors import Forbidden, NotAuthorized  # noqa: E402
 from hall.remote import RemoteHall  # noqa: E402
 from kiosk import flow as F  # noqa: E402
 from kiosk.app import KioskWindow  # noqa: E402
@@ -160,7 +160,8 @@ def test_caller_login_screen_then_the_panel_then_logout(qtbot, live, staff):
     assert live.queue.window_state(3).current.number == "A001"
     qtbot.waitUntil(lambda: w.panel.ticket.text() == "A001", timeout=WAIT_MS)
     token = hall._token
-    with pytest.raises(Exception):  # the session acts on its own window only
+    live.queue.login(4, "0601")
+    with pytest.raises(Forbidden):  # the session acts on its own window only
         hall.call_next(4)
     tap(qtbot, w.panel.key_buttons["LOGOUT"])
     assert w.currentWidget() is w.login
@@ -274,5 +275,52 @@ def test_caller_pc_with_nothing_but_the_address(qtbot, live, staff):
         assert w.currentWidget() is w.panel
         assert [s.code for s in hall.config.services] == [s.code for s in live.queue.config.services]
         assert w.panel.title.text().startswith("3号窗口")
+    finally:
+        hall.close()
+
+
+def test_a_session_ended_on_the_server_brings_the_login_back(qtbot, live, staff):
+    hall = live.remote(role=None)
+    w = caller_window(qtbot, hall)
+    login(qtbot, w, "0517", "secret-pass-1")
+    assert w.currentWidget() is w.panel
+    live.access.disable_staff("0517")  # e.g. the person left: their open logins end at once
+    live.queue.issue("A")
+    tap(qtbot, w.panel.key_buttons["CALL"])
+    assert w.currentWidget() is w.login
+    assert w.login.error.text().startswith("登录已失效，请重新登录")
+    assert live.queue.window_state(3).current is None  # nothing was called
+
+
+def test_hall_screen_started_before_its_server(qtbot, live):
+    from display.screen_model import ScreenModel
+    hall = live.remote("screen", timeout_s=0.5)
+    port = live.server.port
+    live.server.stop()
+    model = ScreenModel(hall)  # starts; says why it shows nothing
+    qtbot.waitUntil(lambda: hall.link_trouble() is not None, timeout=WAIT_MS)
+    assert model.state().notice.startswith("连接不上叫号服务器")
+    live.queue.issue("A")
+    live.queue.login(1, "0517")
+    live.queue.call_next(1)
+    live.restart()
+    assert live.server.port == port
+
+    def shown():
+        model.update()
+        return model.highlight is not None and model.highlight.number == "A001"
+    qtbot.waitUntil(shown, timeout=WAIT_MS)
+
+
+def test_a_revoked_screen_says_so(qtbot, live):
+    from display.screen_model import ScreenModel
+    token = live.access.add_device("tv-1", "screen")
+    hall = RemoteHall(live.url, token, live.queue.config)
+    try:
+        model = ScreenModel(hall)
+        qtbot.waitUntil(lambda: hall._events is not None and hall._events.connected, timeout=WAIT_MS)
+        live.access.revoke_device("tv-1")  # an open stream of it is closed at once
+        qtbot.waitUntil(lambda: hall.link_trouble() is not None, timeout=WAIT_MS)
+        assert model.state().notice.startswith("叫号服务器不再接受本机的凭证")
     finally:
         hall.close()

@@ -1,5 +1,6 @@
-"""`jiaohao queue --server …` and the choice of hall (jiaohao/context.py) against a real
-hall server on 127.0.0.1: the same output as on the local file, errors in words."""
+"""`jiaohao queue --server …`, `diag check --server`, the apps' start on a server, and the
+choice of hall (jiaohao/context.py), against a real hall server on 127.0.0.1: the same
+output as on the local file, errors in words."""
 from __future__ import annotations
 
 import json
@@ -7,12 +8,12 @@ import os
 import socket
 import subprocess
 import sys
+from datetime import datetime
 
 import pytest
 
 from hall import FixedClock, HallQueue
 from jiaohao.context import CommandError, Context
-from tests.conftest import datetime
 from tests.remote_helpers import LiveHall
 
 START = datetime(2026, 11, 23, 9, 0)
@@ -178,3 +179,27 @@ def test_the_apps_start_on_the_server(live, tmp_path, args, role):
     assert p.returncode == 0, p.stderr
     assert png.stat().st_size > 1000
     assert not (tmp_path / "unused.sqlite").exists()
+
+
+QUEUE_SESSION = [
+    ["issue", "A", "--json"], ["issue", "A", "--priority"], ["issue", "B", "--json"], ["issue", "ZZ"],
+    ["call", "1", "--json"], ["recall", "1"], ["skip", "1", "--json"], ["call", "1"],
+    ["transfer", "1", "--to-service", "B", "--json"], ["transfer", "1", "--to-window", "1"], ["call", "1"],
+    ["finish", "1", "--json"], ["rate", "1", "5"], ["rate", "1", "4", "--json"],
+    ["pause", "1", "--reason", "lunch", "--json"], ["call", "1"], ["resume", "1"], ["resume", "1", "--json"],
+    ["call", "99"], ["status", "--json"], ["status"],
+]
+
+
+def test_every_queue_command_prints_the_same_as_on_the_database(live, tmp_path):
+    token = live.token("controller")
+    local_db = tmp_path / "local.sqlite"
+    HallQueue(local_db, live.queue.config, FixedClock(START)).close()  # (no "made a new hall" notice)
+    differ = []
+    for args in QUEUE_SESSION:
+        here = run(tmp_path, "--db", str(local_db), "queue", *args)
+        there = run(tmp_path, "queue", "--server", live.url, *args, token=token)
+        if (here.returncode, here.stdout, here.stderr) != (there.returncode, there.stdout, there.stderr):
+            differ.append(f"{' '.join(args)}:\n  local  {here.returncode} {here.stdout!r} {here.stderr!r}\n"
+                          f"  remote {there.returncode} {there.stdout!r} {there.stderr!r}")
+    assert not differ, "\n".join(differ)

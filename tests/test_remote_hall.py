@@ -163,22 +163,25 @@ def test_a_kiosk_may_not_call_and_a_bad_token_is_refused(live):
     assert live.queue.waiting_by_service()["A"] == 0
 
 
-class LoseFirstAnswer(httpx.BaseTransport):
-    """Forwards every request; the answer to the first POST is lost on the way back."""
+class LoseAnswers(httpx.BaseTransport):
+    """Forwards every request; the answers to the next ``n`` POSTs are lost on the way
+    back (``late``: they come after the client's time-out, else the connection drops)."""
 
-    def __init__(self):
+    def __init__(self, n: int = 1, late: bool = False):
         self.inner = httpx.HTTPTransport()
         self.keys: list[str | None] = []
-        self.lost = False
+        self.n, self.late = n, late
 
     def handle_request(self, request):
         response = self.inner.handle_request(request)
         if request.method == "POST":
             self.keys.append(request.headers.get("Idempotency-Key"))
-            if not self.lost:
-                self.lost = True
+            if self.n > 0:
+                self.n -= 1
                 response.read()
                 response.close()
+                if self.late:
+                    raise httpx.ReadTimeout("timed out", request=request)
                 raise httpx.ReadError("connection reset by peer", request=request)
         return response
 
@@ -187,7 +190,7 @@ class LoseFirstAnswer(httpx.BaseTransport):
 
 
 def test_a_lost_answer_is_retried_with_the_same_key_and_acts_once(live):
-    transport = LoseFirstAnswer()
+    transport = LoseAnswers(1)
     remote = live.remote("kiosk", transport=transport)
     t = remote.issue("A", kiosk="k1")
     assert t.number == "A001"
@@ -195,6 +198,34 @@ def test_a_lost_answer_is_retried_with_the_same_key_and_acts_once(live):
     assert live.queue.issued_today("A") == 1  # issued once, though asked twice
     t2 = remote.issue("A", kiosk="k1")  # the next tap: a new key, a new ticket
     assert t2.number == "A002" and transport.keys[2] != transport.keys[0]
+
+
+def test_a_late_answer_is_asked_again_with_its_key_within_the_budget(live):
+    transport = LoseAnswers(1, late=True)
+    remote = live.remote("kiosk", transport=transport, timeout_s=1.5)
+    t = remote.issue("A", kiosk="k1")
+    assert t.number == "A001" and live.queue.issued_today("A") == 1
+    assert len(transport.keys) == 2 and transport.keys[0] == transport.keys[1]
+
+
+def test_a_key_press_after_an_unanswered_one_is_its_retry(live):
+    """CALL never answered within the budget; the clerk presses CALL again: the same key,
+    so the server answers with the call it made (the number announced), not a second one."""
+    from hall.errors import ServerUnreachable
+    transport = LoseAnswers(100, late=True)
+    remote = live.remote("caller", transport=transport, timeout_s=0.6)
+    live.queue.login(1, "0517")
+    live.queue.issue("A")
+    live.queue.issue("A")
+    with pytest.raises(ServerUnreachable):
+        remote.call_next(1)
+    transport.n = 0  # the network is well again
+    again = remote.call_next(1)
+    assert again.number == "A001"
+    assert [e.kind for e in live.queue.events_after(0)].count("called") == 1
+    assert len(set(transport.keys)) == 1  # every try and the second press: one key
+    assert remote.call_next(1).number == "A002"  # the next press after an answer: a new call
+    assert len(set(transport.keys)) == 2
 
 
 def test_a_server_that_does_not_answer_is_said_within_the_time_out(demo_config):
@@ -250,3 +281,39 @@ def test_the_event_buffer_catches_up_after_a_server_restart(live):
     ids = [e.id for e in remote.events_after(start, 1000)]
     assert ids == list(range(start + 1, live.queue.last_event_id() + 1))  # none missed, none twice
     assert remote._buffer().reconnects >= 2
+
+
+@pytest.mark.parametrize("status, body, headers, cls, code", [
+    (409, {"error": {"code": "cap", "message": "今日已满", "message_en": "cap"}}, {}, "DailyCapReached", "cap"),
+    (409, {"error": {"code": "closed", "message": "未开放", "message_en": "closed"}}, {}, "ServiceClosed", "closed"),
+    (404, {"error": {"code": "unknown_window", "message": "无", "message_en": "x"}}, {}, "UnknownWindow",
+     "unknown_window"),
+    (409, {"error": {"code": "idempotency_mismatch", "message": "重复", "message_en": "x"}}, {},
+     "IdempotencyMismatch", "idempotency_mismatch"),
+    (401, {"error": {"code": "bad_login", "message": "工号或密码错误", "message_en": "x"}}, {}, "NotAuthorized",
+     "bad_login"),
+    (429, {"error": {"code": "too_many_attempts", "message": "稍后", "message_en": "x"}}, {"Retry-After": "120"},
+     "TooManyAttempts", "too_many_attempts"),
+    (503, {"error": {"code": "database", "message": "数据库", "message_en": "x"}}, {}, "ServerProblem", "database"),
+    (502, "<html>Bad Gateway</html>", {}, "ServerProblem", "server"),
+])
+def test_refusals_map_to_hall_errors(status, body, headers, cls, code):
+    from hall.remote import refusal
+    r = httpx.Response(status, json=body, headers=headers) if isinstance(body, dict) else \
+        httpx.Response(status, text=body, headers=headers)
+    e = refusal(r)
+    assert type(e).__name__ == cls and e.code == code
+    assert e.zh and str(e)
+    if status == 429:
+        assert e.retry_after == 120
+
+
+def test_an_answer_of_another_shape_is_said_in_words(demo_config):
+    weird = httpx.MockTransport(lambda request: httpx.Response(201, json={"ticket": "A001"}))
+    remote = RemoteHall("http://hall.invalid", "t", demo_config, transport=weird)
+    try:
+        with pytest.raises(HallError) as e:
+            remote.issue("A")
+        assert "does not understand" in str(e.value) and "same jiaohao version" in str(e.value)
+    finally:
+        remote.close()
