@@ -76,3 +76,43 @@ def test_revoked_caller_cannot_call_and_other_callers_can(hall):
     assert called.status_code == 200 and called.json()["number"] == "A001"
     listed = hall.jiaohao("devices", "list")
     assert listed.returncode == 0 and "caller-1" in listed.stdout
+
+
+def test_a_staff_session_acts_at_its_own_window_only_and_ends_when_the_person_is_disabled(hall):
+    """The software caller's 工号 + 密码 login over the network: the session may act only at
+    the window it logged in at; `jiaohao staff disable` ends it at once, stream included."""
+    from datetime import datetime
+
+    from config import load_hall
+    from hall import FixedClock
+    from hall.errors import Forbidden, NotAuthorized
+    from hall.remote import RemoteHall
+    from tests.net_helpers import NOW
+
+    hall.add_staff("0517", "张三", "staff", "s3cret-0517")
+    assert post_once(hall.client("kiosk-1"), "/tickets", {"service": "A"}).status_code == 201
+    rh = RemoteHall(hall.url, None, load_hall(hall.config), timeout_s=3,
+                    clock=FixedClock(datetime.fromisoformat(NOW)))
+    try:
+        with pytest.raises(NotAuthorized):
+            rh.staff_login("0517", "wrong-password", window=1)
+        session = rh.staff_login("0517", "s3cret-0517", window=1)
+        assert session["window"] == 1 and session["name"] == "张三"
+        assert rh.window_state(1).staff == "0517"
+        assert rh.call_next(1).number == "A001"
+        with pytest.raises(Forbidden):
+            rh.call_next(2)  # not its window
+        stream = EventStreamReader(hall.url, session["token"], after=hall.serve.health()["last_event_id"],
+                                   lifetime_s=30).start()
+        try:
+            assert stream.wait_for(lambda r: r.connects == 1, 10)
+            r = hall.jiaohao("staff", "disable", "0517")
+            assert r.returncode == 0, r.stderr
+            assert stream.wait_for(lambda r: r.ends >= 1, 3.0), "the disabled person's stream stayed open"
+            assert stream.wait_for(lambda r: r.status == 401, 5)
+        finally:
+            stream.stop()
+        with pytest.raises(NotAuthorized):
+            rh.recall(1)
+    finally:
+        rh.close()
