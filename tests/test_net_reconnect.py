@@ -34,8 +34,9 @@ class Burst(threading.Thread):
     """Issues ``TICKETS`` tickets of service A and calls them at windows 1 and 2, each
     operation with one Idempotency-Key retried until the server answers."""
 
-    def __init__(self, hall, base_url: str):
+    def __init__(self, hall, base_url: str, pause_s: float = 0.02):
         super().__init__(name="burst", daemon=True)
+        self.pause_s = pause_s  # a hall's pace, so the kills fall in the middle of it
         self.kiosk = hall.client("kiosk-1", base_url=base_url, timeout=2)
         self.callers = [hall.client("caller-1", base_url=base_url, timeout=2),
                         hall.client("caller-2", base_url=base_url, timeout=2)]
@@ -51,6 +52,7 @@ class Burst(threading.Thread):
                 w = 1 + i % 2
                 self.answers.append(post_once(self.callers[w - 1], f"/windows/{w}/call", within_s=40).status_code)
                 self.done_ops += 1
+                time.sleep(self.pause_s)
         except BaseException as e:  # noqa: BLE001 - reported by the test
             self.error = e
 
@@ -119,19 +121,22 @@ def test_streams_catch_up_after_the_server_is_killed_mid_burst(hall):
         t0 = time.monotonic()
         hall.start_serve()
         restart_s = time.monotonic() - t0
-        assert wait_until(lambda: burst.done_ops >= TICKETS, 30)
-        hall.serve.kill()  # twice in one burst
+        assert all(r.wait_for(lambda r: r.connects >= 2, 10) for r in readers.values())
+        assert wait_until(lambda: burst.done_ops >= 3 * TICKETS // 2, 30)
+        hall.serve.kill()  # twice in one burst, with every stream connected again
+        killed_again_at = burst.done_ops
         hall.start_serve()
         burst.join(90)
         done_at = time.monotonic()
         assert not burst.is_alive() and burst.error is None, burst.error
-        assert killed_at < 2 * TICKETS  # the kill was in the middle of it
+        assert killed_at < killed_again_at < 2 * TICKETS  # the kills were in the middle of it
         assert burst.answers.count(201) == TICKETS and burst.answers.count(200) == TICKETS
         assert len(db_event_ids(hall.db, ("issued",))) == TICKETS  # retried writes did not double
         assert len(db_event_ids(hall.db, ("called",))) == TICKETS
         _check_all_caught_up(hall, start, readers, sse, screen)
         caught_up_s = time.monotonic() - done_at
-        assert all(r.connects >= 3 and r.ends >= 2 for r in readers.values())  # they did reconnect
+        assert all(r.connects >= 3 and r.ends >= 2 for r in readers.values()), \
+            {n: (r.connects, r.ends, r.status) for n, r in readers.items()}  # they did reconnect
         # the screen shows what the queue says: each window's current ticket, the last calls
         now = {w: hall.client("screen-1").get(f"/windows/{w}").json()["current"] for w in (1, 2)}
         assert wait_until(lambda: board.update() is not None and all(board.window(w).current == n
