@@ -165,10 +165,13 @@ def add_staff(config: Path, db: Path, staff: str, name: str, role: str, password
 
 # -- serve -------------------------------------------------------------------------------
 class ServeProcess:
-    """`jiaohao serve` on 127.0.0.1:``port``; its output goes to ``log_dir``."""
+    """`jiaohao serve` on 127.0.0.1:``port``; its output goes to ``log_dir``. Each run
+    stops by itself after ``lifetime_s`` (`serve --seconds`), should the test process die
+    before it could stop it."""
 
-    def __init__(self, config: Path, db: Path, port: int, log_dir: Path):
+    def __init__(self, config: Path, db: Path, port: int, log_dir: Path, lifetime_s: float = 300.0):
         self.config, self.db, self.port, self.log_dir = config, db, port, log_dir
+        self.lifetime_s = lifetime_s
         self.proc: subprocess.Popen | None = None
         self.starts = 0
         self._log = None
@@ -202,7 +205,8 @@ class ServeProcess:
         self.starts += 1
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "jiaohao", "--config", str(self.config), "--db", str(self.db), "serve"],
+            [sys.executable, "-m", "jiaohao", "--config", str(self.config), "--db", str(self.db), "serve",
+             "--seconds", str(self.lifetime_s)],
             cwd=ROOT, env=child_env(), stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -77,3 +77,11 @@ def test_a_serve_that_cannot_start_is_reported_with_its_output(tmp_path):
             h.serve.start(timeout=20)
     finally:
         h.close()
+
+
+def test_serve_stops_by_itself_after_its_lifetime(hall):
+    hall.serve.lifetime_s = 2.0
+    hall.serve.start()
+    hall.serve.proc.wait(15)
+    assert hall.serve.proc.returncode == 0
+    assert hall.serve.health() is None
