@@ -339,7 +339,11 @@ class EventHub:
         tokens = {s.token for s in streams if not s.closed}
         if not tokens:
             return
-        valid = await asyncio.to_thread(self._valid_tokens, tokens)
+        try:
+            valid = await asyncio.to_thread(self._valid_tokens, tokens)
+        except Exception as e:  # the database is busy or damaged: keep the streams, try again later
+            log.warning("event stream: the credentials of open streams could not be checked (%s)", e)
+            return
         for s in streams:
             if s.token not in valid and not s.closed:
                 log.info("event stream of %s closed: its credential is no longer valid", s.name)
