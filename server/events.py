@@ -106,6 +106,7 @@ class EventHub:
         self.ring_size, self.max_behind, self.stall_s = RING, MAX_BEHIND, STALL_S
         self.fanout_every_s = FANOUT_EVERY_S
         self.max_buffer = MAX_BUFFER
+        self.recheck_every_s = RECHECK_EVERY_S
         self._lock = threading.Lock()  # ring, last_id, streams: tailer thread vs. event loop
         self._ring_ids: list[int] = []
         self._ring: list[bytes] = []
@@ -328,7 +329,7 @@ class EventHub:
                     self.cut += 1
                     self._cut(s)
                     s.wake.set()
-            if now - last_check > RECHECK_EVERY_S:
+            if now - last_check > self.recheck_every_s:
                 last_check = now
                 await self._recheck()
 

@@ -380,3 +380,17 @@ def test_a_damaged_event_row_is_passed_over_in_replays_and_live(queue, book):
         finally:
             st.stop()
     assert got.ids == [base + 1, base + 3, base + 4, base + 6]  # not 2 nor 5
+
+
+def test_an_expired_session_s_stream_ends_at_the_next_check(queue, book, clock):
+    book.access.add_staff("0517", "张三", "staff", "secret-pass-1")
+    tok = book.access.login("0517", "secret-pass-1", window=1, hours=1).token
+    with Served(queue, book.access, recheck_every_s=0.5) as srv:
+        s = raw_stream(srv.url, tok)
+        read_until(s, lambda x: b"retry:" in x)
+        time.sleep(1.2)
+        assert len(srv.hub.streams) == 1  # valid: kept
+        clock.advance(hours=1, seconds=1)  # no event says so: the session just ran out
+        buf = read_until(s, lambda x: x.endswith(b"0\r\n\r\n") or x.endswith(b"<EOF>"), timeout=4)
+        s.close()
+        assert buf.endswith(b"0\r\n\r\n") or buf.endswith(b"<EOF>")
