@@ -370,31 +370,47 @@ class EventHub:
                             status_code=503, media_type="application/json", headers={"Retry-After": "1"})
         return EventStreamResponse(self, token, getattr(principal, "name", "?"), after)
 
-    async def attach(self, s: _Stream, after: int | None) -> bytes:
+    async def attach(self, s: _Stream, after: int | None, write) -> bytes:
         """Register ``s`` for live events and return the frames it missed after ``after``
-        (all of them, read from the database where older than the ring)."""
+        that the ring holds. Older ones are read from the database a page at a time and
+        handed to ``write`` (async) first, so a client far behind costs a page of memory,
+        not its whole backlog."""
         generation = self._revocations
-        parts: list[bytes] = []
         while True:
             with self._lock:
                 if self._closing:
                     s.closed, s.why = True, "the server is stopping"
-                    break
+                    return b""
                 if after is None or after >= self.last_id:
                     self.streams.add(s)
+                    backlog = b""
                     break
                 if after >= self._ring_floor:
                     i = bisect.bisect_right(self._ring_ids, after)
-                    parts += self._ring[i:]
+                    backlog = b"".join(self._ring[i:])
                     self.streams.add(s)
                     break
                 floor = self._ring_floor
-            older = await asyncio.to_thread(self._read_after, after, floor)
-            parts += [f for _, f in older]
-            after = floor  # everything up to the ring's floor is read (the ring may have moved on)
+            frames, last = await asyncio.to_thread(self._read_page, after, floor)
+            if frames:
+                await write(b"".join(frames))
+            if s.closed:
+                return b""
+            # up to `last` is sent (ids in between are damaged rows or never were); at the
+            # ring's floor the next turn joins the ring
+            after = floor if last in (after, None) or last >= floor else last
         if self._revocations != generation:
             asyncio.ensure_future(self._recheck(s))
-        return b"".join(parts)
+        return backlog
+
+    def _read_page(self, after: int, upto: int) -> tuple[list[bytes], int | None]:
+        """One page of frames of the events in (after, upto] from the database, and the
+        last id read (any thread)."""
+        with self._conn_lock:
+            if self._conn is None:
+                return [], None
+            events, _, last = read_events(self._conn, self._conn_lock, self.queue.path, after, PAGE)
+        return [encode(e) for e in events if e.id <= upto], min(last, upto)
 
     def detach(self, s: _Stream) -> None:
         with self._lock:
@@ -429,10 +445,12 @@ class EventStreamResponse(Response):
         watcher = asyncio.ensure_future(_wait_disconnect(receive))
         watcher.add_done_callback(gone)
         try:
-            backlog = await hub.attach(s, self.after)
             await self._write(send, {"type": "http.response.start", "status": 200,
                                      "headers": self.raw_headers})
-            await self._write(send, _body(b"retry: %d\n\n" % RETRY_MS + backlog))
+            await self._write(send, _body(b"retry: %d\n\n" % RETRY_MS))
+            backlog = await hub.attach(s, self.after, lambda data: self._write(send, _body(data)))
+            if backlog:
+                await self._write(send, _body(backlog))
             s.last_write = time.monotonic()
             if _direct_ok(cycle) and not s.closed:
                 # from here on (no write of ours pending) the fan-out writes this stream's frames

@@ -128,7 +128,9 @@ HTTP = ["httptools", "h11"]
 
 
 @pytest.mark.parametrize("http", HTTP)
-def test_backlog_then_live_with_no_gap_or_double_under_concurrent_writes(queue, book, http):
+def test_backlog_then_live_with_no_gap_or_double_under_concurrent_writes(queue, book, http, monkeypatch):
+    import server.events
+    monkeypatch.setattr(server.events, "PAGE", 7)  # replays from the database in several pages
     for _ in range(30):
         queue.issue("A")
     with Served(queue, book.access, http=http, ring_size=8) as srv:  # a tiny ring: old replays come from the database
