@@ -209,8 +209,12 @@ class EventHub:
             if revoking:
                 self._revocations += 1
             chunk = [f for _, f in frames]
+            shared: list[_Stream] = []  # written straight, nothing pending: one chunk for all
             for s in self.streams:
                 if s.closed:
+                    continue
+                if s.direct and s.chunked and not s.frames:
+                    shared.append(s)
                     continue
                 s.frames.extend(chunk)
                 if len(s.frames) > self.max_behind:
@@ -219,9 +223,12 @@ class EventHub:
                     self.cut += 1
                 wake.append(s)
         loop = self._loop
-        if loop is not None and (wake or revoking):
+        if loop is not None and (wake or shared or revoking):
+            data = b"".join(chunk)
             try:
                 loop.call_soon_threadsafe(self._wake, wake, revoking)
+                if shared:
+                    loop.call_soon_threadsafe(self._wake, shared, False, b"%x\r\n%s\r\n" % (len(data), data))
             except RuntimeError:  # the loop has closed: the server is going away
                 pass
 
@@ -236,24 +243,44 @@ class EventHub:
             self._ring_floor = self._ring_ids[drop - 1]
             del self._ring_ids[:drop], self._ring[:drop]
 
-    def _wake(self, streams: list[_Stream], revoking: bool, start: int = 0) -> None:
+    def _wake(self, streams: list[_Stream], revoking: bool, chunk: bytes | None = None, start: int = 0) -> None:
         """Write (or wake) ``streams[start:start + FANOUT_SLICE]``, then let the loop
         answer requests before the next slice: a fan-out to 1,000 streams (~10 ms) never
-        holds an API request up for more than a slice's time (~1 ms). Order is safe:
-        whichever call reaches a stream first writes all its waiting frames."""
+        holds an API request up for more than a slice's time (~1 ms).
+
+        ``chunk``: one fan-out's frames, framed once, for streams written straight that had
+        nothing waiting (every stream, nearly always); else each stream's own frames.
+        Order is safe: a stream's frames wait in its deque only while an earlier write of
+        it is pending, and calls run in the order the tailer made them."""
         end = start + FANOUT_SLICE
+        now = time.monotonic()
         for s in streams[start:end]:
             if s.closed:
                 self._cut(s)
                 s.wake.set()
+            elif chunk is not None:
+                self._write_chunk(s, chunk, now)
             elif s.direct:
                 self._write_direct(s)
             else:
                 s.wake.set()
         if end < len(streams):
-            self._loop.call_soon(self._wake, streams, False, end)
+            self._loop.call_soon(self._wake, streams, False, chunk, end)
         if revoking:
             asyncio.ensure_future(self._recheck())
+
+    def _write_chunk(self, s: _Stream, chunk: bytes, now: float) -> None:
+        t = s.transport
+        t.write(chunk)
+        s.last_write = now
+        if t.get_write_buffer_size() > self.max_buffer and not s.closed:
+            self._too_slow(s, t)
+
+    def _too_slow(self, s: _Stream, t) -> None:
+        s.closed, s.cut, s.why = True, True, f"more than {self.max_buffer} bytes not taken"
+        self.cut += 1
+        t.abort()
+        s.wake.set()
 
     def _write_direct(self, s: _Stream, extra: bytes = b"") -> None:
         """Write a stream's waiting frames to its transport now (on the loop).
@@ -272,10 +299,7 @@ class EventHub:
         t.write(b"%x\r\n%s\r\n" % (len(data), data) if s.chunked else data)
         s.last_write = time.monotonic()
         if t.get_write_buffer_size() > self.max_buffer and not s.closed:
-            s.closed, s.cut, s.why = True, True, f"more than {self.max_buffer} bytes not taken"
-            self.cut += 1
-            t.abort()
-            s.wake.set()
+            self._too_slow(s, t)
 
     def _read_after(self, after: int, upto: int) -> list[tuple[int, bytes]]:
         """Frames of the events in (after, upto] from the database (any thread)."""
@@ -454,8 +478,9 @@ class EventStreamResponse(Response):
             s.last_write = time.monotonic()
             if _direct_ok(cycle) and not s.closed:
                 # from here on (no write of ours pending) the fan-out writes this stream's frames
-                s.chunked = bool(cycle.chunked_encoding)
-                s.direct = True
+                with hub._lock:
+                    s.chunked = bool(cycle.chunked_encoding)
+                    s.direct = True
                 hub._write_direct(s)
             keepalive = hub.keepalive_s
             while not s.closed:
