@@ -344,18 +344,26 @@ class EventHub:
         last_check = time.monotonic()
         while True:
             await asyncio.sleep(1.0)
-            now = time.monotonic()
-            with self._lock:
-                streams = list(self.streams)
-            for s in streams:
-                if s.writing_since and now - s.writing_since > self.stall_s and not s.closed:
-                    s.closed, s.cut, s.why = True, True, f"no byte taken for {self.stall_s:.0f} s"
-                    self.cut += 1
-                    self._cut(s)
-                    s.wake.set()
-            if now - last_check > self.recheck_every_s:
-                last_check = now
-                await self._recheck()
+            try:
+                last_check = await self._maintain_once(last_check)
+            except Exception:  # never let one bad turn end the checks for good
+                log.exception("event stream: maintenance failed")
+
+    async def _maintain_once(self, last_check: float) -> float:
+        """Cut stalled writes; re-check credentials when it is time (returns the time of the last check)."""
+        now = time.monotonic()
+        with self._lock:
+            streams = list(self.streams)
+        for s in streams:
+            if s.writing_since and now - s.writing_since > self.stall_s and not s.closed:
+                s.closed, s.cut, s.why = True, True, f"no byte taken for {self.stall_s:.0f} s"
+                self.cut += 1
+                self._cut(s)
+                s.wake.set()
+        if now - last_check > self.recheck_every_s:
+            last_check = now
+            await self._recheck()
+        return last_check
 
     async def _recheck(self, only: _Stream | None = None) -> None:
         """Close the streams whose credential is no longer valid."""
@@ -406,6 +414,10 @@ class EventHub:
                     s.closed, s.why = True, "the server is stopping"
                     return b""
                 if after is None or after >= self.last_id:
+                    if after is not None and after > self.last_id:
+                        log.warning("event stream of %s asks for the events after %d but the log ends at %d "
+                                    "(a database restored from a backup?): it gets the new ones", s.name,
+                                    after, self.last_id)
                     self.streams.add(s)
                     backlog = b""
                     break
