@@ -396,3 +396,24 @@ def test_an_expired_session_s_stream_ends_at_the_next_check(queue, book, clock):
         buf = read_until(s, lambda x: x.endswith(b"0\r\n\r\n") or x.endswith(b"<EOF>"), timeout=4)
         s.close()
         assert buf.endswith(b"0\r\n\r\n") or buf.endswith(b"<EOF>")
+
+
+def test_a_write_stalled_past_stall_s_is_cut_on_the_send_path(queue, book):
+    with Served(queue, book.access, http="h11", max_behind=10**6, stall_s=1.0) as srv:
+        slow = raw_stream(srv.url, book.tok, rcvbuf=4096)  # never reads
+        try:
+            read_until(slow, lambda x: b"retry:" in x)
+            deadline = time.monotonic() + 20
+            while not any(s.writing_since for s in srv.hub.streams) and time.monotonic() < deadline:
+                queue.log_event("printer", pad="纸" * 4000)  # until its writes block
+                time.sleep(0.005)
+            t0 = time.monotonic()
+            while srv.hub.cut == 0 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert srv.hub.cut == 1
+            assert 0.5 < time.monotonic() - t0 < 4  # after stall_s, at the next maintenance turn
+            while srv.hub.streams and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert not srv.hub.streams
+        finally:
+            slow.close()
