@@ -273,7 +273,9 @@ class Phones:
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def phones_main(url, token, n, after, ready, stop_flag, drained, out, db) -> None:
+def phones_main(url, token, n, after, ready, stop_flag, drained, out, db, nice=0) -> None:
+    if nice:
+        os.nice(nice)
     host, port = url.removeprefix("http://").split(":")
     ph = Phones(host, int(port), token, n, after)
 
@@ -444,6 +446,8 @@ def parse_args():
     ap.add_argument("--rate", type=float, default=50.0, help="API operations a second (issue, call, finish)")
     ap.add_argument("--phones", type=int, default=1000)
     ap.add_argument("--no-restart", action="store_true")
+    ap.add_argument("--phones-nice", type=int, default=0,
+                    help="run the phones' simulator at this niceness (phones are other machines in a hall)")
     ap.add_argument("--quick", action="store_true", help="a smoke run for CI: 8 s, 50 phones, 20 ops/s")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder (database, serve's log)")
     args = ap.parse_args()
@@ -476,7 +480,8 @@ def measure(args, tmp, db, tokens, serve, restart_at) -> int:
     ready, stop_flag, drained, start_evt = ctx.Event(), ctx.Event(), ctx.Event(), ctx.Event()
     phones_out, load_out = ctx.Queue(), ctx.Queue()
     phones = ctx.Process(target=phones_main, args=(serve.url, tokens["phones"], args.phones, after, ready,
-                                                   stop_flag, drained, phones_out, db), daemon=True)
+                                                   stop_flag, drained, phones_out, db, args.phones_nice),
+                         daemon=True)
     phones.start()
     t0 = time.monotonic()
     if not ready.wait(120):

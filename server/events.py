@@ -106,6 +106,7 @@ class EventHub:
         self.ring_size, self.max_behind, self.stall_s = RING, MAX_BEHIND, STALL_S
         self.fanout_every_s = FANOUT_EVERY_S
         self.max_buffer = MAX_BUFFER
+        self.recheck_every_s = RECHECK_EVERY_S
         self._lock = threading.Lock()  # ring, last_id, streams: tailer thread vs. event loop
         self._ring_ids: list[int] = []
         self._ring: list[bytes] = []
@@ -208,8 +209,12 @@ class EventHub:
             if revoking:
                 self._revocations += 1
             chunk = [f for _, f in frames]
+            shared: list[_Stream] = []  # written straight, nothing pending: one chunk for all
             for s in self.streams:
                 if s.closed:
+                    continue
+                if s.direct and s.chunked and not s.frames:
+                    shared.append(s)
                     continue
                 s.frames.extend(chunk)
                 if len(s.frames) > self.max_behind:
@@ -218,9 +223,12 @@ class EventHub:
                     self.cut += 1
                 wake.append(s)
         loop = self._loop
-        if loop is not None and (wake or revoking):
+        if loop is not None and (wake or shared or revoking):
+            data = b"".join(chunk)
             try:
                 loop.call_soon_threadsafe(self._wake, wake, revoking)
+                if shared:
+                    loop.call_soon_threadsafe(self._wake, shared, False, b"%x\r\n%s\r\n" % (len(data), data))
             except RuntimeError:  # the loop has closed: the server is going away
                 pass
 
@@ -235,24 +243,44 @@ class EventHub:
             self._ring_floor = self._ring_ids[drop - 1]
             del self._ring_ids[:drop], self._ring[:drop]
 
-    def _wake(self, streams: list[_Stream], revoking: bool, start: int = 0) -> None:
+    def _wake(self, streams: list[_Stream], revoking: bool, chunk: bytes | None = None, start: int = 0) -> None:
         """Write (or wake) ``streams[start:start + FANOUT_SLICE]``, then let the loop
         answer requests before the next slice: a fan-out to 1,000 streams (~10 ms) never
-        holds an API request up for more than a slice's time (~1 ms). Order is safe:
-        whichever call reaches a stream first writes all its waiting frames."""
+        holds an API request up for more than a slice's time (~1 ms).
+
+        ``chunk``: one fan-out's frames, framed once, for streams written straight that had
+        nothing waiting (every stream, nearly always); else each stream's own frames.
+        Order is safe: a stream's frames wait in its deque only while an earlier write of
+        it is pending, and calls run in the order the tailer made them."""
         end = start + FANOUT_SLICE
+        now = time.monotonic()
         for s in streams[start:end]:
             if s.closed:
                 self._cut(s)
                 s.wake.set()
+            elif chunk is not None:
+                self._write_chunk(s, chunk, now)
             elif s.direct:
                 self._write_direct(s)
             else:
                 s.wake.set()
         if end < len(streams):
-            self._loop.call_soon(self._wake, streams, False, end)
+            self._loop.call_soon(self._wake, streams, False, chunk, end)
         if revoking:
             asyncio.ensure_future(self._recheck())
+
+    def _write_chunk(self, s: _Stream, chunk: bytes, now: float) -> None:
+        t = s.transport
+        t.write(chunk)
+        s.last_write = now
+        if t.get_write_buffer_size() > self.max_buffer and not s.closed:
+            self._too_slow(s, t)
+
+    def _too_slow(self, s: _Stream, t) -> None:
+        s.closed, s.cut, s.why = True, True, f"more than {self.max_buffer} bytes not taken"
+        self.cut += 1
+        t.abort()
+        s.wake.set()
 
     def _write_direct(self, s: _Stream, extra: bytes = b"") -> None:
         """Write a stream's waiting frames to its transport now (on the loop).
@@ -271,10 +299,7 @@ class EventHub:
         t.write(b"%x\r\n%s\r\n" % (len(data), data) if s.chunked else data)
         s.last_write = time.monotonic()
         if t.get_write_buffer_size() > self.max_buffer and not s.closed:
-            s.closed, s.cut, s.why = True, True, f"more than {self.max_buffer} bytes not taken"
-            self.cut += 1
-            t.abort()
-            s.wake.set()
+            self._too_slow(s, t)
 
     def _read_after(self, after: int, upto: int) -> list[tuple[int, bytes]]:
         """Frames of the events in (after, upto] from the database (any thread)."""
@@ -319,18 +344,26 @@ class EventHub:
         last_check = time.monotonic()
         while True:
             await asyncio.sleep(1.0)
-            now = time.monotonic()
-            with self._lock:
-                streams = list(self.streams)
-            for s in streams:
-                if s.writing_since and now - s.writing_since > self.stall_s and not s.closed:
-                    s.closed, s.cut, s.why = True, True, f"no byte taken for {self.stall_s:.0f} s"
-                    self.cut += 1
-                    self._cut(s)
-                    s.wake.set()
-            if now - last_check > RECHECK_EVERY_S:
-                last_check = now
-                await self._recheck()
+            try:
+                last_check = await self._maintain_once(last_check)
+            except Exception:  # never let one bad turn end the checks for good
+                log.exception("event stream: maintenance failed")
+
+    async def _maintain_once(self, last_check: float) -> float:
+        """Cut stalled writes; re-check credentials when it is time (returns the time of the last check)."""
+        now = time.monotonic()
+        with self._lock:
+            streams = list(self.streams)
+        for s in streams:
+            if s.writing_since and now - s.writing_since > self.stall_s and not s.closed:
+                s.closed, s.cut, s.why = True, True, f"no byte taken for {self.stall_s:.0f} s"
+                self.cut += 1
+                self._cut(s)
+                s.wake.set()
+        if now - last_check > self.recheck_every_s:
+            last_check = now
+            await self._recheck()
+        return last_check
 
     async def _recheck(self, only: _Stream | None = None) -> None:
         """Close the streams whose credential is no longer valid."""
@@ -339,7 +372,11 @@ class EventHub:
         tokens = {s.token for s in streams if not s.closed}
         if not tokens:
             return
-        valid = await asyncio.to_thread(self._valid_tokens, tokens)
+        try:
+            valid = await asyncio.to_thread(self._valid_tokens, tokens)
+        except Exception as e:  # the database is busy or damaged: keep the streams, try again later
+            log.warning("event stream: the credentials of open streams could not be checked (%s)", e)
+            return
         for s in streams:
             if s.token not in valid and not s.closed:
                 log.info("event stream of %s closed: its credential is no longer valid", s.name)
@@ -365,31 +402,51 @@ class EventHub:
                             status_code=503, media_type="application/json", headers={"Retry-After": "1"})
         return EventStreamResponse(self, token, getattr(principal, "name", "?"), after)
 
-    async def attach(self, s: _Stream, after: int | None) -> bytes:
+    async def attach(self, s: _Stream, after: int | None, write) -> bytes:
         """Register ``s`` for live events and return the frames it missed after ``after``
-        (all of them, read from the database where older than the ring)."""
+        that the ring holds. Older ones are read from the database a page at a time and
+        handed to ``write`` (async) first, so a client far behind costs a page of memory,
+        not its whole backlog."""
         generation = self._revocations
-        parts: list[bytes] = []
         while True:
             with self._lock:
                 if self._closing:
                     s.closed, s.why = True, "the server is stopping"
-                    break
+                    return b""
                 if after is None or after >= self.last_id:
+                    if after is not None and after > self.last_id:
+                        log.warning("event stream of %s asks for the events after %d but the log ends at %d "
+                                    "(a database restored from a backup?): it gets the new ones", s.name,
+                                    after, self.last_id)
                     self.streams.add(s)
+                    backlog = b""
                     break
                 if after >= self._ring_floor:
                     i = bisect.bisect_right(self._ring_ids, after)
-                    parts += self._ring[i:]
+                    backlog = b"".join(self._ring[i:])
                     self.streams.add(s)
                     break
                 floor = self._ring_floor
-            older = await asyncio.to_thread(self._read_after, after, floor)
-            parts += [f for _, f in older]
-            after = floor  # everything up to the ring's floor is read (the ring may have moved on)
+            frames, last = await asyncio.to_thread(self._read_page, after, floor)
+            if frames:
+                await write(b"".join(frames))
+            if s.closed:
+                return b""
+            # up to `last` is sent (ids in between are damaged rows or never were); at the
+            # ring's floor the next turn joins the ring
+            after = floor if last in (after, None) or last >= floor else last
         if self._revocations != generation:
             asyncio.ensure_future(self._recheck(s))
-        return b"".join(parts)
+        return backlog
+
+    def _read_page(self, after: int, upto: int) -> tuple[list[bytes], int | None]:
+        """One page of frames of the events in (after, upto] from the database, and the
+        last id read (any thread)."""
+        with self._conn_lock:
+            if self._conn is None:
+                return [], None
+            events, _, last = read_events(self._conn, self._conn_lock, self.queue.path, after, PAGE)
+        return [encode(e) for e in events if e.id <= upto], min(last, upto)
 
     def detach(self, s: _Stream) -> None:
         with self._lock:
@@ -424,15 +481,18 @@ class EventStreamResponse(Response):
         watcher = asyncio.ensure_future(_wait_disconnect(receive))
         watcher.add_done_callback(gone)
         try:
-            backlog = await hub.attach(s, self.after)
             await self._write(send, {"type": "http.response.start", "status": 200,
                                      "headers": self.raw_headers})
-            await self._write(send, _body(b"retry: %d\n\n" % RETRY_MS + backlog))
+            await self._write(send, _body(b"retry: %d\n\n" % RETRY_MS))
+            backlog = await hub.attach(s, self.after, lambda data: self._write(send, _body(data)))
+            if backlog:
+                await self._write(send, _body(backlog))
             s.last_write = time.monotonic()
             if _direct_ok(cycle) and not s.closed:
                 # from here on (no write of ours pending) the fan-out writes this stream's frames
-                s.chunked = bool(cycle.chunked_encoding)
-                s.direct = True
+                with hub._lock:
+                    s.chunked = bool(cycle.chunked_encoding)
+                    s.direct = True
                 hub._write_direct(s)
             keepalive = hub.keepalive_s
             while not s.closed:

@@ -128,7 +128,9 @@ HTTP = ["httptools", "h11"]
 
 
 @pytest.mark.parametrize("http", HTTP)
-def test_backlog_then_live_with_no_gap_or_double_under_concurrent_writes(queue, book, http):
+def test_backlog_then_live_with_no_gap_or_double_under_concurrent_writes(queue, book, http, monkeypatch):
+    import server.events
+    monkeypatch.setattr(server.events, "PAGE", 7)  # replays from the database in several pages
     for _ in range(30):
         queue.issue("A")
     with Served(queue, book.access, http=http, ring_size=8) as srv:  # a tiny ring: old replays come from the database
@@ -380,3 +382,38 @@ def test_a_damaged_event_row_is_passed_over_in_replays_and_live(queue, book):
         finally:
             st.stop()
     assert got.ids == [base + 1, base + 3, base + 4, base + 6]  # not 2 nor 5
+
+
+def test_an_expired_session_s_stream_ends_at_the_next_check(queue, book, clock):
+    book.access.add_staff("0517", "张三", "staff", "secret-pass-1")
+    tok = book.access.login("0517", "secret-pass-1", window=1, hours=1).token
+    with Served(queue, book.access, recheck_every_s=0.5) as srv:
+        s = raw_stream(srv.url, tok)
+        read_until(s, lambda x: b"retry:" in x)
+        time.sleep(1.2)
+        assert len(srv.hub.streams) == 1  # valid: kept
+        clock.advance(hours=1, seconds=1)  # no event says so: the session just ran out
+        buf = read_until(s, lambda x: x.endswith(b"0\r\n\r\n") or x.endswith(b"<EOF>"), timeout=4)
+        s.close()
+        assert buf.endswith(b"0\r\n\r\n") or buf.endswith(b"<EOF>")
+
+
+def test_a_write_stalled_past_stall_s_is_cut_on_the_send_path(queue, book):
+    with Served(queue, book.access, http="h11", max_behind=10**6, stall_s=1.0) as srv:
+        slow = raw_stream(srv.url, book.tok, rcvbuf=4096)  # never reads
+        try:
+            read_until(slow, lambda x: b"retry:" in x)
+            deadline = time.monotonic() + 20
+            while not any(s.writing_since for s in srv.hub.streams) and time.monotonic() < deadline:
+                queue.log_event("printer", pad="纸" * 4000)  # until its writes block
+                time.sleep(0.005)
+            t0 = time.monotonic()
+            while srv.hub.cut == 0 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert srv.hub.cut == 1
+            assert 0.5 < time.monotonic() - t0 < 4  # after stall_s, at the next maintenance turn
+            while srv.hub.streams and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert not srv.hub.streams
+        finally:
+            slow.close()
