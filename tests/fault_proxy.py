@@ -8,6 +8,8 @@ It sits between an HTTP/1.1 client and a server and, on the test's word:
 - drops the response to a matching request *after the server has answered it*: the
   server acted, the client never hears (the case ``Idempotency-Key`` is for);
 - cuts every open connection at once (an event stream included);
+- stalls every open connection: it stays open but nothing more passes either way (a
+  cable pulled between two switches: no FIN, no RST; only a keep-alive shows it);
 - refuses connections for N seconds (it stops listening, then listens again).
 
 Requests are told apart by their request line (``POST /api/v1/tickets``): a request
@@ -46,6 +48,7 @@ class _Conn:
     in_request: bool = False
     request: tuple[str, str] = ("", "")
     rule: Rule | None = None
+    stalled: bool = False
 
     def abort(self) -> None:
         for w in (self.client, self.server):
@@ -60,6 +63,7 @@ class ProxyStats:
     delayed: list[tuple[str, str]] = field(default_factory=list)
     refused_upstream: int = 0  # connections the server refused (it was down)
     cuts: int = 0
+    stalled: int = 0  # connections stalled
 
 
 class FaultProxy:
@@ -168,6 +172,11 @@ class FaultProxy:
         """Close every open connection now; how many there were."""
         return self._call(self._cut_all)
 
+    def stall(self) -> int:
+        """Let nothing more through the connections open now, without closing them; new
+        connections pass. How many were stalled."""
+        return self._call(self._stall_all)
+
     def refuse(self, seconds: float) -> None:
         """Cut every connection and refuse new ones for ``seconds`` (stop listening)."""
         self._call(self._refuse, seconds)
@@ -204,6 +213,14 @@ class FaultProxy:
             conn.abort()
         self._conns.clear()
         self.stats.cuts += 1
+        return n
+
+    def _stall_all(self) -> int:
+        n = 0
+        for conn in self._conns:
+            if not conn.stalled:
+                conn.stalled, n = True, n + 1
+        self.stats.stalled += n
         return n
 
     def _refuse(self, seconds: float) -> None:
@@ -263,6 +280,8 @@ class FaultProxy:
                 conn.in_request, conn.request = True, (method, path)
                 conn.rule = self._take_rule(method, path)
                 self.stats.requests.append(conn.request)
+            if conn.stalled:
+                continue  # lost on the way
             conn.server.write(data)
             await conn.server.drain()
 
@@ -277,5 +296,7 @@ class FaultProxy:
                 if rule is not None and rule.action == "delay":
                     self.stats.delayed.append(conn.request)
                     await asyncio.sleep(rule.seconds)
+            if conn.stalled:
+                continue
             conn.client.write(data)
             await conn.client.drain()

@@ -129,6 +129,34 @@ def test_cut_ends_an_open_stream(proxy, origin):
     assert len(got) < 50
 
 
+def test_stall_keeps_a_stream_open_and_silent_while_new_connections_pass(proxy, origin):
+    got: list[str] = []
+    errors: list[BaseException] = []
+
+    def read():
+        try:
+            with httpx.Client(base_url=proxy.url, timeout=httpx.Timeout(5, read=1.0)) as c, \
+                    c.stream("GET", "/stream") as r:
+                for line in r.iter_lines():
+                    if line.startswith("data:"):
+                        got.append(line)
+        except httpx.HTTPError as e:
+            errors.append(e)
+
+    t = threading.Thread(target=read, daemon=True)
+    t.start()
+    deadline = time.monotonic() + 5
+    while len(got) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert proxy.stall() == 1
+    seen = len(got)
+    t.join(5)
+    assert not t.is_alive()
+    assert errors and isinstance(errors[0], httpx.ReadTimeout)  # silence, not a closed connection
+    assert len(got) <= seen + 1
+    assert httpx.get(f"{proxy.url}/x", timeout=2).text == "hello"  # a new connection passes
+
+
 def test_refuses_for_a_while_then_listens_again(proxy, origin):
     proxy.refuse(0.8)
     t0 = time.monotonic()

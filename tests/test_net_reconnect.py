@@ -179,3 +179,42 @@ def test_streams_catch_up_after_every_connection_is_cut_mid_burst(hall):
             _stop(readers, sse, screen)
     finally:
         proxy.stop()
+
+
+def test_a_silently_dead_link_is_noticed_by_its_keep_alives_and_caught_up(hall):
+    """The link of the screen PC goes silent without closing (no FIN, no RST): the
+    clients notice by the missing keep-alives (every second here), reconnect and get
+    what they missed, in order and once."""
+    from config import load_hall
+    from hall.remote import RemoteHall
+    from hall.sse import EventStream
+    _open_windows(hall)
+    proxy = FaultProxy(hall.port, lifetime_s=60)
+    proxy.start()
+    screen = RemoteHall(proxy.url, hall.tokens["screen-1"], load_hall(hall.config), timeout_s=3,
+                        clock=FixedClock(datetime.fromisoformat(NOW)))
+    start = screen.last_event_id()  # its buffer starts here
+    got: list[int] = []
+    stream = EventStream(proxy.url, hall.tokens["controller-1"], start, lambda b: got.extend(e["id"] for e in b),
+                         keepalive_s=1.0).start()
+    try:
+        assert wait_until(lambda: stream.connects == 1 and screen._events.connected, 10)
+        assert proxy.stall() >= 2
+        t0 = time.monotonic()
+        kiosk, caller = hall.client("kiosk-1"), hall.client("caller-1")
+        for _ in range(3):
+            assert post_once(kiosk, "/tickets", {"service": "A"}).status_code == 201
+        assert post_once(caller, "/windows/1/call").status_code == 200
+        expected = [i for i in db_event_ids(hall.db) if i > start]
+        last = expected[-1]
+        assert wait_until(lambda: got and got[-1] >= last, 15), "hall.sse.EventStream did not notice"
+        noticed_s = time.monotonic() - t0
+        assert [i for i in got if i <= last] == expected and len(got) == len(set(got))
+        assert wait_until(lambda: screen.last_event_id() >= last, 15), "the screen's RemoteHall did not notice"
+        assert [e.id for e in screen.events_after(start) if e.id <= last] == expected  # from its buffer
+        assert stream.connects >= 2 and screen._events.reconnects >= 2
+        print(f"\nsilent link noticed and caught up in {noticed_s:.1f} s (keep-alive 1 s)")
+    finally:
+        stream.stop()
+        screen.close()
+        proxy.stop()
