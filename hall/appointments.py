@@ -36,9 +36,10 @@ class AppointmentOps:
         with self._tx() as (c, now):
             appt = c.execute("SELECT * FROM appointments WHERE code = ?", (code.strip().upper(),)).fetchone()
             if appt is None:
-                raise UnknownTicket(f"no appointment {code!r}")
+                raise UnknownTicket(f"no appointment {code!r}", zh=f"没有预约号 {code}")
             if appt["day"] != business_day(now):
-                raise InvalidArgument(f"appointment {code} is for {appt['day']}, not today")
+                raise InvalidArgument(f"appointment {code} is for {appt['day']}, not today",
+                                      zh=f"预约 {code} 是 {appt['day']} 的，不是今天")
             if appt["ticket_id"] is not None:
                 prior = self._ticket_row(c, appt["ticket_id"])
                 # a ticket whose paper never came out does not use up the appointment
@@ -47,8 +48,9 @@ class AppointmentOps:
             early = self.config.rules.appointment_early_minutes * 60
             if now.timestamp() < appt["slot_at"] - early:
                 slot = datetime.fromtimestamp(appt["slot_at"]).strftime("%H:%M")
-                raise InvalidArgument(f"appointment {code} is at {slot}; check in from "
-                                      f"{self.config.rules.appointment_early_minutes} minutes before")
+                early_min = self.config.rules.appointment_early_minutes
+                raise InvalidArgument(f"appointment {code} is at {slot}; check in from {early_min} minutes before",
+                                      zh=f"预约 {code} 的时间是 {slot}，请在预约时间前 {early_min} 分钟内签到")
             row = self._insert_ticket(c, now, self._service(appt["service"]), "appointment", kiosk,
                                       appt["code"], appt["slot_at"])
             c.execute("UPDATE appointments SET ticket_id = ? WHERE code = ?", (row["id"], appt["code"]))

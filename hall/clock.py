@@ -90,7 +90,8 @@ def wall_time(when: datetime, zone: str = "") -> datetime:
 
 def check_day(day: date, what: str) -> date:
     if not FIRST_DAY <= day <= LAST_DAY:
-        raise InvalidArgument(f"{what} {day.isoformat()}: dates run from {FIRST_DAY} to {LAST_DAY}")
+        raise InvalidArgument(f"{what} {day.isoformat()}: dates run from {FIRST_DAY} to {LAST_DAY}",
+                              zh=f"{what} {day.isoformat()}：日期须在 {FIRST_DAY} 至 {LAST_DAY} 之间")
     return day
 
 
@@ -101,7 +102,8 @@ def clock_from_env(zone: str = "") -> Clock:
         try:
             when = datetime.fromisoformat(fixed)
         except ValueError:
-            raise InvalidArgument(f"JIAOHAO_NOW={fixed!r} is not a date and time like 2026-11-23T09:00") from None
+            raise InvalidArgument(f"JIAOHAO_NOW={fixed!r} is not a date and time like 2026-11-23T09:00",
+                                  zh=f"JIAOHAO_NOW={fixed!r} 不是日期时间，应形如 2026-11-23T09:00") from None
         when = wall_time(when, zone)
         check_day(when.date(), "JIAOHAO_NOW")
         return FixedClock(when)

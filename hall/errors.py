@@ -1,10 +1,16 @@
-"""Errors of the queue core. Each message is one plain sentence for the person who acted."""
+"""Errors of the queue core. Each message is one plain sentence for the person who acted,
+in English (``str(e)``) and in Chinese (``e.zh``), so every client can show it in words."""
 
 
 class HallError(Exception):
-    """Root of every refusal the queue gives."""
+    """Root of every refusal the queue gives. ``zh``: the same sentence in Chinese (the
+    English one when a raise site has none)."""
 
     code = "error"
+
+    def __init__(self, message: str = "", *, zh: str = ""):
+        super().__init__(message)
+        self.zh = zh or message
 
 
 class UnknownService(HallError):
@@ -54,4 +60,31 @@ class DatabaseProblem(HallError):
     def __init__(self, kind: str, path: str, what: str, fix: str):
         what, fix = " ".join(what.split()), " ".join(fix.split())  # always one line
         self.kind, self.path, self.what, self.fix = kind, str(path), what, fix
-        super().__init__(f"queue database {path}: {what}; {fix}")
+        super().__init__(f"queue database {path}: {what}; {fix}",
+                         zh=f"排队数据库暂时无法使用（{kind}），请联系技术人员：{path}: {what}")
+
+
+class UnknownDevice(HallError):
+    code = "unknown_device"
+
+
+class UnknownStaff(HallError):
+    code = "unknown_staff"
+
+
+class LoginRefused(HallError):
+    """A staff login refused: ``code`` ``bad_login`` (unknown staff number, wrong password,
+    disabled: one answer for all) or ``too_many_attempts`` (come back in ``retry_after`` s)."""
+
+    code = "bad_login"
+
+    def __init__(self, code: str, retry_after: int, message: str, *, zh: str = ""):
+        super().__init__(message, zh=zh)
+        self.code = code
+        self.retry_after = retry_after
+
+
+class IdempotencyMismatch(HallError):
+    """An Idempotency-Key used again for a different request (method, path or body)."""
+
+    code = "idempotency_mismatch"

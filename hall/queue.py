@@ -34,6 +34,8 @@ WAL_BOUND_PAGES = 10_000
 CHECKPOINT_EVERY_S = 0.25
 PAUSE_REASONS = {"away": "离岗", "lunch": "午休", "meeting": "会议"}
 SCORES = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
+STATUS_ZH = {"waiting": "正在等候", "called": "已叫号", "finished": "已办结", "skipped": "已过号",
+             "expired": "已过期", "cancelled": "已取消"}
 
 
 def format_number(prefix: str, seq: int) -> str:
@@ -65,6 +67,7 @@ class HallQueue(AppointmentOps, QueueReads):
         self._lock = threading.RLock()
         self._checkpointer: Checkpointer | None = None
         self._checked_day: str | None = None
+        self._tx_now: datetime | None = None  # the open transaction's time (hall time), else None
         self._hall_tag = 0
 
     def close(self) -> None:
@@ -75,15 +78,33 @@ class HallQueue(AppointmentOps, QueueReads):
 
     # -- plumbing ------------------------------------------------------------
     @contextmanager
+    def transaction(self) -> Iterator[tuple[sqlite3.Connection, datetime]]:
+        """One transaction around several operations: ``with queue.transaction() as (conn, now):``.
+
+        Operations called inside it (same thread) join it, each in a SAVEPOINT of its own:
+        a refused operation undoes its own part only (and the refusal it logs stays), and
+        everything commits together or not at all."""
+        with self._tx() as tx:
+            yield tx
+
+    @contextmanager
     def _tx(self) -> Iterator[tuple[sqlite3.Connection, datetime]]:
         with self._lock:
             c = self._conn
+            if self._tx_now is not None:  # inside an open transaction of this queue
+                with self._savepoint(c):
+                    yield c, self._tx_now
+                return
             c.execute("BEGIN IMMEDIATE")
             try:
                 start = c.total_changes
                 now = self._now(c)
                 today = self._roll_day(c, now)
-                yield c, now
+                self._tx_now = now
+                try:
+                    yield c, now
+                finally:
+                    self._tx_now = None
                 # a transaction that changed nothing (a CALL with nobody waiting) stays
                 # read-only: no frame in the WAL, the write lock held for microseconds
                 if c.total_changes != start:
@@ -103,6 +124,19 @@ class HallQueue(AppointmentOps, QueueReads):
                 raise
             # only once committed: a rolled-back transaction also undid any day close
             self._checked_day = today
+
+    @staticmethod
+    @contextmanager
+    def _savepoint(c: sqlite3.Connection) -> Iterator[None]:
+        c.execute("SAVEPOINT nested")
+        try:
+            yield
+        except BaseException:
+            if c.in_transaction:
+                c.execute("ROLLBACK TO nested")
+                c.execute("RELEASE nested")
+            raise
+        c.execute("RELEASE nested")
 
     def _now(self, c: sqlite3.Connection) -> datetime:
         """Hall time for this transaction, never before the latest the database has seen;
@@ -169,17 +203,17 @@ class HallQueue(AppointmentOps, QueueReads):
         try:
             return self._services[code]
         except KeyError:
-            raise UnknownService(f"unknown service {code!r}") from None
+            raise UnknownService(f"unknown service {code!r}", zh=f"没有业务 {code}") from None
 
     def _window_row(self, c: sqlite3.Connection, number: int) -> sqlite3.Row:
         if number not in self._windows:
-            raise UnknownWindow(f"unknown window {number}")
+            raise UnknownWindow(f"unknown window {number}", zh=f"没有{number}号窗口")
         return c.execute("SELECT * FROM windows WHERE number = ?", (number,)).fetchone()
 
     def _ticket_row(self, c: sqlite3.Connection, ticket_id: int) -> sqlite3.Row:
         row = c.execute("SELECT * FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
         if row is None:
-            raise UnknownTicket(f"no ticket with id {ticket_id}")
+            raise UnknownTicket(f"no ticket with id {ticket_id}", zh=f"没有编号为 {ticket_id} 的票")
         return row
 
     def _ticket(self, row: sqlite3.Row) -> Ticket:
@@ -188,7 +222,8 @@ class HallQueue(AppointmentOps, QueueReads):
 
     def _current(self, c: sqlite3.Connection, w: sqlite3.Row, action: str) -> sqlite3.Row:
         if w["current_ticket"] is None:
-            raise WindowNotReady(f"window {w['number']} has no current ticket to {action}")
+            raise WindowNotReady(f"window {w['number']} has no current ticket to {action}",
+                                 zh=f"{w['number']}号窗口当前没有正在办理的号")
         return self._ticket_row(c, w["current_ticket"])
 
     def is_open(self, code: str, when: datetime | None = None) -> bool:
@@ -216,12 +251,14 @@ class HallQueue(AppointmentOps, QueueReads):
     def _insert_ticket(self, c, now, svc: Service, kind: str, kiosk, appointment, slot_at) -> sqlite3.Row:
         day, ts = business_day(now), now.timestamp()
         if svc.hours and not any(a <= now.time() < b for a, b in svc.periods()) and kind != "appointment":
-            raise ServiceClosed(f"{svc.name} is not open now (hours {', '.join(svc.hours)})")
+            raise ServiceClosed(f"{svc.name} is not open now (hours {', '.join(svc.hours)})",
+                                zh=f"{svc.name}现在不在办理时间（{'、'.join(svc.hours)}）")
         if svc.daily_cap is not None and kind == "normal":
             issued = c.execute("SELECT count(*) FROM tickets WHERE day = ? AND service = ? "
                                "AND status != 'cancelled'", (day, svc.code)).fetchone()[0]
             if issued >= svc.daily_cap:
-                raise DailyCapReached(f"{svc.name} has reached today's limit of {svc.daily_cap} tickets")
+                raise DailyCapReached(f"{svc.name} has reached today's limit of {svc.daily_cap} tickets",
+                                      zh=f"{svc.name}今日{svc.daily_cap}个号已取完")
         prefix = svc.ticket_prefix
         seq = c.execute("INSERT INTO counters VALUES (?, ?, 1) ON CONFLICT (day, prefix) "
                         "DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq", (day, prefix)).fetchone()[0]
@@ -243,7 +280,8 @@ class HallQueue(AppointmentOps, QueueReads):
         with self._tx() as (c, now):
             row = self._ticket_row(c, ticket_id)
             if row["status"] != "waiting":
-                raise InvalidArgument(f"ticket {row['number']} is {row['status']}, not waiting")
+                raise InvalidArgument(f"ticket {row['number']} is {row['status']}, not waiting",
+                                      zh=f"{row['number']}号{STATUS_ZH.get(row['status'], row['status'])}，不在等候")
             c.execute("UPDATE tickets SET status = 'cancelled', cancel_reason = ? WHERE id = ?",
                       (reason, ticket_id))
             self._event(c, now, "cancelled", ticket=row, reason=reason)
@@ -282,18 +320,19 @@ class HallQueue(AppointmentOps, QueueReads):
             rows = c.execute("SELECT * FROM tickets WHERE day = ? AND number = ?",
                              (day, str(number).upper())).fetchall()
         if not rows:
-            raise UnknownTicket(f"no ticket {number} today")
+            raise UnknownTicket(f"no ticket {number} today", zh=f"今天没有 {number} 号")
         row = rows[0]
         if row["status"] not in ("waiting", "skipped"):
-            raise InvalidArgument(f"ticket {row['number']} is {row['status']}, it cannot be called")
+            raise InvalidArgument(f"ticket {row['number']} is {row['status']}, it cannot be called",
+                                  zh=f"{row['number']}号{STATUS_ZH.get(row['status'], row['status'])}，不能呼叫")
         return row
 
     def _ready_window(self, c, window: int) -> sqlite3.Row:
         w = self._window_row(c, window)
         if w["state"] == "paused":
-            raise WindowNotReady(f"window {window} is paused; resume it first")
+            raise WindowNotReady(f"window {window} is paused; resume it first", zh=f"{window}号窗口已暂停，请先恢复服务")
         if w["state"] == "closed":
-            raise WindowNotReady(f"window {window} is closed; log in first")
+            raise WindowNotReady(f"window {window} is closed; log in first", zh=f"{window}号窗口未开放，请先登录")
         return w
 
     def _start_call(self, c, now, window: int, ticket_id: int) -> sqlite3.Row:
@@ -355,12 +394,14 @@ class HallQueue(AppointmentOps, QueueReads):
             row = c.execute("SELECT * FROM tickets WHERE day = ? AND number = ?",
                             (business_day(now), number.upper())).fetchone()
             if row is None:
-                raise UnknownTicket(f"no ticket {number} today")
+                raise UnknownTicket(f"no ticket {number} today", zh=f"今天没有 {number} 号")
             if row["status"] != "skipped":
-                raise InvalidArgument(f"ticket {row['number']} is {row['status']}, not a no-show")
+                raise InvalidArgument(f"ticket {row['number']} is {row['status']}, not a no-show",
+                                      zh=f"{row['number']}号{STATUS_ZH.get(row['status'], row['status'])}，不是过号")
             if row["reactivations"] >= self.config.rules.max_reactivations:
                 raise InvalidArgument(f"ticket {row['number']} was already re-activated "
-                                      f"{row['reactivations']} time(s); please take a new ticket")
+                                      f"{row['reactivations']} time(s); please take a new ticket",
+                                      zh=f"{row['number']}号已重排过{row['reactivations']}次，请重新取号")
             key = rules.requeue_key(c, row["service"], self.config.rules.requeue_after, now.timestamp())
             c.execute("UPDATE tickets SET status = 'waiting', lane = 3, sort_key = ?, window = NULL, "
                       "reactivations = reactivations + 1 WHERE id = ?", (key, row["id"]))
@@ -371,13 +412,14 @@ class HallQueue(AppointmentOps, QueueReads):
     def transfer(self, window: int, to_service: str | None = None, to_window: int | None = None) -> Ticket:
         """Move the current ticket to another service or window, ahead of that queue."""
         if (to_service is None) == (to_window is None):
-            raise InvalidArgument("transfer needs exactly one of a target service or a target window")
+            raise InvalidArgument("transfer needs exactly one of a target service or a target window",
+                                  zh="转移须指定一个目标业务或一个目标窗口（只能选一个）")
         if to_service is not None:
             self._service(to_service)
         if to_window is not None and to_window not in self._windows:
-            raise UnknownWindow(f"unknown window {to_window}")
+            raise UnknownWindow(f"unknown window {to_window}", zh=f"没有{to_window}号窗口")
         if to_window == window:
-            raise InvalidArgument("cannot transfer a ticket to its own window")
+            raise InvalidArgument("cannot transfer a ticket to its own window", zh="不能转移到本窗口")
         with self._tx() as (c, now):
             w = self._window_row(c, window)
             row = self._current(c, w, "transfer")
@@ -400,7 +442,8 @@ class HallQueue(AppointmentOps, QueueReads):
     def rate(self, window: int, score: int) -> Ticket:
         """Record a 好差评 score (5 非常满意 … 1 非常不满意) for the ticket just served at ``window``."""
         if not isinstance(score, int) or score not in SCORES:
-            raise InvalidArgument(f"score must be 1-5 ({', '.join(f'{k} {v}' for k, v in SCORES.items())})")
+            raise InvalidArgument(f"score must be 1-5 ({', '.join(f'{k} {v}' for k, v in SCORES.items())})",
+                                  zh=f"评价须为 1-5（{'，'.join(f'{k} {v}' for k, v in SCORES.items())}）")
         with self._tx() as (c, now):
             w = self._window_row(c, window)
             ticket_id = w["last_ticket"]  # the last ticket finished here; never one still being served
@@ -408,11 +451,12 @@ class HallQueue(AppointmentOps, QueueReads):
                 if w["current_ticket"] is not None:
                     number = self._ticket_row(c, w["current_ticket"])["number"]
                     raise WindowNotReady(f"ticket {number} is still being served at window {window}; "
-                                         "rate it once it is finished")
-                raise WindowNotReady(f"window {window} has no served ticket to rate")
+                                         "rate it once it is finished",
+                                         zh=f"{number}号仍在{window}号窗口办理中，办结后再评价")
+                raise WindowNotReady(f"window {window} has no served ticket to rate", zh=f"{window}号窗口没有可评价的已办结号")
             row = self._ticket_row(c, ticket_id)
             if c.execute("SELECT 1 FROM evaluations WHERE ticket_id = ?", (ticket_id,)).fetchone():
-                raise InvalidArgument(f"ticket {row['number']} is already rated")
+                raise InvalidArgument(f"ticket {row['number']} is already rated", zh=f"{row['number']}号已评价过")
             call = c.execute("SELECT id, staff FROM calls WHERE ticket_id = ? AND window = ? "
                              "ORDER BY id DESC LIMIT 1", (ticket_id, window)).fetchone()
             c.execute("INSERT INTO evaluations (ticket_id, call_id, day, window, staff, score, at) "
@@ -425,11 +469,12 @@ class HallQueue(AppointmentOps, QueueReads):
     # -- window state ------------------------------------------------------------
     def pause(self, window: int, reason: str | None = None) -> WindowState:
         if reason is not None and reason not in PAUSE_REASONS:
-            raise InvalidArgument(f"pause reason must be one of {', '.join(PAUSE_REASONS)}")
+            raise InvalidArgument(f"pause reason must be one of {', '.join(PAUSE_REASONS)}",
+                                  zh=f"暂停原因须为 {'、'.join(f'{k}（{v}）' for k, v in PAUSE_REASONS.items())} 之一")
         with self._tx() as (c, now):
             w = self._window_row(c, window)
             if w["state"] == "closed":
-                raise WindowNotReady(f"window {window} is closed")
+                raise WindowNotReady(f"window {window} is closed", zh=f"{window}号窗口未开放")
             c.execute("UPDATE windows SET state = 'paused', pause_reason = ?, updated_at = ? WHERE number = ?",
                       (reason, now.timestamp(), window))
             self._event(c, now, "paused", window, reason=reason, label=PAUSE_REASONS.get(reason, "暂停服务"))
@@ -439,7 +484,7 @@ class HallQueue(AppointmentOps, QueueReads):
         with self._tx() as (c, now):
             w = self._window_row(c, window)
             if w["state"] != "paused":
-                raise WindowNotReady(f"window {window} is not paused")
+                raise WindowNotReady(f"window {window} is not paused", zh=f"{window}号窗口没有暂停")
             state = "serving" if w["current_ticket"] is not None else "idle"
             c.execute("UPDATE windows SET state = ?, pause_reason = NULL, updated_at = ? WHERE number = ?",
                       (state, now.timestamp(), window))

@@ -25,14 +25,14 @@ class QueueReads:
     def ticket(self, ticket_id: int) -> Ticket:
         rows = self._read("SELECT * FROM tickets WHERE id = ?", (ticket_id,))
         if not rows:
-            raise UnknownTicket(f"no ticket with id {ticket_id}")
+            raise UnknownTicket(f"no ticket with id {ticket_id}", zh=f"没有编号为 {ticket_id} 的票")
         return self._ticket(rows[0])
 
     def ticket_by_number(self, number: str, day: str | None = None) -> Ticket:
         rows = self._read("SELECT * FROM tickets WHERE day = ? AND number = ?",
                           (day or business_day(self.clock()), number.upper()))
         if not rows:
-            raise UnknownTicket(f"no ticket {number}")
+            raise UnknownTicket(f"no ticket {number}", zh=f"没有 {number} 号票")
         return self._ticket(rows[0])
 
     def waiting_for_window(self, window: int) -> int:
@@ -51,7 +51,7 @@ class QueueReads:
 
     def window_state(self, window: int) -> WindowState:
         if window not in self._windows:
-            raise UnknownWindow(f"unknown window {window}")
+            raise UnknownWindow(f"unknown window {window}", zh=f"没有{window}号窗口")
         w = self._read("SELECT * FROM windows WHERE number = ?", (window,))[0]
         current = self.ticket(w["current_ticket"]) if w["current_ticket"] else None
         last = self.ticket(w["last_ticket"]) if w["last_ticket"] else None

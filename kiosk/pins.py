@@ -1,4 +1,4 @@
-"""The kiosk's PINs as salted scrypt hashes (standard library only, no Qt).
+"""The kiosk's PINs as salted scrypt hashes (hall/passwords.py; no Qt).
 
 A PIN is stored in the hall file as one string ``scrypt$N$r$p$salt$hash`` (salt and
 hash in base64), written by ``jiaohao pin set``; the kiosk only ever compares a typed
@@ -7,17 +7,9 @@ the kiosk) and the staff PIN of the green channel (priority tickets).
 """
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import re
-import secrets
 
-from config.schema import parse_pin_hash
-
-# scrypt's interactive-login parameters: 16 MiB and some 40-90 ms per try on a 2-core PC
-N, R, P = 2 ** 14, 8, 1
-SALT_BYTES, HASH_BYTES = 16, 32
+from hall.passwords import HASH_BYTES, N, P, R, SALT_BYTES, hash_secret, verify_secret  # noqa: F401
 
 ROLES = {"technician": "technician_pin_hash", "green": "priority_pin_hash"}
 ROLE_WORDS = {"technician": "technician PIN", "green": "green-channel staff PIN"}
@@ -31,30 +23,14 @@ COMMON_PINS = {"1234", "1111", "0000", "1212", "7777", "1004", "2000", "4444", "
                "3333", "5555", "6666", "1122", "1313", "8888", "4321", "2001", "1010", "2580", "0852"}
 
 
-def _scrypt(pin: str, salt: bytes, n: int, r: int, p: int) -> bytes:
-    return hashlib.scrypt(pin.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=256 * r * n + 2 ** 20,
-                          dklen=HASH_BYTES)
-
-
 def hash_pin(pin: str, *, salt: bytes | None = None) -> str:
-    """``scrypt$16384$8$1$<salt>$<hash>`` for ``pin`` with a new random salt."""
-    salt = salt if salt is not None else secrets.token_bytes(SALT_BYTES)
-    digest = _scrypt(pin, salt, N, R, P)
-    return "$".join(["scrypt", str(N), str(R), str(P), base64.b64encode(salt).decode(),
-                     base64.b64encode(digest).decode()])
+    """``scrypt$16384$8$1$<salt>$<hash>`` for ``pin`` with a new random salt (hall/passwords.py)."""
+    return hash_secret(pin, salt=salt)
 
 
 def verify_pin(pin: str, stored: str) -> bool:
     """Whether ``pin`` is the PIN of ``stored`` (a hash from :func:`hash_pin`); False for no hash."""
-    if not stored or not pin:
-        return False
-    try:
-        n, r, p, salt, digest = parse_pin_hash(stored)
-        expected = base64.b64decode(digest, validate=True)
-        actual = _scrypt(pin, base64.b64decode(salt, validate=True), n, r, p)
-    except ValueError:
-        return False
-    return hmac.compare_digest(actual, expected)
+    return verify_secret(pin, stored)
 
 
 def pin_problem(pin: str) -> str | None:

@@ -19,6 +19,8 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("appointments", "appointments_cmd", "import booked appointments for kiosk check-in"),
     ("kiosk", "kiosk_cmd", "touchscreen ticket kiosk (full screen, locked)"),
     ("pin", "pin_cmd", "the kiosk's technician and green-channel PINs"),
+    ("devices", "devices_cmd", "device tokens of the hall API: add, list, revoke"),
+    ("staff", "staff_cmd", "staff accounts of the hall API (工号, password, role)"),
     ("caller", "caller_cmd", "software caller: the keypad of a window as a panel on its PC"),
     ("screen", "screen_cmd", "hall TV screen: calls, windows, waiting counts (full screen)"),
     ("diag", "diag_cmd", "diagnostics: find, test and fix devices"),

@@ -1,0 +1,177 @@
+"""`jiaohao staff add|list|passwd|disable|enable`: the people who log in to the hall API
+(software caller, managers' pages) with their 工号 and password (hall/access.py;
+docs/access.md). Passwords are asked twice without echo on a terminal, or read from
+standard input with ``--password-stdin``; the database keeps a salted scrypt hash.
+"""
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+from datetime import datetime
+from functools import wraps
+
+from ..context import CommandError
+
+ROLE_WORDS = {"staff": "窗口人员 staff", "manager": "管理人员 manager", "technician": "技术人员 technician"}
+
+
+def register(sub) -> None:
+    p = sub.add_parser("staff", help="staff accounts of the hall API (工号, password, role)")
+    p.set_defaults(config_view=True)
+    s = p.add_subparsers(dest="staff_command", metavar="ACTION")
+    s.required = True
+
+    def password_option(a):
+        a.add_argument("--password-stdin", action="store_true",
+                       help="read the password from the first line of standard input (scripts); "
+                            "without it the password is asked twice on the terminal")
+
+    a = s.add_parser("add", help="add a staff member (asks for a password of at least 8 characters)")
+    a.add_argument("staff", help="工号, the staff number, e.g. 0517")
+    a.add_argument("--name", required=True, help="the person's name, e.g. 张三")
+    a.add_argument("--role", required=True, choices=["staff", "manager", "technician"],
+                   help="staff: window operations at the window logged in at; manager: everything a person "
+                        "may do; technician: device notices and reports")
+    password_option(a)
+    a.set_defaults(func=_in_both_languages(add))
+    a = s.add_parser("list", help="every staff member: role, added, disabled")
+    a.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    a.set_defaults(func=_in_both_languages(list_))
+    a = s.add_parser("passwd", help="set a new password (that person's open logins end)")
+    a.add_argument("staff", help="工号")
+    password_option(a)
+    a.set_defaults(func=_in_both_languages(passwd))
+    a = s.add_parser("disable", help="no more logins for this person (open logins end at once)")
+    a.add_argument("staff", help="工号")
+    a.set_defaults(func=_in_both_languages(disable))
+    a = s.add_parser("enable", help="allow a disabled person to log in again")
+    a.add_argument("staff", help="工号")
+    a.set_defaults(func=_in_both_languages(enable))
+
+
+def _access(ctx, write: bool = True):
+    from hall.access import Access
+    return Access(ctx.queue if write else ctx.reader)
+
+
+def _in_both_languages(func):
+    """The command, with a refusal of the hall said in Chinese and in English on one line."""
+    @wraps(func)
+    def run(ctx, args) -> int:
+        from hall.errors import DatabaseProblem, HallError
+        try:
+            return func(ctx, args)
+        except HallError as e:
+            if isinstance(e, DatabaseProblem) or not e.zh or e.zh == str(e):
+                raise
+            raise CommandError(f"{e.zh} {e}") from None
+    return run
+
+
+def read_password(from_stdin: bool) -> str:
+    """The new password: the first line of stdin with ``--password-stdin``, else asked twice
+    without echo on the terminal; checked (at least 8 characters) before anything is hashed."""
+    from hall.access import MIN_PASSWORD, password_problem
+    if from_stdin:
+        line = sys.stdin.readline()
+        password = line.rstrip("\r\n")
+        if not password:
+            raise CommandError("没有读到密码 no password on standard input (its first line); nothing changed")
+    else:
+        if not sys.stdin.isatty():
+            raise CommandError("no terminal to ask the password on: give it on standard input with "
+                               "--password-stdin; nothing changed")
+        password = getpass.getpass(f"新密码 new password (at least {MIN_PASSWORD} characters): ")
+        if password_problem(password) is None and getpass.getpass("再输入一次 again: ") != password:
+            raise CommandError("两次输入的密码不同 the two passwords differ; nothing changed")
+    problem = password_problem(password)
+    if problem:
+        raise CommandError(f"密码至少 {MIN_PASSWORD} 个字符 {problem}; nothing changed")
+    return password
+
+
+def add(ctx, args) -> int:
+    password = read_password(args.password_stdin)
+    access = _access(ctx)
+    try:
+        member = access.add_staff(args.staff, args.name, args.role, password)
+    finally:
+        access.close()
+    print(f"已添加 {member.name}（工号 {member.staff}，{ROLE_WORDS[member.role]}）。\n"
+          f"staff {member.staff} {member.name} added ({member.role}): log in with 工号 {member.staff} "
+          "and this password.")
+    return 0
+
+
+def _time(ts: float | None) -> str:
+    return datetime.fromtimestamp(ts).isoformat(sep=" ", timespec="minutes") if ts else "-"
+
+
+def list_(ctx, args) -> int:
+    access = _access(ctx, write=False)
+    try:
+        members = access.staff()
+    finally:
+        access.close()
+    if args.json:
+        print(json.dumps({"staff": [
+            {"staff": m.staff, "name": m.name, "role": m.role,
+             "created_at": datetime.fromtimestamp(m.created_at).isoformat(timespec="seconds"),
+             "disabled_at": datetime.fromtimestamp(m.disabled_at).isoformat(timespec="seconds")
+             if m.disabled_at else None} for m in members]}, ensure_ascii=False))
+        return 0
+    if not members:
+        print("没有人员 no staff yet: jiaohao staff add 0517 --name 张三 --role staff")
+        return 0
+    print(f"{'工号':<10} {'name':<12} {'role':<11} {'added':<16}  state")
+    for m in members:
+        state = f"已停用 disabled {_time(m.disabled_at)}" if m.disabled_at else "有效 active"
+        print(f"{m.staff:<10} {m.name:<12} {m.role:<11} {_time(m.created_at):<16}  {state}")
+    return 0
+
+
+def passwd(ctx, args) -> int:
+    access = _access(ctx)
+    try:
+        _known(access, args.staff)
+        password = read_password(args.password_stdin)
+        access.set_password(args.staff, password)
+    finally:
+        access.close()
+    print(f"工号 {args.staff} 的密码已更改，其已登录的会话已结束。\n"
+          f"password of {args.staff} changed; that person's open logins have ended.")
+    return 0
+
+
+def _known(access, staff: str) -> None:
+    if staff not in {m.staff for m in access.staff()}:
+        raise CommandError(f"没有工号 {staff} no staff number {staff}: see `jiaohao staff list`")
+
+
+def disable(ctx, args) -> int:
+    access = _access(ctx)
+    try:
+        _known(access, args.staff)
+        before = next(m for m in access.staff() if m.staff == args.staff)
+        access.disable_staff(args.staff)
+    finally:
+        access.close()
+    if before.disabled_at:
+        print(f"工号 {args.staff} 已于 {_time(before.disabled_at)} 停用 already disabled; nothing changed")
+    else:
+        print(f"工号 {args.staff} 已停用，其已登录的会话已结束。\n"
+              f"staff {args.staff} disabled: no more logins; open logins have ended. "
+              f"`jiaohao staff enable {args.staff}` undoes it.")
+    return 0
+
+
+def enable(ctx, args) -> int:
+    access = _access(ctx)
+    try:
+        _known(access, args.staff)
+        access.enable_staff(args.staff)
+    finally:
+        access.close()
+    print(f"工号 {args.staff} 可以再次登录 may log in again.")
+    return 0
