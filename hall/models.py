@@ -72,6 +72,7 @@ class WindowState:
             "number": self.number, "state": self.state, "pause_reason": self.pause_reason,
             "current": self.current.number if self.current else None,
             "current_ticket": self.current.to_json() if self.current else None,
+            "last_ticket": self.last.to_json() if self.last else None,  # finished here last: the one to rate
             "waiting": self.waiting, "staff": self.staff, "department": self.department,
             "services": list(self.services),
         }

@@ -35,6 +35,11 @@ class QueueReads:
             raise UnknownTicket(f"no ticket {number}", zh=f"没有 {number} 号票")
         return self._ticket(rows[0])
 
+    def ticket_kiosk(self, ticket_id: int) -> str | None:
+        """The kiosk that issued a ticket (None: unknown ticket, or not issued at a kiosk)."""
+        rows = self._read("SELECT kiosk FROM tickets WHERE id = ?", (ticket_id,))
+        return rows[0][0] if rows else None
+
     def waiting_for_window(self, window: int) -> int:
         services = self._windows[window].services
         marks = ",".join("?" * len(services))
@@ -60,7 +65,30 @@ class QueueReads:
                            self.waiting_for_window(window), w["staff"], cfg.department, tuple(cfg.services))
 
     def window_states(self) -> list[WindowState]:
-        return [self.window_state(n) for n in sorted(self._windows)]
+        """Every window, in four queries whatever the hall's size (the hall screen and the
+        API's snapshot read this often)."""
+        with self._lock:
+            if self._checked_day != business_day(self.clock()):
+                self.roll_day()
+            c = self._conn
+            rows = {r["number"]: r for r in c.execute("SELECT * FROM windows")}
+            tickets = {r["id"]: self._ticket(r) for r in c.execute(
+                "SELECT t.* FROM tickets t JOIN windows w ON t.id = w.current_ticket OR t.id = w.last_ticket")}
+            by_service = dict(c.execute("SELECT service, count(*) FROM tickets WHERE status = 'waiting' "
+                                        "AND target_window IS NULL GROUP BY service").fetchall())
+            by_window = dict(c.execute("SELECT target_window, count(*) FROM tickets WHERE status = 'waiting' "
+                                       "AND target_window IS NOT NULL GROUP BY target_window").fetchall())
+        out = []
+        for n in sorted(self._windows):
+            cfg, w = self._windows[n], rows.get(n)
+            if w is None:  # configured after this connection's queue synced the config
+                out.append(self.window_state(n))
+                continue
+            waiting = sum(by_service.get(s, 0) for s in dict.fromkeys(cfg.services)) + by_window.get(n, 0)
+            out.append(WindowState(n, w["state"], w["pause_reason"], tickets.get(w["current_ticket"]),
+                                   tickets.get(w["last_ticket"]), waiting, w["staff"], cfg.department,
+                                   tuple(cfg.services)))
+        return out
 
     def events_after(self, last_id: int, limit: int = 500) -> list[Event]:
         """Events with id > ``last_id``, oldest first: how every other part learns what happened."""

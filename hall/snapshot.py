@@ -84,6 +84,8 @@ class HallReader:
         self._conn: sqlite3.Connection | None = None
         self._last: HallSnapshot | None = None
         self._lock = threading.Lock()  # the screen and the issuing thread both read
+        self._offering = {svc.code: [w.number for w in config.windows if svc.code in w.services]
+                          for svc in config.services}  # the windows that offer each service
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
@@ -124,16 +126,18 @@ class HallReader:
         issued = dict(c.execute("SELECT service, count(*) FROM tickets WHERE day = ? AND status != 'cancelled' "
                                 "GROUP BY service", (day,)).fetchall())
         states = dict(c.execute("SELECT number, state FROM windows").fetchall())
+        recent: dict[str, list[float]] = {}  # the last RECENT_CALLS handling times of each service
+        for code, took in c.execute(
+                "SELECT service, took FROM (SELECT service, ended_at - called_at AS took, row_number() OVER "
+                "(PARTITION BY service ORDER BY ended_at DESC) AS nth FROM calls WHERE day = ? "
+                "AND outcome = 'finished' AND ended_at IS NOT NULL) WHERE nth <= ?", (day, RECENT_CALLS)):
+            recent.setdefault(code, []).append(took)
         out = {}
         for svc in self.config.services:
-            rows = c.execute("SELECT ended_at - called_at FROM calls WHERE day = ? AND service = ? "
-                             "AND outcome = 'finished' AND ended_at IS NOT NULL "
-                             "ORDER BY ended_at DESC LIMIT ?", (day, svc.code, RECENT_CALLS)).fetchall()
-            samples = [r[0] / 60 for r in rows if r[0] is not None and r[0] > 0]
+            samples = [t / 60 for t in recent.get(svc.code, ()) if t is not None and t > 0]
             measured = len(samples) >= MIN_SAMPLES
             handling = sum(samples) / len(samples) if measured else svc.expected_minutes
-            open_windows = sum(1 for w in self.config.windows
-                               if svc.code in w.services and states.get(w.number, "idle") in ("idle", "serving"))
+            open_windows = sum(1 for n in self._offering[svc.code] if states.get(n, "idle") in ("idle", "serving"))
             n = waiting.get(svc.code, 0)
             out[svc.code] = ServiceFigures(svc.code, n, issued.get(svc.code, 0), round(handling, 1), measured,
                                            open_windows, estimate_wait(n, handling, open_windows))

@@ -15,7 +15,7 @@ from importlib import import_module
 COMMANDS: list[tuple[str, str, str]] = [
     ("config", "config_cmd", "hall configuration"),
     ("queue", "queue_cmd", "issue and call tickets from the command line"),
-    ("serve", "serve_cmd", "run the headless controller (window buses, voice, LED boards)"),
+    ("serve", "serve_cmd", "run the headless controller (window buses, voice, LED boards, hall API)"),
     ("appointments", "appointments_cmd", "import booked appointments for kiosk check-in"),
     ("kiosk", "kiosk_cmd", "touchscreen ticket kiosk (full screen, locked)"),
     ("pin", "pin_cmd", "the kiosk's technician and green-channel PINs"),

@@ -6,6 +6,8 @@ import signal
 import threading
 from importlib import import_module
 
+from ..context import CommandError
+
 log = logging.getLogger(__name__)
 
 # "module:function" entries; each function takes the Context and returns a list of
@@ -15,12 +17,15 @@ COMPONENT_FACTORIES: list[str] = [
     "display.announcer:components",  # voice
     "display.boards:components",     # LED hall boards
     "jiaohao.commands.backup_cmd:components",  # scheduled backups of the database
+    "server.runner:components",      # the hall API ([server] listen or --listen)
 ]
 
 
 def register(sub) -> None:
-    p = sub.add_parser("serve", help="run the headless controller (window buses, voice, LED boards)")
+    p = sub.add_parser("serve", help="run the headless controller (window buses, voice, LED boards, hall API)")
     p.add_argument("--seconds", type=float, default=None, help="stop after this long (testing)")
+    p.add_argument("--listen", metavar="HOST:PORT", default=None,
+                   help="serve the hall API here (overrides [server] listen; port 0: any free port)")
     p.set_defaults(func=serve)
 
 
@@ -63,11 +68,21 @@ def serve(ctx, args) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     if args.seconds is not None:
-        threading.Timer(args.seconds, stop.set).start()
+        timer = threading.Timer(args.seconds, stop.set)
+        timer.daemon = True  # a serve that failed to start exits at once
+        timer.start()
     queue = ctx.open_queue(quick_check=True)  # a damaged database is refused at start, in words
-    parts = build_components(ctx)
-    log.info("jiaohao serve: %s, %d component(s): %s", ctx.config.hall.name, len(parts),
-             ", ".join(p.name for p in parts) or "none")
-    run_components(parts, stop, tick=queue.roll_day)
+    ctx.listen = args.listen
+    try:
+        parts = build_components(ctx)
+        log.info("jiaohao serve: %s, %d component(s): %s", ctx.config.hall.name, len(parts),
+                 ", ".join(p.name for p in parts) or "none")
+        run_components(parts, stop, tick=queue.roll_day)
+    except Exception as e:
+        if args.listen is not None or getattr(ctx.config, "server", None) is not None:
+            from server.runner import ListenError
+            if isinstance(e, ListenError):
+                raise CommandError(str(e)) from None
+        raise
     log.info("jiaohao serve: stopped")
     return 0

@@ -1,0 +1,86 @@
+"""The hall API as a FastAPI app: everything under ``/api/v1`` (docs/api.md).
+
+``create_app`` takes an open :class:`hall.HallQueue` (writes go through it, so they write
+the same events as a keypad), the validated config and the text it was loaded from,
+and the hall's :class:`hall.access.Access`. Reads use connections of their own."""
+from __future__ import annotations
+
+import hashlib
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from hall.readonly import ReadOnlyQueue
+from hall.snapshot import HallReader
+
+from . import docs_page, errors, events
+from .routes import notices, reads, reports, sessions, tickets, windows
+
+log = logging.getLogger(__name__)
+
+PREFIX = "/api/v1"
+
+
+def _hall_id(queue) -> str:
+    with queue._lock:
+        row = queue._conn.execute("SELECT value FROM meta WHERE key = 'hall_id'").fetchone()
+    return row[0] if row else ""
+
+
+def installed_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("jiaohao")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def create_app(queue, config, *, access, config_text: str, keepalive_s: float | None = None,
+               version: str | None = None):
+    """The hall API over ``queue``; the event hub starts and stops with the app."""
+    version = version or installed_version()
+    server = getattr(config, "server", None)
+    if keepalive_s is None:
+        keepalive_s = server.keepalive_seconds if server is not None else 15.0
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        hub = app.state.event_hub
+        hub.start()
+        try:
+            yield
+        finally:
+            hub.stop()
+
+    app = FastAPI(title="jiaohao hall API", version=version, lifespan=lifespan,
+                  openapi_url=f"{PREFIX}/openapi.json", docs_url=None, redoc_url=None,
+                  description="The hall's queue over HTTP: docs/api.md. Every request but /health, /login and "
+                              "this document needs `Authorization: Bearer TOKEN`; every POST takes an "
+                              "`Idempotency-Key`.")
+    st = app.state
+    st.queue, st.config, st.access = queue, config, access
+    st.config_text = config_text
+    st.config_digest = hashlib.sha256(config_text.encode("utf-8")).hexdigest()
+    st.hall_id = _hall_id(queue)
+    st.version = version
+    # reads on their own read-only connections: they never wait behind the queue's writes
+    st.reads = ReadOnlyQueue(queue.path, config)
+    st.reads.clock = queue.clock
+    st.figures = HallReader(queue.path, config, queue.clock)
+    st.periods = {}  # service code -> its opening periods, parsed once
+
+    errors.install(app)
+    docs_page.install(app, f"{PREFIX}/docs")
+    api = APIRouter(prefix=PREFIX)
+    for module in (reads, tickets, windows, sessions, notices, reports):
+        api.include_router(module.router)
+    app.include_router(api)
+    st.event_hub = events.install(app, queue, access, keepalive_s)
+    return app
+
+
+def close_app(app: FastAPI) -> None:
+    """Close the app's own read connections (the queue is its owner's to close)."""
+    app.state.figures.close()
+    app.state.reads.close()

@@ -1,0 +1,1 @@
+"""The hall API's routes, one module per resource; each is a thin layer over hall/."""
