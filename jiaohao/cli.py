@@ -85,7 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     from .context import Context
     ctx = None
     try:
-        ctx = Context(args.config, args.db, config_view=getattr(args, "config_view", False))
+        ctx = Context(args.config, args.db, config_view=getattr(args, "config_view", False),
+                      server=getattr(args, "server", None), token_file=getattr(args, "token_file", None),
+                      remote_ok=getattr(args, "remote_ok", False))
         return int(args.func(ctx, args) or 0)
     except KeyboardInterrupt:
         return 130
@@ -101,10 +103,20 @@ def main(argv: list[str] | None = None) -> int:
         if ctx is not None:
             ctx.discard_new_hall()
         print(f"jiaohao: {line}", file=sys.stderr)
-        return 2
+        return EXIT_TRY_LATER if _try_later(e) else 2
     finally:
         if ctx is not None:
             ctx.close()
+
+
+EXIT_TRY_LATER = 75  # EX_TEMPFAIL: the hall server did not answer; a systemd unit restarts on it
+
+
+def _try_later(e: BaseException) -> bool:
+    if "hall.errors" not in sys.modules:
+        return False
+    from hall.errors import ServerUnreachable
+    return isinstance(e, ServerUnreachable)
 
 
 def _closed_output() -> int:

@@ -82,6 +82,9 @@ class ApiServer:
     def stop(self) -> None:
         if self._server is not None:
             self._server.should_exit = True
+        hub = getattr(getattr(self.app, "state", None), "event_hub", None)
+        if hub is not None:  # uvicorn waits for open responses: end the event streams now
+            hub.close_streams()
         if self._thread is not None:
             self._thread.join(STOP_TIMEOUT_S)
             if self._thread.is_alive():

@@ -14,7 +14,7 @@ STDLIB = set(sys.stdlib_module_names)
 # package -> top-level imports allowed besides the stdlib and itself
 ALLOWED = {
     "config": {"pydantic"},
-    "hall": {"config", "sqlite_utils"},
+    "hall": {"config", "sqlite_utils", "httpx"},  # httpx: the remote hall over HTTP and its event stream
 }
 # package -> top-level imports it must not make
 FORBIDDEN = {
