@@ -103,7 +103,11 @@ if [ "$debs" = 1 ]; then
   apt_opts=(-o Dir::State::status=/dev/null -o Debug::NoLocking=1 -o Dir::Cache::archives="$deb_cache"
             -o APT::Install-Recommends=0 -o APT::Sandbox::User=root)
   apt-get install -y -qq --download-only "${apt_opts[@]}" "${pkgs[@]}" >/dev/null
-  apt-get install -y -qq --print-uris "${apt_opts[@]}" "${pkgs[@]}" | awk '{print $2}' | while read -r f; do
+  # the files of this resolution (the cache may hold older ones): "Inst NAME (VERSION … [ARCH])"
+  apt-get install -s -qq "${apt_opts[@]}" "${pkgs[@]}" | sed -n 's/^Inst \([^ ]*\) (\([^ ]*\) [^[]*\[\([^]]*\)\].*/\1 \2 \3/p' |
+  while read -r pkg ver arch; do
+    f="${pkg}_${ver//:/%3a}_${arch}.deb"
+    [ -f "$deb_cache/$f" ] || die "apt downloaded no $f"
     cp "$deb_cache/$f" "$stage/debs/"
   done
   # a flat repository for apt on the hall machine: a Packages index beside the files

@@ -5,6 +5,8 @@
 #   sudo ./install.sh --role controller|kiosk|caller|screen [--desktop-user NAME]
 #   sudo ./install.sh --rollback            # back to the version before the last upgrade
 #   ./install.sh --python-only --prefix DIR # the virtualenv only: no packages, users or units
+#   ./install.sh --check --role ROLE        # is the bundle whole? (checksums; apt installs the
+#                                           # role's packages from it alone on a bare Debian: simulated)
 #
 # Safe to run again: a second run with the same bundle changes nothing; a run with a newer
 # bundle is the upgrade (stop, backup, new virtualenv beside the old one, migrate, start).
@@ -23,13 +25,14 @@ desktop_user=""
 python=python3
 python_only=0
 rollback=0
+check=0
 export JIAOHAO_CONFIG="${JIAOHAO_CONFIG:-$etc/hall.toml}"
 export JIAOHAO_DB="${JIAOHAO_DB:-$data/hall.sqlite}"
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
 say() { echo "jiaohao install: $*"; }
 die() { echo "jiaohao install: $*" >&2; exit "${2:-1}"; }
-usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -39,6 +42,7 @@ while [ $# -gt 0 ]; do
     --python) python="${2:-}"; shift 2 || die "--python needs an interpreter" 2 ;;
     --python-only) python_only=1; shift ;;
     --rollback) rollback=1; shift ;;
+    --check) check=1; shift ;;
     --with-postgresql) die "PostgreSQL (the city database, issue #20) is not part of jiaohao yet: nothing to install" 2 ;;
     -h|--help) usage; exit 0 ;;
     *) die "unknown option $1 (see --help)" 2 ;;
@@ -161,7 +165,7 @@ fi
 [ -f "$here/VERSION" ] || die "run the install.sh inside the unpacked bundle (no VERSION beside it)" 2
 version=$(cat "$here/VERSION")
 if [ "$python_only" = 0 ]; then
-  [ "$(id -u)" = 0 ] || die "run it as root (sudo), or --python-only for the virtualenv alone" 2
+  [ "$check" = 1 ] || [ "$(id -u)" = 0 ] || die "run it as root (sudo), or --python-only for the virtualenv alone" 2
   case "$role" in controller|kiosk|caller|screen) ;;
     *) die "--role controller|kiosk|caller|screen is needed (docs/install.md, roles)" 2 ;; esac
   [ -z "$desktop_user" ] || id "$desktop_user" >/dev/null 2>&1 || die "no user $desktop_user on this machine" 2
@@ -169,6 +173,10 @@ fi
 say "jiaohao $version${role:+, role $role}"
 (cd "$here" && sha256sum --quiet -c SHA256SUMS) >/dev/null 2>&1 \
   || die "the bundle is damaged: a file differs from its SHA256SUMS (copy the .tar.gz again and check it)"
+if [ "$check" = 1 ] && [ "$python_only" = 1 ]; then
+  say "the bundle is whole: checksums right"
+  exit 0
+fi
 
 # ---- Debian packages from the bundle's own repository
 if [ "$python_only" = 0 ]; then
@@ -180,19 +188,27 @@ if [ "$python_only" = 0 ]; then
   mapfile -t pkgs < <(role_packages "$role" | sort -u)
   missing=()
   for p in "${pkgs[@]}"; do
-    [ "$(dpkg-query -W -f '${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")
+    [ "$check" = 0 ] && [ "$(dpkg-query -W -f '${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")
   done
   if [ ${#missing[@]} -gt 0 ]; then
     [ -f "$here/debs/Packages" ] || die "missing Debian packages (${missing[*]}) and this bundle has none (made with --no-debs)"
     grep -qx "$role" "$here/ROLES" || die "this bundle was made without role $role (its roles: $(tr '\n' ' ' < "$here/ROLES"))"
-    say "installing ${#missing[@]} Debian packages from the bundle: ${missing[*]}"
+    say "$([ "$check" = 1 ] && echo checking || echo installing) ${#missing[@]} Debian packages from the bundle: ${missing[*]}"
     apt_dir=$(mktemp -d)
     echo "deb [trusted=yes] file:$here/debs ./" > "$apt_dir/sources.list"
     apt_opts=(-o Dir::Etc::SourceList="$apt_dir/sources.list" -o Dir::Etc::SourceParts=/nonexistent
               -o Dir::State::Lists="$apt_dir/lists" -o APT::Get::List-Cleanup=0
+              -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache=
               -o APT::Sandbox::User=root -o Acquire::Languages=none)
     mkdir -p "$apt_dir/lists/partial"
     apt-get "${apt_opts[@]}" update -qq
+    if [ "$check" = 1 ]; then  # as on a machine with nothing installed: every dependency from the bundle
+      apt-get "${apt_opts[@]}" -o Dir::State::status=/dev/null -o Debug::NoLocking=1 install -s -qq \
+        --no-install-recommends "${missing[@]}" >/dev/null || die "apt cannot install role $role from this bundle alone (above)"
+      rm -rf "$apt_dir"
+      say "the bundle is whole: checksums right, and apt installs role $role's ${#missing[@]} packages from it alone"
+      exit 0
+    fi
     DEBIAN_FRONTEND=noninteractive apt-get "${apt_opts[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     rm -rf "$apt_dir"
   else
