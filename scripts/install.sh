@@ -56,7 +56,8 @@ systemd=0
 # run a jiaohao command as the service user, so files it makes in /var/lib/jiaohao are its
 as_service() {
   if [ "$python_only" = 0 ] && [ "$(id -u)" = 0 ] && id jiaohao >/dev/null 2>&1; then
-    runuser -u jiaohao -- env JIAOHAO_CONFIG="$JIAOHAO_CONFIG" JIAOHAO_DB="$JIAOHAO_DB" "$@"
+    # HOME as systemd gives the service (its hall cache goes there, not into root's)
+    runuser -u jiaohao -- env HOME="$data" JIAOHAO_CONFIG="$JIAOHAO_CONFIG" JIAOHAO_DB="$JIAOHAO_DB" "$@"
   else
     "$@"
   fi
@@ -87,6 +88,8 @@ stop_services() {
   fi
   if [ -n "$desktop_user" ]; then
     systemctl --user -M "$desktop_user@" stop jiaohao-kiosk jiaohao-screen 2>/dev/null || true
+  elif [ "$role" = kiosk ] || [ "$role" = screen ]; then
+    say "close the running jiaohao $role yourself (or give --desktop-user NAME): it still runs the old version"
   fi
 }
 
