@@ -233,7 +233,7 @@ if [ "$python_only" = 0 ]; then
   install -d -m 0755 -o root -g root "$prefix"
   install -d -m 0750 -o root -g jiaohao "$etc"
   install -m 0640 -o root -g jiaohao "$here/config/hall.example.toml" "$etc/hall.example.toml"
-  install -m 0644 "$here/deploy/jiaohao.tmpfiles.conf" /etc/tmpfiles.d/jiaohao.conf
+  install -D -m 0644 "$here/deploy/jiaohao.tmpfiles.conf" /etc/tmpfiles.d/jiaohao.conf
   if command -v systemd-tmpfiles >/dev/null; then
     systemd-tmpfiles --create /etc/tmpfiles.d/jiaohao.conf
   else
@@ -298,13 +298,13 @@ if [ "$python_only" = 0 ]; then
   install -m 0755 "$here/install.sh" "$prefix/install.sh"   # for --rollback later
   cp "$here/VERSION" "$prefix/VERSION"
   cp "$here/README.md" "$prefix/README.md"
-  to_unit() { sed "s#/opt/jiaohao/.venv/bin/#$prefix/current/bin/#g" "$here/deploy/$1" > "$2.new" && mv "$2.new" "$2"; }
+  to_unit() { mkdir -p "$(dirname "$2")"; sed "s#/opt/jiaohao/.venv/bin/#$prefix/current/bin/#g" "$here/deploy/$1" > "$2.new" && mv "$2.new" "$2"; }
   case "$role" in
     controller) to_unit jiaohao-serve.service /etc/systemd/system/jiaohao-serve.service ;;
-    kiosk|screen) mkdir -p /etc/systemd/user; to_unit "jiaohao-$role.service" "/etc/systemd/user/jiaohao-$role.service" ;;
+    kiosk|screen) to_unit "jiaohao-$role.service" "/etc/systemd/user/jiaohao-$role.service" ;;
   esac
   if [ "$role" = controller ] || [ "$role" = kiosk ]; then
-    install -m 0644 "$here/deploy/99-jiaohao.rules" /etc/udev/rules.d/99-jiaohao.rules
+    install -D -m 0644 "$here/deploy/99-jiaohao.rules" /etc/udev/rules.d/99-jiaohao.rules
     if [ -d /run/udev ] && command -v udevadm >/dev/null; then
       udevadm control --reload && udevadm trigger --subsystem-match=tty --subsystem-match=usb || true
     fi
