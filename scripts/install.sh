@@ -13,6 +13,8 @@
 # Options: --desktop-user NAME   the auto-login user of a kiosk, screen or window PC
 #          --prefix DIR          where the virtualenvs go (default /opt/jiaohao)
 #          --python PY           the interpreter of the virtualenv (default python3)
+#          --server URL          kiosk, screen, caller on a LAN: the controller's address
+#                                (JIAOHAO_SERVER in a drop-in of their units)
 #          --with-postgresql     the city database of issue #20 (not in this version)
 set -euo pipefail
 
@@ -22,6 +24,7 @@ etc=/etc/jiaohao
 data=/var/lib/jiaohao
 role=""
 desktop_user=""
+server=""
 python=python3
 python_only=0
 rollback=0
@@ -32,7 +35,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1
 
 say() { echo "jiaohao install: $*"; }
 die() { echo "jiaohao install: $*" >&2; exit "${2:-1}"; }
-usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -40,6 +43,7 @@ while [ $# -gt 0 ]; do
     --desktop-user) desktop_user="${2:-}"; shift 2 || die "--desktop-user needs a user name" 2 ;;
     --prefix) prefix="${2:-}"; shift 2 || die "--prefix needs a folder" 2 ;;
     --python) python="${2:-}"; shift 2 || die "--python needs an interpreter" 2 ;;
+    --server) server="${2:-}"; shift 2 || die "--server needs the controller's address, e.g. http://10.0.0.2:8080" 2 ;;
     --python-only) python_only=1; shift ;;
     --rollback) rollback=1; shift ;;
     --check) check=1; shift ;;
@@ -172,6 +176,8 @@ if [ "$python_only" = 0 ]; then
   case "$role" in controller|kiosk|caller|screen) ;;
     *) die "--role controller|kiosk|caller|screen is needed (docs/install.md, roles)" 2 ;; esac
   [ -z "$desktop_user" ] || id "$desktop_user" >/dev/null 2>&1 || die "no user $desktop_user on this machine" 2
+  case "$server" in ""|http://*|https://*) ;; *) die "--server needs an http:// or https:// address, not $server" 2 ;; esac
+  [ -z "$server" ] || [ "$role" != controller ] || die "--server is for kiosk, screen and caller machines" 2
 fi
 say "jiaohao $version${role:+, role $role}"
 (cd "$here" && sha256sum --quiet -c SHA256SUMS) >/dev/null 2>&1 \
@@ -302,7 +308,15 @@ if [ "$python_only" = 0 ]; then
   case "$role" in
     controller) to_unit jiaohao-serve.service /etc/systemd/system/jiaohao-serve.service ;;
     kiosk|screen) to_unit "jiaohao-$role.service" "/etc/systemd/user/jiaohao-$role.service" ;;
+    caller) [ -f "$here/deploy/jiaohao-caller@.service" ] \
+              && to_unit "jiaohao-caller@.service" "/etc/systemd/user/jiaohao-caller@.service" ;;
   esac
+  if [ -n "$server" ]; then  # a drop-in: the shipped unit stays as it is
+    unit="jiaohao-$role.service"; [ "$role" = caller ] && unit="jiaohao-caller@.service"
+    mkdir -p "/etc/systemd/user/$unit.d"
+    printf '[Service]\nEnvironment=JIAOHAO_SERVER=%s\n' "$server" > "/etc/systemd/user/$unit.d/server.conf"
+    say "$unit talks to the hall server $server (/etc/systemd/user/$unit.d/server.conf)"
+  fi
   if [ "$role" = controller ] || [ "$role" = kiosk ]; then
     install -D -m 0644 "$here/deploy/99-jiaohao.rules" /etc/udev/rules.d/99-jiaohao.rules
     if [ -d /run/udev ] && command -v udevadm >/dev/null; then
@@ -311,7 +325,13 @@ if [ "$python_only" = 0 ]; then
   fi
   [ "$systemd" = 1 ] && systemctl daemon-reload
   start_services "$role"
-  [ "$role" = caller ] && say "start the software caller on the window PC: jiaohao caller --window N"
+  if [ "$role" = caller ]; then
+    if [ -f /etc/systemd/user/jiaohao-caller@.service ]; then
+      say "as the window PC's desktop user: systemctl --user enable --now jiaohao-caller@N (N = the window)"
+    else
+      say "start the software caller on the window PC: jiaohao caller --window N"
+    fi
+  fi
 fi
 say "done: $prefix/current -> $(readlink "$prefix/current")"
 diag_check

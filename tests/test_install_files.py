@@ -43,7 +43,7 @@ def test_the_qt_libraries_are_those_setup_sh_installs():
     assert role_packages("qt") <= listed, role_packages("qt") - listed
 
 
-@pytest.mark.parametrize("unit", ["jiaohao-serve.service", "jiaohao-kiosk.service", "jiaohao-screen.service"])
+@pytest.mark.parametrize("unit", sorted(p.name for p in (ROOT / "deploy").glob("*.service")))
 def test_units_run_the_path_install_sh_rewrites(unit):
     lines = [ln for ln in (ROOT / "deploy" / unit).read_text(encoding="utf-8").splitlines()
              if ln.startswith("ExecStart")]
