@@ -34,7 +34,7 @@ export JIAOHAO_DB="${JIAOHAO_DB:-$data/hall.sqlite}"
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
 say() { echo "jiaohao install: $*"; }
-die() { echo "jiaohao install: $*" >&2; exit "${2:-1}"; }
+die() { echo "jiaohao install: $1" >&2; exit "${2:-1}"; }
 usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
