@@ -42,7 +42,12 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true", help="headless: print the summary as one JSON object")
     p.add_argument("--screenshots", metavar="DIR",
                    help="with windows: when the day (or --minutes) is over, save each window as "
-                        "DIR/demo-NAME.png and end (for the documentation)")
+                        "DIR/demo-NAME.png and the whole desktop as DIR/demo-desktop.png, then end "
+                        "(for the documentation)")
+    p.add_argument("--layout", choices=("auto", "tiled", "single"), default="auto",
+                   help="with windows: tiled (each window beside the others, filling the screen), single "
+                        "(one window, tabs beside the devices panel) or auto (tiled when every window fits "
+                        "at its minimum size, else single; the default)")
     p.set_defaults(func=demo)
 
 
@@ -108,7 +113,7 @@ def demo(ctx, args) -> int:
             from ..demo.gui import run_gui
             callers = args.caller or sorted({hall.config.windows[0].number, hall.config.windows[-1].number})
             run_gui(hall, callers, screenshots=Path(args.screenshots) if args.screenshots else None,
-                    quit_when_over=args.minutes is not None)
+                    quit_when_over=args.minutes is not None, layout=args.layout)
     finally:
         hall.stop()
     summary, outputs = hall.summary(), hall.outputs()

@@ -1,9 +1,10 @@
 """Where the demo's windows go on the screen: pure arithmetic on rectangles, no Qt.
 
-Tiled: the kiosk a portrait column on the right; on the left, the hall screen (16:9)
-and the demo's control window side by side on top, the software callers in a row
-below. Every size follows the available screen, so the same arrangement fills a
-1920×1080 monitor and a 4K one. When a window would get less than its minimum size
+Tiled: the kiosk a portrait column on the right; the hall screen (16:9) top left with
+the software callers in a row below it; the demo's control window a full-height
+column between them where the screen is wide enough (2560×1440 and up), else beside
+the hall screen above the callers (1920×1080). Every size follows the available
+screen, so the same arrangement fills a 1920×1080 monitor and a 4K one. When a window would get less than its minimum size
 (a 1366×768 laptop: the kiosk alone needs 770 px of height), the demo uses one window
 instead: the same widgets in tabs beside the control panel (``single``).
 """
@@ -69,34 +70,88 @@ class Plan:
         return frame.client(self.frames[name])
 
 
+def _kiosk_column(avail: Rect, minimum: dict, frame: Frame, has_kiosk: bool) -> tuple[dict, int] | None:
+    """The kiosk as a portrait column on the right: (frames, width left for the rest)."""
+    if not has_kiosk:
+        return {}, avail.w
+    kmin_w, kmin_h = frame.outer_size(*minimum.get("kiosk", (0, 0)))
+    if kmin_h > avail.h:
+        return None
+    kw = max(kmin_w, min(round(avail.h * 0.4), round(avail.w * 0.25)))
+    return {"kiosk": Rect(avail.right - kw, avail.y, kw, avail.h)}, avail.w - kw - GAP
+
+
+def _callers(x: int, y: int, w: int, h: int, callers: list[str], cmin: tuple[int, int]) -> dict | None:
+    """Callers in rows of up to CALLERS_PER_ROW filling the box, or None below their minimum."""
+    if not callers:
+        return {}
+    per_row = min(CALLERS_PER_ROW, len(callers))
+    rows = (len(callers) + per_row - 1) // per_row
+    cw = (w - (per_row - 1) * GAP) // per_row
+    ch = (h - (rows - 1) * GAP) // rows
+    if cw < cmin[0] or ch < cmin[1]:
+        return None
+    return {name: Rect(x + (i % per_row) * (cw + GAP), y + (i // per_row) * (ch + GAP), cw, ch)
+            for i, name in enumerate(callers)}
+
+
+def _rows_needed(callers: list[str], cmin_h: int) -> int:
+    if not callers:
+        return 0
+    per_row = min(CALLERS_PER_ROW, len(callers))
+    rows = (len(callers) + per_row - 1) // per_row
+    return rows * (cmin_h + GAP)
+
+
+def tile_column(avail: Rect, callers: list[str], minimum: dict[str, tuple[int, int]], frame: Frame = Frame(),
+                has_kiosk: bool = True) -> Plan | None:
+    """Hall screen over the callers on the left, the control window a full-height column
+    in the middle, the kiosk on the right: for large screens (the control window gets
+    the height its ticket, window table and log need)."""
+    k = _kiosk_column(avail, minimum, frame, has_kiosk)
+    if k is None:
+        return None
+    frames, rest = k
+    cmin = frame.outer_size(*minimum.get("caller", (0, 0)))
+    ctl_w, ctl_h = frame.outer_size(*minimum.get("control", (0, 0)))
+    smin_w, smin_h = frame.outer_size(*minimum.get("screen", (0, 0)))
+    per_row = min(CALLERS_PER_ROW, len(callers)) if callers else 1
+    left_min = max(smin_w, per_row * cmin[0] + (per_row - 1) * GAP)
+    sh = avail.h - _rows_needed(callers, cmin[1])
+    sw = min(round(sh * 16 / 9), rest - GAP - max(ctl_w, round(rest * 0.3)))
+    sw = max(sw, left_min)
+    sh = min(sh, round(sw * 9 / 16))
+    cw = rest - sw - GAP
+    if cw < max(ctl_w, round(rest * 0.25)) or ctl_h > avail.h or sh < smin_h:
+        return None
+    row = _callers(avail.x, avail.y + sh + GAP, sw, avail.h - sh - GAP, callers, cmin)
+    if row is None:
+        return None
+    frames.update(row)
+    frames["screen"] = Rect(avail.x, avail.y, sw, sh)
+    frames["control"] = Rect(avail.x + sw + GAP, avail.y, cw, avail.h)
+    return Plan("tiled", frames)
+
+
 def tile(avail: Rect, callers: list[str], minimum: dict[str, tuple[int, int]], frame: Frame = Frame(),
          has_kiosk: bool = True, has_screen: bool = True) -> Plan | None:
     """The tiled arrangement on ``avail``, or None when some window would be below its
-    ``minimum`` client size (``minimum`` by window name: kiosk, screen, control, caller)."""
-    def mins(name: str) -> tuple[int, int]:
-        w, h = minimum.get(name, (0, 0))
-        return frame.outer_size(w, h)
-
-    x0, y0, W, H = avail.x, avail.y, avail.w, avail.h
-    frames: dict[str, Rect] = {}
-    left_w = W
-    if has_kiosk:
-        kmin_w, kmin_h = mins("kiosk")
-        kw = max(kmin_w, min(round(H * 0.4), round(W * 0.25)))
-        if kmin_h > H:
-            return None
-        frames["kiosk"] = Rect(x0 + W - kw, y0, kw, H)
-        left_w = W - kw - GAP
-    cmin_w, cmin_h = mins("caller")
-    per_row = max(1, min(CALLERS_PER_ROW, len(callers)))
-    rows = (len(callers) + per_row - 1) // per_row if callers else 0
-    caller_w = (left_w - (per_row - 1) * GAP) // per_row if callers else 0
-    if callers and caller_w < cmin_w:
+    ``minimum`` client size (``minimum`` by window name: kiosk, screen, control, caller).
+    A full-height control column where the screen is wide enough (:func:`tile_column`),
+    else the control window beside the hall screen, the callers in a row below both."""
+    if has_screen:
+        p = tile_column(avail, callers, minimum, frame, has_kiosk)
+        if p is not None:
+            return p
+    k = _kiosk_column(avail, minimum, frame, has_kiosk)
+    if k is None:
         return None
-    ctl_min_w, ctl_min_h = mins("control")
-    smin_w, smin_h = mins("screen") if has_screen else (0, 0)
-    callers_h_min = rows * (cmin_h + GAP)
-    top_h_max = H - callers_h_min
+    frames, left_w = k
+    x0, y0, H = avail.x, avail.y, avail.h
+    cmin = frame.outer_size(*minimum.get("caller", (0, 0)))
+    ctl_min_w, ctl_min_h = frame.outer_size(*minimum.get("control", (0, 0)))
+    smin_w, smin_h = frame.outer_size(*minimum.get("screen", (0, 0)))
+    top_h_max = H - _rows_needed(callers, cmin[1])
     if has_screen:
         cw = max(ctl_min_w, round(left_w * 0.28))
         sw = left_w - cw - GAP
@@ -116,13 +171,11 @@ def tile(avail: Rect, callers: list[str], minimum: dict[str, tuple[int, int]], f
         frames["control"] = Rect(x0, y0, cw, top_h)
     if cw < ctl_min_w or top_h < ctl_min_h:
         return None
-    if rows:
-        row_h = (H - top_h - GAP - (rows - 1) * GAP) // rows
-        if row_h < cmin_h:
+    if callers:
+        row = _callers(x0, y0 + top_h + GAP, left_w, H - top_h - GAP, callers, cmin)
+        if row is None:
             return None
-        for i, name in enumerate(callers):
-            r, c = divmod(i, per_row)
-            frames[name] = Rect(x0 + c * (caller_w + GAP), y0 + top_h + GAP + r * (row_h + GAP), caller_w, row_h)
+        frames.update(row)
     return Plan("tiled", frames)
 
 

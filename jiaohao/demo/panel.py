@@ -63,15 +63,18 @@ class DevicesPanel(QWidget):
         self.font_px = font_px
         self.ticket = TicketView()
         self.voice = QLabel(objectName="voice", wordWrap=True)
-        self.board = QLabel(objectName="board", wordWrap=True)
+        self.board = QLabel(objectName="board")  # one row a line, clipped, as on the board
         self.board.setTextFormat(Qt.RichText)
+        self.board.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)  # a long line must not widen the window
         self.rating = QLabel(objectName="rating", wordWrap=True)
         self.windows = QTableWidget(0, 4, objectName="windows")
         self.windows.verticalHeader().hide()
         self.windows.setEditTriggers(QTableWidget.NoEditTriggers)
         self.windows.setSelectionMode(QTableWidget.NoSelection)
         self.windows.setFocusPolicy(Qt.NoFocus)
-        self.windows.horizontalHeader().setStretchLastSection(True)
+        header = self.windows.horizontalHeader()
+        header.setSectionResizeMode(1, header.ResizeMode.Stretch)
+        header.setMinimumSectionSize(20)
         self.log = QPlainTextEdit(objectName="log", readOnly=True)
         self.log.setMaximumBlockCount(LOG_SHOWN)
         self.log.setLineWrapMode(QPlainTextEdit.WidgetWidth)
@@ -174,5 +177,6 @@ class DevicesPanel(QWidget):
                     item.setText(text)
                     if col == 0:
                         item.setTextAlignment(Qt.AlignCenter)
-        t.resizeColumnToContents(0)
+        for col in (0, 2, 3):
+            t.resizeColumnToContents(col)
 

@@ -1,0 +1,178 @@
+"""Puts the demo's windows on the screen (Qt side of :mod:`.layout`).
+
+Tiled: each window is placed once, when the demo starts; a window the user then moves,
+resizes or closes stays so. The only later pass is a correction once the window
+manager's frame (title bar, borders) is known, and it skips every window that is no
+longer where the demo put it. *Arrange windows* in the control window lays the open
+windows out again, on request. Single: one window, the hall screen, kiosk and callers
+in tabs beside the control panel.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QRect, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
+
+from .layout import Frame, Plan, Rect, plan
+
+log = logging.getLogger(__name__)
+
+TAB_TITLES = {"screen": "大厅屏 Hall screen", "kiosk": "取号机 Kiosk"}
+
+
+def _rect(q: QRect) -> Rect:
+    return Rect(q.x(), q.y(), q.width(), q.height())
+
+
+def minimum_size(w: QWidget) -> tuple[int, int]:
+    hint, fixed = w.minimumSizeHint(), w.minimumSize()
+    return max(hint.width(), fixed.width(), 0), max(hint.height(), fixed.height(), 0)
+
+
+def frame_of(w: QWidget) -> Frame:
+    """The window manager's decoration around ``w`` (zero before it is mapped, or with no WM)."""
+    f, g = w.frameGeometry(), w.geometry()
+    return Frame(top=max(0, g.y() - f.y()), left=max(0, g.x() - f.x()),
+                 right=max(0, f.right() - g.right()), bottom=max(0, f.bottom() - g.bottom()))
+
+
+class HallWindow(QWidget):
+    """The one-window mode: the demo's windows as tabs, the control panel beside them."""
+
+    def __init__(self, windows: dict[str, QWidget], control: QWidget, on_quit, title: str):
+        super().__init__()
+        self.on_quit = on_quit
+        self.setWindowTitle(title)
+        self.tabs = QTabWidget(objectName="tabs")
+        for name, w in windows.items():
+            area = QScrollArea()  # a widget's minimum size must not push the window off a small screen
+            area.setWidgetResizable(True)
+            area.setFrameShape(QScrollArea.NoFrame)
+            area.setWidget(w)
+            label = TAB_TITLES.get(name) or w.windowTitle().split(" — ")[0].split("Caller")[0].strip() or name
+            self.tabs.addTab(area, label)
+        split = QSplitter(Qt.Horizontal)
+        split.addWidget(self.tabs)
+        split.addWidget(control)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        self.split = split
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(split)
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt name
+        super().closeEvent(event)
+        self.on_quit()
+
+
+class Arranger:
+    """Lays the demo's top-level windows out on the primary screen and remembers where."""
+
+    def __init__(self, windows: dict[str, QWidget], mode: str = "auto", frame: Frame | None = None):
+        self.windows = windows
+        self.mode = mode
+        self.frame = frame or Frame()
+        self.placed: dict[str, Rect] = {}
+        self.plan: Plan | None = None
+        self.hall_window: HallWindow | None = None
+
+    @staticmethod
+    def available() -> Rect:
+        screen = QApplication.primaryScreen()
+        return _rect(screen.availableGeometry())
+
+    def compute(self) -> Plan:
+        callers = [n for n in self.windows if n.startswith("caller-")]
+        mins = {n: minimum_size(w) for n, w in self.windows.items() if not n.startswith("caller-")}
+        if callers:
+            sizes = [minimum_size(self.windows[n]) for n in callers]
+            mins["caller"] = (max(s[0] for s in sizes), max(s[1] for s in sizes))
+        self.plan = plan(self.available(), callers, mins, self.frame, self.mode,
+                         has_kiosk="kiosk" in self.windows, has_screen="screen" in self.windows)
+        return self.plan
+
+    def apply(self, names=None) -> None:
+        """Place ``names`` (default every window) where the plan says, client area inside the frame."""
+        p = self.plan or self.compute()
+        for name in names or list(self.windows):
+            rect = p.frames.get(name)
+            w = self.windows[name]
+            if rect is None:
+                continue
+            c = self.frame.client(rect)
+            w.setGeometry(c.x, c.y, c.w, c.h)
+            self.placed[name] = _rect(w.geometry())
+
+    def untouched(self) -> list[str]:
+        """The windows still where the demo put them (not moved, resized or closed by the user)."""
+        return [n for n, r in self.placed.items()
+                if self.windows[n].isVisible() and _rect(self.windows[n].geometry()) == r]
+
+    def correct_for_frames(self) -> None:
+        """Once the window manager has framed the windows, fit the frames on screen; windows
+        the user has already moved are left where they are."""
+        if not self.windows:
+            return
+        measured = frame_of(next(iter(self.windows.values())))
+        if measured == self.frame:
+            return
+        keep = self.untouched()
+        self.frame = measured
+        self.compute()
+        if self.plan.mode == "tiled":
+            self.apply(keep)
+
+    def rearrange(self) -> None:
+        """On the user's request: the open windows laid out again."""
+        open_names = [n for n, w in self.windows.items() if w.isVisible()]
+        self.compute()
+        if self.plan.mode == "tiled":
+            self.apply(open_names)
+            for n in open_names:
+                self.windows[n].raise_()
+
+    def report(self) -> dict:
+        """Where every window is: for tests and the screenshot script."""
+        screen = QApplication.primaryScreen()
+        shown = {"hall": self.hall_window} if self.hall_window is not None else self.windows
+        return {"screen": list(_rect(screen.geometry()).__dict__.values()),
+                "available": list(self.available().__dict__.values()),
+                "mode": self.plan.mode if self.plan else None,
+                "reason": self.plan.reason if self.plan else "",
+                "windows": {n: {"frame": list(_rect(w.frameGeometry()).__dict__.values()),
+                                "geometry": list(_rect(w.geometry()).__dict__.values()),
+                                "visible": w.isVisible(), "title": w.windowTitle()}
+                            for n, w in shown.items()}}
+
+
+def show_tiled(arranger: Arranger) -> None:
+    arranger.apply()
+    for w in arranger.windows.values():
+        w.show()
+    QTimer.singleShot(600, arranger.correct_for_frames)
+
+
+def show_single(arranger: Arranger, control: QWidget, on_quit, title: str) -> HallWindow:
+    others = {n: w for n, w in arranger.windows.items() if n != "control"}
+    hall = HallWindow(others, control, on_quit, title)
+    arranger.hall_window = hall
+    r = arranger.plan.frames["hall"]
+    c = arranger.frame.client(r)
+    hall.setGeometry(c.x, c.y, c.w, c.h)
+    hall.split.setSizes([round(c.w * 0.62), c.w - round(c.w * 0.62)])
+    hall.show()
+    return hall
+
+
+def save_desktop(folder: Path, name: str, arranger: Arranger) -> Path | None:
+    """The whole desktop as ``folder/demo-NAME.png`` and where each window was, ``NAME.json``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    screen = QApplication.primaryScreen()
+    path = folder / f"demo-{name}.png"
+    ok = screen.grabWindow(0).save(str(path))
+    (folder / f"demo-{name}.json").write_text(json.dumps(arranger.report(), ensure_ascii=False, indent=1))
+    return path if ok else None
