@@ -72,18 +72,21 @@ class HallWindow(QWidget):
 class Arranger:
     """Lays the demo's top-level windows out on the primary screen and remembers where."""
 
-    def __init__(self, windows: dict[str, QWidget], mode: str = "auto", frame: Frame | None = None):
+    def __init__(self, windows: dict[str, QWidget], mode: str = "auto", frame: Frame | None = None,
+                 area: Rect | None = None):
+        """``area``: where to lay out (default: the primary screen's available geometry)."""
         self.windows = windows
+        self.area = area
         self.mode = mode
         self.frame = frame or Frame()
         self.placed: dict[str, Rect] = {}
         self.plan: Plan | None = None
         self.hall_window: HallWindow | None = None
 
-    @staticmethod
-    def available() -> Rect:
-        screen = QApplication.primaryScreen()
-        return _rect(screen.availableGeometry())
+    def available(self) -> Rect:
+        if self.area is not None:
+            return self.area
+        return _rect(QApplication.primaryScreen().availableGeometry())
 
     def compute(self) -> Plan:
         callers = [n for n in self.windows if n.startswith("caller-")]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPlainTextEdit, QSizePolicy, QTableWidget,
+from PySide6.QtWidgets import (QBoxLayout, QHBoxLayout, QLabel, QPlainTextEdit, QSizePolicy, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
 from .watch import SCORES_EN, SCORES_ZH, STATES_ZH, DevicesView, LogLine
@@ -80,27 +80,41 @@ class DevicesPanel(QWidget):
         self.log.setLineWrapMode(QPlainTextEdit.WidgetWidth)
         self.headings = {k: QLabel(objectName="heading") for k in ("ticket", "voice", "board", "windows", "log")}
 
-        right = QVBoxLayout()
-        for key, w in (("voice", self.voice), ("board", self.board), ("windows", self.windows)):
-            right.addWidget(self.headings[key])
-            right.addWidget(w, 1 if key == "windows" else 0)
-            if key == "board":
-                right.addWidget(self.rating)
+        info = QVBoxLayout()
+        for key, w in (("voice", self.voice), ("board", self.board)):
+            info.addWidget(self.headings[key])
+            info.addWidget(w)
+        info.addWidget(self.rating)
+        info.addStretch(1)
         left = QVBoxLayout()
         left.addWidget(self.headings["ticket"])
         left.addWidget(self.ticket, 1)
         top = QHBoxLayout()
         top.addLayout(left, 2)
-        top.addLayout(right, 5)
+        top.addLayout(info, 5)
+        table, logs = QVBoxLayout(), QVBoxLayout()
+        table.addWidget(self.headings["windows"])
+        table.addWidget(self.windows, 1)
+        logs.addWidget(self.headings["log"])
+        logs.addWidget(self.log, 1)
+        # A short, wide panel (beside the hall screen on 1920×1080) puts the window table
+        # and the log side by side; a tall one (a full-height column) stacks them.
+        self.bottom = QBoxLayout(QBoxLayout.TopToBottom)
+        self.bottom.addLayout(table, 3)
+        self.bottom.addLayout(logs, 2)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.addLayout(top, 3)
-        lay.addWidget(self.headings["log"])
-        lay.addWidget(self.log, 2)
+        lay.addLayout(top, 2)
+        lay.addLayout(self.bottom, 3)
         self._lines: list[LogLine] = []
         self._view = DevicesView()
         self.set_font_px(font_px)
         self.set_english(False)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt name
+        super().resizeEvent(event)
+        wide = self.width() > self.height() * 1.1
+        self.bottom.setDirection(QBoxLayout.LeftToRight if wide else QBoxLayout.TopToBottom)
 
     def set_font_px(self, px: int) -> None:
         self.font_px = px
