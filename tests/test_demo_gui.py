@@ -11,7 +11,12 @@ pytest.importorskip("pytestqt")
 from PySide6.QtCore import QTimer  # noqa: E402
 
 from config import DEMO_HALL  # noqa: E402
-from jiaohao.demo.gui import DemoControl, build_windows  # noqa: E402
+from PySide6.QtWidgets import QWidget  # noqa: E402
+
+import jiaohao.demo.arrange as arrange_mod  # noqa: E402
+from jiaohao.demo.arrange import Arranger  # noqa: E402
+from jiaohao.demo.gui import DemoControl, build_windows, control_font_px  # noqa: E402
+from jiaohao.demo.layout import Frame, Rect  # noqa: E402
 from jiaohao.demo.runner import DemoHall, DemoOptions  # noqa: E402
 
 
@@ -40,8 +45,15 @@ def test_windows_follow_the_simulated_day(hall, qtbot):  # hall first: torn down
             screen = windows["screen"]
             qtbot.waitUntil(lambda: screen.state.highlight is not None or len(screen.state.recent) > 0,
                             timeout=10000)
+        qtbot.waitUntil(lambda: control.devices.ticket.path is not None, timeout=20000)
         control.refresh()
-        assert "issued" in control.status.text()
+        assert "已取号" in control.status.text()
+        assert control.devices.windows.rowCount() == len([w for w in hall.config.windows if w.keypad])
+        assert control.devices.log.toPlainText().count("\n") >= 3
+        assert not control.devices.ticket.pixmap().isNull()
+        control.set_english(True)
+        assert "issued" in control.status.text() and "received" in control.devices.log.toPlainText()
+        assert control.devices.windows.horizontalHeaderItem(1).text() == "Keypad shows"
     finally:
         stop.set()
         worker.join(timeout=20)
@@ -57,3 +69,59 @@ def test_windows_follow_the_simulated_day(hall, qtbot):  # hall first: torn down
     assert ("kiosk" in windows) or any("kiosk" in n for n in missing)
     assert ("screen" in windows) or any("hall screen" in n for n in missing)
     assert ("caller-12" in windows) or any("software caller" in n for n in missing)
+
+
+def _stand_ins(qtbot) -> dict[str, QWidget]:
+    """Plain widgets with the demo windows' minimum sizes (the layout only needs those)."""
+    sizes = {"screen": (640, 360), "kiosk": (369, 770), "caller-1": (646, 563), "caller-12": (646, 563),
+             "control": (330, 370)}
+    out = {}
+    for name, (w, h) in sizes.items():
+        widget = QWidget()
+        widget.setMinimumSize(w, h)
+        qtbot.addWidget(widget)
+        out[name] = widget
+    return out
+
+
+def test_a_window_the_user_moved_or_closed_stays_so(qtbot, monkeypatch):
+    windows = _stand_ins(qtbot)
+    arranger = Arranger(windows, area=Rect(0, 0, 1920, 1080))
+    assert arranger.compute().mode == "tiled"
+    arranger.apply()
+    for w in windows.values():
+        w.show()
+    arranger.remember()
+    placed = {n: w.geometry() for n, w in windows.items()}
+    assert placed["kiosk"].x() > placed["screen"].right()
+    windows["caller-1"].move(300, 200)      # the user moves a caller
+    windows["caller-12"].close()            # and closes another
+    moved = windows["caller-1"].geometry()
+    assert arranger.untouched() == ["screen", "kiosk", "control"]
+    # the window manager's frames become known: the one correction pass re-fits the
+    # windows still where the demo put them, and only those
+    monkeypatch.setattr(arrange_mod, "frame_of", lambda w: Frame(top=30, left=2, right=2, bottom=2))
+    arranger.correct_for_frames()
+    assert windows["caller-1"].geometry() == moved
+    assert not windows["caller-12"].isVisible()
+    assert windows["screen"].geometry().y() >= 30
+    assert windows["kiosk"].geometry().height() == 1080 - 32
+    arranger.correct_for_frames()           # nothing changed since: nothing moves
+    assert windows["caller-1"].geometry() == moved
+    arranger.rearrange()                    # on the user's request: the open windows laid out again
+    assert windows["caller-1"].geometry() != moved
+    assert not windows["caller-12"].isVisible()
+
+
+def test_small_screens_get_one_window(qtbot):
+    windows = _stand_ins(qtbot)
+    arranger = Arranger(windows, area=Rect(0, 0, 1366, 768))
+    assert arranger.compute().mode == "single"
+    forced = Arranger(windows, mode="tiled", area=Rect(0, 0, 1366, 768)).compute()
+    assert forced.mode == "tiled"
+
+
+def test_the_control_text_grows_with_the_screen():
+    sizes = [control_font_px(h) for h in (768, 1080, 1440, 2160)]
+    assert sizes == sorted(sizes) and sizes[0] >= 14 and sizes[-1] <= 30
+    assert sizes[2] >= 20  # 2560x1440: the kiosk's smallest text there is about 16 px

@@ -110,6 +110,12 @@ class Arranger:
             w.setGeometry(c.x, c.y, c.w, c.h)
             self.placed[name] = _rect(w.geometry())
 
+    def remember(self, names=None) -> None:
+        """Take where the placed windows are now as where the demo put them (after showing:
+        the platform or window manager may have nudged them)."""
+        for name in names if names is not None else list(self.placed):
+            self.placed[name] = _rect(self.windows[name].geometry())
+
     def untouched(self) -> list[str]:
         """The windows still where the demo put them (not moved, resized or closed by the user)."""
         return [n for n, r in self.placed.items()
@@ -128,6 +134,8 @@ class Arranger:
         self.compute()
         if self.plan.mode == "tiled":
             self.apply(keep)
+            QApplication.processEvents()
+            self.remember(keep)
 
     def rearrange(self) -> None:
         """On the user's request: the open windows laid out again."""
@@ -137,6 +145,8 @@ class Arranger:
             self.apply(open_names)
             for n in open_names:
                 self.windows[n].raise_()
+            QApplication.processEvents()
+            self.remember(open_names)
 
     def report(self) -> dict:
         """Where every window is: for tests and the screenshot script."""
@@ -156,6 +166,8 @@ def show_tiled(arranger: Arranger) -> None:
     arranger.apply()
     for w in arranger.windows.values():
         w.show()
+    QApplication.processEvents()
+    arranger.remember()
     QTimer.singleShot(600, arranger.correct_for_frames)
 
 
