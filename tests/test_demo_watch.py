@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from config import DEMO_HALL
-from jiaohao.demo.runner import DemoHall, DemoOptions
+from jiaohao.demo.runner import DemoHall, DemoOptions, has_sound_card
 from jiaohao.demo.watch import DeviceWatch, key_names, ticket_lines, ticket_summary
 
 
@@ -38,6 +38,7 @@ def test_the_watch_follows_every_simulated_device(hall):
         worker.join(timeout=20)
     view = watch.poll()
     printer = hall.devices.printer_sim
+    assert view.sound == str(hall.devices.voice_dir)  # no sound card in the options: WAV files
     assert view.tickets == len(printer.jobs) > 0
     assert view.ticket_png == printer.pngs[-1] and view.ticket_png.is_file()
     assert any(ticket_summary(view.ticket_lines).split()[0] == line for line in view.ticket_lines)
@@ -80,3 +81,17 @@ def test_keys_in_words():
     assert key_names(20, 5) == ("评价 非常满意", "rate 5")
     assert key_names(9, 1003) == ("登录 1003", "log in 1003")
     assert key_names(99, 0) == ("键 99", "key 99")
+
+
+def test_sound_is_detected_and_never_fails(monkeypatch):
+    audio = pytest.importorskip("drivers.tts.audio")
+    monkeypatch.setattr(audio, "sound_output_present", lambda: True)
+    monkeypatch.setattr(audio, "find_player", lambda: ["aplay", "-q"])
+    assert has_sound_card()
+    monkeypatch.setattr(audio, "find_player", lambda: None)  # a card but nothing to play on it
+    assert not has_sound_card()
+
+    def broken():
+        raise PermissionError("/run/user/1000: permission denied")
+    monkeypatch.setattr(audio, "sound_output_present", broken)
+    assert not has_sound_card()

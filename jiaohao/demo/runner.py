@@ -49,11 +49,21 @@ class DemoOptions:
 
 
 def has_sound_card() -> bool:
+    """Whether the voice can be heard here: somewhere to play sound (an ALSA card, a
+    PulseAudio or PipeWire server) and a WAV player. Never fails: without either the
+    demo writes WAV files and shows the sentences."""
+    audio = optional("drivers.tts.audio")
+    if audio is not None:
+        try:
+            return bool(audio.sound_output_present() and audio.find_player())
+        except Exception:  # noqa: BLE001 - a strange host: no sound, the demo goes on
+            log.info("sound output detection failed", exc_info=True)
+            return False
     try:
         cards = Path("/proc/asound/cards").read_text()
     except OSError:
         return False
-    return bool(cards.strip()) and "no soundcards" not in cards
+    return bool(cards.strip()) and "no soundcards" not in cards and shutil.which("aplay") is not None
 
 
 def _device_urls(config: HallConfig) -> list[tuple[str, str]]:
