@@ -178,9 +178,9 @@ class DevicesPanel(QWidget):
         for row, d in enumerate(view.windows):
             state = d.state if en else STATES_ZH.get(d.state, d.state)
             shows = " ".join(x for x in (d.ticket, state if d.message != state else "", d.message) if x)
-            rating = "—" if d.rating is None else "★" * d.rating
+            rating = "—" if d.rating is None else f"{d.rating}★"
             if d.prompt:
-                rating = tr(en, "请评价…", "asking…")
+                rating = tr(en, "请评价", "asking")
             cells = [str(d.window), shows, d.last_key_en if en else d.last_key_zh, rating]
             for col, text in enumerate(cells):
                 item = t.item(row, col)
