@@ -46,6 +46,8 @@ class DemoControl(QWidget):
         self.watch = DeviceWatch(hall)
         self.notes = QLabel(objectName="notes", wordWrap=True)
         self.notes.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.api = QLabel(objectName="api", wordWrap=True, openExternalLinks=True)
+        self.api.setVisible(bool(getattr(hall, "api_url", None)))
         self.language = QPushButton()
         self.language.clicked.connect(lambda: self.set_english(not self.english))
         self.arrange = QPushButton()
@@ -62,6 +64,7 @@ class DemoControl(QWidget):
         lay.addWidget(self.title)
         lay.addWidget(self.status)
         lay.addWidget(self.devices, 1)
+        lay.addWidget(self.api)
         lay.addWidget(self.notes)
         lay.addLayout(buttons)
         self.set_font_px(font_px)
@@ -89,6 +92,10 @@ class DemoControl(QWidget):
         self.quit_button.setText("End the demo" if english else "结束演示")
         self.notes.setText("<br>".join(f"• {escape(n)}" for n in h.notes) or
                            ("every part is running" if english else "全部部件运行中"))
+        url = getattr(h, "api_url", None)
+        if url:
+            self.api.setText(f"{'Hall API (this computer)' if english else '大厅接口 Hall API'}: "
+                             f"<a href='{url}/api/v1/docs'>{url}/api/v1</a>")
         self.devices.set_english(english)
         self.refresh()
 
