@@ -4,9 +4,10 @@ Tiled: the kiosk a portrait column on the right; the hall screen (16:9) top left
 the software callers in a row below it; the demo's control window a full-height
 column between them where the screen is wide enough (2560×1440 and up), else beside
 the hall screen above the callers (1920×1080). Every size follows the available
-screen, so the same arrangement fills a 1920×1080 monitor and a 4K one. When a window would get less than its minimum size
-(a 1366×768 laptop: the kiosk alone needs 770 px of height), the demo uses one window
-instead: the same widgets in tabs beside the control panel (``single``).
+screen, so the same arrangement fills a 1920×1080 monitor and a 4K one. When a window
+would get less than its minimum size (a 1366×768 laptop: the kiosk alone needs 770 px
+of height), the demo uses one window instead: the same widgets in tabs beside the
+control panel (``single``).
 """
 from __future__ import annotations
 
@@ -182,8 +183,9 @@ def tile(avail: Rect, callers: list[str], minimum: dict[str, tuple[int, int]], f
 def plan(avail: Rect, callers: list[str], minimum: dict[str, tuple[int, int]], frame: Frame = Frame(),
          mode: str = "auto", has_kiosk: bool = True, has_screen: bool = True) -> Plan:
     """``mode`` auto (tiled when every window fits at least its minimum size, else
-    single), tiled or single (forced; a forced tiling on too small a screen overlaps
-    nothing but the windows get less than their minimum and Qt keeps them larger)."""
+    single), tiled or single (forced). A forced tiling on too small a screen plans
+    windows below their minimum size; Qt keeps them at their minimum, so they overlap:
+    the user asked for it."""
     if mode not in ("auto", "tiled", "single"):
         raise ValueError(f"layout is auto, tiled or single, not {mode!r}")
     if mode != "single":
