@@ -124,9 +124,10 @@ class Arranger:
     def correct_for_frames(self) -> None:
         """Once the window manager has framed the windows, fit the frames on screen; windows
         the user has already moved are left where they are."""
-        if not self.windows:
+        shown = [w for w in self.windows.values() if w.isVisible()]
+        if not shown:
             return
-        measured = frame_of(next(iter(self.windows.values())))
+        measured = frame_of(shown[-1])
         if measured == self.frame:
             return
         keep = self.untouched()
