@@ -20,12 +20,19 @@ ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.skipif(not Xvfb.available(), reason="Xvfb is not installed (apt-get install xvfb)")
 
 
-def run_demo(width: int, height: int, out: Path, *extra: str) -> dict:
+@pytest.fixture
+def xvfb(request):
+    """An X server of the size the test is parametrized with (``screen``), stopped after it."""
+    width, height = request.param
     with Xvfb(width, height) as x:
-        proc = subprocess.run(
-            [sys.executable, "-m", "jiaohao", "demo", "--minutes", "4", "--speed", "120", "--seed", "5",
-             "--screenshots", str(out), *extra],
-            cwd=ROOT, env=x.env(), capture_output=True, text=True, timeout=180)
+        yield x
+
+
+def run_demo(x: Xvfb, out: Path, *extra: str) -> dict:
+    proc = subprocess.run(
+        [sys.executable, "-m", "jiaohao", "demo", "--minutes", "4", "--speed", "120", "--seed", "5",
+         "--screenshots", str(out), *extra],
+        cwd=ROOT, env=x.env(), capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "Traceback" not in proc.stderr
     assert (out / "demo-desktop.png").stat().st_size > 10_000
@@ -36,10 +43,11 @@ def frames(report: dict) -> dict[str, Rect]:
     return {n: Rect(*w["frame"]) for n, w in report["windows"].items() if w["visible"]}
 
 
-@pytest.mark.parametrize("width,height,mode", [(1366, 768, "single"), (1920, 1080, "tiled"),
-                                               (2560, 1440, "tiled")])
-def test_windows_on_screen_without_overlap(width, height, mode, tmp_path):
-    report = run_demo(width, height, tmp_path)
+@pytest.mark.parametrize("xvfb,mode", [((1366, 768), "single"), ((1920, 1080), "tiled"), ((2560, 1440), "tiled")],
+                         indirect=["xvfb"], ids=["1366x768", "1920x1080", "2560x1440"])
+def test_windows_on_screen_without_overlap(xvfb, mode, tmp_path):
+    width, height = xvfb.size
+    report = run_demo(xvfb, tmp_path)
     assert report["screen"] == [0, 0, width, height]
     assert report["mode"] == mode, report["reason"]
     shown = frames(report)
@@ -56,7 +64,8 @@ def test_windows_on_screen_without_overlap(width, height, mode, tmp_path):
         assert shown["hall"] == screen
 
 
-def test_forced_single_window_on_a_large_screen(tmp_path):
-    report = run_demo(1920, 1080, tmp_path, "--layout", "single")
+@pytest.mark.parametrize("xvfb", [(1920, 1080)], indirect=True, ids=["1920x1080"])
+def test_forced_single_window_on_a_large_screen(xvfb, tmp_path):
+    report = run_demo(xvfb, tmp_path, "--layout", "single")
     assert report["mode"] == "single" and report["reason"] == "forced"
     assert set(frames(report)) == {"hall"}
