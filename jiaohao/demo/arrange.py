@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from pathlib import Path
 
 from PySide6.QtCore import QRect, Qt, QTimer
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QApplication, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from .layout import Frame, Plan, Rect, plan
@@ -28,6 +30,10 @@ def _rect(q: QRect) -> Rect:
 
 
 def minimum_size(w: QWidget) -> tuple[int, int]:
+    """``w``'s minimum size at its current size: a hidden window is first told its size
+    (as showing it would), since some lay themselves out by orientation (the kiosk)."""
+    if not w.isVisible():
+        QApplication.sendEvent(w, QResizeEvent(w.size(), w.size()))
     hint, fixed = w.minimumSizeHint(), w.minimumSize()
     return max(hint.width(), fixed.width(), 0), max(hint.height(), fixed.height(), 0)
 
@@ -37,6 +43,28 @@ def frame_of(w: QWidget) -> Frame:
     f, g = w.frameGeometry(), w.geometry()
     return Frame(top=max(0, g.y() - f.y()), left=max(0, g.x() - f.x()),
                  right=max(0, f.right() - g.right()), bottom=max(0, f.bottom() - g.bottom()))
+
+
+PX = re.compile(r"(\d+(?:\.\d+)?)px")
+MAX_STYLE_SCALE = 2.0
+
+
+class StyleScale:
+    """Scales the pixel sizes in a widget's style sheets (its own and its children's), for
+    windows that do not scale with their size themselves (the software caller draws in
+    fixed pixels: on a 4K screen it would be a small panel in a large window)."""
+
+    def __init__(self, root: QWidget):
+        self.originals = [(w, w.styleSheet()) for w in [root, *root.findChildren(QWidget)] if w.styleSheet()]
+        self.factor = 1.0
+
+    def apply(self, factor: float) -> None:
+        factor = max(1.0, min(MAX_STYLE_SCALE, factor))
+        if abs(factor - self.factor) < 0.05:
+            return
+        self.factor = factor
+        for w, css in self.originals:
+            w.setStyleSheet(PX.sub(lambda m: f"{round(float(m.group(1)) * factor)}px", css))
 
 
 class HallWindow(QWidget):
@@ -80,6 +108,8 @@ class Arranger:
         self.mode = mode
         self.frame = frame or Frame()
         self.placed: dict[str, Rect] = {}
+        self.minimum: dict[str, tuple[int, int]] = {}
+        self.scales: dict[str, StyleScale] = {}
         self.plan: Plan | None = None
         self.hall_window: HallWindow | None = None
 
@@ -90,9 +120,12 @@ class Arranger:
 
     def compute(self) -> Plan:
         callers = [n for n in self.windows if n.startswith("caller-")]
-        mins = {n: minimum_size(w) for n, w in self.windows.items() if not n.startswith("caller-")}
+        for n in self.windows:  # a window's own minimum, before the demo scaled its style
+            if n not in self.minimum:
+                self.minimum[n] = minimum_size(self.windows[n])
+        mins = {n: m for n, m in self.minimum.items() if not n.startswith("caller-")}
         if callers:
-            sizes = [minimum_size(self.windows[n]) for n in callers]
+            sizes = [self.minimum[n] for n in callers]
             mins["caller"] = (max(s[0] for s in sizes), max(s[1] for s in sizes))
         self.plan = plan(self.available(), callers, mins, self.frame, self.mode,
                          has_kiosk="kiosk" in self.windows, has_screen="screen" in self.windows)
@@ -107,6 +140,11 @@ class Arranger:
             if rect is None:
                 continue
             c = self.frame.client(rect)
+            if name.startswith("caller-"):  # grown to its space (its style is in fixed pixels)
+                mw, mh = self.minimum[name]
+                if mw and mh:
+                    scale = self.scales.setdefault(name, StyleScale(w))
+                    scale.apply(0.95 * min(c.w / mw, c.h / mh))
             w.setGeometry(c.x, c.y, c.w, c.h)
             self.placed[name] = _rect(w.geometry())
 

@@ -90,8 +90,8 @@ class DemoControl(QWidget):
         self.language.setText("中文" if english else "English")
         self.arrange.setText("Arrange windows" if english else "重新排列窗口")
         self.quit_button.setText("End the demo" if english else "结束演示")
-        self.notes.setText("<br>".join(f"• {escape(n)}" for n in h.notes) or
-                           ("every part is running" if english else "全部部件运行中"))
+        self.notes.setText("<br>".join(f"• {escape(n)}" for n in h.notes))
+        self.notes.setVisible(bool(h.notes))  # nothing said: every part is running
         url = getattr(h, "api_url", None)
         if url:
             self.api.setText(f"{'Hall API (this computer)' if english else '大厅接口 Hall API'}: "
@@ -206,7 +206,7 @@ def run_gui(hall, callers: list[int], screenshots: Path | None = None, quit_when
     control = DemoControl(hall, app.quit, font_px=control_font_px(avail.h), on_arrange=arranger.rearrange)
     ordered["control"] = control
     p = arranger.compute()
-    log.info("demo layout: %s on %dx%d %s", p.mode, avail.w, avail.h, p.reason)
+    log.info("demo layout: %s on %dx%d %s; minimum sizes %s", p.mode, avail.w, avail.h, p.reason, arranger.minimum)
     if p.mode == "single":
         control.arrange.hide()
         show_single(arranger, control, app.quit, f"叫号演示 jiaohao demo — {hall.config.hall.name}")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (QBoxLayout, QHBoxLayout, QLabel, QPlainTextEdit, QSizePolicy, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
@@ -52,6 +52,12 @@ class TicketView(QLabel):
         super().resizeEvent(event)
         self._fit()
 
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt name
+        return QSize(60, 80)  # the ticket is scaled to the space it gets: it never pushes the window larger
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt name
+        return QSize(160, 300)
+
 
 class DevicesPanel(QWidget):
     """Every simulated device at a glance; :meth:`show_view` updates it."""
@@ -78,6 +84,8 @@ class DevicesPanel(QWidget):
         self.log = QPlainTextEdit(objectName="log", readOnly=True)
         self.log.setMaximumBlockCount(LOG_SHOWN)
         self.log.setLineWrapMode(QPlainTextEdit.WidgetWidth)
+        for box in (self.windows, self.log):  # both scroll: a short window keeps two rows of each
+            box.setMinimumSize(80, 48)
         self.headings = {k: QLabel(objectName="heading") for k in ("ticket", "voice", "board", "windows", "log")}
 
         info = QVBoxLayout()
@@ -99,7 +107,7 @@ class DevicesPanel(QWidget):
         logs.addWidget(self.log, 1)
         # A short, wide panel (beside the hall screen on 1920×1080) puts the window table
         # and the log side by side; a tall one (a full-height column) stacks them.
-        self.bottom = QBoxLayout(QBoxLayout.TopToBottom)
+        self.bottom = QBoxLayout(QBoxLayout.LeftToRight)  # the smaller minimum, until resized
         self.bottom.addLayout(table, 3)
         self.bottom.addLayout(logs, 2)
         lay = QVBoxLayout(self)
