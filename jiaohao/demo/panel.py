@@ -56,7 +56,7 @@ class TicketView(QLabel):
         return QSize(60, 80)  # the ticket is scaled to the space it gets: it never pushes the window larger
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt name
-        return QSize(160, 300)
+        return QSize(120, 120)
 
 
 class DevicesPanel(QWidget):
