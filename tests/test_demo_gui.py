@@ -9,14 +9,14 @@ import pytest
 pytest.importorskip("pytestqt")
 
 from PySide6.QtCore import QTimer  # noqa: E402
-
-from config import DEMO_HALL  # noqa: E402
 from PySide6.QtWidgets import QWidget  # noqa: E402
 
+from config import DEMO_HALL  # noqa: E402
+
 import jiaohao.demo.arrange as arrange_mod  # noqa: E402
-from jiaohao.demo.arrange import Arranger  # noqa: E402
+from jiaohao.demo.arrange import SINGLE_TABS_SHARE, Arranger  # noqa: E402
 from jiaohao.demo.gui import DemoControl, build_windows, control_font_px  # noqa: E402
-from jiaohao.demo.layout import Frame, Rect  # noqa: E402
+from jiaohao.demo.layout import Frame, Rect, plan  # noqa: E402
 from jiaohao.demo.runner import DemoHall, DemoOptions  # noqa: E402
 
 
@@ -121,7 +121,17 @@ def test_small_screens_get_one_window(qtbot):
     assert forced.mode == "tiled"
 
 
-def test_the_control_text_grows_with_the_screen():
-    sizes = [control_font_px(h) for h in (768, 1080, 1440, 2160)]
-    assert sizes == sorted(sizes) and sizes[0] >= 14 and sizes[-1] <= 30
-    assert sizes[2] >= 20  # 2560x1440: the kiosk's smallest text there is about 16 px
+def test_the_control_text_grows_with_the_screen_and_is_not_the_smallest():
+    from kiosk.style import STANDARD, scale_for
+    tiled = {h: control_font_px(h) for h in (1080, 1440, 2160)}
+    assert list(tiled.values()) == sorted(tiled.values()) and tiled[2160] <= 30
+    plans = {1080: (1920, 1080), 1440: (2560, 1440), 2160: (3840, 2160)}
+    for h, (sw, sh) in plans.items():  # the kiosk's small print in its tiled column is smaller
+        p = plan(Rect(0, 0, sw, sh), ["caller-1", "caller-12"],
+                 {"kiosk": (369, 770), "caller": (646, 563), "screen": (640, 360), "control": (330, 370)})
+        k = p.frames["kiosk"]
+        assert round(STANDARD.small * scale_for(k.w, k.h)) < tiled[h], h
+    # one window on 1366x768: the hall screen's tab beside it, smallest text 36 units
+    tab_w, tab_h = round(1366 * SINGLE_TABS_SHARE), 768 - 30
+    unit = min(tab_h / 1080, tab_w / 1920 * 1.15)
+    assert control_font_px(768, "single") > 36 * unit

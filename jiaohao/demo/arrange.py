@@ -47,6 +47,7 @@ def frame_of(w: QWidget) -> Frame:
 
 PX = re.compile(r"(\d+(?:\.\d+)?)px")
 MAX_STYLE_SCALE = 2.0
+SINGLE_TABS_SHARE = 0.58  # one window: the tabs' share of the width, the rest the control panel
 
 
 class StyleScale:
@@ -217,7 +218,7 @@ def show_single(arranger: Arranger, control: QWidget, on_quit, title: str) -> Ha
     r = arranger.plan.frames["hall"]
     c = arranger.frame.client(r)
     hall.setGeometry(c.x, c.y, c.w, c.h)
-    hall.split.setSizes([round(c.w * 0.62), c.w - round(c.w * 0.62)])
+    hall.split.setSizes([round(c.w * SINGLE_TABS_SHARE), c.w - round(c.w * SINGLE_TABS_SHARE)])
     hall.show()
     return hall
 

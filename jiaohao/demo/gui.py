@@ -1,15 +1,14 @@
-"""The demo's windows: the kiosk, the hall screen, software callers, and a small demo
-control window, each a separate top-level window of one Qt application. The
-simulated day runs in a worker thread; the windows follow the queue as they do in a
-real hall.
+"""The demo's windows: the kiosk, the hall screen, software callers and the demo's
+control window (figures and the simulated devices made visible), laid out on the
+screen by :mod:`.arrange` — tiled, or one window with tabs. The simulated day runs in
+a worker thread; the windows follow the queue as they do in a real hall.
 """
 from __future__ import annotations
 
 import logging
 import threading
-from pathlib import Path
-
 from html import escape
+from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
@@ -22,9 +21,15 @@ from .watch import DeviceWatch
 log = logging.getLogger(__name__)
 
 
-def control_font_px(avail_height: int) -> int:
-    """The control window's text size: it grows with the screen, never under 14 px, so it
-    is not the smallest text on screen (the kiosk's and the callers' are larger)."""
+def control_font_px(avail_height: int, mode: str = "tiled") -> int:
+    """The control window's text size, so that it is never the smallest text on screen.
+
+    Tiled: 1/72 of the screen's height, 14-30 px; the kiosk's small print beside it is
+    28 px × its scale (11 px in a 432 px column on 1920×1080, 15 px on 2560×1440).
+    One window: the hall screen's tab is beside it, whose smallest text is 36 px × its
+    unit (about 17 px on 1366×768), so 1/40 of the height, at least 18 px."""
+    if mode == "single":
+        return max(18, min(30, round(avail_height / 40)))
     return max(14, min(30, round(avail_height / 72)))
 
 
@@ -206,6 +211,8 @@ def run_gui(hall, callers: list[int], screenshots: Path | None = None, quit_when
     control = DemoControl(hall, app.quit, font_px=control_font_px(avail.h), on_arrange=arranger.rearrange)
     ordered["control"] = control
     p = arranger.compute()
+    if p.mode == "single":
+        control.set_font_px(control_font_px(avail.h, "single"))
     log.info("demo layout: %s on %dx%d %s; minimum sizes %s", p.mode, avail.w, avail.h, p.reason, arranger.minimum)
     if p.mode == "single":
         control.arrange.hide()
