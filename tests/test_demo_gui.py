@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QWidget  # noqa: E402
 from config import DEMO_HALL  # noqa: E402
 
 import jiaohao.demo.arrange as arrange_mod  # noqa: E402
-from jiaohao.demo.arrange import SINGLE_TABS_SHARE, Arranger  # noqa: E402
+from jiaohao.demo.arrange import SINGLE_TABS_SHARE, Arranger, StyleScale, minimum_size  # noqa: E402
 from jiaohao.demo.gui import DemoControl, build_windows, control_font_px  # noqa: E402
 from jiaohao.demo.layout import Frame, Rect, plan  # noqa: E402
 from jiaohao.demo.runner import DemoHall, DemoOptions  # noqa: E402
@@ -135,3 +135,25 @@ def test_the_control_text_grows_with_the_screen_and_is_not_the_smallest():
     tab_w, tab_h = round(1366 * SINGLE_TABS_SHARE), 768 - 30
     unit = min(tab_h / 1080, tab_w / 1920 * 1.15)
     assert control_font_px(768, "single") > 36 * unit
+
+
+def test_a_callers_fixed_pixel_style_grows_to_its_space(hall, qtbot):
+    windows = build_windows(hall, [1])
+    for w in windows.values():
+        qtbot.addWidget(w)
+    caller = windows.get("caller-1")
+    if caller is None:
+        pytest.skip("no software caller in this build")
+    w0, h0 = minimum_size(caller)
+    scale = StyleScale(caller)
+    scale.apply(1.5)
+    assert "font-size: 108px" in caller.styleSheet()  # the ticket number, 72 px at scale 1
+    w1, h1 = minimum_size(caller)
+    assert w0 < w1 <= 1.5 * w0 and h0 < h1 <= 1.5 * h0  # so a space 1.5 times its minimum holds it
+    scale.apply(1.0)
+    assert minimum_size(caller) == (w0, h0)
+    for w in windows.values():
+        if hasattr(w, "shutdown"):
+            w.shutdown()
+        for timer in w.findChildren(QTimer):
+            timer.stop()
