@@ -2,6 +2,10 @@
 screen from 1920×1080 to 4K, one window below that, forced modes."""
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from jiaohao.demo.layout import GAP, Frame, Rect, plan
@@ -83,3 +87,10 @@ def test_frame_client_and_rect_helpers():
     assert WM.outer_size(296, 168) == (300, 200)
     assert r.overlaps(Rect(309, 219, 5, 5)) and not r.overlaps(Rect(310, 20, 5, 5))
     assert r.inside(Rect(0, 0, 310, 220)) and not r.inside(Rect(0, 0, 309, 220))
+
+
+def test_an_unknown_layout_is_refused_in_words():
+    proc = subprocess.run([sys.executable, "-m", "jiaohao", "demo", "--layout", "cascade"],
+                          cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert "--layout" in proc.stderr and "tiled" in proc.stderr and "Traceback" not in proc.stderr
