@@ -76,7 +76,10 @@ def _user_error(e: BaseException) -> str | None:
     from hall.errors import HallError
 
     from .context import CommandError
-    if isinstance(e, CommandError | HallError):
+    if isinstance(e, HallError):  # the hall's refusals in Chinese, then in English
+        zh = getattr(e, "zh", "")
+        return f"{zh} {e}" if zh and zh != str(e) else str(e)
+    if isinstance(e, CommandError):
         return str(e)
     if "config" in sys.modules:  # a ConfigError can only come from a loaded config package
         from config import ConfigError
