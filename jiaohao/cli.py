@@ -7,7 +7,6 @@ import logging
 import os
 import sys
 
-from . import __version__
 from .commands import register_all
 from .commands.inputs import Parser
 
@@ -18,7 +17,20 @@ def _global_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", metavar="PATH",
                    help="queue database (default: $JIAOHAO_DB, else hall.sqlite in the user data directory)")
     p.add_argument("-v", "--verbose", action="count", default=0, help="more logging on stderr")
-    p.add_argument("--version", action="version", version=f"jiaohao {__version__}")
+    p.add_argument("--version", action=_VersionAction, help="print the program's version and exit")
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: imported only when asked, so every other start pays nothing for it."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from hall.db import known_migrations
+        from hall.versions import VERSION
+        print(f"jiaohao {VERSION} (database schema {known_migrations()[-1]})")
+        parser.exit()
 
 
 def chosen_command(argv: list[str]) -> str | None:
@@ -64,7 +76,10 @@ def _user_error(e: BaseException) -> str | None:
     from hall.errors import HallError
 
     from .context import CommandError
-    if isinstance(e, CommandError | HallError):
+    if isinstance(e, HallError):  # the hall's refusals in Chinese, then in English
+        zh = getattr(e, "zh", "")
+        return f"{zh} {e}" if zh and zh != str(e) else str(e)
+    if isinstance(e, CommandError):
         return str(e)
     if "config" in sys.modules:  # a ConfigError can only come from a loaded config package
         from config import ConfigError

@@ -154,6 +154,7 @@ def test_diag_check_on_a_client_pc(live, tmp_path):
     assert found[f"hall server {live.url}"]["ok"] is True
     assert live.queue.config.hall.name in found[f"hall server {live.url}"]["detail"]
     assert found[f"token for {live.url}"]["ok"] is True
+    assert ", role kiosk (" in found[f"token for {live.url}"]["detail"]  # GET /whoami
     assert not any(d.startswith(("database", "backup", "bus ")) for d in found)  # the server's, not this PC's
     p = run(tmp_path, "diag", "check", "--server", live.url, "--json", token="revoked-or-wrong")
     found = {d["device"]: d for d in json.loads(p.stdout)["devices"]}
