@@ -7,8 +7,10 @@ import logging
 from dataclasses import dataclass
 
 from drivers.windowbus.codec import PAUSE_ARGS, EventCode
-from hall import HallError, HallQueue, Ticket
-from hall.errors import InvalidArgument, UnknownTicket, UnknownWindow, WindowNotReady
+from hall import HallError, Ticket
+from hall.errors import (Forbidden, InvalidArgument, NotAuthorized, ServerUnreachable, UnknownTicket, UnknownWindow,
+                         WindowNotReady)
+from hall.port import Hall
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +24,7 @@ class KeyOutcome:
     error: str = ""  # the queue's own sentence when refused
 
 
-def apply_key(queue: HallQueue, window: int, key: "EventCode | int | str", arg: int = 0) -> KeyOutcome:
+def apply_key(queue: Hall, window: int, key: "EventCode | int | str", arg: int = 0) -> KeyOutcome:
     """Run the queue operation of ``key`` (with its typed ``arg``) at ``window``."""
     try:
         code = EventCode.parse(key)
@@ -36,7 +38,7 @@ def apply_key(queue: HallQueue, window: int, key: "EventCode | int | str", arg: 
         return KeyOutcome(False, note, note_en, error=str(e))
 
 
-def _apply(q: HallQueue, w: int, code: EventCode, arg: int) -> KeyOutcome:
+def _apply(q: Hall, w: int, code: EventCode, arg: int) -> KeyOutcome:
     if code is EventCode.CALL:
         t = q.call_next(w)
         return KeyOutcome(True, "", "", t) if t else KeyOutcome(True, "无人等候", "nobody waiting")
@@ -76,7 +78,13 @@ def _apply(q: HallQueue, w: int, code: EventCode, arg: int) -> KeyOutcome:
     return KeyOutcome(False, "未知按键", "unknown key", error=f"unknown key {code}")  # pragma: no cover
 
 
-def _refusal(q: HallQueue, w: int, e: HallError, code: EventCode) -> tuple[str, str]:
+def _refusal(q: Hall, w: int, e: HallError, code: EventCode) -> tuple[str, str]:
+    if isinstance(e, ServerUnreachable):
+        return "连不上服务器", "server down"
+    if isinstance(e, NotAuthorized):
+        return "请重新登录", "log in again"
+    if isinstance(e, Forbidden):
+        return "无权操作", "not allowed"
     if isinstance(e, WindowNotReady):
         try:
             state = q.window_state(w).state

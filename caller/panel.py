@@ -12,14 +12,15 @@ elsewhere show up at once.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QMenu, QPushButton, QSizePolicy, QVBoxLayout,
                                QWidget)
 
 from drivers.windowbus.codec import PAUSE_CODES, EventCode
-from hall import PAUSE_REASONS, HallQueue
+from hall import PAUSE_REASONS, HallError
+from hall.port import Hall
 
 from .displays import state_message
 from .keys import KeyOutcome, apply_key
@@ -47,12 +48,14 @@ class PanelView:
 class CallerModel:
     """A window's caller without widgets: keys in, what the display shows out."""
 
-    def __init__(self, queue: HallQueue, window: int):
+    def __init__(self, queue: Hall, window: int):
         self.queue = queue
         self.window = window
         self.config_window = queue.config.window(window)
         self.note = ""
         self._seen = None
+        self._last_id: int | None = None  # the last event looked at
+        self._last_view: PanelView | None = None
 
     def press(self, key: "EventCode | str", arg: int = 0) -> KeyOutcome:
         outcome = apply_key(self.queue, self.window, key, arg)
@@ -60,21 +63,51 @@ class CallerModel:
         return outcome
 
     def changed(self) -> bool:
-        """True when the queue moved since the last call (another process or thread)."""
-        mark = self.queue.last_event_id()
-        if mark != self._seen:
-            self._seen = mark
+        """True when something this window shows may have moved since the last call (an
+        event of this window or of its services, from any process), or the hall server
+        stopped or started answering. On a hall server the events come from the client's
+        buffer: a hall of 120 window PCs does not ask the server at every event."""
+        try:
+            trouble = self.queue.link_trouble()
+            if self._last_id is None:
+                self._last_id, moved = self.queue.last_event_id(), True
+            else:
+                events = self.queue.events_after(self._last_id, 1000)
+                moved = any(self._concerns(e) for e in events)
+                if events:
+                    self._last_id = events[-1].id
+        except HallError as e:  # the hall server does not answer (yet)
+            trouble, moved = (getattr(e, "zh", str(e)), str(e)), False
+        if moved or trouble != self._seen:
+            self._seen = trouble
             return True
         return False
 
+    def _concerns(self, e) -> bool:
+        """Whether event ``e`` may change this window's state or its waiting count."""
+        if e.window == self.window or (e.window is None and e.service is None):  # hall-wide: a day closed
+            return True
+        mine = self.config_window.services
+        return (e.service in mine or e.data.get("to_service") in mine
+                or e.data.get("to_window") == self.window)
+
     def view(self) -> PanelView:
-        ws = self.queue.window_state(self.window)
         w = self.config_window
         title = f"{w.number}号窗口" + (f" · {w.name}" if w.name else "") + (f" · {w.department}" if w.department else "")
+        try:
+            ws = self.queue.window_state(self.window)
+        except HallError as e:  # the last state stays, with the reason it is not current
+            log.warning("window %d: state not read: %s", self.window, e)
+            last = self._last_view or PanelView(self.window, title, "closed", "", "", "", 0, "", "")
+            return replace(last, message=getattr(e, "zh", None) or str(e))
         state_zh = state_message(ws) if ws.state == "paused" else STATE_ZH[ws.state]
-        return PanelView(self.window, title, ws.state, state_zh,
-                         ws.current.number if ws.current else "", ws.current.service_name if ws.current else "",
-                         ws.waiting, self.note or HINTS[ws.state], ws.staff or "")
+        trouble = self.queue.link_trouble()
+        self._last_view = PanelView(self.window, title, ws.state, state_zh,
+                                    ws.current.number if ws.current else "",
+                                    ws.current.service_name if ws.current else "",
+                                    ws.waiting, trouble[0] if trouble else self.note or HINTS[ws.state],
+                                    ws.staff or "")
+        return self._last_view
 
 
 KEYS = [  # (code, label, English tooltip, needs a typed number)
@@ -248,15 +281,25 @@ class CallerPanel(QWidget):
         self.key_buttons["LOGOUT"].setEnabled(v.state != "closed")
 
 
-def run(queue: HallQueue, window: int, screenshot: str | None = None) -> int:
-    """Show the panel until it is closed (or grab it to ``screenshot`` and return)."""
+def run(queue: Hall, window: int, screenshot: str | None = None, login: bool = False,
+        after_login=None) -> int:
+    """Show the panel until it is closed (or grab it to ``screenshot`` and return); with
+    ``login``, the 工号 + 密码 login screen first (a hall server, no caller device token)."""
     from PySide6.QtWidgets import QApplication
     app = QApplication.instance() or QApplication([])
-    panel = CallerPanel(CallerModel(queue, window))
+    if login:
+        from .login import CallerWindow
+        panel = CallerWindow(queue, window, after_login=after_login)
+    else:
+        panel = CallerPanel(CallerModel(queue, window))
     panel.resize(1000, 640)
     panel.show()
     if screenshot:
         app.processEvents()
         panel.grab().save(screenshot)
         return 0
-    return app.exec()
+    try:
+        return app.exec()
+    finally:
+        if login:
+            panel.close_session()

@@ -153,6 +153,12 @@ class Announcer:
             log.info("voice engine: %s", self.engine.name)
         return self.engine
 
+    @property
+    def speaking(self) -> PendingCall | None:
+        """The call being announced right now (None between announcements)."""
+        with self._lock:
+            return self._current
+
     def text_for(self, call: PendingCall, style: str = "text") -> str:
         try:
             window_name = self.queue.config.window(call.window).name

@@ -401,7 +401,7 @@ def run(ctx, windowed: bool = False, size: tuple[int, int] | None = None,
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([])
-    screen = HallScreen(ScreenModel(ctx.queue), windows=windows)
+    screen = HallScreen(ScreenModel(ctx.hall), windows=windows)
     if size:
         screen.resize(*size)
     if windowed or size:

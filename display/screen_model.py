@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Callable
 
-from hall import PAUSE_REASONS, EventFeed
+from hall import PAUSE_REASONS, EventFeed, HallError
 from hall.clock import business_day
 
 log = logging.getLogger(__name__)
@@ -116,7 +116,7 @@ class ScreenModel:
         self.min_show = sc.min_show_seconds
         self.busy_show = min(sc.busy_show_seconds, sc.min_show_seconds)
         self.flash_seconds = sc.flash_seconds
-        self._feed = EventFeed(queue, consumer=None)
+        self._feed: EventFeed | None = None  # made once the hall answers (a hall server may not yet)
         self._recent: deque[Call] = deque()
         self._pending: deque[Call] = deque()
         self.highlight: Call | None = None
@@ -124,7 +124,19 @@ class ScreenModel:
         self._windows: dict[int, WindowView] = {}
         self._waiting: dict[str, int] = {}
         self.shown_log: list[tuple[float, Call]] = []  # (clock time, call) of every highlight
-        self._catch_up()
+        self._start()
+
+    def _start(self) -> bool:
+        """Open the feed and catch up; False while the hall cannot be read (tried again at
+        the next poll: a screen started before its hall server shows the notice meanwhile)."""
+        try:
+            self._feed = EventFeed(self.queue, consumer=None)
+            self._catch_up()
+        except HallError as e:
+            log.warning("hall screen: the hall cannot be read yet: %s", e)
+            self._feed = None
+            return False
+        return True
 
     # -- feeding -------------------------------------------------------------------------
     def _catch_up(self) -> None:
@@ -176,6 +188,8 @@ class ScreenModel:
 
     def poll(self) -> bool:
         """Apply new events; True if anything changed."""
+        if self._feed is None:
+            return self._start()
         events = self._feed.poll()
         if not events:
             return False
@@ -195,7 +209,10 @@ class ScreenModel:
                 touched.add(e.window)
         for n in touched:
             self._refresh_window(n)
-        self._waiting = self.queue.waiting_by_service()
+        try:
+            self._waiting = self.queue.waiting_by_service()
+        except HallError as e:  # e.g. the hall server does not answer: the last counts stay
+            log.warning("waiting counts not read: %s", e)
         return True
 
     def hold_seconds(self) -> float:
@@ -263,11 +280,15 @@ class ScreenModel:
 
     def state(self) -> ScreenState:
         hall = self.config.hall
+        notice, notice_en = hall.notice, hall.notice_en
+        trouble = self.queue.link_trouble()
+        if trouble is not None:  # the hall server does not answer: say so instead of the notice
+            notice, notice_en = trouble
         return ScreenState(
             hall.name, hall.name_en, self.queue.clock(), self.highlight, self.flashing,
             len(self._pending), self.recent,
             tuple(self._windows[n] for n in sorted(self._windows)), self.zones(),
-            sum(self._waiting.values()), hall.notice, hall.notice_en)
+            sum(self._waiting.values()), notice, notice_en)
 
 
 def with_highlight(state: ScreenState, call: Call | None, flashing: bool = True) -> ScreenState:

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
-from . import dbfile
+from . import dbfile, versions
 from .errors import DatabaseProblem
 
 log = logging.getLogger(__name__)
@@ -137,6 +137,7 @@ def connect(path: Path | str, timeout_s: float = 15.0, *, readonly: bool = False
         conn = _open(path, timeout_s)
         _retry(lambda: conn.execute("PRAGMA journal_mode = WAL"))
         dbfile.check_jiaohao_tables(conn, path)
+        versions.refuse_newer(conn, path, known_migrations())
         _build(conn, hall_name)
     except (sqlite3.Error, OSError) as e:
         if conn is not None:
@@ -189,6 +190,7 @@ def connect_readonly(path: str, timeout_s: float = 15.0, check: bool = True) -> 
         conn.execute("PRAGMA query_only = ON")
         if check:
             dbfile.check_jiaohao_tables(conn, path)
+            versions.refuse_newer(conn, path, known_migrations())
     except sqlite3.Error as e:
         if conn is not None:
             conn.close()
@@ -213,6 +215,12 @@ def _open(target: str, timeout_s: float) -> sqlite3.Connection:
 def _build(conn: sqlite3.Connection, hall_name: str | None) -> None:
     migrate(conn)
     dbfile.set_identity(conn, hall_name)
+    versions.record_open(conn)
+
+
+def known_migrations() -> list[str]:
+    """The names of the migrations this program knows, in order."""
+    return [name for name, _ in MIGRATIONS]
 
 
 def hall_identity(conn: sqlite3.Connection) -> dict[str, str]:

@@ -88,3 +88,60 @@ class IdempotencyMismatch(HallError):
     """An Idempotency-Key used again for a different request (method, path or body)."""
 
     code = "idempotency_mismatch"
+
+
+# -- refusals of the hall API as its clients see them (hall.remote) ----------------------
+class RemoteError(HallError):
+    """A refusal or failure of the hall's server. ``message_zh`` is what the person who acted
+    reads (Chinese first); ``str()`` is the English sentence, as local refusals are."""
+
+    code = "remote"
+
+    def __init__(self, message_en: str, message_zh: str = "", status: int = 0, code: str | None = None):
+        super().__init__(message_en, zh=message_zh)
+        self.message_en = message_en
+        self.message_zh = self.zh
+        self.status = status
+        if code:
+            self.code = code
+
+
+class ServerUnreachable(RemoteError):
+    """The hall server did not answer (down, wrong address, network cable …)."""
+
+    code = "unreachable"
+
+    def __init__(self, address: str, detail: str = ""):
+        self.address = address
+        super().__init__(f"cannot reach the hall server at {address}" + (f" ({detail})" if detail else "")
+                         + "; check that the controller PC is on and `jiaohao serve` runs, and the network cable",
+                         f"连接不上叫号服务器 ({address})", code="unreachable")
+
+
+class NotAuthorized(RemoteError):
+    """401: no token, or a wrong, expired or revoked one."""
+
+    code = "unauthorized"
+
+
+class Forbidden(RemoteError):
+    """403: this device or person may not do that."""
+
+    code = "forbidden"
+
+
+class TooManyAttempts(RemoteError):
+    """429: failed logins; ``retry_after`` seconds until the next try."""
+
+    code = "too_many_attempts"
+
+    def __init__(self, message_en: str, message_zh: str = "", status: int = 429, code: str | None = None,
+                 retry_after: float = 0.0):
+        super().__init__(message_en, message_zh, status, code)
+        self.retry_after = retry_after
+
+
+class ServerProblem(RemoteError):
+    """The server answered but cannot act now (5xx, its database unusable, a broken answer)."""
+
+    code = "server"

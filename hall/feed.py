@@ -7,15 +7,14 @@ so the parts that tail the log keep running instead of failing on it at every st
 """
 from __future__ import annotations
 
-from .eventlog import read_events
 from .models import Event
-from .queue import HallQueue
+from .port import Hall
 
 
 class EventFeed:
     """Events after a cursor, in order. ``consumer=None`` keeps the cursor in memory only."""
 
-    def __init__(self, queue: HallQueue, consumer: str | None = None, start: int | None = None):
+    def __init__(self, queue: Hall, consumer: str | None = None, start: int | None = None):
         self.queue = queue
         self.consumer = consumer
         self.skipped: list[int] = []  # ids of damaged events this feed passed over
@@ -29,8 +28,7 @@ class EventFeed:
 
     def poll(self, limit: int = 500) -> list[Event]:
         """New events since the last poll (the cursor moves; call :meth:`save` once handled)."""
-        q = self.queue
-        events, skipped, self.last_id = read_events(q._conn, q._lock, q.path, self.last_id, limit)
+        events, skipped, self.last_id = self.queue.event_page(self.last_id, limit)
         self.skipped.extend(skipped)
         return events
 

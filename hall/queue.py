@@ -69,8 +69,12 @@ class HallQueue(AppointmentOps, QueueReads):
         self._checked_day: str | None = None
         self._tx_now: datetime | None = None  # the open transaction's time (hall time), else None
         self._hall_tag = 0
+        self._figures_reader = None  # hall.snapshot.HallReader, made on the first snapshot()
 
     def close(self) -> None:
+        reader = getattr(self, "_figures_reader", None)
+        if reader is not None:
+            reader.close()
         with self._lock:
             self._conn.close()
         if self._checkpointer is not None:

@@ -94,6 +94,35 @@ class QueueReads:
         """Events with id > ``last_id``, oldest first: how every other part learns what happened."""
         return read_events(self._conn, self._lock, self.path, last_id, limit)[0]  # skips a damaged row
 
+    def event_page(self, last_id: int, limit: int = 500) -> tuple[list[Event], list[int], int]:
+        """(events after ``last_id``, ids of damaged rows passed over, the last id read)."""
+        return read_events(self._conn, self._lock, self.path, last_id, limit)
+
+    @property
+    def location(self) -> str:
+        """Where the hall is, for people: the database file."""
+        return self.path
+
+    def link_trouble(self) -> tuple[str, str] | None:
+        """The database is on this PC: there is no link to lose."""
+        return None
+
+    def _figures(self):
+        # its own read-only connection: the kiosk's figures never wait for this queue's lock
+        reader = getattr(self, "_figures_reader", None)
+        if reader is None:
+            from .snapshot import HallReader
+            reader = self._figures_reader = HallReader(self.path, self.config, self.clock)
+        return reader
+
+    def snapshot(self):
+        """The live figures of every service (hall.snapshot.HallSnapshot), read without blocking."""
+        return self._figures().snapshot()
+
+    def appointment(self, code: str):
+        """The booked appointment ``code`` (hall.snapshot.AppointmentInfo), or None."""
+        return self._figures().appointment(code)
+
     def last_event_id(self) -> int:
         with self._lock:
             return self._conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]

@@ -1,2 +1,8 @@
 """The `jiaohao` command: subcommands that start each part of the hall."""
-__version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    if name == "__version__":  # hall/versions.py is the one place it is written
+        from hall.versions import VERSION
+        return VERSION
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -7,7 +7,6 @@ import logging
 import os
 import sys
 
-from . import __version__
 from .commands import register_all
 from .commands.inputs import Parser
 
@@ -18,7 +17,20 @@ def _global_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", metavar="PATH",
                    help="queue database (default: $JIAOHAO_DB, else hall.sqlite in the user data directory)")
     p.add_argument("-v", "--verbose", action="count", default=0, help="more logging on stderr")
-    p.add_argument("--version", action="version", version=f"jiaohao {__version__}")
+    p.add_argument("--version", action=_VersionAction, help="print the program's version and exit")
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: imported only when asked, so every other start pays nothing for it."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from hall.db import known_migrations
+        from hall.versions import VERSION
+        print(f"jiaohao {VERSION} (database schema {known_migrations()[-1]})")
+        parser.exit()
 
 
 def chosen_command(argv: list[str]) -> str | None:
@@ -64,7 +76,10 @@ def _user_error(e: BaseException) -> str | None:
     from hall.errors import HallError
 
     from .context import CommandError
-    if isinstance(e, CommandError | HallError):
+    if isinstance(e, HallError):  # the hall's refusals in Chinese, then in English
+        zh = getattr(e, "zh", "")
+        return f"{zh} {e}" if zh and zh != str(e) else str(e)
+    if isinstance(e, CommandError):
         return str(e)
     if "config" in sys.modules:  # a ConfigError can only come from a loaded config package
         from config import ConfigError
@@ -85,7 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     from .context import Context
     ctx = None
     try:
-        ctx = Context(args.config, args.db, config_view=getattr(args, "config_view", False))
+        ctx = Context(args.config, args.db, config_view=getattr(args, "config_view", False),
+                      server=getattr(args, "server", None), token_file=getattr(args, "token_file", None),
+                      remote_ok=getattr(args, "remote_ok", False))
         return int(args.func(ctx, args) or 0)
     except KeyboardInterrupt:
         return 130
@@ -101,10 +118,20 @@ def main(argv: list[str] | None = None) -> int:
         if ctx is not None:
             ctx.discard_new_hall()
         print(f"jiaohao: {line}", file=sys.stderr)
-        return 2
+        return EXIT_TRY_LATER if _try_later(e) else 2
     finally:
         if ctx is not None:
             ctx.close()
+
+
+EXIT_TRY_LATER = 75  # EX_TEMPFAIL: the hall server did not answer; a systemd unit restarts on it
+
+
+def _try_later(e: BaseException) -> bool:
+    if "hall.errors" not in sys.modules:
+        return False
+    from hall.errors import ServerUnreachable
+    return isinstance(e, ServerUnreachable)
 
 
 def _closed_output() -> int:

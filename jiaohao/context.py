@@ -1,4 +1,11 @@
-"""What every subcommand needs: the hall config and the queue database, opened lazily."""
+"""What every subcommand needs: the hall config and the hall, opened lazily.
+
+The one place that chooses how this PC reaches the hall (:attr:`Context.hall`): the
+hall server given by ``--server``, else ``$JIAOHAO_SERVER``, else ``[client] server`` of
+the hall file; with none of them, the queue database on this PC. Only commands that can
+work as clients (kiosk, caller, screen, diag check, queue) ask: their parser sets
+``remote_ok``.
+"""
 from __future__ import annotations
 
 import atexit
@@ -34,11 +41,16 @@ def hall_cache_dir() -> Path:
 
 
 class Context:
-    """Global options resolved: config path, database path, clock."""
+    """Global options resolved: config path, database path, hall server and token, clock."""
 
-    def __init__(self, config: str | None = None, db: str | None = None, config_view: bool = False):
+    def __init__(self, config: str | None = None, db: str | None = None, config_view: bool = False,
+                 server: str | None = None, token_file: str | None = None, remote_ok: bool = False):
         self.config_view = config_view
+        self.config_given = bool(config or os.environ.get("JIAOHAO_CONFIG"))
         self.config_path = Path(config or os.environ.get("JIAOHAO_CONFIG") or DEMO_HALL)
+        self.server_flag = server
+        self.token_file = token_file
+        self.remote_ok = remote_ok or server is not None
         # a path the user gave is used as given: its folder is never created (a typing
         # mistake must not become a new, empty hall); only the built-in default is ours
         self.db_given = bool(db or os.environ.get("JIAOHAO_DB"))
@@ -48,10 +60,80 @@ class Context:
     def config(self) -> HallConfig | HallView:
         """The validated hall. A command that only reads it sets ``config_view`` (its parser's
         default) and gets the read-only copy kept in the user's cache (config/cache.py): the
-        same attributes and methods, without importing pydantic."""
-        if self.config_view:
-            return load_hall_view(self.config_path, hall_cache_dir())
-        return load_hall(self.config_path)
+        same attributes and methods, without importing pydantic.
+
+        With a hall server and no ``--config``: the server's hall (one configuration for
+        the whole LAN). With both: the local file, which must describe the same services
+        and windows as the server's."""
+        if self.server and not self.config_given:
+            return self.server_config
+        local = self._local_config()
+        if self.server:
+            from .client_setup import compare
+            from hall.errors import ServerUnreachable
+            try:
+                remote = self.server_config
+            except ServerUnreachable as e:
+                print(f"jiaohao: notice: {e}; starting with {self.config_path}", file=sys.stderr)
+                return local
+            compare(local, remote, self.config_path, self.server)
+        return local
+
+    def _local_config(self):
+        if "_local" not in self.__dict__:
+            self.__dict__["_local"] = (load_hall_view(self.config_path, hall_cache_dir()) if self.config_view
+                                       else load_hall(self.config_path))
+        return self.__dict__["_local"]
+
+    # -- a hall server on the LAN ------------------------------------------------------------
+    @cached_property
+    def server(self) -> str | None:
+        """The hall server's address, or None: this PC opens the queue database itself."""
+        if not self.remote_ok:
+            return None
+        from .client_setup import check_url
+        if self.server_flag:
+            return check_url(self.server_flag, "--server")
+        env = os.environ.get("JIAOHAO_SERVER", "").strip()
+        if env:
+            return check_url(env, "JIAOHAO_SERVER")
+        if self.config_given:
+            url = self._local_config().client.server
+            if url:
+                return check_url(url, f"[client] server in {self.config_path}")
+        return None
+
+    def _client_section(self):
+        return self._local_config().client if self.config_given else None
+
+    @cached_property
+    def token(self) -> str | None:
+        """This PC's credential for the hall server (see jiaohao.client_setup.find_token)."""
+        from .client_setup import find_token
+        section = self._client_section()
+        return find_token(self.token_file, section.token_file if section else "")[0]
+
+    @property
+    def timeout_s(self) -> float:
+        """``[client] timeout_s`` of this PC's hall file, else of the server's (once read)."""
+        section = self._client_section()
+        if section is None and "server_config" in self.__dict__:
+            section = self.__dict__["server_config"].client
+        return section.timeout_s if section else 3.0
+
+    @cached_property
+    def server_config(self):
+        from .client_setup import server_config
+        return server_config(self.server, self.token, self.timeout_s)
+
+    @cached_property
+    def hall(self):
+        """The hall this command works on (hall.port.Hall): a RemoteHall on the hall server,
+        else the queue database on this PC (:attr:`queue`)."""
+        if not self.server:
+            return self.queue
+        from hall.remote import RemoteHall
+        return RemoteHall(self.server, self.token, self.config, timeout_s=self.timeout_s, clock=self.clock())
 
     def clock(self):
         """The hall clock: JIAOHAO_NOW=2026-11-23T09:00 freezes it (training, scripts, tests)."""
@@ -106,9 +188,11 @@ class Context:
         """Close what the command opened. The last connection to close checkpoints the WAL
         into the database file and removes it, so a reader with no write access (which
         then reads the file as it is) sees every change."""
-        for name in ("queue", "reader"):
+        closed = set()
+        for name in ("hall", "queue", "reader"):
             q = self.__dict__.pop(name, None)
-            if q is not None:
+            if q is not None and id(q) not in closed:
+                closed.add(id(q))
                 try:
                     q.close()
                 except Exception:  # noqa: BLE001 - closing after the command's own outcome
@@ -134,6 +218,8 @@ class Context:
     def reader(self):
         """The queue opened for reading only (status, reports): works without write access
         and never creates, migrates or changes the database."""
+        if self.server:
+            return self.hall
         if "queue" in self.__dict__:
             return self.__dict__["queue"]
         from hall.readonly import ReadOnlyQueue

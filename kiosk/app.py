@@ -76,7 +76,7 @@ class KioskWindow(QWidget):
                                 technician_pin_hash=k.technician_pin_hash, language=k.language, guard=guard)
         self._mono = monotonic
         self._touched = monotonic()
-        self.reader = reader or HallReader(queue.path, config, queue.clock)
+        self.reader = reader if reader is not None else queue  # (hall.port.Hall: snapshot, appointment)
         self.worker = IssuerWorker(issuer, kiosk_name, self.reader, queue.clock)
         self.worker.issued.connect(self._issued)
         self.worker.failed.connect(self._failed)
@@ -349,7 +349,8 @@ class KioskWindow(QWidget):
         if app is not None:
             app.removeEventFilter(self._activity)
         self.worker.close()
-        self.reader.close()
+        if self.reader is not self.queue:  # the queue is its owner's to close
+            self.reader.close()
         self.lang.close()
         if self.voice is not None:
             self.voice.close()
@@ -428,7 +429,8 @@ class KioskWindow(QWidget):
             st = self.printer_state
             self.tech.show_info([
                 translate("Kiosk", "Hall: %1").replace("%1", self.config.hall.name),
-                translate("Kiosk", "Queue database: %1").replace("%1", str(self.queue.path)),
+                (translate("Kiosk", "Hall server: %1") if self.queue.location.startswith(("http:", "https:"))
+                 else translate("Kiosk", "Queue database: %1")).replace("%1", self.queue.location),
                 translate("Kiosk", "Printer: %1").replace("%1", f"{self.config.printer.url} — "
                                           f"{(st.message_en if en else st.message_zh) if st else '?'}"),
                 "",

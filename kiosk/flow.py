@@ -41,6 +41,7 @@ MSG_WRONG_PIN = "wrong_pin"  # shown on the PIN pad, with the attempts left
 MSG_PIN_LOCKED = "pin_locked"  # shown on the PIN pad, with the seconds left
 MSG_NO_TECH_PIN = "no_tech_pin"  # no technician PIN in the hall file: no technician menu
 MSG_NO_GREEN_PIN = "no_green_pin"  # the green channel needs a staff PIN and none is set
+MSG_OFFLINE = "offline"  # the hall server does not answer (a kiosk on the LAN)
 MSG_ERROR = "error"
 
 

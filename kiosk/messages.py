@@ -20,6 +20,11 @@ def message_texts(m: F.Message, english: bool, config) -> tuple[str, str, str]:
     if m.code == F.MSG_BUSY:
         src = "The system is busy, please try again in a moment"
         return translate("Kiosk", "The system is busy, please try again in a moment"), src, ""
+    if m.code == F.MSG_OFFLINE:
+        src = "No ticket can be issued now: the hall server does not answer. Please go to the service desk"
+        return (translate("Kiosk", "No ticket can be issued now: the hall server does not answer. "
+                                   "Please go to the service desk"), src,
+                translate("Kiosk", "Cannot reach the hall server (%1)").replace("%1", p.get("address", "")))
     if m.code == F.MSG_PRINT_FAILED:
         src = "Your ticket could not be printed, please go to the service desk"
         return (translate("Kiosk", "Your ticket could not be printed, please go to the service desk"), src,
@@ -63,7 +68,8 @@ def message_texts(m: F.Message, english: bool, config) -> tuple[str, str, str]:
                 src, translate("Kiosk", "For staff: no green-channel staff PIN is set. A technician runs:")
                 + "\njiaohao pin set --role green")
     src = "Something went wrong, please go to the service desk"
-    return translate("Kiosk", "Something went wrong, please go to the service desk"), src, ""
+    return (translate("Kiosk", "Something went wrong, please go to the service desk"), src,
+            p.get("en" if en else "zh", ""))  # the hall server's own words, when it refused
 
 
 def pin_pad_text(m: F.Message | None) -> str:

@@ -82,10 +82,11 @@ class TicketIssuer:
         """Check the printer, turn appointment ``code`` into a ticket, print it."""
         with self._lock:
             self._ready(kiosk, appointment=code)
-            before = self.queue.last_event_id()
+            booked = self.queue.appointment(code)
             ticket = self.queue.check_in(code, kiosk=kiosk)
-            fresh = any(e.kind == "issued" and e.ticket_id == ticket.id
-                        for e in self.queue.events_after(before, limit=100))
+            # a paper that does not come out voids only a ticket made just now, never one
+            # this appointment already had (the citizen holds it); booked None: not known
+            fresh = booked is not None and booked.ticket_id != ticket.id
             return self._print(ticket, kiosk, cancel_on_failure=fresh)
 
     def print_issued(self, ticket, kiosk: str | None = None):

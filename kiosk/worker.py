@@ -18,6 +18,7 @@ from datetime import datetime
 from PySide6.QtCore import QObject, Signal
 
 from hall import DailyCapReached, InvalidArgument, ServiceClosed, UnknownTicket
+from hall.errors import RemoteError, ServerProblem, ServerUnreachable
 
 from . import flow as F
 from .printing import PrinterUnavailable, PrintFailed, TicketNotPrinted
@@ -33,7 +34,9 @@ def explain(error: BaseException, request: F.IssueRequest, reader=None, clock=No
         return F.Message(F.MSG_PRINT_FAILED, {"zh": error.message_zh, "en": error.message_en}), False
     if isinstance(error, TicketNotPrinted):
         return F.Message(F.MSG_PRINT_FAILED, {"zh": error.message_zh, "en": error.message_en}), False
-    if isinstance(error, sqlite3.OperationalError):
+    if isinstance(error, ServerUnreachable):
+        return F.Message(F.MSG_OFFLINE, {"address": error.address}), False
+    if isinstance(error, (sqlite3.OperationalError, ServerProblem)):
         return F.Message(F.MSG_BUSY, {"detail": str(error)}), False
     if isinstance(error, ServiceClosed):
         return F.Message(F.MSG_CLOSED), False
@@ -48,6 +51,8 @@ def explain(error: BaseException, request: F.IssueRequest, reader=None, clock=No
         if appt is not None:
             slot = datetime.fromtimestamp(appt.slot_at).strftime("%H:%M")
             return F.Message(F.MSG_APPOINTMENT_TOO_EARLY, {"slot": slot}), False
+    if isinstance(error, RemoteError):  # e.g. this kiosk's token revoked: say the server's words
+        return F.Message(F.MSG_ERROR, {"detail": str(error), "zh": error.zh, "en": str(error)}), False
     return F.Message(F.MSG_ERROR, {"detail": str(error)}), False
 
 
@@ -79,8 +84,9 @@ class IssuerWorker(QObject):
                 ticket = self.issuer.issue(request.service, priority=request.priority, kiosk=self.kiosk_name)
         except Exception as e:  # noqa: BLE001 - every failure becomes a message on screen
             message, down = explain(e, request, self.reader, self.clock)
-            level = logging.WARNING if isinstance(e, (TicketNotPrinted, sqlite3.OperationalError)) else logging.INFO
-            if message.code == F.MSG_ERROR and not down:
+            level = (logging.WARNING if isinstance(e, (TicketNotPrinted, sqlite3.OperationalError, RemoteError))
+                     else logging.INFO)
+            if message.code == F.MSG_ERROR and not down and not isinstance(e, RemoteError):
                 log.exception("request %s failed", request)
             else:
                 log.log(level, "request %s refused: %s", request, e)

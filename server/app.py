@@ -29,11 +29,9 @@ def _hall_id(queue) -> str:
 
 
 def installed_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-    try:
-        return version("jiaohao")
-    except PackageNotFoundError:
-        return "0+unknown"
+    """The program's version (hall/versions.py, the one place it is written)."""
+    from hall.versions import VERSION
+    return VERSION
 
 
 def create_app(queue, config, *, access, config_text: str, keepalive_s: float | None = None,
@@ -84,3 +82,6 @@ def close_app(app: FastAPI) -> None:
     """Close the app's own read connections (the queue is its owner's to close)."""
     app.state.figures.close()
     app.state.reads.close()
+    access = getattr(app.state, "access", None)
+    if access is not None:  # writes the devices' last-seen times it still holds
+        access.close()

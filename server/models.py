@@ -114,6 +114,14 @@ class HealthOut(Response_):
     last_event_id: int
 
 
+class WhoAmIOut(Response_):
+    kind: str
+    name: str
+    role: str
+    windows: list[int]
+    display_name: str
+
+
 class ConfigOut(Response_):
     hall_id: str
     name: str

@@ -75,3 +75,20 @@ def test_caller_command_refuses_an_unknown_window(capsys, tmp_path, monkeypatch)
     monkeypatch.setenv("JIAOHAO_DB", str(tmp_path / "h.sqlite"))
     assert main(["caller", "--window", "99"]) == 2
     assert "no window 99" in capsys.readouterr().err
+
+
+def test_the_panel_redraws_for_its_own_window_and_services_only(queue):
+    m = CallerModel(queue, 5)  # window 5 serves C
+    assert m.changed() is True  # the first look
+    assert m.changed() is False
+    queue.issue("A")
+    queue.login(1, "0101")
+    queue.call_next(1)
+    assert m.changed() is False  # another window, other services: nothing here moved
+    queue.issue("C")
+    assert m.changed() is True and m.view().waiting == 1
+    queue.issue("A")
+    queue.call_next(1)
+    assert m.changed() is False
+    queue.transfer(1, to_window=5)
+    assert m.changed() is True and m.view().waiting == 2  # a ticket sent to this window

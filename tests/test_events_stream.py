@@ -254,7 +254,8 @@ def test_the_client_resumes_across_a_server_restart_with_exactly_the_missed_even
         assert got.wait(lambda: "disconnected" in got.states)
         for _ in range(4):  # while it is down (a keypad, `jiaohao queue` …)
             queue.issue("B")
-        srv = Served(queue, book.access, port=port).__enter__()
+        # the next server, as a new process would: its own Access (close_app closed the first)
+        srv = Served(queue, Access(queue), port=port).__enter__()
         assert got.wait(lambda: len(got.ids) >= 7)
         queue.issue("A")  # and live again
         assert got.wait(lambda: len(got.ids) >= 8)

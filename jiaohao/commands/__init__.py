@@ -28,6 +28,8 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("report", "report_cmd", "daily and monthly figures: tickets, waiting, handling, ratings (好差评)"),
     ("backup", "backup_cmd", "back up the queue database now (online: the hall keeps working)"),
     ("restore", "backup_cmd", "replace the queue database by a backup (the current one is kept aside)"),
+    ("version", "version_cmd", "this program's version and the database's (versions, migrations)"),
+    ("migrate", "version_cmd", "upgrade the queue database to this version now (take a backup first)"),
 ]
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from ..context import CommandError
 from .display import need_display, offscreen_if_no_display
-from .inputs import window_number
+from .inputs import server_options, window_number
 
 
 def register(sub) -> None:
@@ -13,23 +13,55 @@ def register(sub) -> None:
     p.add_argument("--window", type=window_number, required=True, help="window number from the hall config")
     p.add_argument("--staff", default=None, help="log in with this staff number on start")
     p.add_argument("--screenshot", metavar="PNG", default=None, help="save a picture of the panel and exit")
+    server_options(p)
     p.set_defaults(func=caller)
 
 
 def caller(ctx, args) -> int:
-    try:
-        ctx.config.window(args.window)
-    except KeyError:
-        known = ", ".join(str(w.number) for w in ctx.config.windows)
-        raise CommandError(f"no window {args.window} in {ctx.config_path} (windows: {known})") from None
+    # on a hall server without a caller device token, staff log in with 工号 + 密码 first:
+    # the server's hall configuration is read with that login (a copy kept from an earlier
+    # one, or a --config, names the window on the login screen)
+    login = bool(ctx.server) and ctx.token is None
+    if login:
+        hall = _login_hall(ctx)
+        config = hall.config
+    else:
+        config = ctx.config
+    if config is not None:
+        try:
+            config.window(args.window)
+        except KeyError:
+            known = ", ".join(str(w.number) for w in config.windows)
+            where = ctx.config_path if ctx.config_given or not ctx.server else ctx.server
+            raise CommandError(f"no window {args.window} in {where} (windows: {known})") from None
     if args.screenshot:
         offscreen_if_no_display()
     else:
         need_display("the caller panel")
     from caller.panel import run
-    if args.staff:
-        ctx.queue.login(args.window, args.staff)
-    code = run(ctx.queue, args.window, screenshot=args.screenshot)
+    if not login:
+        hall = ctx.hall
+        if args.staff:
+            hall.login(args.window, args.staff)
+    after = None if ctx.config_given or not login else (lambda: _fetch_config(ctx, hall))
+    code = run(hall, args.window, screenshot=args.screenshot, login=login, after_login=after)
     if args.screenshot and not Path(args.screenshot).is_file():
         raise CommandError(f"cannot write {args.screenshot}")
     return code
+
+
+def _login_hall(ctx):
+    from hall.clock import clock_from_env
+    from hall.remote import RemoteHall
+
+    from ..client_setup import kept_config
+    config = ctx.config if ctx.config_given else kept_config(ctx.server)
+    hall = RemoteHall(ctx.server, None, config, timeout_s=ctx.timeout_s, clock=clock_from_env(""))
+    ctx.__dict__["hall"] = hall  # closed with the command
+    return hall
+
+
+def _fetch_config(ctx, hall) -> None:
+    from ..client_setup import keep_copy
+    hall.fetch_config()
+    keep_copy(ctx.server, hall.config_text)

@@ -18,6 +18,7 @@ from .inputs import number, window_number
 
 WINDOWS_SPEED = 10.0   # a call every few seconds: the windows can be followed
 HEADLESS_SPEED = 60.0  # nothing to watch: a whole day in about ten minutes
+DEFAULT_LISTEN = "127.0.0.1:0"  # with windows: the hall API on this computer only, any free port
 
 
 def register(sub) -> None:
@@ -42,8 +43,28 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true", help="headless: print the summary as one JSON object")
     p.add_argument("--screenshots", metavar="DIR",
                    help="with windows: when the day (or --minutes) is over, save each window as "
-                        "DIR/demo-NAME.png and end (for the documentation)")
+                        "DIR/demo-NAME.png and the whole desktop as DIR/demo-desktop.png, then end "
+                        "(for the documentation)")
+    p.add_argument("--listen", metavar="HOST:PORT",
+                   help="serve the hall API (docs/api.md) here; default with windows: 127.0.0.1 on a free "
+                        "port (this computer only); 0.0.0.0:8080 lets phones on the LAN reach it; "
+                        "'none': no API. Headless: none unless given")
+    p.add_argument("--layout", choices=("auto", "tiled", "single"), default="auto",
+                   help="with windows: tiled (each window beside the others, filling the screen), single "
+                        "(one window, tabs beside the devices panel) or auto (tiled when every window fits "
+                        "at its minimum size, else single; the default)")
     p.set_defaults(func=demo)
+
+
+def _listen(text: str | None) -> str | None:
+    """``--listen``: HOST:PORT checked in words; 'none' (or nothing) serves no API."""
+    if text is None or text.strip().lower() == "none":
+        return None
+    host, sep, port = text.strip().rpartition(":")
+    if not sep or not host.strip("[]") or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise CommandError(f"--listen must be HOST:PORT (127.0.0.1:8080, or 0.0.0.0:8080 for the LAN), "
+                           f"or none, not {text!r}")
+    return text.strip()
 
 
 def next_free_morning(db: Path, opening: tuple[int, int]) -> datetime | None:
@@ -71,6 +92,7 @@ def demo(ctx, args) -> int:
         raise CommandError("--speed must be between 0 and 10000")
     if args.minutes is not None and not 0 < args.minutes <= 7 * 24 * 60:  # also refuses nan and inf
         raise CommandError("--minutes must be more than 0 and at most a week (10080)")
+    listen = _listen(args.listen)
     headless = args.headless
     if not headless and not has_display():
         print("jiaohao demo: no display here (DISPLAY is not set); running headless. "
@@ -86,7 +108,8 @@ def demo(ctx, args) -> int:
                           out_dir=Path(args.out) if args.out else None,
                           db_path=Path(db) if db else None, seed=args.seed,
                           start=next_free_morning(Path(db), DAY_START) if db else None,
-                          sound_card=not headless and has_sound_card())
+                          sound_card=not headless and has_sound_card(),
+                          listen=listen if args.listen is not None or headless else DEFAULT_LISTEN)
     try:
         hall = DemoHall(config, config_path, options)
     except DemoError as e:
@@ -95,6 +118,9 @@ def demo(ctx, args) -> int:
         hall.start()
         for note in hall.notes:
             print(f"jiaohao demo: {note}", file=sys.stderr)
+        if hall.api_url:
+            print(f"jiaohao demo: hall API on {hall.api_url}/api/v1 (OpenAPI: {hall.api_url}/api/v1/docs)",
+                  file=sys.stderr)
         if headless:
             stop = threading.Event()
             signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -108,7 +134,7 @@ def demo(ctx, args) -> int:
             from ..demo.gui import run_gui
             callers = args.caller or sorted({hall.config.windows[0].number, hall.config.windows[-1].number})
             run_gui(hall, callers, screenshots=Path(args.screenshots) if args.screenshots else None,
-                    quit_when_over=args.minutes is not None)
+                    quit_when_over=args.minutes is not None, layout=args.layout)
     finally:
         hall.stop()
     summary, outputs = hall.summary(), hall.outputs()

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from functools import wraps
 
 from ..context import CommandError
 from .inputs import window_number
@@ -33,40 +32,26 @@ def register(sub) -> None:
     a.add_argument("--window", dest="windows", type=window_number, action="append", default=[], metavar="N",
                    help="a caller limited to window N (repeat for several); without: any window")
     a.add_argument("--json", action="store_true", help='{"name", "role", "token"} on stdout, nothing else')
-    a.set_defaults(func=_in_both_languages(add))
+    a.set_defaults(func=add)
     a = s.add_parser("list", help="every device: role, windows, added, last seen, revoked")
     a.add_argument("--json", action="store_true", help="one JSON object on stdout")
-    a.set_defaults(func=_in_both_languages(list_))
+    a.set_defaults(func=list_)
     a = s.add_parser("revoke", help="refuse a device's token from now on (its event streams close)")
     a.add_argument("name", help="the device's name")
-    a.set_defaults(func=_in_both_languages(revoke))
+    a.set_defaults(func=revoke)
 
 
-def _access(ctx, write: bool = True):
+def access_for(ctx, write: bool = True):
     from hall.access import Access
     return Access(ctx.queue if write else ctx.reader)
 
 
-def _in_both_languages(func):
-    """The command, with a refusal of the hall said in Chinese and in English on one line."""
-    @wraps(func)
-    def run(ctx, args) -> int:
-        from hall.errors import DatabaseProblem, HallError
-        try:
-            return func(ctx, args)
-        except HallError as e:
-            if isinstance(e, DatabaseProblem) or not e.zh or e.zh == str(e):
-                raise
-            raise CommandError(f"{e.zh} {e}") from None
-    return run
-
-
-def _time(ts: float | None) -> str:
+def short_time(ts: float | None) -> str:
     return datetime.fromtimestamp(ts).isoformat(sep=" ", timespec="minutes") if ts else "-"
 
 
 def add(ctx, args) -> int:
-    access = _access(ctx)
+    access = access_for(ctx)
     try:
         token = access.add_device(args.name, args.role, tuple(args.windows))
     finally:
@@ -83,7 +68,7 @@ def add(ctx, args) -> int:
 
 
 def list_(ctx, args) -> int:
-    access = _access(ctx, write=False)
+    access = access_for(ctx, write=False)
     try:
         devices = access.devices()
     finally:
@@ -99,9 +84,9 @@ def list_(ctx, args) -> int:
         return 0
     print(f"{'name':<20} {'role':<10} {'windows':<10} {'added':<16}  {'last seen':<16}  state")
     for d in devices:
-        state = f"已吊销 revoked {_time(d.revoked_at)}" if d.revoked_at else "有效 active"
+        state = f"已吊销 revoked {short_time(d.revoked_at)}" if d.revoked_at else "有效 active"
         print(f"{d.name:<20} {d.role:<10} {','.join(map(str, d.windows)) or 'any' if d.role == 'caller' else '-':<10} "
-              f"{_time(d.created_at):<16}  {_time(d.last_seen_at):<16}  {state}")
+              f"{short_time(d.created_at):<16}  {short_time(d.last_seen_at):<16}  {state}")
     return 0
 
 
@@ -110,7 +95,7 @@ def _iso(ts: float | None) -> str | None:
 
 
 def revoke(ctx, args) -> int:
-    access = _access(ctx)
+    access = access_for(ctx)
     try:
         access.revoke_device(args.name)
     finally:

@@ -6,6 +6,13 @@ import threading
 from importlib import import_module
 
 from ..diag import AREAS, CheckResult
+from .inputs import server_options
+
+# On a PC that uses a hall server: the database and its backups are the server's; the
+# buses, boards, voice and their ports are the controller's unless this PC's own hall
+# file (--config) names devices of its own.
+SERVER_SIDE = {"jiaohao.diag.database", "jiaohao.diag.backups"}
+CONTROLLER_SIDE = {"jiaohao.diag.bus", "jiaohao.diag.boards", "jiaohao.diag.voice", "jiaohao.diag.ports"}
 
 
 def _areas():
@@ -24,6 +31,7 @@ def register(sub) -> None:
     s = p.add_subparsers(dest="diag_command", metavar="ACTION")
     c = s.add_parser("check", help="check every configured device; exit 0 only if all are healthy")
     c.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    server_options(c)
     c.set_defaults(func=check)
     for area in _areas():
         if hasattr(area, "register"):
@@ -57,7 +65,10 @@ def _check_area(area, ctx, timeout_s: float) -> list[CheckResult]:
 
 def run_checks(ctx, timeout_s: float = CHECK_TIMEOUT_S) -> list[CheckResult]:
     results: list[CheckResult] = []
+    remote = bool(getattr(ctx, "server", None))
     for area in _areas():
+        if remote and (area.__name__ in SERVER_SIDE or area.__name__ in CONTROLLER_SIDE and not ctx.config_given):
+            continue
         if hasattr(area, "check"):
             results.extend(_check_area(area, ctx, timeout_s))
     return results

@@ -47,3 +47,15 @@ def number(what: str, low: int, high: int):
 
 window_number = number("window number", 1, 9999)  # as config.schema.Window.number
 score = number("score", 1, 5)
+
+
+def server_options(p: argparse.ArgumentParser) -> None:
+    """``--server`` and ``--token-file`` of the commands that can use a hall server."""
+    p.add_argument("--server", metavar="URL",
+                   help="use the hall server (jiaohao serve) at URL, e.g. http://192.168.1.10:8080, instead of "
+                        "a database on this PC (default: $JIAOHAO_SERVER, else [client] server)")
+    p.add_argument("--token-file", metavar="PATH",
+                   help="file holding this PC's token for the hall server (default: $JIAOHAO_TOKEN, "
+                        "$JIAOHAO_TOKEN_FILE, [client] token_file, ~/.config/jiaohao/device.token, "
+                        "/etc/jiaohao/device.token)")
+    p.set_defaults(remote_ok=True)

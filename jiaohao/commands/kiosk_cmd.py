@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ..context import CommandError
 from .display import need_display, offscreen_if_no_display
+from .inputs import server_options
 from .screen_cmd import parse_size
 
 
@@ -17,6 +18,7 @@ def register(sub) -> None:
     p.add_argument("--name", metavar="NAME", help="this kiosk's name in the event log (default: host name)")
     p.add_argument("--no-voice", action="store_true", help="no spoken prompts in elderly mode")
     p.add_argument("--screenshot", metavar="PNG", help="draw the start screen at --size into a PNG and exit")
+    server_options(p)
     p.set_defaults(func=kiosk)
 
 
@@ -28,8 +30,9 @@ def kiosk(ctx, args) -> int:
         need_display("the kiosk")
     from kiosk.run import build, run, with_printer
 
-    config = with_printer(ctx.config, args.printer)
-    queue = ctx.open_queue(quick_check=True)  # a damaged database is refused at start, in words
+    config = with_printer(ctx.config, args.printer)  # the kiosk prints on its own printer
+    # on the LAN: the hall server; else a damaged database is refused at start, in words
+    queue = ctx.hall if ctx.server else ctx.open_queue(quick_check=True)
     if args.screenshot:
         w = build(queue, config, kiosk_name=args.name, kiosk_mode=False, voice=False,
                   size=size or (1080, 1920), start_timers=False)

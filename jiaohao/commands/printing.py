@@ -13,7 +13,7 @@ def issue_printed(ctx, service: str, priority: bool = False):
     part-way cancels the ticket (print_failed). Either is a CommandError."""
     from kiosk.printing import PrinterUnavailable, TicketIssuer, TicketNotPrinted
 
-    issuer = TicketIssuer(ctx.queue, ctx.config)
+    issuer = TicketIssuer(ctx.hall, ctx.config)
     url = ctx.config.printer.url
     try:
         printed = issuer.issue(service, priority=priority, kiosk="cli")

@@ -5,12 +5,13 @@ from hall import PAUSE_REASONS
 
 from ..cli import emit
 from ..context import CommandError
-from .inputs import score, window_number
+from .inputs import score, server_options, window_number
 
 
 def register(sub) -> None:
     p = sub.add_parser("queue", help="issue and call tickets from the command line")
     p.set_defaults(config_view=True)  # reads the hall file only: the cached copy, no pydantic
+    server_options(p)
     s = p.add_subparsers(dest="queue_command", metavar="ACTION")
     s.required = True
 
@@ -57,32 +58,32 @@ def issue(ctx, args) -> int:
         from .printing import issue_printed
         t = issue_printed(ctx, args.service, priority=args.priority)
     else:
-        t = ctx.queue.issue(args.service, priority=args.priority, kiosk="cli")
+        t = ctx.hall.issue(args.service, priority=args.priority, kiosk="cli")
     return _ticket_out(args, t, "issued")
 
 
 def call(ctx, args) -> int:
-    return _ticket_out(args, ctx.queue.call_next(args.window), f"window {args.window} calls")
+    return _ticket_out(args, ctx.hall.call_next(args.window), f"window {args.window} calls")
 
 
 def recall(ctx, args) -> int:
-    return _ticket_out(args, ctx.queue.recall(args.window), "recalled")
+    return _ticket_out(args, ctx.hall.recall(args.window), "recalled")
 
 
 def skip(ctx, args) -> int:
-    return _ticket_out(args, ctx.queue.skip(args.window), "skipped")
+    return _ticket_out(args, ctx.hall.skip(args.window), "skipped")
 
 
 def finish(ctx, args) -> int:
-    return _ticket_out(args, ctx.queue.finish(args.window), "finished")
+    return _ticket_out(args, ctx.hall.finish(args.window), "finished")
 
 
 def transfer(ctx, args) -> int:
-    return _ticket_out(args, ctx.queue.transfer(args.window, args.to_service, args.to_window), "transferred")
+    return _ticket_out(args, ctx.hall.transfer(args.window, args.to_service, args.to_window), "transferred")
 
 
 def rate(ctx, args) -> int:
-    return _ticket_out(args, ctx.queue.rate(args.window, args.score), f"rated {args.score}:")
+    return _ticket_out(args, ctx.hall.rate(args.window, args.score), f"rated {args.score}:")
 
 
 def _window_out(args, ws) -> int:
@@ -93,15 +94,15 @@ def _window_out(args, ws) -> int:
 
 
 def pause(ctx, args) -> int:
-    return _window_out(args, ctx.queue.pause(args.window, args.reason))
+    return _window_out(args, ctx.hall.pause(args.window, args.reason))
 
 
 def resume(ctx, args) -> int:
-    return _window_out(args, ctx.queue.resume(args.window))
+    return _window_out(args, ctx.hall.resume(args.window))
 
 
 def status(ctx, args) -> int:
-    q = ctx.reader  # reads only: works without write access to the database
+    q = ctx.reader  # reads only: works without write access to the database (or the hall server)
     waiting = q.waiting_by_service()
     windows = q.window_states()
     services = [{"code": s.code, "name": s.name, "waiting": waiting[s.code],

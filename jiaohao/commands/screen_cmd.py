@@ -5,6 +5,7 @@ import re
 
 from ..context import CommandError
 from .display import need_display, offscreen_if_no_display
+from .inputs import server_options
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -39,6 +40,7 @@ def register(sub) -> None:
                    help="only these windows in the window grid, e.g. 1-24,30 (one TV per floor)")
     p.add_argument("--screenshot", metavar="PNG",
                    help="draw the screen once at --size (default 1920x1080) into a PNG and exit")
+    server_options(p)
     p.set_defaults(func=screen)
 
 
@@ -64,7 +66,7 @@ def screenshot(ctx, path: str, size: tuple[int, int], windows: set[int] | None =
     from display.screen_model import ScreenModel
 
     app = QApplication.instance() or QApplication([])  # noqa: F841 - must exist while drawing
-    widget = HallScreen(ScreenModel(ctx.queue), windows=windows)
+    widget = HallScreen(ScreenModel(ctx.hall), windows=windows)
     widget.resize(*size)
     widget.refresh()
     if not widget.grab().save(path, "PNG"):

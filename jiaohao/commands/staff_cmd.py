@@ -9,9 +9,9 @@ import getpass
 import json
 import sys
 from datetime import datetime
-from functools import wraps
 
 from ..context import CommandError
+from .devices_cmd import access_for, short_time
 
 ROLE_WORDS = {"staff": "窗口人员 staff", "manager": "管理人员 manager", "technician": "技术人员 technician"}
 
@@ -34,39 +34,20 @@ def register(sub) -> None:
                    help="staff: window operations at the window logged in at; manager: everything a person "
                         "may do; technician: device notices and reports")
     password_option(a)
-    a.set_defaults(func=_in_both_languages(add))
+    a.set_defaults(func=add)
     a = s.add_parser("list", help="every staff member: role, added, disabled")
     a.add_argument("--json", action="store_true", help="one JSON object on stdout")
-    a.set_defaults(func=_in_both_languages(list_))
+    a.set_defaults(func=list_)
     a = s.add_parser("passwd", help="set a new password (that person's open logins end)")
     a.add_argument("staff", help="工号")
     password_option(a)
-    a.set_defaults(func=_in_both_languages(passwd))
+    a.set_defaults(func=passwd)
     a = s.add_parser("disable", help="no more logins for this person (open logins end at once)")
     a.add_argument("staff", help="工号")
-    a.set_defaults(func=_in_both_languages(disable))
+    a.set_defaults(func=disable)
     a = s.add_parser("enable", help="allow a disabled person to log in again")
     a.add_argument("staff", help="工号")
-    a.set_defaults(func=_in_both_languages(enable))
-
-
-def _access(ctx, write: bool = True):
-    from hall.access import Access
-    return Access(ctx.queue if write else ctx.reader)
-
-
-def _in_both_languages(func):
-    """The command, with a refusal of the hall said in Chinese and in English on one line."""
-    @wraps(func)
-    def run(ctx, args) -> int:
-        from hall.errors import DatabaseProblem, HallError
-        try:
-            return func(ctx, args)
-        except HallError as e:
-            if isinstance(e, DatabaseProblem) or not e.zh or e.zh == str(e):
-                raise
-            raise CommandError(f"{e.zh} {e}") from None
-    return run
+    a.set_defaults(func=enable)
 
 
 def read_password(from_stdin: bool) -> str:
@@ -93,7 +74,7 @@ def read_password(from_stdin: bool) -> str:
 
 def add(ctx, args) -> int:
     password = read_password(args.password_stdin)
-    access = _access(ctx)
+    access = access_for(ctx)
     try:
         member = access.add_staff(args.staff, args.name, args.role, password)
     finally:
@@ -104,12 +85,8 @@ def add(ctx, args) -> int:
     return 0
 
 
-def _time(ts: float | None) -> str:
-    return datetime.fromtimestamp(ts).isoformat(sep=" ", timespec="minutes") if ts else "-"
-
-
 def list_(ctx, args) -> int:
-    access = _access(ctx, write=False)
+    access = access_for(ctx, write=False)
     try:
         members = access.staff()
     finally:
@@ -126,13 +103,13 @@ def list_(ctx, args) -> int:
         return 0
     print(f"{'工号':<10} {'name':<12} {'role':<11} {'added':<16}  state")
     for m in members:
-        state = f"已停用 disabled {_time(m.disabled_at)}" if m.disabled_at else "有效 active"
-        print(f"{m.staff:<10} {m.name:<12} {m.role:<11} {_time(m.created_at):<16}  {state}")
+        state = f"已停用 disabled {short_time(m.disabled_at)}" if m.disabled_at else "有效 active"
+        print(f"{m.staff:<10} {m.name:<12} {m.role:<11} {short_time(m.created_at):<16}  {state}")
     return 0
 
 
 def passwd(ctx, args) -> int:
-    access = _access(ctx)
+    access = access_for(ctx)
     try:
         _known(access, args.staff)
         password = read_password(args.password_stdin)
@@ -150,7 +127,7 @@ def _known(access, staff: str) -> None:
 
 
 def disable(ctx, args) -> int:
-    access = _access(ctx)
+    access = access_for(ctx)
     try:
         _known(access, args.staff)
         before = next(m for m in access.staff() if m.staff == args.staff)
@@ -158,7 +135,7 @@ def disable(ctx, args) -> int:
     finally:
         access.close()
     if before.disabled_at:
-        print(f"工号 {args.staff} 已于 {_time(before.disabled_at)} 停用 already disabled; nothing changed")
+        print(f"工号 {args.staff} 已于 {short_time(before.disabled_at)} 停用 already disabled; nothing changed")
     else:
         print(f"工号 {args.staff} 已停用，其已登录的会话已结束。\n"
               f"staff {args.staff} disabled: no more logins; open logins have ended. "
@@ -167,7 +144,7 @@ def disable(ctx, args) -> int:
 
 
 def enable(ctx, args) -> int:
-    access = _access(ctx)
+    access = access_for(ctx)
     try:
         _known(access, args.staff)
         access.enable_staff(args.staff)

@@ -1,50 +1,108 @@
-"""The demo's windows: the kiosk, the hall screen, software callers, and a small demo
-control window, each a separate top-level window of one Qt application. The
-simulated day runs in a worker thread; the windows follow the queue as they do in a
-real hall.
+"""The demo's windows: the kiosk, the hall screen, software callers and the demo's
+control window (figures and the simulated devices made visible), laid out on the
+screen by :mod:`.arrange` — tiled, or one window with tabs. The simulated day runs in
+a worker thread; the windows follow the queue as they do in a real hall.
 """
 from __future__ import annotations
 
 import logging
 import threading
+from html import escape
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
-from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from .arrange import Arranger, save_desktop, show_single, show_tiled
 from .devices import optional
+from .panel import DevicesPanel
+from .watch import DeviceWatch
 
 log = logging.getLogger(__name__)
 
 
-class DemoControl(QWidget):
-    """The demo's own small window: the simulated clock and figures, the missing parts, Quit."""
+def control_font_px(avail_height: int, mode: str = "tiled") -> int:
+    """The control window's text size, so that it is never the smallest text on screen.
 
-    def __init__(self, hall, on_quit):
+    Tiled: 1/72 of the screen's height, 14-30 px; the kiosk's small print beside it is
+    28 px × its scale (11 px in a 432 px column on 1920×1080, 15 px on 2560×1440).
+    One window: the hall screen's tab is beside it, whose smallest text is 36 px × its
+    unit (about 17 px on 1366×768), so 1/40 of the height, at least 18 px."""
+    if mode == "single":
+        return max(18, min(30, round(avail_height / 40)))
+    return max(14, min(30, round(avail_height / 72)))
+
+
+class DemoControl(QWidget):
+    """The demo's own window: the simulated clock and figures, the devices made visible
+    (:class:`.panel.DevicesPanel`), the missing parts, a language switch, Quit."""
+
+    def __init__(self, hall, on_quit, font_px: int = 16, on_arrange=None):
         super().__init__()
         self.hall = hall
         self.on_quit = on_quit
+        self.english = False
+        self.setObjectName("control")
         self.setWindowTitle("叫号演示 jiaohao demo")
         lay = QVBoxLayout(self)
-        self.title = QLabel(f"<b>{hall.config.hall.name}</b> — 演示 demo, ×{hall.options.speed:g}")
-        self.status = QLabel("…")
-        self.status.setWordWrap(True)
-        f = QFont(self.status.font())
-        f.setPointSize(f.pointSize() + 2)
-        self.status.setFont(f)
-        self.out = QLabel(f"打印的票 tickets: {hall.devices.tickets_dir}<br>语音 voice: {hall.devices.voice_dir}")
-        self.out.setWordWrap(True)
-        self.notes = QLabel("<br>".join(f"• {n}" for n in hall.notes) or "全部部件运行中 every part is running")
-        self.notes.setWordWrap(True)
-        quit_button = QPushButton("结束演示 End the demo")
-        quit_button.clicked.connect(on_quit)
-        for w in (self.title, self.status, self.out, self.notes, quit_button):
-            lay.addWidget(w)
-        self.resize(680, 260)
+        self.title = QLabel(objectName="title", wordWrap=True)
+        self.status = QLabel("…", objectName="status", wordWrap=True)
+        self.devices = DevicesPanel(font_px)
+        self.watch = DeviceWatch(hall)
+        self.notes = QLabel(objectName="notes", wordWrap=True)
+        self.notes.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.api = QLabel(objectName="api", wordWrap=True, openExternalLinks=True)
+        self.api.setVisible(bool(getattr(hall, "api_url", None)))
+        self.language = QPushButton()
+        self.language.clicked.connect(lambda: self.set_english(not self.english))
+        self.arrange = QPushButton()
+        self.arrange.setVisible(on_arrange is not None)
+        if on_arrange is not None:
+            self.arrange.clicked.connect(on_arrange)
+        self.quit_button = QPushButton()
+        self.quit_button.clicked.connect(on_quit)
+        buttons = QHBoxLayout()
+        for b in (self.language, self.arrange):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        buttons.addWidget(self.quit_button)
+        lay.addWidget(self.title)
+        lay.addWidget(self.status)
+        lay.addWidget(self.devices, 1)
+        lay.addWidget(self.api)
+        lay.addWidget(self.notes)
+        lay.addLayout(buttons)
+        self.set_font_px(font_px)
+        self.set_english(False)
+        self.resize(680, 600)
         self.timer = QTimer(self)
         self.timer.timeout.connect(self.refresh)
         self.timer.start(500)
+
+    def set_font_px(self, px: int) -> None:
+        self.font_px = px
+        self.devices.set_font_px(px)
+        self.setStyleSheet(f"QWidget#control QLabel, QWidget#control QPushButton {{ font-size: {px}px; }}"
+                           f" QLabel#title {{ font-size: {round(px * 1.25)}px; font-weight: bold; }}"
+                           f" QLabel#status {{ font-size: {round(px * 1.1)}px; }}"
+                           f" QLabel#notes {{ color: #7A4B00; }}")
+
+    def set_english(self, english: bool) -> None:
+        self.english = english
+        h = self.hall
+        name = (h.config.hall.name_en or h.config.hall.name) if english else h.config.hall.name
+        self.title.setText(f"{name} — {'demo' if english else '演示'} ×{h.options.speed:g}")
+        self.language.setText("中文" if english else "English")
+        self.arrange.setText("Arrange windows" if english else "重新排列窗口")
+        self.quit_button.setText("End the demo" if english else "结束演示")
+        self.notes.setText("<br>".join(f"• {escape(n)}" for n in h.notes))
+        self.notes.setVisible(bool(h.notes))  # nothing said: every part is running
+        url = getattr(h, "api_url", None)
+        if url:
+            self.api.setText(f"{'Hall API (this computer)' if english else '大厅接口 Hall API'}: "
+                             f"<a href='{url}/api/v1/docs'>{url}/api/v1</a>")
+        self.devices.set_english(english)
+        self.refresh()
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt name
         """Closing the demo window ends the demo (the other windows close with it)."""
@@ -54,13 +112,21 @@ class DemoControl(QWidget):
     def refresh(self) -> None:
         try:
             s = self.hall.status()
+            view = self.watch.poll()
         except Exception as e:  # noqa: BLE001 - the database may be busy for a moment
             log.debug("status: %s", e)
             return
-        done = "  — 演示日结束 day over" if self.hall.finished else ""
-        self.status.setText(
-            f"{s.clock}{done}<br>已取号 issued {s.issued} · 等候 waiting {s.waiting} · 已办结 served {s.served}"
-            f" · 呼叫 calls {s.calls}<br>窗口 windows: serving {s.serving}, paused {s.paused}")
+        if self.english:
+            done = "  — day over" if self.hall.finished else ""
+            self.status.setText(
+                f"{s.clock}{done} · issued {s.issued} · waiting {s.waiting} · served {s.served}"
+                f" · calls {s.calls} · windows serving {s.serving}, paused {s.paused}")
+        else:
+            done = "  — 演示日结束" if self.hall.finished else ""
+            self.status.setText(
+                f"{s.clock}{done} · 已取号 {s.issued} · 等候 {s.waiting} · 已办结 {s.served}"
+                f" · 呼叫 {s.calls} · 窗口 办理中 {s.serving}，暂停 {s.paused}")
+        self.devices.show_view(view)
 
 
 def _kiosk(hall, notes: list[str]):
@@ -126,25 +192,33 @@ def build_windows(hall, callers: list[int]) -> dict[str, QWidget]:
     return windows
 
 
-def run_gui(hall, callers: list[int], screenshots: Path | None = None, quit_when_over: bool = False) -> int:
+def run_gui(hall, callers: list[int], screenshots: Path | None = None, quit_when_over: bool = False,
+            layout: str = "auto") -> int:
     """Show every window and run the day until it is over or the demo window is closed.
 
-    ``screenshots``: a folder; when the day is over, each window is saved there as
-    ``demo-NAME.png`` and the demo ends (for the documentation)."""
+    ``layout``: auto, tiled or single (:mod:`.layout`). ``screenshots``: a folder; when
+    the day is over, each window is saved there as ``demo-NAME.png``, the whole desktop
+    as ``demo-desktop.png`` (with ``demo-desktop.json``, where each window was) and the
+    demo ends (for the documentation)."""
     from kiosk.run import application  # the kiosk's QApplication with the CJK font
     app = application()
     stop = threading.Event()
     windows = build_windows(hall, callers)
-    control = DemoControl(hall, app.quit)
-    windows["control"] = control
-    x = 20
-    for name in ("screen", "kiosk", *[n for n in windows if n.startswith("caller-")], "control"):
-        w = windows.get(name)
-        if w is None:
-            continue
-        w.move(x, 20)
-        w.show()
-        x += 60
+    ordered = {n: windows[n] for n in ("screen", "kiosk") if n in windows}
+    ordered.update({n: w for n, w in windows.items() if n.startswith("caller-")})
+    arranger = Arranger(ordered, layout)
+    avail = arranger.available()
+    control = DemoControl(hall, app.quit, font_px=control_font_px(avail.h), on_arrange=arranger.rearrange)
+    ordered["control"] = control
+    p = arranger.compute()
+    if p.mode == "single":
+        control.set_font_px(control_font_px(avail.h, "single"))
+    log.info("demo layout: %s on %dx%d %s; minimum sizes %s", p.mode, avail.w, avail.h, p.reason, arranger.minimum)
+    if p.mode == "single":
+        control.arrange.hide()
+        show_single(arranger, control, app.quit, f"叫号演示 jiaohao demo — {hall.config.hall.name}")
+    else:
+        show_tiled(arranger)
     hall.finished = False
 
     def simulate():
@@ -163,7 +237,9 @@ def run_gui(hall, callers: list[int], screenshots: Path | None = None, quit_when
             watch.stop()
             control.refresh()
             if screenshots is not None:
-                save_screenshots(windows, screenshots)
+                app.processEvents()
+                save_screenshots(ordered, screenshots)
+                save_desktop(screenshots, "desktop", arranger)
             app.quit()
 
     watch.timeout.connect(check_over)
@@ -174,7 +250,7 @@ def run_gui(hall, callers: list[int], screenshots: Path | None = None, quit_when
     finally:
         stop.set()
         worker.join(timeout=10)
-        for w in windows.values():
+        for w in ordered.values():
             if hasattr(w, "allow_close"):
                 w.allow_close = True
             if hasattr(w, "shutdown"):
@@ -183,6 +259,9 @@ def run_gui(hall, callers: list[int], screenshots: Path | None = None, quit_when
                 except Exception:  # noqa: BLE001
                     log.exception("closing a demo window")
             w.close()
+        if arranger.hall_window is not None:
+            arranger.hall_window.on_quit = lambda: None
+            arranger.hall_window.close()
 
 
 def save_screenshots(windows: dict[str, QWidget], folder: Path) -> list[Path]:

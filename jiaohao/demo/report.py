@@ -66,6 +66,8 @@ def summary_text(s: Summary, outputs: dict, notes: list[str]) -> str:
     ]
     for i, text in enumerate(outputs.get("led_boards", []), 1):
         lines.append(f"  LED 条屏 board {i} shows  {text or '(nothing)'}")
+    if outputs.get("api"):
+        lines.append(f"  接口 hall API            {outputs['api']} (served until the demo ended)")
     if outputs.get("database"):
         lines.append(f"  数据库 database          {outputs['database']}")
     for note in notes:

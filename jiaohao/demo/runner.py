@@ -46,14 +46,25 @@ class DemoOptions:
     start: datetime | None = None     # None: 08:30 today
     sound_card: bool = False          # voice to the sound card instead of WAV files
     bookings: int = 12
+    listen: str | None = None         # serve the hall API here (HOST:PORT, port 0: any free); None: not served
 
 
 def has_sound_card() -> bool:
+    """Whether the voice can be heard here: somewhere to play sound (an ALSA card, a
+    PulseAudio or PipeWire server) and a WAV player. Never fails: without either the
+    demo writes WAV files and shows the sentences."""
+    audio = optional("drivers.tts.audio")
+    if audio is not None:
+        try:
+            return bool(audio.sound_output_present() and audio.find_player())
+        except Exception:  # noqa: BLE001 - a strange host: no sound, the demo goes on
+            log.info("sound output detection failed", exc_info=True)
+            return False
     try:
         cards = Path("/proc/asound/cards").read_text()
     except OSError:
         return False
-    return bool(cards.strip()) and "no soundcards" not in cards
+    return bool(cards.strip()) and "no soundcards" not in cards and shutil.which("aplay") is not None
 
 
 def _device_urls(config: HallConfig) -> list[tuple[str, str]]:
@@ -147,6 +158,7 @@ class DemoHall:
         self.end_at = self._end_time()
         self._lock = threading.Lock()
         self.bus_master_running = False
+        self.api_url: str | None = None
         self.finished = False
 
     # -- set-up ------------------------------------------------------------------
@@ -191,6 +203,7 @@ class DemoHall:
 
     def _start_components(self) -> None:
         from jiaohao.commands.serve_cmd import COMPONENT_FACTORIES, build_components
+        self.ctx.listen = self.options.listen  # the hall API's component serves only when told where
         try:
             parts = build_components(self.ctx)
         except Exception as e:  # noqa: BLE001
@@ -213,6 +226,10 @@ class DemoHall:
                 log.exception("starting %s", getattr(part, "name", part))
                 self.notes.append(f"{getattr(part, 'name', part)}: could not start ({e})")
         self.bus_master_running = any(type(p).__module__.startswith("caller.") for p in self.parts)
+        self.api_url = next((p.url for p in self.parts
+                             if type(p).__module__.startswith("server.") and hasattr(p, "url")), None)
+        if self.options.listen and self.api_url is None and not any(n.startswith("hall API") for n in self.notes):
+            self.notes.append("hall API: not in this build (no server.runner), so the demo serves no web parts")
 
     def _wait_for_buses(self, timeout_s: float = 15.0) -> None:
         """Let each bus master hear every keypad once before the clerks press keys: a key
@@ -338,7 +355,8 @@ class DemoHall:
         return {"out_dir": str(self.out_dir), "tickets_dir": str(self.devices.tickets_dir),
                 "ticket_pngs": len(tickets), "voice_wavs": len(voice),
                 "voice_dir": "the sound card" if self.options.sound_card else str(self.devices.voice_dir),
-                "led_boards": boards, "database": None if self._tmp_db else str(self.options.db_path)}
+                "led_boards": boards, "database": None if self._tmp_db else str(self.options.db_path),
+                "api": f"{self.api_url}/api/v1" if self.api_url else None}
 
     def stop(self) -> None:
         for part in reversed(self.parts):

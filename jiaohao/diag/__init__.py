@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 AREAS = [
+    "jiaohao.diag.server",   # the hall server this PC uses (kiosk, window PC, TV box on a LAN)
     "jiaohao.diag.database",  # the queue database: sharing, identity, integrity
     "jiaohao.diag.ports",    # serial ports and USB printers vs the config
     "jiaohao.diag.printer",  # ticket printer: status, test page

@@ -4,69 +4,74 @@
 <context>
     <name>Kiosk</name>
     <message>
-        <location filename="../messages.py" line="83"/>
-        <location filename="../messages.py" line="85"/>
+        <location filename="../messages.py" line="89"/>
+        <location filename="../messages.py" line="91"/>
         <source>Wrong PIN, please try again</source>
         <translation>密码错误，请重试</translation>
     </message>
     <message>
-        <location filename="../app.py" line="419"/>
+        <location filename="../app.py" line="420"/>
         <location filename="../screens.py" line="150"/>
         <source>Appointment check-in</source>
         <translation>预约签到</translation>
     </message>
     <message>
-        <location filename="../app.py" line="420"/>
+        <location filename="../app.py" line="421"/>
         <source>Type your appointment code, or hold its barcode under the scanner</source>
         <translation>请输入预约号，或将预约二维码/条码对准扫描口</translation>
     </message>
     <message>
-        <location filename="../app.py" line="421"/>
+        <location filename="../app.py" line="422"/>
         <source>Check in</source>
         <translation>签到取号</translation>
     </message>
     <message>
-        <location filename="../app.py" line="423"/>
+        <location filename="../app.py" line="424"/>
         <source>Green channel: staff PIN</source>
         <translation>绿色通道：工作人员确认</translation>
     </message>
     <message>
-        <location filename="../app.py" line="423"/>
+        <location filename="../app.py" line="424"/>
         <source>Technician PIN</source>
         <translation>技术人员密码</translation>
     </message>
     <message>
-        <location filename="../app.py" line="424"/>
+        <location filename="../app.py" line="425"/>
         <source>A member of staff enters the PIN</source>
         <translation>请工作人员输入密码</translation>
     </message>
     <message>
-        <location filename="../app.py" line="425"/>
+        <location filename="../app.py" line="426"/>
         <source>Enter the technician PIN</source>
         <translation>请输入技术人员密码</translation>
     </message>
     <message>
-        <location filename="../app.py" line="425"/>
+        <location filename="../app.py" line="426"/>
         <source>OK</source>
         <translation>确定</translation>
     </message>
     <message>
-        <location filename="../app.py" line="430"/>
+        <location filename="../app.py" line="431"/>
         <source>Hall: %1</source>
         <translation>大厅：%1</translation>
     </message>
     <message>
-        <location filename="../app.py" line="431"/>
+        <location filename="../app.py" line="432"/>
+        <source>Hall server: %1</source>
+        <translation>叫号服务器：%1</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="433"/>
         <source>Queue database: %1</source>
         <translation>排队数据库：%1</translation>
     </message>
     <message>
-        <location filename="../app.py" line="432"/>
+        <location filename="../app.py" line="434"/>
         <source>Printer: %1</source>
         <translation>打印机：%1</translation>
     </message>
     <message>
-        <location filename="../app.py" line="435"/>
+        <location filename="../app.py" line="437"/>
         <source>This menu closes by itself after %1 s without a touch.</source>
         <translation>本菜单 %1 秒无操作将自动关闭。</translation>
     </message>
@@ -77,112 +82,122 @@
     </message>
     <message>
         <location filename="../messages.py" line="25"/>
+        <source>No ticket can be issued now: the hall server does not answer. Please go to the service desk</source>
+        <translation>暂时无法取号：连接不上叫号服务器，请到服务台</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="27"/>
+        <source>Cannot reach the hall server (%1)</source>
+        <translation>连接不上叫号服务器 (%1)</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="30"/>
         <source>Your ticket could not be printed, please go to the service desk</source>
         <translation>出票失败，请到服务台</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="31"/>
+        <location filename="../messages.py" line="36"/>
         <source>Tickets from %1</source>
         <translation>%1 开始取号</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="32"/>
+        <location filename="../messages.py" line="37"/>
         <location filename="../widgets.py" line="46"/>
         <source>Closed for today</source>
         <translation>今日已停止取号</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="34"/>
+        <location filename="../messages.py" line="39"/>
         <source>Opening hours: %1</source>
         <translation>办理时间：%1</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="35"/>
+        <location filename="../messages.py" line="40"/>
         <source>This service is not taking tickets now</source>
         <translation>该业务现在不能取号</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="38"/>
+        <location filename="../messages.py" line="43"/>
         <source>All of today&apos;s tickets for this service have been taken</source>
         <translation>该业务今日号源已取完</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="39"/>
+        <location filename="../messages.py" line="44"/>
         <source>Please come back on the next working day, or ask at the service desk</source>
         <translation>请下个工作日再来，或到服务台咨询</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="43"/>
+        <location filename="../messages.py" line="48"/>
         <source>No appointment found with this code</source>
         <translation>未找到该预约</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="44"/>
+        <location filename="../messages.py" line="49"/>
         <source>Please check the code, or ask at the service desk</source>
         <translation>请核对预约号，或到服务台咨询</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="47"/>
+        <location filename="../messages.py" line="52"/>
         <source>Your appointment is not for today</source>
         <translation>您的预约不是今天</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="48"/>
+        <location filename="../messages.py" line="53"/>
         <source>Appointment date: %1</source>
         <translation>预约日期：%1</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="51"/>
+        <location filename="../messages.py" line="56"/>
         <source>It is too early to check in</source>
         <translation>还未到签到时间</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="52"/>
+        <location filename="../messages.py" line="57"/>
         <source>Your appointment is at %1. Please check in from %2 minutes before.</source>
         <translation>您的预约时间是 %1，请在预约时间前 %2 分钟内签到</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="57"/>
+        <location filename="../messages.py" line="62"/>
         <source>No technician PIN is set: the technician menu cannot be opened</source>
         <translation>未设置技术人员密码，无法打开维护菜单</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="58"/>
+        <location filename="../messages.py" line="63"/>
         <source>Tickets are still issued. To set the PIN, run this on the kiosk PC, then restart the kiosk:</source>
         <translation>取号不受影响。设置密码：在本机终端运行以下命令，然后重启取号机：</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="62"/>
+        <location filename="../messages.py" line="67"/>
         <source>The green channel is not available at this kiosk, please ask at the service desk</source>
         <translation>本机暂不提供绿色通道，请到服务台咨询</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="63"/>
+        <location filename="../messages.py" line="68"/>
         <source>For staff: no green-channel staff PIN is set. A technician runs:</source>
         <translation>工作人员请注意：未设置绿色通道确认密码。请技术人员运行：</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="66"/>
+        <location filename="../messages.py" line="71"/>
         <source>Something went wrong, please go to the service desk</source>
         <translation>出现问题，请到服务台</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="76"/>
+        <location filename="../messages.py" line="82"/>
         <source>Try again in %1 min</source>
         <translation>请 %1 分钟后再试</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="78"/>
+        <location filename="../messages.py" line="84"/>
         <source>Try again in %1 s</source>
         <translation>请 %1 秒后再试</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="79"/>
+        <location filename="../messages.py" line="85"/>
         <source>Too many wrong PINs: the PIN pad is locked.</source>
         <translation>密码错误次数过多，密码键盘已锁定。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="84"/>
+        <location filename="../messages.py" line="90"/>
         <source>%1 more wrong PIN(s) lock the PIN pad</source>
         <translation>再错 %1 次将锁定密码键盘</translation>
     </message>
@@ -294,7 +309,7 @@
     <message>
         <location filename="../screens.py" line="262"/>
         <location filename="../screens.py" line="367"/>
-        <location filename="../screens.py" line="439"/>
+        <location filename="../screens.py" line="440"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
@@ -339,17 +354,17 @@
         <translation>%1 秒后返回首页</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="475"/>
+        <location filename="../screens.py" line="477"/>
         <source>Technician</source>
         <translation>技术人员</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="477"/>
+        <location filename="../screens.py" line="479"/>
         <source>Exit the kiosk</source>
         <translation>退出取号机程序</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="478"/>
+        <location filename="../screens.py" line="480"/>
         <source>Back to the kiosk</source>
         <translation>返回取号界面</translation>
     </message>

@@ -12,7 +12,7 @@ from hall.clock import business_day
 from hall.errors import DatabaseProblem, UnknownTicket
 
 from ..deps import REFUSALS, require
-from ..models import (MAX_ID, MAX_WINDOW, AppointmentOut, ConfigOut, EventLogOut, HealthOut, SnapshotOut,
+from ..models import (MAX_ID, MAX_WINDOW, AppointmentOut, ConfigOut, EventLogOut, HealthOut, WhoAmIOut, SnapshotOut,
                       TicketOut, WindowOut)
 
 router = APIRouter(tags=["reads"])
@@ -30,6 +30,12 @@ def _open(state, svc, now: datetime) -> bool:
         periods = state.periods[svc.code] = svc.periods() if svc.hours else []
     t = now.time()
     return not periods or any(a <= t < b for a, b in periods)
+
+
+@router.get("/whoami", response_model=WhoAmIOut, summary="who this credential is: kind, name, role, windows")
+def whoami(p=reader) -> dict:
+    return {"kind": p.kind, "name": p.name, "role": p.role, "windows": list(p.windows),
+            "display_name": p.display_name}
 
 
 @router.get("/health", response_model=HealthOut, summary="is the server up (anonymous)")
