@@ -289,6 +289,7 @@ def phones_main(url, token, n, after, ready, stop_flag, drained, out, db, nice=0
     conn.close()
     exp_set = set(expected)
     missed = doubled = streams_bad = 0
+    examples = []
     for s in ph.streams:
         ids = s.ids
         d = len(ids) - len(set(ids))
@@ -298,8 +299,11 @@ def phones_main(url, token, n, after, ready, stop_flag, drained, out, db, nice=0
         doubled += d
         if m or d or not order_ok:
             streams_bad += 1
+            if not order_ok and len(examples) < 3:
+                k = next(i for i in range(len(ids) - 1) if ids[i] >= ids[i + 1])
+                examples.append(list(ids[max(0, k - 3):k + 4]))
     out.put({"cpu": own_cpu(), "seen": {i: tuple(v) for i, v in ph.seen.items()}, "missed": missed, "doubled": doubled,
-             "streams_bad": streams_bad, "expected": len(expected),
+             "streams_bad": streams_bad, "expected": len(expected), "examples": examples,
              "reconnects": sum(s.reconnects for s in ph.streams)})
 
 
@@ -587,6 +591,8 @@ def measure(args, tmp, db, tokens, serve, restart_at) -> int:
         print(f"-- restart: SIGKILL at {restart['killed_at']:.1f} s, answering again after {restart['up_in']:.2f} s")
     print(f"-- streams: {args.phones} phones, {ph['expected']} events each expected; missed {ph['missed']}, "
           f"doubled {ph['doubled']}, streams with a fault {ph['streams_bad']}; reconnects {ph['reconnects']}")
+    for ex in ph["examples"]:
+        print(f"   out of order: ... {ex} ...")
     for i, sc in enumerate(got["screens"]):
         ids = sc["ids"]
         ids = [i for i in ids if i <= got["until"]]

@@ -209,26 +209,24 @@ class EventHub:
             if revoking:
                 self._revocations += 1
             chunk = [f for _, f in frames]
-            shared: list[_Stream] = []  # written straight, nothing pending: one chunk for all
+            data = b"".join(chunk)
+            framed = b"%x\r\n%s\r\n" % (len(data), data)  # one HTTP chunk, shared by every direct stream
             for s in self.streams:
                 if s.closed:
                     continue
-                if s.direct and s.chunked and not s.frames:
-                    shared.append(s)
-                    continue
-                s.frames.extend(chunk)
+                if s.direct:
+                    s.frames.append(framed if s.chunked else data)
+                else:
+                    s.frames.extend(chunk)
                 if len(s.frames) > self.max_behind:
                     s.closed, s.cut, s.why = True, True, f"more than {self.max_behind} events behind"
                     s.frames.clear()
                     self.cut += 1
                 wake.append(s)
         loop = self._loop
-        if loop is not None and (wake or shared or revoking):
-            data = b"".join(chunk)
+        if loop is not None and (wake or revoking):
             try:
                 loop.call_soon_threadsafe(self._wake, wake, revoking)
-                if shared:
-                    loop.call_soon_threadsafe(self._wake, shared, False, b"%x\r\n%s\r\n" % (len(data), data))
             except RuntimeError:  # the loop has closed: the server is going away
                 pass
 
@@ -243,63 +241,52 @@ class EventHub:
             self._ring_floor = self._ring_ids[drop - 1]
             del self._ring_ids[:drop], self._ring[:drop]
 
-    def _wake(self, streams: list[_Stream], revoking: bool, chunk: bytes | None = None, start: int = 0) -> None:
+    def _wake(self, streams: list[_Stream], revoking: bool, start: int = 0) -> None:
         """Write (or wake) ``streams[start:start + FANOUT_SLICE]``, then let the loop
         answer requests before the next slice: a fan-out to 1,000 streams (~10 ms) never
         holds an API request up for more than a slice's time (~1 ms).
 
-        ``chunk``: one fan-out's frames, framed once, for streams written straight that had
-        nothing waiting (every stream, nearly always); else each stream's own frames.
-        Order is safe: a stream's frames wait in its deque only while an earlier write of
-        it is pending, and calls run in the order the tailer made them."""
+        Order is safe whatever order the slices of two fan-outs run in (the set of
+        streams may change between them): whichever call reaches a stream first writes
+        everything waiting in its deque, in order; a later one finds it empty."""
         end = start + FANOUT_SLICE
-        now = time.monotonic()
         for s in streams[start:end]:
             if s.closed:
                 self._cut(s)
                 s.wake.set()
-            elif chunk is not None:
-                self._write_chunk(s, chunk, now)
             elif s.direct:
                 self._write_direct(s)
             else:
                 s.wake.set()
         if end < len(streams):
-            self._loop.call_soon(self._wake, streams, False, chunk, end)
+            self._loop.call_soon(self._wake, streams, False, end)
         if revoking:
             asyncio.ensure_future(self._recheck())
 
-    def _write_chunk(self, s: _Stream, chunk: bytes, now: float) -> None:
-        t = s.transport
-        t.write(chunk)
-        s.last_write = now
-        if t.get_write_buffer_size() > self.max_buffer and not s.closed:
-            self._too_slow(s, t)
-
-    def _too_slow(self, s: _Stream, t) -> None:
-        s.closed, s.cut, s.why = True, True, f"more than {self.max_buffer} bytes not taken"
-        self.cut += 1
-        t.abort()
-        s.wake.set()
-
     def _write_direct(self, s: _Stream, extra: bytes = b"") -> None:
-        """Write a stream's waiting frames to its transport now (on the loop).
+        """Write a stream's waiting chunks to its transport now (on the loop).
 
         Under uvicorn's HTTP/1.1 server a response's body chunks are ``len CRLF data CRLF``
-        on the connection's transport; written here, one fan-out costs a ``write()`` per
-        stream instead of a task switch, a timeout and three layers of ``send`` (a third
-        of the CPU). The transport buffers what the client has not taken: past
-        ``max_buffer`` bytes the client is too slow and its connection is dropped."""
+        on the connection's transport; each fan-out frames its events once and every
+        direct stream's deque gets that same object, so one fan-out costs a ``write()`` a
+        stream (no task switch, no copy when one chunk waits). The transport buffers what
+        the client has not taken: past ``max_buffer`` bytes the client is too slow and its
+        connection is dropped."""
         with self._lock:
-            data = b"".join(s.frames) + extra if s.frames else extra
+            data = b"".join(s.frames)  # one chunk waiting: that very object
             s.frames.clear()
+        if extra:
+            data += b"%x\r\n%s\r\n" % (len(extra), extra) if s.chunked else extra
         if not data:
             return
         t = s.transport
-        t.write(b"%x\r\n%s\r\n" % (len(data), data) if s.chunked else data)
+        t.write(data)
         s.last_write = time.monotonic()
         if t.get_write_buffer_size() > self.max_buffer and not s.closed:
-            self._too_slow(s, t)
+            s.closed, s.cut, s.why = True, True, f"more than {self.max_buffer} bytes not taken"
+            self.cut += 1
+            t.abort()
+            s.wake.set()
 
     def _read_after(self, after: int, upto: int) -> list[tuple[int, bytes]]:
         """Frames of the events in (after, upto] from the database (any thread)."""
@@ -489,11 +476,16 @@ class EventStreamResponse(Response):
                 await self._write(send, _body(backlog))
             s.last_write = time.monotonic()
             if _direct_ok(cycle) and not s.closed:
-                # from here on (no write of ours pending) the fan-out writes this stream's frames
+                # from here on (no write of ours pending) the fan-out writes this stream's
+                # chunks; the frames that came meanwhile go first, framed here
                 with hub._lock:
+                    pending = b"".join(s.frames)
+                    s.frames.clear()
                     s.chunked = bool(cycle.chunked_encoding)
                     s.direct = True
-                hub._write_direct(s)
+                if pending:  # before any fan-out call can run: this is the loop's thread
+                    s.transport.write(b"%x\r\n%s\r\n" % (len(pending), pending) if s.chunked else pending)
+                    s.last_write = time.monotonic()
             keepalive = hub.keepalive_s
             while not s.closed:
                 if s.direct or not s.frames:
