@@ -273,7 +273,9 @@ class Phones:
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def phones_main(url, token, n, after, ready, stop_flag, drained, out, db) -> None:
+def phones_main(url, token, n, after, ready, stop_flag, out, db, nice=0) -> None:
+    if nice:
+        os.nice(nice)
     host, port = url.removeprefix("http://").split(":")
     ph = Phones(host, int(port), token, n, after)
 
@@ -287,6 +289,7 @@ def phones_main(url, token, n, after, ready, stop_flag, drained, out, db) -> Non
     conn.close()
     exp_set = set(expected)
     missed = doubled = streams_bad = 0
+    examples = []
     for s in ph.streams:
         ids = s.ids
         d = len(ids) - len(set(ids))
@@ -296,14 +299,17 @@ def phones_main(url, token, n, after, ready, stop_flag, drained, out, db) -> Non
         doubled += d
         if m or d or not order_ok:
             streams_bad += 1
+            if not order_ok and len(examples) < 3:
+                k = next(i for i in range(len(ids) - 1) if ids[i] >= ids[i + 1])
+                examples.append(list(ids[max(0, k - 3):k + 4]))
     out.put({"cpu": own_cpu(), "seen": {i: tuple(v) for i, v in ph.seen.items()}, "missed": missed, "doubled": doubled,
-             "streams_bad": streams_bad, "expected": len(expected),
+             "streams_bad": streams_bad, "expected": len(expected), "examples": examples,
              "reconnects": sum(s.reconnects for s in ph.streams)})
 
 
 # -- load: kiosks, callers, screens ---------------------------------------------------
 
-def load_main(url, tokens, rate, seconds, restart_at, start_evt, out) -> None:
+def load_main(url, tokens, rate, seconds, start_evt, out) -> None:
     import httpx
 
     from hall.sse import EventStream
@@ -444,6 +450,8 @@ def parse_args():
     ap.add_argument("--rate", type=float, default=50.0, help="API operations a second (issue, call, finish)")
     ap.add_argument("--phones", type=int, default=1000)
     ap.add_argument("--no-restart", action="store_true")
+    ap.add_argument("--phones-nice", type=int, default=0,
+                    help="run the phones' simulator at this niceness (phones are other machines in a hall)")
     ap.add_argument("--quick", action="store_true", help="a smoke run for CI: 8 s, 50 phones, 20 ops/s")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder (database, serve's log)")
     args = ap.parse_args()
@@ -473,10 +481,11 @@ def measure(args, tmp, db, tokens, serve, restart_at) -> int:
     after = settle(serve.url)
 
     ctx = mp.get_context("spawn")
-    ready, stop_flag, drained, start_evt = ctx.Event(), ctx.Event(), ctx.Event(), ctx.Event()
+    ready, stop_flag, start_evt = ctx.Event(), ctx.Event(), ctx.Event()
     phones_out, load_out = ctx.Queue(), ctx.Queue()
     phones = ctx.Process(target=phones_main, args=(serve.url, tokens["phones"], args.phones, after, ready,
-                                                   stop_flag, drained, phones_out, db), daemon=True)
+                                                   stop_flag, phones_out, db, args.phones_nice),
+                         daemon=True)
     phones.start()
     t0 = time.monotonic()
     if not ready.wait(120):
@@ -484,8 +493,8 @@ def measure(args, tmp, db, tokens, serve, restart_at) -> int:
         raise SystemExit("the phones did not all connect within 120 s")
     print(f"{args.phones} streams open in {time.monotonic() - t0:.1f} s; RSS of serve {rss_mb(serve.proc.pid):.0f} MB",
           flush=True)
-    load = ctx.Process(target=load_main, args=(serve.url, tokens, args.rate, args.seconds, restart_at, start_evt,
-                                               load_out), daemon=True)
+    load = ctx.Process(target=load_main, args=(serve.url, tokens, args.rate, args.seconds, start_evt, load_out),
+                       daemon=True)
     load.start()
     time.sleep(2)  # the screens connect
     lag: list[float] = []  # how late a 5 ms sleep wakes: this machine's own contention
@@ -528,7 +537,6 @@ def measure(args, tmp, db, tokens, serve, restart_at) -> int:
     time.sleep(3)
     rss["end"] = rss_mb(serve.proc.pid)
     stop_flag.set()
-    drained.set()
     ph = phones_out.get(timeout=120)
     phones.join(30)
     serve.stop()
@@ -582,6 +590,8 @@ def measure(args, tmp, db, tokens, serve, restart_at) -> int:
         print(f"-- restart: SIGKILL at {restart['killed_at']:.1f} s, answering again after {restart['up_in']:.2f} s")
     print(f"-- streams: {args.phones} phones, {ph['expected']} events each expected; missed {ph['missed']}, "
           f"doubled {ph['doubled']}, streams with a fault {ph['streams_bad']}; reconnects {ph['reconnects']}")
+    for ex in ph["examples"]:
+        print(f"   out of order: ... {ex} ...")
     for i, sc in enumerate(got["screens"]):
         ids = sc["ids"]
         ids = [i for i in ids if i <= got["until"]]

@@ -52,9 +52,13 @@ def streaming_route(app, hub) -> None:
         s = _Stream(token, "bench")
 
         async def gen():
-            backlog = await hub.attach(s, int(last) if last else None)
+            older: list[bytes] = []
+
+            async def collect(data: bytes) -> None:
+                older.append(data)
+            backlog = await hub.attach(s, int(last) if last else None, collect)
             try:
-                yield b"retry: %d\n\n" % RETRY_MS + backlog
+                yield b"retry: %d\n\n" % RETRY_MS + b"".join(older) + backlog
                 while not s.closed:
                     if not s.frames:
                         s.wake.clear()

@@ -8,9 +8,12 @@ there — a reconnect storm after a restart costs no database read — and from 
 database for anything older. The replay and the switch to live happen in one step under
 the hub's lock: no event is missed or sent twice at the seam.
 
-The response is written by :class:`EventStreamResponse`, a small ASGI callable returned
-from an ordinary FastAPI route (so the route is in the OpenAPI document): one task per
-stream waiting on its own wake-up, no per-chunk task group or memory stream.
+The response is :class:`EventStreamResponse`, a small ASGI callable returned from an
+ordinary FastAPI route (so the route is in the OpenAPI document). Under uvicorn's
+httptools HTTP/1.1 server the fan-out writes each stream's chunk to its transport itself
+(no task switch a stream); elsewhere one task a stream writes through ASGI ``send``.
+Fan-outs are paced by the number of open streams (:data:`FANOUT_PACE_S`): a busy
+moment puts several events in one write. docs/events.md has the figures.
 
 A stream ends when its client goes, when its credential stops being valid (re-checked
 with ``access.principal_for`` whenever a revoking event is logged, and every minute for
@@ -53,7 +56,8 @@ FANOUT_SLICE = 100  # streams written in one turn of the event loop
 RING = 8192  # newest frames kept in memory for replays
 PAGE = 500  # events read from the database at once
 MAX_BEHIND = 2000  # events queued for one stream beyond which it is cut
-MAX_BUFFER = 1 << 20  # bytes a client has not taken beyond which it is cut (direct writes)
+MAX_BUFFER = 256 << 10  # bytes a client has not taken beyond which it is cut (direct writes; a copy
+# a stream: 1,000 stalled phones hold at most 256 MB)
 STALL_S = 60.0  # a write blocked this long (the client reads nothing): cut
 RECHECK_EVERY_S = 60.0  # credentials of open streams re-checked (sessions expire)
 # kinds after which the credentials of open streams are checked again at once
@@ -102,6 +106,7 @@ class EventHub:
         self.ring_size, self.max_behind, self.stall_s = RING, MAX_BEHIND, STALL_S
         self.fanout_every_s = FANOUT_EVERY_S
         self.max_buffer = MAX_BUFFER
+        self.recheck_every_s = RECHECK_EVERY_S
         self._lock = threading.Lock()  # ring, last_id, streams: tailer thread vs. event loop
         self._ring_ids: list[int] = []
         self._ring: list[bytes] = []
@@ -114,6 +119,7 @@ class EventHub:
         self._revocations = 0  # revoking events seen: a stream opening meanwhile is re-checked
         self._maintenance: asyncio.Task | None = None
         self._started = False
+        self._closing = False  # close_streams() was called: new streams are refused
 
     # -- life ---------------------------------------------------------------
     def start(self) -> None:
@@ -178,12 +184,11 @@ class EventHub:
                 if now != version:
                     version = now
                     while True:
-                        with self._conn_lock:
-                            events, _, _ = read_events(self._conn, self._conn_lock, self.queue.path,
-                                                       self.last_id, PAGE)
-                        if not events:
+                        events, _, last = read_events(self._conn, self._conn_lock, self.queue.path,
+                                                      self.last_id, PAGE)
+                        if last == self.last_id:
                             break
-                        self._publish(events)
+                        self._publish(events, last)  # `last` passes over damaged rows too
                         wait = max(POLL_S, min(self.fanout_every_s, len(self.streams) * FANOUT_PACE_S))
                         if len(events) < PAGE:
                             break
@@ -192,20 +197,27 @@ class EventHub:
                 wait = 1.0
             self._stopping.wait(wait)
 
-    def _publish(self, events: list[Event]) -> None:
+    def _publish(self, events: list[Event], last: int) -> None:
         frames = [(e.id, encode(e)) for e in events]
         revoking = any(e.kind in REVOKING_KINDS for e in events)
         wake: list[_Stream] = []
         with self._lock:
             self._append(frames)
-            self.last_id = frames[-1][0]
+            self.last_id = last
+            if not frames:
+                return
             if revoking:
                 self._revocations += 1
             chunk = [f for _, f in frames]
+            data = b"".join(chunk)
+            framed = b"%x\r\n%s\r\n" % (len(data), data)  # one HTTP chunk, shared by every direct stream
             for s in self.streams:
                 if s.closed:
                     continue
-                s.frames.extend(chunk)
+                if s.direct:
+                    s.frames.append(framed if s.chunked else data)
+                else:
+                    s.frames.extend(chunk)
                 if len(s.frames) > self.max_behind:
                     s.closed, s.cut, s.why = True, True, f"more than {self.max_behind} events behind"
                     s.frames.clear()
@@ -232,8 +244,11 @@ class EventHub:
     def _wake(self, streams: list[_Stream], revoking: bool, start: int = 0) -> None:
         """Write (or wake) ``streams[start:start + FANOUT_SLICE]``, then let the loop
         answer requests before the next slice: a fan-out to 1,000 streams (~10 ms) never
-        holds an API request up for more than a slice's time (~1 ms). Order is safe:
-        whichever call reaches a stream first writes all its waiting frames."""
+        holds an API request up for more than a slice's time (~1 ms).
+
+        Order is safe whatever order the slices of two fan-outs run in (the set of
+        streams may change between them): whichever call reaches a stream first writes
+        everything waiting in its deque, in order; a later one finds it empty."""
         end = start + FANOUT_SLICE
         for s in streams[start:end]:
             if s.closed:
@@ -249,20 +264,23 @@ class EventHub:
             asyncio.ensure_future(self._recheck())
 
     def _write_direct(self, s: _Stream, extra: bytes = b"") -> None:
-        """Write a stream's waiting frames to its transport now (on the loop).
+        """Write a stream's waiting chunks to its transport now (on the loop).
 
         Under uvicorn's HTTP/1.1 server a response's body chunks are ``len CRLF data CRLF``
-        on the connection's transport; written here, one fan-out costs a ``write()`` per
-        stream instead of a task switch, a timeout and three layers of ``send`` (a third
-        of the CPU). The transport buffers what the client has not taken: past
-        ``max_buffer`` bytes the client is too slow and its connection is dropped."""
+        on the connection's transport; each fan-out frames its events once and every
+        direct stream's deque gets that same object, so one fan-out costs a ``write()`` a
+        stream (no task switch, no copy when one chunk waits). The transport buffers what
+        the client has not taken: past ``max_buffer`` bytes the client is too slow and its
+        connection is dropped."""
         with self._lock:
-            data = b"".join(s.frames) + extra if s.frames else extra
+            data = b"".join(s.frames)  # one chunk waiting: that very object
             s.frames.clear()
+        if extra:
+            data += b"%x\r\n%s\r\n" % (len(extra), extra) if s.chunked else extra
         if not data:
             return
         t = s.transport
-        t.write(b"%x\r\n%s\r\n" % (len(data), data) if s.chunked else data)
+        t.write(data)
         s.last_write = time.monotonic()
         if t.get_write_buffer_size() > self.max_buffer and not s.closed:
             s.closed, s.cut, s.why = True, True, f"more than {self.max_buffer} bytes not taken"
@@ -279,7 +297,7 @@ class EventHub:
                     break
                 events, _, last = read_events(self._conn, self._conn_lock, self.queue.path, after, PAGE)
             out += [(e.id, encode(e)) for e in events if e.id <= upto]
-            if last == after or not events:
+            if last == after:
                 break
             after = last
         return out
@@ -313,18 +331,26 @@ class EventHub:
         last_check = time.monotonic()
         while True:
             await asyncio.sleep(1.0)
-            now = time.monotonic()
-            with self._lock:
-                streams = list(self.streams)
-            for s in streams:
-                if s.writing_since and now - s.writing_since > self.stall_s and not s.closed:
-                    s.closed, s.cut, s.why = True, True, f"no byte taken for {self.stall_s:.0f} s"
-                    self.cut += 1
-                    self._cut(s)
-                    s.wake.set()
-            if now - last_check > RECHECK_EVERY_S:
-                last_check = now
-                await self._recheck()
+            try:
+                last_check = await self._maintain_once(last_check)
+            except Exception:  # never let one bad turn end the checks for good
+                log.exception("event stream: maintenance failed")
+
+    async def _maintain_once(self, last_check: float) -> float:
+        """Cut stalled writes; re-check credentials when it is time (returns the time of the last check)."""
+        now = time.monotonic()
+        with self._lock:
+            streams = list(self.streams)
+        for s in streams:
+            if s.writing_since and now - s.writing_since > self.stall_s and not s.closed:
+                s.closed, s.cut, s.why = True, True, f"no byte taken for {self.stall_s:.0f} s"
+                self.cut += 1
+                self._cut(s)
+                s.wake.set()
+        if now - last_check > self.recheck_every_s:
+            last_check = now
+            await self._recheck()
+        return last_check
 
     async def _recheck(self, only: _Stream | None = None) -> None:
         """Close the streams whose credential is no longer valid."""
@@ -333,7 +359,11 @@ class EventHub:
         tokens = {s.token for s in streams if not s.closed}
         if not tokens:
             return
-        valid = await asyncio.to_thread(self._valid_tokens, tokens)
+        try:
+            valid = await asyncio.to_thread(self._valid_tokens, tokens)
+        except Exception as e:  # the database is busy or damaged: keep the streams, try again later
+            log.warning("event stream: the credentials of open streams could not be checked (%s)", e)
+            return
         for s in streams:
             if s.token not in valid and not s.closed:
                 log.info("event stream of %s closed: its credential is no longer valid", s.name)
@@ -359,31 +389,51 @@ class EventHub:
                             status_code=503, media_type="application/json", headers={"Retry-After": "1"})
         return EventStreamResponse(self, token, getattr(principal, "name", "?"), after)
 
-    async def attach(self, s: _Stream, after: int | None) -> bytes:
+    async def attach(self, s: _Stream, after: int | None, write) -> bytes:
         """Register ``s`` for live events and return the frames it missed after ``after``
-        (all of them, read from the database where older than the ring)."""
+        that the ring holds. Older ones are read from the database a page at a time and
+        handed to ``write`` (async) first, so a client far behind costs a page of memory,
+        not its whole backlog."""
         generation = self._revocations
-        parts: list[bytes] = []
         while True:
             with self._lock:
                 if self._closing:
                     s.closed, s.why = True, "the server is stopping"
-                    break
+                    return b""
                 if after is None or after >= self.last_id:
+                    if after is not None and after > self.last_id:
+                        log.warning("event stream of %s asks for the events after %d but the log ends at %d "
+                                    "(a database restored from a backup?): it gets the new ones", s.name,
+                                    after, self.last_id)
                     self.streams.add(s)
+                    backlog = b""
                     break
                 if after >= self._ring_floor:
                     i = bisect.bisect_right(self._ring_ids, after)
-                    parts += self._ring[i:]
+                    backlog = b"".join(self._ring[i:])
                     self.streams.add(s)
                     break
                 floor = self._ring_floor
-            older = await asyncio.to_thread(self._read_after, after, floor)
-            parts += [f for _, f in older]
-            after = floor  # everything up to the ring's floor is read (the ring may have moved on)
+            frames, last = await asyncio.to_thread(self._read_page, after, floor)
+            if frames:
+                await write(b"".join(frames))
+            if s.closed:
+                return b""
+            # up to `last` is sent (ids in between are damaged rows or never were); at the
+            # ring's floor the next turn joins the ring
+            after = floor if last in (after, None) or last >= floor else last
         if self._revocations != generation:
             asyncio.ensure_future(self._recheck(s))
-        return b"".join(parts)
+        return backlog
+
+    def _read_page(self, after: int, upto: int) -> tuple[list[bytes], int | None]:
+        """One page of frames of the events in (after, upto] from the database, and the
+        last id read (any thread)."""
+        with self._conn_lock:
+            if self._conn is None:
+                return [], None
+            events, _, last = read_events(self._conn, self._conn_lock, self.queue.path, after, PAGE)
+        return [encode(e) for e in events if e.id <= upto], min(last, upto)
 
     def detach(self, s: _Stream) -> None:
         with self._lock:
@@ -418,16 +468,24 @@ class EventStreamResponse(Response):
         watcher = asyncio.ensure_future(_wait_disconnect(receive))
         watcher.add_done_callback(gone)
         try:
-            backlog = await hub.attach(s, self.after)
             await self._write(send, {"type": "http.response.start", "status": 200,
                                      "headers": self.raw_headers})
-            await self._write(send, _body(b"retry: %d\n\n" % RETRY_MS + backlog))
+            await self._write(send, _body(b"retry: %d\n\n" % RETRY_MS))
+            backlog = await hub.attach(s, self.after, lambda data: self._write(send, _body(data)))
+            if backlog:
+                await self._write(send, _body(backlog))
             s.last_write = time.monotonic()
             if _direct_ok(cycle) and not s.closed:
-                # from here on (no write of ours pending) the fan-out writes this stream's frames
-                s.chunked = bool(cycle.chunked_encoding)
-                s.direct = True
-                hub._write_direct(s)
+                # from here on (no write of ours pending) the fan-out writes this stream's
+                # chunks; the frames that came meanwhile go first, framed here
+                with hub._lock:
+                    pending = b"".join(s.frames)
+                    s.frames.clear()
+                    s.chunked = bool(cycle.chunked_encoding)
+                    s.direct = True
+                if pending:  # before any fan-out call can run: this is the loop's thread
+                    s.transport.write(b"%x\r\n%s\r\n" % (len(pending), pending) if s.chunked else pending)
+                    s.last_write = time.monotonic()
             keepalive = hub.keepalive_s
             while not s.closed:
                 if s.direct or not s.frames:

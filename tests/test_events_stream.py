@@ -52,8 +52,8 @@ class Served:
 
 
 def ids_of(queue, after=0):
-    return [e.id for e in queue.events_after(after)] if hasattr(queue, "events_after") else \
-        [r[0] for r in queue._conn.execute("SELECT id FROM events WHERE id > ? ORDER BY id", (after,))]
+    with queue._lock:
+        return [r[0] for r in queue._conn.execute("SELECT id FROM events WHERE id > ? ORDER BY id", (after,))]
 
 
 def raw_stream(url, token, headers=(), rcvbuf=None, query=""):
@@ -128,7 +128,11 @@ HTTP = ["httptools", "h11"]
 
 
 @pytest.mark.parametrize("http", HTTP)
-def test_backlog_then_live_with_no_gap_or_double_under_concurrent_writes(queue, book, http):
+def test_backlog_then_live_with_no_gap_or_double_under_concurrent_writes(queue, book, http, monkeypatch):
+    import server.events
+    monkeypatch.setattr(server.events, "PAGE", 7)  # replays from the database in several pages
+    # one stream a loop turn: fan-outs interleave while streams come (the set reorders)
+    monkeypatch.setattr(server.events, "FANOUT_SLICE", 1)
     for _ in range(30):
         queue.issue("A")
     with Served(queue, book.access, http=http, ring_size=8) as srv:  # a tiny ring: old replays come from the database
@@ -148,8 +152,8 @@ def test_backlog_then_live_with_no_gap_or_double_under_concurrent_writes(queue, 
         w.start()
         streams, gots = [], []
         try:
-            for after in (0, 5, 25, None):  # from the database, across the ring, live only
-                time.sleep(0.05)
+            for after in (0, 5, 25, None, 3, None, 10, None, 1, 20, None, 2):  # database, ring, live only
+                time.sleep(0.02)
                 got = Got()
                 start = after if after is not None else None
                 st = EventStream(srv.url, book.tok, start, got.events, got.state, backoff_s=0.05)
@@ -250,7 +254,8 @@ def test_the_client_resumes_across_a_server_restart_with_exactly_the_missed_even
         assert got.wait(lambda: "disconnected" in got.states)
         for _ in range(4):  # while it is down (a keypad, `jiaohao queue` …)
             queue.issue("B")
-        srv = Served(queue, book.access, port=port).__enter__()
+        # the next server, as a new process would: its own Access (close_app closed the first)
+        srv = Served(queue, Access(queue), port=port).__enter__()
         assert got.wait(lambda: len(got.ids) >= 7)
         queue.issue("A")  # and live again
         assert got.wait(lambda: len(got.ids) >= 8)
@@ -356,3 +361,103 @@ def test_openapi_documents_the_stream(queue, book):
     assert "text/event-stream" in op["responses"]["200"]["content"]
     names = {p["name"] for p in op["parameters"]}
     assert {"after", "Last-Event-ID"} <= names
+
+
+def test_a_damaged_event_row_is_passed_over_in_replays_and_live(queue, book):
+    base = queue.last_event_id()
+    for _ in range(4):
+        queue.issue("A")
+    bad = base + 2
+    with queue._lock:
+        queue._conn.execute("UPDATE events SET data = 'not json' WHERE id = ?", (bad,))
+    with Served(queue, book.access, ring_size=2) as srv:  # the replay comes from the database
+        got = Got()
+        st = EventStream(srv.url, book.tok, base, got.events, got.state).start()
+        try:
+            assert got.wait(lambda: len(got.ids) >= 3)
+            with queue._lock:  # a live one that lands damaged
+                queue._conn.execute("INSERT INTO events (at, day, kind, window, ticket_id, number, service, data) "
+                                    "SELECT at, day, kind, window, ticket_id, number, service, 'x' FROM events "
+                                    "WHERE id = ?", (base + 1,))
+            queue.issue("A")
+            assert got.wait(lambda: len(got.ids) >= 4)
+            time.sleep(0.1)
+        finally:
+            st.stop()
+    assert got.ids == [base + 1, base + 3, base + 4, base + 6]  # not 2 nor 5
+
+
+def test_an_expired_session_s_stream_ends_at_the_next_check(queue, book, clock):
+    book.access.add_staff("0517", "张三", "staff", "secret-pass-1")
+    tok = book.access.login("0517", "secret-pass-1", window=1, hours=1).token
+    with Served(queue, book.access, recheck_every_s=0.5) as srv:
+        s = raw_stream(srv.url, tok)
+        read_until(s, lambda x: b"retry:" in x)
+        time.sleep(1.2)
+        assert len(srv.hub.streams) == 1  # valid: kept
+        clock.advance(hours=1, seconds=1)  # no event says so: the session just ran out
+        buf = read_until(s, lambda x: x.endswith(b"0\r\n\r\n") or x.endswith(b"<EOF>"), timeout=4)
+        s.close()
+        assert buf.endswith(b"0\r\n\r\n") or buf.endswith(b"<EOF>")
+
+
+def test_a_write_stalled_past_stall_s_is_cut_on_the_send_path(queue, book):
+    with Served(queue, book.access, http="h11", max_behind=10**6, stall_s=1.0) as srv:
+        slow = raw_stream(srv.url, book.tok, rcvbuf=4096)  # never reads
+        try:
+            read_until(slow, lambda x: b"retry:" in x)
+            deadline = time.monotonic() + 30
+            blocked = None
+            while srv.hub.cut == 0 and time.monotonic() < deadline:
+                queue.log_event("printer", pad="纸" * 4000)  # events keep coming: its writes stay blocked
+                time.sleep(0.01)
+                if blocked is None and any(s.writing_since for s in srv.hub.streams):
+                    blocked = time.monotonic()
+            assert srv.hub.cut == 1 and blocked is not None
+            assert time.monotonic() - blocked > 0.9  # not before stall_s
+            while srv.hub.streams and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert not srv.hub.streams
+        finally:
+            slow.close()
+
+
+def test_interleaved_fan_outs_keep_each_stream_in_order(queue, book, monkeypatch):
+    """Fan-outs one stream a loop turn, a new one every millisecond, while streams come and
+    go (the hub's set of streams reorders between two fan-outs): each stream in order."""
+    import server.events
+    monkeypatch.setattr(server.events, "FANOUT_SLICE", 1)
+    monkeypatch.setattr(server.events, "POLL_S", 0.001)
+    with Served(queue, book.access, fanout_every_s=0.0) as srv:
+        stop = threading.Event()
+
+        def writer():
+            while not stop.is_set():
+                queue.log_event("printer", n=1)
+
+        w = threading.Thread(target=writer)
+        w.start()
+        gots, streams, churn = [], [], []
+        try:
+            for i in range(10):
+                got = Got()
+                streams.append(EventStream(srv.url, book.tok, queue.last_event_id(), got.events, got.state).start())
+                gots.append(got)
+                for _ in range(3):  # streams that come and go
+                    c = raw_stream(srv.url, book.tok2)
+                    churn.append(c)
+                while len(churn) > 6:
+                    churn.pop(0).close()
+                time.sleep(0.05)
+            time.sleep(0.3)
+        finally:
+            stop.set()
+            w.join()
+            for c in churn:
+                c.close()
+        last = queue.last_event_id()
+        for st, got in zip(streams, gots):
+            assert got.wait(lambda: got.ids and got.ids[-1] == last)
+            st.stop()
+            # the client drops an id at or below the last it delivered: a disorder shows as a gap
+            assert got.ids == ids_of(queue, got.ids[0] - 1)
