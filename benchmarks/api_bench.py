@@ -273,7 +273,7 @@ class Phones:
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def phones_main(url, token, n, after, ready, stop_flag, drained, out, db, nice=0) -> None:
+def phones_main(url, token, n, after, ready, stop_flag, out, db, nice=0) -> None:
     if nice:
         os.nice(nice)
     host, port = url.removeprefix("http://").split(":")
@@ -309,7 +309,7 @@ def phones_main(url, token, n, after, ready, stop_flag, drained, out, db, nice=0
 
 # -- load: kiosks, callers, screens ---------------------------------------------------
 
-def load_main(url, tokens, rate, seconds, restart_at, start_evt, out) -> None:
+def load_main(url, tokens, rate, seconds, start_evt, out) -> None:
     import httpx
 
     from hall.sse import EventStream
@@ -481,10 +481,10 @@ def measure(args, tmp, db, tokens, serve, restart_at) -> int:
     after = settle(serve.url)
 
     ctx = mp.get_context("spawn")
-    ready, stop_flag, drained, start_evt = ctx.Event(), ctx.Event(), ctx.Event(), ctx.Event()
+    ready, stop_flag, start_evt = ctx.Event(), ctx.Event(), ctx.Event()
     phones_out, load_out = ctx.Queue(), ctx.Queue()
     phones = ctx.Process(target=phones_main, args=(serve.url, tokens["phones"], args.phones, after, ready,
-                                                   stop_flag, drained, phones_out, db, args.phones_nice),
+                                                   stop_flag, phones_out, db, args.phones_nice),
                          daemon=True)
     phones.start()
     t0 = time.monotonic()
@@ -493,8 +493,8 @@ def measure(args, tmp, db, tokens, serve, restart_at) -> int:
         raise SystemExit("the phones did not all connect within 120 s")
     print(f"{args.phones} streams open in {time.monotonic() - t0:.1f} s; RSS of serve {rss_mb(serve.proc.pid):.0f} MB",
           flush=True)
-    load = ctx.Process(target=load_main, args=(serve.url, tokens, args.rate, args.seconds, restart_at, start_evt,
-                                               load_out), daemon=True)
+    load = ctx.Process(target=load_main, args=(serve.url, tokens, args.rate, args.seconds, start_evt, load_out),
+                       daemon=True)
     load.start()
     time.sleep(2)  # the screens connect
     lag: list[float] = []  # how late a 5 ms sleep wakes: this machine's own contention
@@ -537,7 +537,6 @@ def measure(args, tmp, db, tokens, serve, restart_at) -> int:
     time.sleep(3)
     rss["end"] = rss_mb(serve.proc.pid)
     stop_flag.set()
-    drained.set()
     ph = phones_out.get(timeout=120)
     phones.join(30)
     serve.stop()

@@ -35,8 +35,10 @@ def installed_version() -> str:
 
 
 def create_app(queue, config, *, access, config_text: str, keepalive_s: float | None = None,
-               version: str | None = None):
-    """The hall API over ``queue``; the event hub starts and stops with the app."""
+               version: str | None = None, owns_access: bool = False):
+    """The hall API over ``queue``; the event hub starts and stops with the app.
+    ``owns_access``: :func:`close_app` closes ``access`` too (it writes the devices'
+    last-seen times it still holds)."""
     version = version or installed_version()
     server = getattr(config, "server", None)
     if keepalive_s is None:
@@ -57,7 +59,7 @@ def create_app(queue, config, *, access, config_text: str, keepalive_s: float | 
                               "this document needs `Authorization: Bearer TOKEN`; every POST takes an "
                               "`Idempotency-Key`.")
     st = app.state
-    st.queue, st.config, st.access = queue, config, access
+    st.queue, st.config, st.access, st.owns_access = queue, config, access, owns_access
     st.config_text = config_text
     st.config_digest = hashlib.sha256(config_text.encode("utf-8")).hexdigest()
     st.hall_id = _hall_id(queue)
@@ -82,6 +84,6 @@ def close_app(app: FastAPI) -> None:
     """Close the app's own read connections (the queue is its owner's to close)."""
     app.state.figures.close()
     app.state.reads.close()
-    access = getattr(app.state, "access", None)
-    if access is not None:  # writes the devices' last-seen times it still holds
-        access.close()
+    if app.state.owns_access:
+        app.state.access.close()
+

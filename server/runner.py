@@ -112,6 +112,6 @@ def components(ctx) -> list:
         from hall.access import Access
 
         from .app import create_app
-        return create_app(queue, ctx.config, access=Access(queue), config_text=config_text)
+        return create_app(queue, ctx.config, access=Access(queue), config_text=config_text, owns_access=True)
 
     return [ApiServer(make_app, host, port)]
