@@ -21,6 +21,7 @@ import os
 import sqlite3
 import stat
 import struct
+import threading
 import uuid
 from pathlib import Path
 from urllib.parse import quote
@@ -45,11 +46,51 @@ def tag_of(hall_id: str) -> int:
     return uuid.UUID(hall_id).int & 0x7FFF_FFFF or 1
 
 
+# Open descriptors of database files whose header this process has read, by (device, inode).
+# They are never closed: SQLite's locks are POSIX locks, which belong to the process, and
+# closing ANY descriptor of a file drops all of them, those of the process's open SQLite
+# connections included. Another process then believes it holds the last connection,
+# checkpoints and deletes the -wal and -shm, and this process goes on writing into the
+# deleted ones: its commits are lost (https://www.sqlite.org/howtocorrupt.html, 2.2).
+# `jiaohao serve` opens connections while others are open (the hall API's readers).
+_header_fds: dict[tuple[int, int], int] = {}
+_header_lock = threading.Lock()
+
+
+def read_header(path: str, size: int = 100) -> bytes:
+    """The first ``size`` bytes of the file, read through a descriptor this process keeps
+    open (see ``_header_fds``). OSError as ``open()`` raises it."""
+    with _header_lock:
+        st = os.stat(path)
+        fd = _header_fds.get((st.st_dev, st.st_ino))
+        if fd is None:
+            _forget_deleted()
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+            st = os.fstat(fd)  # (the file it opened, should it have been replaced meanwhile)
+            _header_fds.setdefault((st.st_dev, st.st_ino), fd)
+    return os.pread(fd, size, 0)
+
+
+def _forget_deleted() -> None:
+    """Close the kept descriptors of files deleted since: no process can open those any
+    more, so their locks protect nothing (a test session makes thousands of halls)."""
+    for key, fd in list(_header_fds.items()):
+        try:
+            gone = os.fstat(fd).st_nlink == 0
+        except OSError:
+            gone = True
+        if gone:
+            del _header_fds[key]
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
 def header_ids(path: str) -> tuple[int, int] | None:
     """(application_id, user_version) from the file's own header, ignoring any WAL."""
     try:
-        with open(path, "rb") as f:
-            head = f.read(100)
+        head = read_header(path)
     except OSError:
         return None
     if len(head) < 100 or not head.startswith(SQLITE_MAGIC):
@@ -91,8 +132,7 @@ def check_path(path: str, *, may_create: bool) -> bool:
                               "an interrupted copy? restore the last backup with `jiaohao restore`, or "
                               "delete the empty file to start a new hall")
     try:
-        with open(path, "rb") as f:
-            head = f.read(100)
+        head = read_header(path)
     except PermissionError:
         raise DatabaseProblem("cannot_open", path, "no permission to read the file", PERMISSION_FIX) from None
     if not head.startswith(SQLITE_MAGIC):
