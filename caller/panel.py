@@ -56,6 +56,7 @@ class CallerModel:
         self._seen = None
         self._last_id: int | None = None  # the last event looked at
         self._last_view: PanelView | None = None
+        self._stale = False  # the last view() could not read the window: read again at the next poll
 
     def press(self, key: "EventCode | str", arg: int = 0) -> KeyOutcome:
         outcome = apply_key(self.queue, self.window, key, arg)
@@ -78,7 +79,7 @@ class CallerModel:
                     self._last_id = events[-1].id
         except HallError as e:  # the hall server does not answer (yet)
             trouble, moved = (getattr(e, "zh", str(e)), str(e)), False
-        if moved or trouble != self._seen:
+        if moved or trouble != self._seen or self._stale:
             self._seen = trouble
             return True
         return False
@@ -97,9 +98,12 @@ class CallerModel:
         try:
             ws = self.queue.window_state(self.window)
         except HallError as e:  # the last state stays, with the reason it is not current
-            log.warning("window %d: state not read: %s", self.window, e)
+            if not self._stale:
+                log.warning("window %d: state not read: %s", self.window, e)
+            self._stale = True
             last = self._last_view or PanelView(self.window, title, "closed", "", "", "", 0, "", "")
             return replace(last, message=getattr(e, "zh", None) or str(e))
+        self._stale = False
         state_zh = state_message(ws) if ws.state == "paused" else STATE_ZH[ws.state]
         trouble = self.queue.link_trouble()
         self._last_view = PanelView(self.window, title, ws.state, state_zh,

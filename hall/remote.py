@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 
 API = "/api/v1"
 RETRY_PAUSE_S = 0.1
+LOG_PAGE_MAX = 5000  # GET /events/log's largest page (server/routes/reads.py)
 DOWN_GRACE_S = 3.0  # after no answer, reads fail at once for this long (writes still try)
 FIRST_TRY_SHARE = 0.6  # of a write's budget: the rest is for its retry with the same key
 PENDING_KEY_S = 60.0  # an unanswered write's key is used again by the same request this long
@@ -419,7 +420,8 @@ class RemoteHall:
 
     def log_page(self, after: int, limit: int = 500) -> tuple[list[Event], int]:
         """``GET /events/log``: events after ``after`` (oldest first) and the server's last id."""
-        d = self._json("GET", "/events/log", params={"after": int(after), "limit": int(limit)})
+        # the server gives at most LOG_PAGE_MAX a page; a caller asking for more reads on from the last
+        d = self._json("GET", "/events/log", params={"after": int(after), "limit": max(1, min(int(limit), LOG_PAGE_MAX))})
         return self._read(lambda d: ([wire.event(e) for e in d["events"]], d.get("last_id", 0)), d)
 
     def event_page(self, last_id: int, limit: int = 500) -> tuple[list[Event], list[int], int]:

@@ -75,11 +75,6 @@ def test_clients_say_the_server_is_gone_and_recover_when_it_is_back(hall, remote
         close_kiosk(kiosk, issuer)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "caller.panel.CallerModel re-reads the window only when an event arrives or the link state changes, "
-    "and RemoteHall refuses reads for DOWN_GRACE_S (5 s) after a failed one: a ticket issued in those "
-    "seconds after the link came back leaves the panel on its old count and the 'cannot reach' message "
-    "until the next event"))
 def test_after_a_network_blip_the_software_caller_shows_the_waiting_count(hall, remote, qtbot):
     """The window PC's network drops for a few seconds (the panel says so), comes back,
     and a citizen takes a ticket: the panel shows one waiting without a key being pressed."""

@@ -135,6 +135,9 @@ def test_every_method_gives_what_the_local_queue_gives(live, local):
             differ.append(f"{name}:\n  local  {want}\n  remote {got}")
     assert not differ, "\n".join(differ)
     assert remote.events_after(0, 1000)[-1].id == local.last_event_id()
+    # a page larger than the server gives is read as the server's largest, not refused (422)
+    events, last = remote.log_page(0, 100_000)
+    assert events and events[-1].id == last == local.last_event_id()
 
 
 def test_refusals_carry_the_servers_chinese(live):
