@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..context import CommandError
+from ..gc_settle import settle_after_startup
 from .display import need_display, offscreen_if_no_display
 from .inputs import window_number
 
@@ -29,6 +30,8 @@ def caller(ctx, args) -> int:
     from caller.panel import run
     if args.staff:
         ctx.queue.login(args.window, args.staff)
+    if not args.screenshot:
+        settle_after_startup()  # Qt, the config and the queue live as long as the panel
     code = run(ctx.queue, args.window, screenshot=args.screenshot)
     if args.screenshot and not Path(args.screenshot).is_file():
         raise CommandError(f"cannot write {args.screenshot}")

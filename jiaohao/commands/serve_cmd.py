@@ -6,6 +6,8 @@ import signal
 import threading
 from importlib import import_module
 
+from ..gc_settle import settle_after_startup
+
 log = logging.getLogger(__name__)
 
 # "module:function" entries; each function takes the Context and returns a list of
@@ -38,14 +40,16 @@ def build_components(ctx) -> list:
     return parts
 
 
-def run_components(parts: list, stop: threading.Event, tick=None, tick_s: float = 30.0) -> None:
-    """Start ``parts``, wait for ``stop``, stop them in reverse order."""
+def run_components(parts: list, stop: threading.Event, tick=None, tick_s: float = 30.0, ready=None) -> None:
+    """Start ``parts``, call ``ready()``, wait for ``stop``, stop them in reverse order."""
     started = []
     try:
         for part in parts:
             log.info("starting %s", part.name)
             part.start()
             started.append(part)
+        if ready:
+            ready()
         while not stop.wait(tick_s):
             if tick:
                 tick()
@@ -68,6 +72,6 @@ def serve(ctx, args) -> int:
     parts = build_components(ctx)
     log.info("jiaohao serve: %s, %d component(s): %s", ctx.config.hall.name, len(parts),
              ", ".join(p.name for p in parts) or "none")
-    run_components(parts, stop, tick=queue.roll_day)
+    run_components(parts, stop, tick=queue.roll_day, ready=settle_after_startup)
     log.info("jiaohao serve: stopped")
     return 0
