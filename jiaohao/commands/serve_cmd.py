@@ -6,6 +6,7 @@ import signal
 import threading
 from importlib import import_module
 
+from ..cpu_priority import share_nice_with_session
 from ..gc_settle import settle_after_startup
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,7 @@ def run_components(parts: list, stop: threading.Event, tick=None, tick_s: float 
 
 def serve(ctx, args) -> int:
     logging.getLogger().setLevel(min(logging.getLogger().level, logging.INFO))
+    share_nice_with_session()  # the unit's Nice= then also counts against the kiosk and screen
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
