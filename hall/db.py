@@ -274,7 +274,9 @@ class Checkpointer:
     go on; it does the copying and the fsyncs); when the WAL is still longer than
     ``restart_frames`` afterwards and no commit came in meanwhile, a RESTART checkpoint
     with no busy wait makes the next writer start it again (it has nothing left to copy,
-    so it holds writers off for microseconds). The first round runs at start (a copied
+    so it holds writers off for microseconds). A round that copied every frame then
+    starts the WAL again itself with a one-page commit, so that no queue operation pays
+    the new WAL header's fsync (:meth:`_start_wal`). The first round runs at start (a copied
     database's big first fsync lands here). The thread runs at nice 10, keeps one
     connection, and stops by itself when the database file is gone.
     """
@@ -288,6 +290,7 @@ class Checkpointer:
         self.restart_frames = restart_frames
         self.runs = 0
         self.restarts = 0
+        self.wal_starts = 0
         self._conn: sqlite3.Connection | None = None
         self._inode: int | None = None
         self._lock = threading.Lock()
@@ -320,7 +323,7 @@ class Checkpointer:
                 seen, since = stamp, now
             quiet = now - since >= self.quiet_s
             if stamp is not None and stamp != done and (first or quiet or self.wal_frames() >= self.min_frames):
-                if not self.checkpoint():
+                if not self.checkpoint(start_wal=not first):
                     break
                 done = self._wal_stamp()
             first = False
@@ -372,8 +375,9 @@ class Checkpointer:
             self._conn.close()
             self._conn = None
 
-    def checkpoint(self) -> bool:
-        """One round; False when the database cannot be opened any more."""
+    def checkpoint(self, start_wal: bool = False) -> bool:
+        """One round; False when the database cannot be opened any more. ``start_wal``:
+        when the round copied every frame, start the WAL again here (:meth:`_start_wal`)."""
         with self._lock:
             conn = self._connection()
             if conn is None:
@@ -387,9 +391,31 @@ class Checkpointer:
                 if frames >= self.restart_frames and copied == frames and self._wal_stamp() == before:
                     conn.execute("PRAGMA wal_checkpoint(RESTART)")
                     self.restarts += 1
+                if start_wal and frames > 0 and copied == frames:
+                    self._start_wal(conn)
             except sqlite3.Error as e:  # busy or locked: the next round will do it
                 log.debug("checkpoint of %s skipped: %s", self.path, e)
             return True
+
+    def _start_wal(self, conn: sqlite3.Connection) -> None:
+        """Every frame is in the database file, so the next commit starts the WAL again from
+        its beginning, and that commit writes and fsyncs a new WAL header: 1-3 ms, more on
+        a busy disk, and the thread must win the CPU back afterwards. In a hall at a few
+        operations a minute that is nearly every commit (each follows a quiet round).
+        Commit here instead, rewriting page 1 as it is (it carries the hall's tag, see
+        hall.dbfile.check_wal), so a queue operation finds a WAL already started. The
+        connection has no busy wait: a queue operation holding the write lock wins, and
+        one arriving meanwhile waits for this commit like for any other writer."""
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            tag = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            conn.execute(f"PRAGMA user_version = {tag}")
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        self.wal_starts += 1
 
     def _wal_stamp(self) -> tuple[int, int] | None:
         try:

@@ -278,3 +278,32 @@ def test_checkpointer_counts_the_frames_since_the_wal_started_again(tmp_path):
     writer.execute("INSERT INTO t VALUES (1)")  # everything was copied: this commit starts the WAL again
     assert cp.wal_frames() == writer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1] < 5
     writer.close()
+
+
+def test_a_round_that_copied_everything_starts_the_wal_again_itself(tmp_path):
+    """The commit that starts the WAL again fsyncs its new header: the checkpointer makes
+    that commit, so the next queue operation only appends (issue 19's 10 ms target)."""
+    from hall.db import Checkpointer
+
+    def salt():
+        with open(f"{db}-wal", "rb") as f:
+            return f.read(24)[16:24]
+
+    db = tmp_path / "w.sqlite"
+    writer = sqlite3.connect(db, isolation_level=None)
+    writer.execute("PRAGMA journal_mode = WAL")
+    writer.execute("PRAGMA user_version = 4242")
+    writer.execute("CREATE TABLE t (x)")
+    for started_by_checkpointer in (False, True):
+        for _ in range(20):
+            writer.execute("INSERT INTO t VALUES (?)", (os.urandom(100),))
+        cp = Checkpointer(db)
+        assert cp.checkpoint(start_wal=started_by_checkpointer)
+        assert cp.wal_starts == int(started_by_checkpointer)
+        before = salt()
+        writer.execute("INSERT INTO t VALUES (1)")
+        assert (salt() == before) is started_by_checkpointer  # False: this commit started it again
+        cp.stop()
+    assert writer.execute("PRAGMA user_version").fetchone()[0] == 4242
+    assert writer.execute("SELECT count(*) FROM t").fetchone()[0] == 42
+    writer.close()
