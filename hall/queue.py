@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # (a config.views.HallView works as well: jiaohao queue …)
 
 from . import rules
 from .clock import Clock, HallClock, business_day, system_clock
-from .db import Checkpointer, connect
+from .db import Checkpointer, begin_immediate, connect
 from .errors import (DailyCapReached, InvalidArgument, ServiceClosed, UnknownService,
                      UnknownTicket, UnknownWindow, WindowNotReady)
 from .models import Ticket, WindowState
@@ -78,7 +78,7 @@ class HallQueue(AppointmentOps, QueueReads):
     def _tx(self) -> Iterator[tuple[sqlite3.Connection, datetime]]:
         with self._lock:
             c = self._conn
-            c.execute("BEGIN IMMEDIATE")
+            begin_immediate(c)  # waits for another writer in 0.1-2 ms steps, not SQLite's 1-100 ms
             try:
                 start = c.total_changes
                 now = self._now(c)
