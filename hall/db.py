@@ -2,6 +2,7 @@
 its checks at opening (the file itself: :mod:`hall.dbfile`)."""
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import sqlite3
@@ -311,7 +312,8 @@ class Checkpointer:
     so it holds writers off for microseconds). A round that copied every frame then
     starts the WAL again itself with a one-page commit, so that no queue operation pays
     the new WAL header's fsync (:meth:`_start_wal`). The first round runs at start (a copied
-    database's big first fsync lands here). The thread runs at nice 10, keeps one
+    database's big first fsync lands here). Of several processes' checkpointers on one
+    database only one does rounds (:meth:`is_active`). The thread runs at nice 10, keeps one
     connection, and stops by itself when the database file is gone.
     """
 
@@ -327,6 +329,7 @@ class Checkpointer:
         self.wal_starts = 0
         self._conn: sqlite3.Connection | None = None
         self._inode: int | None = None
+        self._lock_fd: int | None = None
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="wal-checkpoint", daemon=True)
@@ -356,7 +359,8 @@ class Checkpointer:
             if stamp != seen:
                 seen, since = stamp, now
             quiet = now - since >= self.quiet_s
-            if stamp is not None and stamp != done and (first or quiet or self.wal_frames() >= self.min_frames):
+            if stamp is not None and stamp != done and (first or quiet or self.wal_frames() >= self.min_frames) \
+                    and self.is_active():
                 if not self.checkpoint(start_wal=not first):
                     break
                 done = self._wal_stamp()
@@ -388,6 +392,26 @@ class Checkpointer:
         finally:
             os.close(fd)
 
+    def is_active(self) -> bool:
+        """Whether this checkpointer does the rounds: one per database, the one holding an
+        flock on the file (each process with a queue has a checkpointer; two at once made
+        one's fsyncs of the database slow the other's WAL commit, measured in
+        benchmarks/sustained_bench.py). Another one takes over when it exits. flock does
+        not touch the POSIX locks SQLite takes on the same file."""
+        if self._lock_fd is not None:
+            return True
+        try:
+            fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return False
+        self._lock_fd = fd
+        return True
+
     def _connection(self) -> sqlite3.Connection | None:
         try:
             inode = os.stat(self.path).st_ino
@@ -408,6 +432,9 @@ class Checkpointer:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+        if self._lock_fd is not None:  # another process's checkpointer takes over
+            os.close(self._lock_fd)
+            self._lock_fd = None
 
     def checkpoint(self, start_wal: bool = False) -> bool:
         """One round; False when the database cannot be opened any more. ``start_wal``:

@@ -307,3 +307,24 @@ def test_a_round_that_copied_everything_starts_the_wal_again_itself(tmp_path):
     assert writer.execute("PRAGMA user_version").fetchone()[0] == 4242
     assert writer.execute("SELECT count(*) FROM t").fetchone()[0] == 42
     writer.close()
+
+
+def test_one_checkpointer_per_database_does_the_rounds(tmp_path):
+    """Each process with a queue has a checkpointer; only one at a time checkpoints, and
+    another takes over when it stops. The flock leaves SQLite's own locks alone."""
+    from hall.db import Checkpointer
+    db = tmp_path / "w.sqlite"
+    writer = sqlite3.connect(db, isolation_level=None)
+    writer.execute("PRAGMA journal_mode = WAL")
+    writer.execute("CREATE TABLE t (x)")
+    first, second = Checkpointer(db), Checkpointer(db)
+    assert first.is_active() and first.is_active()
+    assert not second.is_active()
+    writer.execute("BEGIN IMMEDIATE")  # SQLite's locks work as before beside the flock
+    writer.execute("INSERT INTO t VALUES (1)")
+    writer.execute("COMMIT")
+    assert first.checkpoint(start_wal=True) and first.wal_starts == 1
+    first.stop()
+    assert second.is_active()
+    second.stop()
+    writer.close()
