@@ -328,6 +328,7 @@ class Checkpointer:
         self.restarts = 0
         self.wal_starts = 0
         self._conn: sqlite3.Connection | None = None
+        self._holder: sqlite3.Connection | None = None  # a read snapshot during a round
         self._inode: int | None = None
         self._lock_fd: int | None = None
         self._lock = threading.Lock()
@@ -421,17 +422,20 @@ class Checkpointer:
             self._close()
         if self._conn is None:
             try:
-                self._conn = sqlite3.connect(f"file:{quote(self.path)}?mode=rw", uri=True, timeout=0,
-                                             isolation_level=None, check_same_thread=False)
+                self._conn, self._holder = (
+                    sqlite3.connect(f"file:{quote(self.path)}?mode=rw", uri=True, timeout=0,
+                                    isolation_level=None, check_same_thread=False) for _ in range(2))
             except sqlite3.Error:
+                self._close()
                 return None
             self._inode = inode
         return self._conn
 
     def _close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        for conn in (self._conn, self._holder):
+            if conn is not None:
+                conn.close()
+        self._conn = self._holder = None
         if self._lock_fd is not None:  # another process's checkpointer takes over
             os.close(self._lock_fd)
             self._lock_fd = None
@@ -443,9 +447,21 @@ class Checkpointer:
             conn = self._connection()
             if conn is None:
                 return False
+            holder = self._holder if start_wal else None
             try:
+                if holder is not None:
+                    # a read snapshot inside the WAL: while it is open, a commit cannot start
+                    # the WAL again (it must have every reader out), so none does between the
+                    # copy and this thread's own start of the WAL (a nice-10 thread can wait
+                    # tens of ms for the CPU when the copy's fsync wakes it)
+                    holder.execute("BEGIN")
+                    holder.execute("SELECT count(*) FROM sqlite_schema").fetchone()
                 before = self._wal_stamp()
-                _, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                try:
+                    _, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                finally:
+                    if holder is not None and holder.in_transaction:
+                        holder.execute("COMMIT")
                 self.runs += 1
                 # RESTART only when nothing was committed meanwhile: then it has no frame
                 # left to copy, no fsync to do, and holds writers off for microseconds

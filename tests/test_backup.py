@@ -328,3 +328,29 @@ def test_one_checkpointer_per_database_does_the_rounds(tmp_path):
     assert second.is_active()
     second.stop()
     writer.close()
+
+
+def test_a_commit_during_the_round_does_not_start_the_wal_again(tmp_path):
+    """What the round relies on: while its read snapshot is open, a commit after the copy
+    appends to the WAL instead of starting it again (and fsyncing a new header)."""
+    from hall.db import Checkpointer
+    db = tmp_path / "w.sqlite"
+    writer = sqlite3.connect(db, isolation_level=None)
+    writer.execute("PRAGMA journal_mode = WAL")
+    writer.execute("CREATE TABLE t (x)")
+    cp = Checkpointer(db)
+    conn = cp._connection()
+    for hold in (True, False):
+        writer.execute("INSERT INTO t VALUES (1)")
+        if hold:
+            cp._holder.execute("BEGIN")
+            cp._holder.execute("SELECT count(*) FROM sqlite_schema").fetchone()
+        _, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        assert copied == frames > 0
+        before = cp.wal_frames()
+        writer.execute("INSERT INTO t VALUES (2)")
+        assert (cp.wal_frames() > before) is hold  # False: the commit started the WAL again
+        if hold:
+            cp._holder.execute("COMMIT")
+    cp.stop()
+    writer.close()
