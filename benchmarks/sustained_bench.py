@@ -245,6 +245,14 @@ def main() -> None:
     print(f"WAL started again {wal_starts} times by the checkpointers, {len(restarts)} times by a queue operation"
           + (" (that commit writes and fsyncs a new WAL header): "
              + summary("those ops", [r["wall"] for r in restarts]).split(":", 1)[1] if restarts else ""))
+    if restarts and rounds:
+        ends = sorted(t + d for _, t, d in rounds)
+        gaps = []
+        for r in restarts:
+            before = [e for e in ends if e <= r["start"]]
+            gaps.append((r["start"] - before[-1]) * 1000 if before else float("nan"))
+        print("  those operations began this long after a checkpoint round ended (ms): "
+              + " ".join(f"{g:.0f}" for g in sorted(gaps)))
     if gclog.seconds:
         worst = max(range(len(gclog.seconds)), key=gclog.seconds.__getitem__)
         by_gen = {g: sum(1 for x in gclog.generations if x == g) for g in (0, 1, 2)}

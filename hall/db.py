@@ -348,7 +348,9 @@ class Checkpointer:
             pass
 
     def _run(self) -> None:
-        self.background_priority()
+        # not at nice 10 like the backups: a round takes the write lock (to start the WAL
+        # again), and a queue operation waiting for it must not wait for a thread that
+        # others are let to push off the CPU (at nice 10 that cost 38 ms once)
         done = None  # the WAL's size and mtime after the last round
         seen, since = None, time.monotonic()
         first = True
@@ -425,6 +427,10 @@ class Checkpointer:
                 self._conn, self._holder = (
                     sqlite3.connect(f"file:{quote(self.path)}?mode=rw", uri=True, timeout=0,
                                     isolation_level=None, check_same_thread=False) for _ in range(2))
+                # its own commit (_start_wal) must not checkpoint: when it could not start the
+                # WAL again (a reader in it) that would copy everything, and the next queue
+                # commit would start the WAL and fsync its header after all
+                self._conn.execute("PRAGMA wal_autocheckpoint = 0")
             except sqlite3.Error:
                 self._close()
                 return None
