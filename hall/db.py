@@ -313,7 +313,8 @@ class Checkpointer:
     starts the WAL again itself with a one-page commit, so that no queue operation pays
     the new WAL header's fsync (:meth:`_start_wal`). The first round runs at start (a copied
     database's big first fsync lands here). Of several processes' checkpointers on one
-    database only one does rounds (:meth:`is_active`). The thread runs at nice 10, keeps one
+    database only one does rounds (:meth:`is_active`). The thread runs at the process's
+    priority (a round takes the write lock: see _run), keeps its
     connection, and stops by itself when the database file is gone.
     """
 

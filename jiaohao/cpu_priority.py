@@ -4,7 +4,7 @@ Most distribution kernels group tasks by session (``CONFIG_SCHED_AUTOGROUP``, on
 default) and share the CPU fairly between the groups first: a nice value then only
 orders threads within the same session. systemd starts every service in a session of
 its own, so `Nice=-10` in deploy/jiaohao-serve.service alone does not put `serve` ahead of
-the kiosk or the screen (measured: benchmarks/sustained_bench.py, docs/queue.md). The
+the kiosk or the screen (measured: benchmarks/sustained_bench.py, docs/backup.md). The
 session's group has a nice value of its own, in ``/proc/self/autogroup``:
 :func:`share_nice_with_session` gives it the process's nice value. Lowering it below 0
 needs ``LimitNICE=`` in the unit (or CAP_SYS_NICE).
