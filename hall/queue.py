@@ -78,7 +78,7 @@ class HallQueue(AppointmentOps, QueueReads):
     def _tx(self) -> Iterator[tuple[sqlite3.Connection, datetime]]:
         with self._lock:
             c = self._conn
-            begin_immediate(c)  # waits for another writer in 0.1-2 ms steps, not SQLite's 1-100 ms
+            begin_immediate(c)  # waits for another writer from 0.1 ms on, not SQLite's 1, 2, 5 ms …
             try:
                 start = c.total_changes
                 now = self._now(c)
