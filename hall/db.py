@@ -2,6 +2,7 @@
 its checks at opening (the file itself: :mod:`hall.dbfile`)."""
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import sqlite3
@@ -14,6 +15,8 @@ from . import dbfile, versions
 from .errors import DatabaseProblem
 
 log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_S = 15.0  # how long a writer waits for another one to finish
 
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial", """
@@ -113,7 +116,7 @@ MIGRATIONS: list[tuple[str, str]] = [
 ]
 
 
-def connect(path: Path | str, timeout_s: float = 15.0, *, readonly: bool = False,
+def connect(path: Path | str, timeout_s: float = BUSY_TIMEOUT_S, *, readonly: bool = False,
             hall_name: str | None = None, create: bool = True) -> sqlite3.Connection:
     """Open the queue database: WAL, foreign keys, autocommit (transactions are explicit).
 
@@ -244,6 +247,40 @@ def quick_check(conn: sqlite3.Connection, path: str) -> None:
                               dbfile.RESTORE_FIX)
 
 
+# a commit holding the lock for 2 ms costs a waiter under 4 ms; writers that saturate the
+# disk back off as SQLite's own waits do (queue_bench.py: 2 ms steps cost 15% of throughput)
+BEGIN_WAITS_S = (0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02)  # then 20 ms
+
+
+def begin_immediate(conn: sqlite3.Connection, timeout_s: float = BUSY_TIMEOUT_S) -> None:
+    """``BEGIN IMMEDIATE``, waiting for another writer in small steps.
+
+    SQLite's own busy handler sleeps 1, 2, 5, 10, 15 ms … between tries, so a writer that
+    holds the lock for 2 ms (a commit with an fsync) costs the next one 8 ms: measured in
+    benchmarks/sustained_bench.py. Here the waits start at 0.1 ms and double to 20 ms; after
+    ``timeout_s`` the "database is locked" error is raised as before. The connection's
+    busy time-out is off for the BEGIN only, then set to ``timeout_s`` (every other
+    statement keeps SQLite's waiting)."""
+    conn.execute("PRAGMA busy_timeout = 0")
+    try:
+        deadline = time.monotonic() + timeout_s
+        tries = 0
+        while True:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as e:
+                if getattr(e, "sqlite_errorcode", sqlite3.SQLITE_BUSY) & 0xFF != sqlite3.SQLITE_BUSY:
+                    raise
+                wait = BEGIN_WAITS_S[min(tries, len(BEGIN_WAITS_S) - 1)]
+                if time.monotonic() + wait > deadline:
+                    raise
+                time.sleep(wait)
+                tries += 1
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {int(timeout_s * 1000)}")
+
+
 def _retry(fn, attempts: int = 50):
     for i in range(attempts):
         try:
@@ -310,8 +347,12 @@ class Checkpointer:
     go on; it does the copying and the fsyncs); when the WAL is still longer than
     ``restart_frames`` afterwards and no commit came in meanwhile, a RESTART checkpoint
     with no busy wait makes the next writer start it again (it has nothing left to copy,
-    so it holds writers off for microseconds). The first round runs at start (a copied
-    database's big first fsync lands here). The thread runs at nice 10, keeps one
+    so it holds writers off for microseconds). A round that copied every frame then
+    starts the WAL again itself with a one-page commit, so that no queue operation pays
+    the new WAL header's fsync (:meth:`_start_wal`). The first round runs at start (a copied
+    database's big first fsync lands here). Of several processes' checkpointers on one
+    database only one does rounds (:meth:`is_active`). The thread runs at the process's
+    priority (a round takes the write lock: see _run), keeps its
     connection, and stops by itself when the database file is gone.
     """
 
@@ -324,8 +365,11 @@ class Checkpointer:
         self.restart_frames = restart_frames
         self.runs = 0
         self.restarts = 0
+        self.wal_starts = 0
         self._conn: sqlite3.Connection | None = None
+        self._holder: sqlite3.Connection | None = None  # a read snapshot during a round
         self._inode: int | None = None
+        self._lock_fd: int | None = None
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="wal-checkpoint", daemon=True)
@@ -343,7 +387,9 @@ class Checkpointer:
             pass
 
     def _run(self) -> None:
-        self.background_priority()
+        # not at nice 10 like the backups: a round takes the write lock (to start the WAL
+        # again), and a queue operation waiting for it must not wait for a thread that
+        # others are let to push off the CPU (at nice 10 that cost 38 ms once)
         done = None  # the WAL's size and mtime after the last round
         seen, since = None, time.monotonic()
         first = True
@@ -355,8 +401,9 @@ class Checkpointer:
             if stamp != seen:
                 seen, since = stamp, now
             quiet = now - since >= self.quiet_s
-            if stamp is not None and stamp != done and (first or quiet or self.wal_frames() >= self.min_frames):
-                if not self.checkpoint():
+            if stamp is not None and stamp != done and (first or quiet or self.wal_frames() >= self.min_frames) \
+                    and self.is_active():
+                if not self.checkpoint(start_wal=not first):
                     break
                 done = self._wal_stamp()
             first = False
@@ -387,6 +434,26 @@ class Checkpointer:
         finally:
             os.close(fd)
 
+    def is_active(self) -> bool:
+        """Whether this checkpointer does the rounds: one per database, the one holding an
+        flock on the file (each process with a queue has a checkpointer; two at once made
+        one's fsyncs of the database slow the other's WAL commit, measured in
+        benchmarks/sustained_bench.py). Another one takes over when it exits. flock does
+        not touch the POSIX locks SQLite takes on the same file."""
+        if self._lock_fd is not None:
+            return True
+        try:
+            fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return False
+        self._lock_fd = fd
+        return True
+
     def _connection(self) -> sqlite3.Connection | None:
         try:
             inode = os.stat(self.path).st_ino
@@ -396,36 +463,81 @@ class Checkpointer:
             self._close()
         if self._conn is None:
             try:
-                self._conn = sqlite3.connect(f"file:{quote(self.path)}?mode=rw", uri=True, timeout=0,
-                                             isolation_level=None, check_same_thread=False)
+                self._conn, self._holder = (
+                    sqlite3.connect(f"file:{quote(self.path)}?mode=rw", uri=True, timeout=0,
+                                    isolation_level=None, check_same_thread=False) for _ in range(2))
+                # its own commit (_start_wal) must not checkpoint: when it could not start the
+                # WAL again (a reader in it) that would copy everything, and the next queue
+                # commit would start the WAL and fsync its header after all
+                self._conn.execute("PRAGMA wal_autocheckpoint = 0")
             except sqlite3.Error:
+                self._close()
                 return None
             self._inode = inode
         return self._conn
 
     def _close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        for conn in (self._conn, self._holder):
+            if conn is not None:
+                conn.close()
+        self._conn = self._holder = None
+        if self._lock_fd is not None:  # another process's checkpointer takes over
+            os.close(self._lock_fd)
+            self._lock_fd = None
 
-    def checkpoint(self) -> bool:
-        """One round; False when the database cannot be opened any more."""
+    def checkpoint(self, start_wal: bool = False) -> bool:
+        """One round; False when the database cannot be opened any more. ``start_wal``:
+        when the round copied every frame, start the WAL again here (:meth:`_start_wal`)."""
         with self._lock:
             conn = self._connection()
             if conn is None:
                 return False
+            holder = self._holder if start_wal else None
             try:
+                if holder is not None:
+                    # a read snapshot inside the WAL: while it is open, a commit cannot start
+                    # the WAL again (it must have every reader out), so none does between the
+                    # copy and this thread's own start of the WAL (a nice-10 thread can wait
+                    # tens of ms for the CPU when the copy's fsync wakes it)
+                    holder.execute("BEGIN")
+                    holder.execute("SELECT count(*) FROM sqlite_schema").fetchone()
                 before = self._wal_stamp()
-                _, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                try:
+                    _, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                finally:
+                    if holder is not None and holder.in_transaction:
+                        holder.execute("COMMIT")
                 self.runs += 1
                 # RESTART only when nothing was committed meanwhile: then it has no frame
                 # left to copy, no fsync to do, and holds writers off for microseconds
                 if frames >= self.restart_frames and copied == frames and self._wal_stamp() == before:
                     conn.execute("PRAGMA wal_checkpoint(RESTART)")
                     self.restarts += 1
+                if start_wal and frames > 0 and copied == frames:
+                    self._start_wal(conn)
             except sqlite3.Error as e:  # busy or locked: the next round will do it
                 log.debug("checkpoint of %s skipped: %s", self.path, e)
             return True
+
+    def _start_wal(self, conn: sqlite3.Connection) -> None:
+        """Every frame is in the database file, so the next commit starts the WAL again from
+        its beginning, and that commit writes and fsyncs a new WAL header: 1-3 ms, more on
+        a busy disk, and the thread must win the CPU back afterwards. In a hall at a few
+        operations a minute that is nearly every commit (each follows a quiet round).
+        Commit here instead, rewriting page 1 as it is (it carries the hall's tag, see
+        hall.dbfile.check_wal), so a queue operation finds a WAL already started. The
+        connection has no busy wait: a queue operation holding the write lock wins, and
+        one arriving meanwhile waits for this commit like for any other writer."""
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            tag = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            conn.execute(f"PRAGMA user_version = {tag}")
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        self.wal_starts += 1
 
     def _wal_stamp(self) -> tuple[int, int] | None:
         try:

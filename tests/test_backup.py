@@ -278,3 +278,79 @@ def test_checkpointer_counts_the_frames_since_the_wal_started_again(tmp_path):
     writer.execute("INSERT INTO t VALUES (1)")  # everything was copied: this commit starts the WAL again
     assert cp.wal_frames() == writer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1] < 5
     writer.close()
+
+
+def test_a_round_that_copied_everything_starts_the_wal_again_itself(tmp_path):
+    """The commit that starts the WAL again fsyncs its new header: the checkpointer makes
+    that commit, so the next queue operation only appends (issue 19's 10 ms target)."""
+    from hall.db import Checkpointer
+
+    def salt():
+        with open(f"{db}-wal", "rb") as f:
+            return f.read(24)[16:24]
+
+    db = tmp_path / "w.sqlite"
+    writer = sqlite3.connect(db, isolation_level=None)
+    writer.execute("PRAGMA journal_mode = WAL")
+    writer.execute("PRAGMA user_version = 4242")
+    writer.execute("CREATE TABLE t (x)")
+    for started_by_checkpointer in (False, True):
+        for _ in range(20):
+            writer.execute("INSERT INTO t VALUES (?)", (os.urandom(100),))
+        cp = Checkpointer(db)
+        assert cp.checkpoint(start_wal=started_by_checkpointer)
+        assert cp.wal_starts == int(started_by_checkpointer)
+        before = salt()
+        writer.execute("INSERT INTO t VALUES (1)")
+        assert (salt() == before) is started_by_checkpointer  # False: this commit started it again
+        cp.stop()
+    assert writer.execute("PRAGMA user_version").fetchone()[0] == 4242
+    assert writer.execute("SELECT count(*) FROM t").fetchone()[0] == 42
+    writer.close()
+
+
+def test_one_checkpointer_per_database_does_the_rounds(tmp_path):
+    """Each process with a queue has a checkpointer; only one at a time checkpoints, and
+    another takes over when it stops. The flock leaves SQLite's own locks alone."""
+    from hall.db import Checkpointer
+    db = tmp_path / "w.sqlite"
+    writer = sqlite3.connect(db, isolation_level=None)
+    writer.execute("PRAGMA journal_mode = WAL")
+    writer.execute("CREATE TABLE t (x)")
+    first, second = Checkpointer(db), Checkpointer(db)
+    assert first.is_active() and first.is_active()
+    assert not second.is_active()
+    writer.execute("BEGIN IMMEDIATE")  # SQLite's locks work as before beside the flock
+    writer.execute("INSERT INTO t VALUES (1)")
+    writer.execute("COMMIT")
+    assert first.checkpoint(start_wal=True) and first.wal_starts == 1
+    first.stop()
+    assert second.is_active()
+    second.stop()
+    writer.close()
+
+
+def test_a_commit_during_the_round_does_not_start_the_wal_again(tmp_path):
+    """What the round relies on: while its read snapshot is open, a commit after the copy
+    appends to the WAL instead of starting it again (and fsyncing a new header)."""
+    from hall.db import Checkpointer
+    db = tmp_path / "w.sqlite"
+    writer = sqlite3.connect(db, isolation_level=None)
+    writer.execute("PRAGMA journal_mode = WAL")
+    writer.execute("CREATE TABLE t (x)")
+    cp = Checkpointer(db)
+    conn = cp._connection()
+    for hold in (True, False):
+        writer.execute("INSERT INTO t VALUES (1)")
+        if hold:
+            cp._holder.execute("BEGIN")
+            cp._holder.execute("SELECT count(*) FROM sqlite_schema").fetchone()
+        _, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        assert copied == frames > 0
+        before = cp.wal_frames()
+        writer.execute("INSERT INTO t VALUES (2)")
+        assert (cp.wal_frames() > before) is hold  # False: the commit started the WAL again
+        if hold:
+            cp._holder.execute("COMMIT")
+    cp.stop()
+    writer.close()

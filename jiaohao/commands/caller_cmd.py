@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..context import CommandError
+from ..gc_settle import settle_after_startup
 from .display import need_display, offscreen_if_no_display
 from .inputs import server_options, window_number
 
@@ -44,6 +45,8 @@ def caller(ctx, args) -> int:
         if args.staff:
             hall.login(args.window, args.staff)
     after = None if ctx.config_given or not login else (lambda: _fetch_config(ctx, hall))
+    if not args.screenshot:
+        settle_after_startup()  # Qt, the config and the queue live as long as the panel
     code = run(hall, args.window, screenshot=args.screenshot, login=login, after_login=after)
     if args.screenshot and not Path(args.screenshot).is_file():
         raise CommandError(f"cannot write {args.screenshot}")

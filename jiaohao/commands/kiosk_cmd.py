@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..context import CommandError
+from ..gc_settle import settle_after_startup
 from .display import need_display, offscreen_if_no_display
 from .inputs import server_options
 from .screen_cmd import parse_size
@@ -46,5 +47,6 @@ def kiosk(ctx, args) -> int:
             w.issuer.printer.close()
         print(f"{args.screenshot}: {w.width()}x{w.height()}")
         return 0
+    settle_after_startup()  # Qt, the config and the queue live as long as the kiosk
     return run(queue, config, windowed=args.windowed or size is not None, size=size,
                kiosk_name=args.name, voice=not args.no_voice)

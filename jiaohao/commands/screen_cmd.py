@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from ..context import CommandError
+from ..gc_settle import settle_after_startup
 from .display import need_display, offscreen_if_no_display
 from .inputs import server_options
 
@@ -55,6 +56,7 @@ def screen(ctx, args) -> int:
         return screenshot(ctx, args.screenshot, size or (1920, 1080), windows)
     need_display("the hall screen")
     from display.screen import run
+    settle_after_startup()  # Qt, the config and the queue live as long as the screen
     return run(ctx, windowed=args.windowed, size=size, windows=windows)
 
 

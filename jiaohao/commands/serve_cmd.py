@@ -7,6 +7,8 @@ import threading
 from importlib import import_module
 
 from ..context import CommandError
+from ..cpu_priority import share_nice_with_session
+from ..gc_settle import settle_after_startup
 
 log = logging.getLogger(__name__)
 
@@ -43,14 +45,16 @@ def build_components(ctx) -> list:
     return parts
 
 
-def run_components(parts: list, stop: threading.Event, tick=None, tick_s: float = 30.0) -> None:
-    """Start ``parts``, wait for ``stop``, stop them in reverse order."""
+def run_components(parts: list, stop: threading.Event, tick=None, tick_s: float = 30.0, ready=None) -> None:
+    """Start ``parts``, call ``ready()``, wait for ``stop``, stop them in reverse order."""
     started = []
     try:
         for part in parts:
             log.info("starting %s", part.name)
             part.start()
             started.append(part)
+        if ready:
+            ready()
         while not stop.wait(tick_s):
             if tick:
                 tick()
@@ -64,6 +68,7 @@ def run_components(parts: list, stop: threading.Event, tick=None, tick_s: float 
 
 def serve(ctx, args) -> int:
     logging.getLogger().setLevel(min(logging.getLogger().level, logging.INFO))
+    share_nice_with_session()  # the unit's Nice= then also counts against the kiosk and screen
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
@@ -77,7 +82,7 @@ def serve(ctx, args) -> int:
         parts = build_components(ctx)
         log.info("jiaohao serve: %s, %d component(s): %s", ctx.config.hall.name, len(parts),
                  ", ".join(p.name for p in parts) or "none")
-        run_components(parts, stop, tick=queue.roll_day)
+        run_components(parts, stop, tick=queue.roll_day, ready=settle_after_startup)
     except Exception as e:
         if args.listen is not None or getattr(ctx.config, "server", None) is not None:
             from server.runner import ListenError
