@@ -73,12 +73,12 @@ def emit(args, obj: dict, text: str) -> None:
 
 def _user_error(e: BaseException) -> str | None:
     """The one line to print for an error the user can fix, or None for a bug."""
-    from hall.errors import HallError
+    from hall.errors import DatabaseProblem, HallError
 
     from .context import CommandError
     if isinstance(e, HallError):  # the hall's refusals in Chinese, then in English
-        zh = getattr(e, "zh", "")
-        return f"{zh} {e}" if zh and zh != str(e) else str(e)
+        zh = getattr(e, "zh", "")  # (a database problem's line is the technician's: file, what, fix)
+        return f"{zh} {e}" if zh and zh != str(e) and not isinstance(e, DatabaseProblem) else str(e)
     if isinstance(e, CommandError):
         return str(e)
     if "config" in sys.modules:  # a ConfigError can only come from a loaded config package
