@@ -21,6 +21,8 @@ service's hours.
 """
 from __future__ import annotations
 
+import pytest
+
 import json
 import os
 import re
@@ -484,3 +486,11 @@ def hall_fixture(tmp_path: Path, devices: tuple[tuple[str, str, tuple[int, ...]]
 
 STANDARD_DEVICES = (("kiosk-1", "kiosk", ()), ("screen-1", "screen", ()), ("caller-1", "caller", (1,)),
                     ("caller-2", "caller", (2,)), ("controller-1", "controller", ()))
+
+
+@pytest.fixture
+def hall(tmp_path):
+    """The networked hall with the standard devices (window bus, voice module, LED board)."""
+    h = hall_fixture(tmp_path, STANDARD_DEVICES)
+    yield h
+    h.close()

@@ -20,16 +20,9 @@ from kiosk import flow as F  # noqa: E402
 from tests.fault_proxy import FaultProxy  # noqa: E402
 from tests.net_clients import (WAIT_MS, close_kiosk, make_kiosk, make_panel, make_screen,  # noqa: E402,F401
                                printer, remote)
-from tests.net_helpers import API, STANDARD_DEVICES, db_event_ids, hall_fixture, wait_until  # noqa: E402
+from tests.net_helpers import hall, API, db_event_ids, wait_until  # noqa: E402
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def hall(tmp_path):
-    h = hall_fixture(tmp_path, STANDARD_DEVICES)
-    yield h
-    h.close()
 
 
 def test_a_ticket_from_the_remote_kiosk_is_called_spoken_and_shown_everywhere(hall, remote, printer, qtbot):

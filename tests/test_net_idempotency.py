@@ -10,20 +10,13 @@ import pytest
 
 from hall import FixedClock
 from tests.fault_proxy import FaultProxy
-from tests.net_helpers import API, NOW, STANDARD_DEVICES, db_event_ids, hall_fixture, post_once
+from tests.net_helpers import hall, API, NOW, db_event_ids, post_once
 
 pytestmark = pytest.mark.slow
 
 
 def posts_to(suffix: str):
     return lambda method, path: method == "POST" and path.endswith(suffix)
-
-
-@pytest.fixture
-def hall(tmp_path):
-    h = hall_fixture(tmp_path, STANDARD_DEVICES)
-    yield h
-    h.close()
 
 
 @pytest.fixture

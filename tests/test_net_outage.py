@@ -17,16 +17,9 @@ from kiosk import flow as F  # noqa: E402
 from tests.fault_proxy import FaultProxy  # noqa: E402
 from tests.net_clients import (WAIT_MS, close_kiosk, make_kiosk, make_panel, make_screen,  # noqa: E402,F401
                                printer, remote)
-from tests.net_helpers import STANDARD_DEVICES, db_event_ids, hall_fixture, post_once, wait_until  # noqa: E402
+from tests.net_helpers import hall, db_event_ids, post_once, wait_until  # noqa: E402
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def hall(tmp_path):
-    h = hall_fixture(tmp_path, STANDARD_DEVICES)
-    yield h
-    h.close()
 
 
 def test_clients_say_the_server_is_gone_and_recover_when_it_is_back(hall, remote, printer, qtbot):

@@ -15,19 +15,12 @@ import pytest
 
 from hall import FixedClock
 from tests.fault_proxy import FaultProxy
-from tests.net_helpers import (NOW, STANDARD_DEVICES, EventStreamReader, db_event_ids, hall_fixture, post_once,
+from tests.net_helpers import (hall, NOW, EventStreamReader, db_event_ids, post_once,
                                wait_until)
 
 pytestmark = pytest.mark.slow
 
 TICKETS = 24
-
-
-@pytest.fixture
-def hall(tmp_path):
-    h = hall_fixture(tmp_path, STANDARD_DEVICES)
-    yield h
-    h.close()
 
 
 class Burst(threading.Thread):
