@@ -18,102 +18,15 @@ log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_S = 15.0  # how long a writer waits for another one to finish
 
-MIGRATIONS: list[tuple[str, str]] = [
-    ("0001_initial", """
-    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    CREATE TABLE services (
-        code TEXT PRIMARY KEY, name TEXT NOT NULL, prefix TEXT NOT NULL,
-        zone TEXT NOT NULL DEFAULT '', expected_minutes REAL NOT NULL);
-    CREATE TABLE windows (
-        number INTEGER PRIMARY KEY, department TEXT NOT NULL DEFAULT '',
-        state TEXT NOT NULL DEFAULT 'idle'
-            CHECK (state IN ('closed', 'idle', 'serving', 'paused')),
-        pause_reason TEXT, current_ticket INTEGER REFERENCES tickets(id),
-        current_call INTEGER REFERENCES calls(id),
-        last_ticket INTEGER REFERENCES tickets(id), staff TEXT, updated_at REAL);
-    CREATE TABLE counters (
-        day TEXT NOT NULL, prefix TEXT NOT NULL, last_seq INTEGER NOT NULL,
-        PRIMARY KEY (day, prefix)) WITHOUT ROWID;
-    CREATE TABLE tickets (
-        id INTEGER PRIMARY KEY,
-        day TEXT NOT NULL, prefix TEXT NOT NULL, seq INTEGER NOT NULL, number TEXT NOT NULL,
-        service TEXT NOT NULL, origin_service TEXT NOT NULL,
-        kind TEXT NOT NULL CHECK (kind IN ('normal', 'priority', 'appointment')),
-        status TEXT NOT NULL
-            CHECK (status IN ('waiting', 'called', 'finished', 'skipped', 'expired', 'cancelled')),
-        lane INTEGER NOT NULL,      -- 0 transferred in, 1 priority, 2 appointment, 3 normal
-        sort_key REAL NOT NULL,     -- order within the lane
-        target_window INTEGER,      -- transferred to a window: only that window calls it
-        window INTEGER, staff TEXT,
-        ahead INTEGER NOT NULL,
-        issued_at REAL NOT NULL, first_called_at REAL, called_at REAL, finished_at REAL,
-        calls INTEGER NOT NULL DEFAULT 0, reactivations INTEGER NOT NULL DEFAULT 0,
-        transfers INTEGER NOT NULL DEFAULT 0,
-        appointment TEXT, slot_at REAL, cancel_reason TEXT, kiosk TEXT,
-        UNIQUE (day, prefix, seq));
-    CREATE INDEX tickets_waiting ON tickets (service, lane, sort_key) WHERE status = 'waiting';
-    CREATE INDEX tickets_waiting_target ON tickets (target_window, sort_key)
-        WHERE status = 'waiting' AND target_window IS NOT NULL;
-    CREATE INDEX tickets_day ON tickets (day, service);
-    CREATE TABLE calls (
-        id INTEGER PRIMARY KEY, ticket_id INTEGER NOT NULL REFERENCES tickets(id),
-        day TEXT NOT NULL, window INTEGER NOT NULL, service TEXT NOT NULL, staff TEXT,
-        called_at REAL NOT NULL, ended_at REAL, recalls INTEGER NOT NULL DEFAULT 0,
-        outcome TEXT CHECK (outcome IN ('finished', 'transferred', 'skipped', 'day_end')));
-    CREATE INDEX calls_day ON calls (day, window);
-    CREATE INDEX calls_ticket ON calls (ticket_id);
-    CREATE TABLE evaluations (
-        id INTEGER PRIMARY KEY, ticket_id INTEGER NOT NULL UNIQUE REFERENCES tickets(id),
-        call_id INTEGER REFERENCES calls(id), day TEXT NOT NULL, window INTEGER NOT NULL,
-        staff TEXT, score INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5), at REAL NOT NULL);
-    CREATE INDEX evaluations_day ON evaluations (day);
-    CREATE TABLE staff_sessions (
-        id INTEGER PRIMARY KEY, window INTEGER NOT NULL, staff TEXT NOT NULL,
-        login_at REAL NOT NULL, logout_at REAL);
-    CREATE TABLE appointments (
-        code TEXT PRIMARY KEY, service TEXT NOT NULL, name TEXT NOT NULL DEFAULT '',
-        slot_at REAL NOT NULL, day TEXT NOT NULL, ticket_id INTEGER REFERENCES tickets(id));
-    CREATE TABLE events (
-        id INTEGER PRIMARY KEY AUTOINCREMENT, at REAL NOT NULL, day TEXT NOT NULL,
-        kind TEXT NOT NULL, window INTEGER, ticket_id INTEGER, number TEXT, service TEXT,
-        data TEXT NOT NULL DEFAULT '{}');
-    CREATE INDEX events_day_kind ON events (day, kind);
-    """),
-    # covering indexes for hall/reports.py: a month's figures read from indexes only
-    ("0002_report_indexes", """
-    CREATE INDEX tickets_report ON tickets (day, origin_service, status, cancel_reason, issued_at, first_called_at);
-    CREATE INDEX calls_report ON calls (day, outcome, service, window, staff, called_at, ended_at, ticket_id);
-    CREATE INDEX evaluations_report ON evaluations (day, window, staff, score, at, call_id);
-    """),
-    # who may use the hall API (hall/access.py) and the answers kept for safe retries
-    # (hall/idempotency.py); tokens and passwords only as hashes
-    ("0003_access", """
-    CREATE TABLE devices (
-        id INTEGER PRIMARY KEY, name TEXT NOT NULL,
-        role TEXT NOT NULL CHECK (role IN ('kiosk', 'screen', 'caller', 'controller')),
-        windows TEXT NOT NULL DEFAULT '',   -- "5,6": a caller limited to those windows
-        token_hash TEXT NOT NULL UNIQUE,    -- SHA-256 hex of the token
-        created_at REAL NOT NULL, revoked_at REAL, last_seen_at REAL);
-    CREATE UNIQUE INDEX devices_name ON devices (name) WHERE revoked_at IS NULL;
-    CREATE TABLE staff (
-        staff TEXT PRIMARY KEY,             -- 工号
-        name TEXT NOT NULL,
-        role TEXT NOT NULL CHECK (role IN ('staff', 'manager', 'technician')),
-        password_hash TEXT NOT NULL,        -- scrypt$N$r$p$salt$hash (hall/passwords.py)
-        created_at REAL NOT NULL, disabled_at REAL, password_changed_at REAL);
-    CREATE TABLE sessions (                 -- API logins; staff_sessions are window log-ins
-        id INTEGER PRIMARY KEY,
-        token_hash TEXT NOT NULL UNIQUE,
-        staff TEXT NOT NULL REFERENCES staff(staff), window INTEGER,
-        created_at REAL NOT NULL, expires_at REAL NOT NULL, ended_at REAL, end_reason TEXT);
-    CREATE INDEX sessions_open ON sessions (staff) WHERE ended_at IS NULL;
-    CREATE TABLE idempotency (
-        credential TEXT NOT NULL, key TEXT NOT NULL, method TEXT NOT NULL, path TEXT NOT NULL,
-        fingerprint TEXT NOT NULL, status INTEGER NOT NULL, body TEXT NOT NULL, at REAL NOT NULL,
-        PRIMARY KEY (credential, key)) WITHOUT ROWID;
-    CREATE INDEX idempotency_at ON idempotency (at);
-    """),
-]
+
+def _load_migrations() -> list[tuple[str, str]]:
+    """The migrations in hall/migrations/NNNN_name.sql, in the order of their numbers
+    (one file each, so branches that add one do not touch the same lines)."""
+    folder = Path(__file__).with_name("migrations")
+    return [(p.stem, p.read_text(encoding="utf-8")) for p in sorted(folder.glob("[0-9][0-9][0-9][0-9]_*.sql"))]
+
+
+MIGRATIONS: list[tuple[str, str]] = _load_migrations()
 
 
 def connect(path: Path | str, timeout_s: float = BUSY_TIMEOUT_S, *, readonly: bool = False,
