@@ -84,15 +84,22 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     m date := date_trunc('month', d)::date;
     t text;
+    name text;
     made integer := 0;
 BEGIN
     FOREACH t IN ARRAY ARRAY['tickets', 'calls', 'evaluations', 'refusals'] LOOP
-        IF to_regclass(format('city.%I', t || '_' || to_char(m, 'YYYY_MM'))) IS NULL THEN
+        name := t || '_' || to_char(m, 'YYYY_MM');
+        -- pg_class by a query, not to_regclass: the relation cache is not refreshed by an advisory lock
+        IF NOT EXISTS (SELECT FROM pg_class WHERE relname = name AND relnamespace = 'city'::regnamespace) THEN
             PERFORM pg_advisory_xact_lock(hashtext('city.ensure_month'));
-            IF to_regclass(format('city.%I', t || '_' || to_char(m, 'YYYY_MM'))) IS NULL THEN
-                EXECUTE format('CREATE TABLE city.%I PARTITION OF city.%I FOR VALUES FROM (%L) TO (%L)',
-                               t || '_' || to_char(m, 'YYYY_MM'), t, m, (m + interval '1 month')::date);
-                made := made + 1;
+            IF NOT EXISTS (SELECT FROM pg_class WHERE relname = name AND relnamespace = 'city'::regnamespace) THEN
+                BEGIN
+                    EXECUTE format('CREATE TABLE city.%I PARTITION OF city.%I FOR VALUES FROM (%L) TO (%L)',
+                                   name, t, m, (m + interval '1 month')::date);
+                    made := made + 1;
+                EXCEPTION WHEN duplicate_table THEN
+                    NULL;  -- another hall made it a moment ago
+                END;
             END IF;
         END IF;
     END LOOP;
