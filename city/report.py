@@ -25,7 +25,7 @@ TICKET_LEVEL = ("hall", "service", "day", "hour")
 
 def _hour(col: str, offset: int | None) -> str:
     if offset is not None:
-        return f"(floor({col} + {offset})::bigint / 3600 % 24)"
+        return f"(floor({col} + {offset})::bigint / 3600 %% 24)"
     return f"extract(hour from to_timestamp({col}))::int"
 
 

@@ -120,5 +120,6 @@ GRANT SELECT ON ALL TABLES IN SCHEMA city TO city_reader;
 ALTER DEFAULT PRIVILEGES IN SCHEMA city GRANT SELECT ON TABLES TO city_reader;
 GRANT SELECT, INSERT, UPDATE ON city.halls, city.services, city.windows, city.tickets, city.calls,
     city.evaluations, city.refusals, city.days TO city_shipper;
+GRANT SELECT ON city.migrations TO city_shipper;
 REVOKE ALL ON FUNCTION city.ensure_month(date) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION city.ensure_month(date) TO city_shipper;
