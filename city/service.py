@@ -58,7 +58,8 @@ class CityShipping:
             except Exception as e:  # noqa: BLE001 - the city's problem never stops the hall
                 text = describe_error(e, self.shipper.cfg.database)
                 if text != self.last_error:
-                    (log.warning if isinstance(e, CityError) else log.exception)(
+                    expected = isinstance(e, CityError) or type(e).__module__.startswith("psycopg")
+                    (log.warning if expected else log.exception)(
                         "shipping to the city failed (the hall works on; retrying): %s", text)
                     self.shipper.record_failure(text)
                 self.last_error = text
