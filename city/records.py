@@ -34,6 +34,15 @@ class RecordKind:
     #: ids named by other events (not a ticket): {kind: fn(event) -> id or None}
     event_ids: dict[str, Callable[[Event], int | None]] = field(default_factory=dict)
     id_column: str = "id"
+    data_events: frozenset[str] = frozenset()  # event kinds whose data from_event reads
+
+
+def events_with_data(kinds: list[RecordKind]) -> set[str]:
+    """The event kinds whose JSON data shipping reads (the rest is not parsed)."""
+    out = {"day_closed"}
+    for k in kinds:
+        out |= set(k.data_events) | set(k.event_ids)
+    return out
 
 
 TICKETS = RecordKind(
@@ -75,9 +84,11 @@ def _closed_day(e: Event) -> tuple | None:
 
 
 REFUSALS = RecordKind("refusals", "refusals", ("id", "day", "at", "kind", "reason", "service", "kiosk"),
-                      ticket_column=None, day_column=None, from_event=_refusal)
+                      ticket_column=None, day_column=None, from_event=_refusal,
+                      data_events=frozenset({"refused", "printer"}))
 DAYS = RecordKind("days", "days", ("day", "closed_at", "expired", "unfinished"), key=("day",),
-                  ticket_column=None, day_column=None, from_event=_closed_day)
+                  ticket_column=None, day_column=None, from_event=_closed_day,
+                  data_events=frozenset({"day_closed"}))
 
 #: every kind shipped, in the order they are written in a batch
 RECORD_KINDS: list[RecordKind] = [TICKETS, CALLS, EVALUATIONS, REFUSALS, DAYS]

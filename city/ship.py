@@ -14,6 +14,7 @@ has committed.
 """
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 import threading
@@ -23,10 +24,11 @@ from pathlib import Path
 from typing import Callable
 
 from hall.db import connect, connect_readonly
-from hall.eventlog import read_events
+from hall.eventlog import ROW_ERRORS, read_events
+from hall.models import Event
 from hall.versions import VERSION
 
-from .records import RECORD_KINDS, RecordKind, Touched, hall_tables, read_rows
+from .records import RECORD_KINDS, RecordKind, Touched, events_with_data, hall_tables, read_rows
 from .schema import CityError, check_ready, ensure_months, one_line, read_password, redact
 from .schema import connect as city_connect
 
@@ -76,6 +78,8 @@ class Shipper:
         self._hall_id: str | None = None
         self._dims_shipped = False
         self._staged: set[str] = set()
+        self._months: set[str] = set()  # "YYYY-MM" whose partitions are known to exist
+        self._data_kinds = events_with_data(self.kinds)
 
     # -- connections -------------------------------------------------------------------
     def _city(self):
@@ -191,7 +195,7 @@ class Shipper:
         self._dims_shipped = True
 
     def _batch(self, pg, hall: sqlite3.Connection, cursor: int, result: ShipResult) -> tuple[int, int]:
-        events, skipped, last = read_events(hall, self._lock, self.db_path, cursor, self.cfg.batch_size)
+        events, skipped, last = self._read_events(hall, cursor)
         if last == cursor:
             return 0, cursor
         touched = Touched.of(events, self.kinds)
@@ -202,7 +206,10 @@ class Shipper:
         finally:
             hall.execute("COMMIT")
         days = {r[k.columns.index("day")] for k in self.kinds for r in rows[k.name]}
-        ensure_months(pg, [d for d in days if d])
+        months = {d[:7] for d in days if d} - self._months
+        if months:
+            ensure_months(pg, [m + "-01" for m in months])
+            self._months |= months
         last_at = events[-1].at if events and events[-1].id == last else None
         if last_at is None:
             got = hall.execute("SELECT at FROM events WHERE id = ?", (last,)).fetchone()
@@ -228,24 +235,44 @@ class Shipper:
                 result.rows[k.name] = result.rows.get(k.name, 0) + len(rows[k.name])
         return len(events) + len(skipped), last
 
+    def _read_events(self, hall: sqlite3.Connection, cursor: int):
+        """The next events after ``cursor``. Only the events some kind reads the data of
+        have it parsed (JSON costs more than the rest of the read); a damaged row sends
+        the batch through hall.eventlog, which passes over it and says so."""
+        try:
+            cur = hall.cursor()
+            cur.row_factory = None
+            rows = cur.execute("SELECT id, at, day, kind, window, ticket_id, number, service, data FROM events "
+                               "WHERE id > ? ORDER BY id LIMIT ?", (cursor, self.cfg.batch_size)).fetchall()
+            kinds = self._data_kinds
+            events = [Event(i, at, day, kind, w, t, n, svc, json.loads(data) if kind in kinds else {})
+                      for i, at, day, kind, w, t, n, svc, data in rows]
+            return events, [], events[-1].id if events else cursor
+        except ROW_ERRORS:
+            return read_events(hall, self._lock, self.db_path, cursor, self.cfg.batch_size)
+
     def _upsert(self, pg, kind: RecordKind, rows: list[tuple]) -> None:
         """COPY into a session-local staging table, then one INSERT … ON CONFLICT."""
         stage = f"stage_{kind.table}"
         cols = ("hall_code", *kind.columns)
         qcols = ", ".join(_q(c) for c in cols)
         if stage not in self._staged:
-            pg.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} AS SELECT {qcols} FROM city.{kind.table} "
-                       "WITH NO DATA")
+            # emptied by every commit (and after a rollback nothing stays either)
+            pg.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS "
+                       f"SELECT {qcols} FROM city.{kind.table} WITH NO DATA")
             self._staged.add(stage)
-        pg.execute(f"TRUNCATE {stage}")
         code = self.hall_code
         with pg.cursor() as cur:
             with cur.copy(f"COPY {stage} ({qcols}) FROM STDIN") as cp:
                 for r in rows:
                     cp.write_row((code, *r))
             key = ("hall_code", *kind.key)
-            updates = ", ".join(f"{_q(c)} = excluded.{_q(c)}" for c in cols if c not in key)
-            action = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
+            changing = [c for c in cols if c not in key]
+            updates = ", ".join(f"{_q(c)} = excluded.{_q(c)}" for c in changing)
+            # a row shipped again unchanged (a repeat, a day close) is left alone: no new version
+            differs = (f"({', '.join(f'city.{kind.table}.{_q(c)}' for c in changing)}) IS DISTINCT FROM "
+                       f"({', '.join(f'excluded.{_q(c)}' for c in changing)})")
+            action = f"DO UPDATE SET {updates} WHERE {differs}" if updates else "DO NOTHING"
             cur.execute(f"INSERT INTO city.{kind.table} ({qcols}) SELECT {qcols} FROM {stage} "
                         f"ON CONFLICT ({', '.join(_q(c) for c in key)}) {action}")
 
