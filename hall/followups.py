@@ -48,31 +48,8 @@ APPROVALS = frozenset({"approve_appeal", "reject_appeal", "approve_unfixable", "
 
 
 def work_calendar(config):
-    try:
-        from .workdays import WorkCalendar
-    except ImportError:  # until the shared calendar (hall/workdays.py) lands: Monday to Friday
-        return _PlainCalendar()
+    from .workdays import WorkCalendar
     return WorkCalendar.from_config(config)
-
-
-class _PlainCalendar:
-    def is_workday(self, day: date) -> bool:
-        return day.weekday() < 5
-
-    def add_workdays(self, day: date, n: int) -> date:
-        from datetime import timedelta
-        while n or not self.is_workday(day):
-            day += timedelta(days=1)
-            n -= self.is_workday(day) and n > 0
-        return day
-
-    def workdays_between(self, start: date, end: date) -> int:
-        from datetime import timedelta
-        count = 0
-        while start < end:
-            start += timedelta(days=1)
-            count += self.is_workday(start)
-        return count
 
 
 def deadline_state(cal, today: date, due: date, warn_days: int) -> str:
