@@ -23,7 +23,7 @@ class RecordKind:
     name: str
     table: str
     columns: tuple[str, ...]
-    key: tuple[str, ...] = ("day", "id")  # with hall_code: the city's primary key
+    key: tuple[str, ...] = ("day", "id")  # with hall_code: the city's primary key (its first: the partition)
     #: SELECT of the columns, in order, from the hall's database; ``{where}`` is filled in
     select: str = ""
     hall_table: str = ""  # the hall table it reads: a hall without it ships none of this kind
@@ -35,6 +35,7 @@ class RecordKind:
     event_ids: dict[str, Callable[[Event], int | None]] = field(default_factory=dict)
     id_column: str = "id"
     data_events: frozenset[str] = frozenset()  # event kinds whose data from_event reads
+    needs: tuple[str, ...] = ()  # further hall tables the select joins
 
 
 def events_with_data(kinds: list[RecordKind]) -> set[str]:
@@ -83,6 +84,35 @@ def _closed_day(e: Event) -> tuple | None:
     return None
 
 
+CASES = RecordKind(
+    "cases", "cases", ("id", "ticket_id", "case_no", "item_code", "source", "at"), key=("id",),
+    select="SELECT id, ticket_id, case_no, item_code, source, at FROM cases WHERE {where}",
+    hall_table="cases", day_column=None)
+
+RATINGS = RecordKind(  # 好差评 levels with their channels (hall/ratings.py); not the rater, not the text
+    "ratings", "ratings",
+    ("id", "ticket_day", "ticket_id", "seq", "level", "channel", "problems", "has_text", "day", "window",
+     "service", "at", "detailed_at"), key=("ticket_day", "id"),
+    select="SELECT r.id, t.day, r.ticket_id, r.seq, r.level, r.channel, r.problems, r.text != '', r.day, r.window, "
+           "r.service, r.at, r.detailed_at FROM ratings r JOIN tickets t ON t.id = r.ticket_id WHERE {where}",
+    hall_table="ratings", ticket_column="r.ticket_id", day_column="t.day", id_column="r.id")
+
+FOLLOWUPS = RecordKind(  # 差评 follow-ups (hall/followups.py)
+    "followups", "followups",
+    ("id", "ticket_id", "rating_id", "state", "resume_state", "opened_at", "day", "callback_due", "rectify_due",
+     "called_at", "rectified_at", "closed_at", "extended"), key=("id",),
+    select="SELECT id, ticket_id, rating_id, state, resume_state, opened_at, day, callback_due, rectify_due, "
+           "called_at, rectified_at, closed_at, extended FROM followups WHERE {where}",
+    hall_table="followups", day_column=None)
+
+FOLLOWUP_STEPS = RecordKind(  # each step's action and states; not who, not the note
+    "followup_steps", "followup_steps", ("id", "followup_id", "action", "from_state", "to_state", "at"),
+    key=("id",),
+    select="SELECT s.id, s.followup_id, s.action, s.from_state, s.to_state, s.at FROM followup_steps s "
+           "JOIN followups f ON f.id = s.followup_id WHERE {where}",
+    hall_table="followup_steps", ticket_column="f.ticket_id", day_column=None, id_column="s.id",
+    needs=("followups",))
+
 REFUSALS = RecordKind("refusals", "refusals", ("id", "day", "at", "kind", "reason", "service", "kiosk"),
                       ticket_column=None, day_column=None, from_event=_refusal,
                       data_events=frozenset({"refused", "printer"}))
@@ -91,7 +121,8 @@ DAYS = RecordKind("days", "days", ("day", "closed_at", "expired", "unfinished"),
                   data_events=frozenset({"day_closed"}))
 
 #: every kind shipped, in the order they are written in a batch
-RECORD_KINDS: list[RecordKind] = [TICKETS, CALLS, EVALUATIONS, REFUSALS, DAYS]
+RECORD_KINDS: list[RecordKind] = [TICKETS, CALLS, EVALUATIONS, CASES, RATINGS, FOLLOWUPS, FOLLOWUP_STEPS,
+                                  REFUSALS, DAYS]
 
 
 @dataclass
@@ -132,7 +163,7 @@ def read_rows(conn: sqlite3.Connection, kind: RecordKind, touched: Touched, tabl
     """The rows of ``kind`` this batch ships, read from the hall's database."""
     if kind.from_event is not None:
         return touched.made.get(kind.name, [])
-    if kind.hall_table and kind.hall_table not in tables:
+    if kind.hall_table and (kind.hall_table not in tables or any(t not in tables for t in kind.needs)):
         return []
     import json
     where, params = [], []

@@ -66,7 +66,7 @@ class Shipper:
         self.cfg = city_cfg
         self.hall_code = city_cfg.hall_code
         self.hall_name = hall_name
-        self.services = [(s.code, s.name, getattr(s, "zone", "")) for s in services]
+        self.services = [(s.code, s.name, getattr(s, "zone", ""), getattr(s, "item_code", "")) for s in services]
         self.windows = [(w.number, w.name or f"{w.number}号窗口", w.department) for w in windows]
         self.base_dir = base_dir
         self.kinds = kinds or RECORD_KINDS
@@ -184,9 +184,10 @@ class Shipper:
         with pg.transaction():
             with pg.cursor() as cur:
                 if self.services:
-                    cur.executemany("INSERT INTO city.services (hall_code, code, name, zone) VALUES (%s, %s, %s, %s) "
-                                    "ON CONFLICT (hall_code, code) DO UPDATE SET name = excluded.name, "
-                                    "zone = excluded.zone", [(self.hall_code, *s) for s in self.services])
+                    cur.executemany("INSERT INTO city.services (hall_code, code, name, zone, item_code) "
+                                    "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (hall_code, code) DO UPDATE SET "
+                                    "name = excluded.name, zone = excluded.zone, item_code = excluded.item_code",
+                                    [(self.hall_code, *s) for s in self.services])
                 if self.windows:
                     cur.executemany('INSERT INTO city.windows (hall_code, number, name, department) '
                                     'VALUES (%s, %s, %s, %s) ON CONFLICT (hall_code, number) DO UPDATE SET '
@@ -205,7 +206,8 @@ class Shipper:
             rows = {k.name: read_rows(hall, k, touched, tables) for k in self.kinds}
         finally:
             hall.execute("COMMIT")
-        days = {r[k.columns.index("day")] for k in self.kinds for r in rows[k.name]}
+        # the business days the partitioned kinds write into (the first column of their key)
+        days = {r[k.columns.index(k.key[0])] for k in self.kinds if len(k.key) > 1 for r in rows[k.name]}
         months = {d[:7] for d in days if d} - self._months
         if months:
             ensure_months(pg, [m + "-01" for m in months])

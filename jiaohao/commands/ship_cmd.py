@@ -46,6 +46,16 @@ def register(sub) -> None:
     h.add_argument("url", metavar="URL")
     h.add_argument("--json", action="store_true", help="one JSON object on stdout")
     h.set_defaults(func=city_halls)
+    i = csub.add_parser("indicators", help="好差评 indicators over the city's halls (好评率, 差评率, 未评价率, "
+                                           "主动评价好评率, 整改率, 回访率)")
+    i.add_argument("url", metavar="URL")
+    i.add_argument("--month", metavar="YYYY-MM", help="a calendar month (default: this month)")
+    i.add_argument("--from", dest="date_from", metavar="DATE")
+    i.add_argument("--to", dest="date_to", metavar="DATE")
+    i.add_argument("--by", choices=("hall", "department", "item"), default="hall")
+    i.add_argument("--hall", dest="halls", action="append", metavar="CODE", help="only this hall (repeatable)")
+    i.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    i.set_defaults(func=city_indicators_cmd)
 
 
 def _fail(message: str) -> int:
@@ -177,4 +187,54 @@ def city_halls(ctx, args) -> int:
         return 0
     for h in out:
         print(f"{h['hall_code']}\t{h['name']}\t最近上报 {h['shipped_at'] or '-'}\t最近日结 {h['last_closed_day'] or '-'}")
+    return 0
+
+
+def city_indicators_cmd(ctx, args) -> int:
+    import calendar
+    import csv
+    import io
+    from datetime import date
+
+    from city.indicators import city_indicators
+    from city.schema import CityError
+    from hall.rating_indicators import COUNTS, RATES, percent
+    try:
+        if args.date_from or args.date_to:
+            if args.month or not (args.date_from and args.date_to):
+                raise CommandError("give --month, or both --from and --to")
+            start, end = date.fromisoformat(args.date_from), date.fromisoformat(args.date_to)
+        else:
+            first = date.fromisoformat((args.month or date.today().strftime("%Y-%m")).strip() + "-01")
+            start, end = first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
+    except ValueError:
+        raise CommandError("dates are YYYY-MM-DD and months YYYY-MM, e.g. --month 2026-11") from None
+    if start > end:
+        raise CommandError(f"--from {start} is after --to {end}")
+    try:
+        conn = _city_conn(args.url)
+    except CityError as e:
+        return _fail(str(e))
+    try:
+        rows = city_indicators(conn, start, end, args.by, args.halls)
+    finally:
+        conn.close()
+    if args.format == "json":
+        print(json.dumps({"from": start.isoformat(), "to": end.isoformat(), "by": args.by, "rows": rows},
+                         ensure_ascii=False, indent=1))
+        return 0
+    columns = ["group", *COUNTS, *RATES]
+    if args.format == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\r\n")
+        w.writerow(columns)
+        for r in rows:
+            w.writerow([r[c] if r[c] is not None else "" for c in columns])
+        sys.stdout.buffer.write(buf.getvalue().encode("utf-8-sig"))
+        return 0
+    print(f"全市好差评指标 {start} … {end}（按 {args.by}）")
+    print(f"{'':<14}{'办件':>6}{'已评':>6}{'未评':>6}{'差评':>6}" + "".join(f"{n:>10}" for n in RATES))
+    for r in rows:
+        print(f"{str(r['group'])[:14]:<14}{r['cases']:>6}{r['rated']:>6}{r['unrated']:>6}{r['bad']:>6}"
+              + "".join(f"{percent(r[n]):>10}" for n in RATES))
     return 0

@@ -1,0 +1,63 @@
+"""好差评 indicators over the city's halls, with the definitions of hall/rating_indicators.py
+(docs/reports.md): over the cases (served tickets) of the business days, each with its
+final level (the 追加评价's when there is one): 好评率, 差评率, 未评价率, 主动评价好评率,
+整改率, 回访率. Grouped by hall, department (of the ticket's window) or item (事项编码:
+the case's, else the service's ``item_code``, else the service code)."""
+from __future__ import annotations
+
+from datetime import date
+
+from hall.rating_indicators import COUNTS, RATES
+
+CITY_GROUPINGS = ("hall", "department", "item")
+
+_KEY = {
+    "hall": "t.hall_code",
+    "department": "coalesce(nullif(w.department, ''), '—')",
+    "item": "coalesce(ci.item_code, nullif(s.item_code, ''), t.origin_service)",
+}
+
+QUERY = """
+SELECT {key} AS k,
+       count(*) AS cases,
+       count(r.level) AS rated,
+       count(*) FILTER (WHERE r.level IS NULL) AS unrated,
+       count(*) FILTER (WHERE r.level IN (1, 2, 3)) AS good,
+       count(*) FILTER (WHERE r.level IN (4, 5)) AS bad,
+       count(f.id) AS followups,
+       count(*) FILTER (WHERE f.state = 'appeal_approved') AS appeals_approved,
+       count(*) FILTER (WHERE f.rectified_at IS NOT NULL) AS rectified,
+       count(*) FILTER (WHERE f.state = 'called_back') AS called_back
+FROM city.tickets t
+LEFT JOIN LATERAL (SELECT level FROM city.ratings r WHERE r.hall_code = t.hall_code AND r.ticket_day = t.day
+                   AND r.ticket_id = t.id ORDER BY r.seq DESC LIMIT 1) r ON true
+LEFT JOIN city.followups f ON f.hall_code = t.hall_code AND f.ticket_id = t.id
+{joins}
+WHERE t.day BETWEEN %(d0)s AND %(d1)s AND t.status = 'finished' {only}
+GROUP BY 1 ORDER BY 1"""
+
+
+def city_indicators(conn, start: date | str, end: date | str, by: str = "hall",
+                    halls: list[str] | None = None) -> list[dict]:
+    """One row per group: the counts and the six rates (fractions, 4 decimals, or None),
+    the same keys as :func:`hall.rating_indicators.indicators`."""
+    if by not in CITY_GROUPINGS:
+        raise ValueError(f"cannot group by {by!r}; choose one of {', '.join(CITY_GROUPINGS)}")
+    joins = ""
+    if by == "department":
+        joins = 'LEFT JOIN city.windows w ON w.hall_code = t.hall_code AND w.number = t."window"'
+    elif by == "item":
+        joins = ("LEFT JOIN LATERAL (SELECT item_code FROM city.cases c WHERE c.hall_code = t.hall_code "
+                 "AND c.ticket_id = t.id AND c.item_code != '' ORDER BY c.id LIMIT 1) ci ON true "
+                 "LEFT JOIN city.services s ON s.hall_code = t.hall_code AND s.code = t.origin_service")
+    sql = QUERY.format(key=_KEY[by], joins=joins, only="AND t.hall_code = ANY(%(halls)s)" if halls else "")
+    params = {"d0": str(start), "d1": str(end), "halls": halls}
+    out = []
+    for row in conn.execute(sql, params).fetchall():
+        g = dict(zip(COUNTS, row[1:]))
+        g["handled"] = g["followups"] - g["appeals_approved"]
+        r = {"group": row[0], **g}
+        for name, (num, den) in RATES.items():
+            r[name] = round(g[num] / g[den], 4) if g[den] else None
+        out.append(r)
+    return out
