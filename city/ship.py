@@ -28,6 +28,7 @@ from hall.eventlog import ROW_ERRORS, read_events
 from hall.models import Event
 from hall.versions import VERSION
 
+from . import daycolumns as day_columns
 from .records import RECORD_KINDS, RecordKind, Touched, events_with_data, hall_tables, read_rows
 from .schema import CityError, check_ready, ensure_months, one_line, read_password, redact
 from .schema import connect as city_connect
@@ -204,6 +205,8 @@ class Shipper:
         hall.execute("BEGIN")  # one snapshot for every kind of row
         try:
             rows = {k.name: read_rows(hall, k, touched, tables) for k in self.kinds}
+            # a closed day is final: its columns for the city's fast reports
+            columns = {day: day_columns.from_hall(hall, day).encode() for day in sorted(touched.closed_days)}
         finally:
             hall.execute("COMMIT")
         # the business days the partitioned kinds write into (the first column of their key)
@@ -226,6 +229,10 @@ class Shipper:
             for k in self.kinds:
                 if rows[k.name]:
                     self._upsert(pg, k, rows[k.name])
+            for day, blob in columns.items():
+                pg.execute("INSERT INTO city.day_columns (hall_code, day, format, data) VALUES (%s, %s, %s, %s) "
+                           "ON CONFLICT (hall_code, day) DO UPDATE SET format = excluded.format, "
+                           "data = excluded.data, built_at = now()", (self.hall_code, day, day_columns.FORMAT, blob))
             pg.execute("UPDATE city.halls SET shipped_event_id = %s, shipped_event_at = %s, shipped_at = now() "
                        "WHERE hall_code = %s", (last, last_at, self.hall_code))
             self._hook("before_commit")

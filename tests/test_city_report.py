@@ -52,9 +52,12 @@ def hall_reports(paths, by):
     return {code: build_report(p, D0, D1, by, hall=code) for code, p in paths.items()}
 
 
-def city_report(url, by, **kw):
+ENGINES = ["columns", "sql"]
+
+
+def city_report(url, by, engine="columns", **kw):
     with city_connect(url, autocommit=True) as conn:
-        return build_city_report(conn, D0, D1, by, **kw)
+        return build_city_report(conn, D0, D1, by, engine=engine, **kw)
 
 
 def counts(f) -> dict:
@@ -87,11 +90,12 @@ def close(a: Stats, b: Stats) -> bool:
                               for x, y in ((a.mean, b.mean), (a.p90, b.p90), (a.max, b.max)))
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("by", ["service", "day", "hour", "department"])
-def test_city_rows_are_the_sum_of_the_halls_rows(city, by):
+def test_city_rows_are_the_sum_of_the_halls_rows(city, by, engine):
     url, paths = city
     halls = hall_reports(paths, by)
-    rep = city_report(url, by)
+    rep = city_report(url, by, engine)
     keys = {f.key for r in halls.values() for f in r.rows}
     assert {f.key for f in rep.rows} == keys
     for f in rep.rows:
@@ -101,9 +105,10 @@ def test_city_rows_are_the_sum_of_the_halls_rows(city, by):
     assert rep.total.issued > 300 and rep.total.no_show > 0 and rep.total.transfers > 0
 
 
-def test_by_hall_each_row_is_that_halls_own_total(city):
+@pytest.mark.parametrize("engine", ENGINES)
+def test_by_hall_each_row_is_that_halls_own_total(city, engine):
     url, paths = city
-    rep = city_report(url, "hall")
+    rep = city_report(url, "hall", engine)
     assert [f.key for f in rep.rows] == sorted(paths)
     assert [f.label for f in rep.rows] == ["大厅1", "大厅2", "大厅3"]
     for f in rep.rows:
@@ -117,24 +122,26 @@ def test_by_hall_each_row_is_that_halls_own_total(city):
     assert (a.refused_cap, a.refused_hours, a.refused_printer) == (1, 1, 1)
 
 
-def test_durations_are_pooled_over_every_hall_like_the_hall_pools_its_windows(city):
+@pytest.mark.parametrize("engine", ENGINES)
+def test_durations_are_pooled_over_every_hall_like_the_hall_pools_its_windows(city, engine):
     url, paths = city
-    rep = city_report(url, "hall")
+    rep = city_report(url, "hall", engine)
     waits = pooled(paths, "SELECT first_called_at - issued_at FROM tickets WHERE day BETWEEN ? AND ? "
                           "AND first_called_at IS NOT NULL")
     handles = pooled(paths, "SELECT ended_at - called_at FROM calls WHERE day BETWEEN ? AND ? "
                             "AND outcome IN ('finished', 'transferred') AND ended_at IS NOT NULL")
     assert close(rep.total.wait, waits) and close(rep.total.handle, handles)
-    by_service = city_report(url, "service")
+    by_service = city_report(url, "service", engine)
     for f in by_service.rows:
         own = pooled(paths, "SELECT first_called_at - issued_at FROM tickets WHERE day BETWEEN ? AND ? "
                             f"AND first_called_at IS NOT NULL AND origin_service = '{f.key}'")
         assert close(f.wait, own), f.key
 
 
-def test_only_some_halls(city):
+@pytest.mark.parametrize("engine", ENGINES)
+def test_only_some_halls(city, engine):
     url, paths = city
-    rep = city_report(url, "service", halls=["320411002"])
+    rep = city_report(url, "service", engine, halls=["320411002"])
     own = build_report(paths["320411002"], D0, D1, "service")
     assert counts(rep.total) == counts(own.total)
     assert [counts(f) for f in rep.rows] == [counts(f) for f in own.rows]
@@ -217,3 +224,17 @@ def test_the_report_role_reads_and_cannot_write(city, pg_cluster):
             conn.execute("DELETE FROM city.tickets")
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("DROP TABLE city.tickets_2026_11")
+
+
+@pytest.mark.parametrize("by", ["hall", "service", "department", "day", "hour"])
+def test_the_day_columns_give_what_the_rows_give(city, by):
+    """The fast engine (stored day columns, and columns built from rows for open days)
+    against the grouped queries over the shipped rows: the same report."""
+    url, _ = city
+    with city_connect(url) as pg:
+        stored = pg.execute("SELECT count(*) FROM city.day_columns").fetchone()[0]
+    assert stored >= 5  # the closed days of the three halls: both paths are taken
+    fast, sql = city_report(url, by, "columns").to_json(), city_report(url, by, "sql").to_json()
+    for doc in (fast, sql):
+        doc.pop("generated_at")
+    assert fast == sql
