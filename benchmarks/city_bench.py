@@ -32,6 +32,23 @@ from tests.pg_helpers import SUPER_PASSWORD, PgCluster  # noqa: E402
 CONFIG = HALLS_DIR / "large.toml"
 
 
+def close_days(db: Path, first: date, days: int) -> None:
+    """The day_closed events a hall writes each morning (benchmarks/seed.py writes none):
+    shipping them stores each day's columns for the fast reports."""
+    import json
+    import sqlite3
+    from datetime import datetime
+    conn = sqlite3.connect(db)
+    with conn:
+        for i in range(days):
+            day = first + timedelta(days=i)
+            at = datetime.combine(day + timedelta(days=1), datetime.min.time()).timestamp() + 8 * 3600
+            conn.execute("INSERT INTO events (at, day, kind, data) VALUES (?, ?, 'day_closed', ?)",
+                         (at, (day + timedelta(days=1)).isoformat(),
+                          json.dumps({"closed_day": day.isoformat(), "expired": 0, "unfinished": 0})))
+    conn.close()
+
+
 def _ship(args) -> tuple[str, int, int, float]:
     db, url, code, batch = args
     from city.ship import Shipper
@@ -53,6 +70,7 @@ def main() -> None:
     ap.add_argument("--parallel", type=int, default=2, help="halls shipping at once")
     ap.add_argument("--batch", type=int, default=2000, help="[city] batch_size: events per city transaction")
     ap.add_argument("--no-fsync", action="store_true")
+    ap.add_argument("--sql", action="store_true", help="also time the SQL engine (grouped queries over the rows)")
     ap.add_argument("--month", default="2026-10", help="the month seeded and reported (YYYY-MM)")
     a = ap.parse_args()
     reason = PgCluster.available()
@@ -63,6 +81,7 @@ def main() -> None:
     db = work / "hall.sqlite"
     t0 = time.perf_counter()
     seeded = seed_history(db, load_hall(CONFIG), days=a.days, per_day=a.tickets, start=first)
+    close_days(db, first, a.days)
     print(f"seeded one hall: {seeded['tickets']:,} tickets in {time.perf_counter() - t0:.1f} s")
     cluster = PgCluster(fsync=not a.no_fsync, settings={"shared_buffers": "256MB", "max_wal_size": "4GB",
                                                         "checkpoint_timeout": "30min"}).start()
@@ -87,6 +106,7 @@ def main() -> None:
               f"({a.parallel} at a time; one hall {statistics.median(per_hall):.1f} s median)")
         # a day offline: one more day in the hall's log, shipped by one hall
         seed_history(db, load_hall(CONFIG), days=1, per_day=a.tickets, start=first + timedelta(days=a.days), seed=99)
+        close_days(db, first + timedelta(days=a.days), 1)
         code, ev, n, secs = _ship((str(db), bare, codes[0], a.batch))
         print(f"catch-up after a day offline: {n:,} rows ({ev:,} events) in {secs:.2f} s")
         with connect(url, autocommit=True) as conn:
@@ -95,14 +115,15 @@ def main() -> None:
             tickets = conn.execute("SELECT count(*) FROM city.tickets").fetchone()[0]
             print(f"city database: {tickets:,} tickets, {size}")
             last = date(first.year + (first.month == 12), first.month % 12 + 1, 1) - timedelta(days=1)
-            for by in ("hall", "service", "department"):
-                times = []
-                for _ in range(3):
-                    s = time.perf_counter()
-                    rep = build_city_report(conn, first, last, by)
-                    times.append(time.perf_counter() - s)
-                print(f"city month report by {by}: {statistics.median(times):.2f} s median of 3 "
-                      f"(min {min(times):.2f}, {len(rep.rows)} rows, {rep.total.issued:,} issued)")
+            for engine in ("columns", "sql") if a.sql else ("columns",):
+                for by in ("hall", "service", "department"):
+                    times = []
+                    for _ in range(3):
+                        s = time.perf_counter()
+                        rep = build_city_report(conn, first, last, by, engine=engine)
+                        times.append(time.perf_counter() - s)
+                    print(f"city month report by {by} ({engine}): {statistics.median(times):.2f} s median of 3 "
+                          f"(min {min(times):.2f}, {len(rep.rows)} rows, {rep.total.issued:,} issued)")
     finally:
         cluster.remove()
         for p in work.iterdir():
