@@ -69,12 +69,15 @@ def test_the_city_down_for_a_day_the_hall_works_on_and_catches_up(tmp_path):
             assert st["behind"] > 300 and st["failures"] >= 1
             assert "cannot reach the city database" in st["last_error"] and SUPER_PASSWORD not in st["last_error"]
             assert worst < 0.5, f"an issue took {worst:.3f} s with the city down"
+            diag = diag_city(db, url)
+            assert not diag.ok and "not yet in the city" in diag.detail and "cannot reach" in diag.detail
             assert part.last_error is not None
             cluster.start()
             t1 = time.monotonic()
             wait_for(lambda: status(db)[0]["behind"] == 0, 60, "catching up")
             catch_up = time.monotonic() - t1
             assert status(db)[0]["last_error"] is None
+            assert diag_city(db, url).ok
         finally:
             part.stop()
         with city_connect(url) as pg:
@@ -83,6 +86,17 @@ def test_the_city_down_for_a_day_the_hall_works_on_and_catches_up(tmp_path):
         print(f"day offline: {day_s:.1f} s of hall work, {counts['tickets']} tickets; caught up in {catch_up:.1f} s")
     finally:
         cluster.remove()
+
+
+def diag_city(db, url):
+    """`jiaohao diag check`'s line about city shipping."""
+    from types import SimpleNamespace
+
+    from config.schema import HallConfig
+    from jiaohao.diag.city import check
+    cfg = HallConfig.model_validate({**CFG.model_dump(), "city": city_cfg(url, "H1").model_dump()})
+    (result,) = check(SimpleNamespace(config=cfg, db_path=db))
+    return result
 
 
 def _hall_file(tmp_path: Path, url: str, code: str, batch: int) -> Path:
