@@ -205,8 +205,12 @@ class Shipper:
         hall.execute("BEGIN")  # one snapshot for every kind of row
         try:
             rows = {k.name: read_rows(hall, k, touched, tables) for k in self.kinds}
-            # a closed day is final: its columns for the city's fast reports
-            columns = {day: day_columns.from_hall(hall, day).encode() for day in sorted(touched.closed_days)}
+            # a closed day's columns for the city's fast reports: when it closes, and again when a
+            # record of it changes later (a 追加评价, a follow-up, a ticket merged in late)
+            current = hall.execute("SELECT value FROM meta WHERE key = 'day'").fetchone()
+            late = {r[1] for r in rows.get("tickets", ()) if current and r[1] < current[0]}
+            columns = {day: day_columns.from_hall(hall, day).encode()
+                       for day in sorted(touched.closed_days | late)}
         finally:
             hall.execute("COMMIT")
         # the business days the partitioned kinds write into (the first column of their key)

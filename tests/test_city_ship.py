@@ -201,3 +201,36 @@ def test_a_restored_hall_database_is_shipped_again(halls, city_db, tmp_path):
     assert res.events == last - 40 + 1  # everything again
     with city_connect(city_db) as pg:
         assert_same_records(copy, pg, "H-R")
+
+
+def test_a_closed_day_changed_later_gets_its_columns_again(halls, city_db, tmp_path):
+    """A record of a closed day that changes later (a ticket merged in late by an
+    offline kiosk, a 追加评价) rebuilds that day's stored columns."""
+    import shutil
+
+    from city.daycolumns import STATUS, DayColumns
+    _, b = halls
+    copy = tmp_path / "late.sqlite"
+    shutil.copy(b, copy)
+    s = shipper(copy, city_db, "H-L")
+    s.ship()
+
+    def statuses():
+        with city_connect(city_db) as pg:
+            blob = pg.execute("SELECT data FROM city.day_columns WHERE hall_code = 'H-L' AND day = '2026-11-02'"
+                              ).fetchone()[0]
+        return list(DayColumns.decode(bytes(blob)).t["status"])
+
+    before = statuses()
+    conn = sqlite3.connect(copy)
+    tid = conn.execute("SELECT id FROM tickets WHERE day = '2026-11-02' AND status = 'expired' LIMIT 1").fetchone()[0]
+    conn.execute("UPDATE tickets SET status = 'cancelled', cancel_reason = 'merged' WHERE id = ?", (tid,))
+    conn.execute("INSERT INTO events (at, day, kind, ticket_id, data) VALUES (1.8e9, '2026-11-05', 'merged', ?, '{}')",
+                 (tid,))
+    conn.commit()
+    conn.close()
+    s.ship()
+    s.close()
+    after = statuses()
+    assert after.count(STATUS["cancelled"]) == before.count(STATUS["cancelled"]) + 1
+    assert after.count(STATUS["expired"]) == before.count(STATUS["expired"]) - 1
