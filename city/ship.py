@@ -175,11 +175,11 @@ class Shipper:
     def adopt(self) -> None:
         """Make this database the source of its hall code in the city (it replaces the
         old one: its records are shipped again over the old ones)."""
-        pg, hall = self._city(), self._hall()
+        pg = self._city()
+        self._hall()  # reads this database's id
         with pg.transaction():
             pg.execute("UPDATE city.halls SET source_id = %s, shipped_event_id = 0, shipped_event_at = NULL "
                        "WHERE hall_code = %s", (self._hall_id, self.hall_code))
-        del hall
 
     def _ship_dimensions(self, pg) -> None:
         with pg.transaction():

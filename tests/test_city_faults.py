@@ -56,7 +56,6 @@ def test_the_city_down_for_a_day_the_hall_works_on_and_catches_up(tmp_path):
             # a whole business day with the city unreachable; every operation timed
             t0 = time.monotonic()
             q = simulate_days(db, date(2026, 11, 3), days=1, per_day=150, seed=2)
-            from hall import FixedClock  # noqa: F401
             worst = 0.0
             for _ in range(40):
                 s = time.perf_counter()
