@@ -179,3 +179,19 @@ def test_ship_commands_say_what_is_wrong_in_one_line(pg_cluster, tmp_path):
     bad.write_text(hall.read_text().replace("postgres@", "postgres:secret@"))
     r = _jiaohao("--config", str(bad), "--db", str(db), "ship", "--once")
     assert r.returncode == 2 and "bad.toml:" in r.stderr and "city.database" in r.stderr and "password" in r.stderr
+
+
+@pytest.mark.slow
+def test_serve_ships_by_itself(pg_cluster, tmp_path):
+    url = pg_cluster.create_database("city_serve")
+    with city_connect(url) as conn:
+        migrate(conn)
+    db = tmp_path / "hall.sqlite"
+    simulate_days(db, date(2026, 11, 2), days=1, per_day=30, seed=6).close()
+    hall = _hall_file(tmp_path, url, "S1", batch=100)
+    with open(hall, "a", encoding="utf-8") as f:
+        f.write("interval_seconds = 0.5\n")
+    r = _jiaohao("--config", str(hall), "--db", str(db), "serve", "--seconds", "6")
+    assert r.returncode == 0, r.stderr[-2000:]
+    with city_connect(url) as pg:
+        assert_same_records(db, pg, "S1")
