@@ -15,7 +15,7 @@ import numpy as np
 
 from hall.report_model import NO_DEPARTMENT, SCORE_LABELS, Figures, Stats
 
-from .daycolumns import CALL_COLS, EVAL_COLS, REFUSAL, REFUSAL_COLS, STATUS, TICKET_COLS, DayColumns, build
+from .daycolumns import CALL_COLS, DTYPES, FORMAT, EVAL_COLS, REFUSAL, REFUSAL_COLS, STATUS, TICKET_COLS, build, split
 
 TICKET_LEVEL = ("hall", "service", "day", "hour")
 
@@ -25,14 +25,32 @@ def _days(d0: str, d1: str) -> list[str]:
     return [(a + timedelta(days=i)).isoformat() for i in range((b - a).days + 1)]
 
 
-def load(conn, d0: str, d1: str, halls: list[str]) -> list[tuple[str, str, DayColumns]]:
-    """(hall, day, columns) of every hall's days in the range that have any record."""
+BLOBS_SQL = ("SELECT hall_code, day::text, data FROM city.day_columns WHERE day BETWEEN %s AND %s "
+             "AND hall_code = ANY(%s) AND format = %s")
+
+
+def load(conn, d0: str, d1: str, halls: list[str], helper=None) -> list[tuple[str, str, bytes]]:
+    """(hall, day, encoded columns) of every hall's days in the range that have any record.
+
+    ``helper``: a second connection in the same snapshot (see :func:`helper_connection`):
+    it reads half the halls' blobs meanwhile, so the server's two cores both work."""
     out, have = [], set()
-    cur = conn.cursor(binary=True)  # bytea as bytes: no hex text to decode
-    for hall, day, data in cur.execute(
-            "SELECT hall_code, day::text, data FROM city.day_columns WHERE day BETWEEN %s AND %s "
-            "AND hall_code = ANY(%s)", (d0, d1, halls)).fetchall():
-        out.append((hall, day, DayColumns.decode(data)))
+    halves = [halls[: len(halls) // 2], halls[len(halls) // 2:]] if helper is not None else [[], halls]
+    pool = None
+    if helper is not None and halves[0]:
+        from concurrent.futures import ThreadPoolExecutor
+        pool = ThreadPoolExecutor(1, thread_name_prefix="city-report")
+        other = pool.submit(lambda: helper.cursor(binary=True).execute(
+            BLOBS_SQL, (d0, d1, halves[0], FORMAT)).fetchall())
+    try:
+        rows = conn.cursor(binary=True).execute(BLOBS_SQL, (d0, d1, halves[1], FORMAT)).fetchall()
+        if pool is not None:
+            rows += other.result()
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    for hall, day, data in rows:  # bytea as bytes (binary): no hex text to decode
+        out.append((hall, day, data))
         have.add((hall, day))
     missing = [(h, d) for h in halls for d in _days(d0, d1) if (h, d) not in have]
     if missing:
@@ -40,15 +58,31 @@ def load(conn, d0: str, d1: str, halls: list[str]) -> list[tuple[str, str, DayCo
     return out
 
 
-def _from_rows(conn, pairs: list[tuple[str, str]]) -> list[tuple[str, str, DayColumns]]:
+def helper_connection(conn):
+    """A second read-only connection that sees exactly what ``conn``'s transaction sees
+    (an exported snapshot), or None when one cannot be opened."""
+    import psycopg
+    snapshot = conn.execute("SELECT pg_export_snapshot()").fetchone()[0]
+    try:
+        helper = psycopg.connect(conn.info.dsn, password=conn.info.password, autocommit=False,
+                                 application_name="jiaohao report (helper)")
+        helper.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        helper.execute("SET TRANSACTION SNAPSHOT %s" % psycopg.sql.quote(snapshot))
+        return helper
+    except psycopg.Error:
+        return None
+
+
+def _from_rows(conn, pairs: list[tuple[str, str]]) -> list[tuple[str, str, bytes]]:
     """Columns built from the shipped rows of these (hall, day) pairs."""
     hs, ds = [p[0] for p in pairs], [p[1] for p in pairs]
-    join = "JOIN unnest(%s::text[], %s::date[]) AS p(h, d) ON x.hall_code = p.h AND x.day = p.d"
 
     def q(table: str, cols: tuple[str, ...], order: str = "") -> dict:
         rows = defaultdict(list)
-        sql = (f"SELECT x.hall_code, x.day::text, {', '.join('x.' + _q(c) for c in cols)} "
-               f"FROM city.{table} x {join}{order}")
+        # one primary-key range per (hall, day), in that day's partition: never a scan of the month
+        sql = (f"SELECT p.h, p.d::text, {', '.join('x.' + _q(c) for c in cols)} "
+               "FROM unnest(%s::text[], %s::date[]) AS p(h, d) CROSS JOIN LATERAL "
+               f"(SELECT * FROM city.{table} y WHERE y.hall_code = p.h AND y.day = p.d) x{order}")
         for r in conn.execute(sql, (hs, ds)).fetchall():
             rows[(r[0], r[1])].append(r[2:])
         return rows
@@ -59,7 +93,8 @@ def _from_rows(conn, pairs: list[tuple[str, str]]) -> list[tuple[str, str, DayCo
     refusals = q("refusals", REFUSAL_COLS)
     out = []
     for key in set(tickets) | set(calls) | set(evals) | set(refusals):
-        out.append((*key, build(tickets.get(key, []), calls.get(key, []), evals.get(key, []), refusals.get(key, []))))
+        out.append((*key, build(tickets.get(key, []), calls.get(key, []), evals.get(key, []),
+                                refusals.get(key, [])).encode()))
     return out
 
 
@@ -82,33 +117,57 @@ class _Index:
         return i
 
 
-def aggregate(days: list[tuple[str, str, DayColumns]], by: str, departments: dict[tuple[str, int], str],
+def aggregate(days: list[tuple[str, str, bytes]], by: str, departments: dict[tuple[str, int], str],
               label) -> tuple[list[Figures], Figures, dict[int, int], list[Figures], dict[str, str]]:
     """(rows, total, arrivals by hour, waits by service, service codes by index) of the days."""
     svc_ix, dept_ix, hall_ix, day_ix = _Index(), _Index(), _Index(), _Index()
-    tabs: dict[str, dict[str, list]] = {t: defaultdict(list) for t in "tcer"}
+    # one pass over the blobs collects byte slices; everything after is whole-array work
+    raw: dict[str, list] = {tab: [] for tab in DTYPES}
+    counts: dict[str, list[int]] = {tab: [] for tab in DTYPES}
+    maps: list[np.ndarray] = []
+    map_at: list[int] = []
+    blob_hall: list[int] = []
+    blob_day: list[int] = []
     svc_maps: dict[tuple, np.ndarray] = {}
-    luts: dict[str, np.ndarray] = {}
-    for hall, day, cols in days:
-        names_ = tuple(cols.services)
-        gsvc = svc_maps.get(names_)
+    at = 0
+    for hall, day, blob in days:
+        services, tables = split(blob)
+        key_ = tuple(services)
+        gsvc = svc_maps.get(key_)
         if gsvc is None:
-            gsvc = svc_maps[names_] = np.array([svc_ix(code) for code in names_] or [0], dtype=np.int32)
-        h, d = hall_ix(hall), day_ix(day)
-        for tab in "tcer":
-            part = getattr(cols, tab)
-            n = len(part["svc"])
-            if not n:
-                continue
-            acc = tabs[tab]
-            for name, arr in part.items():
-                acc[name].append(gsvc[arr] if name == "svc" else arr)
-            acc["hall"].append(np.full(n, h, dtype=np.int32))
-            acc["day"].append(np.full(n, d, dtype=np.int32))
+            gsvc = svc_maps[key_] = np.array([svc_ix(code) for code in services] or [0], dtype=np.int32)
+        maps.append(gsvc)
+        map_at.append(at)
+        at += len(gsvc)
+        blob_hall.append(hall_ix(hall))
+        blob_day.append(day_ix(day))
+        for tab, mv in tables.items():
+            raw[tab].append(mv)
+            counts[tab].append(len(mv) // DTYPES[tab].itemsize)
+    allmaps = np.concatenate(maps) if maps else np.zeros(1, dtype=np.int32)
+    map_at_a, hall_a, day_a = (np.asarray(x, dtype=np.int64) for x in (map_at, blob_hall, blob_day))
+    lut = _department_lut(hall_ix.names, departments, dept_ix) if by == "department" else None
+    cat: dict[str, dict[str, np.ndarray]] = {}
+    for tab, dt in DTYPES.items():
+        n = int(sum(counts[tab]))
+        if not n:
+            cat[tab] = {}
+            continue
+        rec = np.frombuffer(b"".join(raw[tab]), dtype=dt)
+        blob_of = np.repeat(np.arange(len(counts[tab])), counts[tab])
+        cols = {name: rec[name] for name in dt.names}
+        # only the keys this grouping reads (each is a pass over millions of rows)
+        if by == "service" or tab == "t":  # tickets: also the chart of waiting per service
+            cols["svc"] = allmaps[rec["svc"].astype(np.int64) + map_at_a[blob_of]]
+        if by in ("hall", "department"):
+            cols["hall"] = hall_a[blob_of]
+        if by == "day":
+            cols["day"] = day_a[blob_of]
+        if lut is not None:
             for win_field, dept_field in (("win", "dept"), ("wwin", "wdept")):
-                if by == "department" and win_field in part:
-                    acc[dept_field].append(_dept_map(hall, part[win_field], departments, dept_ix, luts))
-    cat = {tab: {k: np.concatenate(v) for k, v in acc.items()} for tab, acc in tabs.items()}
+                if win_field in cols:
+                    cols[dept_field] = _department_of(lut, cols["hall"], cols[win_field], dept_ix(NO_DEPARTMENT))
+        cat[tab] = cols
     names = {"hall": hall_ix.names, "service": svc_ix.names, "department": dept_ix.names, "day": day_ix.names,
              "hour": list(range(24))}[by]
     ticket_level = by in TICKET_LEVEL
@@ -211,19 +270,23 @@ def aggregate(days: list[tuple[str, str, DayColumns]], by: str, departments: dic
     return ordered, total, dict(sorted(arrivals.items())), wait_by_service
 
 
-def _dept_map(hall: str, wins: np.ndarray, departments: dict, dept_ix: _Index, luts: dict) -> np.ndarray:
-    """The department index of each window number (-1 stays -1: no window)."""
-    lut = luts.get(hall)
-    if lut is None:
-        numbers = [n for (h, n) in departments if h == hall]
-        lut = np.full(max(numbers, default=0) + 1, dept_ix(NO_DEPARTMENT), dtype=np.int32)
-        for n in numbers:
-            lut[n] = dept_ix(departments[(hall, n)] or NO_DEPARTMENT)
-        luts[hall] = lut
-    wins = wins.astype(np.int64)
-    inside = (wins >= 0) & (wins < len(lut))
-    out = np.where(wins >= 0, dept_ix(NO_DEPARTMENT), -1).astype(np.int32)
-    out[inside] = lut[wins[inside]]
+def _department_lut(halls: list[str], departments: dict, dept_ix: _Index) -> np.ndarray:
+    """[hall index, window number] -> department index (no department: NO_DEPARTMENT's)."""
+    width = max((n for (_, n) in departments), default=0) + 1
+    lut = np.full((max(len(halls), 1), width), dept_ix(NO_DEPARTMENT), dtype=np.int64)
+    row = {h: i for i, h in enumerate(halls)}
+    for (h, n), name in departments.items():
+        if h in row:
+            lut[row[h], n] = dept_ix(name or NO_DEPARTMENT)
+    return lut
+
+
+def _department_of(lut: np.ndarray, hall: np.ndarray, win: np.ndarray, none: int) -> np.ndarray:
+    """The department index of each window (-1 stays -1: no window; unknown windows: none)."""
+    win = win.astype(np.int64)
+    inside = (win >= 0) & (win < lut.shape[1])
+    out = np.where(win >= 0, none, -1).astype(np.int64)
+    out[inside] = lut[hall[inside], win[inside]]
     return out
 
 
@@ -242,11 +305,16 @@ def _p90_index(n: int) -> int:
 
 def _grouped(keys: np.ndarray, values: np.ndarray):
     """(group, Stats) for every group with values; keys below 0 are nobody's."""
-    keep = keys >= 0
-    keys, values = keys[keep], values[keep]
     if not len(keys):
         return
-    order = np.argsort(keys, kind="stable")  # a radix sort of small integers
+    if keys.min() < 0:
+        keep = keys >= 0
+        keys, values = keys[keep], values[keep]
+        if not len(keys):
+            return
+    if keys.max() < 2 ** 15:
+        keys = keys.astype(np.int16)  # numpy sorts 16-bit integers by radix: linear time
+    order = np.argsort(keys, kind="stable")
     keys, values = keys[order], values[order]
     starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
     ends = np.r_[starts[1:], len(keys)]

@@ -12,14 +12,14 @@ column holds says which figure it feeds.
 """
 from __future__ import annotations
 
-import json
 import math
+import struct
 import time
 from dataclasses import dataclass
 
 import numpy as np
 
-FORMAT = 1
+FORMAT = 2  # of the blobs in city.day_columns; a blob of another format is rebuilt from the rows
 STATUS = {"waiting": 0, "called": 1, "finished": 2, "skipped": 3, "expired": 4, "cancelled": 5}
 OUTCOME = {None: 0, "finished": 1, "transferred": 2, "skipped": 3, "day_end": 4}
 REFUSAL = {"cap": 1, "closed": 2, "printer": 3}  # 0: a reason no figure counts
@@ -43,6 +43,12 @@ def local_hour(ts: float) -> int:
     return time.localtime(ts).tm_hour
 
 
+#: each table's records, packed: one numpy structured array per table in a blob
+DTYPES = {tab: np.dtype([(name, dtype) for name, dtype in fields]) for tab, fields in FIELDS.items()}
+_HEAD = struct.Struct("<HIIIII")  # format, records of t, c, e, r, bytes of the service names
+SEP = "\x1f"
+
+
 @dataclass
 class DayColumns:
     """The columns of one hall's day; ``services`` names the service indices (``svc``)."""
@@ -54,33 +60,40 @@ class DayColumns:
     r: dict[str, np.ndarray]
 
     def encode(self) -> bytes:
-        header = {"format": FORMAT, "services": self.services,
-                  "n": {tab: int(len(next(iter(getattr(self, tab).values())))) for tab in FIELDS}}
-        head = json.dumps(header, ensure_ascii=False).encode("utf-8")
-        parts = [len(head).to_bytes(4, "little"), head]
-        for tab, fields in FIELDS.items():
+        names = SEP.join(self.services).encode("utf-8")
+        parts, counts = [], []
+        for tab, dt in DTYPES.items():
             cols = getattr(self, tab)
-            for name, dtype in fields:
-                parts.append(np.ascontiguousarray(cols[name], dtype=dtype).tobytes())
-        return b"".join(parts)
+            n = len(cols["svc"])
+            rec = np.empty(n, dtype=dt)
+            for name in dt.names:
+                rec[name] = cols[name]
+            parts.append(rec.tobytes())
+            counts.append(n)
+        return b"".join([_HEAD.pack(FORMAT, *counts, len(names)), names, *parts])
 
     @classmethod
     def decode(cls, blob: bytes) -> "DayColumns":
-        mv = memoryview(blob)
-        size = int.from_bytes(mv[:4], "little")
-        header = json.loads(bytes(mv[4:4 + size]))
-        if header.get("format") != FORMAT:
-            raise ValueError(f"day columns of format {header.get('format')}, this version reads {FORMAT}")
-        pos, tables = 4 + size, {}
-        for tab, fields in FIELDS.items():
-            n = header["n"][tab]
-            cols = {}
-            for name, dtype in fields:
-                dt = np.dtype(dtype)
-                cols[name] = np.frombuffer(mv, dtype=dt, count=n, offset=pos)
-                pos += n * dt.itemsize
-            tables[tab] = cols
-        return cls(header["services"], **tables)
+        services, tables = split(blob)
+        return cls(services, **{tab: {name: np.frombuffer(raw, dtype=DTYPES[tab])[name]
+                                      for name in DTYPES[tab].names} for tab, raw in tables.items()})
+
+
+def split(blob) -> tuple[list[str], dict[str, memoryview]]:
+    """(service names, each table's packed records) of a blob, without copying."""
+    mv = memoryview(blob)
+    fmt, nt, nc, ne, nr, size = _HEAD.unpack_from(mv, 0)
+    if fmt != FORMAT:
+        raise ValueError(f"day columns of format {fmt}, this version reads {FORMAT}")
+    pos = _HEAD.size
+    services = bytes(mv[pos:pos + size]).decode("utf-8").split(SEP) if size else []
+    pos += size
+    tables = {}
+    for tab, n in zip(DTYPES, (nt, nc, ne, nr)):
+        end = pos + n * DTYPES[tab].itemsize
+        tables[tab] = mv[pos:end]
+        pos = end
+    return services, tables
 
 
 def build(tickets, calls, evaluations, refusals) -> DayColumns:

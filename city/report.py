@@ -160,10 +160,15 @@ def build_city_report(conn, date_from: date | str, date_to: date | str, by: str 
         label = _Labeler(by, hall_names, service_names)
         hall_title = title or f"全市汇总（{len(codes)}个大厅） City: {len(codes)} halls"
         if engine == "columns":
-            from .columnar import aggregate, load
+            from .columnar import aggregate, helper_connection, load
             departments = {(h, n): d for h, n, d in conn.execute(
                 'SELECT hall_code, number, department FROM city.windows').fetchall()}
-            days = load(conn, d0, d1, codes)
+            helper = helper_connection(conn) if len(codes) > 20 else None
+            try:
+                days = load(conn, d0, d1, codes, helper)
+            finally:
+                if helper is not None:
+                    helper.close()
             ordered, total, arrivals, wait_by_service = aggregate(days, by, departments, label)
             return Report(hall_title, d0, d1, by, ordered, total, arrivals, wait_by_service,
                           (now or datetime.now()).isoformat(timespec="seconds"), time.perf_counter() - t0)
