@@ -21,6 +21,7 @@ from hall.reports import Report, ReportError
 
 CITY_GROUPINGS = ("hall", "service", "department", "day", "hour")
 TICKET_LEVEL = ("hall", "service", "day", "hour")
+HELPER_FROM_HALLS = 20  # from this many halls a second connection reads half the day columns
 
 
 def _hour(col: str, offset: int | None) -> str:
@@ -163,7 +164,7 @@ def build_city_report(conn, date_from: date | str, date_to: date | str, by: str 
             from .columnar import aggregate, helper_connection, load
             departments = {(h, n): d for h, n, d in conn.execute(
                 'SELECT hall_code, number, department FROM city.windows').fetchall()}
-            helper = helper_connection(conn) if len(codes) > 20 else None
+            helper = helper_connection(conn) if len(codes) >= HELPER_FROM_HALLS else None
             try:
                 days = load(conn, d0, d1, codes, helper)
             finally:

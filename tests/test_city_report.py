@@ -238,3 +238,21 @@ def test_the_day_columns_give_what_the_rows_give(city, by):
     for doc in (fast, sql):
         doc.pop("generated_at")
     assert fast == sql
+
+
+def test_the_second_connection_reads_the_same_snapshot(city, monkeypatch):
+    import city.report as report
+    url, _ = city
+    monkeypatch.setattr(report, "HELPER_FROM_HALLS", 1)
+    fast, sql = city_report(url, "hall", "columns").to_json(), city_report(url, "hall", "sql").to_json()
+    fast.pop("generated_at"), sql.pop("generated_at")
+    assert fast == sql
+    from city.columnar import helper_connection
+    with city_connect(url, autocommit=True) as conn:
+        with conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            helper = helper_connection(conn)
+            assert helper is not None
+            assert helper.execute("SELECT count(*) FROM city.day_columns").fetchone() == \
+                conn.execute("SELECT count(*) FROM city.day_columns").fetchone()
+            helper.close()
