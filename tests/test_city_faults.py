@@ -82,7 +82,8 @@ def test_the_city_down_for_a_day_the_hall_works_on_and_catches_up(tmp_path):
         with city_connect(url) as pg:
             counts = assert_same_records(db, pg, "H1")
             assert pg.execute("SELECT count(*) FROM city.days WHERE hall_code = 'H1'").fetchone()[0] == 2
-        print(f"day offline: {day_s:.1f} s of hall work, {counts['tickets']} tickets; caught up in {catch_up:.1f} s")
+        print(f"day offline: {day_s:.1f} s of hall work, {counts['tickets']} tickets, the slowest issue "
+              f"{worst * 1000:.1f} ms; caught up in {catch_up:.1f} s")
     finally:
         cluster.remove()
 
