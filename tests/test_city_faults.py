@@ -196,3 +196,32 @@ def test_serve_ships_by_itself(pg_cluster, tmp_path):
     assert r.returncode == 0, r.stderr[-2000:]
     with city_connect(url) as pg:
         assert_same_records(db, pg, "S1")
+
+
+def test_the_documented_setup_with_an_owner_that_is_no_superuser(pg_cluster, tmp_path):
+    """docs/city.md: an owner role with CREATEROLE owns the database and migrates it; a
+    hall's login ships (making a month's partitions through city.ensure_month)."""
+    with city_connect(pg_cluster.url(), autocommit=True) as su:
+        su.execute("DROP DATABASE IF EXISTS city_owned")
+        su.execute("DROP ROLE IF EXISTS city_owner")
+        su.execute("CREATE ROLE city_owner LOGIN PASSWORD 'opw' CREATEROLE")
+        su.execute("CREATE DATABASE city_owned OWNER city_owner")
+        su.execute("DROP ROLE IF EXISTS hall_d1")
+    owner = pg_cluster.url("city_owned", "city_owner", None)
+    r = subprocess.run([sys.executable, "-m", "jiaohao", "city", "migrate", owner], capture_output=True, text=True,
+                       timeout=60, env={**os.environ, "JIAOHAO_CITY_PASSWORD": "opw"})
+    assert r.returncode == 0 and "applied 0001_schema" in r.stdout, r.stderr
+    with city_connect(owner, password="opw", autocommit=True) as conn:
+        conn.execute("CREATE ROLE hall_d1 LOGIN PASSWORD 'hpw' IN ROLE city_shipper")
+    db = tmp_path / "hall.sqlite"
+    simulate_days(db, date(2026, 12, 30), days=3, per_day=20, seed=8).close()  # two months, two partitions
+    s = Shipper(db, city_cfg(pg_cluster.url("city_owned", "hall_d1", None), "D1"), "D1", CFG.services, CFG.windows,
+                password="hpw")
+    res = s.ship()
+    s.close()
+    assert res.behind == 0
+    with city_connect(owner, password="opw") as conn:
+        parts = {r[0] for r in conn.execute("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                                            "WHERE i.inhparent = 'city.tickets'::regclass")}
+        assert parts == {"tickets_2026_12", "tickets_2027_01"}
+        assert_same_records(db, conn, "D1")
