@@ -33,7 +33,7 @@ FROM tickets t LEFT JOIN followups f ON f.ticket_id = t.id
 WHERE t.day BETWEEN ? AND ? AND t.status = 'finished'"""
 
 
-def _key(config, row: sqlite3.Row, by: str, departments: dict) -> str:
+def _key(config, row: dict, by: str, departments: dict) -> str:
     if by == "hall":
         return config.hall.name
     if by == "department":
@@ -50,9 +50,25 @@ def indicators(c: sqlite3.Connection, config, start: date, end: date, by: str = 
     if by not in GROUPINGS:
         raise ValueError(f"cannot group by {by!r}; choose one of {', '.join(GROUPINGS)}")
     departments = {w.number: w.department for w in config.windows}
+    return _collect(c, start, end, lambda row: _key(config, row, by, departments))
+
+
+def hall_indicators(c: sqlite3.Connection, start: date | str, end: date | str) -> dict | None:
+    """The whole hall's row (for `jiaohao report`); None for a database without 好差评 tables."""
+    if not c.execute("SELECT 1 FROM sqlite_schema WHERE name = 'followups'").fetchone():
+        return None
+    rows = _collect(c, start, end, lambda row: "")
+    return rows[0] if rows else {"group": "", **dict.fromkeys(COUNTS, 0), "handled": 0, **dict.fromkeys(RATES)}
+
+
+def _collect(c: sqlite3.Connection, start, end, key_of) -> list[dict]:
     groups: dict[str, dict] = {}
-    for row in c.execute(QUERY, (start.isoformat(), end.isoformat())):
-        g = groups.setdefault(_key(config, row, by, departments), dict.fromkeys(COUNTS, 0))
+    start, end = str(start), str(end)
+    cur = c.execute(QUERY, (start, end))
+    cols = [d[0] for d in cur.description]
+    for values in cur:  # (any connection: the report's may have no row factory)
+        row = dict(zip(cols, values))
+        g = groups.setdefault(key_of(row), dict.fromkeys(COUNTS, 0))
         g["cases"] += 1
         level = row["level"]
         if level is None:
