@@ -113,3 +113,31 @@ def test_rating_events(queue):
     queue.rate_ticket(t.id, 5, "qrcode")
     kinds = [(e.kind, e.data.get("level")) for e in queue.events_after(0) if e.ticket_id == t.id]
     assert ("rated", 5) in kinds and ("followup_opened", None) in kinds
+
+
+def test_software_caller_attaches_a_typed_case_number(qtbot, queue, monkeypatch):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QInputDialog
+
+    from caller.panel import CallerModel, CallerPanel
+    queue.login(5, "0501")
+    t = queue.issue("C")
+    panel = CallerPanel(CallerModel(queue, 5), refresh_ms=50)
+    qtbot.addWidget(panel)
+    asked = []
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: asked.append(a) or ("", False))
+    try:
+        qtbot.mouseClick(panel.case_button, Qt.LeftButton)  # nothing served yet: no question asked
+        assert asked == []
+        assert "不能登记办件" in panel.message.text()
+        queue.call_next(5)
+        monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: (" 340102202611230042 ", True))
+        qtbot.mouseClick(panel.case_button, Qt.LeftButton)
+        assert panel.message.text() == f"已登记办件 340102202611230042（{t.number}）"
+        assert queue.ticket_rating(t.id)["cases"] == [
+            {"case_no": "340102202611230042", "item_code": "", "source": "caller"}]
+        monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("bad number!", True))
+        qtbot.mouseClick(panel.case_button, Qt.LeftButton)
+        assert "办件编号" in panel.message.text() and "须为" in panel.message.text()
+    finally:
+        panel.timer.stop()
