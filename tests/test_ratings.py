@@ -141,3 +141,28 @@ def test_software_caller_attaches_a_typed_case_number(qtbot, queue, monkeypatch)
         assert "办件编号" in panel.message.text() and "须为" in panel.message.text()
     finally:
         panel.timer.stop()
+
+
+def test_scores_from_before_the_migration_become_evaluations(tmp_path, demo_config, clock):
+    """A hall upgraded with a day of evaluator scores: they are the cases' ratings, not 未评价."""
+    import sqlite3
+
+    from hall import HallQueue
+    db = tmp_path / "old.sqlite"
+    q = HallQueue(db, demo_config, clock)
+    t = served(q)
+    q.rate(1, 2)
+    q.close()
+    conn = sqlite3.connect(db)  # as the previous version left it: no 好差评 tables
+    for table in ("followup_steps", "followups", "ratings", "cases"):
+        conn.execute(f"DROP TABLE {table}")
+    conn.execute("DELETE FROM migrations WHERE name LIKE '0007%'")
+    conn.commit()
+    conn.close()
+    q = HallQueue(db, demo_config, clock)
+    try:
+        r = q.ticket_rating(t.id)
+        assert [(x["level"], x["channel"], x["seq"]) for x in r["ratings"]] == [(4, "terminal", 1)]
+        assert q.followups() == []  # history is not followed up now
+    finally:
+        q.close()
