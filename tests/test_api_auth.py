@@ -11,7 +11,7 @@ from tests.api_helpers import Hall, hall  # noqa: F401 - hall: the fixture
 WRITE_METHODS = {"post", "put", "patch", "delete"}
 ANONYMOUS_WRITES = {"/api/v1/login"}  # the only write anyone may try
 ANONYMOUS_READS = {"/api/v1/health"}
-SAMPLE = {"n": "1", "ticket_id": "1", "number": "A001", "code": "YY1234"}
+SAMPLE = {"n": "1", "ticket_id": "1", "number": "A001", "code": "YY1234", "suspension_id": "1"}
 
 
 def fill(path: str) -> str:
