@@ -159,6 +159,17 @@ class BookingOps:
         now = self.clock()
         return [self._info(r, now) for r in rows]
 
+    def booking_mobile_matches(self, code: str, mobile: str) -> bool:
+        """Whether ``mobile`` is the mobile number booking ``code`` was made with."""
+        try:
+            mobile = bs.normalize_mobile(mobile)
+        except ValueError:
+            return False
+        with self._lock:
+            row = self._conn.execute("SELECT mobile FROM appointments WHERE code = ?",
+                                     (code.strip().upper(),)).fetchone()
+        return row is not None and row[0] is not None and secrets.compare_digest(row[0], mobile)
+
     def ticket_mobile(self, ticket_id: int) -> str | None:
         """The mobile number of the booking a ticket was checked in from (for reminders), or None."""
         with self._lock:
