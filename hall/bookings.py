@@ -82,6 +82,14 @@ class BookingInfo:
         return asdict(self)
 
 
+def mobile_of_ticket(c: sqlite3.Connection, ticket_id: int) -> str | None:
+    """The mobile number a ticket's booking was made with (the reminder outbox's number),
+    or None: ``tickets.appointment`` is ``appointments.code``. Usable inside any transaction."""
+    row = c.execute("SELECT a.mobile FROM tickets t JOIN appointments a ON a.code = t.appointment "
+                    "WHERE t.id = ?", (ticket_id,)).fetchone()
+    return row[0] if row else None
+
+
 def _iso(ts: float) -> str:
     return datetime.fromtimestamp(ts).isoformat(timespec="minutes")
 
@@ -173,9 +181,7 @@ class BookingOps:
     def ticket_mobile(self, ticket_id: int) -> str | None:
         """The mobile number of the booking a ticket was checked in from (for reminders), or None."""
         with self._lock:
-            row = self._conn.execute("SELECT a.mobile FROM tickets t JOIN appointments a ON a.code = t.appointment "
-                                     "WHERE t.id = ?", (ticket_id,)).fetchone()
-        return row[0] if row else None
+            return mobile_of_ticket(self._conn, ticket_id)
 
     # -- booking ---------------------------------------------------------------------
     def book(self, service: str, start: datetime, name: str, mobile: str, id_number: str,

@@ -177,3 +177,37 @@ def test_rate_limit_counts_and_refuses(q):
     with pytest.raises(TooManyBookings):
         q.count_attempt("ip", "127.0.0.1", 3, 3600)
     q.count_attempt("ip", "127.0.0.2", 3, 3600)
+
+
+@pytest.mark.parametrize("extra, field, words", [
+    ('\n[[booking.slots]]\nservice = "Z"\nperiods = ["09:00-10:00"]\ncapacity = 1\n', "booking.slots[2].service",
+     "unknown service 'Z'"),
+    ('\n[[booking.slots]]\nservice = "A"\ndays = ["mon"]\nperiods = ["11:00-13:00"]\ncapacity = 1\n',
+     "booking.slots[2].periods", "overlaps booking.slots[0]"),
+    ('\n[[booking.slots]]\nservice = "B"\ndays = ["monday"]\nperiods = ["09:00-10:00"]\ncapacity = 1\n',
+     "booking.slots[2].days", ""),
+    ('\n[[booking.slots]]\nservice = "B"\nperiods = ["9-10"]\ncapacity = 1\n', "booking.slots[2].periods",
+     "time range"),
+])
+def test_bad_booking_config_names_file_line_and_field(tmp_path, extra, field, words):
+    from config import ConfigError
+    with pytest.raises(ConfigError) as e:
+        booking_hall(tmp_path, extra=extra)
+    text = str(e.value)
+    assert "hall.toml" in text and field in text and words in text, text
+    assert e.value.line is not None
+
+
+def test_bad_closed_day_is_refused(tmp_path):
+    from config import ConfigError
+    with pytest.raises(ConfigError, match="2026-13-01"):
+        booking_hall(tmp_path, closed='["2026-13-01"]')
+
+
+def test_calendar_overrides_move_the_window(tmp_path):
+    extra = '\n[calendar]\nholidays = ["2026-11-25"]\nworkdays = ["2026-11-28"]\n'
+    cfg = booking_hall(tmp_path, extra=extra)[1]
+    cal = bs.calendar_of(cfg)
+    assert bs.booking_days(cfg, cal, date(2026, 11, 23)) == [
+        date(2026, 11, 24), date(2026, 11, 26), date(2026, 11, 27), date(2026, 11, 28), date(2026, 11, 30)]
+    assert len(bs.slots_on(cfg, cal, "A", date(2026, 11, 28))) == 12  # an opened Saturday: Monday's slots
