@@ -67,6 +67,9 @@ def test_fifty_phones_at_the_last_place_exactly_one_wins(served):
     assert statuses.count(409) == ATTEMPTS - 1, statuses
     assert all("已约满" in r.text for r in answers if r.status_code == 409)
     assert bookings_at(served.db, "2026-11-24 09:00") == 1
+    with httpx.Client(timeout=10) as c:  # the citizens' listener has the pages, never the API
+        assert c.get(served.public_url + "/api/v1/booking/slots").status_code == 404
+        assert c.get(served.public_url + "/book").status_code == 200
 
 
 def test_fifty_window_staff_at_the_last_place_exactly_one_wins_and_a_restart_keeps_it(served):
