@@ -67,3 +67,38 @@ def test_unknown_id_number_is_not_shown_back(qtbot, kiosk):
     shown = " ".join(lbl.text() for lbl in w.message.findChildren(QLabel))
     assert "未找到" in shown or "No appointment" in shown, shown
     assert valid_id(8) not in shown and valid_id(8)[-6:] not in shown
+
+
+@pytest.mark.parametrize("what", ["cancelled", "expired"])
+def test_cancelled_or_expired_booking_is_said_in_the_halls_words(qtbot, tmp_path, what):
+    name = f"kb-{uuid.uuid4().hex[:8]}"
+    sim = PrinterSimulator(name=name)
+    register_sim(name, sim)
+    base = booking_hall(tmp_path, late="expire")[1]
+    cfg = base.model_copy(update={"printer": base.printer.model_copy(update={"url": f"sim://{name}"})})
+    clock = FixedClock(datetime(2026, 11, 23, 10, 0))
+    q = HallQueue(tmp_path / "hall.sqlite", cfg, clock)
+    b = q.book("A", datetime(2026, 11, 24, 9, 0), "张三", "13800138000", valid_id(7))
+    if what == "cancelled":
+        q.cancel_booking(b.code)
+        clock.set(datetime(2026, 11, 24, 9, 10))
+    else:
+        clock.set(datetime(2026, 11, 24, 10, 0))
+    issuer = TicketIssuer(q, cfg)
+    w = KioskWindow(q, cfg, issuer, kiosk_name="kiosk-1", start_timers=False)
+    qtbot.addWidget(w)
+    w.show()
+    try:
+        qtbot.keyClicks(w, b.code)
+        qtbot.keyClick(w, Qt.Key_Return)
+        qtbot.waitUntil(lambda: w.flow.screen == F.MESSAGE, timeout=15000)
+        from PySide6.QtWidgets import QLabel
+        shown = " ".join(lbl.text() for lbl in w.message.findChildren(QLabel))
+        assert ("已取消" if what == "cancelled" else "预约已失效") in shown, shown
+        assert "too early" not in shown.lower() and "预约时间前" not in shown
+    finally:
+        w.allow_close = True
+        w.shutdown()
+        issuer.printer.close()
+        q.close()
+        unregister_sim(name)
