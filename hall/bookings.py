@@ -113,6 +113,12 @@ class BookingOps:
             return bytes.fromhex(salt)
         return bytes.fromhex(row[0])
 
+    def keyed_digest(self, text: str) -> str:
+        """An HMAC of ``text`` with the hall's secret salt (e.g. a form's fingerprint holding
+        personal data: kept, it reveals nothing without the database's salt)."""
+        with self._tx() as (c, _):
+            return bs.id_hash(self._salt(c), text)
+
     def _info(self, row: sqlite3.Row, now: datetime) -> BookingInfo:
         svc = self._services.get(row["service"])
         cutoff = self.config.booking.cutoff_minutes * 60

@@ -74,8 +74,8 @@ def mine_form(request: Request) -> Response:
 
 
 @router.post("/mine")
-def mine_lookup(request: Request, code: str = Form("", max_length=40),
-                mobile: str = Form("", max_length=20)) -> Response:
+def mine_lookup(request: Request, code: str = Form("", max_length=200),
+                mobile: str = Form("", max_length=200)) -> Response:
     q = request.app.state.queue
     b = request.app.state.config.booking
     try:
@@ -95,7 +95,7 @@ def mine_lookup(request: Request, code: str = Form("", max_length=40),
 
 
 @router.post("/cancel")
-def cancel(request: Request, code: str = Form("", max_length=40), mobile: str = Form("", max_length=20)) -> Response:
+def cancel(request: Request, code: str = Form("", max_length=200), mobile: str = Form("", max_length=200)) -> Response:
     q = request.app.state.queue
     try:
         q.count_attempt("lookup-ip", _ip(request), request.app.state.config.booking.lookups_per_ip_hour, 3600)
@@ -155,8 +155,8 @@ def form(request: Request, service: str, day: str, hhmm: str) -> Response:
 
 
 @router.post("/{service}/{day}/{hhmm}")
-def submit(request: Request, service: str, day: str, hhmm: str, name: str = Form("", max_length=40),
-           mobile: str = Form("", max_length=20), id_number: str = Form("", max_length=24),
+def submit(request: Request, service: str, day: str, hhmm: str, name: str = Form("", max_length=200),
+           mobile: str = Form("", max_length=200), id_number: str = Form("", max_length=200),
            form_id: str = Form("", max_length=64)) -> Response:
     svc, d, slot = _slot(request, service, day, hhmm)
     if slot is None:
@@ -180,7 +180,7 @@ def submit(request: Request, service: str, day: str, hhmm: str, name: str = Form
 
     try:
         if form_id:
-            fp = bs.id_hash(b"web-book", "|".join((svc.code, slot["start"], name, mobile, id_number)))
+            fp = q.keyed_digest("|".join((svc.code, slot["start"], name, mobile, id_number)))
             status, body, _ = run_once(q, "web:book", form_id, "POST", "/book", fp, attempt)
         else:
             status, body = attempt()
