@@ -89,3 +89,20 @@ def test_remote_hall_books_like_the_queue(hall):
         remote.book("A", datetime.fromisoformat(slots[0]["start"]), "王五", "13900139001", valid_id(5))
     assert remote.cancel_booking(b.code).status == "cancelled"
     remote.close()
+
+
+def test_check_in_by_id_number_over_the_api_keeps_no_plain_digest_of_it(hall, clock):
+    import sqlite3
+
+    from server.deps import fingerprint
+    b = hall.queue.book("A", datetime(2026, 11, 24, 9, 0), "张三", "13800138000", valid_id(1))
+    clock.set(datetime(2026, 11, 24, 9, 5))
+    kiosk = hall.client(hall.device("kiosk-1", "kiosk"))
+    r = kiosk.post("/api/v1/checkins", json={"code": valid_id(1)}, headers={"Idempotency-Key": "c1"})
+    assert r.status_code == 201 and r.json()["appointment"] == b.code and r.json()["kind"] == "appointment"
+    again = kiosk.post("/api/v1/checkins", json={"code": valid_id(1)}, headers={"Idempotency-Key": "c1"})
+    assert again.json()["id"] == r.json()["id"]
+    plain = fingerprint("POST", "/api/v1/checkins", {"code": valid_id(1), "kiosk": None})
+    with sqlite3.connect(hall.queue.path) as c:
+        kept = [row[0] for row in c.execute("SELECT fingerprint FROM idempotency")]
+    assert kept and plain not in kept and valid_id(1) not in repr(kept)
