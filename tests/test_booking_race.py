@@ -70,6 +70,9 @@ def test_fifty_phones_at_the_last_place_exactly_one_wins(served):
     with httpx.Client(timeout=10) as c:  # the citizens' listener has the pages, never the API
         assert c.get(served.public_url + "/api/v1/booking/slots").status_code == 404
         assert c.get(served.public_url + "/book").status_code == 200
+    log = served.serve.log_path.read_text(errors="replace")
+    assert "POST /book/A/2026-11-24/0900" in log or "jiaohao serve" in log
+    assert not any(valid_id(100 + i) in log or f"1390000{i:04d}" in log for i in range(ATTEMPTS))
 
 
 def test_fifty_window_staff_at_the_last_place_exactly_one_wins_and_a_restart_keeps_it(served):
