@@ -33,11 +33,6 @@ slot_minutes = 60
 capacity = 2
 """
 
-# valid ID numbers (GB 11643 check digits), for tests only
-IDS = ["11010519491231002X", "110105194912310029", "440524188001010014", "11010119900307001X",
-       "110101199003070019"]
-
-
 def booking_hall_text(capacity: int = 3, late: str = "walk_in", per_ip: int = 1000, closed: str = "[]",
                       extra: str = "") -> str:
     return Path(DEMO_HALL).read_text(encoding="utf-8") + BOOKING_TOML.format(
