@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 
 from . import booking_slots as bs
-from .errors import HallError, InvalidArgument, UnknownService, UnknownTicket
+from .errors import HallError, InvalidArgument, UnknownTicket
 
 DAY_S = 86400.0
 
@@ -212,7 +212,7 @@ class BookingOps:
             slot = next((s for s in bs.slots_on(self.config, self.work_calendar, service, start.date())
                          if s.start == start), None)
             if slot is None:
-                raise UnknownService(f"{svc.name} has no booking slot at {start:%Y-%m-%d %H:%M}",
+                raise InvalidArgument(f"{svc.name} has no booking slot at {start:%Y-%m-%d %H:%M}",
                                      zh=f"{svc.name}在{start:%m月%d日 %H:%M}没有预约号源")
             if start.date() not in bs.booking_days(self.config, self.work_calendar, now.date()):
                 raise BookingClosed(f"{start:%Y-%m-%d} cannot be booked now", zh=f"{start:%m月%d日}现在不能预约")

@@ -106,3 +106,18 @@ def test_check_in_by_id_number_over_the_api_keeps_no_plain_digest_of_it(hall, cl
     with sqlite3.connect(hall.queue.path) as c:
         kept = [row[0] for row in c.execute("SELECT fingerprint FROM idempotency")]
     assert kept and plain not in kept and valid_id(1) not in repr(kept)
+
+
+@pytest.mark.parametrize("change, status, code", [
+    ({"start": "2026-11-24T09:15"}, 400, "invalid"),  # not a slot's start
+    ({"start": "tomorrow"}, 422, "bad_request"),
+    ({"start": "2026-11-24 9:00 am"}, 400, "invalid"),
+    ({"service": "Z"}, 404, "unknown_service"),
+    ({"mobile": "12345678901"}, 400, "invalid"),
+    ({"start": "2026-11-23T15:00"}, 409, "closed"),  # today: not in the window
+])
+def test_bad_bookings_are_refused_in_words(hall, change, status, code):
+    staff = hall.client(hall.device("caller-9", "caller"))
+    r = staff.post("/api/v1/bookings", json={**body(1), **change})
+    assert r.status_code == status and r.json()["error"]["code"] == code, r.text
+    assert r.json()["error"]["message"] and "Traceback" not in r.text
