@@ -15,11 +15,21 @@ from hall.readonly import ReadOnlyQueue
 from hall.snapshot import HallReader
 
 from . import docs_page, errors, events
-from .routes import notices, ratings, reads, reports, sessions, tickets, windows
+from .routes import bookings, notices, ratings, reads, reports, sessions, tickets, windows
 
 log = logging.getLogger(__name__)
 
 PREFIX = "/api/v1"
+# FastAPI ≥ 0.160 traces every request and dependency through OpenTelemetry, and sends it
+# wherever OTEL_* variables say: the hall's data (tickets, staff numbers) stays in the
+# hall, and a request costs less without the spans
+def no_telemetry() -> dict:
+    """FastAPI's keyword arguments that turn its telemetry off (none before it had any)."""
+    import inspect
+    if "telemetry" not in inspect.signature(FastAPI.__init__).parameters:
+        return {}
+    return {"telemetry": {"tracing": False, "metrics": False, "logs": False, "operation_spans": False,
+                          "auto_configure": False}}
 
 
 def _hall_id(queue) -> str:
@@ -53,7 +63,7 @@ def create_app(queue, config, *, access, config_text: str, keepalive_s: float | 
         finally:
             hub.stop()
 
-    app = FastAPI(title="jiaohao hall API", version=version, lifespan=lifespan,
+    app = FastAPI(title="jiaohao hall API", version=version, lifespan=lifespan, **no_telemetry(),
                   openapi_url=f"{PREFIX}/openapi.json", docs_url=None, redoc_url=None,
                   description="The hall's queue over HTTP: docs/api.md. Every request but /health, /login and "
                               "this document needs `Authorization: Bearer TOKEN`; every POST takes an "
@@ -73,7 +83,7 @@ def create_app(queue, config, *, access, config_text: str, keepalive_s: float | 
     errors.install(app)
     docs_page.install(app, f"{PREFIX}/docs")
     api = APIRouter(prefix=PREFIX)
-    for module in (reads, tickets, windows, sessions, notices, reports, ratings):
+    for module in (reads, tickets, windows, sessions, notices, reports, bookings, ratings):
         api.include_router(module.router)
     app.include_router(api)
     st.event_hub = events.install(app, queue, access, keepalive_s)
