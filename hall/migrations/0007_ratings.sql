@@ -26,6 +26,7 @@ CREATE TABLE ratings (
     at REAL NOT NULL, detailed_at REAL,     -- problems/text added later (tablet, phone)
     UNIQUE (ticket_id, seq));
 CREATE INDEX ratings_day ON ratings (day, level);
+CREATE INDEX ratings_at ON ratings (at);   -- the export selects by 评价时间
 -- 差评 follow-ups (整改): one per rated ticket with a 不满意/非常不满意
 CREATE TABLE followups (
     id INTEGER PRIMARY KEY,

@@ -4,6 +4,7 @@ provincial push's state."""
 from __future__ import annotations
 
 import calendar
+from contextlib import contextmanager
 from datetime import date
 from typing import Annotated, Literal, Optional
 
@@ -69,7 +70,8 @@ def attach_case(body: CaseIn, ticket_id: int = TICKET, w: Write = Depends(writer
 @router.get("/followups", **guard("followups"), summary="差评 follow-ups, oldest first")
 def followups(request: Request, overdue: bool = Query(False, description="only the overdue ones"),
               open: bool = Query(False, description="only the open ones")) -> list[dict]:
-    return request.app.state.reads.followups(overdue=overdue, open_only=open)
+    with _own_reader(request) as reader:
+        return reader.followups(overdue=overdue, open_only=open)
 
 
 @router.get("/followups/{followup_id}", **guard("followups"), summary="one follow-up with its steps")
@@ -82,6 +84,20 @@ def followup(request: Request, followup_id: int = FOLLOWUP) -> dict:
 def followup_step(body: StepIn, followup_id: int = FOLLOWUP, w: Write = Depends(writer)) -> Response:
     return w.run(lambda: w.queue.followup_step(followup_id, body.action, w.principal.name, body.note, body.days),
                  body)
+
+
+@contextmanager
+def _own_reader(request: Request):
+    """A read-only queue of this request's own: a month's export takes seconds, and the
+    shared read connection must not wait behind it."""
+    from hall.readonly import ReadOnlyQueue
+    st = request.app.state
+    reader = ReadOnlyQueue(st.queue.path, st.config)
+    reader.clock = st.queue.clock
+    try:
+        yield reader
+    finally:
+        reader.close()
 
 
 def _day(value: str | None, what: str) -> date | None:
@@ -108,7 +124,8 @@ def export(request: Request, from_: str | None = Query(None, alias="from", max_l
            to: str | None = Query(None, max_length=10), format: Literal["csv", "json"] = "json",
            full: bool = False, unrated: bool = False) -> Response:
     from hall.rating_export import to_csv, to_json
-    rows = request.app.state.reads.rating_records(_day(from_, "from"), _day(to, "to"), unrated)
+    with _own_reader(request) as reader:
+        rows = reader.rating_records(_day(from_, "from"), _day(to, "to"), unrated)
     if format == "csv":
         return Response("\ufeff" + to_csv(rows, full), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="ratings.csv"'})
@@ -127,7 +144,8 @@ def indicators(request: Request, month: str | None = Query(None, pattern=r"^\d{4
             raise InvalidArgument("give both from and to", zh="请同时给出开始和结束日期")
     else:
         start, end = _month(request, month)
-    rows = request.app.state.reads.rating_indicators(start, end, by)
+    with _own_reader(request) as reader:
+        rows = reader.rating_indicators(start, end, by)
     return {"from": start.isoformat(), "to": end.isoformat(), "by": by, "rows": rows}
 
 
