@@ -108,11 +108,19 @@ def test_every_channel_has_its_standard_name(queue):
         assert queue.rate_ticket(t.id, 2, name)["channel"] == key
 
 
-def test_rating_events(queue):
+@pytest.mark.parametrize("channel", ["qrcode", "terminal"])
+def test_rating_events(queue, channel):
     t = served(queue)
-    queue.rate_ticket(t.id, 5, "qrcode")
+    queue.rate_ticket(t.id, 5, channel)
     kinds = [(e.kind, e.data.get("level")) for e in queue.events_after(0) if e.ticket_id == t.id]
-    assert ("rated", 5) in kinds and ("followup_opened", None) in kinds
+    assert kinds.count(("rated", 5)) == 1 and ("followup_opened", None) in kinds
+
+
+def test_the_evaluator_writes_one_rated_event(queue):
+    t = served(queue)
+    queue.rate(1, 1)
+    rated = [e.data for e in queue.events_after(0) if e.ticket_id == t.id and e.kind == "rated"]
+    assert [(d["score"], d["level"], d["channel"]) for d in rated] == [(1, 5, "terminal")]
 
 
 def test_software_caller_attaches_a_typed_case_number(qtbot, queue, monkeypatch):
