@@ -275,3 +275,33 @@ def test_diag_check_shows_a_failing_push(tmp_path):
         assert out.returncode == 1
     finally:
         p.close()
+
+
+def test_field_names_and_channel_codes_from_the_province(tmp_path):
+    from config import load_hall
+    from config.loader import ConfigError
+    from tests.ratings_helpers import ratings_toml
+    cfg = load_hall(ratings_toml(tmp_path, '\n[ratings.push]\nurl = "http://127.0.0.1:9/p"\n'
+                                           'fields = { "办件编号" = "bjbh", "满意度代码" = "pjdj" }\n'
+                                           'channels = { "二维码" = "3", "政务大厅其他终端" = "5" }\n'))
+    item = {"办件编号": "X1", "评价渠道": "二维码", "满意度代码": 2, "行政区划": REGION, "评价时间": "20261123T090000"}
+    out = rating_push.payload(item, cfg.ratings.push)
+    assert out == {"bjbh": "X1", "pf": "3", "pjdj": 2, "areaCode": REGION, "assessTime": "20261123T090000"}
+    with pytest.raises(ConfigError, match="办件号"):
+        load_hall(ratings_toml(tmp_path, '\n[ratings.push]\nfields = { "办件号" = "x" }\n'))
+    with pytest.raises(ConfigError, match="微信"):
+        load_hall(ratings_toml(tmp_path, '\n[ratings.push]\nchannels = { "微信" = "9" }\n'))
+
+
+def test_the_examples_in_docs_ratings_md_load(tmp_path):
+    from pathlib import Path
+
+    from config import DEMO_HALL, load_hall
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "ratings.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```toml\n(.*?)```", doc, re.S)
+    assert len(blocks) == 2
+    for i, block in enumerate(blocks):
+        path = tmp_path / f"doc{i}.toml"
+        path.write_text(DEMO_HALL.read_text(encoding="utf-8") + "\n" + block, encoding="utf-8")
+        cfg = load_hall(path)
+        assert cfg.ratings.rectify_days == 15
