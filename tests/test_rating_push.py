@@ -305,3 +305,50 @@ def test_the_examples_in_docs_ratings_md_load(tmp_path):
         path.write_text(DEMO_HALL.read_text(encoding="utf-8") + "\n" + block, encoding="utf-8")
         cfg = load_hall(path)
         assert cfg.ratings.rectify_days == 15
+
+
+def test_serve_pushes_and_a_killed_serve_loses_nothing(tmp_path):
+    """`jiaohao serve` delivers through the outbox; killed (SIGKILL) while the platform
+    still refuses some, and started again: every rating arrives, none twice."""
+    import os
+    import subprocess
+    import sys
+    p = Platform(fail=2, refuse=1)
+    procs = []
+    try:
+        config = push_config(tmp_path, p)
+        db = tmp_path / "serve.sqlite"
+        q = HallQueue(db, config, FixedClock(datetime(2026, 11, 23, 9, 0)))
+        for level in (1, 2, 3, 4, 5):
+            q.rate_ticket(served(q).id, level, "qrcode")
+        q.close()
+        env = {**os.environ, "JIAOHAO_NOW": "2026-11-23T09:30", "JIAOHAO_CONFIG": str(tmp_path / "hall.toml")}
+
+        def serve():
+            proc = subprocess.Popen([sys.executable, "-m", "jiaohao", "--db", str(db), "serve", "--seconds", "60"],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+            procs.append(proc)
+            return proc
+
+        def wait(pred, timeout=30.0):
+            end = time.monotonic() + timeout
+            while time.monotonic() < end and not pred():
+                time.sleep(0.05)
+            return pred()
+
+        first = serve()
+        assert wait(lambda: len(p.kept) >= 2), f"kept {len(p.kept)} after {p.posts} posts"
+        first.kill()  # mid-way: three records refused so far, waiting for their retry
+        first.wait(10)
+        assert len(p.kept) < 5
+        serve()
+        assert wait(lambda: len(p.kept) == 5), f"kept {len(p.kept)} after {p.posts} posts"
+        time.sleep(0.5)
+        # a kill between the platform's answer and the mark re-posts that one record, same key
+        assert p.problems == [] and p.repeats <= 1 and len(p.kept) == 5
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(10)
+        p.close()
