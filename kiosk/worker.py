@@ -21,6 +21,7 @@ from hall import DailyCapReached, InvalidArgument, ServiceClosed, UnknownTicket
 from hall.errors import RemoteError, ServerProblem, ServerUnreachable
 
 from . import flow as F
+from .offline import OfflineStopped
 from .printing import PrinterUnavailable, PrintFailed, TicketNotPrinted
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,8 @@ def explain(error: BaseException, request: F.IssueRequest, reader=None, clock=No
         return F.Message(F.MSG_PRINT_FAILED, {"zh": error.message_zh, "en": error.message_en}), False
     if isinstance(error, TicketNotPrinted):
         return F.Message(F.MSG_PRINT_FAILED, {"zh": error.message_zh, "en": error.message_en}), False
+    if isinstance(error, OfflineStopped):
+        return F.Message(F.MSG_OFFLINE_STOPPED, {"reason": error.reason}), False
     if isinstance(error, ServerUnreachable):
         return F.Message(F.MSG_OFFLINE, {"address": error.address}), False
     if isinstance(error, (sqlite3.OperationalError, ServerProblem)):
