@@ -90,8 +90,7 @@ def offline_reason(reason: str | None, config) -> str:
 
 
 def offline_hint() -> str:
-    return translate("Kiosk", "Offline: the hall server does not answer. Tickets are still issued "
-                              "and marked 离线; your number is kept.")
+    return translate("Kiosk", "Offline: tickets are still issued")
 
 
 def pin_pad_text(m: F.Message | None) -> str:

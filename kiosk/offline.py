@@ -221,7 +221,7 @@ class OfflineHall:
                     t0 = time.monotonic()
                     sent = self._upload()
                     self._renew()
-                    if self.state != ONLINE:
+                    if self.state == OFFLINE:
                         log.warning("the hall server answers again: %d offline ticket(s) sent in %.2f s; online",
                                     sent, time.monotonic() - t0)
                     self.last_upload_s = time.monotonic() - t0

@@ -339,9 +339,9 @@ class DoneScreen(QWidget):
         self.take_secondary.setVisible(not english)
         if getattr(ticket, "offline", False):
             n = getattr(ticket, "ahead_estimate", None)
-            self.ahead.setText(translate("Kiosk", "Offline ticket: about %1 people ahead (estimate)")
+            self.ahead.setText(translate("Kiosk", "About %1 people ahead (offline estimate)")
                                .replace("%1", str(n)) if n is not None
-                               else translate("Kiosk", "Offline ticket: people ahead known once the server answers"))
+                               else translate("Kiosk", "Offline ticket: people ahead not known yet"))
         else:
             self.ahead.setText(translate("Kiosk", "People ahead of you: %1").replace("%1", str(ticket.ahead)))
         self.ok.setText(translate("Kiosk", "Done"))
