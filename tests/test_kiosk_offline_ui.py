@@ -90,6 +90,10 @@ def test_kiosk_issues_offline_then_stops_then_recovers(qtbot, live, printer, tmp
             job = printer[1].jobs[0]
             assert number.encode() in job and "离线".encode("gb18030") in job
             assert "前方约1人（离线估计）".encode("gb18030") in job
+            paper = tmp_path / "kiosk-offline-ticket.png"
+            printer[1].images[0].save(paper)
+            if os.environ.get("JIAOHAO_SCREENSHOTS") == "docs":
+                printer[1].images[0].save(DOCS / "kiosk-offline-ticket.png")
             w.flow.finished()
             # 31 minutes without the server: offline issue stops, in words
             clock.advance(minutes=31)
