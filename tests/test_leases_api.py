@@ -160,3 +160,16 @@ def test_reports_count_no_leased_number(hall):
     snap = k1.get("/api/v1/hall").json()
     a = next(s for s in snap["services"] if s["code"] == "A")
     assert a["issued_today"] == 1 and a["waiting"] == 1
+
+
+def test_diag_check_names_a_kiosk_whose_clock_is_off(hall):
+    from jiaohao.context import Context
+    from jiaohao.diag import leases as diag_leases
+    k1 = hall.client(hall.device("kiosk-1", "kiosk"))
+    k2 = hall.client(hall.device("kiosk-2", "kiosk"))
+    _lease(k1, kiosk_time=T0 + 300)
+    _lease(k2, kiosk_time=T0 + 3)
+    ctx = Context(db=hall.queue.path)
+    results = diag_leases.check(ctx)
+    assert [(r.device, r.ok) for r in results] == [("clock of kiosk-1", False)]
+    assert "300 s ahead of the hall server" in results[0].detail and results[0].fix
