@@ -9,9 +9,9 @@
   fresh one granted.
 - Unused leased numbers are never tickets: the hall screen shows numbers as they are
   called, so a number nobody holds is simply never called, and reports count tickets,
-  never counters. A lease closed while it is still the top of its counter gives its
-  unused tail back (the counter steps back), so a kiosk that never went offline leaves no
-  gap at all when it is told to close (:meth:`LeaseBook.give_back`). A lease of an earlier
+  never counters. A lease given back (:meth:`LeaseBook.give_back`: the kiosk closes
+  cleanly with nothing left to send) while it is still the top of its counter steps the
+  counter back, so a kiosk that never went offline leaves no gap at all. A lease of an earlier
   day is ``expired`` (numbers restart each day); one whose kiosk has not asked for it for
   ``offline_max_minutes`` too (its numbers stay reserved: the kiosk may still upload).
 - :meth:`LeaseBook.merge`: the offline tickets a kiosk uploads, once per kiosk ticket id
@@ -83,11 +83,10 @@ class LeaseBook:
     def prefixes(self) -> list[str]:
         return list(dict.fromkeys(s.ticket_prefix for s in self.queue.config.services))
 
-    def grant(self, kiosk: str, kiosk_time: float | None = None, prefixes: list[str] | None = None,
-              pending: int | None = None) -> dict:
+    def grant(self, kiosk: str, kiosk_time: float | None = None, prefixes: list[str] | None = None) -> dict:
         """This kiosk's open leases for today, one per prefix (granted where missing or used).
-        ``pending``: offline tickets the kiosk still holds unsent; only with none may a
-        closed lease give its unused tail back."""
+        A used lease is replaced without giving its tail back: the kiosk may still print
+        from it until it has the new one (those tickets are merged all the same)."""
         q = self.queue
         known = self.prefixes()
         wanted = known if prefixes is None else list(dict.fromkeys(prefixes))
@@ -104,8 +103,7 @@ class LeaseBook:
                 row = c.execute("SELECT * FROM leases WHERE kiosk = ? AND prefix = ? AND state = 'open' "
                                 "ORDER BY id DESC LIMIT 1", (kiosk, prefix)).fetchone()
                 if row is not None and (row["used"] or row["last_seq"] - row["first_seq"] + 1 != size):
-                    # partly used offline (or resized): a fresh one
-                    self._close(c, now, row, "closed" if pending == 0 else "replaced")
+                    self._close(c, now, row, "replaced")  # partly used offline (or resized): a fresh one
                     row = None
                 if row is None and size > 0:
                     last = c.execute("INSERT INTO counters VALUES (?, ?, ?) ON CONFLICT (day, prefix) "

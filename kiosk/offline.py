@@ -155,6 +155,9 @@ class OfflineHall:
             if known + self.journal.issued_on(service, day) >= svc.daily_cap:
                 raise DailyCapReached(f"{svc.name} has reached today's limit", zh=f"{svc.name}今日号已取完")
         taken = self.journal.take(svc.ticket_prefix, day, service, priority, now, self.offset_s, supersedes)
+        if taken is None and svc.ticket_prefix not in self.journal.leases():
+            raise OfflineStopped(NO_LEASE, f"this kiosk holds no reserved numbers for {svc.name}",
+                                 f"本机没有{svc.name}的预留号")
         if taken is None:
             raise OfflineStopped(SPENT, f"no reserved numbers left for {svc.name}", f"{svc.name}的预留号已用完")
         local_id, seq, number, rowid = taken
@@ -253,7 +256,7 @@ class OfflineHall:
         self.journal.put(offset_s=offset, last_contact=t1)
 
     def _renew(self) -> None:
-        d, t0, t1 = self._post("/leases", {"kiosk_time": self._kiosk_ts(), "pending": self.journal.pending()})
+        d, t0, t1 = self._post("/leases", {"kiosk_time": self._kiosk_ts()})
         self._learn_clock(d, t0, t1)
         self.journal.set_leases(d["leases"])
         self._renewed_at = time.monotonic()

@@ -25,8 +25,6 @@ class LeasesIn(Request_):
     kiosk_time: Optional[Epoch] = Field(None, description="the kiosk's clock now: the server measures its offset")
     prefixes: Optional[Annotated[list[Annotated[str, Field(min_length=1, max_length=8)]], Field(max_length=100)]] = \
         Field(None, description="ticket prefixes wanted (default: every prefix of the hall)")
-    pending: Optional[Annotated[int, Field(ge=0, le=100_000)]] = \
-        Field(None, description="offline tickets the kiosk still holds unsent (0 lets a used lease give back its tail)")
 
 
 class OfflineTicketIn(Request_):
@@ -95,7 +93,7 @@ def _book(request_or_write) -> LeaseBook:
              summary="this kiosk's number leases for today (kept while unused, renewed when used offline)")
 def take_leases(body: LeasesIn, w: Write = Depends(writer)) -> object:
     name = _kiosk_name(w, "hold number leases", "预留号段")
-    return w.run(lambda: _book(w).grant(name, body.kiosk_time, body.prefixes, body.pending), body)
+    return w.run(lambda: _book(w).grant(name, body.kiosk_time, body.prefixes), body)
 
 
 @router.post("/leases/tickets", response_model=MergedOut, **guard("lease"),
