@@ -5,13 +5,14 @@ be reached (docs/network.md, "Offline issue").
 it wraps for everything, except that issuing a ticket falls back to the kiosk's number
 lease (hall/leases.py) when the server does not answer. Its keeper thread:
 
-- asks ``GET /health`` every second; after ``OFFLINE_AFTER_S`` without an answer (or
+- asks ``GET /leases/clock`` every second; after ``OFFLINE_AFTER_S`` without an answer (or
   when an issue got none) the kiosk is **offline** and issues from its leases, each
   ticket written to the :class:`OfflineJournal` before it is printed;
 - keeps the leases (``POST /leases`` at start, every ``RENEW_S`` and after each upload),
   and learns the server's clock from each answer (``server_time`` against the midpoint
-  of the request on the kiosk's clock): offline tickets carry the kiosk's time and the
-  last offset, and the server orders them by the corrected time;
+  of the request on the kiosk's clock; of the last few, the one with the shortest round
+  trip): offline tickets carry the kiosk's time and that offset, and the server orders
+  them by the corrected time;
 - when the server answers again, uploads the journal (``POST /leases/tickets``, the
   server merges each ticket once), renews the leases, and only then goes back online.
 
@@ -44,6 +45,7 @@ PROBE_S = 1.0
 OFFLINE_AFTER_S = 3.0
 RENEW_S = 30.0
 UPLOAD_BATCH = 200
+CLOCK_SAMPLES = 8
 TOO_LONG, SPENT, NO_LEASE = "too_long", "spent", "no_lease"
 
 
@@ -76,6 +78,7 @@ class OfflineHall:
         self._last_ok = time.monotonic()  # the kiosk starts hopeful: OFFLINE_AFTER_S before it says otherwise
         self._renewed_at = 0.0
         self._snap = None  # (HallSnapshot, kiosk time) of the last figures read
+        self._samples: list[tuple[float, float]] = []  # (round trip, offset) of the last answers
         self._lock = threading.Lock()  # one sync (upload, renew) at a time
         self._stop = threading.Event()
         self._http = httpx.Client(base_url=remote.server + "/api/v1", headers={"User-Agent": "jiaohao-kiosk-lease"})
@@ -154,7 +157,8 @@ class OfflineHall:
             known = snap.services[service].issued_today if snap and service in snap.services else 0
             if known + self.journal.issued_on(service, day) >= svc.daily_cap:
                 raise DailyCapReached(f"{svc.name} has reached today's limit", zh=f"{svc.name}今日号已取完")
-        taken = self.journal.take(svc.ticket_prefix, day, service, priority, now, self.offset_s, supersedes)
+        taken = self.journal.take(svc.ticket_prefix, day, service, priority, now, self.offset_s, supersedes,
+                                  self.journal.get("offset_error_s"))
         if taken is None and svc.ticket_prefix not in self.journal.leases():
             raise OfflineStopped(NO_LEASE, f"this kiosk holds no reserved numbers for {svc.name}",
                                  f"本机没有{svc.name}的预留号")
@@ -209,10 +213,15 @@ class OfflineHall:
         """One round of the keeper: probe; on an answer, upload, renew, go online."""
         with self._lock:
             timeout = min(1.5, self.remote.timeout_s)
+            token = self.remote._device_token
             try:
-                r = self._http.get("/health", timeout=timeout)
-                ok = r.status_code == 200
-            except httpx.TransportError:
+                t0 = self._kiosk_ts()
+                r = self._http.get("/leases/clock", timeout=timeout,
+                                   headers={"Authorization": f"Bearer {token}"} if token else {})
+                ok = r.status_code < 500  # a refusal is an answer: the issue path says it in words
+                if r.status_code == 200:
+                    self._learn_clock(r.json(), t0, self._kiosk_ts())
+            except (httpx.TransportError, ValueError, KeyError):
                 ok = False
             if not ok:
                 if time.monotonic() - self._last_ok > OFFLINE_AFTER_S:
@@ -252,8 +261,11 @@ class OfflineHall:
         return r.json(), t0, t1
 
     def _learn_clock(self, d: dict, t0: float, t1: float) -> None:
-        offset = float(d["server_time"]) - (t0 + t1) / 2
-        self.journal.put(offset_s=offset, last_contact=t1)
+        """The offset from the quickest of the last few answers (NTP's rule: the shorter the
+        round trip, the less it can be wrong, by at most half of it)."""
+        self._samples = (self._samples + [(t1 - t0, float(d["server_time"]) - (t0 + t1) / 2)])[-CLOCK_SAMPLES:]
+        rtt, offset = min(self._samples)
+        self.journal.put(offset_s=offset, offset_error_s=rtt / 2, last_contact=t1)
 
     def _renew(self) -> None:
         d, t0, t1 = self._post("/leases", {"kiosk_time": self._kiosk_ts()})

@@ -23,7 +23,7 @@ CREATE TABLE IF NOT EXISTS leases (
 CREATE TABLE IF NOT EXISTS tickets (
     local_id TEXT PRIMARY KEY, server TEXT NOT NULL, lease INTEGER NOT NULL, seq INTEGER NOT NULL,
     number TEXT NOT NULL, day TEXT NOT NULL, service TEXT NOT NULL, priority INTEGER NOT NULL,
-    kiosk_time REAL NOT NULL, offset_s REAL, cancel_reason TEXT, supersedes TEXT,
+    kiosk_time REAL NOT NULL, offset_s REAL, offset_error_s REAL, cancel_reason TEXT, supersedes TEXT,
     sent INTEGER NOT NULL DEFAULT 0, ticket_id INTEGER, result TEXT);
 """
 
@@ -103,7 +103,8 @@ class OfflineJournal:
 
     # -- offline tickets -------------------------------------------------------------------
     def take(self, prefix: str, day: str, service: str, priority: bool, kiosk_time: float,
-             offset_s: float | None, supersedes: str | None) -> tuple[str, int, str, int] | None:
+             offset_s: float | None, supersedes: str | None,
+             offset_error_s: float | None = None) -> tuple[str, int, str, int] | None:
         """The next number of ``prefix``'s lease of ``day``, recorded as a ticket:
         (local_id, seq, number, rowid), or None when there is no such lease or it is spent."""
         with self._lock:
@@ -119,9 +120,10 @@ class OfflineJournal:
                 number = f"{prefix}{seq:03d}"
                 db.execute("UPDATE leases SET next_seq = next_seq + 1 WHERE id = ?", (r["id"],))
                 cur = db.execute("INSERT INTO tickets (local_id, server, lease, seq, number, day, service, priority, "
-                                 "kiosk_time, offset_s, supersedes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                 "kiosk_time, offset_s, offset_error_s, supersedes) "
+                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                  (local_id, self.server, r["id"], seq, number, day, service, int(priority),
-                                  kiosk_time, offset_s, supersedes))
+                                  kiosk_time, offset_s, offset_error_s, supersedes))
                 db.execute("COMMIT")
                 return local_id, seq, number, cur.lastrowid
             except BaseException:
@@ -146,6 +148,12 @@ class OfflineJournal:
                     t[k] = r[k]
             out.append(t)
         return out
+
+    def largest_offset_error(self) -> float:
+        """The most the offsets carried by this journal's tickets can be wrong by (seconds)."""
+        with self._lock:
+            v = self._db.execute("SELECT max(offset_error_s) FROM tickets WHERE server = ?", (self.server,)).fetchone()[0]
+        return float(v or 0.0)
 
     def pending(self) -> int:
         with self._lock:

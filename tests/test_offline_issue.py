@@ -157,16 +157,19 @@ def test_two_kiosks_issue_100_each_through_a_10_minute_stop(tmp_path, hall_clock
             if how == "offline":
                 assert by_number[number]["kiosk"] == kiosk and by_number[number]["local_id"]
         # merged in issue-time order: within each service's queue, the hall times at which the
-        # tickets were printed only go forward (2 hall seconds of slack: a clock offset measured
-        # over a loopback round trip at 60x)
+        # tickets were printed only go forward, up to what the offsets the tickets carried may
+        # be wrong by (half the round trip each was measured over: at 60x, a loaded machine's
+        # 20 ms are 0.6 hall seconds; on a real LAN, milliseconds)
+        slack = 2 * max(k.journal.largest_offset_error() for k in kiosks.values()) + 0.1
         when = {p[0]: p[2] for p in printed}
         for svc in "AB":
             order = [r["number"] for r in rows if r["service"] == svc and r["status"] == "waiting"]
             times = [when[n] for n in order]
-            late = [(order[i], order[i + 1]) for i in range(len(times) - 1) if times[i] > times[i + 1] + 2.0]
+            late = [(order[i], order[i + 1]) for i in range(len(times) - 1) if times[i] > times[i + 1] + slack]
             assert not late, f"service {svc}: out of issue-time order: {late[:5]}"
         print(f"\n[offline-issue] stop {stop_min:.1f} hall min; 200 offline tickets (2 kiosks, one restarted); "
-              f"merged and online {recovered:.2f} s after serve answered; duplicates 0; tickets {len(rows)}")
+              f"merged and online {recovered:.2f} s after serve answered; duplicates 0; tickets {len(rows)}; "
+              f"order exact to {slack:.2f} hall s")
         assert recovered < 10.0
     finally:
         for k in kiosks.values():
@@ -195,6 +198,7 @@ def test_skewed_kiosks_through_a_cut_are_ordered_and_flagged(tmp_path, hall_cloc
         assert wait_until(lambda: all(k.state == OFFLINE for k in kiosks.values()), 6)
         ctl = h.client("controller-1")
         truth: dict[str, float] = {}
+        online_error = 0.0
         for i in range(6):
             for name, k in kiosks.items():
                 at = hall_clock().timestamp()
@@ -203,16 +207,20 @@ def test_skewed_kiosks_through_a_cut_are_ordered_and_flagged(tmp_path, hall_cloc
                 truth[t.number] = at
                 time.sleep(0.05)
             at = hall_clock().timestamp()
-            truth[post_once(ctl, "/tickets", {"service": "A"}).json()["number"]] = at
+            number = post_once(ctl, "/tickets", {"service": "A"}).json()["number"]
+            after = hall_clock().timestamp()
+            truth[number] = (at + after) / 2  # stamped by the server somewhere in between
+            online_error = max(online_error, (after - at) / 2)
             time.sleep(0.05)
         assert wait_until(lambda: all(k.state == ONLINE and not k.journal.pending() for k in kiosks.values()), 20)
         rows = [r for r in _rows(h.db) if r["service"] == "A" and r["number"] in truth]
         assert len(rows) == 18
         times = [truth[r["number"]] for r in rows]
-        assert all(a <= b + 2.0 for a, b in zip(times, times[1:])), [r["number"] for r in rows]
+        slack = max(k.journal.largest_offset_error() for k in kiosks.values()) * 2 + online_error + 0.1
+        assert all(a <= b + slack for a, b in zip(times, times[1:])), [r["number"] for r in rows]
         # the ticket times are the hall's: neither 5 minutes ahead nor behind
         for r in rows:
-            assert abs(r["issued_at"] - truth[r["number"]]) < 3.0
+            assert abs(r["issued_at"] - truth[r["number"]]) < slack
     finally:
         for k in kiosks.values():
             k.close()

@@ -110,6 +110,16 @@ def give_back(w: Write = Depends(writer)) -> object:
     return w.run(lambda: _book(w).give_back(name))
 
 
+class ClockOut(Response_):
+    server_time: float = Field(description="hall time, epoch seconds")
+
+
+@router.get("/leases/clock", response_model=ClockOut, responses=REFUSALS,
+            summary="the server's hall time (a kiosk measures its clock offset against it every second)")
+def clock(request: Request, _p=Depends(require("read"))) -> dict:
+    return {"server_time": request.app.state.queue.clock().timestamp()}
+
+
 @router.get("/leases", response_model=KiosksOut, responses=REFUSALS,
             summary="kiosks with leases today: open leases, offline tickets merged, clock offset and skew flag")
 def kiosks(request: Request, _p=Depends(require("read"))) -> dict:
