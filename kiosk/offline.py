@@ -29,11 +29,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-import httpx
-
 from hall import wire
 from hall.clock import business_day
 from hall.errors import DailyCapReached, HallError, ServerUnreachable, ServiceClosed, UnknownService
+from hall.lease_client import LeaseClient
 from hall.models import Ticket
 
 from .offline_journal import OfflineJournal
@@ -81,7 +80,7 @@ class OfflineHall:
         self._samples: list[tuple[float, float]] = []  # (round trip, offset) of the last answers
         self._lock = threading.Lock()  # one sync (upload, renew) at a time
         self._stop = threading.Event()
-        self._http = httpx.Client(base_url=remote.server + "/api/v1", headers={"User-Agent": "jiaohao-kiosk-lease"})
+        self.client = LeaseClient(remote.server, remote._device_token, self._kiosk_ts, remote.timeout_s)
         self._thread = threading.Thread(target=self._run, name="kiosk-lease", daemon=True)
         self.uploaded = 0  # offline tickets merged since start (tests and the technician menu)
         self.last_upload_s: float | None = None
@@ -212,16 +211,12 @@ class OfflineHall:
     def sync(self) -> None:
         """One round of the keeper: probe; on an answer, upload, renew, go online."""
         with self._lock:
-            timeout = min(1.5, self.remote.timeout_s)
-            token = self.remote._device_token
             try:
-                t0 = self._kiosk_ts()
-                r = self._http.get("/leases/clock", timeout=timeout,
-                                   headers={"Authorization": f"Bearer {token}"} if token else {})
-                ok = r.status_code < 500  # a refusal is an answer: the issue path says it in words
-                if r.status_code == 200:
-                    self._learn_clock(r.json(), t0, self._kiosk_ts())
-            except (httpx.TransportError, ValueError, KeyError):
+                d, t0, t1 = self.client.server_clock(min(1.5, self.remote.timeout_s))
+                ok = True  # a refusal is an answer too: the issue path says it in words
+                if d is not None:
+                    self._learn_clock(d, t0, t1)
+            except (ServerUnreachable, ValueError, KeyError, TypeError):
                 ok = False
             if not ok:
                 if time.monotonic() - self._last_ok > OFFLINE_AFTER_S:
@@ -240,25 +235,12 @@ class OfflineHall:
                     self.state = ONLINE
                 elif time.monotonic() - self._renewed_at > RENEW_S or not self._leases_for_today():
                     self._renew()
-            except (httpx.TransportError, ServerUnreachable) as e:
+            except HallError as e:  # unreachable again, or a refusal (said in the log)
                 log.info("lease keeper: %s", e)
 
     def _leases_for_today(self) -> bool:
         day = self._day()
         return any(l.day == day for l in self.journal.leases().values())
-
-    def _post(self, path: str, body: dict, timeout: float | None = None) -> tuple[dict, float, float]:
-        token = self.remote._device_token
-        headers = {"Idempotency-Key": uuid.uuid4().hex}
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        t0 = self._kiosk_ts()
-        r = self._http.post(path, json=body, headers=headers, timeout=timeout or max(self.remote.timeout_s, 10.0))
-        t1 = self._kiosk_ts()
-        if r.status_code >= 400:
-            from hall.remote import refusal
-            raise refusal(r)
-        return r.json(), t0, t1
 
     def _learn_clock(self, d: dict, t0: float, t1: float) -> None:
         """The offset from the quickest of the last few answers (NTP's rule: the shorter the
@@ -268,7 +250,7 @@ class OfflineHall:
         self.journal.put(offset_s=offset, offset_error_s=rtt / 2, last_contact=t1)
 
     def _renew(self) -> None:
-        d, t0, t1 = self._post("/leases", {"kiosk_time": self._kiosk_ts()})
+        d, t0, t1 = self.client.leases()
         self._learn_clock(d, t0, t1)
         self.journal.set_leases(d["leases"])
         self._renewed_at = time.monotonic()
@@ -279,7 +261,7 @@ class OfflineHall:
             batch = self.journal.unsent(UPLOAD_BATCH)
             if not batch:
                 return sent
-            d, t0, t1 = self._post("/leases/tickets", {"sent_at": self._kiosk_ts(), "tickets": batch})
+            d, t0, t1 = self.client.upload(batch)
             self._learn_clock(d, t0, t1)
             for r in d["results"]:
                 if r["result"] == "refused":
@@ -294,8 +276,8 @@ class OfflineHall:
             if self.state != ONLINE or self.journal.pending():
                 return False
             try:
-                self._post("/leases/return", {}, timeout=1.0)
-            except (httpx.TransportError, HallError) as e:
+                self.client.give_back()
+            except HallError as e:
                 log.info("leases not given back: %s", e)
                 return False
             self.journal.set_leases([])
@@ -306,6 +288,6 @@ class OfflineHall:
         if self._thread.is_alive():
             self._thread.join(5)
         self.give_back()
-        self._http.close()
+        self.client.close()
         self.journal.close()
         self.remote.close()
