@@ -253,3 +253,38 @@ def test_lost_answer_prints_offline_once(tmp_path, hall_clock):
             k.close()
         proxy.stop()
         h.close()
+
+
+def test_black_hole_and_resets_during_a_burst_never_double_a_ticket(tmp_path, hall_clock):
+    """Connections stalled (a black hole: no FIN, no RST) and then reset while a kiosk
+    issues: every tap gives one ticket that the hall has once, none more."""
+    h = _hall(tmp_path, ("kiosk-1",), lease_size=30)
+    proxy = FaultProxy(h.port, lifetime_s=90)
+    proxy.start()
+    k = None
+    try:
+        k = _kiosk(h, "kiosk-1", tmp_path / "k1", hall_clock, proxy.url)
+        assert wait_until(lambda: bool(k.journal.leases()) and k.state == ONLINE, 15)
+        printed = []
+        for i in range(24):
+            if i == 6:
+                proxy.stall()  # the open connections hang
+            if i == 12:
+                proxy.cut()  # and are reset
+            if i == 16:
+                proxy.refuse(6.0)  # and nothing gets through for 6 s
+            t = k.issue("A", kiosk="kiosk-1")
+            printed.append((t.number, getattr(t, "offline", False)))
+            time.sleep(0.05)
+        assert wait_until(lambda: k.state == ONLINE and not k.journal.pending(), 20)
+        rows = [r for r in _rows(h.db) if r["service"] == "A"]
+        waiting = sorted(r["number"] for r in rows if r["status"] == "waiting")
+        assert waiting == sorted(n for n, _ in printed)  # every printed ticket, once
+        assert all(r["cancel_reason"] == "offline_duplicate" for r in rows if r["status"] == "cancelled")
+        print(f"\n[faults] 24 taps through stall/reset/refuse: {sum(o for _, o in printed)} printed offline, "
+              f"{sum(1 for r in rows if r['status'] == 'cancelled')} unheld server tickets cancelled")
+    finally:
+        if k is not None:
+            k.close()
+        proxy.stop()
+        h.close()
