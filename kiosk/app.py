@@ -441,6 +441,7 @@ class KioskWindow(QWidget):
                  else translate("Kiosk", "Queue database: %1")).replace("%1", self.queue.location),
                 translate("Kiosk", "Printer: %1").replace("%1", f"{self.config.printer.url} — "
                                           f"{(st.message_en if en else st.message_zh) if st else '?'}"),
+                *self._offline_lines(),
                 "",
                 translate("Kiosk", "This menu closes by itself after %1 s without a touch.")
                 .replace("%1", str(self.config.kiosk.technician_menu_seconds)),
@@ -452,6 +453,15 @@ class KioskWindow(QWidget):
         """("online" | "offline" | "stopped", reason) of a kiosk with offline issue (kiosk/offline.py)."""
         status = getattr(self.queue, "offline_status", None)
         return status() if callable(status) else ("online", None)
+
+    def _offline_lines(self) -> list[str]:
+        """The technician menu's lines on offline issue (a kiosk on the LAN only)."""
+        journal = getattr(self.queue, "journal", None)
+        if journal is None:
+            return []
+        left = ", ".join(f"{l.prefix} {l.left}" for l in sorted(journal.leases().values(), key=lambda l: l.prefix))
+        return [translate("Kiosk", "Reserved numbers left: %1").replace("%1", left or "-"),
+                translate("Kiosk", "Offline tickets not yet sent: %1").replace("%1", str(journal.pending()))]
 
     def _render_tiles(self) -> None:
         f = self.flow

@@ -115,6 +115,11 @@ def test_kiosk_issues_offline_then_stops_then_recovers(qtbot, live, printer, tmp
         qtbot.mouseClick(w.home.tile("A"), Qt.LeftButton)
         qtbot.waitUntil(lambda: w.flow.screen == F.DONE, timeout=WAIT_MS)
         assert "离线" not in w.done.ahead.text()
+        w.flow.finished()
+        w.flow.screen, w.flow.unlocked = F.TECH_MENU, True  # what the technician reads there
+        w.render()
+        info = "\n".join(l.text() for l in w.tech.findChildren(type(w.done.ahead)))
+        assert "未上传的离线票：0" in info and "剩余预留号：A 10, B 10" in info  # the used lease was replaced
         online = live.queue.ticket_by_number(w.done.number.text())
         assert online.seq > t.seq  # never a number the lease held
     finally:

@@ -71,9 +71,19 @@
         <translation>打印机：%1</translation>
     </message>
     <message>
-        <location filename="../app.py" line="445"/>
+        <location filename="../app.py" line="446"/>
         <source>This menu closes by itself after %1 s without a touch.</source>
         <translation>本菜单 %1 秒无操作将自动关闭。</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="463"/>
+        <source>Reserved numbers left: %1</source>
+        <translation>剩余预留号：%1</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="464"/>
+        <source>Offline tickets not yet sent: %1</source>
+        <translation>未上传的离线票：%1</translation>
     </message>
     <message>
         <location filename="../messages.py" line="22"/>
