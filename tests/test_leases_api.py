@@ -176,3 +176,21 @@ def test_diag_check_names_a_kiosk_whose_clock_is_off(hall):
     results = diag_leases.check(ctx)
     assert [(r.device, r.ok) for r in results] == [("clock of kiosk-1", False)]
     assert "300 s ahead of the hall server" in results[0].detail and results[0].fix
+
+
+def test_running_clock_from_the_environment(monkeypatch):
+    """JIAOHAO_CLOCK_SPEED makes JIAOHAO_NOW run from JIAOHAO_CLOCK_ANCHOR: the same time in
+    every process given the same three (the tests' simulated 10-minute stop)."""
+    import time as _time
+
+    from hall.clock import clock_from_env
+    from hall.errors import InvalidArgument
+    monkeypatch.setenv("JIAOHAO_NOW", "2026-11-23T09:00")
+    monkeypatch.setenv("JIAOHAO_CLOCK_SPEED", "60")
+    monkeypatch.setenv("JIAOHAO_CLOCK_ANCHOR", repr(_time.time() - 10))
+    a, b = clock_from_env()(), clock_from_env()()
+    assert abs((b - a).total_seconds()) < 1
+    assert 599 <= (a - datetime(2026, 11, 23, 9, 0)).total_seconds() < 620  # 10 real s at 60x
+    monkeypatch.setenv("JIAOHAO_CLOCK_SPEED", "fast")
+    with pytest.raises(InvalidArgument, match="JIAOHAO_CLOCK_SPEED"):
+        clock_from_env()
