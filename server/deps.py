@@ -35,6 +35,8 @@ ROLES: dict[str, frozenset[str]] = {
     "log": frozenset({"kiosk", "screen", "caller", "controller", "technician"}),
     "reports": frozenset({"controller", "manager", "technician"}),
     "logout": frozenset(STAFF_ROLES),  # ends a person's session; devices are revoked by the hall
+    "book": frozenset({"caller", "controller", "staff", "manager"}),  # book or cancel for a citizen
+    "suspensions": frozenset({"manager"}),  # list and lift 爽约 suspensions
     "lease": frozenset({"kiosk"}),  # number leases and offline tickets (hall/leases.py)
 }
 # roles that act on any window; a caller device with no windows bound acts on any too
@@ -101,7 +103,10 @@ def _refuse_role(p: Principal, what: str, what_zh: str) -> ApiError:
 OP_WORDS = {"read": ("read the hall", "查看"), "issue": ("issue, check in or cancel tickets", "取号、签到或取消"),
             "window": ("operate windows", "操作窗口"), "reactivate": ("re-activate a no-show", "过号重排"),
             "appointments": ("import appointments", "导入预约"), "log": ("write device notices", "写设备记录"),
-            "reports": ("read reports", "查看报表"), "lease": ("hold number leases", "预留号段"), "logout": ("log out (only a person's session can)", "注销登录")}
+            "reports": ("read reports", "查看报表"),
+            "book": ("book or cancel appointments", "预约或取消预约"),
+            "suspensions": ("lift booking suspensions", "解除预约暂停"), "lease": ("hold number leases", "预留号段"),
+            "logout": ("log out (only a person's session can)", "注销登录")}
 
 
 def require(op: str) -> Callable[..., Principal]:

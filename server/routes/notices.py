@@ -20,7 +20,8 @@ QUEUE_KINDS = frozenset({"called", "cancelled", "day_closed", "finished", "issue
                          "rated", "reactivated", "recalled", "resumed", "skipped", "transferred",
                          "clock_behind", "clock_ok", "device_added", "device_revoked", "session_ended",
                          "staff_added", "staff_disabled", "staff_enabled", "staff_password_changed",
-                         "lease_granted", "clock_skew"})
+                         "booked", "booking_cancelled", "booking_no_show", "booking_suspended",
+                         "booking_suspension_lifted", "lease_granted", "clock_skew"})
 RESERVED_KEYS = frozenset({"kind", "window", "ticket"})
 MAX_DATA = 8_000
 
