@@ -127,3 +127,19 @@ def test_kiosk_issues_offline_then_stops_then_recovers(qtbot, live, printer, tmp
         w.shutdown()
         issuer.printer.close()
         hall.close()
+
+
+def test_a_kiosk_on_the_lan_issues_offline_unless_the_hall_says_no(live, tmp_path):
+    from kiosk.run import with_offline_issue
+    remote = live.remote("kiosk", timeout_s=0.5)
+    hall = with_offline_issue(remote, tmp_path / "journal.sqlite")
+    try:
+        assert isinstance(hall, OfflineHall) and hall.remote is remote
+    finally:
+        hall.close()
+    cfg = live.queue.config
+    off = cfg.model_copy(update={"kiosk": cfg.kiosk.model_copy(update={"lease_size": 0})})
+    plain = live.remote("kiosk", timeout_s=0.5)
+    plain.use_config(off)
+    assert with_offline_issue(plain, tmp_path / "j2.sqlite") is plain
+    assert with_offline_issue(live.queue, tmp_path / "j3.sqlite") is live.queue  # one-computer hall
