@@ -213,9 +213,13 @@ class OfflineHall:
         with self._lock:
             try:
                 d, t0, t1 = self.client.server_clock(min(1.5, self.remote.timeout_s))
-                ok = True  # a refusal is an answer too: the issue path says it in words
+                ok = True
                 if d is not None:
                     self._learn_clock(d, t0, t1)
+                elif self.state == OFFLINE:  # the server is there and refuses this kiosk (a revoked
+                    self.state = STARTING    # token): no offline ticket; a tap says the server's words
+                    log.warning("the hall server refuses this kiosk's credential: no offline issue")
+                    return
             except (ServerUnreachable, ValueError, KeyError, TypeError):
                 ok = False
             if not ok:

@@ -194,3 +194,26 @@ def test_running_clock_from_the_environment(monkeypatch):
     monkeypatch.setenv("JIAOHAO_CLOCK_SPEED", "fast")
     with pytest.raises(InvalidArgument, match="JIAOHAO_CLOCK_SPEED"):
         clock_from_env()
+
+
+def test_a_refused_kiosk_does_not_issue_offline(hall, tmp_path):
+    """The server answers but refuses the kiosk (its token revoked): no offline ticket."""
+    from kiosk.offline import OFFLINE, OfflineHall, OfflineStopped  # noqa: F401
+    from kiosk.offline_journal import OfflineJournal
+
+    class Remote:  # the parts of RemoteHall OfflineHall uses, over the in-process app
+        server, _device_token, timeout_s = "http://hall", "jhd_revoked", 1.0
+        config = hall.queue.config
+
+        def clock(self):
+            return hall.queue.clock()
+
+    k = OfflineHall(Remote(), OfflineJournal(tmp_path / "j", "http://hall"), start=False)
+    client = hall.client()
+    k.client._http = client  # the lease client over the in-process app (TestClient is an httpx.Client)
+    k.client.server = "http://hall"
+    k.client._http.base_url = "http://hall/api/v1"
+    k.state = OFFLINE
+    k.sync()
+    assert k.state != OFFLINE
+    k.journal.close()
