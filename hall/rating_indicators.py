@@ -61,6 +61,20 @@ def hall_indicators(c: sqlite3.Connection, start: date | str, end: date | str) -
     return rows[0] if rows else {"group": "", **dict.fromkeys(COUNTS, 0), "handled": 0, **dict.fromkeys(RATES)}
 
 
+def report_rows(c: sqlite3.Connection, start: date | str, end: date | str, by: str) -> list[dict] | None:
+    """Rows for a `jiaohao report` grouped by window, staff or department (the database's
+    own window departments: the report needs no config); None for other groupings."""
+    if by not in ("window", "staff", "department") or \
+            not c.execute("SELECT 1 FROM sqlite_schema WHERE name = 'followups'").fetchone():
+        return None
+    departments = dict(c.execute("SELECT number, department FROM windows").fetchall())
+    if by == "window":
+        return _collect(c, start, end, lambda row: str(row["window"]) if row["window"] is not None else "—")
+    if by == "staff":
+        return _collect(c, start, end, lambda row: row["staff"] or "—")
+    return _collect(c, start, end, lambda row: departments.get(row["window"]) or "—")
+
+
 def _collect(c: sqlite3.Connection, start, end, key_of) -> list[dict]:
     """Four index range scans (a rating's day is its ticket's), joined here."""
     span = (str(start), str(end))
