@@ -3,13 +3,11 @@ a 差评 asks for problems and text; the evaluator's 差评 is completed the sam
 page fits 320 px; a role that may not rate gets a 403 page."""
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 import pytest
 
 from hall import FixedClock, HallQueue
-from hall.access import Access
 from tests.browser_helpers import browser, office, phone, shot  # noqa: F401
 from tests.ratings_helpers import served
 from tests.remote_helpers import LiveHall

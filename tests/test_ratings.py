@@ -2,7 +2,6 @@
 evaluator's score mapping, details from the phone/tablet, 未评价 never written."""
 from __future__ import annotations
 
-import json
 
 import pytest
 
