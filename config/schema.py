@@ -317,6 +317,7 @@ class Server(Strict):
     session_hours: float = Field(12.0, gt=0, le=168)  # a staff login (software caller) lasts this long
     login_attempts: int = Field(5, ge=1, le=50)  # failed logins of one staff number before a lock-out
     login_lockout_seconds: int = Field(60, ge=5, le=3600)  # the first lock-out; each next one doubles
+    max_clock_skew_s: float = Field(120.0, ge=1, le=86400)  # a client PC's clock further off is flagged (hall/clock_offset.py)
 
     @field_validator("listen")
     @classmethod
@@ -343,6 +344,7 @@ class Client(Strict):
     server: str = ""  # e.g. "http://192.168.1.10:8080"; --server and JIAOHAO_SERVER win
     token_file: str = ""  # this device's token (`jiaohao devices add`); JIAOHAO_TOKEN wins
     timeout_s: float = Field(3.0, gt=0, le=60)  # one request; then the client says the server is unreachable
+    heartbeat_s: float = Field(10.0, ge=0.2, le=300)  # kiosks, screens and callers report to the server this often
 
     @field_validator("server")
     @classmethod
