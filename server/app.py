@@ -11,11 +11,12 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
+from hall.clients import ClientRegistry
 from hall.readonly import ReadOnlyQueue
 from hall.snapshot import HallReader
 
 from . import docs_page, errors, events
-from .routes import notices, reads, reports, sessions, tickets, windows
+from .routes import clients, notices, reads, reports, sessions, tickets, windows
 
 log = logging.getLogger(__name__)
 
@@ -69,11 +70,12 @@ def create_app(queue, config, *, access, config_text: str, keepalive_s: float | 
     st.reads.clock = queue.clock
     st.figures = HallReader(queue.path, config, queue.clock)
     st.periods = {}  # service code -> its opening periods, parsed once
+    st.clients = ClientRegistry.for_config(queue, config)  # the PCs' heartbeats (server/routes/clients.py)
 
     errors.install(app)
     docs_page.install(app, f"{PREFIX}/docs")
     api = APIRouter(prefix=PREFIX)
-    for module in (reads, tickets, windows, sessions, notices, reports):
+    for module in (reads, tickets, windows, sessions, notices, reports, clients):
         api.include_router(module.router)
     app.include_router(api)
     st.event_hub = events.install(app, queue, access, keepalive_s)
@@ -82,6 +84,7 @@ def create_app(queue, config, *, access, config_text: str, keepalive_s: float | 
 
 def close_app(app: FastAPI) -> None:
     """Close the app's own read connections (the queue is its owner's to close)."""
+    app.state.clients.flush()
     app.state.figures.close()
     app.state.reads.close()
     if app.state.owns_access:
