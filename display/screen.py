@@ -88,7 +88,7 @@ class HallScreen(QWidget):
             self._page += 1
             self._page_started = time.monotonic()
             self.update(self._windows_rect().united(self._zones_rect()).toAlignedRect())
-        if changed or state.flashing != self.state.flashing:
+        if changed or state.flashing != self.state.flashing or state.link_down != self.state.link_down:
             self.state = state
             self._last_second = second
             self.update()
@@ -237,6 +237,15 @@ class HallScreen(QWidget):
         flash = s.flashing and self.flash_on
         self.panel(p, r, FLASH if flash else PANEL)
         call = s.highlight
+        if s.link_down:
+            self.panel(p, r, CELL_OFF)
+            self.draw_text(p, QRectF(r.left(), r.top() + 60 * u, r.width(), 170 * u),
+                           "连接中断", 130 * u, ORANGE, True)
+            self.draw_text(p, QRectF(r.left(), r.top() + 240 * u, r.width(), 90 * u),
+                           "正在重连，请留意语音叫号", 64 * u, WHITE, True)
+            self.draw_text(p, QRectF(r.left() + 20 * u, r.top() + 350 * u, r.width() - 40 * u, 60 * u),
+                           "Connection lost, reconnecting: please listen for your number", 36 * u, SOFT)
+            return
         if call is None:
             self.draw_text(p, QRectF(r.left(), r.top() + 60 * u, r.width(), 200 * u),
                            "欢迎光临", 150 * u, WHITE, True)
