@@ -96,3 +96,33 @@ def test_who_may_beat_and_bad_bodies(hall):
     # a heartbeat with a key is answered like any other (no stored answer needed)
     r = kiosk.post("/api/v1/heartbeat", json={"app": "kiosk", "instance": "x"}, headers={"Idempotency-Key": "k1"})
     assert r.status_code == 200
+
+
+def test_diag_check_lines_for_the_clients():
+    from jiaohao.diag.clients import results
+    now = 1_800_000_000.0
+    rows = [
+        {"app": "kiosk", "name": "kiosk-1", "window": None, "address": "10.0.0.21", "host": "kiosk-pc",
+         "connected": True, "since": now - 3600, "last_seen": now - 2, "lag": 0, "offset_s": 0.1,
+         "clock_skewed": False, "stream": "connected"},
+        {"app": "screen", "name": "tv-1", "window": None, "address": "10.0.0.30", "host": "",
+         "connected": True, "since": now - 60, "last_seen": now - 1, "lag": 3, "offset_s": -301.0,
+         "clock_skewed": True, "stream": "disconnected"},
+        {"app": "caller", "name": "caller-5", "window": 5, "address": "10.0.0.45", "host": "",
+         "connected": False, "since": None, "last_seen": now - 600, "lag": 0, "offset_s": None,
+         "clock_skewed": False, "stream": ""},
+        {"app": "kiosk", "name": "kiosk-old", "window": None, "address": "10.0.0.99", "host": "",
+         "connected": False, "since": None, "last_seen": now - 3 * 86400, "lag": 0, "offset_s": None,
+         "clock_skewed": False, "stream": ""},
+    ]
+    out = {r.device: r for r in results(rows, now)}
+    k = out["kiosk kiosk-1"]
+    assert k.ok and "connected since" in k.detail and "0 event(s) behind" in k.detail and "in step" in k.detail
+    assert "10.0.0.21 kiosk-pc" in k.detail
+    tv = out["screen tv-1"]
+    assert not tv.ok and "-301.0 s behind" in tv.detail and "clock off" in tv.detail and "timedatectl" in tv.fix
+    assert "event stream disconnected" in tv.detail
+    c = out["caller caller-5 (window 5)"]
+    assert not c.ok and "not connected" in c.detail and "10 min ago" in c.detail and "systemctl" in c.fix
+    assert out["kiosk kiosk-old"].ok  # switched off for days: listed, not failed
+    assert results([], now)[0].detail == "none has reported yet"

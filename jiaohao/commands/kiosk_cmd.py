@@ -47,6 +47,8 @@ def kiosk(ctx, args) -> int:
             w.issuer.printer.close()
         print(f"{args.screenshot}: {w.width()}x{w.height()}")
         return 0
+    if ctx.server:
+        queue.start_heartbeat("kiosk")  # `diag check` and GET /clients list this kiosk
     settle_after_startup()  # Qt, the config and the queue live as long as the kiosk
     return run(queue, config, windowed=args.windowed or size is not None, size=size,
                kiosk_name=args.name, voice=not args.no_voice)
