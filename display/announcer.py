@@ -139,9 +139,12 @@ class Announcer:
             self.dropped += len(self.backlog) - len(keep)
             self.backlog = deque(keep)
 
-    def _save_cursor(self) -> None:
-        """Persist the last event id whose announcement is done (spoken or dropped)."""
-        cursor = (self.backlog[0].event_id - 1) if self.backlog else self.feed.last_id
+    def _save_cursor(self, passing: PendingCall | None = None) -> None:
+        """Persist the last event id whose announcement is done (spoken or dropped), or,
+        with ``passing`` (the head of the backlog), about to be sent to the engine."""
+        passing = passing or self._current
+        waiting = [c for c in self.backlog if c is not passing] if passing is not None else self.backlog
+        cursor = (waiting[0].event_id - 1) if waiting else self.feed.last_id
         if cursor != self._saved:
             self.feed.save(cursor)
             self._saved = cursor
@@ -184,6 +187,10 @@ class Announcer:
                          call.number, call.window, age, max_age)
                 return "too_old"
             self._current = call
+            # the cursor passes the call *before* it is sent: a TTS module says a frame it
+            # has received even if this process dies, so a restart must not send it again
+            # (a failure below moves the cursor back, and the call is tried again)
+            self._save_cursor(passing=call)
         try:
             engine = self._engine()
             text = self.text_for(call, engine.text_style)
@@ -206,6 +213,9 @@ class Announcer:
         return "spoken"
 
     def _failed(self, call: PendingCall, error: Exception) -> str:
+        with self._lock:  # not said: the cursor goes back before it, so a restart says it
+            self._current = None
+            self._save_cursor()
         if self._stop.is_set():  # stopped in the middle: it stays in the backlog for next time
             return "failed"
         self.failures += 1

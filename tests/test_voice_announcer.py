@@ -258,3 +258,38 @@ def test_components_for_serve(demo_config, queue, tmp_path):
     assert isinstance(part, Announcer) and part.name == "announcer (espeak)"
     ctx.config = demo_config.model_copy(update={"voice": demo_config.voice.model_copy(update={"engine": "none"})})
     assert components(ctx) == []
+
+
+class _CursorSpy(SilentEngine):
+    """Notes the announcer's saved cursor while it is speaking; can fail once."""
+
+    def __init__(self, queue, fail_first: bool = False):
+        super().__init__()
+        self.queue, self.fail_first, self.cursors = queue, fail_first, []
+
+    def announce(self, text, repeat=1, chime=False):
+        self.cursors.append(self.queue.get_cursor("announcer"))
+        if self.fail_first:
+            self.fail_first = False
+            raise OSError("module unplugged")
+        return super().announce(text, repeat=repeat, chime=chime)
+
+
+def test_the_cursor_passes_a_call_before_it_is_sent_and_goes_back_when_sending_fails(hall, demo_config):
+    """A TTS module says a frame it got even if `serve` dies right after: the saved cursor
+    is already past that call while it is said, so a restart does not say it twice; a
+    call the engine refused is before the cursor again, so a restart says it."""
+    engine = _CursorSpy(hall, fail_first=True)
+    announcer = Announcer(hall, voice(demo_config), engine=engine, retry_delays=(0.0,))
+    first = hall.call_next(1)
+    second = hall.call_next(2)
+    ids = [e.id for e in hall.events_after(0) if e.kind == "called"]
+    announcer.poll_once()
+    assert announcer.speak_next() == "failed"
+    assert hall.get_cursor("announcer") == ids[0] - 1  # not said: a restart says it
+    assert engine.cursors == [ids[0]]  # while sending, the cursor had passed it (and not the next)
+    assert run_all(announcer) == ["spoken", "spoken"]
+    assert engine.cursors[1] == ids[0] and engine.cursors[2] >= ids[1]
+    assert first.number == "A001" and engine.said == [A001_W1, A002_W2]
+    assert second.number == "A002"
+    assert hall.get_cursor("announcer") >= ids[1]
