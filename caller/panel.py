@@ -112,8 +112,8 @@ class CallerModel:
                 log.warning("window %d: state not read: %s", self.window, e)
             self._stale = True
             last = self._last_view or PanelView(self.window, title, "closed", "", "", "", 0, "", "")
-            return replace(last, state_zh="状态未知", message=f"{getattr(e, 'zh', None) or e}\n{LINK_DOWN_KEYS}",
-                           link_down=True)
+            why = _short(self.queue.link_trouble()) or getattr(e, "zh", None) or str(e)
+            return replace(last, state_zh="状态未知", message=f"{why}\n{LINK_DOWN_KEYS}", link_down=True)
         self._stale = False
         state_zh = state_message(ws) if ws.state == "paused" else STATE_ZH[ws.state]
         trouble = self.queue.link_trouble()
@@ -122,9 +122,17 @@ class CallerModel:
                                     ws.current.service_name if ws.current else "",
                                     ws.waiting, self.note or HINTS[ws.state], ws.staff or "")
         if trouble is not None:  # read a moment ago, but events may be missing: not shown as current
-            return replace(self._last_view, state_zh="状态未知", message=f"{trouble[0]}\n{LINK_DOWN_KEYS}",
+            return replace(self._last_view, state_zh="状态未知", message=f"{_short(trouble)}\n{LINK_DOWN_KEYS}",
                            link_down=True)
         return self._last_view
+
+
+def _short(trouble: tuple[str, str] | None) -> str:
+    """The link's trouble for the message line: the cut without the address (the staff
+    cannot act on it; `diag check` names it), any other trouble in full."""
+    if trouble is None:
+        return ""
+    return "连接中断，正在重连" if trouble[0].startswith("连接中断") else trouble[0]
 
 
 KEYS = [  # (code, label, English tooltip, needs a typed number)
@@ -284,6 +292,8 @@ class CallerPanel(QWidget):
         self.title.setText(f"{v.title}" + (f"    工号 {v.staff}" if v.staff else ""))
         self.ticket.setText(v.ticket or "----")
         self.ticket.setStyleSheet("color: #56657A;" if v.link_down else "")  # not current while cut off
+        self.state.setStyleSheet("color: #FFA43A;" if v.link_down else "")
+        self.waiting.setStyleSheet("color: #8A97AB;" if v.link_down else "")  # the count of before the cut
         self.service.setText(v.service_name or " ")
         self.waiting.setText(f"等候 {v.waiting} 人")
         self.state.setText(v.state_zh)
