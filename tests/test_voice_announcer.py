@@ -260,36 +260,39 @@ def test_components_for_serve(demo_config, queue, tmp_path):
     assert components(ctx) == []
 
 
-class _CursorSpy(SilentEngine):
-    """Notes the announcer's saved cursor while it is speaking; can fail once."""
+class _CursorSpy(SerialTTSEngine):
+    """The announcer's saved cursor while the module speaks (after it took the frame)."""
 
-    def __init__(self, queue, fail_first: bool = False):
-        super().__init__()
-        self.queue, self.fail_first, self.cursors = queue, fail_first, []
+    def __init__(self, queue, *a, **kw):
+        super().__init__(*a, **kw)
+        self.queue, self.cursors = queue, []
 
-    def announce(self, text, repeat=1, chime=False):
+    def _wait_idle(self, expected_s):
         self.cursors.append(self.queue.get_cursor("announcer"))
-        if self.fail_first:
-            self.fail_first = False
-            raise OSError("module unplugged")
-        return super().announce(text, repeat=repeat, chime=chime)
+        return super()._wait_idle(expected_s)
 
 
-def test_the_cursor_passes_a_call_before_it_is_sent_and_goes_back_when_sending_fails(hall, demo_config):
-    """A TTS module says a frame it got even if `serve` dies right after: the saved cursor
-    is already past that call while it is said, so a restart does not say it twice; a
-    call the engine refused is before the cursor again, so a restart says it."""
-    engine = _CursorSpy(hall, fail_first=True)
-    announcer = Announcer(hall, voice(demo_config), engine=engine, retry_delays=(0.0,))
-    first = hall.call_next(1)
-    second = hall.call_next(2)
+def test_the_cursor_passes_a_call_once_the_module_took_it(hall, demo_config, module):
+    """A TTS module says a frame it took even if `serve` dies right after: the saved
+    cursor is past that call while the module says it, so a restart does not say it
+    twice; an engine that failed leaves it before the cursor, so a restart says it."""
+    engine = _CursorSpy(hall, "sim://announcer-test", "syn6288")
+    announcer = Announcer(hall, voice(demo_config), engine=engine)
+    hall.call_next(1)
+    hall.call_next(2)
     ids = [e.id for e in hall.events_after(0) if e.kind == "called"]
+    assert run_all(announcer) == ["spoken", "spoken"]
+    assert engine.cursors[0] == ids[0] and engine.cursors[-1] >= ids[1]
+    assert module.spoken == [A001_W1, A002_W2]
+
+
+def test_a_call_the_engine_failed_on_stays_before_the_cursor(hall, demo_config):
+    class Failing(SilentEngine):
+        def announce(self, text, repeat=1, chime=False):
+            raise OSError("sound card gone")
+    announcer = Announcer(hall, voice(demo_config), engine=Failing(), retry_delays=(0.0,))
+    hall.call_next(1)
+    first = [e.id for e in hall.events_after(0) if e.kind == "called"][0]
     announcer.poll_once()
     assert announcer.speak_next() == "failed"
-    assert hall.get_cursor("announcer") == ids[0] - 1  # not said: a restart says it
-    assert engine.cursors == [ids[0]]  # while sending, the cursor had passed it (and not the next)
-    assert run_all(announcer) == ["spoken", "spoken"]
-    assert engine.cursors[1] == ids[0] and engine.cursors[2] >= ids[1]
-    assert first.number == "A001" and engine.said == [A001_W1, A002_W2]
-    assert second.number == "A002"
-    assert hall.get_cursor("announcer") >= ids[1]
+    assert hall.get_cursor("announcer") == first - 1  # a restart says it
