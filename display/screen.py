@@ -241,10 +241,13 @@ class HallScreen(QWidget):
             self.panel(p, r, CELL_OFF)
             self.draw_text(p, QRectF(r.left(), r.top() + 60 * u, r.width(), 170 * u),
                            "连接中断", 130 * u, ORANGE, True)
+            retrying = s.notice.startswith("连接中断")  # else refused for good (a revoked token)
             self.draw_text(p, QRectF(r.left(), r.top() + 240 * u, r.width(), 90 * u),
-                           "正在重连，请留意语音叫号", 64 * u, WHITE, True)
+                           "正在重连，请留意语音叫号" if retrying else "请留意语音叫号，并联系技术人员",
+                           64 * u, WHITE, True)
             self.draw_text(p, QRectF(r.left() + 20 * u, r.top() + 350 * u, r.width() - 40 * u, 60 * u),
-                           "Connection lost, reconnecting: please listen for your number", 36 * u, SOFT)
+                           "Connection lost, reconnecting: please listen for your number" if retrying
+                           else "Not connected: please listen for your number", 36 * u, SOFT)
             return
         if call is None:
             self.draw_text(p, QRectF(r.left(), r.top() + 60 * u, r.width(), 200 * u),

@@ -230,3 +230,43 @@ def test_a_key_whose_answer_is_lost_is_retried_and_calls_once(hall, remote, qtbo
         qtbot.waitUntil(lambda: panel.ticket.text() == "A001", timeout=WAIT_MS)
     finally:
         proxy.stop()
+
+
+def test_a_silent_link_is_noticed_by_the_heartbeat_long_before_the_keep_alive(hall):
+    """The screen PC's link goes silent without closing (no FIN, no RST) while its event
+    stream waits for a keep-alive every 15 s (37.5 s to notice). The next heartbeat gets
+    no answer and makes the stream reconnect: it has the calls made meanwhile within a
+    few seconds, once each and in order."""
+    from datetime import datetime
+
+    from config import load_hall
+    from hall import FixedClock
+    from hall.remote import RemoteHall
+    from tests.net_helpers import NOW
+    _prepare(hall)
+    cfg = load_hall(hall.config)
+    cfg = cfg.model_copy(update={"server": cfg.server.model_copy(update={"keepalive_seconds": 15.0})})
+    proxy = FaultProxy(hall.port, lifetime_s=60)
+    proxy.start()
+    screen = RemoteHall(proxy.url, hall.tokens["screen-1"], cfg, timeout_s=1.0,
+                        clock=FixedClock(datetime.fromisoformat(NOW)))
+    try:
+        start = screen.last_event_id()
+        beat = screen.start_heartbeat("screen", every_s=0.5)
+        assert wait_until(lambda: screen._events.connected and beat.beats >= 1, 10)
+        assert proxy.stall() >= 1
+        t0 = time.monotonic()
+        ctl = hall.client("controller-1")
+        for w in WINDOWS[:3]:
+            assert post_once(ctl, f"/windows/{w}/call").status_code == 200
+        expected = [i for i in db_event_ids(hall.db) if i > start]
+        assert wait_until(lambda: screen.last_event_id() >= expected[-1], 15), "the silent link was not noticed"
+        noticed_s = time.monotonic() - t0
+        assert noticed_s < 15  # far below the 37.5 s the keep-alive alone would take
+        assert [e.id for e in screen.events_after(start) if e.id <= expected[-1]] == expected
+        assert screen._events.reconnects >= 2
+        assert wait_until(lambda: beat.failures == 0, 5)  # and beats again
+        print(f"\nsilent link noticed by the heartbeat and caught up in {noticed_s:.1f} s (keep-alive 15 s)")
+    finally:
+        screen.close()
+        proxy.stop()
