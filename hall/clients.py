@@ -173,13 +173,6 @@ class ClientRegistry:
             with self._lock:
                 self._dirty.update(r.key for r in rows)
 
-    def forget(self, key: str) -> None:
-        with self._lock:
-            self._clients.pop(key, None)
-            self._dirty.discard(key)
-        with self._queue.transaction() as (c, _):
-            c.execute("DELETE FROM clients WHERE key = ?", (key,))
-
 
 def read_records(conn: sqlite3.Connection, lock=None) -> list[ClientRecord]:
     """Every row of the ``clients`` table."""

@@ -241,7 +241,8 @@ class RemoteHall:
         The event stream is started too, so its state and progress can be reported."""
         from .heartbeat import Heartbeat
         if self.heartbeat is None:
-            self._buffer()
+            if self._token:  # (a caller PC before its staff log in has no stream yet)
+                self._buffer()
             self.heartbeat = Heartbeat(self, app, window, every_s, progress).start()
         return self.heartbeat
 

@@ -82,8 +82,8 @@ def results(rows: list[dict], now: float) -> list[CheckResult]:
         if not c["connected"]:
             ago = now - c["last_seen"]
             detail = f"not connected: last heard {_when(c['last_seen'], now)} ({_span(ago)} ago) from {where}"
-            out.append(CheckResult(device, ago > FORGOTTEN_S, detail + (" (switched off or retired? `jiaohao "
-                                   "devices revoke NAME` forgets a retired one)" if ago > FORGOTTEN_S else ""),
+            out.append(CheckResult(device, ago > FORGOTTEN_S, detail + (" (switched off, or retired?)"
+                                            if ago > FORGOTTEN_S else ""),
                                    "" if ago > FORGOTTEN_S else OFF_FIX))
             continue
         lag = c.get("lag")
