@@ -317,7 +317,7 @@ class Server(Strict):
     session_hours: float = Field(12.0, gt=0, le=168)  # a staff login (software caller) lasts this long
     login_attempts: int = Field(5, ge=1, le=50)  # failed logins of one staff number before a lock-out
     login_lockout_seconds: int = Field(60, ge=5, le=3600)  # the first lock-out; each next one doubles
-    max_clock_skew_s: float = Field(120.0, ge=1, le=86400)  # a client PC's clock further off is flagged (hall/clock_offset.py)
+    max_clock_skew_s: float = Field(120.0, ge=1, le=86400)  # a device's clock further off is flagged
     # the citizens' pages only (docs/web.md), e.g. "0.0.0.0:8081" behind the hall's proxy;
     # no /api/v1 route answers there. Empty: the citizens' pages are on `listen` only
     public_listen: str = ""
