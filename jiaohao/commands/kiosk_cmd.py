@@ -34,6 +34,8 @@ def kiosk(ctx, args) -> int:
     config = with_printer(ctx.config, args.printer)  # the kiosk prints on its own printer
     # on the LAN: the hall server; else a damaged database is refused at start, in words
     queue = ctx.hall if ctx.server else ctx.open_queue(quick_check=True)
+    if ctx.server and not args.screenshot:
+        queue.start_heartbeat("kiosk")  # `diag check` and GET /clients list this kiosk
     if args.screenshot:
         w = build(queue, config, kiosk_name=args.name, kiosk_mode=False, voice=False,
                   size=size or (1080, 1920), start_timers=False)
@@ -47,8 +49,6 @@ def kiosk(ctx, args) -> int:
             w.issuer.printer.close()
         print(f"{args.screenshot}: {w.width()}x{w.height()}")
         return 0
-    if ctx.server:
-        queue.start_heartbeat("kiosk")  # `diag check` and GET /clients list this kiosk
     settle_after_startup()  # Qt, the config and the queue live as long as the kiosk
     return run(queue, config, windowed=args.windowed or size is not None, size=size,
                kiosk_name=args.name, voice=not args.no_voice)
