@@ -71,10 +71,9 @@ class ClientRecord:
     def view(self, now: float, server_last_id: int | None, heartbeat_s: float, max_skew_s: float) -> dict:
         """What `GET /clients` and `diag check` say of it."""
         connected = now - self.last_seen <= stale_after(heartbeat_s)
-        lag = None
+        lag = None  # as of its last heartbeat: the server's newest event then minus the client's
         if self.last_event_id is not None:
-            newest = server_last_id if connected and server_last_id is not None else self.server_last_id
-            lag = max(0, (newest or 0) - self.last_event_id)
+            lag = max(0, (self.server_last_id or 0) - self.last_event_id)
         return {
             "name": self.name, "role": self.role, "app": self.app, "window": self.window,
             "credential": self.credential, "address": self.address, "host": self.host, "version": self.version,

@@ -59,12 +59,20 @@ def one_way(client_time: float, server_received: float) -> ClockOffset:
     return ClockOffset(client_time - server_received, 0.0, client_time, "one-way")
 
 
+ONE_WAY_UNCERTAINTY_S = 0.5  # what a one-way estimate is taken to be good to (its travel time is unknown)
+
+
 def best(a: ClockOffset | None, b: ClockOffset | None) -> ClockOffset | None:
-    """The better of two measures: a round trip over a one-way guess, then the tighter one."""
+    """The tighter of two measures, a one-way estimate counting as good to
+    :data:`ONE_WAY_UNCERTAINTY_S`; on a tie the round trip."""
     if a is None or b is None:
         return a or b
-    rank = {"round-trip": 0, "one-way": 1}
-    return min((a, b), key=lambda o: (rank.get(o.method, 2), o.uncertainty_s))
+
+    def key(o: ClockOffset) -> tuple[float, int]:
+        if o.method == "one-way":
+            return max(o.uncertainty_s, ONE_WAY_UNCERTAINTY_S), 1
+        return o.uncertainty_s, 0
+    return min((a, b), key=key)
 
 
 def to_server_time(client_ts: float, offset_s: float) -> float:

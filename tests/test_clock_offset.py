@@ -37,12 +37,14 @@ def test_server_time_of_a_client_moment():
     assert co.one_way(1300.0, 1000.0).to_server_time(1300.0) == 1000.0
 
 
-def test_best_prefers_a_round_trip_then_the_tighter():
+def test_best_is_the_tighter_a_one_way_guess_counting_as_half_a_second():
     one = co.one_way(10.0, 5.0)
     rt_wide = co.ClockOffset(4.0, 0.5, 0.0)
     rt_tight = co.ClockOffset(4.1, 0.01, 0.0)
-    assert co.best(one, rt_wide) is rt_wide
+    rt_useless = co.ClockOffset(150.0, 150.0, 0.0)  # a clock stepped mid-exchange
+    assert co.best(one, rt_wide) is rt_wide  # a tie: the round trip
     assert co.best(rt_wide, rt_tight) is rt_tight
+    assert co.best(rt_useless, one) is one
     assert co.best(None, one) is one
 
 
