@@ -27,7 +27,7 @@ ALL_ROLES = DEVICE_ROLES + STAFF_ROLES
 
 # operation -> roles that may do it (the table in docs/api.md)
 ROLES: dict[str, frozenset[str]] = {
-    "heartbeat": frozenset({"kiosk", "screen", "caller", "controller", "staff"}),  # the apps on the hall's PCs
+    "heartbeat": frozenset({"kiosk", "screen", "caller", "controller", "staff", "manager"}),  # the hall PCs' apps
     "read": frozenset(ALL_ROLES),
     "issue": frozenset({"kiosk", "controller", "manager"}),  # issue, check in, cancel
     "window": frozenset({"caller", "controller", "staff", "manager"}),
