@@ -23,6 +23,7 @@ from typing import Callable
 import httpx
 
 from .clock_offset import ClockOffset, measure
+from .versions import VERSION
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +80,6 @@ class Heartbeat:
                 last = None
         elif events is not None:
             last = events.newest_id()
-        from .versions import VERSION
         body = {"app": self.app, "instance": self.instance, "host": self.host, "version": VERSION,
                 "stream": events.state if events is not None else "", "last_event_id": last}
         if self.window is not None:
