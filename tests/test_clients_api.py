@@ -7,7 +7,7 @@ import sqlite3
 import time
 
 from hall.clients import ClientRegistry, read_clients
-from tests.api_helpers import Hall, hall  # noqa: F401 - hall: the fixture
+from tests.api_helpers import hall  # noqa: F401 - the fixture
 
 
 def beat(client, **body):

@@ -111,7 +111,7 @@ def heartbeat(body: HeartbeatIn, request: Request, p: Principal = Depends(authen
 def clients(request: Request) -> dict:
     s = request.app.state
     last_id = s.reads.last_event_id()
-    streams = s.event_hub.streams_by_name() if hasattr(s.event_hub, "streams_by_name") else {}
+    streams = s.event_hub.streams_by_name()
     views = s.clients.views(last_id)
     for v in views:
         v["streams"] = streams.get(v["name"], 0)
