@@ -19,8 +19,9 @@ given up, and the next one goes on. An engine that fails and recovers leaves a
 ``voice_offline``/``voice_online`` notice in the event log for technicians.
 
 After a restart it resumes from its saved cursor: the cursor only passes an event once
-its announcement has been spoken or dropped, so nothing is said twice and a call that
-was still waiting is said if it is not too old by then.
+its announcement has been spoken or dropped, or its frame was taken by a TTS module
+(which says it whatever becomes of this process), so nothing is said twice and a call
+that was still waiting is said if it is not too old by then.
 """
 from __future__ import annotations
 
@@ -232,9 +233,16 @@ class Announcer:
         engine.on_frame_taken = taken
 
     def _failed(self, call: PendingCall, error: Exception) -> str:
-        with self._lock:  # not said: the cursor goes back before it, so a restart says it
+        with self._lock:
+            taken = self._current_taken
             self._current, self._current_taken = None, False
-            self._save_cursor()
+            if taken and self._stop.is_set():  # stopping while the module says it: said, not again
+                if self.backlog and self.backlog[0] is call:
+                    self.backlog.popleft()
+                self.spoken.append(call)
+                self._save_cursor()
+                return "failed"
+            self._save_cursor()  # not said: the cursor goes back before it, so a restart says it
         if self._stop.is_set():  # stopped in the middle: it stays in the backlog for next time
             return "failed"
         self.failures += 1
