@@ -16,7 +16,7 @@ from hall.readonly import ReadOnlyQueue
 from hall.snapshot import HallReader
 
 from . import docs_page, errors, events
-from .routes import notices, reads, reports, sessions, tickets, windows
+from .routes import bookings, notices, reads, reports, sessions, tickets, windows
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ def create_app(queue, config, *, access, config_text: str, keepalive_s: float | 
     errors.install(app)
     docs_page.install(app, f"{PREFIX}/docs")
     api = APIRouter(prefix=PREFIX)
-    for module in (reads, tickets, windows, sessions, notices, reports):
+    for module in (reads, tickets, windows, sessions, notices, reports, bookings):
         api.include_router(module.router)
     app.include_router(api)
     from .routes import clients as client_routes  # heartbeats and the clients list
