@@ -332,6 +332,8 @@ class CallerPanel(QWidget):
         self.key_buttons["PAUSE"].setEnabled(v.state in ("idle", "serving"))
         self.key_buttons["RESUME"].setEnabled(v.state == "paused")
         self.key_buttons["LOGOUT"].setEnabled(v.state != "closed")
+        if self.book_button is not None:  # 预约 needs the hall server too
+            self.book_button.setEnabled(not v.link_down)
         if v.link_down:  # nothing can be delivered: every key off, the message line says why
             for b in self.key_buttons.values():
                 b.setEnabled(False)

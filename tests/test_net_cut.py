@@ -133,6 +133,8 @@ def run_cut(hall, remote, qtbot, cut_s: float, shots: bool) -> dict:
                 continue
             s = model.state()
             keys_on = [n for n, b in panel.key_buttons.items() if b.isEnabled()]
+            if panel.book_button is not None and panel.book_button.isEnabled():
+                keys_on.append("预约")
             samples.append((s.link_down, s.highlight, [w.current for w in s.windows], s.notice,
                             widget.state.highlight, keys_on, panel.message.text()))
             if refused_press is None:
