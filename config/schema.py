@@ -372,6 +372,7 @@ class Client(Strict):
     server: str = ""  # e.g. "http://192.168.1.10:8080"; --server and JIAOHAO_SERVER win
     token_file: str = ""  # this device's token (`jiaohao devices add`); JIAOHAO_TOKEN wins
     timeout_s: float = Field(3.0, gt=0, le=60)  # one request; then the client says the server is unreachable
+    heartbeat_s: float = Field(10.0, ge=0.2, le=300)  # kiosks, screens and callers report to the server this often
 
     @field_validator("server")
     @classmethod

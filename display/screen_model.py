@@ -62,7 +62,7 @@ class WindowView:
     number: int
     name: str             # "5号窗口" or the configured name
     department: str
-    state: str            # closed | idle | serving | paused
+    state: str            # closed | idle | serving | paused | unknown (while the link is down)
     current: str | None   # ticket number being served
     pause_label: str = ""  # 离岗 / 午休 / 会议 / 暂停服务 when paused
 
@@ -73,6 +73,8 @@ class WindowView:
             return self.pause_label or "暂停服务"
         if self.state == "closed":
             return "未开放"
+        if self.state == "unknown":  # the hall server cannot be reached: no number that may be stale
+            return "—"
         if self.current:
             return self.current
         return "空闲"
@@ -102,6 +104,7 @@ class ScreenState:
     waiting_total: int
     notice: str
     notice_en: str
+    link_down: bool = False  # the hall server cannot be reached: no call is shown as current
 
 
 class ScreenModel:
@@ -282,13 +285,18 @@ class ScreenModel:
         hall = self.config.hall
         notice, notice_en = hall.notice, hall.notice_en
         trouble = self.queue.link_trouble()
-        if trouble is not None:  # the hall server does not answer: say so instead of the notice
+        windows = tuple(self._windows[n] for n in sorted(self._windows))
+        highlight, flashing = self.highlight, self.flashing
+        if trouble is not None:
+            # the hall server does not answer: say so instead of the notice, and show no
+            # call as current (a number called meanwhile would be missing, an old one wrong)
             notice, notice_en = trouble
+            highlight, flashing = None, False
+            windows = tuple(replace(w, state="unknown", current=None, pause_label="") for w in windows)
         return ScreenState(
-            hall.name, hall.name_en, self.queue.clock(), self.highlight, self.flashing,
-            len(self._pending), self.recent,
-            tuple(self._windows[n] for n in sorted(self._windows)), self.zones(),
-            sum(self._waiting.values()), notice, notice_en)
+            hall.name, hall.name_en, self.queue.clock(), highlight, flashing,
+            len(self._pending), self.recent, windows, self.zones(),
+            sum(self._waiting.values()), notice, notice_en, trouble is not None)
 
 
 def with_highlight(state: ScreenState, call: Call | None, flashing: bool = True) -> ScreenState:

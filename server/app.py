@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
+from hall.clients import ClientRegistry
 from hall.readonly import ReadOnlyQueue
 from hall.snapshot import HallReader
 
@@ -79,6 +80,7 @@ def create_app(queue, config, *, access, config_text: str, keepalive_s: float | 
     st.reads.clock = queue.clock
     st.figures = HallReader(queue.path, config, queue.clock)
     st.periods = {}  # service code -> its opening periods, parsed once
+    st.clients = ClientRegistry.for_config(queue, config)  # the PCs' heartbeats (server/routes/clients.py)
 
     errors.install(app)
     docs_page.install(app, f"{PREFIX}/docs")
@@ -86,6 +88,8 @@ def create_app(queue, config, *, access, config_text: str, keepalive_s: float | 
     for module in (reads, tickets, windows, sessions, notices, reports, bookings, leases):
         api.include_router(module.router)
     app.include_router(api)
+    from .routes import clients as client_routes  # heartbeats and the clients list
+    app.include_router(client_routes.router, prefix=PREFIX)
     st.event_hub = events.install(app, queue, access, keepalive_s)
     from .web import lan, login, public
     login.install_handlers(app)
@@ -96,6 +100,7 @@ def create_app(queue, config, *, access, config_text: str, keepalive_s: float | 
 
 def close_app(app: FastAPI) -> None:
     """Close the app's own read connections (the queue is its owner's to close)."""
+    app.state.clients.flush()
     app.state.figures.close()
     app.state.reads.close()
     if app.state.owns_access:

@@ -27,6 +27,7 @@ ALL_ROLES = DEVICE_ROLES + STAFF_ROLES
 
 # operation -> roles that may do it (the table in docs/api.md)
 ROLES: dict[str, frozenset[str]] = {
+    "heartbeat": frozenset({"kiosk", "screen", "caller", "controller", "staff", "manager"}),  # the hall PCs' apps
     "read": frozenset(ALL_ROLES),
     "issue": frozenset({"kiosk", "controller", "manager"}),  # issue, check in, cancel
     "window": frozenset({"caller", "controller", "staff", "manager"}),
@@ -100,7 +101,8 @@ def _refuse_role(p: Principal, what: str, what_zh: str) -> ApiError:
                     f"{p.role} {p.name!r} may not {what}")
 
 
-OP_WORDS = {"read": ("read the hall", "查看"), "issue": ("issue, check in or cancel tickets", "取号、签到或取消"),
+OP_WORDS = {"heartbeat": ("send heartbeats (only the hall's apps do)", "发送心跳"),
+            "read": ("read the hall", "查看"), "issue": ("issue, check in or cancel tickets", "取号、签到或取消"),
             "window": ("operate windows", "操作窗口"), "reactivate": ("re-activate a no-show", "过号重排"),
             "appointments": ("import appointments", "导入预约"), "log": ("write device notices", "写设备记录"),
             "reports": ("read reports", "查看报表"),
