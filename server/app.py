@@ -16,6 +16,7 @@ from hall.snapshot import HallReader
 
 from . import docs_page, errors, events
 from .routes import notices, reads, reports, sessions, tickets, windows
+from .routes import manage, manage_actions, people
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,8 @@ def create_app(queue, config, *, access, config_text: str, keepalive_s: float | 
     api = APIRouter(prefix=PREFIX)
     for module in (reads, tickets, windows, sessions, notices, reports):
         api.include_router(module.router)
+    for module in (manage, manage_actions, people):  # the managers' API (docs/manage.md)
+        api.include_router(module.router)
     app.include_router(api)
     st.event_hub = events.install(app, queue, access, keepalive_s)
     return app
@@ -84,6 +87,8 @@ def close_app(app: FastAPI) -> None:
     """Close the app's own read connections (the queue is its owner's to close)."""
     app.state.figures.close()
     app.state.reads.close()
+    if getattr(app.state, "manage_live", None) is not None:
+        app.state.manage_live.close()
     if app.state.owns_access:
         app.state.access.close()
 

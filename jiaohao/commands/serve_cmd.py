@@ -19,6 +19,7 @@ COMPONENT_FACTORIES: list[str] = [
     "display.announcer:components",  # voice
     "display.boards:components",     # LED hall boards
     "jiaohao.commands.backup_cmd:components",  # scheduled backups of the database
+    "hall.alarm_engine:components",  # the limits checked every few seconds (docs/manage.md)
     "server.runner:components",      # the hall API ([server] listen or --listen)
 ]
 

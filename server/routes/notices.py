@@ -19,7 +19,10 @@ router = APIRouter(tags=["notices"])
 QUEUE_KINDS = frozenset({"called", "cancelled", "day_closed", "finished", "issued", "login", "logout", "paused",
                          "rated", "reactivated", "recalled", "resumed", "skipped", "transferred",
                          "clock_behind", "clock_ok", "device_added", "device_revoked", "session_ended",
-                         "staff_added", "staff_disabled", "staff_enabled", "staff_password_changed"})
+                         "staff_added", "staff_disabled", "staff_enabled", "staff_password_changed",
+                         # the managers' (docs/manage.md): a forged notice or alarm would show on every screen
+                         "alarm_raised", "alarm_cleared", "alarm_acked", "manage_action", "hall_notice",
+                         "issue_stopped", "issue_restarted", "window_opened"})
 RESERVED_KEYS = frozenset({"kind", "window", "ticket"})
 MAX_DATA = 8_000
 

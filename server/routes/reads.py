@@ -71,7 +71,7 @@ def hall(request: Request) -> JSONResponse:
             "zone": svc.zone, "waiting": f.waiting, "issued_today": f.issued_today,
             "handling_minutes": f.handling_minutes, "measured": f.measured, "windows_open": f.windows_open,
             "wait_minutes": f.wait_minutes, "open_now": _open(s, svc, now),
-            "daily_cap": svc.daily_cap})
+            "daily_cap": svc.daily_cap, "stopped": f.stopped})
     # returned as it is: the response model documents it, validating 250 records again would
     # cost more than building them
     return JSONResponse({"hall": {"name": s.config.hall.name, "hall_id": s.hall_id}, "day": business_day(now),
