@@ -116,6 +116,9 @@ def _window_conditions(conn, config, limits: EffectiveLimits, now: float, day: s
     rows = conn.execute("SELECT w.number, w.state, w.updated_at, w.staff, c.called_at, c.service, t.number "
                         "FROM windows w LEFT JOIN calls c ON c.id = w.current_call "
                         "LEFT JOIN tickets t ON t.id = w.current_ticket").fetchall()
+    # a window that nobody logged in at and that has called nobody today is not staffed (keypad-only
+    # halls never log in: their windows count once they have called)
+    called_today = {r[0] for r in conn.execute("SELECT DISTINCT window FROM calls WHERE day = ?", (day,))}
     pause_limit = limits.hall("max_pause_minutes")
     idle_limit = limits.hall("idle_minutes")
     cfg = {w.number: w for w in config.windows}
@@ -140,7 +143,7 @@ def _window_conditions(conn, config, limits: EffectiveLimits, now: float, day: s
                                      f"{number}号窗口已暂停 {minutes:.0f} 分钟（自 {_m(start)}）",
                                      f"window {number} paused for {minutes:.0f} min (since {_m(start)})",
                                      round(minutes, 1), pause_limit))
-        elif state == "idle" and idle_limit is not None:
+        elif state == "idle" and idle_limit is not None and (staff is not None or number in called_today):
             callable_ = [waiting[s] for s in w.services if s in waiting] + \
                         ([targeted[number]] if number in targeted else [])
             count = sum(n for n, _ in callable_)
