@@ -21,6 +21,7 @@ COMPONENT_FACTORIES: list[str] = [
     "jiaohao.commands.backup_cmd:components",  # scheduled backups of the database
     "hall.alarm_engine:components",  # the limits checked every few seconds (docs/manage.md)
     "server.runner:components",      # the hall API ([server] listen or --listen)
+    "hall.outbox:components",        # webhooks: reminders, the 好差评 push, alarms
 ]
 
 
