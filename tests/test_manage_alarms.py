@@ -198,3 +198,33 @@ def test_alarms_api_is_the_contract(limited):
         assert staff.get("/api/v1/manage/live").status_code == 403
     finally:
         h.close()
+
+
+def test_webhook_posts_each_alarm_through_the_outbox(demo_config, db_path):
+    import httpx
+
+    from hall import outbox
+    from tests.test_outbox import Receiver
+    receiver = Receiver(fail_first=1)
+    config = demo_config.model_copy(update={"limits": Limits(max_waiting=1, webhook=receiver.url,
+                                                             webhook_headers={"X-Hall": "demo"})})
+    q = HallQueue(db_path, config, FixedClock(datetime(2026, 11, 23, 9, 0)))
+    try:
+        q.issue("A"), q.issue("A")
+        [alarm], _ = AlarmEngine(q).evaluate_once()
+        routes = outbox.destinations(config)
+        assert routes["alarms"].url == receiver.url and routes["alarms"].headers == {"X-Hall": "demo"}
+        ticks = iter(range(10**12, 10**12 + 10**6, 100))  # each reading 100 s later: the retry is due
+        sender = outbox.OutboxSender(db_path, routes, clock=lambda: next(ticks))
+        from hall.db import connect
+        conn = connect(db_path)
+        with httpx.Client() as client:
+            sender.send_due(conn, client)  # refused once: tried again later
+            sender.send_due(conn, client)
+        conn.close()
+        assert [k for k, _ in receiver.accepted] == [f"alarm-{alarm['id']}-raised"]
+        body = receiver.accepted[0][1]
+        assert body["kind"] == "queue_too_long" and body["service"] == "A" and body["event"] == "raised"
+    finally:
+        q.close()
+        receiver.close()
