@@ -25,6 +25,9 @@ ACTIONS = {  # action -> (zh, en)
     "restart_issuing": ("恢复取号", "restart issuing"), "notice": ("大厅通知", "hall notice"),
     "clear_notice": ("撤下通知", "clear the hall notice"), "limit": ("修改限值", "change a limit"),
     "ack": ("确认告警", "acknowledge an alarm"),
+    "staff_add": ("添加人员", "add a staff account"), "staff_password": ("重设密码", "set a password"),
+    "staff_disable": ("停用人员", "disable a staff account"), "staff_enable": ("启用人员", "enable a staff account"),
+    "device_add": ("添加设备", "enrol a device"), "device_revoke": ("吊销设备", "revoke a device"),
 }
 MAX_WHY = 200
 MAX_NOTICE = 120
