@@ -27,6 +27,8 @@ from typing import Callable
 from hall import PAUSE_REASONS, EventFeed, HallError
 from hall.clock import business_day
 
+from .live_notice import LiveNotice
+
 log = logging.getLogger(__name__)
 
 CALL_KINDS = ("called", "recalled")
@@ -124,6 +126,7 @@ class ScreenModel:
         self._windows: dict[int, WindowView] = {}
         self._waiting: dict[str, int] = {}
         self.shown_log: list[tuple[float, Call]] = []  # (clock time, call) of every highlight
+        self.live_notice = LiveNotice()  # a manager's notice (hall_notice events) over the configured one
         self._start()
 
     def _start(self) -> bool:
@@ -153,6 +156,9 @@ class ScreenModel:
             if not batch:
                 break
             calls.extend(self._call(e) for e in batch if e.kind in CALL_KINDS and e.day == today)
+            for e in batch:
+                if e.day == today:
+                    self.live_notice.apply(e)
             start = batch[-1].id
         for call in calls:
             self._remember(call)
@@ -200,7 +206,9 @@ class ScreenModel:
                 self._remember(call)
                 if not any(p.number == call.number and p.window == call.window for p in self._pending):
                     self._pending.append(call)
-            elif e.kind == "day_closed":
+            elif self.live_notice.apply(e) and e.kind == "hall_notice":
+                continue
+            if e.kind == "day_closed":
                 self._recent.clear()
                 self._pending.clear()
                 self.highlight = None
@@ -280,7 +288,7 @@ class ScreenModel:
 
     def state(self) -> ScreenState:
         hall = self.config.hall
-        notice, notice_en = hall.notice, hall.notice_en
+        notice, notice_en = self.live_notice.current(self.queue.clock()) or (hall.notice, hall.notice_en)
         trouble = self.queue.link_trouble()
         if trouble is not None:  # the hall server does not answer: say so instead of the notice
             notice, notice_en = trouble

@@ -118,3 +118,23 @@ def test_people_and_devices(hall, manager):
     assert kiosk.get("/api/v1/whoami").status_code == 401
     actions = [a["action"] for a in manager.get("/api/v1/actions").json()]
     assert "device_add" in actions and "staff_add" in actions
+
+
+def test_the_notice_reaches_the_hall_screen_and_boards(queue, clock):
+    from display.boards import board_lines
+    from display.screen_model import ScreenModel
+    from hall.manage_ops import ManagerActions
+    model = ScreenModel(queue)
+    configured = queue.config.hall.notice
+    acts = ManagerActions(queue, "0900", "王经理")
+    acts.notice("下午停电，暂停办理", "停电", "Power cut this afternoon", minutes=30)
+    model.update()
+    assert (model.state().notice, model.state().notice_en) == ("下午停电，暂停办理", "Power cut this afternoon")
+    assert board_lines(model.state(), 3)[-1] == "下午停电，暂停办理"
+    assert ScreenModel(queue).state().notice == "下午停电，暂停办理"  # a screen started later catches up
+    clock.advance(minutes=31)
+    assert model.state().notice == configured  # its time is up
+    acts.notice("请走东门", "施工")
+    acts.clear_notice("施工结束")
+    model.update()
+    assert model.state().notice == configured
