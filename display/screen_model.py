@@ -104,6 +104,7 @@ class ScreenState:
     waiting_total: int
     notice: str
     notice_en: str
+    notice_live: bool = False  # a manager's notice (display/live_notice.py): boards put it before earlier calls
 
 
 class ScreenModel:
@@ -288,7 +289,8 @@ class ScreenModel:
 
     def state(self) -> ScreenState:
         hall = self.config.hall
-        notice, notice_en = self.live_notice.current(self.queue.clock()) or (hall.notice, hall.notice_en)
+        live = self.live_notice.current(self.queue.clock())
+        notice, notice_en = live or (hall.notice, hall.notice_en)
         trouble = self.queue.link_trouble()
         if trouble is not None:  # the hall server does not answer: say so instead of the notice
             notice, notice_en = trouble
@@ -296,7 +298,7 @@ class ScreenModel:
             hall.name, hall.name_en, self.queue.clock(), self.highlight, self.flashing,
             len(self._pending), self.recent,
             tuple(self._windows[n] for n in sorted(self._windows)), self.zones(),
-            sum(self._waiting.values()), notice, notice_en)
+            sum(self._waiting.values()), notice, notice_en, live is not None and trouble is None)
 
 
 def with_highlight(state: ScreenState, call: Call | None, flashing: bool = True) -> ScreenState:

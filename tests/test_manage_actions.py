@@ -131,6 +131,11 @@ def test_the_notice_reaches_the_hall_screen_and_boards(queue, clock):
     model.update()
     assert (model.state().notice, model.state().notice_en) == ("下午停电，暂停办理", "Power cut this afternoon")
     assert board_lines(model.state(), 3)[-1] == "下午停电，暂停办理"
+    queue.issue("A"), queue.issue("A")
+    queue.login(1, "0517")
+    queue.call_next(1), queue.call_next(1)
+    model.update()
+    assert board_lines(model.state(), 2)[1] == "下午停电，暂停办理"  # before the earlier calls
     assert ScreenModel(queue).state().notice == "下午停电，暂停办理"  # a screen started later catches up
     clock.advance(minutes=31)
     assert model.state().notice == configured  # its time is up
