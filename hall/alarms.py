@@ -34,6 +34,7 @@ KINDS = {  # kind -> (zh, en)
 OCCURRENCES = frozenset({"bad_rating"})
 ALARM_EVENTS = frozenset({"alarm_raised", "alarm_cleared", "alarm_acked"})
 WEBHOOK_CHANNEL = "alarms"
+API_SEEN_MIN_S = 120.0
 
 
 @dataclass
@@ -60,6 +61,14 @@ def _m(ts: float) -> str:
     return datetime.fromtimestamp(ts).strftime("%H:%M")
 
 
+def _zh(minutes: float) -> str:
+    return f"{minutes * 60:.0f} 秒" if minutes < 1 else f"{minutes:.0f} 分钟"
+
+
+def _en(minutes: float) -> str:
+    return f"{minutes * 60:.0f} s" if minutes < 1 else f"{minutes:.0f} min"
+
+
 def conditions(conn: sqlite3.Connection, config, limits: EffectiveLimits, now: float, day: str,
                health: DeviceHealth) -> list[Condition]:
     """Every limit crossed at ``now`` (read on ``conn``, ideally inside one read transaction)."""
@@ -80,8 +89,8 @@ def conditions(conn: sqlite3.Connection, config, limits: EffectiveLimits, now: f
         if wait is not None and oldest is not None and now - oldest > wait * 60:
             minutes = (now - oldest) / 60
             out.append(Condition("wait_too_long", "service", svc.code, oldest + wait * 60,
-                                 f"{svc.name}最长已等 {minutes:.0f} 分钟，超过 {wait:g} 分钟",
-                                 f"{svc.name_en or svc.code}: longest wait {minutes:.0f} min, limit {wait:g}",
+                                 f"{svc.name}最长已等 {_zh(minutes)}，超过 {_zh(wait)}",
+                                 f"{svc.name_en or svc.code}: longest wait {_en(minutes)}, limit {_en(wait)}",
                                  round(minutes, 1), wait))
         pct = limits.service(svc.code, "cap_warn_percent")
         count = issued.get(svc.code, 0)
@@ -132,16 +141,16 @@ def _window_conditions(conn, config, limits: EffectiveLimits, now: float, day: s
             if top is not None and now - called_at > top * 60:
                 minutes = (now - called_at) / 60
                 out.append(Condition("handling_too_long", "window", str(number), called_at + top * 60,
-                                     f"{number}号窗口办理 {ticket} 已 {minutes:.0f} 分钟，超过 {top:g} 分钟",
-                                     f"window {number}: {ticket} for {minutes:.0f} min, limit {top:g}",
+                                     f"{number}号窗口办理 {ticket} 已 {_zh(minutes)}，超过 {_zh(top)}",
+                                     f"window {number}: {ticket} for {_en(minutes)}, limit {_en(top)}",
                                      round(minutes, 1), top, {"number": ticket}))
         elif state == "paused" and pause_limit is not None:
             start = paused_at.get(number) or updated or now
             if now - start > pause_limit * 60:
                 minutes = (now - start) / 60
                 out.append(Condition("paused_too_long", "window", str(number), start + pause_limit * 60,
-                                     f"{number}号窗口已暂停 {minutes:.0f} 分钟（自 {_m(start)}）",
-                                     f"window {number} paused for {minutes:.0f} min (since {_m(start)})",
+                                     f"{number}号窗口已暂停 {_zh(minutes)}（自 {_m(start)}）",
+                                     f"window {number} paused for {_en(minutes)} (since {_m(start)})",
                                      round(minutes, 1), pause_limit))
         elif state == "idle" and idle_limit is not None and (staff is not None or number in called_today):
             callable_ = [waiting[s] for s in w.services if s in waiting] + \
@@ -152,8 +161,8 @@ def _window_conditions(conn, config, limits: EffectiveLimits, now: float, day: s
                 if now - start > idle_limit * 60:
                     minutes = (now - start) / 60
                     out.append(Condition("idle_while_waiting", "window", str(number), start + idle_limit * 60,
-                                         f"{number}号窗口空闲 {minutes:.0f} 分钟，但有 {count} 人在等",
-                                         f"window {number} idle for {minutes:.0f} min while {count} wait",
+                                         f"{number}号窗口空闲 {_zh(minutes)}，但有 {count} 人在等",
+                                         f"window {number} idle for {_en(minutes)} while {count} wait",
                                          round(minutes, 1), idle_limit, {"waiting": count}))
     return out
 
@@ -163,20 +172,21 @@ def _device_conditions(conn, limits: EffectiveLimits, now: float, health: Device
     if top is None:
         return []
     out = []
-    devices = health.all() + health.api_devices(conn, now, top * 60)
+    # an API device's last_seen_at is written about once a minute: two minutes at least, or false alarms
+    devices = health.all() + health.api_devices(conn, now, max(top * 60, API_SEEN_MIN_S))
     for d in devices:
         if d.ok:
             continue
         if d.key.startswith("api:"):
-            since = d.since + top * 60
+            since = d.since + max(top * 60, API_SEEN_MIN_S)
         elif now - d.since > top * 60:
             since = d.since + top * 60
         else:
             continue
         minutes = (now - d.since) / 60
         out.append(Condition("device_offline", "device", d.key, since,
-                             f"{d.label} 已离线 {minutes:.0f} 分钟" + (f"（{d.detail}）" if d.detail else ""),
-                             f"{d.key} offline for {minutes:.0f} min", round(minutes, 1), top,
+                             f"{d.label} 已离线 {_zh(minutes)}" + (f"（{d.detail}）" if d.detail else ""),
+                             f"{d.key} offline for {_en(minutes)}", round(minutes, 1), top,
                              {"label": d.label, "window": d.window}))
     return out
 

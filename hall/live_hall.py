@@ -87,7 +87,8 @@ class LiveHall:
             stops = issue_stops(conn, day)
             devices = [d.to_json() for d in self.health.all()]
             offline = limits.hall("device_offline_minutes")
-            devices += [d.to_json() for d in self.health.api_devices(conn, ts, offline * 60 if offline else None)]
+            devices += [d.to_json() for d in self.health.api_devices(
+                conn, ts, max(offline * 60, alarms.API_SEEN_MIN_S) if offline else None)]
             active = alarms.active(conn)
             notice = current_notice(conn, day, ts)
         finally:

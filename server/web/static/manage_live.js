@@ -9,6 +9,10 @@
   function t(zh, en) { return EN ? en : zh; }
   var STATE = { serving: t("办理中", "serving"), idle: t("空闲", "idle"), paused: t("暂停", "paused"),
                 closed: t("关闭", "closed") };
+  var KIND = { keypad: t("呼叫器", "keypads"), evaluator: t("评价器", "evaluators"), screen: t("窗口屏", "window screens"),
+               board: t("LED 屏", "boards"), voice: t("语音", "voice"), printer: t("打印机", "printers"),
+               kiosk: t("取号机", "kiosks"), caller: t("软件呼叫器", "callers"), controller: t("控制机", "controllers") };
+  var openDevices = false;
   var last = null, lastOk = 0, offset = 0, seenAlarms = null, soundOn = false, audio = null;
   window.manageBeeps = 0;  // alarms signalled (tests read it; the sound needs a click first)
   window.manageView = function () { return last; };
@@ -71,7 +75,7 @@
       b.appendChild(head);
       b.appendChild(el("div", "cur", w.current || (w.state === "idle" && w.waiting ? t("等候 ", "waiting ") + w.waiting : "—")));
       b.appendChild(el("div", "muted", (w.staff_name || w.staff || t("无人登录", "nobody logged in"))));
-      b.appendChild(el("div", "muted", t("已 ", "for ") + minutes(w.state_since)));
+      b.appendChild(el("div", "muted", w.state_since ? t("已 ", "for ") + minutes(w.state_since) : "—"));
       b.appendChild(el("div", "muted", t("今日 ", "today ") + w.served_today + t(" 件", "") +
         (w.avg_handling_minutes !== null ? t(" · 均 ", " · avg ") + w.avg_handling_minutes + t(" 分", " min") : "")));
       b.addEventListener("click", function () { windowDialog(w); });
@@ -109,17 +113,34 @@
   }
 
   function drawDevices(view) {
-    var ul = $("devices"), bad = 0;
+    // the ones in trouble each on a line; the healthy ones counted by kind, listed on demand
+    var ul = $("devices"), bad = 0, fine = {}, fineList = [];
     ul.textContent = "";
     view.devices.forEach(function (d) {
+      if (d.ok) { fine[d.kind] = (fine[d.kind] || 0) + 1; fineList.push(d); return; }
+      bad++;
       var li = el("li");
-      li.appendChild(el("span", "tag " + (d.ok ? "ok" : "bad"), d.ok ? t("正常", "OK") : t("离线", "offline")));
-      li.appendChild(document.createTextNode(" " + d.label + (d.since ? " · " + hhmm(d.since) : "")));
-      if (!d.ok) bad++;
+      li.appendChild(el("span", "tag bad", t("离线", "offline")));
+      li.appendChild(document.createTextNode(" " + d.label + (d.since ? t(" · 自 ", " · since ") + hhmm(d.since) : "") +
+        (d.detail ? " · " + d.detail : "")));
       ul.appendChild(li);
     });
+    if (fineList.length) {
+      var li = el("li"), details = el("details"), summary = el("summary");
+      summary.appendChild(el("span", "tag ok", t("正常", "OK")));
+      summary.appendChild(document.createTextNode(" " + Object.keys(fine).map(function (k) {
+        return (KIND[k] || k) + " " + fine[k]; }).join(t("，", ", "))));
+      details.appendChild(summary);
+      if (openDevices) details.open = true;
+      details.addEventListener("toggle", function () { openDevices = details.open; });
+      var inner = el("ul", "m-devices");
+      fineList.forEach(function (d) { inner.appendChild(el("li", "", d.label + (d.since ? " · " + hhmm(d.since) : ""))); });
+      details.appendChild(inner);
+      li.appendChild(details);
+      ul.appendChild(li);
+    }
     if (!view.devices.length) ul.appendChild(el("li", "muted", t("没有设备上报状态", "no device has reported")));
-    $("dev-summary").textContent = bad ? t(bad + " 个离线", bad + " offline") : "";
+    $("dev-summary").textContent = bad ? t(bad + " 个离线", bad + " offline") : t("全部正常", "all OK");
   }
 
   function drawAlarms(view) {
