@@ -35,6 +35,7 @@ OCCURRENCES = frozenset({"bad_rating"})
 ALARM_EVENTS = frozenset({"alarm_raised", "alarm_cleared", "alarm_acked"})
 WEBHOOK_CHANNEL = "alarms"
 API_SEEN_MIN_S = 120.0
+CLIENT_SEEN_MIN_S = 30.0  # three heartbeats (every 10 s) missed
 
 
 @dataclass
@@ -173,12 +174,17 @@ def _device_conditions(conn, limits: EffectiveLimits, now: float, health: Device
         return []
     out = []
     # an API device's last_seen_at is written about once a minute: two minutes at least, or false alarms
-    devices = health.all() + health.api_devices(conn, now, max(top * 60, API_SEEN_MIN_S))
+    day_start = datetime.fromisoformat(health.day).timestamp() if health.day else 0.0
+    devices = health.all() + health.clients(conn, now, day_start, max(top * 60, CLIENT_SEEN_MIN_S))
+    if not any(d.key.startswith("client:") for d in devices):  # no heartbeats: the tokens' last use
+        devices += health.api_devices(conn, now, max(top * 60, API_SEEN_MIN_S))
     for d in devices:
         if d.ok:
             continue
         if d.key.startswith("api:"):
             since = d.since + max(top * 60, API_SEEN_MIN_S)
+        elif d.key.startswith("client:"):
+            since = d.since + max(top * 60, CLIENT_SEEN_MIN_S)
         elif now - d.since > top * 60:
             since = d.since + top * 60
         else:

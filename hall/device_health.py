@@ -98,5 +98,22 @@ class DeviceHealth:
             out.append(DeviceStatus(f"api:{name}", role, f"{ROLE_ZH.get(role, role)} {name}", ok, seen))
         return out
 
+    def clients(self, conn: sqlite3.Connection, now: float, day_start: float,
+                offline_after_s: float | None) -> list[DeviceStatus]:
+        """The client PCs' heartbeats (the ``clients`` table of migration 0006, when this hall has
+        it): kiosks, screens and software callers heard from today, ok while heard within
+        ``offline_after_s``."""
+        try:
+            rows = conn.execute("SELECT key, name, role, app, window, host, last_seen, stream FROM clients "
+                                "WHERE last_seen >= ? ORDER BY key", (day_start,)).fetchall()
+        except sqlite3.OperationalError:  # no heartbeats in this build
+            return []
+        out = []
+        for key, name, role, app, window, host, seen, stream in rows:
+            ok = offline_after_s is None or now - seen <= offline_after_s
+            label = f"{ROLE_ZH.get(role, role)} {name}" + (f"（{host}）" if host else "")
+            out.append(DeviceStatus(f"client:{key}", role, label, ok, seen, stream or app, window))
+        return out
+
     def all(self) -> list[DeviceStatus]:
         return sorted(self.devices.values(), key=lambda d: d.key)

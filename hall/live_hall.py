@@ -87,7 +87,10 @@ class LiveHall:
             stops = issue_stops(conn, day)
             devices = [d.to_json() for d in self.health.all()]
             offline = limits.hall("device_offline_minutes")
-            devices += [d.to_json() for d in self.health.api_devices(
+            day_start = datetime.fromisoformat(day).timestamp()
+            clients = self.health.clients(conn, ts, day_start,
+                                          max(offline * 60, alarms.CLIENT_SEEN_MIN_S) if offline else None)
+            devices += [d.to_json() for d in clients] or [d.to_json() for d in self.health.api_devices(
                 conn, ts, max(offline * 60, alarms.API_SEEN_MIN_S) if offline else None)]
             active = alarms.active(conn)
             notice = current_notice(conn, day, ts)
