@@ -28,8 +28,8 @@ NAV = (("live", "/manage", "实时大厅", "Live hall"), ("alarms", "/manage/ala
        ("limits", "/manage/limits", "限值", "Limits"), ("actions", "/manage/actions", "操作记录", "Actions"),
        ("people", "/manage/people", "人员与设备", "People & devices"),
        ("reports", "/manage/reports", "报表", "Reports"), ("ratings", "/manage/ratings", "差评跟进", "Bad ratings"))
-# the 好差评 engineer's follow-up list, when that part of the hall is installed
-RATINGS_FOLLOWUPS = "/ratings/followups"
+# the 好差评 part's follow-up work list (its API), when that part of the hall is installed
+RATINGS_FOLLOWUPS = "/api/v1/followups"
 
 
 def _ctx(request: Request, user, section: str, **ctx) -> dict:
