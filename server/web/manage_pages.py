@@ -106,8 +106,15 @@ def reports_page(request: Request, user=Depends(manager), day: str | None = DAY,
         report, error = None, str(e)
     else:
         error = None
+    day_alarms = live(request.app).query(lambda c: alarms.history(c, day))
+    counts: dict[str, list[int]] = {}  # kind -> [raised, acknowledged]
+    for a in day_alarms:
+        n = counts.setdefault(a["kind"], [0, 0])
+        n[0] += 1
+        n[1] += a["acked_at"] is not None
     return page(request, "manage_reports.html", **_ctx(request, user, "reports", day=day, by=by,
-                                                       groupings=GROUPINGS, report=report, error=error))
+                                                       groupings=GROUPINGS, report=report, error=error,
+                                                       alarm_counts=counts, kinds=alarms.KINDS))
 
 
 @router.get("/ratings")
