@@ -10,6 +10,7 @@ min") are left to the page: it has the timestamps and the server's ``now``.
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 import time
 from datetime import datetime
@@ -93,6 +94,7 @@ class LiveHall:
             devices += [d.to_json() for d in clients] or [d.to_json() for d in self.health.api_devices(
                 conn, ts, max(offline * 60, alarms.API_SEEN_MIN_S) if offline else None)]
             active = alarms.active(conn)
+            webhooks = _outbox_status(conn)
             notice = current_notice(conn, day, ts)
         finally:
             conn.execute("COMMIT")
@@ -111,7 +113,7 @@ class LiveHall:
         return {"taken_at": now.isoformat(timespec="seconds"), "taken_ts": ts, "day": day, "last_event_id": last_id,
                 "figures_ok": figures.ok, "hall": {"name": self.config.hall.name},
                 "windows": windows, "services": services, "devices": devices, "alarms": active,
-                "notice": notice, "limits": {"max_handling_minutes": limits.hall("max_handling_minutes"),
+                "notice": notice, "webhooks": webhooks, "limits": {"max_handling_minutes": limits.hall("max_handling_minutes"),
                                              "max_pause_minutes": limits.hall("max_pause_minutes"),
                                              "idle_minutes": limits.hall("idle_minutes")}}
 
@@ -147,6 +149,15 @@ class LiveHall:
                 "avg_handling_minutes": round(avg / 60, 1) if avg else None,
                 "waiting": sum(waiting_by_service.get(s, 0) for s in w.services) + targeted.get(w.number, 0)})
         return out
+
+
+def _outbox_status(conn) -> list[dict]:
+    """The webhooks' delivery (hall/outbox.py) per channel: alarms, reminders, the 好差评 push."""
+    try:
+        from . import outbox
+        return outbox.status(conn)
+    except (ImportError, sqlite3.OperationalError):  # no outbox in this build or database
+        return []
 
 
 def current_notice(conn, day: str, now_ts: float) -> dict | None:

@@ -139,6 +139,15 @@
       li.appendChild(details);
       ul.appendChild(li);
     }
+    (view.webhooks || []).forEach(function (w) {  // the outbox: alarms, reminders, the 好差评 push
+      var li = el("li");
+      var trouble = w.failing > 0;
+      if (trouble) bad++;
+      li.appendChild(el("span", "tag " + (trouble ? "bad" : "ok"), trouble ? t("推送失败", "failing") : t("推送", "webhook")));
+      li.appendChild(document.createTextNode(" " + w.channel + t("：已发 ", ": sent ") + w.sent + t("，待发 ", ", pending ") +
+        w.pending + (w.last_error && trouble ? " · " + w.last_error : "")));
+      ul.appendChild(li);
+    });
     if (!view.devices.length) ul.appendChild(el("li", "muted", t("没有设备上报状态", "no device has reported")));
     $("dev-summary").textContent = bad ? t(bad + " 个离线", bad + " offline") : t("全部正常", "all OK");
   }
