@@ -24,7 +24,8 @@ from .limits import EffectiveLimits, read_overrides
 from .queue import PAUSE_REASONS
 from .snapshot import HallReader
 
-REBUILD_EVERY_S = 2.0
+REBUILD_EVERY_S = 2.0  # even when nothing changed: a device's silence is a change of time
+MIN_REBUILD_S = 0.5  # at most this often however busy the hall: 8 pages cost 2 builds a second, not 8
 
 
 class LiveHall:
@@ -36,7 +37,7 @@ class LiveHall:
         self.health = DeviceHealth()
         self._conn = None
         self._lock = threading.Lock()
-        self._cached: tuple[tuple, dict] | None = None
+        self._cached: tuple[int, float, dict, bytes] | None = None  # data_version, built at, view, its JSON
         self.builds = 0
 
     def close(self) -> None:
@@ -63,15 +64,24 @@ class LiveHall:
 
     def read(self) -> dict:
         """The live view; the same dict while nothing changed (``taken_at`` says when it was read)."""
+        return self._current()[2]
+
+    def read_json(self) -> bytes:
+        """The live view as JSON (encoded once per build, whatever the number of pages)."""
+        return self._current()[3]
+
+    def _current(self) -> tuple[int, float, dict, bytes]:
         with self._lock:
             conn = self._connection()
-            key = (conn.execute("PRAGMA data_version").fetchone()[0], int(time.monotonic() / REBUILD_EVERY_S))
-            if self._cached is not None and self._cached[0] == key:
-                return self._cached[1]
+            version, now = conn.execute("PRAGMA data_version").fetchone()[0], time.monotonic()
+            c = self._cached
+            if c is not None and (now - c[1] < MIN_REBUILD_S or (c[0] == version and now - c[1] < REBUILD_EVERY_S)):
+                return c
             view = self._build(conn)
-            self._cached = (key, view)
+            body = json.dumps(view, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            self._cached = (version, now, view, body)
             self.builds += 1
-            return view
+            return self._cached
 
     def _build(self, conn) -> dict:
         now = self.clock()

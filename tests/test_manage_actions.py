@@ -9,6 +9,12 @@ from tests.api_helpers import Hall, hall  # noqa: F401 - hall: the fixture
 from tests.test_manage_alarms import login
 
 
+@pytest.fixture(autouse=True)
+def _live_view_rebuilt_at_once(monkeypatch):
+    """The live view is rebuilt at most twice a second; these tests read it right after a change."""
+    monkeypatch.setattr("hall.live_hall.MIN_REBUILD_S", 0.0)
+
+
 @pytest.fixture
 def manager(hall):
     return hall.client(login(hall, "0900", "manager"))

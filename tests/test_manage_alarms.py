@@ -14,6 +14,12 @@ from hall.errors import InvalidArgument
 from tests.api_helpers import Hall
 
 
+@pytest.fixture(autouse=True)
+def _live_view_rebuilt_at_once(monkeypatch):
+    """The live view is rebuilt at most twice a second; these tests read it right after a change."""
+    monkeypatch.setattr("hall.live_hall.MIN_REBUILD_S", 0.0)
+
+
 @pytest.fixture
 def limited(demo_config, db_path):
     """The demo hall with tight limits (A: at most 2 waiting), a queue and an engine."""

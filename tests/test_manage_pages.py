@@ -12,6 +12,12 @@ PAGES = ("/manage", "/manage?wall=1", "/manage/alarms", "/manage/limits", "/mana
          "/manage/reports", "/manage/ratings")
 
 
+@pytest.fixture(autouse=True)
+def _live_view_rebuilt_at_once(monkeypatch):
+    """The live view is rebuilt at most twice a second; these tests read it right after a change."""
+    monkeypatch.setattr("hall.live_hall.MIN_REBUILD_S", 0.0)
+
+
 def browser(hall, number: str, role: str):
     hall.staff(number, role=role, password="page-pass-123")
     c = hall.client()

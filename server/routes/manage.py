@@ -28,8 +28,8 @@ def live(app) -> LiveHall:
 
 @router.get("/manage/live", responses=REFUSALS, dependencies=[manager],
             summary="the live hall for the managers' page: windows, services, devices, alarms, notice")
-def live_hall(request: Request) -> JSONResponse:
-    return JSONResponse(live(request.app).read())
+def live_hall(request: Request) -> Response:
+    return Response(live(request.app).read_json(), media_type="application/json")
 
 
 @router.get("/alarms", responses=REFUSALS, dependencies=[manager],
