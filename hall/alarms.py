@@ -137,8 +137,7 @@ def _window_conditions(conn, config, limits: EffectiveLimits, now: float, day: s
         if w is None:
             continue
         if state == "serving" and called_at is not None:
-            top = limits.service(service, "max_handling_minutes") if service in {s.code for s in config.services} \
-                else limits.hall("max_handling_minutes")
+            top = limits.service(service, "max_handling_minutes")
             if top is not None and now - called_at > top * 60:
                 minutes = (now - called_at) / 60
                 out.append(Condition("handling_too_long", "window", str(number), called_at + top * 60,

@@ -44,6 +44,7 @@ class EffectiveLimits:
     def __init__(self, config, overrides: list[Override]):
         self.config = config
         self.overrides = {(o.scope, o.field): o for o in overrides}
+        self._services = {s.code: s for s in config.services}  # a large hall has 170+ services
 
     def hall(self, field: str):
         o = self.overrides.get(("", field))
@@ -54,7 +55,8 @@ class EffectiveLimits:
         o = self.overrides.get((code, field))
         if o is not None:
             return o.value
-        own = getattr(self.config.service(code).limits, field, None)
+        svc = self._services.get(code)
+        own = getattr(svc.limits, field, None) if svc is not None else None
         return own if own is not None else self.hall(field)
 
     def rows(self) -> list[dict]:

@@ -37,6 +37,7 @@ class LiveHall:
         self.health = DeviceHealth()
         self._conn = None
         self._lock = threading.Lock()
+        self._periods = {s.code: s.periods() for s in config.services}  # parsed once
         self._cached: tuple[int, float, dict, bytes] | None = None  # data_version, built at, view, its JSON
         self.builds = 0
 
@@ -117,7 +118,7 @@ class LiveHall:
                 "wait_minutes": f.wait_minutes if f else 0, "issued_today": f.issued_today if f else 0,
                 "daily_cap": svc.daily_cap, "windows_open": f.windows_open if f else 0,
                 "stopped": stops.get(svc.code), "open_now": not svc.hours or any(
-                    a <= now.time() < b for a, b in svc.periods()),
+                    a <= now.time() < b for a, b in self._periods[svc.code]),
                 "limits": {k: limits.service(svc.code, k) for k in ("max_waiting", "max_wait_minutes",
                                                                     "cap_warn_percent")}})
         return {"taken_at": now.isoformat(timespec="seconds"), "taken_ts": ts, "day": day, "last_event_id": last_id,
