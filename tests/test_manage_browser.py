@@ -161,10 +161,13 @@ def test_manager_sees_every_alarm_within_10_s_acts_and_staff_cannot(hall, office
     office.wait_for_selector(".m-win.paused[data-window='2']")
     window_action(2, "resume", "电脑已好")
     assert wait_until(lambda: window_state(2) == "idle")
+    office.wait_for_selector(".m-win.idle[data-window='2']")
     window_action(3, "close", "下午人少")
     assert wait_until(lambda: window_state(3) == "closed")
+    office.wait_for_selector(".m-win.closed[data-window='3']")
     window_action(3, "open", "人多了")
     assert wait_until(lambda: window_state(3) == "idle")
+    office.wait_for_selector(".m-win.idle[data-window='3']")
 
     # 暂停取号: the kiosk's view of the hall carries the reason; its tickets are refused with it
     office.click("#services tr[data-service=B] button")

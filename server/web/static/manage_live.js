@@ -351,12 +351,15 @@
     });
   }
 
-  poll.now = function () {
+  // after an action: at once, and again once the server's next build is due (it builds at most
+  // twice a second, so the first answer may not have the action yet)
+  poll.now = function () { refresh(); setTimeout(refresh, 700); };
+  function refresh() {
     fetch("/api/v1/manage/live", { credentials: "same-origin", cache: "no-store" })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (view) { if (view) { lastOk = Date.now(); last = view; draw(view); tick(); } })
       .catch(function () {});
-  };
+  }
   setInterval(tick, 500);
   poll();
 })();
