@@ -256,6 +256,7 @@ def test_manager_sees_every_alarm_within_10_s_acts_and_staff_cannot(hall, office
     office.wait_for_selector("#cut:not([hidden])", timeout=10_000)
     assert "连接中断" in office.inner_text("#cut")
     assert "stale" in office.get_attribute("#live", "class")
+    assert "秒前的数据" in office.inner_text(".m-section h2 .m-stale-age")  # each part says how old it is
     shot(office, "manage-stale", full_page=False)
 
 

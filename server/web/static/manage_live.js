@@ -194,6 +194,8 @@
     var age = Math.floor((Date.now() - lastOk) / 1000);
     $("age").textContent = t("数据时间 ", "figures of ") + last.taken_at.slice(11) + t("（", " (") + age + t(" 秒前）", " s ago)");
     var cut = $("cut");
+    var ageText = age >= STALE_S ? t("（" + age + " 秒前的数据）", "(" + age + " s old)") : "";
+    document.querySelectorAll(".m-stale-age").forEach(function (e) { e.textContent = ageText; });
     if (age >= STALE_S) {
       root.classList.add("stale");
       cut.hidden = false;
