@@ -35,6 +35,8 @@ ROLES: dict[str, frozenset[str]] = {
     "log": frozenset({"kiosk", "screen", "caller", "controller", "technician"}),
     "reports": frozenset({"controller", "manager", "technician"}),
     "logout": frozenset(STAFF_ROLES),  # ends a person's session; devices are revoked by the hall
+    "book": frozenset({"caller", "controller", "staff", "manager"}),  # book or cancel for a citizen
+    "suspensions": frozenset({"manager"}),  # list and lift 爽约 suspensions
     "manage": frozenset({"manager"}),  # alarms, limits, actions with why, people and devices (docs/manage.md)
 }
 # roles that act on any window; a caller device with no windows bound acts on any too
@@ -102,7 +104,8 @@ OP_WORDS = {"read": ("read the hall", "查看"), "issue": ("issue, check in or c
             "window": ("operate windows", "操作窗口"), "reactivate": ("re-activate a no-show", "过号重排"),
             "appointments": ("import appointments", "导入预约"), "log": ("write device notices", "写设备记录"),
             "reports": ("read reports", "查看报表"), "manage": ("manage the hall", "管理大厅"),
-            "logout": ("log out (only a person's session can)", "注销登录")}
+            "book": ("book or cancel appointments", "预约或取消预约"),
+            "suspensions": ("lift booking suspensions", "解除预约暂停"), "logout": ("log out (only a person's session can)", "注销登录")}
 
 
 def require(op: str) -> Callable[..., Principal]:

@@ -14,7 +14,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .render import STATIC, error_page
 
-PUBLIC_ROUTERS: list[str] = []
+PUBLIC_ROUTERS: list[str] = [
+    "server.web.book:router",  # 预约: booking time slots (docs/booking.md)
+]
 
 
 def routers(entries: list[str]) -> list:
