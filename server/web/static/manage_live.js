@@ -13,6 +13,7 @@
                board: t("LED 屏", "boards"), voice: t("语音", "voice"), printer: t("打印机", "printers"),
                kiosk: t("取号机", "kiosks"), caller: t("软件呼叫器", "callers"), controller: t("控制机", "controllers") };
   var openDevices = false;
+  var PAUSE_EN = { away: "away", lunch: "lunch", meeting: "meeting" };
   var last = null, lastOk = 0, offset = 0, seenAlarms = null, soundOn = false, audio = null;
   window.manageBeeps = 0;  // alarms signalled (tests read it; the sound needs a click first)
   window.manageView = function () { return last; };
@@ -71,7 +72,8 @@
       b.dataset.window = w.number;
       var head = el("div");
       head.appendChild(el("span", "n", w.number + " "));
-      head.appendChild(el("span", "tag " + w.state, w.state === "paused" && w.pause_label ? w.pause_label : STATE[w.state]));
+      var paused = EN ? PAUSE_EN[w.pause_reason] : w.pause_label;
+      head.appendChild(el("span", "tag " + w.state, w.state === "paused" && paused ? paused : STATE[w.state]));
       b.appendChild(head);
       b.appendChild(el("div", "cur", w.current || (w.state === "idle" && w.waiting ? t("等候 ", "waiting ") + w.waiting : "—")));
       b.appendChild(el("div", "muted", (w.staff_name || w.staff || t("无人登录", "nobody logged in"))));
