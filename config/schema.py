@@ -55,6 +55,40 @@ class QueueRules(Strict):
     appointment_early_minutes: int = Field(30, ge=0, le=240)
 
 
+class ServiceLimits(Strict):
+    """Per-service limits (``limits = { max_waiting = 10 }`` on a service): each one given
+    replaces the hall's ``[limits]`` value for that service; none given: the hall's."""
+
+    max_waiting: int | None = Field(None, ge=1, le=100_000)  # tickets waiting at once
+    max_wait_minutes: float | None = Field(None, gt=0, le=1440)  # the longest wait of a waiting ticket
+    max_handling_minutes: float | None = Field(None, gt=0, le=1440)  # one ticket at a window
+    cap_warn_percent: int | None = Field(None, ge=1, le=100)  # of daily_cap issued: "nearly reached"
+
+
+class Limits(ServiceLimits):
+    """``[limits]``: when the alarm engine of `jiaohao serve` raises an alarm (docs/manage.md).
+
+    A limit left out (or 0 for the minutes) is not watched. A manager may change them in the
+    browser (/manage/limits); those changes are kept in the database and shown beside
+    the value of this file, which stays the starting point."""
+
+    max_pause_minutes: float | None = Field(None, gt=0, le=1440)  # a window paused longer
+    idle_minutes: float | None = Field(None, gt=0, le=1440)  # a window idle while its tickets wait
+    device_offline_minutes: float | None = Field(3.0, gt=0, le=1440)  # a device silent or in fault
+    bad_rating: bool = True  # an alarm for each 不满意 / 非常不满意
+    cap_warn_percent: int | None = Field(90, ge=1, le=100)
+    evaluate_seconds: float = Field(5.0, ge=0.2, le=60)  # how often the limits are checked
+    webhook: str = ""  # POST each alarm as JSON here (through the outbox); empty: none
+    webhook_headers: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("webhook")
+    @classmethod
+    def _webhook_url(cls, v: str) -> str:
+        if v and not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", v):
+            raise ValueError(f"webhook must be an http:// or https:// address, not {v!r}")
+        return v
+
+
 class Service(ServiceMethods, Strict):
     code: str = Field(min_length=1, max_length=8)
     name: str = Field(min_length=1)
@@ -65,6 +99,7 @@ class Service(ServiceMethods, Strict):
     hours: list[str] = Field(default_factory=list)  # empty: all day
     daily_cap: int | None = Field(None, ge=1)
     expected_minutes: float = Field(8.0, gt=0, le=480)
+    limits: ServiceLimits = ServiceLimits()
 
     @field_validator("hours")
     @classmethod
@@ -472,6 +507,7 @@ class HallConfig(HallMethods, Strict):
     client: Client = Client()
     calendar: Calendar = Calendar()
     booking: Booking = Booking()
+    limits: Limits = Limits()
 
     @model_validator(mode="after")
     def _check_references(self) -> "HallConfig":

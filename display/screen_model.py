@@ -27,6 +27,8 @@ from typing import Callable
 from hall import PAUSE_REASONS, EventFeed, HallError
 from hall.clock import business_day
 
+from .live_notice import LiveNotice
+
 log = logging.getLogger(__name__)
 
 CALL_KINDS = ("called", "recalled")
@@ -105,6 +107,7 @@ class ScreenState:
     notice: str
     notice_en: str
     link_down: bool = False  # the hall server cannot be reached: no call is shown as current
+    notice_live: bool = False  # a manager's notice (display/live_notice.py): boards put it before earlier calls
 
 
 class ScreenModel:
@@ -127,6 +130,7 @@ class ScreenModel:
         self._windows: dict[int, WindowView] = {}
         self._waiting: dict[str, int] = {}
         self.shown_log: list[tuple[float, Call]] = []  # (clock time, call) of every highlight
+        self.live_notice = LiveNotice()  # a manager's notice (hall_notice events) over the configured one
         self._start()
 
     def _start(self) -> bool:
@@ -156,6 +160,9 @@ class ScreenModel:
             if not batch:
                 break
             calls.extend(self._call(e) for e in batch if e.kind in CALL_KINDS and e.day == today)
+            for e in batch:
+                if e.day == today:
+                    self.live_notice.apply(e)
             start = batch[-1].id
         for call in calls:
             self._remember(call)
@@ -203,7 +210,9 @@ class ScreenModel:
                 self._remember(call)
                 if not any(p.number == call.number and p.window == call.window for p in self._pending):
                     self._pending.append(call)
-            elif e.kind == "day_closed":
+            elif self.live_notice.apply(e) and e.kind == "hall_notice":
+                continue
+            if e.kind == "day_closed":
                 self._recent.clear()
                 self._pending.clear()
                 self.highlight = None
@@ -283,7 +292,8 @@ class ScreenModel:
 
     def state(self) -> ScreenState:
         hall = self.config.hall
-        notice, notice_en = hall.notice, hall.notice_en
+        live = self.live_notice.current(self.queue.clock())
+        notice, notice_en = live or (hall.notice, hall.notice_en)
         trouble = self.queue.link_trouble()
         windows = tuple(self._windows[n] for n in sorted(self._windows))
         highlight, flashing = self.highlight, self.flashing
@@ -296,7 +306,8 @@ class ScreenModel:
         return ScreenState(
             hall.name, hall.name_en, self.queue.clock(), highlight, flashing,
             len(self._pending), self.recent, windows, self.zones(),
-            sum(self._waiting.values()), notice, notice_en, trouble is not None)
+            sum(self._waiting.values()), notice, notice_en, trouble is not None,
+            live is not None and trouble is None)
 
 
 def with_highlight(state: ScreenState, call: Call | None, flashing: bool = True) -> ScreenState:

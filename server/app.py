@@ -17,6 +17,7 @@ from hall.snapshot import HallReader
 
 from . import docs_page, errors, events
 from .routes import bookings, leases, notices, reads, reports, sessions, tickets, windows
+from .routes import manage, manage_actions, people
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,8 @@ def create_app(queue, config, *, access, config_text: str, keepalive_s: float | 
     api = APIRouter(prefix=PREFIX)
     for module in (reads, tickets, windows, sessions, notices, reports, bookings, leases):
         api.include_router(module.router)
+    for module in (manage, manage_actions, people):  # the managers' API (docs/manage.md)
+        api.include_router(module.router)
     app.include_router(api)
     from .routes import clients as client_routes  # heartbeats and the clients list
     app.include_router(client_routes.router, prefix=PREFIX)
@@ -103,6 +106,8 @@ def close_app(app: FastAPI) -> None:
     app.state.clients.flush()
     app.state.figures.close()
     app.state.reads.close()
+    if getattr(app.state, "manage_live", None) is not None:
+        app.state.manage_live.close()
     if app.state.owns_access:
         app.state.access.close()
 

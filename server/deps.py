@@ -39,6 +39,7 @@ ROLES: dict[str, frozenset[str]] = {
     "book": frozenset({"caller", "controller", "staff", "manager"}),  # book or cancel for a citizen
     "suspensions": frozenset({"manager"}),  # list and lift 爽约 suspensions
     "lease": frozenset({"kiosk"}),  # number leases and offline tickets (hall/leases.py)
+    "manage": frozenset({"manager"}),  # alarms, limits, actions with why, people and devices (docs/manage.md)
 }
 # roles that act on any window; a caller device with no windows bound acts on any too
 ANY_WINDOW = frozenset({"controller", "manager"})
@@ -105,7 +106,7 @@ OP_WORDS = {"heartbeat": ("send heartbeats (only the hall's apps do)", "发送�
             "read": ("read the hall", "查看"), "issue": ("issue, check in or cancel tickets", "取号、签到或取消"),
             "window": ("operate windows", "操作窗口"), "reactivate": ("re-activate a no-show", "过号重排"),
             "appointments": ("import appointments", "导入预约"), "log": ("write device notices", "写设备记录"),
-            "reports": ("read reports", "查看报表"),
+            "reports": ("read reports", "查看报表"), "manage": ("manage the hall", "管理大厅"),
             "book": ("book or cancel appointments", "预约或取消预约"),
             "suspensions": ("lift booking suspensions", "解除预约暂停"), "lease": ("hold number leases", "预留号段"),
             "logout": ("log out (only a person's session can)", "注销登录")}

@@ -7,7 +7,8 @@ from fastapi import FastAPI
 
 from .public import routers
 
-LAN_ROUTERS: list[str] = ["server.web.login:router"]
+LAN_ROUTERS: list[str] = ["server.web.login:router",
+                          "server.web.manage_pages:router"]  # /manage: the managers' pages (docs/manage.md)
 
 
 def install(app: FastAPI) -> None:
