@@ -44,6 +44,10 @@ class PanelView:
     waiting: int
     message: str
     staff: str
+    link_down: bool = False  # the hall cannot be reached: the keys are off, the state may be old
+
+
+LINK_DOWN_KEYS = "按键暂不可用"
 
 
 class CallerModel:
@@ -60,6 +64,12 @@ class CallerModel:
         self._stale = False  # the last view() could not read the window: read again at the next poll
 
     def press(self, key: "EventCode | str", arg: int = 0) -> KeyOutcome:
+        """Run a key; refused at once, and never queued, while the hall cannot be reached (the
+        person presses again once it can: an answer lost before is then replayed, not redone)."""
+        trouble = self.queue.link_trouble()
+        if trouble is not None:
+            self.note = "连接中断"
+            return KeyOutcome(False, "连接中断", "link down", error=trouble[1])
         outcome = apply_key(self.queue, self.window, key, arg)
         self.note = outcome.note
         return outcome
@@ -130,16 +140,27 @@ class CallerModel:
                 log.warning("window %d: state not read: %s", self.window, e)
             self._stale = True
             last = self._last_view or PanelView(self.window, title, "closed", "", "", "", 0, "", "")
-            return replace(last, message=getattr(e, "zh", None) or str(e))
+            why = _short(self.queue.link_trouble()) or getattr(e, "zh", None) or str(e)
+            return replace(last, state_zh="状态未知", message=f"{why}\n{LINK_DOWN_KEYS}", link_down=True)
         self._stale = False
         state_zh = state_message(ws) if ws.state == "paused" else STATE_ZH[ws.state]
         trouble = self.queue.link_trouble()
         self._last_view = PanelView(self.window, title, ws.state, state_zh,
                                     ws.current.number if ws.current else "",
                                     ws.current.service_name if ws.current else "",
-                                    ws.waiting, trouble[0] if trouble else self.note or HINTS[ws.state],
-                                    ws.staff or "")
+                                    ws.waiting, self.note or HINTS[ws.state], ws.staff or "")
+        if trouble is not None:  # read a moment ago, but events may be missing: not shown as current
+            return replace(self._last_view, state_zh="状态未知", message=f"{_short(trouble)}\n{LINK_DOWN_KEYS}",
+                           link_down=True)
         return self._last_view
+
+
+def _short(trouble: tuple[str, str] | None) -> str:
+    """The link's trouble for the message line: the cut without the address (the staff
+    cannot act on it; `diag check` names it), any other trouble in full."""
+    if trouble is None:
+        return ""
+    return "连接中断，正在重连" if trouble[0].startswith("连接中断") else trouble[0]
 
 
 KEYS = [  # (code, label, English tooltip, needs a typed number)
@@ -206,6 +227,7 @@ class CallerPanel(QWidget):
         row.addWidget(self.waiting)
         row.addWidget(self.state)
         self.message = QLabel(objectName="message", alignment=Qt.AlignCenter)
+        self.message.setWordWrap(True)
         for wdg in (self.ticket, self.service):
             d.addWidget(wdg)
         d.addLayout(row)
@@ -336,6 +358,9 @@ class CallerPanel(QWidget):
         v = self.model.view()
         self.title.setText(f"{v.title}" + (f"    工号 {v.staff}" if v.staff else ""))
         self.ticket.setText(v.ticket or "----")
+        self.ticket.setStyleSheet("color: #56657A;" if v.link_down else "")  # not current while cut off
+        self.state.setStyleSheet("color: #FFA43A;" if v.link_down else "")
+        self.waiting.setStyleSheet("color: #8A97AB;" if v.link_down else "")  # the count of before the cut
         self.service.setText(v.service_name or " ")
         self.waiting.setText(f"等候 {v.waiting} 人")
         self.state.setText(v.state_zh)
@@ -350,6 +375,11 @@ class CallerPanel(QWidget):
         self.key_buttons["PAUSE"].setEnabled(v.state in ("idle", "serving"))
         self.key_buttons["RESUME"].setEnabled(v.state == "paused")
         self.key_buttons["LOGOUT"].setEnabled(v.state != "closed")
+        if self.book_button is not None:  # 预约 needs the hall server too
+            self.book_button.setEnabled(not v.link_down)
+        if v.link_down:  # nothing can be delivered: every key off, the message line says why
+            for b in self.key_buttons.values():
+                b.setEnabled(False)
 
 
 def run(queue: Hall, window: int, screenshot: str | None = None, login: bool = False,

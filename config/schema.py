@@ -56,6 +56,40 @@ class QueueRules(Strict):
     appointment_early_minutes: int = Field(30, ge=0, le=240)
 
 
+class ServiceLimits(Strict):
+    """Per-service limits (``limits = { max_waiting = 10 }`` on a service): each one given
+    replaces the hall's ``[limits]`` value for that service; none given: the hall's."""
+
+    max_waiting: int | None = Field(None, ge=1, le=100_000)  # tickets waiting at once
+    max_wait_minutes: float | None = Field(None, gt=0, le=1440)  # the longest wait of a waiting ticket
+    max_handling_minutes: float | None = Field(None, gt=0, le=1440)  # one ticket at a window
+    cap_warn_percent: int | None = Field(None, ge=1, le=100)  # of daily_cap issued: "nearly reached"
+
+
+class Limits(ServiceLimits):
+    """``[limits]``: when the alarm engine of `jiaohao serve` raises an alarm (docs/manage.md).
+
+    A limit left out (or 0 for the minutes) is not watched. A manager may change them in the
+    browser (/manage/limits); those changes are kept in the database and shown beside
+    the value of this file, which stays the starting point."""
+
+    max_pause_minutes: float | None = Field(None, gt=0, le=1440)  # a window paused longer
+    idle_minutes: float | None = Field(None, gt=0, le=1440)  # a window idle while its tickets wait
+    device_offline_minutes: float | None = Field(3.0, gt=0, le=1440)  # a device silent or in fault
+    bad_rating: bool = True  # an alarm for each 不满意 / 非常不满意
+    cap_warn_percent: int | None = Field(90, ge=1, le=100)
+    evaluate_seconds: float = Field(5.0, ge=0.2, le=60)  # how often the limits are checked
+    webhook: str = ""  # POST each alarm as JSON here (through the outbox); empty: none
+    webhook_headers: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("webhook")
+    @classmethod
+    def _webhook_url(cls, v: str) -> str:
+        if v and not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", v):
+            raise ValueError(f"webhook must be an http:// or https:// address, not {v!r}")
+        return v
+
+
 class Service(ServiceMethods, Strict):
     code: str = Field(min_length=1, max_length=8)
     name: str = Field(min_length=1)
@@ -67,6 +101,7 @@ class Service(ServiceMethods, Strict):
     daily_cap: int | None = Field(None, ge=1)
     expected_minutes: float = Field(8.0, gt=0, le=480)
     item_code: str = Field("", max_length=64)  # 事项编码 (好差评 export) when the guide has none
+    limits: ServiceLimits = ServiceLimits()
 
     @field_validator("hours")
     @classmethod
@@ -374,6 +409,7 @@ class Client(Strict):
     server: str = ""  # e.g. "http://192.168.1.10:8080"; --server and JIAOHAO_SERVER win
     token_file: str = ""  # this device's token (`jiaohao devices add`); JIAOHAO_TOKEN wins
     timeout_s: float = Field(3.0, gt=0, le=60)  # one request; then the client says the server is unreachable
+    heartbeat_s: float = Field(10.0, ge=0.2, le=300)  # kiosks, screens and callers report to the server this often
 
     @field_validator("server")
     @classmethod
@@ -474,6 +510,7 @@ class HallConfig(HallMethods, Strict):
     calendar: Calendar = Calendar()
     booking: Booking = Booking()
     ratings: Ratings = Ratings()
+    limits: Limits = Limits()
 
     @model_validator(mode="after")
     def _check_references(self) -> "HallConfig":

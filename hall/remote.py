@@ -107,6 +107,7 @@ class RemoteHall:
         self.session: dict | None = None  # the staff login this hall acts with (POST /login)
         self._hall_copy: tuple[float, dict] | None = None  # (when, GET /hall): reads of one moment share it
         self._pending: dict[str, tuple[str, float]] = {}  # unanswered writes: signature -> (key, when)
+        self.heartbeat = None  # hall.heartbeat.Heartbeat once start_heartbeat() was called
 
     def use_config(self, config) -> None:
         """The hall configuration (None until known: a caller PC before its staff log in)."""
@@ -137,8 +138,8 @@ class RemoteHall:
                     f"The hall server no longer accepts this PC's credential; ask the technician ({self.server})")
         if time.monotonic() - ev.down_since < LINK_GRACE_S:
             return None
-        return (f"连接不上叫号服务器 ({self.server})，正在重新连接",
-                f"Cannot reach the hall server ({self.server}); reconnecting")
+        return (f"连接中断，正在重连 (叫号服务器 {self.server})",
+                f"Connection to the hall server lost, reconnecting ({self.server})")
 
     def __repr__(self) -> str:
         return f"RemoteHall({self.server!r})"
@@ -238,7 +239,26 @@ class RemoteHall:
                                 f"({type(e).__name__}: {e}); are both the same jiaohao version?",
                                 f"叫号服务器的回答无法识别 ({self.server})") from None
 
+    def start_heartbeat(self, app: str, window: int | None = None, every_s: float | None = None, progress=None):
+        """Report to the server every ``[client] heartbeat_s`` as ``app`` (kiosk, screen,
+        caller): `GET /clients` and `diag check` then list this PC (hall/heartbeat.py).
+        The event stream is started too, so its state and progress can be reported."""
+        from .heartbeat import Heartbeat
+        if self.heartbeat is None:
+            if self._token:  # (a caller PC before its staff log in has no stream yet)
+                self._buffer()
+            self.heartbeat = Heartbeat(self, app, window, every_s, progress).start()
+        return self.heartbeat
+
+    @property
+    def clock_offset(self):
+        """This PC's clock minus the server's as the heartbeats measured it
+        (:class:`hall.clock_offset.ClockOffset`), or None before the first answer."""
+        return self.heartbeat.offset if self.heartbeat is not None else None
+
     def close(self) -> None:
+        if self.heartbeat is not None:
+            self.heartbeat.stop()
         with self._events_lock:
             if self._events is not None:
                 self._events.stop()

@@ -22,6 +22,7 @@ from .appointments import scanned_code
 from hall.snapshot import HallReader, HallSnapshot
 from .i18n import LanguageSwitch, translate
 from .lockout import PinGuard
+from .issue_stop import apply_stops
 from .messages import message_texts, offline_hint, offline_reason, pin_pad_text
 from .model import CLOSED, build_tiles, paginate
 from .screens import (CodeEntryScreen, ConfirmScreen, DoneScreen, HomeScreen, IssuingScreen, MessageScreen,
@@ -466,7 +467,8 @@ class KioskWindow(QWidget):
     def _render_tiles(self) -> None:
         f = self.flow
         now = self.queue.clock()
-        self._tiles = build_tiles(self.config, self.snapshot, now, priority=f.priority, open_now=self.queue.is_open)
+        self._tiles = apply_stops(build_tiles(self.config, self.snapshot, now, priority=f.priority,
+                                              open_now=self.queue.is_open), self.snapshot)
         cols, per_page = self.layout_shape()
         for _ in range(2):  # a second pass when the tiles just drawn turn out not to fit
             fit = self.home.rows_that_fit()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 
 from . import flow as F
+from .issue_stop import STOPPED, stopped_text
 from .i18n import translate
 
 
@@ -36,7 +37,9 @@ def message_texts(m: F.Message, english: bool, config) -> tuple[str, str, str]:
     if m.code == F.MSG_CLOSED:
         src = "This service is not taking tickets now"
         detail = ""
-        if tile is not None:
+        if tile is not None and tile.reason == STOPPED:
+            detail = f"{name}\n{stopped_text(tile, en)}"
+        elif tile is not None:
             detail = (translate("Kiosk", "Tickets from %1").replace("%1", tile.opens_at.strftime("%H:%M"))
                       if tile.opens_at else translate("Kiosk", "Closed for today"))
             if tile.hours:

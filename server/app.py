@@ -11,11 +11,13 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
+from hall.clients import ClientRegistry
 from hall.readonly import ReadOnlyQueue
 from hall.snapshot import HallReader
 
 from . import docs_page, errors, events
 from .routes import bookings, leases, notices, ratings, reads, reports, sessions, tickets, windows
+from .routes import manage, manage_actions, people
 
 log = logging.getLogger(__name__)
 
@@ -79,13 +81,18 @@ def create_app(queue, config, *, access, config_text: str, keepalive_s: float | 
     st.reads.clock = queue.clock
     st.figures = HallReader(queue.path, config, queue.clock)
     st.periods = {}  # service code -> its opening periods, parsed once
+    st.clients = ClientRegistry.for_config(queue, config)  # the PCs' heartbeats (server/routes/clients.py)
 
     errors.install(app)
     docs_page.install(app, f"{PREFIX}/docs")
     api = APIRouter(prefix=PREFIX)
     for module in (reads, tickets, windows, sessions, notices, reports, bookings, leases, ratings):
         api.include_router(module.router)
+    for module in (manage, manage_actions, people):  # the managers' API (docs/manage.md)
+        api.include_router(module.router)
     app.include_router(api)
+    from .routes import clients as client_routes  # heartbeats and the clients list
+    app.include_router(client_routes.router, prefix=PREFIX)
     st.event_hub = events.install(app, queue, access, keepalive_s)
     from .web import lan, login, public
     login.install_handlers(app)
@@ -96,8 +103,11 @@ def create_app(queue, config, *, access, config_text: str, keepalive_s: float | 
 
 def close_app(app: FastAPI) -> None:
     """Close the app's own read connections (the queue is its owner's to close)."""
+    app.state.clients.flush()
     app.state.figures.close()
     app.state.reads.close()
+    if getattr(app.state, "manage_live", None) is not None:
+        app.state.manage_live.close()
     if app.state.owns_access:
         app.state.access.close()
 

@@ -27,6 +27,7 @@ ALL_ROLES = DEVICE_ROLES + STAFF_ROLES
 
 # operation -> roles that may do it (the table in docs/api.md)
 ROLES: dict[str, frozenset[str]] = {
+    "heartbeat": frozenset({"kiosk", "screen", "caller", "controller", "staff", "manager"}),  # the hall PCs' apps
     "read": frozenset(ALL_ROLES),
     "issue": frozenset({"kiosk", "controller", "manager"}),  # issue, check in, cancel
     "window": frozenset({"caller", "controller", "staff", "manager"}),
@@ -38,6 +39,7 @@ ROLES: dict[str, frozenset[str]] = {
     "book": frozenset({"caller", "controller", "staff", "manager"}),  # book or cancel for a citizen
     "suspensions": frozenset({"manager"}),  # list and lift 爽约 suspensions
     "lease": frozenset({"kiosk"}),  # number leases and offline tickets (hall/leases.py)
+    "manage": frozenset({"manager"}),  # alarms, limits, actions with why, people and devices (docs/manage.md)
     # 好差评 (docs/ratings.md): a rating or a 办件编号 for any served ticket; follow-ups: managers
     "rate": frozenset({"caller", "controller", "staff", "manager"}),
     "followups": frozenset({"manager"}),
@@ -103,10 +105,11 @@ def _refuse_role(p: Principal, what: str, what_zh: str) -> ApiError:
                     f"{p.role} {p.name!r} may not {what}")
 
 
-OP_WORDS = {"read": ("read the hall", "查看"), "issue": ("issue, check in or cancel tickets", "取号、签到或取消"),
+OP_WORDS = {"heartbeat": ("send heartbeats (only the hall's apps do)", "发送心跳"),
+            "read": ("read the hall", "查看"), "issue": ("issue, check in or cancel tickets", "取号、签到或取消"),
             "window": ("operate windows", "操作窗口"), "reactivate": ("re-activate a no-show", "过号重排"),
             "appointments": ("import appointments", "导入预约"), "log": ("write device notices", "写设备记录"),
-            "reports": ("read reports", "查看报表"),
+            "reports": ("read reports", "查看报表"), "manage": ("manage the hall", "管理大厅"),
             "book": ("book or cancel appointments", "预约或取消预约"),
             "suspensions": ("lift booking suspensions", "解除预约暂停"), "lease": ("hold number leases", "预留号段"),
             "logout": ("log out (only a person's session can)", "注销登录"),

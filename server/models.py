@@ -90,6 +90,7 @@ class ServiceOut(Response_):
     wait_minutes: int
     open_now: bool
     daily_cap: Optional[int]
+    stopped: Optional[str] = None  # 暂停取号 today: the manager's reason (docs/manage.md)
 
 
 class HallName(Response_):

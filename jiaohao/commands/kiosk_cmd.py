@@ -34,6 +34,8 @@ def kiosk(ctx, args) -> int:
     config = with_printer(ctx.config, args.printer)  # the kiosk prints on its own printer
     # on the LAN: the hall server; else a damaged database is refused at start, in words
     queue = ctx.hall if ctx.server else ctx.open_queue(quick_check=True)
+    if ctx.server and not args.screenshot:
+        queue.start_heartbeat("kiosk")  # `diag check` and GET /clients list this kiosk
     if args.screenshot:
         w = build(queue, config, kiosk_name=args.name, kiosk_mode=False, voice=False,
                   size=size or (1080, 1920), start_timers=False)

@@ -56,6 +56,8 @@ def screen(ctx, args) -> int:
         return screenshot(ctx, args.screenshot, size or (1920, 1080), windows)
     need_display("the hall screen")
     from display.screen import run
+    if ctx.server:
+        ctx.hall.start_heartbeat("screen")  # `diag check` and GET /clients list this screen
     settle_after_startup()  # Qt, the config and the queue live as long as the screen
     return run(ctx, windowed=args.windowed, size=size, windows=windows)
 

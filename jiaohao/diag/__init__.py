@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 
 AREAS = [
     "jiaohao.diag.server",   # the hall server this PC uses (kiosk, window PC, TV box on a LAN)
+    "jiaohao.diag.clients",  # the client PCs of the hall server: connected, since, lag, clock
     "jiaohao.diag.database",  # the queue database: sharing, identity, integrity
     "jiaohao.diag.ports",    # serial ports and USB printers vs the config
     "jiaohao.diag.printer",  # ticket printer: status, test page

@@ -33,7 +33,12 @@ def _local(ctx) -> list[CheckResult]:
     if not path.exists():
         return []
     from hall.clock import business_day
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+    from hall.db import connect
+    from hall.errors import DatabaseProblem
+    try:  # read-only as the other checks open it: creates no -wal or -shm as this user
+        conn = connect(path, readonly=True)
+    except DatabaseProblem:
+        return []  # the database check says what is wrong with it
     conn.row_factory = sqlite3.Row
     try:
         if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'device_clocks'").fetchone():

@@ -85,7 +85,7 @@ def _hall_body(s, last_id: int) -> bytes:
             "zone": svc.zone, "waiting": f.waiting, "issued_today": f.issued_today,
             "handling_minutes": f.handling_minutes, "measured": f.measured, "windows_open": f.windows_open,
             "wait_minutes": f.wait_minutes, "open_now": _open(s, svc, now),
-            "daily_cap": svc.daily_cap})
+            "daily_cap": svc.daily_cap, "stopped": f.stopped})
     # returned as it is: the response model documents it, validating 250 records again would
     # cost more than building them
     return json.dumps({"hall": {"name": s.config.hall.name, "hall_id": s.hall_id}, "day": business_day(now),
