@@ -352,6 +352,15 @@ class Client(Strict):
         return v.rstrip("/")
 
 
+class GuideSettings(Strict):
+    """The service guide (办事指南, docs/guide.md): where its files are and where it shows."""
+
+    folder: str = ""  # empty: the folder "<hall file name>/guide" beside the hall file
+    screen_rotation: bool = False  # the hall screen's notice band rotates 公示 items (name, time limit, fee)
+    rotation_seconds: float = Field(8.0, ge=3, le=120)
+    ticket_line: Literal["none", "materials", "reminder"] = "none"  # an extra line on the printed ticket
+
+
 class HallConfig(HallMethods, Strict):
     hall: HallInfo
     rules: QueueRules = QueueRules()
@@ -366,6 +375,7 @@ class HallConfig(HallMethods, Strict):
     backup: Backup = Backup()
     server: Server | None = None
     client: Client = Client()
+    guide: GuideSettings = GuideSettings()
 
     @model_validator(mode="after")
     def _check_references(self) -> "HallConfig":
