@@ -29,7 +29,8 @@ def readings(text: str) -> list[tuple[str, str]]:
         return []
     first = lazy_pinyin(text, errors=lambda s: list(s))
     out = [("".join(first), "".join(p[0] for p in first if p))]
-    per_char = pinyin(text, style=Style.NORMAL, heteronym=True, errors=lambda s: [[c] for c in s])
+    # one character at a time: on a phrase pypinyin gives only the phrase's reading
+    per_char = [pinyin(c, style=Style.NORMAL, heteronym=True, errors=lambda s: [[s]])[0] for c in text]
     count = 1
     for options in per_char:
         count *= len(options)
