@@ -265,3 +265,51 @@ def hall_guide(config_path: Path | str, config) -> Guide:
     """The guide of the hall loaded from ``config_path``."""
     settings = getattr(config, "guide", None)
     return load_guide(guide_folder(config_path, settings.folder if settings else ""), config)
+
+
+class GuideFiles:
+    """A hall's guide folder, read again when its files change (checked at most every
+    ``recheck_s``): what `jiaohao serve` and a one-PC kiosk use. A change that breaks a
+    file keeps the last good guide (and logs the problems) until the file is fixed."""
+
+    def __init__(self, folder: Path | str, config=None, recheck_s: float = 5.0):
+        import threading
+        self.folder = Path(folder)
+        self.config = config
+        self.recheck_s = recheck_s
+        self._lock = threading.Lock()
+        self._guide: Guide | None = None
+        self._stamp = None
+        self._checked = float("-inf")
+        self.problems: list[str] = []
+
+    def _signature(self):
+        try:
+            return tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size)
+                                for p in self.folder.glob("*.toml")))
+        except OSError:
+            return None
+
+    def current(self) -> Guide:
+        import logging
+        import time
+        with self._lock:
+            now = time.monotonic()
+            if self._guide is not None and now - self._checked < self.recheck_s:
+                return self._guide
+            self._checked = now
+            stamp = self._signature()
+            if self._guide is not None and stamp == self._stamp:
+                return self._guide
+            try:
+                guide = load_guide(self.folder, self.config)
+                self.problems = []
+            except GuideError as e:
+                self.problems = e.problems
+                logging.getLogger(__name__).warning("guide in %s not (re)loaded: %d problem(s), first: %s",
+                                                    self.folder, len(e.problems), e.problems[0])
+                if self._guide is None:
+                    self._guide = Guide([], self.config)
+                return self._guide
+            self._guide, self._stamp = guide, stamp
+            return guide

@@ -23,12 +23,17 @@ def normalize(text: str) -> str:
 
 def readings(text: str) -> list[tuple[str, str]]:
     """(full pinyin, initials) of ``text``'s Chinese and ASCII, in context first."""
+    return [("".join(s), "".join(x[0] for x in s if x)) for s in syllables(text)]
+
+
+def syllables(text: str) -> list[tuple[str, ...]]:
+    """The syllables of each reading of ``text`` (an ASCII character is a syllable of its own)."""
     from pypinyin import Style, lazy_pinyin, pinyin
     text = normalize(text)
     if not text:
         return []
-    first = lazy_pinyin(text, errors=lambda s: list(s))
-    out = [("".join(first), "".join(p[0] for p in first if p))]
+    first = tuple(lazy_pinyin(text, errors=lambda s: list(s)))
+    out = [first]
     # one character at a time: on a phrase pypinyin gives only the phrase's reading
     per_char = [pinyin(c, style=Style.NORMAL, heteronym=True, errors=lambda s: [[s]])[0] for c in text]
     count = 1
@@ -36,10 +41,14 @@ def readings(text: str) -> list[tuple[str, str]]:
         count *= len(options)
     if 1 < count <= MAX_READINGS:
         for combo in itertools.product(*per_char):
-            item = ("".join(combo), "".join(p[0] for p in combo if p))
-            if item not in out:
-                out.append(item)
+            if combo not in out:
+                out.append(combo)
     return out
+
+
+def _tails(syl: tuple[str, ...]) -> tuple[str, str, list[str]]:
+    """Full pinyin, initials, and the full pinyin from each later syllable on."""
+    return "".join(syl), "".join(x[0] for x in syl if x), ["".join(syl[i:]) for i in range(1, len(syl))]
 
 
 class SearchIndex:
@@ -49,7 +58,7 @@ class SearchIndex:
         self.rows = []
         for e in entries:
             names = [e.name, *e.keywords]
-            self.rows.append((e, [normalize(n) for n in names], [readings(n) for n in names],
+            self.rows.append((e, [normalize(n) for n in names], [[_tails(s) for s in syllables(n)] for n in names],
                               normalize(f"{e.department} {e.item_code} {e.name_en}"), e.code.lower()))
 
     def search(self, text: str, limit: int = 50) -> list:
@@ -71,7 +80,7 @@ class SearchIndex:
             return 0
         best = None
         for i, name in enumerate(names):
-            kw = 0 if i == 0 else 10  # the item's own name before its keywords
+            kw = 0 if i == 0 else 5  # the item's own name before its keywords
             if name.startswith(q):
                 r = 1
             elif q in name:
@@ -80,14 +89,14 @@ class SearchIndex:
                 continue
             else:
                 r = None
-                for full, initials in reads[i]:
+                for full, initials, tails in reads[i]:
                     if initials.startswith(q):
                         r = 3
                     elif full.startswith(q):
                         r = 4 if r is None or r > 4 else r
                     elif q in initials:
                         r = 5 if r is None or r > 5 else r
-                    elif q in full:
+                    elif any(t.startswith(q) for t in tails):  # full pinyin from a syllable on
                         r = 6 if r is None or r > 6 else r
                 if r is None:
                     continue

@@ -10,68 +10,68 @@
         <translation>密码错误，请重试</translation>
     </message>
     <message>
-        <location filename="../app.py" line="420"/>
-        <location filename="../screens.py" line="150"/>
+        <location filename="../app.py" line="426"/>
+        <location filename="../screens.py" line="154"/>
         <source>Appointment check-in</source>
         <translation>预约签到</translation>
     </message>
     <message>
-        <location filename="../app.py" line="421"/>
+        <location filename="../app.py" line="427"/>
         <source>Type your appointment code, or hold its barcode under the scanner</source>
         <translation>请输入预约号，或将预约二维码/条码对准扫描口</translation>
     </message>
     <message>
-        <location filename="../app.py" line="422"/>
+        <location filename="../app.py" line="428"/>
         <source>Check in</source>
         <translation>签到取号</translation>
     </message>
     <message>
-        <location filename="../app.py" line="424"/>
+        <location filename="../app.py" line="430"/>
         <source>Green channel: staff PIN</source>
         <translation>绿色通道：工作人员确认</translation>
     </message>
     <message>
-        <location filename="../app.py" line="424"/>
+        <location filename="../app.py" line="430"/>
         <source>Technician PIN</source>
         <translation>技术人员密码</translation>
     </message>
     <message>
-        <location filename="../app.py" line="425"/>
+        <location filename="../app.py" line="431"/>
         <source>A member of staff enters the PIN</source>
         <translation>请工作人员输入密码</translation>
     </message>
     <message>
-        <location filename="../app.py" line="426"/>
+        <location filename="../app.py" line="432"/>
         <source>Enter the technician PIN</source>
         <translation>请输入技术人员密码</translation>
     </message>
     <message>
-        <location filename="../app.py" line="426"/>
+        <location filename="../app.py" line="432"/>
         <source>OK</source>
         <translation>确定</translation>
     </message>
     <message>
-        <location filename="../app.py" line="431"/>
+        <location filename="../app.py" line="439"/>
         <source>Hall: %1</source>
         <translation>大厅：%1</translation>
     </message>
     <message>
-        <location filename="../app.py" line="432"/>
+        <location filename="../app.py" line="440"/>
         <source>Hall server: %1</source>
         <translation>叫号服务器：%1</translation>
     </message>
     <message>
-        <location filename="../app.py" line="433"/>
+        <location filename="../app.py" line="441"/>
         <source>Queue database: %1</source>
         <translation>排队数据库：%1</translation>
     </message>
     <message>
-        <location filename="../app.py" line="434"/>
+        <location filename="../app.py" line="442"/>
         <source>Printer: %1</source>
         <translation>打印机：%1</translation>
     </message>
     <message>
-        <location filename="../app.py" line="437"/>
+        <location filename="../app.py" line="445"/>
         <source>This menu closes by itself after %1 s without a touch.</source>
         <translation>本菜单 %1 秒无操作将自动关闭。</translation>
     </message>
@@ -242,129 +242,255 @@
         <translation>%1月%2日 %3</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="149"/>
+        <location filename="../screens.py" line="153"/>
         <source>Back to normal tickets</source>
         <translation>退出绿色通道</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="149"/>
+        <location filename="../screens.py" line="153"/>
         <source>Green channel</source>
         <translation>绿色通道</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="151"/>
+        <location filename="../screens.py" line="155"/>
         <source>Standard mode</source>
         <translation>标准模式</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="151"/>
+        <location filename="../screens.py" line="155"/>
         <source>Large text</source>
         <translation>长者模式 大字</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="170"/>
+        <location filename="../screens.py" line="179"/>
         <source>Green channel: priority tickets for the elderly, the disabled, service members and pregnant women. Tap the service you need.</source>
         <translation>绿色通道：老年人、残疾人、军人、孕妇优先办理。请点击您要办理的业务</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="173"/>
+        <location filename="../screens.py" line="182"/>
         <source>Tap the service you need to take a ticket</source>
         <translation>请点击您要办理的业务取号</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="176"/>
+        <location filename="../screens.py" line="185"/>
         <source>Ticket issue paused, please go to the service desk</source>
         <translation>暂停取号，请到服务台</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="212"/>
+        <location filename="../guide_screens.py" line="42"/>
+        <source>%1 items</source>
+        <translation>%1项</translation>
+    </message>
+    <message>
+        <location filename="../guide_screens.py" line="115"/>
+        <location filename="../screens.py" line="158"/>
+        <source>Service guide: what to bring</source>
+        <translation>办事指南（带什么材料）</translation>
+    </message>
+    <message>
+        <location filename="../guide_screens.py" line="116"/>
+        <source>By zone</source>
+        <translation>按专区</translation>
+    </message>
+    <message>
+        <location filename="../guide_screens.py" line="117"/>
+        <source>By department</source>
+        <translation>按部门</translation>
+    </message>
+    <message>
+        <location filename="../guide_screens.py" line="124"/>
+        <source>Search results</source>
+        <translation>查找结果</translation>
+    </message>
+    <message>
+        <location filename="../guide_screens.py" line="128"/>
+        <source>Tap an area, or type the pinyin initials of the item</source>
+        <translation>请点击专区，或输入事项的拼音首字母</translation>
+    </message>
+    <message>
+        <location filename="../guide_screens.py" line="136"/>
+        <source>Nothing found. Delete a letter, or ask at the service desk.</source>
+        <translation>没有找到。请删去一个字母，或到服务台咨询。</translation>
+    </message>
+    <message>
+        <location filename="../guide_screens.py" line="142"/>
+        <location filename="../screens.py" line="221"/>
         <source>◀ Previous page</source>
         <translation>◀ 上一页</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="213"/>
+        <location filename="../guide_screens.py" line="143"/>
+        <location filename="../screens.py" line="222"/>
         <source>Next page ▶</source>
         <translation>下一页 ▶</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="214"/>
+        <location filename="../guide_screens.py" line="144"/>
+        <location filename="../screens.py" line="223"/>
         <source>Page %1 of %2</source>
         <translation>第 %1/%2 页</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="258"/>
+        <location filename="../guide_screens.py" line="147"/>
+        <source>Search: type pinyin initials, e.g. BDC for 不动产登记</source>
+        <translation>查找：输入拼音首字母，如不动产登记输入 BDC</translation>
+    </message>
+    <message>
+        <location filename="../guide_screens.py" line="150"/>
+        <source>Back to tickets</source>
+        <translation>返回取号</translation>
+    </message>
+    <message>
+        <location filename="../guide_screens.py" line="159"/>
+        <source>windows %1</source>
+        <translation>%1号窗口</translation>
+    </message>
+    <message>
+        <location filename="../guide_screens.py" line="210"/>
+        <source>Department: %1</source>
+        <translation>办理部门：%1</translation>
+    </message>
+    <message>
+        <location filename="../guide_screens.py" line="213"/>
+        <source>Where: %1</source>
+        <translation>办理地点：%1</translation>
+    </message>
+    <message>
+        <location filename="../guide_screens.py" line="216"/>
+        <source>Time limit: %1</source>
+        <translation>承诺时限：%1</translation>
+    </message>
+    <message>
+        <location filename="../guide_screens.py" line="217"/>
+        <source>Fee: %1</source>
+        <translation>收费标准：%1</translation>
+    </message>
+    <message>
+        <location filename="../guide_screens.py" line="223"/>
+        <source>Print the checklist</source>
+        <translation>打印材料清单</translation>
+    </message>
+    <message>
+        <location filename="../guide_screens.py" line="241"/>
+        <source>Materials to bring (%1)</source>
+        <translation>申请材料（%1项）</translation>
+    </message>
+    <message>
+        <location filename="../guide_screens.py" line="247"/>
+        <source>Can be shared electronically</source>
+        <translation>可电子证照共享</translation>
+    </message>
+    <message>
+        <location filename="../guide_screens.py" line="251"/>
+        <source>No materials needed</source>
+        <translation>无需提交材料</translation>
+    </message>
+    <message>
+        <location filename="../guide_screens.py" line="252"/>
+        <source>Steps</source>
+        <translation>办理流程</translation>
+    </message>
+    <message>
+        <location filename="../guide_screens.py" line="253"/>
+        <source>Who can apply</source>
+        <translation>申请条件</translation>
+    </message>
+    <message>
+        <location filename="../guide_screens.py" line="253"/>
+        <source>Please note</source>
+        <translation>注意事项</translation>
+    </message>
+    <message>
+        <location filename="../guide_screens.py" line="254"/>
+        <source>Legal basis</source>
+        <translation>设定依据</translation>
+    </message>
+    <message>
+        <location filename="../guide_screens.py" line="259"/>
+        <source>Enquiries: %1</source>
+        <translation>咨询电话：%1</translation>
+    </message>
+    <message>
+        <location filename="../guide_screens.py" line="261"/>
+        <source>Sample text: ask at the window for the hall&apos;s own guide</source>
+        <translation>示例文本，以窗口告知为准</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="267"/>
         <source>Take a green channel ticket for</source>
         <translation>绿色通道取号</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="258"/>
+        <location filename="../screens.py" line="267"/>
         <source>Take a ticket for</source>
         <translation>您要办理的业务</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="261"/>
+        <location filename="../screens.py" line="270"/>
         <source>Yes, print my ticket</source>
         <translation>确认取号</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="262"/>
-        <location filename="../screens.py" line="367"/>
-        <location filename="../screens.py" line="440"/>
+        <location filename="../guide_screens.py" line="149"/>
+        <location filename="../guide_screens.py" line="226"/>
+        <location filename="../screens.py" line="271"/>
+        <location filename="../screens.py" line="376"/>
+        <location filename="../screens.py" line="449"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="277"/>
+        <location filename="../screens.py" line="286"/>
         <source>Printing your ticket, please wait…</source>
         <translation>正在出票，请稍候…</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="328"/>
+        <location filename="../screens.py" line="337"/>
         <source>Your number</source>
         <translation>您的号码</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="330"/>
+        <location filename="../screens.py" line="339"/>
         <source>Green channel ticket</source>
         <translation>绿色通道</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="330"/>
+        <location filename="../screens.py" line="339"/>
         <source>Appointment ticket</source>
         <translation>预约号</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="334"/>
+        <location filename="../screens.py" line="343"/>
         <source>Please take your ticket</source>
         <translation>请取票</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="337"/>
+        <location filename="../screens.py" line="346"/>
         <source>People ahead of you: %1</source>
         <translation>前面还有 %1 人</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="338"/>
+        <location filename="../screens.py" line="347"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="341"/>
+        <location filename="../screens.py" line="350"/>
         <source>Back to the start in %1 s</source>
         <translation>%1 秒后返回首页</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="477"/>
+        <location filename="../screens.py" line="486"/>
         <source>Technician</source>
         <translation>技术人员</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="479"/>
+        <location filename="../screens.py" line="488"/>
         <source>Exit the kiosk</source>
         <translation>退出取号机程序</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="480"/>
+        <location filename="../screens.py" line="489"/>
         <source>Back to the kiosk</source>
         <translation>返回取号界面</translation>
     </message>
@@ -374,9 +500,35 @@
         <translation>暂未开始 · %1 开始取号</translation>
     </message>
     <message>
+        <location filename="../guide_mode.py" line="162"/>
+        <source>Printing the checklist…</source>
+        <translation>正在打印材料清单…</translation>
+    </message>
+    <message>
+        <location filename="../guide_mode.py" line="170"/>
+        <source>Please take your checklist</source>
+        <translation>请取走材料清单</translation>
+    </message>
+    <message>
+        <location filename="../guide_mode.py" line="173"/>
+        <source>The checklist did not print; please ask the staff</source>
+        <translation>材料清单未能打印，请联系工作人员</translation>
+    </message>
+    <message>
+        <location filename="../guide_mode.py" line="198"/>
+        <source>No tickets for this item here</source>
+        <translation>本机不能取此事项的号</translation>
+    </message>
+    <message>
+        <location filename="../guide_mode.py" line="200"/>
         <location filename="../widgets.py" line="48"/>
         <source>No tickets left today</source>
         <translation>今日号源已取完</translation>
+    </message>
+    <message>
+        <location filename="../guide_mode.py" line="202"/>
+        <source>Take a ticket (%1 waiting)</source>
+        <translation>取号（%1人等候）</translation>
     </message>
     <message>
         <location filename="../widgets.py" line="50"/>
