@@ -185,10 +185,16 @@ class GuideMode(QObject):
         en = self.w.flow.english
         if self.browser is None:
             return
-        self.browser.per_page = self.per_page()
         self.list.set_portrait(self.w.portrait)
         if screen == F.GUIDE:
+            # as many rows as fit: fewer on a small window or with elderly-mode text
+            self.browser.per_page = self.per_page()
             self.list.show_browser(self.browser, en)
+            self.list.split.activate()
+            fit = self.list.rows_that_fit()
+            if fit is not None and fit < self.browser.per_page:
+                self.browser.per_page = fit
+                self.list.show_browser(self.browser, en)
             return
         e = self._entry()
         if e is None:

@@ -5,11 +5,39 @@ reports taps by signals; the window (kiosk/guide_mode.py) joins them to the flow
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QScroller, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QScrollArea, QScroller, QSizePolicy, QVBoxLayout,
+                               QWidget)
 
 from .i18n import translate
 from .screens import SplitScreen
-from .widgets import Keypad, button, label, restyle
+from .widgets import button, label, restyle
+
+
+class LetterKeys(QWidget):
+    """A compact A–Z keyboard for pinyin initials (smaller keys than the PIN pad's, so the
+    list above it keeps room); ``key`` emits a letter, ``"back"`` or ``"clear"``."""
+
+    key = Signal(str)
+    COLS = 7
+
+    def __init__(self):
+        super().__init__()
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setSpacing(8)
+        self.buttons = {}
+        for i, k in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZ"):
+            b = button(k, "letter")
+            b.clicked.connect(lambda _=False, k=k: self.key.emit(k))
+            grid.addWidget(b, i // self.COLS, i % self.COLS)
+            self.buttons[k] = b
+        b = button("", "letter")  # V–Z fill the last row's first five places
+        b.clicked.connect(lambda: self.key.emit("back"))
+        grid.addWidget(b, 3, 5, 1, 2)
+        self.buttons["back"] = b
+
+    def retranslate(self) -> None:
+        self.buttons["back"].setText(translate("Kiosk", "Delete"))
 
 
 class RowButton(QWidget):
@@ -71,6 +99,7 @@ class GuideScreen(SplitScreen):
         self.rows = [RowButton() for _ in range(max_rows)]
         for r in self.rows:
             r.tapped.connect(self.row_tapped)
+            r.hide()  # shown as rows are given (show_browser): hidden ones ask for no room
         pager = QHBoxLayout()
         self.prev = button("", "plain")
         self.page_label = label("body", "")
@@ -84,8 +113,7 @@ class GuideScreen(SplitScreen):
         self.pager.setLayout(pager)
         self.search = label("code", "", Qt.AlignLeft | Qt.AlignVCenter, wrap=False)
         self.search_hint = label("small", "", Qt.AlignLeft | Qt.AlignVCenter)
-        self.keypad = Keypad(letters=True)
-        self.keypad.toggle()  # letters first: pinyin initials
+        self.keypad = LetterKeys()
         self.keypad.key.connect(self.key)
         self.back_btn = button("")
         self.back_btn.clicked.connect(self.back)
@@ -93,26 +121,42 @@ class GuideScreen(SplitScreen):
         self.first.addWidget(self.title)
         self.first.addLayout(toggles)
         self.first.addWidget(self.path)
-        self.list_box = QVBoxLayout()
+        # the list takes the room left (its own size asks for none): rows_that_fit() says how many rows
+        self.list_host = QWidget()
+        self.list_host.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Ignored)
+        self.list_box = QVBoxLayout(self.list_host)
+        self.list_box.setContentsMargins(0, 0, 0, 0)
         self.list_box.setSpacing(12)
         for r in self.rows:
             self.list_box.addWidget(r)
         self.list_box.addWidget(self.empty)
         self.list_box.addStretch(1)
-        self.first.addLayout(self.list_box, 1)
+        self.first.addWidget(self.list_host, 1)
         self.first.addWidget(self.pager)
         self.second.addWidget(self.search)
         self.second.addWidget(self.search_hint)
-        self.second.addWidget(self.keypad, 1)
+        self.second.addWidget(self.keypad)
+        self.second.addStretch(1)
         self.second.addWidget(self.back_btn)
 
     def set_portrait(self, portrait: bool) -> None:
         super().set_portrait(portrait)
-        self.split.setStretch(0, 3 if portrait else 3)
-        self.split.setStretch(1, 2 if portrait else 2)
+        self.split.setStretch(0, 1)
+        self.split.setStretch(1, 0 if portrait else 1)
+
+    def rows_that_fit(self) -> int | None:
+        """Rows of the current size that fit the list's room (None: not laid out yet)."""
+        shown = [r for r in self.rows if r.isVisible()]
+        if not shown or self.list_host.height() <= 0:
+            return None
+        width = self.list_host.width()
+        need = max(r.layout().totalHeightForWidth(width) if r.layout().hasHeightForWidth()
+                   else r.sizeHint().height() for r in shown)
+        gap = self.list_box.spacing()
+        return max(1, (self.list_host.height() + gap) // (need + gap))
 
     def show_browser(self, browser, english: bool) -> None:
-        self.title.setText(translate("Kiosk", "Service guide: what to bring"))
+        self.title.setText(translate("Kiosk", "Service guide"))
         self.by_zone.setText(translate("Kiosk", "By zone"))
         self.by_dept.setText(translate("Kiosk", "By department"))
         for b, by in ((self.by_zone, "zone"), (self.by_dept, "department")):
@@ -180,6 +224,7 @@ class GuideItemScreen(QWidget):
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         QScroller.grabGesture(self.scroll.viewport(), QScroller.LeftMouseButtonGesture)  # drag to scroll
         body = QWidget()
+        body.setObjectName("GuideBody")
         self.body = QVBoxLayout(body)
         self.body.setSpacing(8)
         self.scroll.setWidget(body)

@@ -155,22 +155,22 @@ class HomeScreen(QWidget):
         self.elderly_btn.setText(translate("Kiosk", "Standard mode") if elderly else translate("Kiosk", "Large text"))
         # Each language's button names the other language in its own words.
         self.lang_btn.setText("中文" if english else "English")
-        self.guide_btn.setText(translate("Kiosk", "Service guide: what to bring"))
-        shape = (portrait, guide)
+        self.guide_btn.setText(translate("Kiosk", "Service guide"))
+        shape = (portrait, guide, elderly)
         if shape != self._shape:
             self._shape = shape
             buttons = [self.green_btn, self.checkin_btn, self.elderly_btn, self.lang_btn]
             for b in buttons + [self.guide_btn]:
                 self.bar.removeWidget(b)
             self.guide_btn.setVisible(guide)
+            if guide and portrait:  # a row of its own above the others
+                self.bar.addWidget(self.guide_btn, 0, 0, 1, 2)
+            elif guide:  # first in the row; with large text five do not fit one row: 3 + 2
+                buttons = [self.guide_btn] + buttons
+            cols = 2 if portrait else (3 if guide and elderly else len(buttons))
             top = 1 if guide and portrait else 0
-            if guide:  # portrait: a row of its own above the others; landscape: first in the row
-                self.bar.addWidget(self.guide_btn, 0, 0, 1, 2 if portrait else 1)
             for i, b in enumerate(buttons):
-                if portrait:
-                    self.bar.addWidget(b, top + i // 2, i % 2)
-                else:
-                    self.bar.addWidget(b, 0, i + (1 if guide else 0))
+                self.bar.addWidget(b, top + i // cols, i % cols)
 
     def set_mode(self, english: bool, priority: bool, paused: bool, detail: str = "",
                  compact: bool = False) -> None:

@@ -107,6 +107,7 @@ def test_browse_search_and_item_page_portrait(qtbot, make_kiosk, tmp_path):
     w, q = make_kiosk()
     settle(qtbot, w)
     assert w.home.guide_btn.isVisible()
+    shot(w, tmp_path, "kiosk-home-guide-button")
     qtbot.mouseClick(w.home.guide_btn, Qt.LeftButton)
     assert w.flow.screen == F.GUIDE
     settle(qtbot, w)
@@ -146,6 +147,9 @@ def test_browse_search_and_item_page_portrait(qtbot, make_kiosk, tmp_path):
 def test_item_page_landscape_elderly_and_english(qtbot, make_kiosk, tmp_path):
     w, q = make_kiosk(size=(1920, 1080))
     qtbot.mouseClick(w.home.elderly_btn, Qt.LeftButton)
+    settle(qtbot, w)
+    assert w.size().width() == 1920  # nothing on the home screen asks for more than the screen
+    shot(w, tmp_path, "kiosk-home-guide-landscape-elderly")
     qtbot.mouseClick(w.home.guide_btn, Qt.LeftButton)
     settle(qtbot, w)
     assert len(visible_rows(w)) <= 3  # elderly landscape: fewer, larger rows
@@ -169,6 +173,7 @@ def test_item_page_landscape_elderly_and_english(qtbot, make_kiosk, tmp_path):
     assert w.guide_mode.item.name.text() == "Transfer of ownership (second-hand home)"
     assert "Where: 不动产专区 windows 4、5" in w.guide_mode.item.meta.text()
     assert w.guide_mode.item.print_btn.text() == "Print the checklist"
+    assert w.size().width() == 1920 and w.size().height() == 1080
     shot(w, tmp_path, "kiosk-guide-item-english")
 
 

@@ -277,141 +277,141 @@
         <translation>暂停取号，请到服务台</translation>
     </message>
     <message>
-        <location filename="../guide_screens.py" line="42"/>
+        <location filename="../guide_screens.py" line="69"/>
         <source>%1 items</source>
         <translation>%1项</translation>
     </message>
     <message>
-        <location filename="../guide_screens.py" line="115"/>
+        <location filename="../guide_screens.py" line="142"/>
         <location filename="../screens.py" line="158"/>
-        <source>Service guide: what to bring</source>
-        <translation>办事指南（带什么材料）</translation>
+        <source>Service guide</source>
+        <translation>办事指南</translation>
     </message>
     <message>
-        <location filename="../guide_screens.py" line="116"/>
+        <location filename="../guide_screens.py" line="143"/>
         <source>By zone</source>
         <translation>按专区</translation>
     </message>
     <message>
-        <location filename="../guide_screens.py" line="117"/>
+        <location filename="../guide_screens.py" line="144"/>
         <source>By department</source>
         <translation>按部门</translation>
     </message>
     <message>
-        <location filename="../guide_screens.py" line="124"/>
+        <location filename="../guide_screens.py" line="151"/>
         <source>Search results</source>
         <translation>查找结果</translation>
     </message>
     <message>
-        <location filename="../guide_screens.py" line="128"/>
+        <location filename="../guide_screens.py" line="155"/>
         <source>Tap an area, or type the pinyin initials of the item</source>
         <translation>请点击专区，或输入事项的拼音首字母</translation>
     </message>
     <message>
-        <location filename="../guide_screens.py" line="136"/>
+        <location filename="../guide_screens.py" line="163"/>
         <source>Nothing found. Delete a letter, or ask at the service desk.</source>
         <translation>没有找到。请删去一个字母，或到服务台咨询。</translation>
     </message>
     <message>
-        <location filename="../guide_screens.py" line="142"/>
+        <location filename="../guide_screens.py" line="169"/>
         <location filename="../screens.py" line="221"/>
         <source>◀ Previous page</source>
         <translation>◀ 上一页</translation>
     </message>
     <message>
-        <location filename="../guide_screens.py" line="143"/>
+        <location filename="../guide_screens.py" line="170"/>
         <location filename="../screens.py" line="222"/>
         <source>Next page ▶</source>
         <translation>下一页 ▶</translation>
     </message>
     <message>
-        <location filename="../guide_screens.py" line="144"/>
+        <location filename="../guide_screens.py" line="171"/>
         <location filename="../screens.py" line="223"/>
         <source>Page %1 of %2</source>
         <translation>第 %1/%2 页</translation>
     </message>
     <message>
-        <location filename="../guide_screens.py" line="147"/>
+        <location filename="../guide_screens.py" line="174"/>
         <source>Search: type pinyin initials, e.g. BDC for 不动产登记</source>
         <translation>查找：输入拼音首字母，如不动产登记输入 BDC</translation>
     </message>
     <message>
-        <location filename="../guide_screens.py" line="150"/>
+        <location filename="../guide_screens.py" line="177"/>
         <source>Back to tickets</source>
         <translation>返回取号</translation>
     </message>
     <message>
-        <location filename="../guide_screens.py" line="159"/>
+        <location filename="../guide_screens.py" line="186"/>
         <source>windows %1</source>
         <translation>%1号窗口</translation>
     </message>
     <message>
-        <location filename="../guide_screens.py" line="210"/>
+        <location filename="../guide_screens.py" line="238"/>
         <source>Department: %1</source>
         <translation>办理部门：%1</translation>
     </message>
     <message>
-        <location filename="../guide_screens.py" line="213"/>
+        <location filename="../guide_screens.py" line="241"/>
         <source>Where: %1</source>
         <translation>办理地点：%1</translation>
     </message>
     <message>
-        <location filename="../guide_screens.py" line="216"/>
+        <location filename="../guide_screens.py" line="244"/>
         <source>Time limit: %1</source>
         <translation>承诺时限：%1</translation>
     </message>
     <message>
-        <location filename="../guide_screens.py" line="217"/>
+        <location filename="../guide_screens.py" line="245"/>
         <source>Fee: %1</source>
         <translation>收费标准：%1</translation>
     </message>
     <message>
-        <location filename="../guide_screens.py" line="223"/>
+        <location filename="../guide_screens.py" line="251"/>
         <source>Print the checklist</source>
         <translation>打印材料清单</translation>
     </message>
     <message>
-        <location filename="../guide_screens.py" line="241"/>
+        <location filename="../guide_screens.py" line="269"/>
         <source>Materials to bring (%1)</source>
         <translation>申请材料（%1项）</translation>
     </message>
     <message>
-        <location filename="../guide_screens.py" line="247"/>
+        <location filename="../guide_screens.py" line="275"/>
         <source>Can be shared electronically</source>
         <translation>可电子证照共享</translation>
     </message>
     <message>
-        <location filename="../guide_screens.py" line="251"/>
+        <location filename="../guide_screens.py" line="279"/>
         <source>No materials needed</source>
         <translation>无需提交材料</translation>
     </message>
     <message>
-        <location filename="../guide_screens.py" line="252"/>
+        <location filename="../guide_screens.py" line="280"/>
         <source>Steps</source>
         <translation>办理流程</translation>
     </message>
     <message>
-        <location filename="../guide_screens.py" line="253"/>
+        <location filename="../guide_screens.py" line="281"/>
         <source>Who can apply</source>
         <translation>申请条件</translation>
     </message>
     <message>
-        <location filename="../guide_screens.py" line="253"/>
+        <location filename="../guide_screens.py" line="281"/>
         <source>Please note</source>
         <translation>注意事项</translation>
     </message>
     <message>
-        <location filename="../guide_screens.py" line="254"/>
+        <location filename="../guide_screens.py" line="282"/>
         <source>Legal basis</source>
         <translation>设定依据</translation>
     </message>
     <message>
-        <location filename="../guide_screens.py" line="259"/>
+        <location filename="../guide_screens.py" line="287"/>
         <source>Enquiries: %1</source>
         <translation>咨询电话：%1</translation>
     </message>
     <message>
-        <location filename="../guide_screens.py" line="261"/>
+        <location filename="../guide_screens.py" line="289"/>
         <source>Sample text: ask at the window for the hall&apos;s own guide</source>
         <translation>示例文本，以窗口告知为准</translation>
     </message>
@@ -431,8 +431,8 @@
         <translation>确认取号</translation>
     </message>
     <message>
-        <location filename="../guide_screens.py" line="149"/>
-        <location filename="../guide_screens.py" line="226"/>
+        <location filename="../guide_screens.py" line="176"/>
+        <location filename="../guide_screens.py" line="254"/>
         <location filename="../screens.py" line="271"/>
         <location filename="../screens.py" line="376"/>
         <location filename="../screens.py" line="449"/>
@@ -546,6 +546,7 @@
         <translation>等候 %1 人 · 约 %2 分钟</translation>
     </message>
     <message>
+        <location filename="../guide_screens.py" line="39"/>
         <location filename="../widgets.py" line="139"/>
         <source>Delete</source>
         <translation>删除</translation>
