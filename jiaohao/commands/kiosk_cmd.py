@@ -36,7 +36,7 @@ def kiosk(ctx, args) -> int:
     queue = ctx.hall if ctx.server else ctx.open_queue(quick_check=True)
     if args.screenshot:
         w = build(queue, config, kiosk_name=args.name, kiosk_mode=False, voice=False,
-                  size=size or (1080, 1920), start_timers=False)
+                  size=size or (1080, 1920), start_timers=False, guide=ctx.guide_source())
         try:
             w.show()
             w.refresh()
@@ -49,4 +49,4 @@ def kiosk(ctx, args) -> int:
         return 0
     settle_after_startup()  # Qt, the config and the queue live as long as the kiosk
     return run(queue, config, windowed=args.windowed or size is not None, size=size,
-               kiosk_name=args.name, voice=not args.no_voice)
+               kiosk_name=args.name, voice=not args.no_voice, guide=ctx.guide_source())
