@@ -372,7 +372,7 @@ class GuideSettings(Strict):
 
     folder: str = ""  # empty: the folder "<hall file name>/guide" beside the hall file
     screen_rotation: bool = False  # the hall screen's notice band rotates 公示 items (name, time limit, fee)
-    rotation_seconds: float = Field(8.0, ge=3, le=120)
+    rotation_seconds: float = Field(30.0, ge=5, le=600)  # each item this long (the band scrolls it from its start)
     ticket_line: Literal["none", "materials", "reminder"] = "none"  # an extra line on the printed ticket
 
 
