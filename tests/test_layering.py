@@ -13,7 +13,7 @@ STDLIB = set(sys.stdlib_module_names)
 
 # package -> top-level imports allowed besides the stdlib and itself
 ALLOWED = {
-    "config": {"pydantic"},
+    "config": {"pydantic", "pypinyin"},  # pypinyin: the guide's search (config/guide_search.py)
     "hall": {"config", "sqlite_utils", "httpx"},  # httpx: the remote hall over HTTP and its event stream
 }
 # package -> top-level imports it must not make
