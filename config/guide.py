@@ -239,9 +239,10 @@ class Guide:
     def search(self, text: str, limit: int = 50) -> list[GuideEntry]:
         """Entries matching ``text``: Chinese, full pinyin or initials (``bdc``), or a code."""
         from .guide_search import SearchIndex
-        if self._index is None:
-            self._index = SearchIndex(self.entries)
-        return self._index.search(text, limit)
+        index = self._index
+        if index is None:  # (two threads may both build it: the same index, no harm)
+            index = self._index = SearchIndex(self.entries)
+        return index.search(text, limit)
 
     def to_json(self) -> list[dict]:
         return [e.model_dump() for e in self.entries]

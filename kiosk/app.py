@@ -38,6 +38,7 @@ PRINTER_POLL_MS = 2000
 SCAN_GAP_S = 1.5  # characters further apart than this start a new scanned code
 TECH_TAPS, TECH_TAP_WINDOW_S = 5, 3.0
 MESSAGE_MIN_SECONDS = 10
+GUIDE_IDLE_FACTOR = 3
 
 
 class _Activity(QObject):
@@ -405,6 +406,10 @@ class KioskWindow(QWidget):
         self.home.set_mode(en, f.priority, f.paused, detail, compact=f.elderly and not self.portrait)
         self._render_tiles()
         screen = f.screen
+        # reading a guide item takes longer than choosing a service: three times the idle time there
+        idle_ms = self.config.kiosk.idle_seconds * 1000 * (GUIDE_IDLE_FACTOR if screen in (F.GUIDE, F.GUIDE_ITEM) else 1)
+        if self.idle.interval() != idle_ms:
+            self.idle.setInterval(idle_ms)
         if screen != self._shown and screen in (F.DONE, F.MESSAGE):
             seconds = self.config.kiosk.done_seconds
             self._done_deadline = time.monotonic() + (seconds if screen == F.DONE

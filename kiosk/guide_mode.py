@@ -81,6 +81,15 @@ class GuideMode(QObject):
         self.item.take.connect(self.take_ticket)
         window.worker.job_done.connect(self._job_done)
         window.worker.note_for = lambda r: ticket_line(window.config, self.guide, r.service, r.guide)
+        self._warm()
+
+    def _warm(self) -> None:
+        """Build the pinyin index off the GUI thread (pypinyin's dictionaries and 700 names take
+        about a second on a kiosk PC: the first letter typed must not wait for it)."""
+        guide = self.guide
+        if guide:
+            import threading
+            threading.Thread(target=guide.search, args=("a",), name="guide-index", daemon=True).start()
 
     @property
     def available(self) -> bool:
@@ -92,6 +101,7 @@ class GuideMode(QObject):
         if guide is not None and guide is not self.guide:
             self.guide = guide
             self.browser = GuideBrowser(guide)
+            self._warm()
 
     def reset(self) -> None:
         if self.browser is not None:

@@ -214,6 +214,17 @@ def test_take_a_ticket_from_the_item_page_with_the_guide_line(qtbot, make_kiosk,
     assert "温馨提示：买卖双方须本人到场并带身份证、房产证" in "".join(lines)
 
 
+def test_the_guide_waits_longer_before_going_back_to_the_start(qtbot, make_kiosk):
+    w, q = make_kiosk()
+    base = w.config.kiosk.idle_seconds * 1000
+    assert w.idle.interval() == base
+    qtbot.mouseClick(w.home.guide_btn, Qt.LeftButton)
+    assert w.idle.interval() == 3 * base
+    w.idle_timeout()  # nobody touched it: back to the start, guide closed
+    assert w.flow.screen == F.HOME and w.idle.interval() == base
+    assert w.guide_mode.browser.query == ""
+
+
 def test_ticket_line_modes(demo_config):
     guide = load_guide(guide_folder(DEMO_HALL), demo_config)
     cfg = lambda mode: demo_config.model_copy(update={"guide": demo_config.guide.model_copy(  # noqa: E731
