@@ -30,6 +30,9 @@ def register(sub) -> None:
     i.add_argument("--replace", action="store_true", help="remove guide files of items not in the file")
     i.add_argument("--json", action="store_true", help="one JSON object on stdout")
     i.set_defaults(func=import_file)
+    x = s.add_parser("export", help="the guide as the spreadsheet `import` reads (.xlsx): a template to fill in")
+    x.add_argument("file", metavar="FILE.xlsx")
+    x.set_defaults(func=export)
     w = s.add_parser("show", help="one item's guide as text")
     w.add_argument("code")
     w.add_argument("--json", action="store_true", help="the entry as JSON")
@@ -127,4 +130,17 @@ def show(ctx, args) -> int:
         return 0
     from hall.guide_text import checklist_lines
     print("\n".join(checklist_lines(e, guide, width=60)))
+    return 0
+
+
+def export(ctx, args) -> int:
+    from ..guide_import import write_xlsx
+    path = Path(args.file)
+    if path.suffix.lower() != ".xlsx":
+        raise CommandError(f"{path}: give a .xlsx file name")
+    if not path.parent.is_dir():
+        raise CommandError(f"{path.parent}: no such folder")
+    guide = _guide(ctx)
+    write_xlsx(guide.entries, path)
+    print(f"wrote {len(guide)} item(s) to {path}" + ("" if guide else " (the header only: a template)"))
     return 0
