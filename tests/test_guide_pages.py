@@ -89,3 +89,17 @@ def test_the_api_is_not_on_the_citizens_listener_but_the_guide_is(served):
     token = served.add_device("kiosk-9", "kiosk")
     with httpx.Client(base_url=served.url, timeout=5, headers={"Authorization": f"Bearer {token}"}) as c:
         assert c.get("/api/v1/guide").json()["count"] == 18
+
+
+def test_a_kiosk_on_another_pc_gets_the_guide_from_serve(served):
+    from config import load_hall
+    from hall.remote import RemoteHall
+    from hall.remote_guide import RemoteGuide
+    token = served.add_device("kiosk-7", "kiosk")
+    remote = RemoteHall(served.url, token, load_hall(served.config), stream=False)
+    try:
+        guide = RemoteGuide(remote).current()
+        assert len(guide) == 18 and guide.search("jhdj")[0].name == "结婚登记"
+        assert guide.windows(guide.get("C01")) == [4, 5]
+    finally:
+        remote.close()
