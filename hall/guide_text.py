@@ -24,12 +24,10 @@ def checklist_lines(e, guide=None, width: int = 48) -> list[str]:
     out.append("")
     out.append(f"申请材料（{len(e.materials)}项）：")
     for i, m in enumerate(e.materials, 1):
-        line = f"□ {i}. {material_line(m)}"
-        if m.electronic:
-            line += " 可电子证照共享"
-        out.append(line)
-        if m.note:
-            out.append(f"    {m.note}")
+        out.append(f"□ {i}. {material_line(m)}")
+        extra = (["可电子证照共享"] if m.electronic else []) + ([m.note] if m.note else [])
+        if extra:
+            out.append("    " + "；".join(extra))
     if e.notes:
         out += ["", f"注意事项：{e.notes}"]
     if e.phone_consult:

@@ -170,7 +170,8 @@ class GuideMode(QObject):
         if e is None or self.w.flow.paused:
             return
         self.status = translate("Kiosk", "Printing the checklist…")
-        self.w.worker.run_job("checklist", lambda: print_checklist(self.w.issuer, e, self.guide))
+        now = self.w.queue.clock()
+        self.w.worker.run_job("checklist", lambda: print_checklist(self.w.issuer, e, self.guide, now))
         self.w.render()
 
     def _job_done(self, name: str, error) -> None:

@@ -9,17 +9,30 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from drivers.printer.commands import EscPosCommands, wrap
+from drivers.printer.commands import EscPosCommands, text_columns, wrap
 from hall.guide_text import checklist_lines
+
+
+NO_LINE_START = set("，。、；：？！）》」』”’…%")  # 避头: punctuation that never starts a line
+
+
+def _wrap(text: str, cols: int, encoding: str) -> list[str]:
+    """The driver's wrap, then a closing mark that would start a line pulls the last
+    character of the line before down with it."""
+    lines = wrap(text, cols, encoding)
+    for i in range(1, len(lines)):
+        if lines[i][:1] in NO_LINE_START and len(lines[i - 1]) > 1:
+            lines[i - 1], lines[i] = lines[i - 1][:-1], lines[i - 1][-1] + lines[i]
+    return lines
 
 
 def _hanging(c: EscPosCommands, text: str, indent: int) -> None:
     """``text`` wrapped to the paper, lines after the first indented by ``indent`` columns."""
     cols = c.paper.columns
-    first, *rest = wrap(text, cols, c.encoding) or [""]
+    first, *rest = _wrap(text, cols, c.encoding) or [""]
     c.line(first)
     if rest:
-        for ln in wrap(("" if not text.isascii() else " ").join(rest), cols - indent, c.encoding):
+        for ln in _wrap(("" if not text.isascii() else " ").join(rest), cols - indent, c.encoding):
             c.line(" " * indent + ln)
 
 
@@ -31,8 +44,9 @@ def write_checklist(c: EscPosCommands, entry, guide, hall: str, when: str) -> No
     c.style(bold=False, width=1, height=1)
     c.lines(hall)
     c.rule()
-    c.style(align="left", bold=True, width=1, height=2)
-    c.lines(entry.name)
+    wide = text_columns(entry.name, c.encoding) * 2 <= c.paper.columns
+    c.style(align="left", bold=True, width=2 if wide else 1, height=2)
+    c.lines(entry.name, width=2 if wide else 1)
     c.style(bold=False, width=1, height=1)
     for line in checklist_lines(entry, guide)[1:]:
         if line.startswith("□"):

@@ -177,7 +177,7 @@ def test_item_page_landscape_elderly_and_english(qtbot, make_kiosk, tmp_path):
     shot(w, tmp_path, "kiosk-guide-item-english")
 
 
-def test_print_checklist_decoded_from_the_printer_bytes(qtbot, make_kiosk, printer):
+def test_print_checklist_decoded_from_the_printer_bytes(qtbot, make_kiosk, printer, tmp_path):
     w, q = make_kiosk()
     sim = printer[1]
     qtbot.mouseClick(w.home.guide_btn, Qt.LeftButton)
@@ -188,13 +188,18 @@ def test_print_checklist_decoded_from_the_printer_bytes(qtbot, make_kiosk, print
     assert sim.wait_for_jobs(1, 10)
     qtbot.waitUntil(lambda: "取走" in w.guide_mode.item.status.text(), timeout=WAIT_MS)
     job = sim.jobs[-1]
+    sim.images[-1].save(tmp_path / "guide-checklist-80mm.png")
+    if os.environ.get("JIAOHAO_SCREENSHOTS") == "docs":
+        sim.images[-1].save(DOCS / "guide-checklist-80mm.png")
     assert b"\x1c&" in job  # Chinese in FS & ... FS . (text mode), GBK
     lines = [ln.strip() for ln in decode_text(job)]
     assert "材料清单" in lines and "二手房转移登记" in lines
     assert "申请材料（6项）：" in lines
     assert "□ 1. 买卖双方身份证（原件）" in lines
-    assert "□ 3. 存量房买卖合同（原件 ×2） 可电子证照共享" in lines
+    assert "□ 3. 存量房买卖合同（原件 ×2）" in lines
+    assert "可电子证照共享；网签合同" in lines
     assert "办理地点：不动产专区 4、5号窗口" in lines
+    assert "打印时间：2026-11-23 09:00" in lines  # the hall clock
     assert all(len(ln.encode("gbk")) <= 48 for ln in decode_text(job))  # fits 80 mm (48 columns)
     assert w.flow.screen == F.GUIDE_ITEM  # still on the item's page
     assert q.snapshot().services["C"].waiting == 0  # printing a checklist issues no ticket
@@ -253,3 +258,19 @@ def test_a_kiosk_without_a_guide_has_no_guide_button(qtbot, demo_config, printer
         w.shutdown()
         issuer.printer.close()
         q.close()
+
+
+@pytest.mark.parametrize("code", ["C01", "H01", "F02", "A01"])
+def test_checklist_on_58mm_paper_fits_and_keeps_punctuation_off_line_starts(demo_config, code):
+    from datetime import datetime
+
+    from drivers.printer.commands import PAPERS, EscPosCommands
+    from kiosk.guide_print import NO_LINE_START, write_checklist
+    guide = load_guide(guide_folder(DEMO_HALL), demo_config)
+    job = bytearray()
+    write_checklist(EscPosCommands(job.extend, "gbk", PAPERS[58]), guide.get(code), guide, "瑶海区政务服务中心",
+                    datetime(2026, 11, 23, 9).strftime("%Y-%m-%d %H:%M"))
+    lines = decode_text(bytes(job))
+    assert guide.get(code).name in "".join(lines)
+    assert all(len(ln.encode("gbk")) <= 32 for ln in lines), [ln for ln in lines if len(ln.encode("gbk")) > 32]
+    assert not any(ln.strip()[:1] in NO_LINE_START for ln in lines if ln.strip())
