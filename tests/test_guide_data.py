@@ -248,3 +248,15 @@ def test_export_then_import_gives_the_same_guide(hall_copy):
     shipped = load_guide(HALLS / "demo" / "guide").entries
     # the spreadsheet has no column for 'sample' (a hall's own guide is not sample text)
     assert [e.model_copy(update={"sample": True}) for e in mine] == shipped
+
+
+def test_diag_check_reports_the_guide(hall_copy):
+    r = jiaohao("--config", str(hall_copy), "--db", str(hall_copy.parent / "h.sqlite"), "diag", "check", "--json")
+    guide = next(c for c in json.loads(r.stdout)["devices"] if c["device"].startswith("service guide"))
+    assert guide["ok"] and "none" in guide["detail"]
+    folder = hall_copy.parent / "demo" / "guide"
+    shutil.copytree(HALLS / "demo" / "guide", folder)
+    (folder / "A01.toml").write_text('code = "A01"\nname = "x"\nservice = "NOPE"\n', encoding="utf-8")
+    r = jiaohao("--config", str(hall_copy), "--db", str(hall_copy.parent / "h.sqlite"), "diag", "check", "--json")
+    guide = next(c for c in json.loads(r.stdout)["devices"] if c["device"].startswith("service guide"))
+    assert not guide["ok"] and "unknown service 'NOPE'" in guide["detail"] and "jiaohao guide check" in guide["fix"]
