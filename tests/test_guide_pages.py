@@ -103,3 +103,17 @@ def test_a_kiosk_on_another_pc_gets_the_guide_from_serve(served):
         assert guide.windows(guide.get("C01")) == [4, 5]
     finally:
         remote.close()
+
+
+def test_guide_search_command_on_a_client_pc(served, tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+    token = served.add_device("kiosk-8", "kiosk")
+    env = dict(os.environ, JIAOHAO_TOKEN=token)
+    r = subprocess.run([sys.executable, "-m", "jiaohao", "guide", "search", "jhdj", "--json", "--server", served.url],
+                       capture_output=True, text=True, timeout=60, env=env)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)[0] == {"code": "H01", "name": "结婚登记", "service": "H", "department": "区民政局",
+                                       "zone": "婚姻登记专区"}

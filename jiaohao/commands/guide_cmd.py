@@ -6,6 +6,7 @@ from pathlib import Path
 
 from ..cli import emit
 from ..context import CommandError
+from .inputs import server_options
 
 
 def register(sub) -> None:
@@ -15,6 +16,7 @@ def register(sub) -> None:
     a = s.add_parser("search", help="search the guide as the kiosk does (Chinese, pinyin, initials: bdc)")
     a.add_argument("text", metavar="TEXT")
     a.add_argument("--json", action="store_true", help="a JSON list of entries with code and name")
+    server_options(a)
     a.set_defaults(func=search)
     c = s.add_parser("check", help="check every guide file against the hall; one line per problem")
     c.add_argument("--json", action="store_true", help="one JSON object on stdout")
@@ -36,6 +38,7 @@ def register(sub) -> None:
     w = s.add_parser("show", help="one item's guide as text")
     w.add_argument("code")
     w.add_argument("--json", action="store_true", help="the entry as JSON")
+    server_options(w)
     w.set_defaults(func=show)
 
 
@@ -45,6 +48,9 @@ def _folder(ctx) -> Path:
 
 
 def _guide(ctx):
+    """The guide: the hall server's (with --server or JIAOHAO_SERVER), else the files here."""
+    if ctx.server:
+        return ctx.hall.guide()[1]
     from config.guide import GuideError, load_guide
     try:
         return load_guide(_folder(ctx), ctx.config)
