@@ -44,6 +44,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "keywords": ("关键词", "keywords"),
     "faqs": ("常见问题", "faqs"),
     "m_name": ("材料名称", "material"),
+    "m_name_en": ("材料英文名称", "material_en"),
     "m_form": ("材料形式", "form"),
     "m_copies": ("份数", "copies"),
     "m_note": ("材料说明", "material_note"),
@@ -215,6 +216,8 @@ def parse_rows(rows: list[list[str]], path: Path | str) -> list[GuideEntry]:
                 bad("faqs", v) if isinstance(v, str) else item.__setitem__("faqs", v)
         if cell.get("m_name"):
             m: dict = {"name": cell["m_name"]}
+            if cell.get("m_name_en"):
+                m["name_en"] = cell["m_name_en"]
             if cell.get("m_form"):
                 m["form"] = cell["m_form"]
             if cell.get("m_copies"):
@@ -230,7 +233,7 @@ def parse_rows(rows: list[list[str]], path: Path | str) -> list[GuideEntry]:
             m["_row"] = r
             item.setdefault("materials", []).append(m)
         else:
-            for field in ("m_form", "m_copies", "m_note", "m_electronic"):
+            for field in ("m_name_en", "m_form", "m_copies", "m_note", "m_electronic"):
                 if cell.get(field):
                     bad(field, "a material's detail without its 材料名称")
 
@@ -338,7 +341,7 @@ def write_guide(entries: list[GuideEntry], folder: Path, replace: bool = False) 
 EXPORT_FIELDS = ("code", "name", "name_en", "item_code", "service", "department", "zone", "windows",
                  "legal_basis", "conditions", "steps", "statutory_days", "promised_days", "fee", "notes",
                  "reminder", "phone_consult", "phone_supervise", "bookable", "keywords", "faqs",
-                 "m_name", "m_form", "m_copies", "m_note", "m_electronic")
+                 "m_name", "m_name_en", "m_form", "m_copies", "m_note", "m_electronic")
 
 
 def export_rows(entries: list[GuideEntry]) -> list[list]:
@@ -361,7 +364,7 @@ def export_rows(entries: list[GuideEntry]) -> list[list]:
             row = {f: (item.get(f, "") if i == 0 else "") for f in EXPORT_FIELDS}
             row["code"] = e.code
             if m is not None:
-                row.update(m_name=m.name, m_form=m.form, m_copies=m.copies, m_note=m.note,
+                row.update(m_name=m.name, m_name_en=m.name_en, m_form=m.form, m_copies=m.copies, m_note=m.note,
                            m_electronic="是" if m.electronic else "否")
             rows.append([row[f] for f in EXPORT_FIELDS])
     return rows

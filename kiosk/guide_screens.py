@@ -286,7 +286,8 @@ class GuideItemScreen(QWidget):
         add("big", translate("Kiosk", "Materials to bring (%1)").replace("%1", str(len(entry.materials))))
         for i, m in enumerate(entry.materials, 1):
             copies = f" ×{m.copies}" if m.copies > 1 else ""
-            add("body", f"☐ {i}. {m.name}（{m.form}{copies}）")
+            name = (m.name_en or m.name) if english else m.name
+            add("body", f"☐ {i}. {name}（{m.form}{copies}）")
             extra = [m.note] if m.note else []
             if m.electronic:
                 extra.append(translate("Kiosk", "Can be shared electronically"))
