@@ -197,6 +197,7 @@ class GuideMode(QObject):
         if self.browser is None:
             return
         self.list.set_portrait(self.w.portrait)
+        self.item.set_portrait(self.w.portrait)
         if screen == F.GUIDE:
             # as many rows as fit: fewer on a small window or with elderly-mode text
             self.browser.per_page = self.per_page()

@@ -5,8 +5,8 @@ reports taps by signals; the window (kiosk/guide_mode.py) joins them to the flow
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QScrollArea, QScroller, QSizePolicy, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QBoxLayout, QGridLayout, QHBoxLayout, QScrollArea, QScroller, QSizePolicy,
+                               QVBoxLayout, QWidget)
 
 from .i18n import translate
 from .screens import SplitScreen
@@ -212,12 +212,18 @@ class GuideItemScreen(QWidget):
 
     def __init__(self):
         super().__init__()
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(40, 32, 40, 32)
-        lay.setSpacing(14)
+        self.box = QBoxLayout(QBoxLayout.TopToBottom, self)
+        self.box.setContentsMargins(40, 32, 40, 32)
+        self.box.setSpacing(24)
+        self.head = QWidget()
+        head = QVBoxLayout(self.head)
+        head.setContentsMargins(0, 0, 0, 0)
+        head.setSpacing(14)
         self.name = label("big", "", Qt.AlignLeft | Qt.AlignVCenter)
         self.meta = label("body", "", Qt.AlignLeft | Qt.AlignTop)
         self.meta.setTextFormat(Qt.PlainText)
+        head.addWidget(self.name)
+        head.addWidget(self.meta)
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QScrollArea.NoFrame)
@@ -228,25 +234,57 @@ class GuideItemScreen(QWidget):
         self.body = QVBoxLayout(body)
         self.body.setSpacing(8)
         self.scroll.setWidget(body)
+        self.foot = QWidget()
+        foot = QVBoxLayout(self.foot)
+        foot.setContentsMargins(0, 0, 0, 0)
         self.status = label("alert", "")
         self.status.hide()
-        row = QHBoxLayout()
+        self.buttons = QBoxLayout(QBoxLayout.LeftToRight)
         self.back_btn = button("", "plain")
         self.print_btn = button("")
         self.take_btn = button("", "green")
         self.back_btn.clicked.connect(self.back)
         self.print_btn.clicked.connect(self.print_)
         self.take_btn.clicked.connect(self.take)
-        row.addWidget(self.back_btn, 2)
-        row.addWidget(self.print_btn, 3)
-        row.addWidget(self.take_btn, 3)
-        for w in (self.name, self.meta):
-            lay.addWidget(w)
-        lay.addWidget(self.scroll, 1)
-        lay.addWidget(self.status)
-        lay.addLayout(row)
+        for b, stretch in ((self.back_btn, 2), (self.print_btn, 3), (self.take_btn, 3)):
+            self.buttons.addWidget(b, stretch)
+        foot.addWidget(self.status)
+        foot.addLayout(self.buttons)
+        # landscape: where/when/fee and the buttons on the left, the checklist on the right
+        self.left = QWidget()
+        self.left_lay = QVBoxLayout(self.left)
+        self.left_lay.setContentsMargins(0, 0, 0, 0)
+        self._portrait: bool | None = None
+        self.set_portrait(True)
         self.code = None
         self._parts: list[QWidget] = []
+
+    def set_portrait(self, portrait: bool) -> None:
+        if portrait == self._portrait:
+            return
+        self._portrait = portrait
+        for w in (self.head, self.scroll, self.foot, self.left):
+            self.box.removeWidget(w)
+        while self.left_lay.count():
+            self.left_lay.takeAt(0)
+        if portrait:  # head, the checklist, the buttons in a row under it
+            self.box.setDirection(QBoxLayout.TopToBottom)
+            self.buttons.setDirection(QBoxLayout.LeftToRight)
+            self.box.addWidget(self.head)
+            self.box.addWidget(self.scroll, 1)
+            self.box.addWidget(self.foot)
+            self.left.hide()
+        else:
+            self.box.setDirection(QBoxLayout.LeftToRight)
+            self.buttons.setDirection(QBoxLayout.BottomToTop)  # 取号 on top, 返回 at the bottom
+            self.left_lay.addWidget(self.head)
+            self.left_lay.addStretch(1)
+            self.left_lay.addWidget(self.foot)
+            self.box.addWidget(self.left, 2)
+            self.box.addWidget(self.scroll, 3)
+            self.left.show()
+        self.head.show()
+        self.foot.show()
 
     def show_entry(self, entry, guide, english: bool, can_print: bool, take_text: str) -> None:
         self.name.setText((entry.name_en or entry.name) if english else entry.name)
