@@ -88,18 +88,20 @@ class SearchIndex:
             elif han:
                 continue
             else:
-                r = None
-                for full, initials, tails in reads[i]:
+                found = []
+                for j, (full, initials, tails) in enumerate(reads[i]):
+                    later = 0.5 if j else 0  # a reading other than the one in context: a little later
                     if initials.startswith(q):
-                        r = 3
+                        found.append(3 + later)
                     elif full.startswith(q):
-                        r = 4 if r is None or r > 4 else r
+                        found.append(4 + later)
                     elif q in initials:
-                        r = 5 if r is None or r > 5 else r
+                        found.append(5 + later)
                     elif any(t.startswith(q) for t in tails):  # full pinyin from a syllable on
-                        r = 6 if r is None or r > 6 else r
-                if r is None:
+                        found.append(6 + later)
+                if not found:
                     continue
+                r = min(found)
             r += kw
             best = r if best is None else min(best, r)
         if best is None and (q in other or code.startswith(q)):
