@@ -9,7 +9,7 @@ import pytest
 
 from config import DEMO_HALL
 from config.guide import guide_folder
-from tests.browser_helpers import browser, chromium_path, office, phone, shot  # noqa: F401
+from tests.browser_helpers import browser, chromium_path, phone, shot  # noqa: F401
 from tests.net_helpers import NetHall
 
 pytestmark = pytest.mark.skipif(chromium_path() is None, reason="Debian's chromium is not installed")

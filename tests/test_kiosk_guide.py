@@ -5,7 +5,6 @@ to docs/screenshots/ with JIAOHAO_SCREENSHOTS=docs)."""
 from __future__ import annotations
 
 import os
-import re
 import uuid
 from pathlib import Path
 

@@ -140,7 +140,7 @@ def show(ctx, args) -> int:
 
 
 def export(ctx, args) -> int:
-    from ..guide_import import write_xlsx
+    from ..guide_export import write_xlsx
     path = Path(args.file)
     if path.suffix.lower() != ".xlsx":
         raise CommandError(f"{path}: give a .xlsx file name")
