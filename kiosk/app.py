@@ -39,6 +39,7 @@ SCAN_GAP_S = 1.5  # characters further apart than this start a new scanned code
 TECH_TAPS, TECH_TAP_WINDOW_S = 5, 3.0
 MESSAGE_MIN_SECONDS = 10
 GUIDE_IDLE_FACTOR = 3
+WIDE_BAR_PX = 1200  # a landscape window this wide has the five home-screen buttons in one row
 
 
 class _Activity(QObject):
@@ -399,7 +400,8 @@ class KioskWindow(QWidget):
         en = f.english
         hall = (self.config.hall.name_en or self.config.hall.name) if en else self.config.hall.name
         self.home.set_header(hall, self.queue.clock())
-        self.home.set_bar(en, f.elderly, f.priority, self.portrait, guide=self.guide_mode.available)
+        self.home.set_bar(en, f.elderly, f.priority, self.portrait, guide=self.guide_mode.available,
+                          wide=self.width() >= WIDE_BAR_PX)
         detail = ""
         if f.paused and self.printer_state is not None:
             detail = self.printer_state.message_en if en else self.printer_state.message_zh

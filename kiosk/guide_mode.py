@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 
 from . import flow as F
 from .guide_model import GuideBrowser
@@ -67,6 +67,7 @@ class GuideMode(QObject):
         self.list = GuideScreen()
         self.item = GuideItemScreen()
         self.status = ""
+        self._fit: dict = {}  # (window size, elderly, english) -> rows of the list that fit
         for screen, widget in ((F.GUIDE, self.list), (F.GUIDE_ITEM, self.item)):
             window.stack.addWidget(widget)
             window.pages[screen] = widget
@@ -192,6 +193,18 @@ class GuideMode(QObject):
             return 4 if portrait else 3
         return 7 if portrait else 5
 
+    def _measure(self, key) -> None:
+        if self.w.flow.screen != F.GUIDE or not self.list.isVisible():
+            return
+        fit = self.list.rows_that_fit()
+        if fit is None:
+            return
+        fit = max(1, fit)
+        shown = sum(r.isVisible() for r in self.list.rows)
+        if self._fit.get(key) != fit and (fit < shown or fit > self.browser.per_page):
+            self._fit[key] = fit
+            self.w.render()
+
     def render(self, screen: str) -> None:
         en = self.w.flow.english
         if self.browser is None:
@@ -199,14 +212,13 @@ class GuideMode(QObject):
         self.list.set_portrait(self.w.portrait)
         self.item.set_portrait(self.w.portrait)
         if screen == F.GUIDE:
-            # as many rows as fit: fewer on a small window or with elderly-mode text
-            self.browser.per_page = self.per_page()
+            # as many rows as fit: fewer on a small window or with elderly-mode text (measured
+            # once the list is laid out on screen, then drawn again if fewer fit)
+            key = (self.w.size().toTuple(), self.w.flow.elderly, self.w.flow.english)
+            fit = self._fit.get(key)
+            self.browser.per_page = min(self.per_page(), fit) if fit else self.per_page()
             self.list.show_browser(self.browser, en)
-            self.list.split.activate()
-            fit = self.list.rows_that_fit()
-            if fit is not None and fit < self.browser.per_page:
-                self.browser.per_page = fit
-                self.list.show_browser(self.browser, en)
+            QTimer.singleShot(0, lambda: self._measure(key))
             return
         e = self._entry()
         if e is None:

@@ -28,6 +28,7 @@ class LetterKeys(QWidget):
         self.buttons = {}
         for i, k in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZ"):
             b = button(k, "letter")
+            b.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)  # seven across even on a narrow window
             b.clicked.connect(lambda _=False, k=k: self.key.emit(k))
             grid.addWidget(b, i // self.COLS, i % self.COLS)
             self.buttons[k] = b
