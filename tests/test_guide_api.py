@@ -90,6 +90,10 @@ def test_guide_pages_html(guided):
     assert "示例文本" in r.text and 'href="tel:0551-12345678"' in r.text
     en = c.get("/guide/C01", params={"lang": "en"})
     assert "Transfer of ownership (second-hand home)" in en.text and "Materials to bring (6)" in en.text
+    # a service's code (the ticket status page's link): the list of its items, or its only item
+    svc = c.get("/guide/C", params={"lang": "zh"})
+    assert svc.status_code == 200 and "不动产抵押登记" in svc.text and "二手房转移登记" in svc.text
+    assert "申请材料（6项）" not in svc.text
     assert c.get("/guide/NOPE").status_code == 404
     assert c.get("/guide/<script>").status_code == 404
     r = c.get("/guide", params={"q": "<script>alert(1)</script>"})

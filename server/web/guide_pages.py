@@ -1,6 +1,7 @@
 """The citizens' guide pages: ``/guide`` (search, browse by zone or department, or the
 items of one service: ``/guide?service=C``, what the ticket status page links to) and
-``/guide/<code>`` (one item: what to bring as a checklist, where, how long, the fee).
+``/guide/<code>`` (one item: what to bring as a checklist, where, how long, the fee; a
+service's code shows its only item, or the list of its items).
 On both listeners (server/web/public.py); no login, no script needed."""
 from __future__ import annotations
 
@@ -51,6 +52,14 @@ def guide_item(request: Request, code: str) -> HTMLResponse:
     import re
     guide = current_guide(request.app.state)
     e = guide.get(code) if re.fullmatch(CODE_RE, code) else None
+    if e is None and re.fullmatch(CODE_RE, code):
+        # a service's code (the ticket status page links /guide/<its service>): its only
+        # item, or the list of its items
+        items = guide.for_service(code)
+        if len(items) == 1:
+            e = items[0]
+        elif items:
+            return guide_list(request, service=code)
     if e is None:
         return error_page(request, 404, "办事指南中没有这个事项", "There is no such item in the service guide")
     return page(request, "guide_item.html", e=e, zone=guide.zone(e), windows=_windows(guide, e))
