@@ -26,6 +26,7 @@ from .errors import (DailyCapReached, InvalidArgument, ServiceClosed, UnknownSer
                      UnknownTicket, UnknownWindow, WindowNotReady)
 from .models import Ticket, WindowState
 from .appointments import AppointmentOps
+from .bookings import BookingOps
 from .reads import QueueReads
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ def format_number(prefix: str, seq: int) -> str:
     return f"{prefix}{seq:03d}"
 
 
-class HallQueue(AppointmentOps, QueueReads):
+class HallQueue(AppointmentOps, BookingOps, QueueReads):
     """The hall's queue on one SQLite file. Safe to share between threads of a process."""
 
     def __init__(self, path: Path | str, config: HallConfig, clock: Clock = system_clock):

@@ -34,7 +34,9 @@ ROLES: dict[str, frozenset[str]] = {
     "appointments": frozenset({"controller", "manager"}),
     "log": frozenset({"kiosk", "screen", "caller", "controller", "technician"}),
     "reports": frozenset({"controller", "manager", "technician"}),
-    "logout": frozenset(STAFF_ROLES),  # ends a person's session; devices are revoked by the hall
+    "logout": frozenset(STAFF_ROLES),
+    "book": frozenset({"caller", "controller", "staff", "manager"}),  # book or cancel for a citizen
+    "suspensions": frozenset({"manager"}),  # list and lift 爽约 suspensions  # ends a person's session; devices are revoked by the hall
 }
 # roles that act on any window; a caller device with no windows bound acts on any too
 ANY_WINDOW = frozenset({"controller", "manager"})
@@ -100,7 +102,9 @@ def _refuse_role(p: Principal, what: str, what_zh: str) -> ApiError:
 OP_WORDS = {"read": ("read the hall", "查看"), "issue": ("issue, check in or cancel tickets", "取号、签到或取消"),
             "window": ("operate windows", "操作窗口"), "reactivate": ("re-activate a no-show", "过号重排"),
             "appointments": ("import appointments", "导入预约"), "log": ("write device notices", "写设备记录"),
-            "reports": ("read reports", "查看报表"), "logout": ("log out (only a person's session can)", "注销登录")}
+            "reports": ("read reports", "查看报表"),
+            "book": ("book or cancel appointments", "预约或取消预约"),
+            "suspensions": ("lift booking suspensions", "解除预约暂停"), "logout": ("log out (only a person's session can)", "注销登录")}
 
 
 def require(op: str) -> Callable[..., Principal]:
