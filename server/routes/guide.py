@@ -38,9 +38,12 @@ def current_guide(state) -> Guide:
             summary="the service guide: every item's entry (办事指南)")
 def guide(request: Request) -> dict:
     g = current_guide(request.app.state)
-    items = g.to_json()
-    digest = hashlib.sha256(json.dumps(items, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
-    return {"digest": digest, "count": len(items), "entries": items}
+    answer = getattr(g, "_api_answer", None)  # once per loaded guide: it is re-read only when a file changes
+    if answer is None:
+        items = g.to_json()
+        digest = hashlib.sha256(json.dumps(items, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+        answer = g._api_answer = {"digest": digest, "count": len(items), "entries": items}
+    return answer
 
 
 @router.get("/guide/{code}", response_model=GuideEntry, dependencies=[reader],
