@@ -260,3 +260,10 @@ def test_diag_check_reports_the_guide(hall_copy):
     r = jiaohao("--config", str(hall_copy), "--db", str(hall_copy.parent / "h.sqlite"), "diag", "check", "--json")
     guide = next(c for c in json.loads(r.stdout)["devices"] if c["device"].startswith("service guide"))
     assert not guide["ok"] and "unknown service 'NOPE'" in guide["detail"] and "jiaohao guide check" in guide["fix"]
+
+
+def test_import_into_a_folder_that_cannot_be_written_says_so(hall_copy):
+    src = write_csv(hall_copy.parent / "g.csv", GOOD)
+    (hall_copy.parent / "demo").write_text("a file where the folder should be", encoding="utf-8")
+    r = jiaohao("--config", str(hall_copy), "guide", "import", str(src))
+    assert r.returncode == 2 and "cannot write the guide files" in r.stderr and "Traceback" not in r.stderr

@@ -118,7 +118,11 @@ def import_file(ctx, args) -> int:
         emit(args, {"checked": len(entries), "folder": str(folder)},
              f"checked {len(entries)} item(s): all good (nothing written)")
         return 0
-    result = write_guide(entries, folder, replace=args.replace)
+    try:
+        result = write_guide(entries, folder, replace=args.replace)
+    except OSError as e:
+        raise CommandError(f"{folder}: cannot write the guide files: {e.strerror or e} "
+                           "(run as the user who owns the hall's configuration)") from None
     emit(args, {"imported": len(entries), "folder": str(folder), **result},
          f"imported {len(entries)} item(s) into {folder}: {len(result['written'])} written, "
          f"{len(result['unchanged'])} unchanged" + (f", {len(result['removed'])} removed" if args.replace else ""))
@@ -147,6 +151,9 @@ def export(ctx, args) -> int:
     if not path.parent.is_dir():
         raise CommandError(f"{path.parent}: no such folder")
     guide = _guide(ctx)
-    write_xlsx(guide.entries, path)
+    try:
+        write_xlsx(guide.entries, path)
+    except OSError as e:
+        raise CommandError(f"{path}: cannot write: {e.strerror or e}") from None
     print(f"wrote {len(guide)} item(s) to {path}" + ("" if guide else " (the header only: a template)"))
     return 0
