@@ -213,18 +213,17 @@ class GuideItemScreen(QWidget):
 
     def __init__(self):
         super().__init__()
-        self.box = QBoxLayout(QBoxLayout.TopToBottom, self)
-        self.box.setContentsMargins(40, 32, 40, 32)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(40, 32, 40, 32)
+        outer.setSpacing(14)
+        self.name = label("big", "", Qt.AlignLeft | Qt.AlignVCenter)  # across the whole width
+        outer.addWidget(self.name)
+        self.box = QBoxLayout(QBoxLayout.TopToBottom)
         self.box.setSpacing(24)
-        self.head = QWidget()
-        head = QVBoxLayout(self.head)
-        head.setContentsMargins(0, 0, 0, 0)
-        head.setSpacing(14)
-        self.name = label("big", "", Qt.AlignLeft | Qt.AlignVCenter)
-        self.meta = label("body", "", Qt.AlignLeft | Qt.AlignTop)
-        self.meta.setTextFormat(Qt.PlainText)
-        head.addWidget(self.name)
-        head.addWidget(self.meta)
+        outer.addLayout(self.box, 1)
+        self.head = label("body", "", Qt.AlignLeft | Qt.AlignTop)
+        self.head.setTextFormat(Qt.PlainText)
+        self.meta = self.head
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QScrollArea.NoFrame)
@@ -268,7 +267,7 @@ class GuideItemScreen(QWidget):
             self.box.removeWidget(w)
         while self.left_lay.count():
             self.left_lay.takeAt(0)
-        if portrait:  # head, the checklist, the buttons in a row under it
+        if portrait:  # the facts, the checklist, the buttons in a row under it
             self.box.setDirection(QBoxLayout.TopToBottom)
             self.buttons.setDirection(QBoxLayout.LeftToRight)
             self.box.addWidget(self.head)
@@ -316,9 +315,10 @@ class GuideItemScreen(QWidget):
                 item.widget().deleteLater()
         self._parts = []
 
-        def add(role: str, text: str) -> None:
+        def add(role: str, text: str, indent: int = 0) -> None:
             w = label(role, text, Qt.AlignLeft | Qt.AlignTop)
             w.setTextFormat(Qt.PlainText)
+            w.setContentsMargins(indent, 0, 0, 0)
             self.body.addWidget(w)
             self._parts.append(w)
 
@@ -331,7 +331,7 @@ class GuideItemScreen(QWidget):
             if m.electronic:
                 extra.append(translate("Kiosk", "Can be shared electronically"))
             if extra:
-                add("small", "      " + "；".join(extra))
+                add("small", "；".join(extra), indent=self.name.fontMetrics().height())
         if not entry.materials:
             add("body", translate("Kiosk", "No materials needed"))
         for title, text in ((translate("Kiosk", "Steps"), "\n".join(f"{i}. {s}" for i, s in enumerate(entry.steps, 1))),
