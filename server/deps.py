@@ -34,9 +34,10 @@ ROLES: dict[str, frozenset[str]] = {
     "appointments": frozenset({"controller", "manager"}),
     "log": frozenset({"kiosk", "screen", "caller", "controller", "technician"}),
     "reports": frozenset({"controller", "manager", "technician"}),
-    "logout": frozenset(STAFF_ROLES),
+    "logout": frozenset(STAFF_ROLES),  # ends a person's session; devices are revoked by the hall
     "book": frozenset({"caller", "controller", "staff", "manager"}),  # book or cancel for a citizen
-    "suspensions": frozenset({"manager"}),  # list and lift 爽约 suspensions  # ends a person's session; devices are revoked by the hall
+    "suspensions": frozenset({"manager"}),  # list and lift 爽约 suspensions
+    "lease": frozenset({"kiosk"}),  # number leases and offline tickets (hall/leases.py)
 }
 # roles that act on any window; a caller device with no windows bound acts on any too
 ANY_WINDOW = frozenset({"controller", "manager"})
@@ -104,7 +105,8 @@ OP_WORDS = {"read": ("read the hall", "查看"), "issue": ("issue, check in or c
             "appointments": ("import appointments", "导入预约"), "log": ("write device notices", "写设备记录"),
             "reports": ("read reports", "查看报表"),
             "book": ("book or cancel appointments", "预约或取消预约"),
-            "suspensions": ("lift booking suspensions", "解除预约暂停"), "logout": ("log out (only a person's session can)", "注销登录")}
+            "suspensions": ("lift booking suspensions", "解除预约暂停"), "lease": ("hold number leases", "预留号段"),
+            "logout": ("log out (only a person's session can)", "注销登录")}
 
 
 def require(op: str) -> Callable[..., Principal]:
