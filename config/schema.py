@@ -474,6 +474,15 @@ class Booking(Strict):
         return [t.strip() for t in v]
 
 
+class GuideSettings(Strict):
+    """The service guide (办事指南, docs/guide.md): where its files are and where it shows."""
+
+    folder: str = ""  # empty: the folder "<hall file name>/guide" beside the hall file
+    screen_rotation: bool = False  # the hall screen's notice band rotates 公示 items (name, time limit, fee)
+    rotation_seconds: float = Field(30.0, ge=5, le=600)  # each item this long (the band scrolls it from its start)
+    ticket_line: Literal["none", "materials", "reminder"] = "none"  # an extra line on the printed ticket
+
+
 class Calendar(Strict):
     """Overrides of China's working-day calendar (hall/workdays.py): a local holiday, a
     day the hall opens on a weekend, or a year the installed calendar does not know yet."""
@@ -511,6 +520,7 @@ class HallConfig(HallMethods, Strict):
     booking: Booking = Booking()
     ratings: Ratings = Ratings()
     limits: Limits = Limits()
+    guide: GuideSettings = GuideSettings()
 
     @model_validator(mode="after")
     def _check_references(self) -> "HallConfig":

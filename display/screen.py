@@ -88,7 +88,8 @@ class HallScreen(QWidget):
             self._page += 1
             self._page_started = time.monotonic()
             self.update(self._windows_rect().united(self._zones_rect()).toAlignedRect())
-        if changed or state.flashing != self.state.flashing or state.link_down != self.state.link_down:
+        if (changed or state.flashing != self.state.flashing or state.link_down != self.state.link_down
+                or state.notice != self.state.notice):
             self.state = state
             self._last_second = second
             self.update()
@@ -394,6 +395,8 @@ class HallScreen(QWidget):
         """The notice drawn once into an image, then only moved (cheap at 25 frames a second)."""
         text = s.notice + ("      " + s.notice_en if s.notice_en else "") + "          "
         key = (text, int(r.width()), int(r.height()))
+        if self._strip_key is not None and self._strip_key[0] != text:
+            self.ticker_offset = r.width() - 40 * self.u  # new text (the next 公示 item): read from its start
         if self._strip_key != key:
             f = self.make_font(46 * self.u)
             fm = QFontMetricsF(f)
@@ -415,7 +418,8 @@ def run(ctx, windowed: bool = False, size: tuple[int, int] | None = None,
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([])
-    screen = HallScreen(ScreenModel(ctx.hall), windows=windows)
+    from .guide_notice import rotation_for
+    screen = HallScreen(ScreenModel(ctx.hall, rotation=rotation_for(ctx)), windows=windows)
     if size:
         screen.resize(*size)
     if windowed or size:

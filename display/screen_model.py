@@ -113,8 +113,10 @@ class ScreenState:
 class ScreenModel:
     """The hall screen's state, fed by the event log. Call :meth:`update` every 100-200 ms."""
 
-    def __init__(self, queue, config=None, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, queue, config=None, clock: Callable[[], float] = time.monotonic, rotation=None):
+        """``rotation``: the guide's 公示 items for the notice band (display/guide_notice.py)."""
         self.queue = queue
+        self.rotation = rotation
         self.config = config or queue.config
         self.clock = clock
         sc = self.config.screen
@@ -303,6 +305,10 @@ class ScreenModel:
             notice, notice_en = trouble
             highlight, flashing = None, False
             windows = tuple(replace(w, state="unknown", current=None, pause_label="") for w in windows)
+        elif self.rotation is not None:
+            item = self.rotation.current()
+            if item is not None:
+                notice, notice_en = f"{notice}　　{item[0]}", f"{notice_en}    {item[1]}" if notice_en else item[1]
         return ScreenState(
             hall.name, hall.name_en, self.queue.clock(), highlight, flashing,
             len(self._pending), self.recent, windows, self.zones(),

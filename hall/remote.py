@@ -471,6 +471,12 @@ class RemoteHall:
                 log.warning("cannot read appointment %s: %s", code, e)
             return None
 
+    def guide(self):
+        """The hall's service guide (GET /guide): (digest, :class:`config.guide.Guide`)."""
+        from config.guide import Guide
+        d = self._json("GET", "/guide")
+        return self._read(lambda d: (d["digest"], Guide.from_json(d["entries"], self.config)), d)
+
     def health(self) -> dict:
         """``GET /health`` (anonymous): the server's hall, version and last event id."""
         return self._json("GET", "/health")

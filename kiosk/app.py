@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QApplication, QStackedWidget, QVBoxLayout, QWidget
 from . import flow as F
 from .appointments import scanned_code
 from hall.snapshot import HallReader, HallSnapshot
+from .guide_mode import GuideMode
 from .i18n import LanguageSwitch, translate
 from .lockout import PinGuard
 from .issue_stop import apply_stops
@@ -38,6 +39,8 @@ PRINTER_POLL_MS = 2000
 SCAN_GAP_S = 1.5  # characters further apart than this start a new scanned code
 TECH_TAPS, TECH_TAP_WINDOW_S = 5, 3.0
 MESSAGE_MIN_SECONDS = 10
+GUIDE_IDLE_FACTOR = 3
+WIDE_BAR_PX = 1200  # a landscape window this wide has the five home-screen buttons in one row
 
 
 class _Activity(QObject):
@@ -60,9 +63,10 @@ class KioskWindow(QWidget):
 
     def __init__(self, queue, config, issuer, *, kiosk_name: str = "kiosk", kiosk_mode: bool = False,
                  voice=None, reader: HallReader | None = None, start_timers: bool = True,
-                 lockout_path=None, wall_clock=time.time, monotonic=time.monotonic):
+                 lockout_path=None, wall_clock=time.time, monotonic=time.monotonic, guide=None):
         """``lockout_path``: where wrong-PIN lock-outs are kept across restarts (None: in memory);
-        ``wall_clock`` times lock-outs and ``monotonic`` the technician menu (tests inject both)."""
+        ``wall_clock`` times lock-outs and ``monotonic`` the technician menu (tests inject both);
+        ``guide``: the 办事指南 for the 查询 mode (kiosk/guide_mode.py; None: no guide button)."""
         super().__init__()
         self.setObjectName("KioskWindow")
         self.setWindowTitle(config.hall.name)
@@ -115,6 +119,7 @@ class KioskWindow(QWidget):
         for w in dict.fromkeys(self.pages.values()):
             self.stack.addWidget(w)
         self._connect()
+        self.guide_mode = GuideMode(self, guide)
 
         self.setFocusPolicy(Qt.StrongFocus)
         self.idle = QTimer(self, singleShot=True, interval=k.idle_seconds * 1000)
@@ -260,6 +265,7 @@ class KioskWindow(QWidget):
         if self.flow.timeout():
             log.info("no touch for %d s: back to the start", self.config.kiosk.idle_seconds)
             self.page = 0
+            self.guide_mode.reset()
             self.checkin.clear()
             self.pin.clear()
             self.render()
@@ -286,6 +292,8 @@ class KioskWindow(QWidget):
     def refresh(self) -> None:
         """Re-read the hall figures and redraw (every few seconds and after each ticket)."""
         self.snapshot = self.reader.snapshot()
+        if self.flow.screen == F.HOME:
+            self.guide_mode.refresh()
         self.render()
 
     # -- keys: scanner and technician ------------------------------------------------------
@@ -391,12 +399,13 @@ class KioskWindow(QWidget):
         f = self.flow
         self.lang.set(f.language)
         self._apply_style()
-        for split in (self.done, self.checkin, self.pin):  # two columns in landscape
+        for split in (self.done, self.checkin, self.pin, self.guide_mode.list):  # two columns in landscape
             split.set_portrait(self.portrait)
         en = f.english
         hall = (self.config.hall.name_en or self.config.hall.name) if en else self.config.hall.name
         self.home.set_header(hall, self.queue.clock())
-        self.home.set_bar(en, f.elderly, f.priority, self.portrait)
+        self.home.set_bar(en, f.elderly, f.priority, self.portrait, guide=self.guide_mode.available,
+                          wide=self.width() >= WIDE_BAR_PX)
         detail = ""
         if f.paused and self.printer_state is not None:
             detail = self.printer_state.message_en if en else self.printer_state.message_zh
@@ -408,6 +417,10 @@ class KioskWindow(QWidget):
                            offline=offline_hint() if link == "offline" else "")
         self._render_tiles()
         screen = f.screen
+        # reading a guide item takes longer than choosing a service: three times the idle time there
+        idle_ms = self.config.kiosk.idle_seconds * 1000 * (GUIDE_IDLE_FACTOR if screen in (F.GUIDE, F.GUIDE_ITEM) else 1)
+        if self.idle.interval() != idle_ms:
+            self.idle.setInterval(idle_ms)
         if screen != self._shown and screen in (F.DONE, F.MESSAGE):
             seconds = self.config.kiosk.done_seconds
             self._done_deadline = time.monotonic() + (seconds if screen == F.DONE
@@ -434,6 +447,8 @@ class KioskWindow(QWidget):
                                translate("Kiosk", "A member of staff enters the PIN") if screen == F.PRIORITY_PIN
                                else translate("Kiosk", "Enter the technician PIN"), translate("Kiosk", "OK"))
             self._render_pin_lock()
+        elif screen in (F.GUIDE, F.GUIDE_ITEM):
+            self.guide_mode.render(screen)
         elif screen == F.TECH_MENU:
             st = self.printer_state
             self.tech.show_info([

@@ -75,12 +75,13 @@ class TicketIssuer:
             log.exception("could not log the printer event")
 
     # -- issuing --------------------------------------------------------------------
-    def issue(self, service: str, priority: bool = False, kiosk: str | None = None):
-        """Check the printer, issue a ticket of ``service``, print it; the printed Ticket."""
+    def issue(self, service: str, priority: bool = False, kiosk: str | None = None, note: str = ""):
+        """Check the printer, issue a ticket of ``service``, print it; the printed Ticket.
+        ``note``: one more line on the paper (the guide's materials count or reminder)."""
         with self._lock:
             self._ready(kiosk, service=service)
             ticket = self.queue.issue(service, priority=priority, kiosk=kiosk)
-            return self._print(ticket, kiosk)
+            return self._print(ticket, kiosk, note=note)
 
     def check_in(self, code: str, kiosk: str | None = None):
         """Check the printer, turn appointment ``code`` into a ticket, print it."""
@@ -110,8 +111,8 @@ class TicketIssuer:
         raise PrinterUnavailable(f"{st.message_zh}，暂时无法取号，请联系工作人员",
                                  f"{st.message_en}. No ticket can be issued now; please ask the staff.", st)
 
-    def _print(self, ticket, kiosk: str | None, cancel_on_failure: bool = True):
-        content = ticket_content(self.config, ticket)
+    def _print(self, ticket, kiosk: str | None, cancel_on_failure: bool = True, note: str = ""):
+        content = ticket_content(self.config, ticket, note)
         try:
             st = self.printer.print_ticket(content)
         except PrinterError as e:

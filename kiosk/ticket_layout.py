@@ -44,8 +44,8 @@ def qr_content(template: str, ticket) -> str:
     return template.format(ticket_id=ticket.id, number=ticket.number, day=ticket.day)
 
 
-def ticket_content(cfg: HallConfig, ticket) -> TicketContent:
-    """Everything printed on ``ticket``'s paper slip."""
+def ticket_content(cfg: HallConfig, ticket, note: str = "") -> TicketContent:
+    """Everything printed on ``ticket``'s paper slip (``note``: the guide's line, kiosk/guide_mode.py)."""
     try:
         svc = cfg.service(ticket.service)
         name, zone = ticket.service_name or svc.name, svc.zone
@@ -73,6 +73,7 @@ def ticket_content(cfg: HallConfig, ticket) -> TicketContent:
         marks=tuple(marks),
         footer=f"预约码 {ticket.appointment}" if ticket.appointment else "",
         ahead_text=offline_ahead(ticket) if offline else "",
+        reminder=note,
     )
 
 

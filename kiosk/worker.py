@@ -70,6 +70,7 @@ class IssuerWorker(QObject):
     issued = Signal(object, object)  # IssueRequest, Ticket
     failed = Signal(object, object, bool)  # IssueRequest, Message, printer_down
     status = Signal(object)  # PrinterStatus
+    job_done = Signal(str, object)  # name, the exception or None (run_job)
 
     def __init__(self, issuer, kiosk_name: str, reader=None, clock=None):
         super().__init__()
@@ -80,6 +81,19 @@ class IssuerWorker(QObject):
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-issuer")
         self._polling = threading.Event()
         self._closed = False
+        self.note_for = None  # request -> the extra line for its ticket (the guide's), or ""
+
+    def run_job(self, name: str, fn) -> None:
+        """Run ``fn()`` on the printer's thread (e.g. print the guide's checklist); ``job_done`` says how it went."""
+        def run():
+            try:
+                fn()
+            except Exception as e:  # noqa: BLE001 - said on screen
+                log.warning("%s failed: %s", name, e)
+                self.job_done.emit(name, e)
+                return
+            self.job_done.emit(name, None)
+        self._pool.submit(run)
 
     def submit(self, request: F.IssueRequest) -> None:
         self._pool.submit(self._run, request)
@@ -89,7 +103,9 @@ class IssuerWorker(QObject):
             if request.appointment is not None:
                 ticket = self.issuer.check_in(request.appointment, kiosk=self.kiosk_name)
             else:
-                ticket = self.issuer.issue(request.service, priority=request.priority, kiosk=self.kiosk_name)
+                note = self.note_for(request) if self.note_for is not None else ""
+                extra = {"note": note} if note else {}
+                ticket = self.issuer.issue(request.service, priority=request.priority, kiosk=self.kiosk_name, **extra)
         except Exception as e:  # noqa: BLE001 - every failure becomes a message on screen
             message, down = explain(e, request, self.reader, self.clock)
             level = (logging.WARNING if isinstance(e, (TicketNotPrinted, sqlite3.OperationalError, RemoteError))

@@ -16,7 +16,7 @@ from hall.readonly import ReadOnlyQueue
 from hall.snapshot import HallReader
 
 from . import docs_page, errors, events
-from .routes import bookings, leases, notices, ratings, reads, reports, sessions, tickets, windows
+from .routes import bookings, guide, leases, notices, ratings, reads, reports, sessions, tickets, windows
 from .routes import manage, manage_actions, people
 
 log = logging.getLogger(__name__)
@@ -86,7 +86,7 @@ def create_app(queue, config, *, access, config_text: str, keepalive_s: float | 
     errors.install(app)
     docs_page.install(app, f"{PREFIX}/docs")
     api = APIRouter(prefix=PREFIX)
-    for module in (reads, tickets, windows, sessions, notices, reports, bookings, leases, ratings):
+    for module in (reads, tickets, windows, sessions, notices, reports, bookings, leases, guide, ratings):
         api.include_router(module.router)
     for module in (manage, manage_actions, people):  # the managers' API (docs/manage.md)
         api.include_router(module.router)

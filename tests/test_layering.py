@@ -13,7 +13,7 @@ STDLIB = set(sys.stdlib_module_names)
 
 # package -> top-level imports allowed besides the stdlib and itself
 ALLOWED = {
-    "config": {"pydantic"},
+    "config": {"pydantic", "pypinyin"},  # pypinyin: the guide's search (config/guide_search.py)
     # httpx: the remote hall over HTTP and its event stream; chinese_calendar: working days
     "hall": {"config", "sqlite_utils", "httpx", "chinese_calendar"},
 }

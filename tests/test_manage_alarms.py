@@ -237,17 +237,14 @@ def test_webhook_posts_each_alarm_through_the_outbox(demo_config, db_path):
 
 
 def test_client_heartbeats_when_the_hall_has_them(limited):
-    """With the heartbeats' table (migration 0006_clients), a client PC silent for longer than
+    """With the heartbeats (migration 0006_clients, hall/clients.py), a client PC silent for longer than
     the limit (at least 3 missed beats) is a device offline; without it, the tokens' last use."""
     q, engine, clock = limited
     now = clock().timestamp()
     with q.transaction() as (c, _):
-        c.execute("CREATE TABLE IF NOT EXISTS clients (key TEXT PRIMARY KEY, credential TEXT, name TEXT, role TEXT, "
-                  "app TEXT, window INTEGER, address TEXT, host TEXT, instance TEXT, version TEXT, "
-                  "connected_since REAL, last_seen REAL, last_event_id INTEGER, server_last_id INTEGER, "
-                  "stream TEXT, offset_s REAL, uncertainty_s REAL, offset_method TEXT, heartbeats INTEGER)")
-        c.execute("INSERT INTO clients (key, name, role, app, host, last_seen, stream) VALUES "
-                  "('device:kiosk-1/kiosk', 'kiosk-1', 'kiosk', 'kiosk', 'pc-7', ?, 'connected')", (now,))
+        c.execute("INSERT INTO clients (key, credential, name, role, app, host, connected_since, last_seen, stream) "
+                  "VALUES ('device:kiosk-1/kiosk', 'device:kiosk-1', 'kiosk-1', 'kiosk', 'kiosk', 'pc-7', ?, ?, "
+                  "'connected')", (now, now))
     assert engine.evaluate_once() == ([], [])
     clock.advance(minutes=3)
     raised, _ = engine.evaluate_once()

@@ -142,6 +142,8 @@ def render_ticket(t: TicketContent, paper: Paper, font_path: str = "") -> Image.
     s.text(f"取号时间：{t.issued}", px(28), align="left")
     if t.windows:
         s.text(f"办理窗口：{t.windows}", px(28), align="left")
+    if t.reminder:
+        s.text(t.reminder, px(28), bold=True, align="left")
     if t.qr:
         s.qr(t.qr, 6 if paper.dots >= 576 else 5)
     if t.notice:

@@ -38,7 +38,7 @@ def kiosk(ctx, args) -> int:
         queue.start_heartbeat("kiosk")  # `diag check` and GET /clients list this kiosk
     if args.screenshot:
         w = build(queue, config, kiosk_name=args.name, kiosk_mode=False, voice=False,
-                  size=size or (1080, 1920), start_timers=False)
+                  size=size or (1080, 1920), start_timers=False, guide=ctx.guide_source())
         try:
             w.show()
             w.refresh()
@@ -54,7 +54,7 @@ def kiosk(ctx, args) -> int:
     settle_after_startup()  # Qt, the config and the queue live as long as the kiosk
     try:
         return run(hall, config, windowed=args.windowed or size is not None, size=size,
-                   kiosk_name=args.name, voice=not args.no_voice)
+                   kiosk_name=args.name, voice=not args.no_voice, guide=ctx.guide_source())
     finally:
         if hall is not queue:
             hall.close()

@@ -70,7 +70,8 @@ def screenshot(ctx, path: str, size: tuple[int, int], windows: set[int] | None =
     from display.screen_model import ScreenModel
 
     app = QApplication.instance() or QApplication([])  # noqa: F841 - must exist while drawing
-    widget = HallScreen(ScreenModel(ctx.hall), windows=windows)
+    from display.guide_notice import rotation_for
+    widget = HallScreen(ScreenModel(ctx.hall, rotation=rotation_for(ctx)), windows=windows)
     widget.resize(*size)
     widget.refresh()
     if not widget.grab().save(path, "PNG"):

@@ -16,6 +16,7 @@ from .render import STATIC, error_page
 
 PUBLIC_ROUTERS: list[str] = [
     "server.web.book:router",  # 预约: booking time slots (docs/booking.md)
+    "server.web.guide_pages:router",  # 办事指南: the service guide (docs/guide.md)
 ]
 
 
