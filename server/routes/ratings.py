@@ -36,7 +36,8 @@ class RatingIn(Request_):
 
 class CaseIn(Request_):
     case_no: Annotated[str, Field(min_length=1, max_length=64)] = Field(description="办件编号")
-    item_code: Short = Field("", description="事项编码; empty: the service's")
+    item_code: Short = Field("", description="事项编码; empty: guide_code's, else the service's")
+    guide_code: Short = Field("", description="the hall's 办事指南 item (e.g. A01): its 事项编码")
     source: Literal["api", "caller"] = "api"
 
 
@@ -63,8 +64,23 @@ def ticket_rating(request: Request, ticket_id: int = TICKET) -> dict:
 @router.post("/tickets/by-id/{ticket_id}/cases", **guard("rate"),
              summary="attach a 办件编号 (and 事项编码) to a called or served ticket")
 def attach_case(body: CaseIn, ticket_id: int = TICKET, w: Write = Depends(writer)) -> Response:
-    return w.run(lambda: w.queue.attach_case(ticket_id, body.case_no, body.item_code, body.source,
+    item_code = body.item_code or _guide_item_code(w.app, body.guide_code)
+    return w.run(lambda: w.queue.attach_case(ticket_id, body.case_no, item_code, body.source,
                                              w.principal.name), body)
+
+
+def _guide_item_code(app, guide_code: str) -> str:
+    """The 事项编码 of the 办事指南 item ``guide_code`` (config/guide.py), or a clear refusal."""
+    if not guide_code:
+        return ""
+    files = getattr(app.state, "guide", None)
+    entry = files.current().get(guide_code) if files is not None else None
+    if entry is None:
+        raise InvalidArgument(f"the service guide has no item {guide_code!r}", zh=f"办事指南中没有事项 {guide_code}")
+    if not entry.item_code:
+        raise InvalidArgument(f"the guide's item {guide_code} has no item_code (事项编码)",
+                              zh=f"办事指南事项 {guide_code} 没有填写事项编码")
+    return entry.item_code
 
 
 @router.get("/followups", **guard("followups"), summary="差评 follow-ups, oldest first")
