@@ -22,6 +22,7 @@ from drivers.windowbus.codec import PAUSE_CODES, EventCode
 from hall import PAUSE_REASONS, HallError
 from hall.port import Hall
 
+from .booking import BookingDialog, BookingForm, booking_services
 from .displays import state_message
 from .keys import KeyOutcome, apply_key
 
@@ -43,6 +44,10 @@ class PanelView:
     waiting: int
     message: str
     staff: str
+    link_down: bool = False  # the hall cannot be reached: the keys are off, the state may be old
+
+
+LINK_DOWN_KEYS = "按键暂不可用"
 
 
 class CallerModel:
@@ -59,9 +64,42 @@ class CallerModel:
         self._stale = False  # the last view() could not read the window: read again at the next poll
 
     def press(self, key: "EventCode | str", arg: int = 0) -> KeyOutcome:
+        """Run a key; refused at once, and never queued, while the hall cannot be reached (the
+        person presses again once it can: an answer lost before is then replayed, not redone)."""
+        trouble = self.queue.link_trouble()
+        if trouble is not None:
+            self.note = "连接中断"
+            return KeyOutcome(False, "连接中断", "link down", error=trouble[1])
         outcome = apply_key(self.queue, self.window, key, arg)
         self.note = outcome.note
         return outcome
+
+    def case_ticket(self):
+        """The ticket a 办件编号 goes to: the one being served, else the one finished last."""
+        try:
+            ws = self.queue.window_state(self.window)
+        except HallError as e:
+            self.note = getattr(e, "zh", None) or str(e)
+            return None
+        ticket = ws.current or ws.last
+        if ticket is None:
+            self.note = "没有正在办理或刚办结的号，不能登记办件"
+        return ticket
+
+    def attach_case(self, case_no: str) -> bool:
+        """Attach a 办件编号 (typed, or scanned by a barcode reader that types) to
+        :meth:`case_ticket`; the message line says what happened."""
+        case_no = case_no.strip()
+        ticket = self.case_ticket()
+        if not case_no or ticket is None:
+            return False
+        try:
+            self.queue.attach_case(ticket.id, case_no, source="caller")
+        except HallError as e:
+            self.note = getattr(e, "zh", None) or str(e)
+            return False
+        self.note = f"已登记办件 {case_no}（{ticket.number}）"
+        return True
 
     def changed(self) -> bool:
         """True when something this window shows may have moved since the last call (an
@@ -102,16 +140,27 @@ class CallerModel:
                 log.warning("window %d: state not read: %s", self.window, e)
             self._stale = True
             last = self._last_view or PanelView(self.window, title, "closed", "", "", "", 0, "", "")
-            return replace(last, message=getattr(e, "zh", None) or str(e))
+            why = _short(self.queue.link_trouble()) or getattr(e, "zh", None) or str(e)
+            return replace(last, state_zh="状态未知", message=f"{why}\n{LINK_DOWN_KEYS}", link_down=True)
         self._stale = False
         state_zh = state_message(ws) if ws.state == "paused" else STATE_ZH[ws.state]
         trouble = self.queue.link_trouble()
         self._last_view = PanelView(self.window, title, ws.state, state_zh,
                                     ws.current.number if ws.current else "",
                                     ws.current.service_name if ws.current else "",
-                                    ws.waiting, trouble[0] if trouble else self.note or HINTS[ws.state],
-                                    ws.staff or "")
+                                    ws.waiting, self.note or HINTS[ws.state], ws.staff or "")
+        if trouble is not None:  # read a moment ago, but events may be missing: not shown as current
+            return replace(self._last_view, state_zh="状态未知", message=f"{_short(trouble)}\n{LINK_DOWN_KEYS}",
+                           link_down=True)
         return self._last_view
+
+
+def _short(trouble: tuple[str, str] | None) -> str:
+    """The link's trouble for the message line: the cut without the address (the staff
+    cannot act on it; `diag check` names it), any other trouble in full."""
+    if trouble is None:
+        return ""
+    return "连接中断，正在重连" if trouble[0].startswith("连接中断") else trouble[0]
 
 
 KEYS = [  # (code, label, English tooltip, needs a typed number)
@@ -178,6 +227,7 @@ class CallerPanel(QWidget):
         row.addWidget(self.waiting)
         row.addWidget(self.state)
         self.message = QLabel(objectName="message", alignment=Qt.AlignCenter)
+        self.message.setWordWrap(True)
         for wdg in (self.ticket, self.service):
             d.addWidget(wdg)
         d.addLayout(row)
@@ -198,6 +248,12 @@ class CallerPanel(QWidget):
             grid.addWidget(b, i // 3, i % 3)
             self.digit_buttons[label] = b
         pad.addLayout(grid)
+        self.case_button = QPushButton("登记办件编号")
+        self.case_button.setToolTip("Attach the case number (办件编号) of the ticket being served: type or scan it")
+        self.case_button.setFocusPolicy(Qt.NoFocus)
+        self.case_button.setStyleSheet("font-size: 24px; min-height: 56px;")
+        self.case_button.clicked.connect(self.ask_case)
+        pad.addWidget(self.case_button)
         top.addLayout(pad, 2)
 
         keys = QGridLayout()
@@ -220,6 +276,13 @@ class CallerPanel(QWidget):
                 b.clicked.connect(lambda _=False, c=code: self.press(c))
             keys.addWidget(b, i // 5, i % 5)
             self.key_buttons[code.name] = b
+        self.book_button = None
+        if booking_services(model.queue.config, model.config_window):  # 预约: book the citizen's next visit
+            self.book_button = QPushButton("预约")
+            self.book_button.setToolTip("Book the next visit for the citizen at the window")
+            self.book_button.setFocusPolicy(Qt.NoFocus)
+            self.book_button.clicked.connect(self.open_booking)
+            keys.addWidget(self.book_button, len(KEYS) // 5, len(KEYS) % 5)
         outer.addLayout(keys)
 
         self.timer = QTimer(self, interval=refresh_ms)
@@ -250,6 +313,32 @@ class CallerPanel(QWidget):
         self.render()
         return outcome
 
+    def ask_case(self) -> None:
+        """Ask for the 办件编号 (a barcode scanner types it into the box) and attach it."""
+        from PySide6.QtWidgets import QInputDialog
+        ticket = self.model.case_ticket()
+        if ticket is not None:
+            text, ok = QInputDialog.getText(self, "登记办件编号", f"{ticket.number}：扫描或输入办件编号 (case number)")
+            if ok:
+                self.model.attach_case(text)
+        self.render()
+
+    def open_booking(self, modal: bool = True) -> "BookingDialog":
+        """The booking form, on the service of the ticket being served when there is one."""
+        current = None
+        try:
+            ws = self.model.queue.window_state(self.model.window)
+            current = ws.current.service if ws.current else None
+        except HallError:
+            pass
+        dialog = BookingDialog(BookingForm(self.model.queue, self.model.window), service=current, parent=self)
+        dialog.resize(640, 720)
+        if modal:
+            dialog.exec()
+        else:
+            dialog.show()
+        return dialog
+
     def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt's name
         text = event.text()
         if text.isdigit():
@@ -269,6 +358,9 @@ class CallerPanel(QWidget):
         v = self.model.view()
         self.title.setText(f"{v.title}" + (f"    工号 {v.staff}" if v.staff else ""))
         self.ticket.setText(v.ticket or "----")
+        self.ticket.setStyleSheet("color: #56657A;" if v.link_down else "")  # not current while cut off
+        self.state.setStyleSheet("color: #FFA43A;" if v.link_down else "")
+        self.waiting.setStyleSheet("color: #8A97AB;" if v.link_down else "")  # the count of before the cut
         self.service.setText(v.service_name or " ")
         self.waiting.setText(f"等候 {v.waiting} 人")
         self.state.setText(v.state_zh)
@@ -283,6 +375,11 @@ class CallerPanel(QWidget):
         self.key_buttons["PAUSE"].setEnabled(v.state in ("idle", "serving"))
         self.key_buttons["RESUME"].setEnabled(v.state == "paused")
         self.key_buttons["LOGOUT"].setEnabled(v.state != "closed")
+        if self.book_button is not None:  # 预约 needs the hall server too
+            self.book_button.setEnabled(not v.link_down)
+        if v.link_down:  # nothing can be delivered: every key off, the message line says why
+            for b in self.key_buttons.values():
+                b.setEnabled(False)
 
 
 def run(queue: Hall, window: int, screenshot: str | None = None, login: bool = False,

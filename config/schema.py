@@ -56,6 +56,40 @@ class QueueRules(Strict):
     appointment_early_minutes: int = Field(30, ge=0, le=240)
 
 
+class ServiceLimits(Strict):
+    """Per-service limits (``limits = { max_waiting = 10 }`` on a service): each one given
+    replaces the hall's ``[limits]`` value for that service; none given: the hall's."""
+
+    max_waiting: int | None = Field(None, ge=1, le=100_000)  # tickets waiting at once
+    max_wait_minutes: float | None = Field(None, gt=0, le=1440)  # the longest wait of a waiting ticket
+    max_handling_minutes: float | None = Field(None, gt=0, le=1440)  # one ticket at a window
+    cap_warn_percent: int | None = Field(None, ge=1, le=100)  # of daily_cap issued: "nearly reached"
+
+
+class Limits(ServiceLimits):
+    """``[limits]``: when the alarm engine of `jiaohao serve` raises an alarm (docs/manage.md).
+
+    A limit left out (or 0 for the minutes) is not watched. A manager may change them in the
+    browser (/manage/limits); those changes are kept in the database and shown beside
+    the value of this file, which stays the starting point."""
+
+    max_pause_minutes: float | None = Field(None, gt=0, le=1440)  # a window paused longer
+    idle_minutes: float | None = Field(None, gt=0, le=1440)  # a window idle while its tickets wait
+    device_offline_minutes: float | None = Field(3.0, gt=0, le=1440)  # a device silent or in fault
+    bad_rating: bool = True  # an alarm for each 不满意 / 非常不满意
+    cap_warn_percent: int | None = Field(90, ge=1, le=100)
+    evaluate_seconds: float = Field(5.0, ge=0.2, le=60)  # how often the limits are checked
+    webhook: str = ""  # POST each alarm as JSON here (through the outbox); empty: none
+    webhook_headers: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("webhook")
+    @classmethod
+    def _webhook_url(cls, v: str) -> str:
+        if v and not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", v):
+            raise ValueError(f"webhook must be an http:// or https:// address, not {v!r}")
+        return v
+
+
 class Service(ServiceMethods, Strict):
     code: str = Field(min_length=1, max_length=8)
     name: str = Field(min_length=1)
@@ -67,6 +101,7 @@ class Service(ServiceMethods, Strict):
     daily_cap: int | None = Field(None, ge=1)
     expected_minutes: float = Field(8.0, gt=0, le=480)
     item_code: str = Field("", max_length=64)  # 事项编码 (好差评 export) when the guide has none
+    limits: ServiceLimits = ServiceLimits()
 
     @field_validator("hours")
     @classmethod
@@ -268,6 +303,19 @@ class Kiosk(Strict):
     idle_seconds: int = Field(30, ge=5, le=600)
     done_seconds: int = Field(6, ge=2, le=60)
     language: Literal["zh_CN", "en"] = "zh_CN"
+    # offline issue on a LAN (docs/network.md): numbers each kiosk holds in reserve per
+    # ticket prefix while the hall server answers; 0: no offline issue
+    lease_size: int = Field(10, ge=0, le=500)
+    lease_sizes: dict[str, int] = Field(default_factory=dict)  # per prefix, e.g. {A = 30}
+    offline_max_minutes: int = Field(30, ge=1, le=24 * 60)  # then 暂停取号 until the server answers
+
+    @field_validator("lease_sizes")
+    @classmethod
+    def _lease_sizes(cls, v: dict[str, int]) -> dict[str, int]:
+        for prefix, size in v.items():
+            if not isinstance(size, int) or not 0 <= size <= 500:
+                raise ValueError(f"lease_sizes.{prefix} must be a whole number from 0 to 500, not {size!r}")
+        return v
 
     @model_validator(mode="before")
     @classmethod
@@ -319,6 +367,7 @@ class Server(Strict):
     session_hours: float = Field(12.0, gt=0, le=168)  # a staff login (software caller) lasts this long
     login_attempts: int = Field(5, ge=1, le=50)  # failed logins of one staff number before a lock-out
     login_lockout_seconds: int = Field(60, ge=5, le=3600)  # the first lock-out; each next one doubles
+    max_clock_skew_s: float = Field(120.0, ge=1, le=86400)  # a device's clock further off is flagged
     # the citizens' pages only (docs/web.md), e.g. "0.0.0.0:8081" behind the hall's proxy;
     # no /api/v1 route answers there. Empty: the citizens' pages are on `listen` only
     public_listen: str = ""
@@ -360,6 +409,7 @@ class Client(Strict):
     server: str = ""  # e.g. "http://192.168.1.10:8080"; --server and JIAOHAO_SERVER win
     token_file: str = ""  # this device's token (`jiaohao devices add`); JIAOHAO_TOKEN wins
     timeout_s: float = Field(3.0, gt=0, le=60)  # one request; then the client says the server is unreachable
+    heartbeat_s: float = Field(10.0, ge=0.2, le=300)  # kiosks, screens and callers report to the server this often
 
     @field_validator("server")
     @classmethod
@@ -419,6 +469,69 @@ class City(Strict):
     @property
     def enabled(self) -> bool:
         return bool(self.database)
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class BookingSlots(Strict):
+    """A weekly slot template (号源) of one service: on these weekdays, these periods cut
+    into slots of ``slot_minutes``, each taking ``capacity`` bookings (docs/booking.md)."""
+
+    service: str
+    days: list[Weekday] = Field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"], min_length=1)
+    periods: list[str] = Field(min_length=1)  # e.g. ["09:00-12:00", "14:00-17:00"]
+    slot_minutes: int = Field(30, ge=5, le=480)
+    capacity: int = Field(ge=1, le=1000)
+
+    @field_validator("periods")
+    @classmethod
+    def _periods_parse(cls, v: list[str]) -> list[str]:
+        spans = sorted(parse_range(s) for s in v)
+        for (_, end), (start, _) in zip(spans, spans[1:]):
+            if start < end:
+                raise ValueError("booking periods overlap")
+        return v
+
+
+class Booking(Strict):
+    """Appointments (预约) booked by citizens on their phones or by staff at a window:
+    which days may be booked, until when, what a late arrival gets, and the 爽约 rule."""
+
+    window_days: int = Field(5, ge=1, le=30)  # the next N working days may be booked
+    same_day: bool = False  # today may be booked too (until the cut-off)
+    cutoff_minutes: int = Field(60, ge=0, le=2880)  # booking and cancelling close this long before a slot
+    grace_minutes: int = Field(15, ge=0, le=240)  # check-in ahead of walk-ins until slot end + this
+    late: Literal["walk_in", "expire"] = "walk_in"  # after that: a walk-in ticket, or refused
+    closed_days: list[str] = Field(default_factory=list)  # "2026-12-24": no booking that day
+    makeup_as: Weekday = "mon"  # a make-up working day (调休) on a weekend uses this weekday's slots
+    no_show_limit: int = Field(3, ge=1, le=100)  # N no-shows ...
+    no_show_days: int = Field(30, ge=1, le=366)  # ... within M days ...
+    suspend_days: int = Field(30, ge=1, le=366)  # ... suspend booking for D days
+    per_ip_hour: int = Field(20, ge=1, le=100_000)  # booking attempts per IP address per hour
+    per_mobile_day: int = Field(5, ge=1, le=1000)  # booking attempts per mobile number per day
+    lookups_per_ip_hour: int = Field(60, ge=1, le=100_000)  # look-ups and cancels per IP per hour
+    slots: list[BookingSlots] = Field(default_factory=list)
+
+    @field_validator("closed_days")
+    @classmethod
+    def _dates(cls, v: list[str]) -> list[str]:
+        from datetime import date
+        for text in v:
+            try:
+                date.fromisoformat(text.strip())
+            except ValueError:
+                raise ValueError(f"{text!r} is not a date like 2026-12-24") from None
+        return [t.strip() for t in v]
+
+
+class GuideSettings(Strict):
+    """The service guide (办事指南, docs/guide.md): where its files are and where it shows."""
+
+    folder: str = ""  # empty: the folder "<hall file name>/guide" beside the hall file
+    screen_rotation: bool = False  # the hall screen's notice band rotates 公示 items (name, time limit, fee)
+    rotation_seconds: float = Field(30.0, ge=5, le=600)  # each item this long (the band scrolls it from its start)
+    ticket_line: Literal["none", "materials", "reminder"] = "none"  # an extra line on the printed ticket
+
 
 class Calendar(Strict):
     """Overrides of China's working-day calendar (hall/workdays.py): a local holiday, a
@@ -455,7 +568,10 @@ class HallConfig(HallMethods, Strict):
     client: Client = Client()
     city: City = City()
     calendar: Calendar = Calendar()
+    booking: Booking = Booking()
     ratings: Ratings = Ratings()
+    limits: Limits = Limits()
+    guide: GuideSettings = GuideSettings()
 
     @model_validator(mode="after")
     def _check_references(self) -> "HallConfig":
@@ -486,6 +602,15 @@ class HallConfig(HallMethods, Strict):
                     raise _at(("windows", i, kind, "address"),
                               f"address {ref.address} on bus {ref.bus!r} is already used by {used[key]}")
                 used[key] = f"window {w.number} {kind}"
+        for i, t in enumerate(self.booking.slots):
+            if t.service not in codes:
+                raise _at(("booking", "slots", i, "service"), f"unknown service {t.service!r}")
+            for j, other in enumerate(self.booking.slots[:i]):
+                if other.service == t.service and set(other.days) & set(t.days):
+                    spans = sorted(parse_range(p) for p in other.periods + t.periods)
+                    if any(b[0] < a[1] for a, b in zip(spans, spans[1:])):
+                        raise _at(("booking", "slots", i, "periods"),
+                                  f"overlaps booking.slots[{j}] of service {t.service} on the same days")
         return self
 
 

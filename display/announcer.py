@@ -19,8 +19,9 @@ given up, and the next one goes on. An engine that fails and recovers leaves a
 ``voice_offline``/``voice_online`` notice in the event log for technicians.
 
 After a restart it resumes from its saved cursor: the cursor only passes an event once
-its announcement has been spoken or dropped, so nothing is said twice and a call that
-was still waiting is said if it is not too old by then.
+its announcement has been spoken or dropped, or its frame was taken by a TTS module
+(which says it whatever becomes of this process), so nothing is said twice and a call
+that was still waiting is said if it is not too old by then.
 """
 from __future__ import annotations
 
@@ -84,6 +85,7 @@ class Announcer:
         self.failures = 0
         self.given_up = 0
         self._current: PendingCall | None = None
+        self._current_taken = False  # the TTS module has taken its frame: the cursor is past it
         self._failing = False
         self._lock = threading.Condition()
         self._stop = threading.Event()
@@ -140,8 +142,11 @@ class Announcer:
             self.backlog = deque(keep)
 
     def _save_cursor(self) -> None:
-        """Persist the last event id whose announcement is done (spoken or dropped)."""
-        cursor = (self.backlog[0].event_id - 1) if self.backlog else self.feed.last_id
+        """Persist the last event id whose announcement is done (spoken or dropped), or
+        taken by the TTS module (see :meth:`_pass_when_taken`)."""
+        passing = self._current if self._current_taken else None
+        waiting = [c for c in self.backlog if c is not passing] if passing is not None else self.backlog
+        cursor = (waiting[0].event_id - 1) if waiting else self.feed.last_id
         if cursor != self._saved:
             self.feed.save(cursor)
             self._saved = cursor
@@ -183,18 +188,21 @@ class Announcer:
                 log.info("%s at window %s was called %.0f s ago (more than %.0f s): shown, not spoken",
                          call.number, call.window, age, max_age)
                 return "too_old"
-            self._current = call
+            self._current, self._current_taken = call, False
+        engine = None
         try:
             engine = self._engine()
             text = self.text_for(call, engine.text_style)
             log.info("announcing %s → window %s: %s", call.number, call.window, text)
+            self._pass_when_taken(engine, call)
             engine.announce(text, repeat=self.voice.repeat, chime=self.voice.chime)
         except Exception as e:  # noqa: BLE001 - any engine failure: log, retry later, go on
             return self._failed(call, e)
         finally:
-            with self._lock:
-                self._current = None
-        with self._lock:
+            if engine is not None and hasattr(engine, "on_frame_taken"):
+                engine.on_frame_taken = None
+        with self._lock:  # said: off the backlog and past the cursor in one step
+            self._current, self._current_taken = None, False
             if self.backlog and self.backlog[0] is call:
                 self.backlog.popleft()
             self.spoken.append(call)
@@ -205,7 +213,36 @@ class Announcer:
             self._notice("voice_online", engine=self.voice.engine)
         return "spoken"
 
+    def _pass_when_taken(self, engine: SpeechEngine, call: PendingCall) -> None:
+        """With a TTS module: save the cursor past ``call`` as soon as the module has taken
+        its first text frame (after the chime's). A module says a frame it got even if
+        `serve` dies at once, so a restart then does not say it again; killed before
+        that, the restart says it. (Other engines stop with the process: the cursor
+        passes the call once it has been said.)"""
+        if not hasattr(engine, "on_frame_taken"):
+            return
+        frames = [0]
+        first_text = 2 if self.voice.chime else 1
+
+        def taken() -> None:
+            frames[0] += 1
+            if frames[0] == first_text:
+                with self._lock:
+                    self._current_taken = True
+                    self._save_cursor()
+        engine.on_frame_taken = taken
+
     def _failed(self, call: PendingCall, error: Exception) -> str:
+        with self._lock:
+            taken = self._current_taken
+            self._current, self._current_taken = None, False
+            if taken and self._stop.is_set():  # stopping while the module says it: said, not again
+                if self.backlog and self.backlog[0] is call:
+                    self.backlog.popleft()
+                self.spoken.append(call)
+                self._save_cursor()
+                return "failed"
+            self._save_cursor()  # not said: the cursor goes back before it, so a restart says it
         if self._stop.is_set():  # stopped in the middle: it stays in the backlog for next time
             return "failed"
         self.failures += 1

@@ -32,6 +32,8 @@ def board_lines(state: ScreenState, n_lines: int) -> list[str]:
     lines = [first]
     middle = n_lines - 1 if n_lines < 3 else n_lines - 2
     per_line = max(1, -(-len(words) // middle)) if words else 0
+    if getattr(state, "notice_live", False) and n_lines == 2:
+        return [first, state.notice]  # a manager's notice now: before the earlier calls
     for i in range(middle):
         chunk = words[i * per_line:(i + 1) * per_line] if per_line else []
         lines.append("已叫号: " + "  ".join(chunk) if chunk else (state.notice if i == 0 else ""))

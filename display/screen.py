@@ -88,7 +88,8 @@ class HallScreen(QWidget):
             self._page += 1
             self._page_started = time.monotonic()
             self.update(self._windows_rect().united(self._zones_rect()).toAlignedRect())
-        if changed or state.flashing != self.state.flashing:
+        if (changed or state.flashing != self.state.flashing or state.link_down != self.state.link_down
+                or state.notice != self.state.notice):
             self.state = state
             self._last_second = second
             self.update()
@@ -237,6 +238,18 @@ class HallScreen(QWidget):
         flash = s.flashing and self.flash_on
         self.panel(p, r, FLASH if flash else PANEL)
         call = s.highlight
+        if s.link_down:
+            self.panel(p, r, CELL_OFF)
+            self.draw_text(p, QRectF(r.left(), r.top() + 60 * u, r.width(), 170 * u),
+                           "连接中断", 130 * u, ORANGE, True)
+            retrying = s.notice.startswith("连接中断")  # else refused for good (a revoked token)
+            self.draw_text(p, QRectF(r.left(), r.top() + 240 * u, r.width(), 90 * u),
+                           "正在重连，请留意语音叫号" if retrying else "请留意语音叫号，并联系技术人员",
+                           64 * u, WHITE, True)
+            self.draw_text(p, QRectF(r.left() + 20 * u, r.top() + 350 * u, r.width() - 40 * u, 60 * u),
+                           "Connection lost, reconnecting: please listen for your number" if retrying
+                           else "Not connected: please listen for your number", 36 * u, SOFT)
+            return
         if call is None:
             self.draw_text(p, QRectF(r.left(), r.top() + 60 * u, r.width(), 200 * u),
                            "欢迎光临", 150 * u, WHITE, True)
@@ -258,7 +271,8 @@ class HallScreen(QWidget):
         r = self._recent_rect()
         self.panel(p, r)
         title = QRectF(r.left() + 20 * u, r.top() + 6 * u, r.width() - 40 * u, 56 * u)
-        self.draw_text(p, title, "最近叫号  Recent calls", 40 * u, SOFT, True, Qt.AlignLeft)
+        self.draw_text(p, title, "中断前的叫号  Calls before the cut" if s.link_down else "最近叫号  Recent calls",
+                       40 * u, SOFT, True, Qt.AlignLeft)
         calls = [c for c in s.recent if s.highlight is None or c.number != s.highlight.number]
         body = QRectF(r.left() + 20 * u, title.bottom() + 4 * u, r.width() - 40 * u,
                       r.bottom() - title.bottom() - 14 * u)
@@ -323,7 +337,7 @@ class HallScreen(QWidget):
             label_h = cell.height() * 0.40
             self.draw_text(p, QRectF(cell.left() + 8 * u, cell.top(), cell.width() - 16 * u, label_h),
                            f"{w.number}号窗口", min(44 * u, label_h * 0.8), SOFT, True)
-            color = {"serving": YELLOW, "paused": ORANGE, "closed": GREY}.get(w.state, GREEN)
+            color = {"serving": YELLOW, "paused": ORANGE, "closed": GREY, "unknown": GREY}.get(w.state, GREEN)
             self.draw_text(p, QRectF(cell.left() + 8 * u, cell.top() + label_h,
                                      cell.width() - 16 * u, cell.height() - label_h),
                            w.label_zh, min(64 * u, (cell.height() - label_h) * 0.8), color, True)
@@ -336,7 +350,8 @@ class HallScreen(QWidget):
         self.draw_text(p, QRectF(r.left() + 16 * u, r.top(), head_w - 16 * u, r.height() * 0.5),
                        "等候人数", 44 * u, WHITE, True)
         self.draw_text(p, QRectF(r.left() + 16 * u, r.top() + r.height() * 0.5, head_w - 16 * u,
-                                 r.height() * 0.5), f"共 {s.waiting_total} 人", 42 * u, YELLOW, True)
+                                 r.height() * 0.5), f"共 {s.waiting_total} 人", 42 * u,
+                       GREY if s.link_down else YELLOW, True)  # counts of before the cut: not bright
         zones = list(s.zones)
         if not zones:
             return
@@ -357,7 +372,7 @@ class HallScreen(QWidget):
                                      cell.height() * 0.45), z.zone, 38 * u, SOFT)
             self.draw_text(p, QRectF(cell.left() + 8 * u, cell.top() + cell.height() * 0.45,
                                      cell.width() - 16 * u, cell.height() * 0.52),
-                           f"{z.waiting} 人", 54 * u, YELLOW if z.waiting else GREY, True)
+                           f"{z.waiting} 人", 54 * u, YELLOW if z.waiting and not s.link_down else GREY, True)
 
     def _paint_ticker(self, p: QPainter, s: ScreenState) -> None:
         r = self._ticker_rect()
@@ -380,6 +395,8 @@ class HallScreen(QWidget):
         """The notice drawn once into an image, then only moved (cheap at 25 frames a second)."""
         text = s.notice + ("      " + s.notice_en if s.notice_en else "") + "          "
         key = (text, int(r.width()), int(r.height()))
+        if self._strip_key is not None and self._strip_key[0] != text:
+            self.ticker_offset = r.width() - 40 * self.u  # new text (the next 公示 item): read from its start
         if self._strip_key != key:
             f = self.make_font(46 * self.u)
             fm = QFontMetricsF(f)
@@ -401,7 +418,8 @@ def run(ctx, windowed: bool = False, size: tuple[int, int] | None = None,
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([])
-    screen = HallScreen(ScreenModel(ctx.hall), windows=windows)
+    from .guide_notice import rotation_for
+    screen = HallScreen(ScreenModel(ctx.hall, rotation=rotation_for(ctx)), windows=windows)
     if size:
         screen.resize(*size)
     if windowed or size:

@@ -27,6 +27,8 @@ from typing import Callable
 from hall import PAUSE_REASONS, EventFeed, HallError
 from hall.clock import business_day
 
+from .live_notice import LiveNotice
+
 log = logging.getLogger(__name__)
 
 CALL_KINDS = ("called", "recalled")
@@ -62,7 +64,7 @@ class WindowView:
     number: int
     name: str             # "5号窗口" or the configured name
     department: str
-    state: str            # closed | idle | serving | paused
+    state: str            # closed | idle | serving | paused | unknown (while the link is down)
     current: str | None   # ticket number being served
     pause_label: str = ""  # 离岗 / 午休 / 会议 / 暂停服务 when paused
 
@@ -73,6 +75,8 @@ class WindowView:
             return self.pause_label or "暂停服务"
         if self.state == "closed":
             return "未开放"
+        if self.state == "unknown":  # the hall server cannot be reached: no number that may be stale
+            return "—"
         if self.current:
             return self.current
         return "空闲"
@@ -102,13 +106,17 @@ class ScreenState:
     waiting_total: int
     notice: str
     notice_en: str
+    link_down: bool = False  # the hall server cannot be reached: no call is shown as current
+    notice_live: bool = False  # a manager's notice (display/live_notice.py): boards put it before earlier calls
 
 
 class ScreenModel:
     """The hall screen's state, fed by the event log. Call :meth:`update` every 100-200 ms."""
 
-    def __init__(self, queue, config=None, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, queue, config=None, clock: Callable[[], float] = time.monotonic, rotation=None):
+        """``rotation``: the guide's 公示 items for the notice band (display/guide_notice.py)."""
         self.queue = queue
+        self.rotation = rotation
         self.config = config or queue.config
         self.clock = clock
         sc = self.config.screen
@@ -124,6 +132,7 @@ class ScreenModel:
         self._windows: dict[int, WindowView] = {}
         self._waiting: dict[str, int] = {}
         self.shown_log: list[tuple[float, Call]] = []  # (clock time, call) of every highlight
+        self.live_notice = LiveNotice()  # a manager's notice (hall_notice events) over the configured one
         self._start()
 
     def _start(self) -> bool:
@@ -153,6 +162,9 @@ class ScreenModel:
             if not batch:
                 break
             calls.extend(self._call(e) for e in batch if e.kind in CALL_KINDS and e.day == today)
+            for e in batch:
+                if e.day == today:
+                    self.live_notice.apply(e)
             start = batch[-1].id
         for call in calls:
             self._remember(call)
@@ -200,7 +212,9 @@ class ScreenModel:
                 self._remember(call)
                 if not any(p.number == call.number and p.window == call.window for p in self._pending):
                     self._pending.append(call)
-            elif e.kind == "day_closed":
+            elif self.live_notice.apply(e) and e.kind == "hall_notice":
+                continue
+            if e.kind == "day_closed":
                 self._recent.clear()
                 self._pending.clear()
                 self.highlight = None
@@ -280,15 +294,26 @@ class ScreenModel:
 
     def state(self) -> ScreenState:
         hall = self.config.hall
-        notice, notice_en = hall.notice, hall.notice_en
+        live = self.live_notice.current(self.queue.clock())
+        notice, notice_en = live or (hall.notice, hall.notice_en)
         trouble = self.queue.link_trouble()
-        if trouble is not None:  # the hall server does not answer: say so instead of the notice
+        windows = tuple(self._windows[n] for n in sorted(self._windows))
+        highlight, flashing = self.highlight, self.flashing
+        if trouble is not None:
+            # the hall server does not answer: say so instead of the notice, and show no
+            # call as current (a number called meanwhile would be missing, an old one wrong)
             notice, notice_en = trouble
+            highlight, flashing = None, False
+            windows = tuple(replace(w, state="unknown", current=None, pause_label="") for w in windows)
+        elif self.rotation is not None:
+            item = self.rotation.current()
+            if item is not None:
+                notice, notice_en = f"{notice}　　{item[0]}", f"{notice_en}    {item[1]}" if notice_en else item[1]
         return ScreenState(
-            hall.name, hall.name_en, self.queue.clock(), self.highlight, self.flashing,
-            len(self._pending), self.recent,
-            tuple(self._windows[n] for n in sorted(self._windows)), self.zones(),
-            sum(self._waiting.values()), notice, notice_en)
+            hall.name, hall.name_en, self.queue.clock(), highlight, flashing,
+            len(self._pending), self.recent, windows, self.zones(),
+            sum(self._waiting.values()), notice, notice_en, trouble is not None,
+            live is not None and trouble is None)
 
 
 def with_highlight(state: ScreenState, call: Call | None, flashing: bool = True) -> ScreenState:

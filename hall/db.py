@@ -165,15 +165,18 @@ def quick_check(conn: sqlite3.Connection, path: str) -> None:
 BEGIN_WAITS_S = (0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02)  # then 20 ms
 
 
-def begin_immediate(conn: sqlite3.Connection, timeout_s: float = BUSY_TIMEOUT_S) -> None:
+def begin_immediate(conn: sqlite3.Connection, timeout_s: float | None = None) -> None:
     """``BEGIN IMMEDIATE``, waiting for another writer in small steps.
 
     SQLite's own busy handler sleeps 1, 2, 5, 10, 15 ms … between tries, so a writer that
     holds the lock for 2 ms (a commit with an fsync) costs the next one 8 ms: measured in
     benchmarks/sustained_bench.py. Here the waits start at 0.1 ms and double to 20 ms; after
-    ``timeout_s`` the "database is locked" error is raised as before. The connection's
-    busy time-out is off for the BEGIN only, then set to ``timeout_s`` (every other
-    statement keeps SQLite's waiting)."""
+    ``timeout_s`` (default: the connection's own busy time-out) the "database is locked"
+    error is raised as before. The connection's busy time-out is off for the BEGIN only,
+    then set back (every other statement keeps SQLite's waiting)."""
+    busy_ms = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+    if timeout_s is None:
+        timeout_s = busy_ms / 1000
     conn.execute("PRAGMA busy_timeout = 0")
     try:
         deadline = time.monotonic() + timeout_s
@@ -191,7 +194,7 @@ def begin_immediate(conn: sqlite3.Connection, timeout_s: float = BUSY_TIMEOUT_S)
                 time.sleep(wait)
                 tries += 1
     finally:
-        conn.execute(f"PRAGMA busy_timeout = {int(timeout_s * 1000)}")
+        conn.execute(f"PRAGMA busy_timeout = {busy_ms}")
 
 
 def _retry(fn, attempts: int = 50):

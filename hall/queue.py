@@ -26,9 +26,11 @@ from .errors import (DailyCapReached, InvalidArgument, ServiceClosed, UnknownSer
                      UnknownTicket, UnknownWindow, WindowNotReady)
 from .models import Ticket, WindowState
 from .appointments import AppointmentOps
+from .bookings import BookingOps
 from .followups import FollowupOps
 from .ratings import RatingOps, level_from_score
 from .reads import QueueReads
+from .issue_stops import issue_stop
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +46,7 @@ def format_number(prefix: str, seq: int) -> str:
     return f"{prefix}{seq:03d}"
 
 
-class HallQueue(AppointmentOps, RatingOps, FollowupOps, QueueReads):
+class HallQueue(AppointmentOps, BookingOps, RatingOps, FollowupOps, QueueReads):
     """The hall's queue on one SQLite file. Safe to share between threads of a process."""
 
     def __init__(self, path: Path | str, config: HallConfig, clock: Clock = system_clock):
@@ -256,6 +258,10 @@ class HallQueue(AppointmentOps, RatingOps, FollowupOps, QueueReads):
 
     def _insert_ticket(self, c, now, svc: Service, kind: str, kiosk, appointment, slot_at) -> sqlite3.Row:
         day, ts = business_day(now), now.timestamp()
+        stopped = issue_stop(c, day, svc.code)
+        if stopped is not None:  # 暂停取号 by a manager (hall/manage_ops.py)
+            raise ServiceClosed(f"{svc.name} takes no more tickets today: {stopped}",
+                                zh=f"{svc.name}今日暂停取号：{stopped}")
         if svc.hours and not any(a <= now.time() < b for a, b in svc.periods()) and kind != "appointment":
             raise ServiceClosed(f"{svc.name} is not open now (hours {', '.join(svc.hours)})",
                                 zh=f"{svc.name}现在不在办理时间（{'、'.join(svc.hours)}）")

@@ -33,6 +33,7 @@ from .clock import HallClock, system_clock
 from .errors import (DailyCapReached, Forbidden, HallError, IdempotencyMismatch, InvalidArgument, NotAuthorized,
                      RemoteError, ServerProblem, ServerUnreachable, ServiceClosed, TooManyAttempts, UnknownService,
                      UnknownTicket, UnknownWindow, WindowNotReady)
+from .bookings import AlreadyBooked, BookingInfo, BookingSuspended, SlotFull
 from .models import Event, Ticket, WindowState
 from .snapshot import AppointmentInfo, HallSnapshot, ServiceFigures
 
@@ -51,6 +52,7 @@ ERRORS: dict[str, type[HallError]] = {
     "invalid": InvalidArgument, "bad_request": InvalidArgument, "idempotency_mismatch": IdempotencyMismatch,
     "unknown_service": UnknownService, "unknown_window": UnknownWindow, "unknown_ticket": UnknownTicket,
     "closed": ServiceClosed, "cap": DailyCapReached, "window_state": WindowNotReady,
+    "slot_full": SlotFull, "already_booked": AlreadyBooked, "suspended": BookingSuspended,
 }
 BY_STATUS: dict[int, type[RemoteError]] = {401: NotAuthorized, 403: Forbidden, 429: TooManyAttempts}
 
@@ -105,6 +107,7 @@ class RemoteHall:
         self.session: dict | None = None  # the staff login this hall acts with (POST /login)
         self._hall_copy: tuple[float, dict] | None = None  # (when, GET /hall): reads of one moment share it
         self._pending: dict[str, tuple[str, float]] = {}  # unanswered writes: signature -> (key, when)
+        self.heartbeat = None  # hall.heartbeat.Heartbeat once start_heartbeat() was called
 
     def use_config(self, config) -> None:
         """The hall configuration (None until known: a caller PC before its staff log in)."""
@@ -135,8 +138,8 @@ class RemoteHall:
                     f"The hall server no longer accepts this PC's credential; ask the technician ({self.server})")
         if time.monotonic() - ev.down_since < LINK_GRACE_S:
             return None
-        return (f"连接不上叫号服务器 ({self.server})，正在重新连接",
-                f"Cannot reach the hall server ({self.server}); reconnecting")
+        return (f"连接中断，正在重连 (叫号服务器 {self.server})",
+                f"Connection to the hall server lost, reconnecting ({self.server})")
 
     def __repr__(self) -> str:
         return f"RemoteHall({self.server!r})"
@@ -151,14 +154,16 @@ class RemoteHall:
         return h
 
     def request(self, method: str, path: str, *, json: dict | None = None, params: dict | None = None,
-                timeout_s: float | None = None) -> httpx.Response:
+                timeout_s: float | None = None, idempotency_key: str | None = None) -> httpx.Response:
         """One operation within the time budget; a 4xx/5xx raised as its HallError.
 
         A write is retried on network failures and on a late answer with the same
         Idempotency-Key (its first try gets part of the budget, so a retry fits: the
         server answers it with the kept answer of the first). When the budget runs out
         unanswered, the key is kept a while for the same request: the next tap or key
-        press of the same operation is then a retry of it, not a second operation."""
+        press of the same operation is then a retry of it, not a second operation.
+        ``idempotency_key``: the caller's own key for this write (kiosk/offline.py names
+        the online issue an offline ticket replaces by it); then nothing is kept."""
         budget = self.timeout_s if timeout_s is None else timeout_s
         write = method != "GET"
         if not write and time.monotonic() < self._down_until:
@@ -166,7 +171,7 @@ class RemoteHall:
             # often); a write, which a person asked for, always tries
             raise ServerUnreachable(self.server, "no answer a moment ago")
         sig = _signature(method, path, json) if write else None
-        key = self._key_for(sig) if write else None
+        key = (idempotency_key or self._key_for(sig)) if write else None
         start = time.monotonic()
         deadline = start + budget
         while True:
@@ -187,7 +192,7 @@ class RemoteHall:
                 if not write or deadline - time.monotonic() <= RETRY_PAUSE_S * 2:
                     log.warning("%s %s: no answer from %s (%s)", method, path, self.server, detail)
                     self._down_until = time.monotonic() + DOWN_GRACE_S
-                    if write:
+                    if write and idempotency_key is None:
                         self._pending[sig] = (key, time.monotonic())
                     raise ServerUnreachable(self.server, _short(detail)) from None
                 log.info("%s %s: %s; retrying (key %s)", method, path, detail, key)
@@ -234,7 +239,26 @@ class RemoteHall:
                                 f"({type(e).__name__}: {e}); are both the same jiaohao version?",
                                 f"叫号服务器的回答无法识别 ({self.server})") from None
 
+    def start_heartbeat(self, app: str, window: int | None = None, every_s: float | None = None, progress=None):
+        """Report to the server every ``[client] heartbeat_s`` as ``app`` (kiosk, screen,
+        caller): `GET /clients` and `diag check` then list this PC (hall/heartbeat.py).
+        The event stream is started too, so its state and progress can be reported."""
+        from .heartbeat import Heartbeat
+        if self.heartbeat is None:
+            if self._token:  # (a caller PC before its staff log in has no stream yet)
+                self._buffer()
+            self.heartbeat = Heartbeat(self, app, window, every_s, progress).start()
+        return self.heartbeat
+
+    @property
+    def clock_offset(self):
+        """This PC's clock minus the server's as the heartbeats measured it
+        (:class:`hall.clock_offset.ClockOffset`), or None before the first answer."""
+        return self.heartbeat.offset if self.heartbeat is not None else None
+
     def close(self) -> None:
+        if self.heartbeat is not None:
+            self.heartbeat.stop()
         with self._events_lock:
             if self._events is not None:
                 self._events.stop()
@@ -266,6 +290,32 @@ class RemoteHall:
             if r["service"] not in self._services:
                 raise UnknownService(f"unknown service {r['service']!r}")
         return self._json("POST", "/appointments", json={"appointments": rows})["added"]
+
+    # -- bookings (docs/booking.md) ------------------------------------------------------------
+    def booking_days(self) -> list:
+        from datetime import date
+        return [date.fromisoformat(d) for d in self._json("GET", "/booking/slots")["days"]]
+
+    def booking_slots(self, service: str, day) -> list[dict]:
+        return self._json("GET", "/booking/slots", params={"service": service, "day": day.isoformat()})["slots"]
+
+    def book(self, service: str, start: datetime, name: str, mobile: str, id_number: str,
+             channel: str = "staff", by: str | None = None) -> BookingInfo:
+        """Book for a citizen (the server records this credential as who booked)."""
+        body = {"service": service, "start": start.isoformat(timespec="minutes"), "name": name,
+                "mobile": mobile, "id_number": id_number}
+        return self._read(lambda d: BookingInfo(**d), self._json("POST", "/bookings", json=body))
+
+    def cancel_booking(self, code: str, mobile: str | None = None, by: str | None = None) -> BookingInfo:
+        body = {"mobile": mobile} if mobile else {}
+        return self._read(lambda d: BookingInfo(**d),
+                          self._json("POST", f"/bookings/{_path(code.strip().upper())}/cancel", json=body))
+
+    def booking(self, code: str) -> BookingInfo | None:
+        try:
+            return self._read(lambda d: BookingInfo(**d), self._json("GET", f"/bookings/{_path(code.strip().upper())}"))
+        except UnknownTicket:
+            return None
 
     # -- window operations -------------------------------------------------------------------
     def call_next(self, window: int) -> Ticket | None:
@@ -420,6 +470,12 @@ class RemoteHall:
             if not isinstance(e, UnknownTicket):
                 log.warning("cannot read appointment %s: %s", code, e)
             return None
+
+    def guide(self):
+        """The hall's service guide (GET /guide): (digest, :class:`config.guide.Guide`)."""
+        from config.guide import Guide
+        d = self._json("GET", "/guide")
+        return self._read(lambda d: (d["digest"], Guide.from_json(d["entries"], self.config)), d)
 
     def health(self) -> dict:
         """``GET /health`` (anonymous): the server's hall, version and last event id."""

@@ -99,6 +99,17 @@ class EventBuffer:
                 return newer[:limit]
         return self.hall.log_page(last_id, limit)[0]
 
+    def newest_id(self) -> int | None:
+        """The newest event id here, or None before the first contact (never waits)."""
+        with self._cond:
+            return self._last if self._base is not None else None
+
+    def reconnect(self) -> None:
+        """Drop the stream's connection now (it resumes with ``Last-Event-ID``)."""
+        sse = self._sse
+        if sse is not None:
+            sse.reconnect()
+
     def wait_for(self, event_id: int, timeout_s: float) -> bool:
         """Wait until the event ``event_id`` has arrived (tests, scripts)."""
         deadline = time.monotonic() + timeout_s

@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from .clock import business_day
+from .issue_stops import issue_stops
 
 if TYPE_CHECKING:
     from config import HallConfig, Service
@@ -45,6 +46,7 @@ class ServiceFigures:
     measured: bool = False  # True when handling_minutes comes from today's calls
     windows_open: int = 1  # windows offering the service that are not closed or paused
     wait_minutes: int = 0  # estimated wait of a ticket taken now
+    stopped: str | None = None  # 暂停取号 today by a manager: the reason shown on the kiosk
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,7 @@ class HallReader:
         issued = dict(c.execute("SELECT service, count(*) FROM tickets WHERE day = ? AND status != 'cancelled' "
                                 "GROUP BY service", (day,)).fetchall())
         states = dict(c.execute("SELECT number, state FROM windows").fetchall())
+        stops = issue_stops(c, day)
         recent: dict[str, list[float]] = {}  # the last RECENT_CALLS handling times of each service
         for code, took in c.execute(
                 "SELECT service, took FROM (SELECT service, ended_at - called_at AS took, row_number() OVER "
@@ -140,7 +143,8 @@ class HallReader:
             open_windows = sum(1 for n in self._offering[svc.code] if states.get(n, "idle") in ("idle", "serving"))
             n = waiting.get(svc.code, 0)
             out[svc.code] = ServiceFigures(svc.code, n, issued.get(svc.code, 0), round(handling, 1), measured,
-                                           open_windows, estimate_wait(n, handling, open_windows))
+                                           open_windows, estimate_wait(n, handling, open_windows),
+                                           stops.get(svc.code))
         return HallSnapshot(now, out)
 
     def appointment(self, code: str) -> AppointmentInfo | None:

@@ -41,7 +41,7 @@ def snapshot(d: dict) -> HallSnapshot:
     for s in d.get("services", ()):
         services[s["code"]] = ServiceFigures(
             s["code"], s.get("waiting", 0), s.get("issued_today", 0), s.get("handling_minutes", 8.0),
-            s.get("measured", False), s.get("windows_open", 1), s.get("wait_minutes", 0))
+            s.get("measured", False), s.get("windows_open", 1), s.get("wait_minutes", 0), s.get("stopped"))
     taken = datetime.fromisoformat(d["now"]) if d.get("now") else datetime.now()
     return HallSnapshot(taken, services)
 

@@ -135,6 +135,15 @@ class Context:
         from hall.remote import RemoteHall
         return RemoteHall(self.server, self.token, self.config, timeout_s=self.timeout_s, clock=self.clock())
 
+    def guide_source(self):
+        """Where this PC reads the service guide (办事指南): the hall server's, else the
+        files beside the hall file (both have ``current() -> config.guide.Guide``)."""
+        if self.server:
+            from hall.remote_guide import RemoteGuide
+            return RemoteGuide(self.hall)
+        from config.guide import GuideFiles, guide_folder
+        return GuideFiles(guide_folder(self.config_path, self.config.guide.folder), self.config)
+
     def clock(self):
         """The hall clock: JIAOHAO_NOW=2026-11-23T09:00 freezes it (training, scripts, tests)."""
         from hall.clock import clock_from_env

@@ -20,9 +20,11 @@ from PySide6.QtWidgets import QApplication, QStackedWidget, QVBoxLayout, QWidget
 from . import flow as F
 from .appointments import scanned_code
 from hall.snapshot import HallReader, HallSnapshot
+from .guide_mode import GuideMode
 from .i18n import LanguageSwitch, translate
 from .lockout import PinGuard
-from .messages import message_texts, pin_pad_text
+from .issue_stop import apply_stops
+from .messages import message_texts, offline_hint, offline_reason, pin_pad_text
 from .model import CLOSED, build_tiles, paginate
 from .screens import (CodeEntryScreen, ConfirmScreen, DoneScreen, HomeScreen, IssuingScreen, MessageScreen,
                       TechnicianScreen)
@@ -37,6 +39,8 @@ PRINTER_POLL_MS = 2000
 SCAN_GAP_S = 1.5  # characters further apart than this start a new scanned code
 TECH_TAPS, TECH_TAP_WINDOW_S = 5, 3.0
 MESSAGE_MIN_SECONDS = 10
+GUIDE_IDLE_FACTOR = 3
+WIDE_BAR_PX = 1200  # a landscape window this wide has the five home-screen buttons in one row
 
 
 class _Activity(QObject):
@@ -59,9 +63,10 @@ class KioskWindow(QWidget):
 
     def __init__(self, queue, config, issuer, *, kiosk_name: str = "kiosk", kiosk_mode: bool = False,
                  voice=None, reader: HallReader | None = None, start_timers: bool = True,
-                 lockout_path=None, wall_clock=time.time, monotonic=time.monotonic):
+                 lockout_path=None, wall_clock=time.time, monotonic=time.monotonic, guide=None):
         """``lockout_path``: where wrong-PIN lock-outs are kept across restarts (None: in memory);
-        ``wall_clock`` times lock-outs and ``monotonic`` the technician menu (tests inject both)."""
+        ``wall_clock`` times lock-outs and ``monotonic`` the technician menu (tests inject both);
+        ``guide``: the 办事指南 for the 查询 mode (kiosk/guide_mode.py; None: no guide button)."""
         super().__init__()
         self.setObjectName("KioskWindow")
         self.setWindowTitle(config.hall.name)
@@ -114,6 +119,7 @@ class KioskWindow(QWidget):
         for w in dict.fromkeys(self.pages.values()):
             self.stack.addWidget(w)
         self._connect()
+        self.guide_mode = GuideMode(self, guide)
 
         self.setFocusPolicy(Qt.StrongFocus)
         self.idle = QTimer(self, singleShot=True, interval=k.idle_seconds * 1000)
@@ -227,7 +233,10 @@ class KioskWindow(QWidget):
     def _issued(self, request, ticket) -> None:
         self.flow.issued(request, ticket)
         if self.flow.screen == F.DONE:
-            self._say(f"您的号码是{ticket.number}，请取票。前面还有{ticket.ahead}人")
+            if getattr(ticket, "offline", False):
+                self._say(f"您的号码是{ticket.number}，请取票。")
+            else:
+                self._say(f"您的号码是{ticket.number}，请取票。前面还有{ticket.ahead}人")
         self.refresh()
 
     def _failed(self, request, message, printer_down: bool) -> None:
@@ -256,6 +265,7 @@ class KioskWindow(QWidget):
         if self.flow.timeout():
             log.info("no touch for %d s: back to the start", self.config.kiosk.idle_seconds)
             self.page = 0
+            self.guide_mode.reset()
             self.checkin.clear()
             self.pin.clear()
             self.render()
@@ -282,6 +292,8 @@ class KioskWindow(QWidget):
     def refresh(self) -> None:
         """Re-read the hall figures and redraw (every few seconds and after each ticket)."""
         self.snapshot = self.reader.snapshot()
+        if self.flow.screen == F.HOME:
+            self.guide_mode.refresh()
         self.render()
 
     # -- keys: scanner and technician ------------------------------------------------------
@@ -387,18 +399,28 @@ class KioskWindow(QWidget):
         f = self.flow
         self.lang.set(f.language)
         self._apply_style()
-        for split in (self.done, self.checkin, self.pin):  # two columns in landscape
+        for split in (self.done, self.checkin, self.pin, self.guide_mode.list):  # two columns in landscape
             split.set_portrait(self.portrait)
         en = f.english
         hall = (self.config.hall.name_en or self.config.hall.name) if en else self.config.hall.name
         self.home.set_header(hall, self.queue.clock())
-        self.home.set_bar(en, f.elderly, f.priority, self.portrait)
+        self.home.set_bar(en, f.elderly, f.priority, self.portrait, guide=self.guide_mode.available,
+                          wide=self.width() >= WIDE_BAR_PX)
         detail = ""
         if f.paused and self.printer_state is not None:
             detail = self.printer_state.message_en if en else self.printer_state.message_zh
-        self.home.set_mode(en, f.priority, f.paused, detail, compact=f.elderly and not self.portrait)
+        link, reason = self.offline_status()
+        paused = f.paused or link == "stopped"
+        if link == "stopped" and not f.paused:
+            detail = offline_reason(reason, self.config)
+        self.home.set_mode(en, f.priority, paused, detail, compact=f.elderly and not self.portrait,
+                           offline=offline_hint() if link == "offline" else "")
         self._render_tiles()
         screen = f.screen
+        # reading a guide item takes longer than choosing a service: three times the idle time there
+        idle_ms = self.config.kiosk.idle_seconds * 1000 * (GUIDE_IDLE_FACTOR if screen in (F.GUIDE, F.GUIDE_ITEM) else 1)
+        if self.idle.interval() != idle_ms:
+            self.idle.setInterval(idle_ms)
         if screen != self._shown and screen in (F.DONE, F.MESSAGE):
             seconds = self.config.kiosk.done_seconds
             self._done_deadline = time.monotonic() + (seconds if screen == F.DONE
@@ -425,6 +447,8 @@ class KioskWindow(QWidget):
                                translate("Kiosk", "A member of staff enters the PIN") if screen == F.PRIORITY_PIN
                                else translate("Kiosk", "Enter the technician PIN"), translate("Kiosk", "OK"))
             self._render_pin_lock()
+        elif screen in (F.GUIDE, F.GUIDE_ITEM):
+            self.guide_mode.render(screen)
         elif screen == F.TECH_MENU:
             st = self.printer_state
             self.tech.show_info([
@@ -433,6 +457,7 @@ class KioskWindow(QWidget):
                  else translate("Kiosk", "Queue database: %1")).replace("%1", self.queue.location),
                 translate("Kiosk", "Printer: %1").replace("%1", f"{self.config.printer.url} — "
                                           f"{(st.message_en if en else st.message_zh) if st else '?'}"),
+                *self._offline_lines(),
                 "",
                 translate("Kiosk", "This menu closes by itself after %1 s without a touch.")
                 .replace("%1", str(self.config.kiosk.technician_menu_seconds)),
@@ -440,10 +465,25 @@ class KioskWindow(QWidget):
         self.stack.setCurrentWidget(self.pages[screen])
         self.setFocus()
 
+    def offline_status(self) -> tuple[str, str | None]:
+        """("online" | "offline" | "stopped", reason) of a kiosk with offline issue (kiosk/offline.py)."""
+        status = getattr(self.queue, "offline_status", None)
+        return status() if callable(status) else ("online", None)
+
+    def _offline_lines(self) -> list[str]:
+        """The technician menu's lines on offline issue (a kiosk on the LAN only)."""
+        journal = getattr(self.queue, "journal", None)
+        if journal is None:
+            return []
+        left = ", ".join(f"{l.prefix} {l.left}" for l in sorted(journal.leases().values(), key=lambda l: l.prefix))
+        return [translate("Kiosk", "Reserved numbers left: %1").replace("%1", left or "-"),
+                translate("Kiosk", "Offline tickets not yet sent: %1").replace("%1", str(journal.pending()))]
+
     def _render_tiles(self) -> None:
         f = self.flow
         now = self.queue.clock()
-        self._tiles = build_tiles(self.config, self.snapshot, now, priority=f.priority, open_now=self.queue.is_open)
+        self._tiles = apply_stops(build_tiles(self.config, self.snapshot, now, priority=f.priority,
+                                              open_now=self.queue.is_open), self.snapshot)
         cols, per_page = self.layout_shape()
         for _ in range(2):  # a second pass when the tiles just drawn turn out not to fit
             fit = self.home.rows_that_fit()

@@ -28,6 +28,8 @@ CHECKIN = "checkin"
 PRIORITY_PIN = "priority_pin"
 TECH_PIN = "tech_pin"
 TECH_MENU = "tech_menu"
+GUIDE = "guide"  # 办事指南: browse and search (kiosk/guide_screens.py)
+GUIDE_ITEM = "guide_item"  # one item's guide: materials checklist, print it, take a ticket
 
 # Message codes shown on the MESSAGE screen (translated by the widgets)
 MSG_BUSY = "busy"  # the queue database stayed locked: try again
@@ -42,6 +44,7 @@ MSG_PIN_LOCKED = "pin_locked"  # shown on the PIN pad, with the seconds left
 MSG_NO_TECH_PIN = "no_tech_pin"  # no technician PIN in the hall file: no technician menu
 MSG_NO_GREEN_PIN = "no_green_pin"  # the green channel needs a staff PIN and none is set
 MSG_OFFLINE = "offline"  # the hall server does not answer (a kiosk on the LAN)
+MSG_OFFLINE_STOPPED = "offline_stopped"  # offline too long, or the lease is spent: 暂停取号
 MSG_ERROR = "error"
 
 
@@ -53,6 +56,7 @@ class IssueRequest:
     service: str | None = None
     priority: bool = False
     appointment: str | None = None
+    guide: str | None = None  # the guide item the ticket was taken from (its line on the ticket)
 
 
 @dataclass
@@ -81,6 +85,7 @@ class KioskFlow:
         self.elderly = False
         self.language = self.default_language
         self.selected: str | None = None
+        self.selected_guide: str | None = None
         self.pending: IssueRequest | None = None
         self.ticket = None
         self.message: Message | None = None
@@ -105,7 +110,7 @@ class KioskFlow:
 
     # -- taps ---------------------------------------------------------------
     def tap_service(self, code: str, available: bool = True, reason: str | None = None,
-                    **params) -> IssueRequest | None:
+                    guide: str | None = None, **params) -> IssueRequest | None:
         """A service tile was tapped: go to confirm, or return the ticket to issue.
 
         An unavailable service (``reason`` "closed" or "cap") shows why instead.
@@ -118,15 +123,36 @@ class KioskFlow:
             self.message = Message(MSG_CAP if reason == MSG_CAP else MSG_CLOSED, dict(params, service=code))
             return None
         self.selected = code
+        self.selected_guide = guide
         if self.confirm_step:
             self.screen = CONFIRM
             return None
-        return self._request(service=code, priority=self.priority)
+        return self._request(service=code, priority=self.priority, guide=guide)
 
     def confirm(self) -> IssueRequest | None:
         if self.screen != CONFIRM or self.busy or self.paused or self.selected is None:
             return None
-        return self._request(service=self.selected, priority=self.priority)
+        return self._request(service=self.selected, priority=self.priority, guide=self.selected_guide)
+
+    # -- the guide (办事指南) --------------------------------------------------------------
+    def open_guide(self) -> None:
+        if self.screen == HOME and not self.busy:
+            self.screen = GUIDE
+
+    def open_guide_item(self) -> None:
+        if self.screen == GUIDE:
+            self.screen = GUIDE_ITEM
+
+    def take_from_guide(self, service: str, available: bool, reason: str | None, guide: str,
+                        **params) -> IssueRequest | None:
+        """取号 on an item's page: as a tap on its service's tile on the home screen."""
+        if self.screen != GUIDE_ITEM or self.busy:
+            return None
+        self.screen = HOME
+        request = self.tap_service(service, available, reason, guide=guide, **params)
+        if self.screen == HOME:  # the printer is down: stay on the item's page
+            self.screen = GUIDE_ITEM
+        return request
 
     def check_in(self, code: str) -> IssueRequest | None:
         """An appointment code typed on the keypad or scanned (from home or the check-in screen)."""
@@ -141,8 +167,11 @@ class KioskFlow:
         return self.pending
 
     def back(self) -> None:
-        """The back/cancel button: home (leaving green-channel mode)."""
+        """The back/cancel button: home (leaving green-channel mode); from a guide item, the guide."""
         if self.busy:
+            return
+        if self.screen == GUIDE_ITEM:
+            self.screen = GUIDE
             return
         self.screen = HOME
         self.priority = False

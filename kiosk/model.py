@@ -34,6 +34,7 @@ class ServiceTile:
     reason: str | None = None  # CLOSED or CAP when not available
     opens_at: time | None = None  # CLOSED: the next opening today, None when done for the day
     hours: tuple[str, ...] = ()
+    note: str = ""  # a manager's reason when issuing is stopped today (kiosk/issue_stop.py)
 
     def label(self, english: bool) -> str:
         return (self.name_en or self.name) if english else self.name

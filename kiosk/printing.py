@@ -14,7 +14,11 @@ import threading
 
 from drivers.printer import PrinterError, PrinterStatus, TicketPrinter, open_printer
 
+from hall.booking_slots import looks_like_id
+
 from .ticket_layout import ticket_content
+
+FRESH_S = 30.0  # a ticket issued this recently by a check-in by ID number is this check-in's own
 
 log = logging.getLogger(__name__)
 
@@ -71,22 +75,27 @@ class TicketIssuer:
             log.exception("could not log the printer event")
 
     # -- issuing --------------------------------------------------------------------
-    def issue(self, service: str, priority: bool = False, kiosk: str | None = None):
-        """Check the printer, issue a ticket of ``service``, print it; the printed Ticket."""
+    def issue(self, service: str, priority: bool = False, kiosk: str | None = None, note: str = ""):
+        """Check the printer, issue a ticket of ``service``, print it; the printed Ticket.
+        ``note``: one more line on the paper (the guide's materials count or reminder)."""
         with self._lock:
             self._ready(kiosk, service=service)
             ticket = self.queue.issue(service, priority=priority, kiosk=kiosk)
-            return self._print(ticket, kiosk)
+            return self._print(ticket, kiosk, note=note)
 
     def check_in(self, code: str, kiosk: str | None = None):
         """Check the printer, turn appointment ``code`` into a ticket, print it."""
+        by_id = looks_like_id(code)  # an ID number: never in an event, a URL or a log
         with self._lock:
-            self._ready(kiosk, appointment=code)
-            booked = self.queue.appointment(code)
+            self._ready(kiosk, appointment="(ID number)" if by_id else code)
+            booked = None if by_id else self.queue.appointment(code)
             ticket = self.queue.check_in(code, kiosk=kiosk)
             # a paper that does not come out voids only a ticket made just now, never one
             # this appointment already had (the citizen holds it); booked None: not known
-            fresh = booked is not None and booked.ticket_id != ticket.id
+            if by_id:
+                fresh = abs(self.queue.clock().timestamp() - ticket.issued_at) < FRESH_S
+            else:
+                fresh = booked is not None and booked.ticket_id != ticket.id
             return self._print(ticket, kiosk, cancel_on_failure=fresh)
 
     def print_issued(self, ticket, kiosk: str | None = None):
@@ -102,8 +111,8 @@ class TicketIssuer:
         raise PrinterUnavailable(f"{st.message_zh}，暂时无法取号，请联系工作人员",
                                  f"{st.message_en}. No ticket can be issued now; please ask the staff.", st)
 
-    def _print(self, ticket, kiosk: str | None, cancel_on_failure: bool = True):
-        content = ticket_content(self.config, ticket)
+    def _print(self, ticket, kiosk: str | None, cancel_on_failure: bool = True, note: str = ""):
+        content = ticket_content(self.config, ticket, note)
         try:
             st = self.printer.print_ticket(content)
         except PrinterError as e:

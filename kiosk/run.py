@@ -39,27 +39,42 @@ def with_printer(config, printer_url: str | None):
     return config.model_copy(update={"printer": config.printer.model_copy(update={"url": printer_url})})
 
 
+def with_offline_issue(queue, journal_path=None):
+    """A kiosk on the hall server issues offline from number leases (kiosk/offline.py),
+    unless the hall sets ``[kiosk] lease_size = 0`` (and no ``lease_sizes``)."""
+    from hall.remote import RemoteHall
+    if not isinstance(queue, RemoteHall):
+        return queue
+    k = queue.config.kiosk
+    if not k.lease_size and not any(k.lease_sizes.values()):
+        return queue
+    from .offline import OfflineHall
+    from .offline_journal import OfflineJournal, default_journal_path
+    return OfflineHall(queue, OfflineJournal(journal_path or default_journal_path(), queue.server))
+
+
 def build(queue, config, *, kiosk_name: str | None = None, kiosk_mode: bool = True, voice: bool = True,
-          size: tuple[int, int] | None = None, start_timers: bool = True) -> KioskWindow:
-    """A kiosk window on ``queue`` printing to ``config.printer`` (not shown yet)."""
+          size: tuple[int, int] | None = None, start_timers: bool = True, guide=None) -> KioskWindow:
+    """A kiosk window on ``queue`` printing to ``config.printer`` (not shown yet); ``guide``:
+    where its 办事指南 comes from (jiaohao.context.Context.guide_source)."""
     application()
     issuer = TicketIssuer(queue, config)
     prompts = open_prompts(config.voice) if voice else None
     w = KioskWindow(queue, config, issuer, kiosk_name=kiosk_name or socket.gethostname(),
                     kiosk_mode=kiosk_mode, voice=prompts, start_timers=start_timers,
-                    lockout_path=default_state_path() if kiosk_mode else None)
+                    lockout_path=default_state_path() if kiosk_mode else None, guide=guide)
     if size:
         w.resize(*size)
     return w
 
 
 def run(queue, config, *, windowed: bool = False, size: tuple[int, int] | None = None,
-        kiosk_name: str | None = None, voice: bool = True) -> int:
+        kiosk_name: str | None = None, voice: bool = True, guide=None) -> int:
     """Show the kiosk and run the Qt event loop until a technician closes it."""
     t0 = time.monotonic()
     app = application()
     w = build(queue, config, kiosk_name=kiosk_name, kiosk_mode=not windowed, voice=voice,
-              size=size or ((1080, 1920) if windowed else None))
+              size=size or ((1080, 1920) if windowed else None), guide=guide)
     w.on_exit = app.quit
 
     def stop(signum, _frame) -> None:  # systemd stop / Ctrl+C in a terminal: close cleanly

@@ -60,6 +60,7 @@ class HomeScreen(QWidget):
     check_in = Signal()
     elderly = Signal()
     language = Signal()
+    guide = Signal()
 
     def __init__(self):
         super().__init__()
@@ -131,6 +132,9 @@ class HomeScreen(QWidget):
         self.checkin_btn = button("")
         self.elderly_btn = button("")
         self.lang_btn = button("", "plain")
+        self.guide_btn = button("", "plain")  # 办事指南 (kiosk/guide_mode.py); hidden without a guide
+        self.guide_btn.hide()
+        self.guide_btn.clicked.connect(self.guide)
         self.green_btn.clicked.connect(self.green)
         self.checkin_btn.clicked.connect(self.check_in)
         self.elderly_btn.clicked.connect(self.elderly)
@@ -145,32 +149,42 @@ class HomeScreen(QWidget):
         self.time.setText(now.strftime("%H:%M"))
         self.date.setText(date_text(now))
 
-    def set_bar(self, english: bool, elderly: bool, priority: bool, portrait: bool) -> None:
+    def set_bar(self, english: bool, elderly: bool, priority: bool, portrait: bool, guide: bool = False,
+                wide: bool = True) -> None:
+        """``guide``: with the 办事指南 button; ``wide``: room for five buttons in one row (landscape)."""
         self.green_btn.setText(translate("Kiosk", "Back to normal tickets") if priority else translate("Kiosk", "Green channel"))
         self.checkin_btn.setText(translate("Kiosk", "Appointment check-in"))
         self.elderly_btn.setText(translate("Kiosk", "Standard mode") if elderly else translate("Kiosk", "Large text"))
         # Each language's button names the other language in its own words.
         self.lang_btn.setText("中文" if english else "English")
-        shape = (portrait,)
+        self.guide_btn.setText(translate("Kiosk", "Service guide"))
+        shape = (portrait, guide, elderly, wide)
         if shape != self._shape:
             self._shape = shape
             buttons = [self.green_btn, self.checkin_btn, self.elderly_btn, self.lang_btn]
-            for b in buttons:
+            for b in buttons + [self.guide_btn]:
                 self.bar.removeWidget(b)
+            self.guide_btn.setVisible(guide)
+            if guide and portrait:  # a row of its own above the others
+                self.bar.addWidget(self.guide_btn, 0, 0, 1, 2)
+            elif guide:  # first in the row; with large text or on a small window five do not fit one row: 3 + 2
+                buttons = [self.guide_btn] + buttons
+            cols = 2 if portrait else (3 if guide and (elderly or not wide) else len(buttons))
+            top = 1 if guide and portrait else 0
             for i, b in enumerate(buttons):
-                if portrait:
-                    self.bar.addWidget(b, i // 2, i % 2)
-                else:
-                    self.bar.addWidget(b, 0, i)
+                self.bar.addWidget(b, top + i // cols, i % cols)
 
     def set_mode(self, english: bool, priority: bool, paused: bool, detail: str = "",
-                 compact: bool = False) -> None:
-        """``compact``: large text on a landscape screen, where the hint line would squeeze the tiles."""
+                 compact: bool = False, offline: str = "") -> None:
+        """``compact``: large text on a landscape screen, where the hint line would squeeze the tiles;
+        ``offline``: the line that says tickets are issued offline (kiosk/offline.py)."""
         self.banner.setVisible(priority and not paused)
         self.banner_text.setText(translate("Kiosk", "Green channel: priority tickets for the elderly, the disabled, "
                                     "service members and pregnant women. Tap the service you need."))
-        self.hint.setVisible(not paused and not priority and not compact)
-        self.hint.setText(translate("Kiosk", "Tap the service you need to take a ticket"))
+        self.hint.setVisible(not paused and (bool(offline) or (not priority and not compact)))
+        self.hint.setText(offline or translate("Kiosk", "Tap the service you need to take a ticket"))
+        self.hint.setProperty("offline", bool(offline))
+        self.hint.setStyleSheet("color: #9a3412; font-weight: bold;" if offline else "")
         self.paused.setVisible(paused)
         self.grid_host.setVisible(not paused)
         self.paused_text.setText(translate("Kiosk", "Ticket issue paused, please go to the service desk"))
@@ -334,7 +348,13 @@ class DoneScreen(QWidget):
         self.take.setText(translate("Kiosk", "Please take your ticket"))
         self.take_secondary.setText(secondary("Please take your ticket", english))
         self.take_secondary.setVisible(not english)
-        self.ahead.setText(translate("Kiosk", "People ahead of you: %1").replace("%1", str(ticket.ahead)))
+        if getattr(ticket, "offline", False):
+            n = getattr(ticket, "ahead_estimate", None)
+            self.ahead.setText(translate("Kiosk", "About %1 people ahead (offline estimate)")
+                               .replace("%1", str(n)) if n is not None
+                               else translate("Kiosk", "Offline ticket: people ahead not known yet"))
+        else:
+            self.ahead.setText(translate("Kiosk", "People ahead of you: %1").replace("%1", str(ticket.ahead)))
         self.ok.setText(translate("Kiosk", "Done"))
 
     def set_countdown(self, seconds: int) -> None:

@@ -102,6 +102,9 @@ QPushButton[kind="plain"] {{ background: {t.tile_bg}; color: {t.tile_fg}; }}
 QPushButton[kind="key"] {{ background: {t.tile_bg}; color: {t.tile_fg}; font-size: {px(t.big)}px;
     min-height: {px(110)}px; }}
 QPushButton[kind="key"]:disabled {{ background: {t.off_bg}; color: {t.off_fg}; border-style: dashed; }}
+QPushButton[kind="letter"] {{ background: {t.tile_bg}; color: {t.tile_fg}; font-size: {px(t.body)}px;
+    min-height: {px(64)}px; padding: {px(4)}px; }}
+QScrollArea, QScrollArea > QWidget, #GuideBody {{ background: {t.bg}; border: none; }}
 QPushButton#Tile {{ background: {t.tile_bg}; border: {b}px solid {t.tile_border}; border-radius: {px(20)}px;
     padding: {px(14)}px; text-align: left; }}
 QPushButton#Tile:pressed {{ background: {t.tile_border}; }}

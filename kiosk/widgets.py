@@ -5,6 +5,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from .i18n import translate
+from .issue_stop import STOPPED, stopped_text
 from .model import CAP, CLOSED, ServiceTile
 
 
@@ -34,11 +35,13 @@ def restyle(w: QWidget) -> None:
         child.style().polish(child)
 
 
-def figures_text(tile: ServiceTile, priority: bool = False) -> str:
+def figures_text(tile: ServiceTile, priority: bool = False, english: bool = False) -> str:
     """The second line of a tile: people waiting and the estimated wait, or why it is unavailable.
 
     A green-channel ticket is called before the others, so the estimate does not apply to it.
     """
+    if tile.reason == STOPPED:
+        return stopped_text(tile, english)
     if tile.reason == CLOSED:
         if tile.opens_at is not None:
             return translate("Kiosk", "Not open now · tickets from %1").replace(
@@ -84,7 +87,7 @@ class TileButton(QPushButton):
         self.zone.setText(tile.zone_label(english))
         self.zone.setVisible(bool(tile.zone))
         self.name.setText(tile.label(english))
-        self.figures.setText(figures_text(tile, priority))
+        self.figures.setText(figures_text(tile, priority, english))
         self.setAccessibleName(f"{tile.label(english)} {self.figures.text()}")
         if changed:
             restyle(self)

@@ -19,8 +19,10 @@ from PySide6.QtCore import QObject, Signal
 
 from hall import DailyCapReached, InvalidArgument, ServiceClosed, UnknownTicket
 from hall.errors import RemoteError, ServerProblem, ServerUnreachable
+from hall.booking_slots import looks_like_id
 
 from . import flow as F
+from .offline import OfflineStopped
 from .printing import PrinterUnavailable, PrintFailed, TicketNotPrinted
 
 log = logging.getLogger(__name__)
@@ -34,6 +36,8 @@ def explain(error: BaseException, request: F.IssueRequest, reader=None, clock=No
         return F.Message(F.MSG_PRINT_FAILED, {"zh": error.message_zh, "en": error.message_en}), False
     if isinstance(error, TicketNotPrinted):
         return F.Message(F.MSG_PRINT_FAILED, {"zh": error.message_zh, "en": error.message_en}), False
+    if isinstance(error, OfflineStopped):
+        return F.Message(F.MSG_OFFLINE_STOPPED, {"reason": error.reason}), False
     if isinstance(error, ServerUnreachable):
         return F.Message(F.MSG_OFFLINE, {"address": error.address}), False
     if isinstance(error, (sqlite3.OperationalError, ServerProblem)):
@@ -43,14 +47,18 @@ def explain(error: BaseException, request: F.IssueRequest, reader=None, clock=No
     if isinstance(error, DailyCapReached):
         return F.Message(F.MSG_CAP), False
     if request.appointment is not None and isinstance(error, UnknownTicket):
-        return F.Message(F.MSG_NO_APPOINTMENT, {"code": request.appointment}), False
-    if request.appointment is not None and isinstance(error, InvalidArgument):
+        shown = "" if looks_like_id(request.appointment) else request.appointment  # never an ID number on screen
+        return F.Message(F.MSG_NO_APPOINTMENT, {"code": shown}), False
+    if request.appointment is not None and isinstance(error, InvalidArgument) and not looks_like_id(request.appointment):
         appt = reader.appointment(request.appointment) if reader is not None else None
         if appt is not None and clock is not None and appt.day != clock().date().isoformat():
             return F.Message(F.MSG_APPOINTMENT_OTHER_DAY, {"day": appt.day}), False
-        if appt is not None:
+        if appt is not None and (clock is None or clock().timestamp() < appt.slot_at):
             slot = datetime.fromtimestamp(appt.slot_at).strftime("%H:%M")
             return F.Message(F.MSG_APPOINTMENT_TOO_EARLY, {"slot": slot}), False
+    if request.appointment is not None and isinstance(error, InvalidArgument):
+        # cancelled, or past its slot + grace with late = "expire": the hall's own words
+        return F.Message(F.MSG_ERROR, {"detail": str(error), "zh": error.zh, "en": str(error)}), False
     if isinstance(error, RemoteError):  # e.g. this kiosk's token revoked: say the server's words
         return F.Message(F.MSG_ERROR, {"detail": str(error), "zh": error.zh, "en": str(error)}), False
     return F.Message(F.MSG_ERROR, {"detail": str(error)}), False
@@ -62,6 +70,7 @@ class IssuerWorker(QObject):
     issued = Signal(object, object)  # IssueRequest, Ticket
     failed = Signal(object, object, bool)  # IssueRequest, Message, printer_down
     status = Signal(object)  # PrinterStatus
+    job_done = Signal(str, object)  # name, the exception or None (run_job)
 
     def __init__(self, issuer, kiosk_name: str, reader=None, clock=None):
         super().__init__()
@@ -72,6 +81,19 @@ class IssuerWorker(QObject):
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-issuer")
         self._polling = threading.Event()
         self._closed = False
+        self.note_for = None  # request -> the extra line for its ticket (the guide's), or ""
+
+    def run_job(self, name: str, fn) -> None:
+        """Run ``fn()`` on the printer's thread (e.g. print the guide's checklist); ``job_done`` says how it went."""
+        def run():
+            try:
+                fn()
+            except Exception as e:  # noqa: BLE001 - said on screen
+                log.warning("%s failed: %s", name, e)
+                self.job_done.emit(name, e)
+                return
+            self.job_done.emit(name, None)
+        self._pool.submit(run)
 
     def submit(self, request: F.IssueRequest) -> None:
         self._pool.submit(self._run, request)
@@ -81,7 +103,9 @@ class IssuerWorker(QObject):
             if request.appointment is not None:
                 ticket = self.issuer.check_in(request.appointment, kiosk=self.kiosk_name)
             else:
-                ticket = self.issuer.issue(request.service, priority=request.priority, kiosk=self.kiosk_name)
+                note = self.note_for(request) if self.note_for is not None else ""
+                extra = {"note": note} if note else {}
+                ticket = self.issuer.issue(request.service, priority=request.priority, kiosk=self.kiosk_name, **extra)
         except Exception as e:  # noqa: BLE001 - every failure becomes a message on screen
             message, down = explain(e, request, self.reader, self.clock)
             level = (logging.WARNING if isinstance(e, (TicketNotPrinted, sqlite3.OperationalError, RemoteError))

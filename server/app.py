@@ -11,15 +11,27 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
+from hall.clients import ClientRegistry
 from hall.readonly import ReadOnlyQueue
 from hall.snapshot import HallReader
 
 from . import docs_page, errors, events
-from .routes import notices, ratings, reads, reports, sessions, tickets, windows
+from .routes import bookings, guide, leases, notices, ratings, reads, reports, sessions, tickets, windows
+from .routes import manage, manage_actions, people
 
 log = logging.getLogger(__name__)
 
 PREFIX = "/api/v1"
+# FastAPI ≥ 0.160 traces every request and dependency through OpenTelemetry, and sends it
+# wherever OTEL_* variables say: the hall's data (tickets, staff numbers) stays in the
+# hall, and a request costs less without the spans
+def no_telemetry() -> dict:
+    """FastAPI's keyword arguments that turn its telemetry off (none before it had any)."""
+    import inspect
+    if "telemetry" not in inspect.signature(FastAPI.__init__).parameters:
+        return {}
+    return {"telemetry": {"tracing": False, "metrics": False, "logs": False, "operation_spans": False,
+                          "auto_configure": False}}
 
 
 def _hall_id(queue) -> str:
@@ -53,7 +65,7 @@ def create_app(queue, config, *, access, config_text: str, keepalive_s: float | 
         finally:
             hub.stop()
 
-    app = FastAPI(title="jiaohao hall API", version=version, lifespan=lifespan,
+    app = FastAPI(title="jiaohao hall API", version=version, lifespan=lifespan, **no_telemetry(),
                   openapi_url=f"{PREFIX}/openapi.json", docs_url=None, redoc_url=None,
                   description="The hall's queue over HTTP: docs/api.md. Every request but /health, /login and "
                               "this document needs `Authorization: Bearer TOKEN`; every POST takes an "
@@ -69,13 +81,18 @@ def create_app(queue, config, *, access, config_text: str, keepalive_s: float | 
     st.reads.clock = queue.clock
     st.figures = HallReader(queue.path, config, queue.clock)
     st.periods = {}  # service code -> its opening periods, parsed once
+    st.clients = ClientRegistry.for_config(queue, config)  # the PCs' heartbeats (server/routes/clients.py)
 
     errors.install(app)
     docs_page.install(app, f"{PREFIX}/docs")
     api = APIRouter(prefix=PREFIX)
-    for module in (reads, tickets, windows, sessions, notices, reports, ratings):
+    for module in (reads, tickets, windows, sessions, notices, reports, bookings, leases, guide, ratings):
+        api.include_router(module.router)
+    for module in (manage, manage_actions, people):  # the managers' API (docs/manage.md)
         api.include_router(module.router)
     app.include_router(api)
+    from .routes import clients as client_routes  # heartbeats and the clients list
+    app.include_router(client_routes.router, prefix=PREFIX)
     st.event_hub = events.install(app, queue, access, keepalive_s)
     from .web import lan, login, public
     login.install_handlers(app)
@@ -86,8 +103,11 @@ def create_app(queue, config, *, access, config_text: str, keepalive_s: float | 
 
 def close_app(app: FastAPI) -> None:
     """Close the app's own read connections (the queue is its owner's to close)."""
+    app.state.clients.flush()
     app.state.figures.close()
     app.state.reads.close()
+    if getattr(app.state, "manage_live", None) is not None:
+        app.state.manage_live.close()
     if app.state.owns_access:
         app.state.access.close()
 

@@ -162,6 +162,15 @@ class EventHub:
                 self._conn.close()
                 self._conn = None
 
+    def streams_by_name(self) -> dict[str, int]:
+        """Open streams per credential name (the clients list says which PCs have one)."""
+        with self._lock:
+            names = [s.name for s in self.streams if not s.closed]
+        counts: dict[str, int] = {}
+        for n in names:
+            counts[n] = counts.get(n, 0) + 1
+        return counts
+
     def close_streams(self, why: str = "the server is stopping") -> None:
         """End every open stream now and refuse new ones (503) until the next start
         (thread-safe). A server shutting down calls this first: uvicorn waits for open

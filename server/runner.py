@@ -119,8 +119,13 @@ def components(ctx) -> list:
     def make_app():
         from hall.access import Access
 
+        from config.guide import GuideFiles, guide_folder
+
         from .app import create_app
-        return create_app(queue, ctx.config, access=Access(queue), config_text=config_text, owns_access=True)
+        app = create_app(queue, ctx.config, access=Access(queue), config_text=config_text, owns_access=True)
+        # the 办事指南 beside the hall file, re-read when it changes (server/routes/guide.py, server/web/guide_pages.py)
+        app.state.guide = GuideFiles(guide_folder(ctx.config_path, ctx.config.guide.folder), ctx.config)
+        return app
 
     lan = ApiServer(make_app, host, port)
     public_listen = getattr(server_cfg, "public_listen", "") if server_cfg is not None else ""

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 import threading
 
 import pytest
@@ -39,7 +40,12 @@ def test_a_lock_held_past_the_time_out_is_the_usual_error(two):
     with pytest.raises(sqlite3.OperationalError, match="database is locked"):
         begin_immediate(waiter, timeout_s=0.05)
     assert not waiter.in_transaction
-    assert waiter.execute("PRAGMA busy_timeout").fetchone()[0] == 50
+    assert waiter.execute("PRAGMA busy_timeout").fetchone()[0] == 15000  # the connection's own, back
+    waiter.execute("PRAGMA busy_timeout = 50")  # without timeout_s: the connection's own time-out
+    t0 = time.monotonic()
+    with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+        begin_immediate(waiter)
+    assert time.monotonic() - t0 < 5
     holder.execute("ROLLBACK")
 
 

@@ -13,9 +13,10 @@ STDLIB = set(sys.stdlib_module_names)
 
 # package -> top-level imports allowed besides the stdlib and itself
 ALLOWED = {
-    "config": {"pydantic"},
-    "hall": {"config", "sqlite_utils", "httpx"},  # httpx: the remote hall over HTTP and its event stream
-    "city": {"hall", "config", "psycopg"},  # city/: the hall's records in the city's PostgreSQL
+    "config": {"pydantic", "pypinyin"},  # pypinyin: the guide's search (config/guide_search.py)
+    # httpx: the remote hall over HTTP and its event stream; chinese_calendar: working days
+    "hall": {"config", "sqlite_utils", "httpx", "chinese_calendar"},
+    "city": {"hall", "config", "psycopg", "numpy"},  # city/: the hall's records in the city's PostgreSQL
 }
 # package -> top-level imports it must not make
 FORBIDDEN = {

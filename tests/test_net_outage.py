@@ -42,7 +42,7 @@ def test_clients_say_the_server_is_gone_and_recover_when_it_is_back(hall, remote
         # the caller: the key is refused in words, the panel keeps its last state
         outcome = panel.press(EventCode.CALL)
         assert not outcome.ok
-        qtbot.waitUntil(lambda: "叫号服务器" in panel.message.text(), timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: "按键暂不可用" in panel.message.text(), timeout=WAIT_MS)
         # the screen's hall knows its link is down (its widget keeps drawing the last state)
         assert wait_until(lambda: screen.model.queue.link_trouble() is not None, 10)
 
@@ -77,11 +77,11 @@ def test_after_a_network_blip_the_software_caller_shows_the_waiting_count(hall, 
     try:
         assert panel.press(EventCode.LOGIN, 101).ok
         proxy.refuse(3.5)  # longer than the 3 s after which a client says its link is down
-        qtbot.waitUntil(lambda: "叫号服务器" in panel.message.text(), timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: "按键暂不可用" in panel.message.text(), timeout=WAIT_MS)
         qtbot.waitUntil(lambda: panel.model.queue.link_trouble() is None, timeout=WAIT_MS)
         assert post_once(hall.client("kiosk-1"), "/tickets", {"service": "A"}).status_code == 201
         ok = wait_until(lambda: qtbot.wait(50) or panel.waiting.text() == "等候 1 人", 10)
         assert ok, (panel.waiting.text(), panel.message.text())
-        assert "叫号服务器" not in panel.message.text()
+        assert "按键暂不可用" not in panel.message.text()
     finally:
         proxy.stop()

@@ -236,7 +236,7 @@ def test_hall_screen_follows_calls_made_anywhere(qtbot, live):
     assert hall.link_trouble() is None
     live.server.stop()
     qtbot.waitUntil(lambda: hall.link_trouble() is not None, timeout=WAIT_MS)
-    assert model.state().notice.startswith("连接不上叫号服务器")
+    assert model.state().notice.startswith("连接中断，正在重连")
 
 
 def test_polling_a_silent_server_never_stalls_the_gui(demo_config):
@@ -299,7 +299,7 @@ def test_hall_screen_started_before_its_server(qtbot, live):
     live.server.stop()
     model = ScreenModel(hall)  # starts; says why it shows nothing
     qtbot.waitUntil(lambda: hall.link_trouble() is not None, timeout=WAIT_MS)
-    assert model.state().notice.startswith("连接不上叫号服务器")
+    assert model.state().notice.startswith("连接中断，正在重连")
     live.queue.issue("A")
     live.queue.login(1, "0517")
     live.queue.call_next(1)

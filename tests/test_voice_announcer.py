@@ -177,7 +177,10 @@ def test_restart_after_a_long_stop_does_not_speak_stale_calls(hall, demo_config,
     assert engine.said == []
 
 
-def test_a_call_cut_short_by_stop_is_said_again_after_restart(hall, demo_config, module):
+def test_a_call_the_module_is_saying_at_stop_is_not_said_again_after_restart(hall, demo_config, module):
+    """`serve` stopped (SIGTERM) in the middle of an announcement: the module has the
+    frame and finishes it by itself (closing the port does not stop it), so the next start
+    does not say that call again: announced once, not twice (issue 13)."""
     module.seconds_per_char = 0.5  # 6.5 s for a call: stop arrives in the middle
     announcer = Announcer(hall, voice(demo_config), engine=SerialTTSEngine("sim://announcer-test", "syn6288"),
                           poll_s=0.05)
@@ -188,8 +191,8 @@ def test_a_call_cut_short_by_stop_is_said_again_after_restart(hall, demo_config,
     assert announcer.failures == 0  # stopping is not an engine failure
     module.seconds_per_char = 0.01
     engine = SilentEngine()
-    assert run_all(Announcer(hall, voice(demo_config), engine=engine)) == ["spoken"]
-    assert engine.said == [A001_W1]
+    assert run_all(Announcer(hall, voice(demo_config), engine=engine)) == []
+    assert engine.said == [] and module.spoken == [A001_W1]
 
 
 def test_a_new_announcer_does_not_speak_the_past(hall, demo_config):
@@ -258,3 +261,42 @@ def test_components_for_serve(demo_config, queue, tmp_path):
     assert isinstance(part, Announcer) and part.name == "announcer (espeak)"
     ctx.config = demo_config.model_copy(update={"voice": demo_config.voice.model_copy(update={"engine": "none"})})
     assert components(ctx) == []
+
+
+class _CursorSpy(SerialTTSEngine):
+    """The announcer's saved cursor while the module speaks (after it took the frame)."""
+
+    def __init__(self, queue, *a, **kw):
+        super().__init__(*a, **kw)
+        self.queue, self.cursors = queue, []
+
+    def _wait_idle(self, expected_s):
+        self.cursors.append(self.queue.get_cursor("announcer"))
+        return super()._wait_idle(expected_s)
+
+
+def test_the_cursor_passes_a_call_once_the_module_took_it(hall, demo_config, module):
+    """A TTS module says a frame it took even if `serve` dies right after: the saved
+    cursor is past that call while the module says it, so a restart does not say it
+    twice; an engine that failed leaves it before the cursor, so a restart says it."""
+    engine = _CursorSpy(hall, "sim://announcer-test", "syn6288")
+    announcer = Announcer(hall, voice(demo_config), engine=engine)
+    hall.call_next(1)
+    hall.call_next(2)
+    ids = [e.id for e in hall.events_after(0) if e.kind == "called"]
+    assert run_all(announcer) == ["spoken", "spoken"]
+    assert engine.cursors[0] == ids[0] and engine.cursors[-1] >= ids[1]
+    assert module.spoken == [A001_W1, A002_W2]
+
+
+def test_a_call_the_engine_failed_on_stays_before_the_cursor(hall, demo_config):
+    class Failing(SilentEngine):
+        def announce(self, text, repeat=1, chime=False):
+            raise OSError("sound card gone")
+    announcer = Announcer(hall, voice(demo_config), engine=Failing(), retry_delays=(0.0,))
+    hall.call_next(1)
+    first = [e.id for e in hall.events_after(0) if e.kind == "called"][0]
+    announcer.poll_once()
+    assert announcer.speak_next() == "failed"
+    assert hall.get_cursor("announcer") == first - 1  # a restart says it
+

@@ -47,6 +47,9 @@ class SerialTTSEngine(SpeechEngine):
     """Speaks through a serial TTS module at ``url`` (any pyserial URL, a device, or ``sim://NAME``)."""
 
     text_style = "text"
+    #: called (on the speaking thread) each time the module acknowledges a frame: from
+    #: then on it says that frame even if this process dies (the announcer's cursor moves)
+    on_frame_taken = None
 
     def __init__(self, url: str, model: str = "syn6288", baud: int = 9600, *, volume: int = 7, speed: int = 5,
                  markup: bool = False, encoding: str = "auto", ack_timeout: float = 0.5,
@@ -226,6 +229,7 @@ class SerialTTSEngine(SpeechEngine):
             reply = self._read_reply(time.monotonic() + self.ack_timeout, (RECEIVED, BAD_FRAME, BUSY))
             if reply == RECEIVED or reply == BUSY:
                 self._idle = False
+                self._taken()
                 self._wait_idle(self.speech_seconds(text))
                 return
             if reply == BAD_FRAME:
@@ -238,11 +242,18 @@ class SerialTTSEngine(SpeechEngine):
                 continue
             if self._status_or_fail() == BUSY:  # no 0x41: was the frame or the reply lost?
                 self._idle = False
+                self._taken()
                 self._wait_idle(self.speech_seconds(text))
                 return
             log.warning("%s did not acknowledge a frame (attempt %d); sending it again", self.name, attempt)
             problem = "answers status queries but does not take the text; check the module model"
         raise self._fail(problem)
+
+    def _taken(self) -> None:
+        """The module has the frame: it will say it whatever becomes of this process."""
+        hook = self.on_frame_taken
+        if hook is not None:
+            hook()
 
     def speak(self, text: str) -> None:
         if not text.strip():

@@ -45,6 +45,8 @@ def caller(ctx, args) -> int:
         if args.staff:
             hall.login(args.window, args.staff)
     after = None if ctx.config_given or not login else (lambda: _fetch_config(ctx, hall))
+    if ctx.server and not args.screenshot:
+        hall.start_heartbeat("caller", args.window)  # beats once someone is logged in (or with a token)
     if not args.screenshot:
         settle_after_startup()  # Qt, the config and the queue live as long as the panel
     code = run(hall, args.window, screenshot=args.screenshot, login=login, after_login=after)

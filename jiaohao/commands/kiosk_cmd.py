@@ -34,9 +34,11 @@ def kiosk(ctx, args) -> int:
     config = with_printer(ctx.config, args.printer)  # the kiosk prints on its own printer
     # on the LAN: the hall server; else a damaged database is refused at start, in words
     queue = ctx.hall if ctx.server else ctx.open_queue(quick_check=True)
+    if ctx.server and not args.screenshot:
+        queue.start_heartbeat("kiosk")  # `diag check` and GET /clients list this kiosk
     if args.screenshot:
         w = build(queue, config, kiosk_name=args.name, kiosk_mode=False, voice=False,
-                  size=size or (1080, 1920), start_timers=False)
+                  size=size or (1080, 1920), start_timers=False, guide=ctx.guide_source())
         try:
             w.show()
             w.refresh()
@@ -47,6 +49,12 @@ def kiosk(ctx, args) -> int:
             w.issuer.printer.close()
         print(f"{args.screenshot}: {w.width()}x{w.height()}")
         return 0
+    from kiosk.run import with_offline_issue
+    hall = with_offline_issue(queue)  # on the LAN: tickets go on printing through a network cut
     settle_after_startup()  # Qt, the config and the queue live as long as the kiosk
-    return run(queue, config, windowed=args.windowed or size is not None, size=size,
-               kiosk_name=args.name, voice=not args.no_voice)
+    try:
+        return run(hall, config, windowed=args.windowed or size is not None, size=size,
+                   kiosk_name=args.name, voice=not args.no_voice, guide=ctx.guide_source())
+    finally:
+        if hall is not queue:
+            hall.close()

@@ -56,6 +56,8 @@ def screen(ctx, args) -> int:
         return screenshot(ctx, args.screenshot, size or (1920, 1080), windows)
     need_display("the hall screen")
     from display.screen import run
+    if ctx.server:
+        ctx.hall.start_heartbeat("screen")  # `diag check` and GET /clients list this screen
     settle_after_startup()  # Qt, the config and the queue live as long as the screen
     return run(ctx, windowed=args.windowed, size=size, windows=windows)
 
@@ -68,7 +70,8 @@ def screenshot(ctx, path: str, size: tuple[int, int], windows: set[int] | None =
     from display.screen_model import ScreenModel
 
     app = QApplication.instance() or QApplication([])  # noqa: F841 - must exist while drawing
-    widget = HallScreen(ScreenModel(ctx.hall), windows=windows)
+    from display.guide_notice import rotation_for
+    widget = HallScreen(ScreenModel(ctx.hall, rotation=rotation_for(ctx)), windows=windows)
     widget.resize(*size)
     widget.refresh()
     if not widget.grab().save(path, "PNG"):

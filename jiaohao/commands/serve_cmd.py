@@ -19,6 +19,8 @@ COMPONENT_FACTORIES: list[str] = [
     "display.announcer:components",  # voice
     "display.boards:components",     # LED hall boards
     "jiaohao.commands.backup_cmd:components",  # scheduled backups of the database
+    "jiaohao.commands.bookings_cmd:components",  # bookings past their slot become no-shows (爽约)
+    "hall.alarm_engine:components",  # the limits checked every few seconds (docs/manage.md)
     "server.runner:components",      # the hall API ([server] listen or --listen)
     "hall.outbox:components",        # webhooks: reminders, the 好差评 push, alarms
     "city.service:components",       # shipping to the city's PostgreSQL ([city] database)

@@ -137,7 +137,12 @@ def _kiosk(hall, notes: list[str]):
     if hall.issuer is None:
         notes.append("kiosk window: no ticket printer, so no kiosk")
         return None
-    w = app_mod.KioskWindow(hall.queue, hall.config, hall.issuer, kiosk_name="kiosk2", kiosk_mode=False)
+    try:  # the 办事指南 beside the demo's hall file (config/halls/demo/guide)
+        guide = hall.ctx.guide_source()
+    except Exception as e:  # noqa: BLE001 - the demo runs without it
+        notes.append(f"kiosk guide: not loaded ({e})")
+        guide = None
+    w = app_mod.KioskWindow(hall.queue, hall.config, hall.issuer, kiosk_name="kiosk2", kiosk_mode=False, guide=guide)
     w.resize(540, 960)
     w.setWindowTitle(f"取号机 Kiosk — {hall.config.hall.name}")
     return w

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 
 AREAS = [
     "jiaohao.diag.server",   # the hall server this PC uses (kiosk, window PC, TV box on a LAN)
+    "jiaohao.diag.clients",  # the client PCs of the hall server: connected, since, lag, clock
     "jiaohao.diag.database",  # the queue database: sharing, identity, integrity
     "jiaohao.diag.ports",    # serial ports and USB printers vs the config
     "jiaohao.diag.printer",  # ticket printer: status, test page
@@ -15,6 +16,8 @@ AREAS = [
     "jiaohao.diag.boards",   # LED hall boards
     "jiaohao.diag.kiosk",    # kiosk PINs (issue 19)
     "jiaohao.diag.backups",  # age of the last good backup of the database
+    "jiaohao.diag.leases",   # kiosks' clocks, offline tickets not yet sent
+    "jiaohao.diag.guide",    # the service guide's files (docs/guide.md)
     "jiaohao.diag.ratings",  # the provincial 好差评 push: credentials, records not taken
     "jiaohao.diag.city",     # shipping to the city's PostgreSQL: behind, last error
 ]

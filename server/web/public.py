@@ -14,7 +14,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .render import STATIC, error_page
 
-PUBLIC_ROUTERS: list[str] = []
+PUBLIC_ROUTERS: list[str] = [
+    "server.web.book:router",  # 预约: booking time slots (docs/booking.md)
+    "server.web.guide_pages:router",  # 办事指南: the service guide (docs/guide.md)
+]
 
 
 def routers(entries: list[str]) -> list:
@@ -54,8 +57,9 @@ def create_public_app(lan_app: FastAPI) -> FastAPI:
     async def lifespan(app: FastAPI):
         yield  # the LAN app's lifespan starts and stops the shared hub
 
+    from ..app import no_telemetry
     app = FastAPI(title="jiaohao citizens' pages", openapi_url=None, docs_url=None, redoc_url=None,
-                  lifespan=lifespan)
+                  lifespan=lifespan, **no_telemetry())
     for key, value in lan_app.state._state.items():
         setattr(app.state, key, value)
     app.state.public = True

@@ -1,0 +1,125 @@
+"""`diag check`: the hall's client PCs (kiosks, screens, software callers) as their
+heartbeats tell the server: connected or not, since when, how many events behind, how far
+their clocks are off. On the controller it reads the ``clients`` table `serve` writes;
+on another PC (``--server``) it asks ``GET /api/v1/clients``."""
+from __future__ import annotations
+
+import sqlite3
+import time
+from datetime import datetime
+
+from . import CheckResult
+
+LAG_WARN = 200  # events behind at a heartbeat beyond which a client is said to be falling behind
+FORGOTTEN_S = 24 * 3600  # a PC silent this long is listed, not failed (switched off, or retired)
+OFF_FIX = ("on that PC: is it on, is its network cable in, does its jiaohao unit run "
+           "(systemctl status jiaohao-kiosk / jiaohao-screen / jiaohao-caller@N)? then `jiaohao diag check` there")
+CLOCK_FIX = "set that PC's clock right: enable time sync (timedatectl set-ntp true) against the controller or the hall's NTP server"
+LAG_FIX = "that PC is not keeping up with the hall's events: check its network and CPU load, restart its jiaohao unit"
+
+
+def check(ctx) -> list[CheckResult]:
+    if getattr(ctx, "server", None):
+        return _remote(ctx)
+    if getattr(ctx.config, "server", None) is None:
+        return []  # no hall API here: no client PCs
+    return _local(ctx)
+
+
+def _local(ctx) -> list[CheckResult]:
+    from hall.clients import read_clients
+    from hall.clock_offset import max_skew
+    path = ctx.db_path
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+    except sqlite3.Error as e:
+        return [CheckResult("client PCs", False, f"the database {path} cannot be read: {e}",
+                            "see the database check above")]
+    try:
+        last = conn.execute("SELECT max(id) FROM events").fetchone()[0] or 0
+        rows = read_clients(conn, ctx.config.client.heartbeat_s, max_skew(ctx.config), last)
+    except sqlite3.Error as e:
+        if "no such table" in str(e):
+            return [CheckResult("client PCs", True, "none has reported yet (this database predates heartbeats)")]
+        return [CheckResult("client PCs", False, f"the clients' records cannot be read: {e}",
+                            "see the database check above")]
+    finally:
+        conn.close()
+    return results(rows, time.time())
+
+
+def _remote(ctx) -> list[CheckResult]:
+    from hall.errors import HallError
+    from hall.remote import RemoteHall
+
+    from .server import _NoConfig
+    if not ctx.token:
+        return []  # the server check above already says this PC has no token
+    hall = RemoteHall(ctx.server, ctx.token, _NoConfig(), timeout_s=ctx.timeout_s)
+    try:
+        d = hall.request("GET", "/clients").json()
+    except HallError as e:
+        if getattr(e, "status", None) == 404:
+            return [CheckResult("client PCs", True, "this hall server does not list its clients (an older version)")]
+        return [CheckResult("client PCs", False, f"the list was not read: {e}", "see the hall server check above")]
+    except ValueError:
+        return [CheckResult("client PCs", False, "the server's answer is not JSON", "see the hall server check above")]
+    finally:
+        hall.close()
+    return results(d.get("clients", []), float(d.get("server_time") or time.time()))
+
+
+def results(rows: list[dict], now: float) -> list[CheckResult]:
+    """One line a client PC."""
+    if not rows:
+        return [CheckResult("client PCs", True, "none has reported yet")]
+    out = []
+    for c in rows:
+        device = f"{c['app']} {c['name']}" + (f" (window {c['window']})" if c.get("window") else "")
+        where = c.get("address") or "?"
+        if c.get("host"):
+            where += f" {c['host']}"
+        if not c["connected"]:
+            ago = now - c["last_seen"]
+            detail = f"not connected: last heard {_when(c['last_seen'], now)} ({_span(ago)} ago) from {where}"
+            out.append(CheckResult(device, ago > FORGOTTEN_S, detail + (" (switched off, or retired?)"
+                                            if ago > FORGOTTEN_S else ""),
+                                   "" if ago > FORGOTTEN_S else OFF_FIX))
+            continue
+        lag = c.get("lag")
+        parts = [f"connected since {_when(c['since'], now)}",
+                 "lag not reported" if lag is None else f"{lag} event(s) behind",
+                 f"clock {_offset(c.get('offset_s'))}"]
+        if c.get("stream") and c["stream"] != "connected":
+            parts.append(f"event stream {c['stream']}")
+        parts.append(where)
+        problems, fixes = [], []
+        if c.get("clock_skewed"):
+            problems.append("clock off by more than the hall allows")
+            fixes.append(CLOCK_FIX)
+        if lag is not None and lag > LAG_WARN:
+            problems.append("falling behind")
+            fixes.append(LAG_FIX)
+        detail = ", ".join(parts) + ("; " + "; ".join(problems) if problems else "")
+        out.append(CheckResult(device, not problems, detail, "; ".join(fixes)))
+    return out
+
+
+def _when(ts: float | None, now: float) -> str:
+    if ts is None:
+        return "?"
+    t = datetime.fromtimestamp(ts)
+    return t.strftime("%H:%M:%S") if t.date() == datetime.fromtimestamp(now).date() else t.strftime("%Y-%m-%d %H:%M")
+
+
+def _span(s: float) -> str:
+    if s < 120:
+        return f"{s:.0f} s"
+    if s < 7200:
+        return f"{s / 60:.0f} min"
+    return f"{s / 3600:.1f} h"
+
+
+def _offset(offset_s: float | None) -> str:
+    from hall.clock_offset import describe
+    return describe(offset_s)
