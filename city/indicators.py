@@ -12,25 +12,29 @@ from hall.rating_indicators import COUNTS, RATES
 CITY_GROUPINGS = ("hall", "department", "item")
 
 _KEY = {
+    "all": "''",
     "hall": "t.hall_code",
     "department": "coalesce(nullif(w.department, ''), '—')",
     "item": "coalesce(ci.item_code, nullif(s.item_code, ''), t.origin_service)",
 }
 
 QUERY = """
+WITH lv AS (  -- each case's final level: its last rating (a 追加评价 replaces the evaluation)
+    SELECT DISTINCT ON (r.hall_code, r.ticket_day, r.ticket_id) r.hall_code, r.ticket_day, r.ticket_id, r.level
+    FROM city.ratings r WHERE r.ticket_day BETWEEN %(d0)s AND %(d1)s {only_r}
+    ORDER BY r.hall_code, r.ticket_day, r.ticket_id, r.seq DESC)
 SELECT {key} AS k,
        count(*) AS cases,
-       count(r.level) AS rated,
-       count(*) FILTER (WHERE r.level IS NULL) AS unrated,
-       count(*) FILTER (WHERE r.level IN (1, 2, 3)) AS good,
-       count(*) FILTER (WHERE r.level IN (4, 5)) AS bad,
+       count(lv.level) AS rated,
+       count(*) FILTER (WHERE lv.level IS NULL) AS unrated,
+       count(*) FILTER (WHERE lv.level IN (1, 2, 3)) AS good,
+       count(*) FILTER (WHERE lv.level IN (4, 5)) AS bad,
        count(f.id) AS followups,
        count(*) FILTER (WHERE f.state = 'appeal_approved') AS appeals_approved,
        count(*) FILTER (WHERE f.rectified_at IS NOT NULL) AS rectified,
        count(*) FILTER (WHERE f.state = 'called_back') AS called_back
 FROM city.tickets t
-LEFT JOIN LATERAL (SELECT level FROM city.ratings r WHERE r.hall_code = t.hall_code AND r.ticket_day = t.day
-                   AND r.ticket_id = t.id ORDER BY r.seq DESC LIMIT 1) r ON true
+LEFT JOIN lv ON lv.hall_code = t.hall_code AND lv.ticket_day = t.day AND lv.ticket_id = t.id
 LEFT JOIN city.followups f ON f.hall_code = t.hall_code AND f.ticket_id = t.id
 {joins}
 WHERE t.day BETWEEN %(d0)s AND %(d1)s AND t.status = 'finished' {only}
@@ -41,7 +45,7 @@ def city_indicators(conn, start: date | str, end: date | str, by: str = "hall",
                     halls: list[str] | None = None) -> list[dict]:
     """One row per group: the counts and the six rates (fractions, 4 decimals, or None),
     the same keys as :func:`hall.rating_indicators.indicators`."""
-    if by not in CITY_GROUPINGS:
+    if by not in CITY_GROUPINGS and by != "all":
         raise ValueError(f"cannot group by {by!r}; choose one of {', '.join(CITY_GROUPINGS)}")
     joins = ""
     if by == "department":
@@ -50,7 +54,8 @@ def city_indicators(conn, start: date | str, end: date | str, by: str = "hall",
         joins = ("LEFT JOIN LATERAL (SELECT item_code FROM city.cases c WHERE c.hall_code = t.hall_code "
                  "AND c.ticket_id = t.id AND c.item_code != '' ORDER BY c.id LIMIT 1) ci ON true "
                  "LEFT JOIN city.services s ON s.hall_code = t.hall_code AND s.code = t.origin_service")
-    sql = QUERY.format(key=_KEY[by], joins=joins, only="AND t.hall_code = ANY(%(halls)s)" if halls else "")
+    sql = QUERY.format(key=_KEY[by], joins=joins, only="AND t.hall_code = ANY(%(halls)s)" if halls else "",
+                       only_r="AND r.hall_code = ANY(%(halls)s)" if halls else "")
     params = {"d0": str(start), "d1": str(end), "halls": halls}
     out = []
     for row in conn.execute(sql, params).fetchall():
@@ -61,3 +66,11 @@ def city_indicators(conn, start: date | str, end: date | str, by: str = "hall",
             r[name] = round(g[num] / g[den], 4) if g[den] else None
         out.append(r)
     return out
+
+
+def report_indicators(conn, start, end, by: str, halls: list[str] | None = None) -> tuple[dict, list[dict] | None]:
+    """For the city report: the whole city's row, and a row per hall or department when
+    the report is grouped so (as `jiaohao report` gives per window, staff, department)."""
+    rows = city_indicators(conn, start, end, "all", halls)
+    total = rows[0] if rows else {"group": "", **dict.fromkeys(COUNTS, 0), "handled": 0, **dict.fromkeys(RATES)}
+    return total, (city_indicators(conn, start, end, by, halls) if by in ("hall", "department") else None)

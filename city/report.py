@@ -19,6 +19,8 @@ from hall.report_model import NO_DEPARTMENT, Figures, Stats
 from hall.report_queries import _count_refusal, _count_ticket, fixed_utc_offset
 from hall.reports import Report, ReportError
 
+from .indicators import report_indicators
+
 CITY_GROUPINGS = ("hall", "service", "department", "day", "hour")
 TICKET_LEVEL = ("hall", "service", "day", "hour")
 HELPER_FROM_HALLS = 20  # from this many halls a second connection reads half the day columns
@@ -171,10 +173,13 @@ def build_city_report(conn, date_from: date | str, date_to: date | str, by: str 
                 if helper is not None:
                     helper.close()
             ordered, total, arrivals, wait_by_service = aggregate(days, by, departments, label)
+            indicators, indicator_rows = report_indicators(conn, d0, d1, by, halls)
             return Report(hall_title, d0, d1, by, ordered, total, arrivals, wait_by_service,
-                          (now or datetime.now()).isoformat(timespec="seconds"), time.perf_counter() - t0)
+                          (now or datetime.now()).isoformat(timespec="seconds"), time.perf_counter() - t0,
+                          indicators, indicator_rows)
         res = {name: conn.execute(sql, params).fetchall()
                for name, sql in _queries(by, _keys(by, offset), hour, bool(halls)).items()}
+        indicators, indicator_rows = report_indicators(conn, d0, d1, by, halls)
 
     def norm(raw) -> str:
         if by == "department":
@@ -235,4 +240,5 @@ def build_city_report(conn, date_from: date | str, date_to: date | str, by: str 
                 f.wait = _stats(n, mean, p90, mx)
                 wait_by_service.append(f)
     return Report(hall_title, d0, d1, by, ordered, total, dict(sorted(arrivals.items())), wait_by_service,
-                  (now or datetime.now()).isoformat(timespec="seconds"), time.perf_counter() - t0)
+                  (now or datetime.now()).isoformat(timespec="seconds"), time.perf_counter() - t0,
+                  indicators, indicator_rows)

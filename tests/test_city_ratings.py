@@ -128,3 +128,21 @@ def test_the_indicators_command(city):
     r = subprocess.run([sys.executable, "-m", "jiaohao", "city", "indicators", bare, "--month", "2026-11"],
                        capture_output=True, text=True, timeout=60, env=env)
     assert r.returncode == 0 and "好评率" in r.stdout and "R-A" in r.stdout
+
+
+def test_the_city_report_carries_the_indicators(city):
+    """`jiaohao report --city` has the 好差评 indicators as the hall's report does: the
+    city's row, and one per hall when grouped by hall."""
+    from city.report import build_city_report
+    from hall.reports import build_report
+    url, queues = city
+    with city_connect(url, autocommit=True) as pg:
+        rep = build_city_report(pg, DAY, DAY, "hall")
+    doc = rep.to_json()
+    assert doc["rating_indicators"]["cases"] == 11 and doc["rating_indicators"]["bad"] == 4
+    assert [r["group"] for r in doc["rating_indicator_rows"]] == ["R-A", "R-B"]
+    own = build_report(queues["R-A"].path, DAY, DAY, "service").rating_indicators
+    mine = doc["rating_indicator_rows"][0]
+    assert {k: mine[k] for k in own if k != "group"} == {k: own[k] for k in own if k != "group"}
+    from jiaohao.report import render
+    assert "好差评指标" in render(rep, "html").decode()
