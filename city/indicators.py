@@ -23,7 +23,7 @@ WITH lv AS (  -- each case's final level: its last rating (a 追加评价 replac
     SELECT DISTINCT ON (r.hall_code, r.ticket_day, r.ticket_id) r.hall_code, r.ticket_day, r.ticket_id, r.level
     FROM city.ratings r WHERE r.ticket_day BETWEEN %(d0)s AND %(d1)s {only_r}
     ORDER BY r.hall_code, r.ticket_day, r.ticket_id, r.seq DESC)
-SELECT {key} AS k,
+SELECT {key} AS k, {whole} AS whole,
        count(*) AS cases,
        count(lv.level) AS rated,
        count(*) FILTER (WHERE lv.level IS NULL) AS unrated,
@@ -38,13 +38,14 @@ LEFT JOIN lv ON lv.hall_code = t.hall_code AND lv.ticket_day = t.day AND lv.tick
 LEFT JOIN city.followups f ON f.hall_code = t.hall_code AND f.ticket_id = t.id
 {joins}
 WHERE t.day BETWEEN %(d0)s AND %(d1)s AND t.status = 'finished' {only}
-GROUP BY 1 ORDER BY 1"""
+GROUP BY {groups} ORDER BY 1"""
 
 
 def city_indicators(conn, start: date | str, end: date | str, by: str = "hall",
-                    halls: list[str] | None = None) -> list[dict]:
+                    halls: list[str] | None = None, with_total: bool = False):
     """One row per group: the counts and the six rates (fractions, 4 decimals, or None),
-    the same keys as :func:`hall.rating_indicators.indicators`."""
+    the same keys as :func:`hall.rating_indicators.indicators`. ``with_total``: also the
+    row of everything, from the same scan: (total, rows)."""
     if by not in CITY_GROUPINGS and by != "all":
         raise ValueError(f"cannot group by {by!r}; choose one of {', '.join(CITY_GROUPINGS)}")
     joins = ""
@@ -54,23 +55,34 @@ def city_indicators(conn, start: date | str, end: date | str, by: str = "hall",
         joins = ("LEFT JOIN LATERAL (SELECT item_code FROM city.cases c WHERE c.hall_code = t.hall_code "
                  "AND c.ticket_id = t.id AND c.item_code != '' ORDER BY c.id LIMIT 1) ci ON true "
                  "LEFT JOIN city.services s ON s.hall_code = t.hall_code AND s.code = t.origin_service")
-    sql = QUERY.format(key=_KEY[by], joins=joins, only="AND t.hall_code = ANY(%(halls)s)" if halls else "",
-                       only_r="AND r.hall_code = ANY(%(halls)s)" if halls else "")
+    key = _KEY[by]
+    sql = QUERY.format(key=key, joins=joins, only="AND t.hall_code = ANY(%(halls)s)" if halls else "",
+                       only_r="AND r.hall_code = ANY(%(halls)s)" if halls else "",
+                       groups=f"GROUPING SETS (({key}), ())" if with_total else "1",
+                       whole=f"GROUPING({key})" if with_total else "0")
     params = {"d0": str(start), "d1": str(end), "halls": halls}
-    out = []
+    rows, total = [], _row("", (0,) * len(COUNTS))
     for row in conn.execute(sql, params).fetchall():
-        g = dict(zip(COUNTS, row[1:]))
-        g["handled"] = g["followups"] - g["appeals_approved"]
-        r = {"group": row[0], **g}
-        for name, (num, den) in RATES.items():
-            r[name] = round(g[num] / g[den], 4) if g[den] else None
-        out.append(r)
-    return out
+        if row[1]:
+            total = _row("", row[2:])
+        else:
+            rows.append(_row(row[0], row[2:]))
+    return (total, rows) if with_total else rows
+
+
+def _row(group, counts) -> dict:
+    g = dict(zip(COUNTS, counts))
+    g["handled"] = g["followups"] - g["appeals_approved"]
+    r = {"group": group, **g}
+    for name, (num, den) in RATES.items():
+        r[name] = round(g[num] / g[den], 4) if g[den] else None
+    return r
 
 
 def report_indicators(conn, start, end, by: str, halls: list[str] | None = None) -> tuple[dict, list[dict] | None]:
     """For the city report: the whole city's row, and a row per hall or department when
     the report is grouped so (as `jiaohao report` gives per window, staff, department)."""
+    if by in ("hall", "department"):
+        return city_indicators(conn, start, end, by, halls, with_total=True)
     rows = city_indicators(conn, start, end, "all", halls)
-    total = rows[0] if rows else {"group": "", **dict.fromkeys(COUNTS, 0), "handled": 0, **dict.fromkeys(RATES)}
-    return total, (city_indicators(conn, start, end, by, halls) if by in ("hall", "department") else None)
+    return (rows[0] if rows else _row("", (0,) * len(COUNTS))), None
