@@ -319,27 +319,32 @@ class Server(Strict):
     session_hours: float = Field(12.0, gt=0, le=168)  # a staff login (software caller) lasts this long
     login_attempts: int = Field(5, ge=1, le=50)  # failed logins of one staff number before a lock-out
     login_lockout_seconds: int = Field(60, ge=5, le=3600)  # the first lock-out; each next one doubles
+    # the citizens' pages only (docs/web.md), e.g. "0.0.0.0:8081" behind the hall's proxy;
+    # no /api/v1 route answers there. Empty: the citizens' pages are on `listen` only
+    public_listen: str = ""
     # the base URL printed in ticket QR codes (the citizens' pages, e.g. behind the government's
-    # proxy); "" makes it from public_listen (else listen) with this PC's LAN address: hall/public_url.py
+    # proxy, "https://hall.example.gov.cn"); "" makes it from public_listen (else listen) with
+    # this PC's LAN address: hall/public_url.py
     public_url: str = ""
     # addresses of reverse proxies whose X-Forwarded-For names the citizen (rate limits per phone)
     trusted_proxies: list[str] = Field(default_factory=list)
 
+    @field_validator("listen", "public_listen")
+    @classmethod
+    def _host_port(cls, v: str, info) -> str:
+        if not v and info.field_name == "public_listen":
+            return v
+        host, sep, port = v.rpartition(":")
+        if not sep or not host or not port.isascii() or not port.isdigit() or not 1 <= int(port) <= 65535:
+            raise ValueError(f"{info.field_name} must be HOST:PORT, e.g. \"0.0.0.0:8080\", not {v!r}")
+        return v
+
     @field_validator("public_url")
     @classmethod
     def _public_url(cls, v: str) -> str:
-        if v and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", v):
-            raise ValueError(f"public_url must be an http:// or https:// address, e.g. "
-                             f"\"https://zwfw.example.gov.cn/jiaohao\", not {v!r}")
+        if v and not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", v):
+            raise ValueError(f"public_url must be an http:// or https:// address, not {v!r}")
         return v.rstrip("/")
-
-    @field_validator("listen")
-    @classmethod
-    def _host_port(cls, v: str) -> str:
-        host, sep, port = v.rpartition(":")
-        if not sep or not host or not port.isascii() or not port.isdigit() or not 1 <= int(port) <= 65535:
-            raise ValueError(f"listen must be HOST:PORT, e.g. \"0.0.0.0:8080\", not {v!r}")
-        return v
 
     @property
     def host(self) -> str:
@@ -384,6 +389,25 @@ class Client(Strict):
         return v.rstrip("/")
 
 
+class Calendar(Strict):
+    """Overrides of China's working-day calendar (hall/workdays.py): a local holiday, a
+    day the hall opens on a weekend, or a year the installed calendar does not know yet."""
+
+    holidays: list[str] = Field(default_factory=list)  # "YYYY-MM-DD": closed although a working day
+    workdays: list[str] = Field(default_factory=list)  # "YYYY-MM-DD": open although a weekend/holiday
+
+    @field_validator("holidays", "workdays")
+    @classmethod
+    def _iso_dates(cls, v: list[str]) -> list[str]:
+        import datetime as dt
+        for d in v:
+            try:
+                dt.date.fromisoformat(d)
+            except ValueError:
+                raise ValueError(f"dates are written YYYY-MM-DD, e.g. \"2027-01-01\", not {d!r}") from None
+        return v
+
+
 class HallConfig(HallMethods, Strict):
     hall: HallInfo
     rules: QueueRules = QueueRules()
@@ -398,6 +422,7 @@ class HallConfig(HallMethods, Strict):
     backup: Backup = Backup()
     server: Server | None = None
     client: Client = Client()
+    calendar: Calendar = Calendar()
     notify: Notify = Notify()
 
     @model_validator(mode="after")

@@ -77,6 +77,10 @@ def create_app(queue, config, *, access, config_text: str, keepalive_s: float | 
         api.include_router(module.router)
     app.include_router(api)
     st.event_hub = events.install(app, queue, access, keepalive_s)
+    from .web import lan, login, public
+    login.install_handlers(app)
+    lan.install(app)
+    public.install(app)
     return app
 
 

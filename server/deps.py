@@ -62,6 +62,8 @@ def authenticated(request: Request, _doc: Any = Security(bearer_scheme)) -> Prin
     checks that only compare (:func:`require`, the window check, :func:`writer`) are
     ``async def`` so they cost no further thread hop."""
     header = request.headers.get("authorization")
+    if not header and (cookie := request.cookies.get("jh_session")):
+        return _cookie_principal(request, cookie)
     if not header:
         raise unauthorized("this needs a credential: send Authorization: Bearer TOKEN",
                            "需要凭据：请先登录或为本设备配置令牌")
@@ -73,6 +75,18 @@ def authenticated(request: Request, _doc: Any = Security(bearer_scheme)) -> Prin
     if principal is None:
         raise unauthorized("this credential is unknown, expired or revoked; log in again or ask for a new "
                            "device token", "凭据无效、已过期或已被吊销，请重新登录或重新配置设备令牌")
+    return principal
+
+
+def _cookie_principal(request: Request, token: str) -> Principal:
+    """A browser page's session cookie (server/web/login.py). A write needs the page's own
+    header too: another site's form can send the cookie but not a custom header."""
+    if request.method not in ("GET", "HEAD", "OPTIONS") and request.headers.get("x-jiaohao-page") != "1":
+        raise ApiError("forbidden", "请从本系统的页面操作", "a browser write needs the header X-Jiaohao-Page: 1",
+                       status=403)
+    principal = request.app.state.access.principal_for(token)
+    if principal is None:
+        raise unauthorized("the login has expired or was ended; log in again", "登录已过期，请重新登录")
     return principal
 
 

@@ -33,8 +33,11 @@ class ApiServer:
 
     name = "hall API"
 
-    def __init__(self, app_factory, host: str, port: int):
+    def __init__(self, app_factory, host: str, port: int, *, name: str | None = None, owns_app: bool = True):
         self._factory = app_factory
+        if name:
+            self.name = name
+        self._owns_app = owns_app
         self.host, self.port = host, port
         self.app = None
         self._server = None
@@ -69,7 +72,10 @@ class ApiServer:
         sockets = [s for srv in self._server.servers for s in srv.sockets]
         if sockets:
             self.port = sockets[0].getsockname()[1]
-        log.info("hall API listening on %s/api/v1 (OpenAPI: %s/api/v1/docs)", self.url, self.url)
+        if self._owns_app:
+            log.info("hall API listening on %s/api/v1 (OpenAPI: %s/api/v1/docs)", self.url, self.url)
+        else:
+            log.info("%s listening on %s", self.name, self.url)
 
     def _run(self) -> None:
         try:
@@ -92,6 +98,8 @@ class ApiServer:
         self._close_app()
 
     def _close_app(self) -> None:
+        if self.app is not None and not self._owns_app:
+            self.app = None
         if self.app is not None:
             from .app import close_app
             close_app(self.app)
@@ -114,4 +122,14 @@ def components(ctx) -> list:
         from .app import create_app
         return create_app(queue, ctx.config, access=Access(queue), config_text=config_text, owns_access=True)
 
-    return [ApiServer(make_app, host, port)]
+    lan = ApiServer(make_app, host, port)
+    public_listen = getattr(server_cfg, "public_listen", "") if server_cfg is not None else ""
+    if not public_listen:
+        return [lan]
+
+    def make_public_app():
+        from .web.public import create_public_app
+        return create_public_app(lan.app)
+
+    public_host, public_port = parse_listen(public_listen)
+    return [lan, ApiServer(make_public_app, public_host, public_port, name="citizens' pages", owns_app=False)]

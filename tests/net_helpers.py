@@ -122,8 +122,10 @@ def _set(text: str, pattern: str, repl: str) -> str:
     return new
 
 
-def write_hall(path: Path, port: int, devices: HallDevices, keepalive_s: float = 1.0) -> Path:
-    """The demo hall with the simulators' ports and a server on 127.0.0.1:``port``."""
+def write_hall(path: Path, port: int, devices: HallDevices, keepalive_s: float = 1.0,
+               public_port: int | None = None) -> Path:
+    """The demo hall with the simulators' ports and a server on 127.0.0.1:``port`` (and
+    the citizens' pages on 127.0.0.1:``public_port`` when given)."""
     text = DEMO_HALL.read_text(encoding="utf-8")
     text = _set(text, r'^url = "sim://floor1"$', f'url = "{devices.bus.path}"')
     # 8N1: Linux refuses to open a pty again once a process set it to 8E1 (tcsetattr
@@ -135,6 +137,8 @@ def write_hall(path: Path, port: int, devices: HallDevices, keepalive_s: float =
                 'template = "请{number}号到{window}号窗口办理"\nrepeat = 1\nchime = false\n\n')
     text += (f'\n[server]\nlisten = "127.0.0.1:{port}"\nkeepalive_seconds = {keepalive_s}\n'
              "login_attempts = 3\nlogin_lockout_seconds = 5\n")
+    if public_port:
+        text += f'public_listen = "127.0.0.1:{public_port}"\npublic_url = "http://127.0.0.1:{public_port}"\n'
     path.write_text(text, encoding="utf-8")
     return path
 
@@ -259,6 +263,7 @@ class NetHall:
     dir: Path
     devices: HallDevices = field(default_factory=HallDevices)
     port: int = 0
+    public_port: int = 0
     config: Path | None = None
     db: Path | None = None
     serve: ServeProcess | None = None
@@ -268,7 +273,8 @@ class NetHall:
     def prepare(self, keepalive_s: float = 1.0) -> "NetHall":
         self.devices.start()
         self.port = free_port()
-        self.config = write_hall(self.dir / "hall.toml", self.port, self.devices, keepalive_s)
+        self.public_port = free_port()
+        self.config = write_hall(self.dir / "hall.toml", self.port, self.devices, keepalive_s, self.public_port)
         self.db = self.dir / "hall.sqlite"
         self.serve = ServeProcess(self.config, self.db, self.port, self.dir)
         return self
@@ -276,6 +282,11 @@ class NetHall:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def public_url(self) -> str:
+        """The citizens' listener (``[server] public_listen``)."""
+        return f"http://127.0.0.1:{self.public_port}"
 
     def start_serve(self, restart: bool = False, timeout: float = 30.0) -> ServeProcess:
         """Start (or SIGKILL and restart) `serve`; ready when ``/health`` answers and its bus

@@ -20,6 +20,7 @@ COMPONENT_FACTORIES: list[str] = [
     "display.boards:components",     # LED hall boards
     "jiaohao.commands.backup_cmd:components",  # scheduled backups of the database
     "server.runner:components",      # the hall API ([server] listen or --listen)
+    "hall.outbox:components",        # webhooks: reminders, the 好差评 push, alarms
 ]
 
 

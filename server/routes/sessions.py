@@ -49,6 +49,7 @@ def login(body: LoginIn, request: Request) -> Response:
 @router.post("/logout", status_code=204, **guard("logout", responses={204: {"description": "logged out"}}),
              summary="end this session (its token is refused from now on)")
 def logout(request: Request, p: Principal = Depends(require("logout"))) -> Response:
-    token = request.headers["authorization"].partition(" ")[2].strip()
+    header = request.headers.get("authorization")
+    token = header.partition(" ")[2].strip() if header else request.cookies.get("jh_session", "")
     request.app.state.access.logout(token)
     return Response(status_code=204)
