@@ -35,7 +35,9 @@ MAX_RETRY_S = 600.0
 BATCH = 50
 
 # "module:function" -> function(config) -> dict[channel, Destination]; features add theirs
-DESTINATION_FACTORIES: list[str] = []
+DESTINATION_FACTORIES: list[str] = [
+    "hall.reminders:destinations",  # 叫号提醒: [notify] webhook
+]
 
 
 @dataclass(frozen=True)

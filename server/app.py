@@ -5,6 +5,7 @@ the same events as a keypad), the validated config and the text it was loaded fr
 and the hall's :class:`hall.access.Access`. Reads use connections of their own."""
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 from contextlib import asynccontextmanager
@@ -48,9 +49,12 @@ def create_app(queue, config, *, access, config_text: str, keepalive_s: float | 
     async def lifespan(app: FastAPI):
         hub = app.state.event_hub
         hub.start()
+        feed = app.state.phone_feed
+        feed.start(asyncio.get_running_loop())  # the citizens' pages follow the hub (server/web/phone_feed.py)
         try:
             yield
         finally:
+            feed.stop()
             hub.stop()
 
     app = FastAPI(title="jiaohao hall API", version=version, lifespan=lifespan,
@@ -81,6 +85,8 @@ def create_app(queue, config, *, access, config_text: str, keepalive_s: float | 
     login.install_handlers(app)
     lan.install(app)
     public.install(app)
+    from .web import phone_feed
+    phone_feed.install(app)
     return app
 
 

@@ -70,7 +70,7 @@ class PhoneFeed:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._conn = None
-        self._figures: HallReader | None = None
+        self._figures_reader: HallReader | None = None
         self._local = threading.local()
         self.reminders = reminders.Reminders(queue, config)
 
@@ -79,7 +79,6 @@ class PhoneFeed:
         self._loop = loop
         self._stop = False
         self._conn = connect_readonly(self.queue.path, check=False)
-        self._figures = HallReader(self.queue.path, self.config, self.queue.clock)
         self.last_event_id = self.hub.last_id
         self.hub.listeners.append(self._on_events)
         self._thread = threading.Thread(target=self._work, name="jiaohao-phones", daemon=True)
@@ -98,11 +97,18 @@ class PhoneFeed:
             self._thread.join(5)
         for s in self._all_streams():
             self._close(s)
-        if self._figures is not None:
-            self._figures.close()
+        if self._figures_reader is not None:
+            self._figures_reader.close()
+            self._figures_reader = None
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+
+    @property
+    def _figures(self) -> HallReader:
+        if self._figures_reader is None:
+            self._figures_reader = HallReader(self.queue.path, self.config, self.queue.clock)
+        return self._figures_reader
 
     def _all_streams(self) -> list[PhoneStream]:
         with self._lock:
@@ -212,6 +218,17 @@ class PhoneFeed:
             self._loop.call_soon_threadsafe(hand)
         except RuntimeError:  # the loop has closed: the server is going away
             pass
+
+    def kick(self, ticket_id: int) -> None:
+        """Recompute one ticket now (a reminder was set, a rating given)."""
+        with self._cond:
+            self._dirty_tickets.add(ticket_id)
+            self._cond.notify()
+
+    def hall_now(self) -> bytes:
+        """The hall page's figures now, as JSON bytes."""
+        return json.dumps(hall_json(self.config, self._figures.snapshot()), ensure_ascii=False,
+                          separators=(",", ":")).encode()
 
     # -- streams (the event loop) -----------------------------------------------------
     def current(self, ticket_id: int) -> dict | None:

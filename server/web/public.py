@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .render import STATIC, error_page
 
-PUBLIC_ROUTERS: list[str] = []
+PUBLIC_ROUTERS: list[str] = ["server.web.phone:router"]
 
 
 def routers(entries: list[str]) -> list:
