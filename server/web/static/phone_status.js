@@ -63,6 +63,8 @@
       var est = $(".estimate"), basis = $(".js-basis");
       if (est) est.hidden = true;
       if (basis) basis.hidden = true;
+      var remind = root.querySelector(".remind");
+      if (remind) remind.hidden = true;
       if (once("called-" + s.window + "-" + s.called_at)) {
         buzz([400, 150, 400, 150, 400]); tone();
         notify(en ? "Number " + s.number + ": please go to window " + s.window : "请" + s.number + "号到" + s.window + "号窗口");
@@ -72,7 +74,7 @@
       text(".js-ahead", s.ahead);
       text(".js-wait", s.wait_minutes ? (en ? "about " + s.wait_minutes + " min" : "约 " + s.wait_minutes + " 分钟") : (en ? "any moment" : "马上就到您"));
       var e = s.estimate;
-      text(".js-basis", (en ? "How: " : "估算方法: ") + e.ahead + (en ? " people × " : " 人 × ") + e.handling_minutes +
+      text(".js-basis", (en ? "How: " : "估算方法: ") + e.ahead + (en ? " ahead × " : " 人 × ") + e.handling_minutes +
         (en ? " min each ÷ " : " 分钟/人 ÷ ") + e.windows_open + (en ? " open windows" : " 个窗口在办") +
         (e.measured ? (en ? " (today's recent average)" : "（按今天最近办结的平均用时）") : (en ? " (the service's expected time)" : "（按该业务的预计用时）")));
       var n = parseInt(($(".js-remind-n") || {}).value || root.dataset.remindDefault, 10);
