@@ -81,8 +81,27 @@ def statuses(conn: sqlite3.Connection, config, tickets: Iterable[sqlite3.Row], f
                    {t["target_window"] for t in waiting if t["target_window"] is not None})
     if windows is None:
         windows = windows_of(config, conn)
-    return {t["id"]: status_json(config, t, ahead.get(t["id"], 0), figures, windows, t["id"] in rated)
-            for t in tickets}
+    shared: dict = {}  # (service, target window) -> what every ticket of it shows alike
+    out = {}
+    for t in tickets:
+        key = (t["service"], t["target_window"])
+        if key not in shared:
+            shared[key] = _shared(config, key[0], key[1], figures, windows)
+        out[t["id"]] = status_json(t, ahead.get(t["id"], 0), shared[key], t["id"] in rated)
+    return out
+
+
+def _shared(config, service: str, target: int | None, figures: HallSnapshot, windows: dict[int, dict]) -> dict:
+    svc = next((s for s in config.services if s.code == service), None)
+    f = figures.services.get(service)
+    serving = [w for w in windows.values() if (w["number"] == target if target is not None
+                                               else service in w["services"])]
+    return {"service_name": svc.name if svc else service, "service_name_en": (svc.name_en if svc else "") or "",
+            "handling": f.handling_minutes if f else (svc.expected_minutes if svc else 8.0),
+            "measured": bool(f and f.measured),
+            "open": sum(1 for w in serving if w["state"] in ("idle", "serving")),
+            "windows": [{"number": w["number"], "name": w["name"], "state": w["state"],
+                         "pause_reason": w["pause_reason"], "current": w["current"]} for w in serving]}
 
 
 def rows_by_ids(conn: sqlite3.Connection, ids: Iterable[int]) -> list[sqlite3.Row]:
@@ -94,32 +113,25 @@ def rows_by_ids(conn: sqlite3.Connection, ids: Iterable[int]) -> list[sqlite3.Ro
     return out
 
 
-def status_json(config, t: sqlite3.Row, ahead: int, figures: HallSnapshot, windows: dict[int, dict],
-                rated: bool = False) -> dict:
+def status_json(t: sqlite3.Row, ahead: int, shared: dict, rated: bool = False) -> dict:
     """One ticket's public status: number, state, people ahead, the estimate and its basis,
     the windows that serve it with their calls in progress, and (once called) the window."""
-    svc = next((s for s in config.services if s.code == t["service"]), None)
-    f = figures.services.get(t["service"])
-    handling = f.handling_minutes if f else (svc.expected_minutes if svc else 8.0)
-    measured = bool(f and f.measured)
-    target = t["target_window"]
-    serving = [w for w in windows.values() if (w["number"] == target if target is not None
-                                               else t["service"] in w["services"])]
-    open_windows = sum(1 for w in serving if w["state"] in ("idle", "serving"))
     state = t["status"]
+    waiting = state == "waiting"
+    ahead = ahead if waiting else 0
+    handling, open_windows = shared["handling"], shared["open"]
     out = {
-        "number": t["number"], "state": state, "ahead": ahead if state == "waiting" else 0,
-        "service": t["service"], "service_name": svc.name if svc else t["service"],
-        "service_name_en": (svc.name_en if svc else "") or "",
+        "number": t["number"], "state": state, "ahead": ahead,
+        "service": t["service"], "service_name": shared["service_name"],
+        "service_name_en": shared["service_name_en"],
         "priority": t["kind"] == "priority", "appointment": t["kind"] == "appointment",
         "day": t["day"], "issued_at": _iso(t["issued_at"]), "called_at": _iso(t["called_at"]),
         "finished_at": _iso(t["finished_at"]),
-        "wait_minutes": estimate_wait(ahead, handling, open_windows) if state == "waiting" else 0,
-        "estimate": {"handling_minutes": round(handling, 1), "measured": measured,
-                     "windows_open": open_windows, "ahead": ahead if state == "waiting" else 0},
-        "windows": [{"number": w["number"], "name": w["name"], "state": w["state"],
-                     "pause_reason": w["pause_reason"], "current": w["current"]} for w in serving],
-        "target_window": target,
+        "wait_minutes": estimate_wait(ahead, handling, open_windows) if waiting else 0,
+        "estimate": {"handling_minutes": round(handling, 1), "measured": shared["measured"],
+                     "windows_open": open_windows, "ahead": ahead},
+        "windows": shared["windows"],
+        "target_window": t["target_window"],
         "rated": rated,
     }
     if state in ("called", "finished") and t["window"] is not None:

@@ -14,7 +14,7 @@ import json
 import logging
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from hall import phone_ratings, reminders, ticket_status
 from hall.errors import HallError
@@ -144,8 +144,7 @@ async def _stream(request: Request, ticket_id: int | None, service: str | None) 
         feed.detach(s)
         raise
     first = phone_feed.frame_of(body, feed.last_event_id)
-    return StreamingResponse(feed.frames(s, first), media_type="text/event-stream",
-                             headers=phone_feed.streaming_headers())
+    return phone_feed.PhoneStreamResponse(feed, s, first)
 
 
 @router.post("/t/{token}/remind")

@@ -22,9 +22,13 @@ import threading
 import time
 from typing import Any
 
+from starlette.responses import Response
+
 from hall import phone_ratings, reminders, ticket_status
 from hall.db import connect_readonly
 from hall.snapshot import HallReader
+
+from ..events import _direct_ok, _wait_disconnect
 
 log = logging.getLogger(__name__)
 
@@ -34,12 +38,13 @@ PUBLIC_KINDS = frozenset({"issued", "called", "recalled", "finished", "skipped",
                           "checked_in", "expired", "rated_phone"})
 MAX_STREAMS = 5000  # open citizens' streams on one serve; more get 503 and poll
 KEEPALIVE_S = 15.0
+MAX_BUFFER = 64 << 10  # bytes a phone has not taken beyond which it is dropped
 
 
 class PhoneStream:
     """One open page: the newest frame not yet written (older ones are superseded)."""
 
-    __slots__ = ("ticket_id", "service", "pending", "wake", "last", "closed")
+    __slots__ = ("ticket_id", "service", "pending", "wake", "last", "closed", "transport", "chunked", "last_write")
 
     def __init__(self, ticket_id: int | None, service: str | None) -> None:
         self.ticket_id, self.service = ticket_id, service
@@ -47,6 +52,9 @@ class PhoneStream:
         self.wake = asyncio.Event()
         self.last = b""  # the status last sent (without its event id): unchanged ones are not sent
         self.closed = False
+        self.transport = None  # uvicorn's (httptools) transport: frames are written to it straight away
+        self.chunked = True
+        self.last_write = 0.0
 
 
 class PhoneFeed:
@@ -212,8 +220,13 @@ class PhoneFeed:
 
         def hand() -> None:
             for s, frame in out:
-                s.pending = frame
-                s.wake.set()
+                if s.closed:
+                    continue
+                if s.transport is not None:
+                    write_direct(s, frame)
+                else:
+                    s.pending = frame
+                    s.wake.set()
         try:
             self._loop.call_soon_threadsafe(hand)
         except RuntimeError:  # the loop has closed: the server is going away
@@ -281,23 +294,85 @@ class PhoneFeed:
             except RuntimeError:
                 pass
 
-    async def frames(self, s: PhoneStream, first: bytes, keepalive_s: float = KEEPALIVE_S):
-        """The stream's body: ``retry``, the current status, then each newer one."""
-        yield b"retry: 3000\n\n" + first
+
+def write_direct(s: PhoneStream, data: bytes) -> None:
+    """Write a frame to the stream's transport now (on the loop): one ``write()``, no task
+    switch. A phone that takes nothing while MAX_BUFFER bytes wait is dropped (it reconnects
+    and gets the current status)."""
+    t = s.transport
+    if t is None or t.is_closing():
+        s.closed = True
+        s.wake.set()
+        return
+    t.write(b"%x\r\n%s\r\n" % (len(data), data) if s.chunked else data)
+    s.last_write = time.monotonic()
+    if t.get_write_buffer_size() > MAX_BUFFER:
+        s.closed = True
+        t.abort()
+        s.wake.set()
+
+
+class PhoneStreamResponse(Response):
+    """One open page's SSE response: ``retry`` and the current status, then each newer one.
+    Under uvicorn's httptools server the feed writes frames to the connection itself (as
+    server/events.py does); elsewhere this task sends them through ASGI ``send``."""
+
+    media_type = "text/event-stream"
+
+    def __init__(self, feed: "PhoneFeed", stream: PhoneStream, first: bytes, keepalive_s: float = KEEPALIVE_S):
+        self.feed, self.stream, self.first, self.keepalive_s = feed, stream, first, keepalive_s
+        self.status_code = 200
+        self.background = None
+        self.body = b""
+        self.raw_headers = [(b"content-type", b"text/event-stream; charset=utf-8"), (b"cache-control", b"no-cache"),
+                            (b"x-accel-buffering", b"no")]
+
+    async def __call__(self, scope, receive, send) -> None:
+        s, feed = self.stream, self.feed
+        cycle = getattr(receive, "__self__", None)
+
+        def gone(_task) -> None:
+            s.closed = True
+            s.wake.set()
+        watcher = asyncio.ensure_future(_wait_disconnect(receive))
+        watcher.add_done_callback(gone)
         try:
+            await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
+            await send({"type": "http.response.body", "body": b"retry: 3000\n\n" + self.first, "more_body": True})
+            s.last_write = time.monotonic()
+            if _direct_ok(cycle) and not s.closed:
+                s.chunked = bool(cycle.chunked_encoding)
+                s.transport = cycle.transport
+                if s.pending:  # came meanwhile: this is the loop's thread, no frame can pass it
+                    frame, s.pending = s.pending, None
+                    write_direct(s, frame)
             while not s.closed:
                 s.wake.clear()
                 if s.pending is None:
+                    quiet = time.monotonic() - s.last_write
                     try:
-                        await asyncio.wait_for(s.wake.wait(), keepalive_s)
+                        await asyncio.wait_for(s.wake.wait(), max(self.keepalive_s - quiet, 0.001))
                     except asyncio.TimeoutError:
-                        yield b": keep-alive\n\n"
+                        if s.closed or time.monotonic() - s.last_write < self.keepalive_s:
+                            continue
+                        if s.transport is not None:
+                            write_direct(s, b": keep-alive\n\n")
+                        else:
+                            await send({"type": "http.response.body", "body": b": keep-alive\n\n", "more_body": True})
+                            s.last_write = time.monotonic()
                         continue
                 frame, s.pending = s.pending, None
-                if frame:
-                    yield frame
+                if frame and not s.closed:
+                    await send({"type": "http.response.body", "body": frame, "more_body": True})
+                    s.last_write = time.monotonic()
+            if not watcher.done() and (s.transport is None or not s.transport.is_closing()):
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+        except OSError:
+            pass  # the phone went away mid-write
         finally:
-            self.detach(s)
+            feed.detach(s)
+            watcher.remove_done_callback(gone)
+            watcher.cancel()
 
 
 def frame_of(body: bytes, event_id: int) -> bytes:
@@ -327,7 +402,3 @@ def install(app) -> PhoneFeed:
         st = app.state
         feed = st.phone_feed = PhoneFeed(st.event_hub, st.queue, st.config)
     return feed
-
-
-def streaming_headers() -> dict[str, Any]:
-    return {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
