@@ -21,6 +21,16 @@ from .routes import notices, reads, reports, sessions, tickets, windows
 log = logging.getLogger(__name__)
 
 PREFIX = "/api/v1"
+# FastAPI ≥ 0.160 traces every request and dependency through OpenTelemetry, and sends it
+# wherever OTEL_* variables say: the hall's data (tickets, staff numbers) stays in the
+# hall, and a request costs less without the spans
+def no_telemetry() -> dict:
+    """FastAPI's keyword arguments that turn its telemetry off (none before it had any)."""
+    import inspect
+    if "telemetry" not in inspect.signature(FastAPI.__init__).parameters:
+        return {}
+    return {"telemetry": {"tracing": False, "metrics": False, "logs": False, "operation_spans": False,
+                          "auto_configure": False}}
 
 
 def _hall_id(queue) -> str:
@@ -57,7 +67,7 @@ def create_app(queue, config, *, access, config_text: str, keepalive_s: float | 
             feed.stop()
             hub.stop()
 
-    app = FastAPI(title="jiaohao hall API", version=version, lifespan=lifespan,
+    app = FastAPI(title="jiaohao hall API", version=version, lifespan=lifespan, **no_telemetry(),
                   openapi_url=f"{PREFIX}/openapi.json", docs_url=None, redoc_url=None,
                   description="The hall's queue over HTTP: docs/api.md. Every request but /health, /login and "
                               "this document needs `Authorization: Bearer TOKEN`; every POST takes an "

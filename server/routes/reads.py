@@ -3,10 +3,12 @@ the event log as JSON. They use the server's read-only connections (``app.state.
 ``app.state.figures``), never the queue's, so a read does not wait behind a write."""
 from __future__ import annotations
 
+import json
+import time
 from datetime import datetime
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from hall.clock import business_day
 from hall.errors import DatabaseProblem, UnknownTicket
@@ -54,9 +56,21 @@ def config(request: Request) -> dict:
 
 @router.get("/hall", response_model=SnapshotOut, responses=REFUSALS, dependencies=[reader],
             summary="the hall now: services with waiting counts and estimated waits, windows")
-def hall(request: Request) -> JSONResponse:
+def hall(request: Request) -> Response:
     s = request.app.state
     last_id = s.reads.last_event_id()  # first: a client asking ?after=last_id then misses nothing
+    # every screen, kiosk and caller asks for this; one answer serves all who ask at the
+    # same event id within a second (the waits it estimates move by the minute)
+    key = (last_id, int(time.monotonic()), s.figures.clock().replace(second=0, microsecond=0))
+    cached = getattr(s, "hall_answer", None)
+    if cached is not None and cached[0] == key:
+        return Response(cached[1], media_type="application/json")
+    body = _hall_body(s, last_id)
+    s.hall_answer = (key, body)
+    return Response(body, media_type="application/json")
+
+
+def _hall_body(s, last_id: int) -> bytes:
     figures = s.figures.snapshot()
     if not figures.ok:
         raise DatabaseProblem("busy", s.reads.path, "the queue database could not be read just now",
@@ -74,9 +88,10 @@ def hall(request: Request) -> JSONResponse:
             "daily_cap": svc.daily_cap})
     # returned as it is: the response model documents it, validating 250 records again would
     # cost more than building them
-    return JSONResponse({"hall": {"name": s.config.hall.name, "hall_id": s.hall_id}, "day": business_day(now),
-                         "now": now.isoformat(timespec="seconds"), "last_event_id": last_id,
-                         "services": services, "windows": [w.to_json() for w in windows]})
+    return json.dumps({"hall": {"name": s.config.hall.name, "hall_id": s.hall_id}, "day": business_day(now),
+                       "now": now.isoformat(timespec="seconds"), "last_event_id": last_id,
+                       "services": services, "windows": [w.to_json() for w in windows]},
+                      ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 @router.get("/windows/{n}", response_model=WindowOut, responses=REFUSALS, dependencies=[reader],
