@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .ratings_schema import Ratings
 from .templates import check_template
 from .urls import OptionalSerialUrl, SerialUrl, printer_url
 from .views import HallMethods, ServiceMethods, parse_range
@@ -65,6 +66,7 @@ class Service(ServiceMethods, Strict):
     hours: list[str] = Field(default_factory=list)  # empty: all day
     daily_cap: int | None = Field(None, ge=1)
     expected_minutes: float = Field(8.0, gt=0, le=480)
+    item_code: str = Field("", max_length=64)  # 事项编码 (好差评 export) when the guide has none
 
     @field_validator("hours")
     @classmethod
@@ -424,6 +426,7 @@ class HallConfig(HallMethods, Strict):
     client: Client = Client()
     calendar: Calendar = Calendar()
     notify: Notify = Notify()
+    ratings: Ratings = Ratings()
 
     @model_validator(mode="after")
     def _check_references(self) -> "HallConfig":

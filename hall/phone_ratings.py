@@ -1,14 +1,13 @@
 """The phone's evaluation of a finished ticket (好差评, channel 二维码), once per ticket.
 
 Levels are the national 满意度代码 (GB/T 39046-2020): 1 非常满意, 2 满意, 3 基本满意,
-4 不满意, 5 非常不满意; 4 and 5 take problem options and a text. When the queue has the
-好差评 operation (``HallQueue.rate_ticket``, hall/ratings.py) the rating goes there with
-the channel ``qrcode``; until then it is kept in ``phone_ratings`` (migration 0008).
-A ticket already rated at the window's evaluator counts as rated: one evaluation a case.
+4 不满意, 5 非常不满意; 4 and 5 take problem options and a text. The rating is the
+queue's 好差评 operation (``HallQueue.rate_ticket``, hall/ratings.py) with the channel
+``qrcode``. A ticket already rated (at the window's evaluator, the tablet …) counts as
+rated: one evaluation a case, and the phone offers none.
 """
 from __future__ import annotations
 
-import json
 import sqlite3
 
 from .errors import InvalidArgument
@@ -29,7 +28,7 @@ def problem_options(config) -> list[str]:
 
 def _tables(conn: sqlite3.Connection) -> set[str]:
     return {r[0] for r in conn.execute("SELECT name FROM sqlite_schema WHERE type = 'table' "
-                                       "AND name IN ('evaluations', 'phone_ratings', 'ratings')")}
+                                       "AND name IN ('evaluations', 'ratings')")}
 
 
 def rated_ids(conn: sqlite3.Connection, ids: list[int]) -> set[int]:
@@ -66,22 +65,10 @@ def check(config, level: int, problems: list[str], text: str) -> tuple[int, list
 
 
 def rate(queue, ticket_id: int, level: int, problems: list[str], text: str) -> bool:
-    """Record the phone's evaluation; False when the ticket was rated already (nothing changes).
-    The caller has checked that the ticket is finished."""
+    """Record the phone's evaluation; False when the ticket was rated already (nothing changes)."""
     level, problems, text = check(queue.config, level, problems, text)
-    rate_ticket = getattr(queue, "rate_ticket", None)
-    if rate_ticket is not None:
-        with queue.transaction() as (c, _now):
-            if rated_ids(c, [ticket_id]):
-                return False
-            rate_ticket(ticket_id, level, CHANNEL, problems=tuple(problems), text=text)
-        return True
-    with queue.transaction() as (c, now):
+    with queue.transaction() as (c, _now):
         if rated_ids(c, [ticket_id]):
             return False
-        c.execute("INSERT INTO phone_ratings (ticket_id, level, problems, comment, at) VALUES (?, ?, ?, ?, ?)",
-                  (ticket_id, level, json.dumps(problems, ensure_ascii=False), text, now.timestamp()))
-        row = c.execute("SELECT * FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
-        queue._event(c, now, "rated_phone", row["window"], row, level=level, label=LEVELS[level],
-                     channel=CHANNEL, problems=problems)
+        queue.rate_ticket(ticket_id, level, CHANNEL, problems=tuple(problems), text=text)
     return True

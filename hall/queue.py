@@ -27,6 +27,8 @@ from .errors import (DailyCapReached, InvalidArgument, ServiceClosed, UnknownSer
 from .models import Ticket, WindowState
 from .public_url import status_url
 from .appointments import AppointmentOps
+from .followups import FollowupOps
+from .ratings import RatingOps, level_from_score
 from .reads import QueueReads
 
 log = logging.getLogger(__name__)
@@ -43,7 +45,7 @@ def format_number(prefix: str, seq: int) -> str:
     return f"{prefix}{seq:03d}"
 
 
-class HallQueue(AppointmentOps, QueueReads):
+class HallQueue(AppointmentOps, RatingOps, FollowupOps, QueueReads):
     """The hall's queue on one SQLite file. Safe to share between threads of a process."""
 
     def __init__(self, path: Path | str, config: HallConfig, clock: Clock = system_clock):
@@ -470,7 +472,12 @@ class HallQueue(AppointmentOps, QueueReads):
                       "VALUES (?, ?, ?, ?, ?, ?, ?)", (ticket_id, call["id"] if call else None, row["day"],
                                                        window, call["staff"] if call else None, score,
                                                        now.timestamp()))
-            self._event(c, now, "rated", window, row, score=score, label=SCORES[score])
+            # the case's rating (hall/ratings.py): level = 6 - score, channel 政务大厅其他终端
+            level = level_from_score(score)
+            self._record_rating(c, now, row, level, "terminal", [], "", "", window,
+                                call["staff"] if call else None, evaluation=False)
+            self._event(c, now, "rated", window, row, score=score, label=SCORES[score], level=level,
+                        channel="terminal")
             return self._ticket(row)
 
     # -- window state ------------------------------------------------------------

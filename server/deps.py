@@ -35,6 +35,9 @@ ROLES: dict[str, frozenset[str]] = {
     "log": frozenset({"kiosk", "screen", "caller", "controller", "technician"}),
     "reports": frozenset({"controller", "manager", "technician"}),
     "logout": frozenset(STAFF_ROLES),  # ends a person's session; devices are revoked by the hall
+    # 好差评 (docs/ratings.md): a rating or a 办件编号 for any served ticket; follow-ups: managers
+    "rate": frozenset({"caller", "controller", "staff", "manager"}),
+    "followups": frozenset({"manager"}),
 }
 # roles that act on any window; a caller device with no windows bound acts on any too
 ANY_WINDOW = frozenset({"controller", "manager"})
@@ -100,7 +103,9 @@ def _refuse_role(p: Principal, what: str, what_zh: str) -> ApiError:
 OP_WORDS = {"read": ("read the hall", "查看"), "issue": ("issue, check in or cancel tickets", "取号、签到或取消"),
             "window": ("operate windows", "操作窗口"), "reactivate": ("re-activate a no-show", "过号重排"),
             "appointments": ("import appointments", "导入预约"), "log": ("write device notices", "写设备记录"),
-            "reports": ("read reports", "查看报表"), "logout": ("log out (only a person's session can)", "注销登录")}
+            "reports": ("read reports", "查看报表"), "logout": ("log out (only a person's session can)", "注销登录"),
+            "rate": ("rate tickets or attach case numbers", "评价或登记办件"),
+            "followups": ("handle 差评 follow-ups", "处理差评整改")}
 
 
 def require(op: str) -> Callable[..., Principal]:

@@ -78,11 +78,11 @@ def test_scan_to_status_follows_the_calls_live_and_records_the_evaluation(hall, 
     shot(phone, "phone-status-rated")
     conn = sqlite3.connect(hall.db)
     try:
-        row = conn.execute("SELECT r.level, r.problems, r.comment FROM phone_ratings r JOIN tickets t "
-                           "ON t.id = r.ticket_id WHERE t.token = ?", (mine["token"],)).fetchone()
+        row = conn.execute("SELECT r.level, r.channel, r.problems, r.text FROM ratings r JOIN tickets t "
+                           "ON t.id = r.ticket_id WHERE t.token = ?", (mine["token"],)).fetchall()
     finally:
         conn.close()
-    assert row == (4, '["多次跑动"]', "材料要求没有提前说清楚")
+    assert row == [(4, "qrcode", '["多次跑动"]', "材料要求没有提前说清楚")]  # 不满意, channel 二维码
     # once per ticket
     r = httpx.post(mine["status_url"] + "/rate", data={"level": "1"}, headers={"Accept": "application/json"})
     assert r.status_code == 409

@@ -148,10 +148,10 @@ def test_evaluation_once_per_ticket_only_after_finish(hall):
         assert c.post(path + "/rate", data={"level": "1"}, headers=json_).status_code == 409
         assert c.get(path, headers=json_).json()["rated"] is True
     conn = sqlite3.connect(q.path)
-    rows = conn.execute("SELECT level, problems, comment FROM phone_ratings").fetchall()
-    kinds = [r[0] for r in conn.execute("SELECT kind FROM events WHERE kind = 'rated_phone'")]
+    rows = conn.execute("SELECT level, channel, problems, text FROM ratings").fetchall()
+    followups = conn.execute("SELECT count(*) FROM followups").fetchone()[0]
     conn.close()
-    assert rows == [(5, '["服务态度差"]', "等了很久")] and kinds == ["rated_phone"]
+    assert rows == [(5, "qrcode", '["服务态度差"]', "等了很久")] and followups == 1  # a 差评 is followed up
 
 
 def test_a_ticket_rated_at_the_window_is_not_rated_again(hall):

@@ -17,9 +17,3 @@ CREATE TABLE ticket_reminders (
     ahead INTEGER NOT NULL,              -- remind when this many or fewer are ahead
     created_at REAL NOT NULL,
     ahead_sent_at REAL, called_sent_at REAL);
--- the phone's evaluation (好差评, channel 二维码) until hall/ratings.py records it: one a ticket
-CREATE TABLE phone_ratings (
-    ticket_id INTEGER PRIMARY KEY REFERENCES tickets(id),
-    level INTEGER NOT NULL CHECK (level BETWEEN 1 AND 5),   -- 5 非常满意 … 1 非常不满意
-    problems TEXT NOT NULL DEFAULT '[]', comment TEXT NOT NULL DEFAULT '',
-    at REAL NOT NULL);

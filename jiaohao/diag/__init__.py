@@ -15,6 +15,7 @@ AREAS = [
     "jiaohao.diag.boards",   # LED hall boards
     "jiaohao.diag.kiosk",    # kiosk PINs (issue 19)
     "jiaohao.diag.backups",  # age of the last good backup of the database
+    "jiaohao.diag.ratings",  # the provincial 好差评 push: credentials, records not taken
 ]
 
 

@@ -7,7 +7,7 @@ from fastapi import FastAPI
 
 from .public import routers
 
-LAN_ROUTERS: list[str] = ["server.web.login:router"]
+LAN_ROUTERS: list[str] = ["server.web.login:router", "server.web.rate_pages:router"]
 
 
 def install(app: FastAPI) -> None:

@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 # event kinds that change what a citizen's page shows
 PUBLIC_KINDS = frozenset({"issued", "called", "recalled", "finished", "skipped", "transferred", "cancelled",
                           "reactivated", "paused", "resumed", "login", "logout", "day_closed", "rated",
-                          "checked_in", "expired", "rated_phone"})
+                          "checked_in", "expired", "rated_again"})
 MAX_STREAMS = 5000  # open citizens' streams on one serve; more get 503 and poll
 KEEPALIVE_S = 15.0
 MAX_BUFFER = 64 << 10  # bytes a phone has not taken beyond which it is dropped
