@@ -109,3 +109,14 @@ def test_hall_page_missing_ticket_english_and_320px(hall, phone, shot):
     phone.goto(hall.public_url + "/t/" + "0" * 32 + "?lang=zh&big=0")
     assert "没有找到这张票" in phone.content()
     shot(phone, "phone-missing")
+
+
+def test_page_polls_when_the_stream_is_refused(hall, phone):
+    first, mine = _issue(hall), _issue(hall)
+    phone.route("**/events", lambda route: route.abort())  # a proxy that cuts event streams
+    phone.goto(mine["status_url"])
+    assert phone.locator(".js-ahead").inner_text() == "1"
+    assert _window(hall, 2, "login").status_code == 200
+    assert _window(hall, 2, "call").json()["number"] == first["number"]
+    # two failed stream attempts (~3 s apart), then a poll at once and every 15 s
+    phone.wait_for_function("document.querySelector('.js-ahead').textContent === '0'", timeout=25000)

@@ -114,22 +114,31 @@
 
   if (first !== "waiting" && first !== "called") return;
   var polling = null;
+  function tick() {
+    fetch("/t/" + token, { headers: { Accept: "application/json" }, cache: "no-store" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (s) { if (s) apply(s); }).catch(function () {});
+  }
   function poll() {
     if (polling) return;
-    var tick = function () {
-      fetch("/t/" + token, { headers: { Accept: "application/json" }, cache: "no-store" })
-        .then(function (r) { return r.ok ? r.json() : null; })
-        .then(function (s) { if (s) apply(s); }).catch(function () {});
-    };
     polling = setInterval(tick, 15000);
     tick();
   }
   if (!window.EventSource) { poll(); return; }
-  var failures = 0;
-  var es = new EventSource("/t/" + token + "/events");
-  es.onmessage = function (m) { failures = 0; try { apply(JSON.parse(m.data)); } catch (e) {} };
-  es.onerror = function () {
-    failures += 1;
-    if (es.readyState === 2 || failures > 3) { es.close(); poll(); }  // refused or down: poll instead
-  };
+  function stream() {
+    var failures = 0;
+    var es = new EventSource("/t/" + token + "/events");
+    es.onmessage = function (m) {
+      failures = 0;
+      if (polling) { clearInterval(polling); polling = null; }
+      try { apply(JSON.parse(m.data)); } catch (e) {}
+    };
+    es.onerror = function () {
+      failures += 1;
+      if (es.readyState === 2 || failures >= 2) {  // refused or cut off: poll, and try the stream again later
+        es.close(); poll(); setTimeout(stream, 60000);
+      }
+    };
+  }
+  stream();
 })();
