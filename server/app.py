@@ -104,6 +104,9 @@ def close_app(app: FastAPI) -> None:
     """Close the app's own read connections (the queue is its owner's to close)."""
     app.state.figures.close()
     app.state.reads.close()
+    feed = getattr(app.state, "phone_feed", None)
+    if feed is not None:
+        feed.close_readers()
     if app.state.owns_access:
         app.state.access.close()
 

@@ -33,6 +33,13 @@ def test_scan_to_status_follows_the_calls_live_and_records_the_evaluation(hall, 
     mine = _issue(hall)
     assert mine["status_url"] == f"{hall.public_url}/t/{mine['token']}"  # the QR's URL, on the citizens' listener
     assert all(o["token"] != mine["token"] for o in others)
+    # the citizens' listener answers no API route, not even with a credential
+    auth = {"Authorization": f"Bearer {hall.tokens['controller-1']}"}
+    for path in ("/api/v1/health", "/api/v1/hall", "/api/v1/events", "/login"):
+        assert httpx.get(hall.public_url + path, headers=auth).status_code == 404, path
+    assert httpx.post(hall.public_url + "/api/v1/windows/1/call", headers=auth).status_code == 404
+    r = httpx.get(mine["status_url"], headers={"Accept": "application/json"})
+    assert (r.json()["number"], r.json()["state"], r.json()["ahead"]) == (mine["number"], "waiting", 2)
 
     weight = {"bytes": 0, "n": 0}
 

@@ -32,10 +32,12 @@ from ..events import _direct_ok, _wait_disconnect
 
 log = logging.getLogger(__name__)
 
-# event kinds that change what a citizen's page shows
-PUBLIC_KINDS = frozenset({"issued", "called", "recalled", "finished", "skipped", "transferred", "cancelled",
-                          "reactivated", "paused", "resumed", "login", "logout", "day_closed", "rated",
-                          "checked_in", "expired", "rated_again"})
+# event kinds that never change what a citizen's page shows; any other event that names a
+# service, a window or a ticket makes the pages of those services be recomputed (so kinds
+# added later — check-ins, lease merges — are followed without a list to keep up to date)
+QUIET_KINDS = frozenset({"refused", "device_added", "device_revoked", "staff_added", "staff_disabled",
+                         "staff_enabled", "staff_password_changed", "session_ended", "printer", "voice",
+                         "board", "bus", "backup"})
 MAX_STREAMS = 5000  # open citizens' streams on one serve; more get 503 and poll
 KEEPALIVE_S = 15.0
 MAX_BUFFER = 64 << 10  # bytes a phone has not taken beyond which it is dropped
@@ -80,6 +82,7 @@ class PhoneFeed:
         self._conn = None
         self._figures_reader: HallReader | None = None
         self._local = threading.local()
+        self._readers: list = []
         self.reminders = reminders.Reminders(queue, config)
 
     # -- life -----------------------------------------------------------------------
@@ -105,6 +108,7 @@ class PhoneFeed:
             self._thread.join(5)
         for s in self._all_streams():
             self._close(s)
+        self.close_readers()
         if self._figures_reader is not None:
             self._figures_reader.close()
             self._figures_reader = None
@@ -132,7 +136,7 @@ class PhoneFeed:
         tickets: set[int] = set()
         everything = False
         for e in events:
-            if e.kind not in PUBLIC_KINDS:
+            if e.kind in QUIET_KINDS:
                 continue
             if e.kind == "day_closed":
                 everything = True
@@ -258,7 +262,17 @@ class PhoneFeed:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = self._local.conn = connect_readonly(self.queue.path, check=False)
+            with self._lock:
+                self._readers.append(conn)
         return conn
+
+    def close_readers(self) -> None:
+        """Close the request threads' connections (the app is closing; a later request opens anew)."""
+        with self._lock:
+            readers, self._readers = self._readers, []
+        self._local = threading.local()
+        for conn in readers:
+            conn.close()
 
     def attach(self, ticket_id: int | None, service: str | None) -> PhoneStream | None:
         """A new stream (``ticket_id`` None: the hall page), or None when too many are open."""
