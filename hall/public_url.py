@@ -11,6 +11,7 @@ import functools
 import socket
 
 DEFAULT_LISTEN = "0.0.0.0:8080"
+_listening: str | None = None  # where this process serves the citizens' pages (set by serve, the demo)
 STATUS_PATH = "/t/"  # /t/<token>: the ticket's status page (server/web/phone.py)
 
 
@@ -29,14 +30,21 @@ def lan_address() -> str:
     return socket.gethostname() or "127.0.0.1"
 
 
+def listening_at(host: str, port: int) -> None:
+    """This process serves the citizens' pages on ``host:port`` (a port chosen at start,
+    ``--listen``, the demo's free port): the default base URL follows it."""
+    global _listening
+    _listening = f"{host}:{port}" if ":" not in host else f"[{host}]:{port}"
+
+
 def public_base(config) -> str:
     """The base URL of the citizens' pages, without a trailing slash."""
     server = getattr(config, "server", None)
     given = getattr(server, "public_url", "") if server is not None else ""
     if given:
         return given.rstrip("/")
-    listen = (getattr(server, "public_listen", None) or getattr(server, "listen", None)
-              if server is not None else None) or DEFAULT_LISTEN
+    listen = _listening or (getattr(server, "public_listen", None) or getattr(server, "listen", None)
+                            if server is not None else None) or DEFAULT_LISTEN
     host, _, port = listen.rpartition(":")
     host = host.strip("[]")
     if host in ("", "0.0.0.0", "::", "*"):

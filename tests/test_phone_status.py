@@ -62,12 +62,17 @@ def test_cli_issue_json_carries_the_status_url(tmp_path):
     assert t["status_url"] == f"https://zwfw.example.gov.cn/jh/t/{t['token']}"
 
 
-def test_default_public_url_is_this_pcs_address_on_the_citizens_port(demo_config):
+def test_default_public_url_is_this_pcs_address_on_the_citizens_port(demo_config, monkeypatch):
+    from hall import public_url
+    monkeypatch.setattr(public_url, "_listening", None)
     base = public_base(demo_config)  # no [server]: the API's default port
     assert re.fullmatch(r"http://[^/]+:8080", base)
     server = type("S", (), {"public_url": "", "public_listen": "0.0.0.0:8081", "listen": "0.0.0.0:8080"})()
     cfg = type("C", (), {"server": server})()
     assert public_base(cfg).endswith(":8081") and "0.0.0.0" not in public_base(cfg)
+    # a serve (or the demo) listening on a port chosen at start: the QR codes follow it
+    public_url.listening_at("127.0.0.1", 41234)
+    assert public_base(cfg) == public_base(demo_config) == "http://127.0.0.1:41234"
 
 
 def test_api_ticket_json_and_the_qr_carry_the_status_url(hall):
