@@ -127,3 +127,21 @@ def test_page_polls_when_the_stream_is_refused(hall, phone):
     assert _window(hall, 2, "call").json()["number"] == first["number"]
     # two failed stream attempts (~3 s apart), then a poll at once and every 15 s
     phone.wait_for_function("document.querySelector('.js-ahead').textContent === '0'", timeout=25000)
+
+
+def test_a_missed_number_says_what_to_do_next(hall, phone, shot):
+    mine = _issue(hall, "D")
+    phone.goto(mine["status_url"])
+    assert _window(hall, 6, "login").status_code == 200
+    assert _window(hall, 6, "call").json()["number"] == mine["number"]
+    phone.locator("#called").wait_for(state="visible", timeout=5000)
+    assert _window(hall, 6, "skip").status_code == 200
+    phone.get_by_text("已过号").wait_for(timeout=8000)  # the page moves on by itself
+    assert "过号重排" in phone.locator(".next").inner_text()
+    shot(phone, "phone-status-skipped")
+    # put back in the queue at the service desk (过号重排): the page follows
+    r = hall.client("controller-1").post(f"/tickets/{mine['number']}/reactivate",
+                                         headers={"Idempotency-Key": uuid.uuid4().hex})
+    assert r.status_code == 200, r.text
+    phone.locator(".js-ahead").wait_for(timeout=8000)
+    assert "前面还有" in phone.locator(".state-line").inner_text()

@@ -112,7 +112,7 @@
     show();
   }
 
-  if (first !== "waiting" && first !== "called") return;
+  if (first !== "waiting" && first !== "called" && first !== "skipped") return;  // a missed number may be put back
   var polling = null;
   function tick() {
     fetch("/t/" + token, { headers: { Accept: "application/json" }, cache: "no-store" })
