@@ -22,6 +22,7 @@ from drivers.windowbus.codec import PAUSE_CODES, EventCode
 from hall import PAUSE_REASONS, HallError
 from hall.port import Hall
 
+from .booking import BookingDialog, BookingForm, booking_services
 from .displays import state_message
 from .keys import KeyOutcome, apply_key
 
@@ -220,6 +221,13 @@ class CallerPanel(QWidget):
                 b.clicked.connect(lambda _=False, c=code: self.press(c))
             keys.addWidget(b, i // 5, i % 5)
             self.key_buttons[code.name] = b
+        self.book_button = None
+        if booking_services(model.queue.config, model.config_window):  # 预约: book the citizen's next visit
+            self.book_button = QPushButton("预约")
+            self.book_button.setToolTip("Book the next visit for the citizen at the window")
+            self.book_button.setFocusPolicy(Qt.NoFocus)
+            self.book_button.clicked.connect(self.open_booking)
+            keys.addWidget(self.book_button, len(KEYS) // 5, len(KEYS) % 5)
         outer.addLayout(keys)
 
         self.timer = QTimer(self, interval=refresh_ms)
@@ -249,6 +257,22 @@ class CallerPanel(QWidget):
         self.pressed.emit(code.name, arg, outcome.ok)
         self.render()
         return outcome
+
+    def open_booking(self, modal: bool = True) -> "BookingDialog":
+        """The booking form, on the service of the ticket being served when there is one."""
+        current = None
+        try:
+            ws = self.model.queue.window_state(self.model.window)
+            current = ws.current.service if ws.current else None
+        except HallError:
+            pass
+        dialog = BookingDialog(BookingForm(self.model.queue, self.model.window), service=current, parent=self)
+        dialog.resize(640, 720)
+        if modal:
+            dialog.exec()
+        else:
+            dialog.show()
+        return dialog
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt's name
         text = event.text()

@@ -22,7 +22,7 @@ MAX_KEY = 200
 # docs/api.md "Errors": the status of each refusal code (the server may pass its own mapping)
 STATUS_OF_CODE = {
     "invalid": 400, "bad_login": 401, "unknown_service": 404, "unknown_window": 404, "unknown_ticket": 404,
-    "unknown_device": 404, "unknown_staff": 404, "closed": 409, "cap": 409, "window_state": 409,
+    "unknown_device": 404, "unknown_staff": 404, "closed": 409, "cap": 409, "slot_full": 409, "already_booked": 409, "suspended": 403, "window_state": 409,
     "idempotency_mismatch": 409, "too_many_attempts": 429, "database": 503,
 }
 

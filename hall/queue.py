@@ -29,6 +29,7 @@ from .public_url import status_url
 from .appointments import AppointmentOps
 from .followups import FollowupOps
 from .ratings import RatingOps, level_from_score
+from .bookings import BookingOps
 from .reads import QueueReads
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ def format_number(prefix: str, seq: int) -> str:
     return f"{prefix}{seq:03d}"
 
 
-class HallQueue(AppointmentOps, RatingOps, FollowupOps, QueueReads):
+class HallQueue(AppointmentOps, BookingOps, RatingOps, FollowupOps, QueueReads):
     """The hall's queue on one SQLite file. Safe to share between threads of a process."""
 
     def __init__(self, path: Path | str, config: HallConfig, clock: Clock = system_clock):

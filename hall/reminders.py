@@ -54,6 +54,27 @@ class Reminders:
     def __init__(self, queue, config) -> None:
         self.queue, self.config = queue, config
         self.queued = 0  # messages queued by this process (a figure for tests)
+        self._booked: bool | None = None  # whether appointments carry mobile numbers (migration 0009)
+
+    def adopt_bookings(self, conn: sqlite3.Connection) -> int:
+        """Give each open ticket of a booking that carries a mobile number (docs/booking.md)
+        its reminder, at ``[notify] ahead``; the number of reminders added."""
+        if self._booked is None:
+            self._booked = any(r[1] == "mobile" for r in conn.execute("PRAGMA table_info(appointments)"))
+        if not self._booked:
+            return 0
+        rows = conn.execute(
+            "SELECT t.id, a.mobile FROM tickets t JOIN appointments a ON a.code = t.appointment "
+            "WHERE t.status IN ('waiting', 'called') AND a.mobile IS NOT NULL AND a.mobile != '' "
+            "AND NOT EXISTS (SELECT 1 FROM ticket_reminders r WHERE r.ticket_id = t.id)").fetchall()
+        rows = [(tid, clean_mobile(m)) for tid, m in rows if clean_mobile(m)]
+        if not rows:
+            return 0
+        with self.queue.transaction() as (c, now):
+            for tid, mobile in rows:
+                c.execute("INSERT OR IGNORE INTO ticket_reminders (ticket_id, mobile, ahead, created_at) "
+                          "VALUES (?, ?, ?, ?)", (tid, mobile, self.config.notify.ahead, now.timestamp()))
+        return len(rows)
 
     def pending(self, conn: sqlite3.Connection, services: set[str] | None, tickets: set[int]) -> list[sqlite3.Row]:
         """Reminders not fully sent of today's open tickets in ``services`` (None: all) or ``tickets``."""

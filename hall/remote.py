@@ -33,6 +33,7 @@ from .clock import HallClock, system_clock
 from .errors import (DailyCapReached, Forbidden, HallError, IdempotencyMismatch, InvalidArgument, NotAuthorized,
                      RemoteError, ServerProblem, ServerUnreachable, ServiceClosed, TooManyAttempts, UnknownService,
                      UnknownTicket, UnknownWindow, WindowNotReady)
+from .bookings import AlreadyBooked, BookingInfo, BookingSuspended, SlotFull
 from .models import Event, Ticket, WindowState
 from .snapshot import AppointmentInfo, HallSnapshot, ServiceFigures
 
@@ -51,6 +52,7 @@ ERRORS: dict[str, type[HallError]] = {
     "invalid": InvalidArgument, "bad_request": InvalidArgument, "idempotency_mismatch": IdempotencyMismatch,
     "unknown_service": UnknownService, "unknown_window": UnknownWindow, "unknown_ticket": UnknownTicket,
     "closed": ServiceClosed, "cap": DailyCapReached, "window_state": WindowNotReady,
+    "slot_full": SlotFull, "already_booked": AlreadyBooked, "suspended": BookingSuspended,
 }
 BY_STATUS: dict[int, type[RemoteError]] = {401: NotAuthorized, 403: Forbidden, 429: TooManyAttempts}
 
@@ -266,6 +268,32 @@ class RemoteHall:
             if r["service"] not in self._services:
                 raise UnknownService(f"unknown service {r['service']!r}")
         return self._json("POST", "/appointments", json={"appointments": rows})["added"]
+
+    # -- bookings (docs/booking.md) ------------------------------------------------------------
+    def booking_days(self) -> list:
+        from datetime import date
+        return [date.fromisoformat(d) for d in self._json("GET", "/booking/slots")["days"]]
+
+    def booking_slots(self, service: str, day) -> list[dict]:
+        return self._json("GET", "/booking/slots", params={"service": service, "day": day.isoformat()})["slots"]
+
+    def book(self, service: str, start: datetime, name: str, mobile: str, id_number: str,
+             channel: str = "staff", by: str | None = None) -> BookingInfo:
+        """Book for a citizen (the server records this credential as who booked)."""
+        body = {"service": service, "start": start.isoformat(timespec="minutes"), "name": name,
+                "mobile": mobile, "id_number": id_number}
+        return self._read(lambda d: BookingInfo(**d), self._json("POST", "/bookings", json=body))
+
+    def cancel_booking(self, code: str, mobile: str | None = None, by: str | None = None) -> BookingInfo:
+        body = {"mobile": mobile} if mobile else {}
+        return self._read(lambda d: BookingInfo(**d),
+                          self._json("POST", f"/bookings/{_path(code.strip().upper())}/cancel", json=body))
+
+    def booking(self, code: str) -> BookingInfo | None:
+        try:
+            return self._read(lambda d: BookingInfo(**d), self._json("GET", f"/bookings/{_path(code.strip().upper())}"))
+        except UnknownTicket:
+            return None
 
     # -- window operations -------------------------------------------------------------------
     def call_next(self, window: int) -> Ticket | None:

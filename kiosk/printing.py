@@ -14,7 +14,11 @@ import threading
 
 from drivers.printer import PrinterError, PrinterStatus, TicketPrinter, open_printer
 
+from hall.booking_slots import looks_like_id
+
 from .ticket_layout import ticket_content
+
+FRESH_S = 30.0  # a ticket issued this recently by a check-in by ID number is this check-in's own
 
 log = logging.getLogger(__name__)
 
@@ -80,13 +84,17 @@ class TicketIssuer:
 
     def check_in(self, code: str, kiosk: str | None = None):
         """Check the printer, turn appointment ``code`` into a ticket, print it."""
+        by_id = looks_like_id(code)  # an ID number: never in an event, a URL or a log
         with self._lock:
-            self._ready(kiosk, appointment=code)
-            booked = self.queue.appointment(code)
+            self._ready(kiosk, appointment="(ID number)" if by_id else code)
+            booked = None if by_id else self.queue.appointment(code)
             ticket = self.queue.check_in(code, kiosk=kiosk)
             # a paper that does not come out voids only a ticket made just now, never one
             # this appointment already had (the citizen holds it); booked None: not known
-            fresh = booked is not None and booked.ticket_id != ticket.id
+            if by_id:
+                fresh = abs(self.queue.clock().timestamp() - ticket.issued_at) < FRESH_S
+            else:
+                fresh = booked is not None and booked.ticket_id != ticket.id
             return self._print(ticket, kiosk, cancel_on_failure=fresh)
 
     def print_issued(self, ticket, kiosk: str | None = None):

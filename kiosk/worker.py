@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, Signal
 
 from hall import DailyCapReached, InvalidArgument, ServiceClosed, UnknownTicket
 from hall.errors import RemoteError, ServerProblem, ServerUnreachable
+from hall.booking_slots import looks_like_id
 
 from . import flow as F
 from .printing import PrinterUnavailable, PrintFailed, TicketNotPrinted
@@ -43,14 +44,18 @@ def explain(error: BaseException, request: F.IssueRequest, reader=None, clock=No
     if isinstance(error, DailyCapReached):
         return F.Message(F.MSG_CAP), False
     if request.appointment is not None and isinstance(error, UnknownTicket):
-        return F.Message(F.MSG_NO_APPOINTMENT, {"code": request.appointment}), False
-    if request.appointment is not None and isinstance(error, InvalidArgument):
+        shown = "" if looks_like_id(request.appointment) else request.appointment  # never an ID number on screen
+        return F.Message(F.MSG_NO_APPOINTMENT, {"code": shown}), False
+    if request.appointment is not None and isinstance(error, InvalidArgument) and not looks_like_id(request.appointment):
         appt = reader.appointment(request.appointment) if reader is not None else None
         if appt is not None and clock is not None and appt.day != clock().date().isoformat():
             return F.Message(F.MSG_APPOINTMENT_OTHER_DAY, {"day": appt.day}), False
-        if appt is not None:
+        if appt is not None and (clock is None or clock().timestamp() < appt.slot_at):
             slot = datetime.fromtimestamp(appt.slot_at).strftime("%H:%M")
             return F.Message(F.MSG_APPOINTMENT_TOO_EARLY, {"slot": slot}), False
+    if request.appointment is not None and isinstance(error, InvalidArgument):
+        # cancelled, or past its slot + grace with late = "expire": the hall's own words
+        return F.Message(F.MSG_ERROR, {"detail": str(error), "zh": error.zh, "en": str(error)}), False
     if isinstance(error, RemoteError):  # e.g. this kiosk's token revoked: say the server's words
         return F.Message(F.MSG_ERROR, {"detail": str(error), "zh": error.zh, "en": str(error)}), False
     return F.Message(F.MSG_ERROR, {"detail": str(error)}), False

@@ -38,6 +38,8 @@ ROLES: dict[str, frozenset[str]] = {
     # 好差评 (docs/ratings.md): a rating or a 办件编号 for any served ticket; follow-ups: managers
     "rate": frozenset({"caller", "controller", "staff", "manager"}),
     "followups": frozenset({"manager"}),
+    "book": frozenset({"caller", "controller", "staff", "manager"}),  # book or cancel for a citizen
+    "suspensions": frozenset({"manager"}),  # list and lift 爽约 suspensions
 }
 # roles that act on any window; a caller device with no windows bound acts on any too
 ANY_WINDOW = frozenset({"controller", "manager"})
@@ -105,7 +107,9 @@ OP_WORDS = {"read": ("read the hall", "查看"), "issue": ("issue, check in or c
             "appointments": ("import appointments", "导入预约"), "log": ("write device notices", "写设备记录"),
             "reports": ("read reports", "查看报表"), "logout": ("log out (only a person's session can)", "注销登录"),
             "rate": ("rate tickets or attach case numbers", "评价或登记办件"),
-            "followups": ("handle 差评 follow-ups", "处理差评整改")}
+            "followups": ("handle 差评 follow-ups", "处理差评整改"),
+            "book": ("book or cancel appointments", "预约或取消预约"),
+            "suspensions": ("lift booking suspensions", "解除预约暂停")}
 
 
 def require(op: str) -> Callable[..., Principal]:

@@ -25,7 +25,7 @@ STATUS = {
     "unknown_service": 404, "unknown_window": 404, "unknown_ticket": 404, "not_found": 404,
     "unknown_device": 404, "unknown_staff": 404,
     "method_not_allowed": 405,
-    "closed": 409, "cap": 409, "window_state": 409, "idempotency_mismatch": 409,
+    "closed": 409, "cap": 409, "slot_full": 409, "already_booked": 409, "suspended": 403, "window_state": 409, "idempotency_mismatch": 409,
     "too_large": 413, "bad_request": 422, "too_many_attempts": 429, "internal": 500, "database": 503,
 }
 MAX_BODY = 8 * 1024 * 1024  # bytes: a day's appointments import is well below

@@ -257,3 +257,65 @@ class LoginIn(Request_):
     staff: Name
     password: Annotated[str, Field(min_length=1, max_length=1024)]
     window: Optional[WindowNumber] = None
+
+
+# -- bookings (docs/booking.md) -------------------------------------------------------------
+class BookIn(Request_):
+    service: Name
+    start: Annotated[str, Field(min_length=16, max_length=25, description="the slot's start, e.g. 2026-11-30T09:30")]
+    name: Annotated[str, Field(min_length=1, max_length=40)]
+    mobile: Annotated[str, Field(min_length=11, max_length=20)]
+    id_number: Annotated[str, Field(min_length=15, max_length=24, description="居民身份证号码; kept only as a hash")]
+
+
+class BookingCancelIn(Request_):
+    mobile: Optional[Annotated[str, Field(max_length=20)]] = None
+
+
+class LiftIn(Request_):
+    reason: Annotated[str, Field(min_length=2, max_length=200)]
+
+
+class BookingOut(Response_):
+    """``hall.bookings.BookingInfo.to_json()``: name, mobile and ID number masked."""
+
+    code: str
+    service: str
+    service_name: str
+    day: str
+    start: str
+    end: str
+    status: str = Field(description="booked | checked_in | cancelled | no_show")
+    channel: str
+    name: str
+    mobile: str
+    id_number: str
+    ticket_id: Optional[int]
+    cancellable: bool
+
+
+class SlotOut(Response_):
+    service: str
+    start: str
+    end: str
+    label: str
+    capacity: int
+    left: int
+    open: bool
+
+
+class SlotsOut(Response_):
+    days: list[str]
+    slots: list[SlotOut]
+
+
+class SuspensionOut(Response_):
+    id: int
+    id_number: str
+    since: str
+    until: str
+    no_shows: list[str]
+    active: bool
+    lifted_at: Optional[str]
+    lifted_by: Optional[str]
+    lift_reason: Optional[str]

@@ -14,7 +14,8 @@ STDLIB = set(sys.stdlib_module_names)
 # package -> top-level imports allowed besides the stdlib and itself
 ALLOWED = {
     "config": {"pydantic"},
-    "hall": {"config", "sqlite_utils", "httpx"},  # httpx: the remote hall over HTTP and its event stream
+    # httpx: the remote hall over HTTP and its event stream; chinese_calendar: working days
+    "hall": {"config", "sqlite_utils", "httpx", "chinese_calendar"},
 }
 # package -> top-level imports it must not make
 FORBIDDEN = {

@@ -17,6 +17,7 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("queue", "queue_cmd", "issue and call tickets from the command line"),
     ("serve", "serve_cmd", "run the headless controller (window buses, voice, LED boards, hall API)"),
     ("appointments", "appointments_cmd", "import booked appointments for kiosk check-in"),
+    ("bookings", "bookings_cmd", "appointments booked online or at a window: slots, suspensions (爽约)"),
     ("kiosk", "kiosk_cmd", "touchscreen ticket kiosk (full screen, locked)"),
     ("pin", "pin_cmd", "the kiosk's technician and green-channel PINs"),
     ("devices", "devices_cmd", "device tokens of the hall API: add, list, revoke"),

@@ -19,6 +19,7 @@ COMPONENT_FACTORIES: list[str] = [
     "display.announcer:components",  # voice
     "display.boards:components",     # LED hall boards
     "jiaohao.commands.backup_cmd:components",  # scheduled backups of the database
+    "jiaohao.commands.bookings_cmd:components",  # bookings past their slot become no-shows (爽约)
     "server.runner:components",      # the hall API ([server] listen or --listen)
     "hall.outbox:components",        # webhooks: reminders, the 好差评 push, alarms
 ]

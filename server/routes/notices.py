@@ -20,7 +20,9 @@ QUEUE_KINDS = frozenset({"called", "cancelled", "day_closed", "finished", "issue
                          "rated", "rated_again", "rating_detailed", "case_attached", "followup_opened", "followup_step",
                          "reactivated", "recalled", "resumed", "skipped", "transferred",
                          "clock_behind", "clock_ok", "device_added", "device_revoked", "session_ended",
-                         "staff_added", "staff_disabled", "staff_enabled", "staff_password_changed"})
+                         "staff_added", "staff_disabled", "staff_enabled", "staff_password_changed",
+                         "booked", "booking_cancelled", "booking_no_show", "booking_suspended",
+                         "booking_suspension_lifted"})
 RESERVED_KEYS = frozenset({"kind", "window", "ticket"})
 MAX_DATA = 8_000
 

@@ -6,6 +6,7 @@ from datetime import datetime
 from fastapi import APIRouter, Depends, Path
 from fastapi.responses import Response
 
+from hall.booking_slots import looks_like_id
 from hall.clock import check_day, wall_time
 from hall.errors import InvalidArgument
 
@@ -35,7 +36,10 @@ def issue(body: IssueIn, w: Write = Depends(writer)) -> Response:
              summary="check in a booked appointment: its ticket (预约签到)")
 def check_in(body: CheckinIn, w: Write = Depends(writer)) -> Response:
     kiosk = _kiosk(w, body.kiosk)
-    return w.run(lambda: w.queue.check_in(body.code, kiosk=kiosk), body, status=201)
+    kept = body
+    if looks_like_id(body.code):  # an ID number: the retry fingerprint is keyed, never a plain digest of it
+        kept = {"code": w.queue.keyed_digest(body.code.strip().upper()), "kiosk": body.kiosk}
+    return w.run(lambda: w.queue.check_in(body.code, kiosk=kiosk), kept, status=201)
 
 
 @router.post("/tickets/by-id/{ticket_id}/cancel", response_model=TicketOut, **guard("issue"),

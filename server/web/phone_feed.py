@@ -180,6 +180,7 @@ class PhoneFeed:
               event_id: int) -> None:
         self.turns += 1
         ids = [tid for tid, svc in watched.items() if everything or svc in services or tid in tickets]
+        self.reminders.adopt_bookings(self._conn)
         pending_reminders = self.reminders.pending(self._conn, None if everything else services, tickets)
         figures = self._figures.snapshot()
         if ids or pending_reminders:

@@ -14,7 +14,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .render import STATIC, error_page
 
-PUBLIC_ROUTERS: list[str] = ["server.web.phone:router"]
+PUBLIC_ROUTERS: list[str] = [
+    "server.web.phone:router",  # the ticket's status page, 叫号提醒, evaluation, /hall (docs/phone.md)
+    "server.web.book:router",  # 预约: booking time slots (docs/booking.md)
+]
 
 
 def routers(entries: list[str]) -> list:
