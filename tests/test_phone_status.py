@@ -205,3 +205,26 @@ def test_reminder_needs_a_mobile_number_and_is_limited_per_number(hall):
 def test_clean_mobile(given, want):
     from hall.reminders import clean_mobile
     assert clean_mobile(given) == want
+
+
+def test_a_booked_ticket_with_a_mobile_number_is_reminded(hall):
+    import time
+    from datetime import datetime
+    q = hall.queue
+    q.add_appointments([("YY7001", "A", datetime(2026, 11, 23, 9, 10), "李四")])
+    with q.transaction() as (c, _now):
+        c.execute("UPDATE appointments SET mobile = '13700137000' WHERE code = 'YY7001'")
+    with _client(hall.app):  # the feed runs with the app
+        booked = q.check_in("YY7001", kiosk="k1")
+        q.login(1, "0517")
+        q.call_next(1)
+        deadline = time.monotonic() + 10
+        rows = []
+        while time.monotonic() < deadline and not any(k.endswith(":called") for k, _ in rows):
+            conn = sqlite3.connect(q.path)
+            rows = conn.execute("SELECT dedupe_key, payload FROM outbox WHERE channel = 'notify'").fetchall()
+            conn.close()
+            time.sleep(0.05)
+    keys = [k for k, _ in rows]  # "ahead" too when a turn ran between the check-in and the call
+    assert f"remind:{booked.id}:called" in keys and set(keys) <= {f"remind:{booked.id}:ahead", f"remind:{booked.id}:called"}
+    assert all(json.loads(p)["mobile"] == "13700137000" for _, p in rows)
