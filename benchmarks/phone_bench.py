@@ -123,6 +123,8 @@ def main() -> int:
     ap.add_argument("--calls", type=int, default=20)
     ap.add_argument("--browsers", type=int, default=5)
     ap.add_argument("--service", default="B")
+    ap.add_argument("--serve-nice", type=int, default=0,
+                    help="run serve at this niceness (deploy/jiaohao-serve.service sets Nice=-10; below 0 needs root)")
     args = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="phone-bench-"))
@@ -135,7 +137,8 @@ def main() -> int:
     db = tmp / "hall.sqlite"
     token = json.loads(jiaohao(cfg, db, "devices", "add", "bench", "--role", "controller", "--json"))["token"]
     log = open(tmp / "serve.log", "wb")
-    serve = subprocess.Popen([sys.executable, "-m", "jiaohao", "--config", str(cfg), "--db", str(db), "serve"],
+    nice = ["nice", "-n", str(args.serve_nice)] if args.serve_nice else []
+    serve = subprocess.Popen([*nice, sys.executable, "-m", "jiaohao", "--config", str(cfg), "--db", str(db), "serve"],
                              cwd=ROOT, env=env(), stdout=log, stderr=subprocess.STDOUT)
     api = httpx.Client(base_url=f"http://127.0.0.1:{port}/api/v1", headers={"Authorization": f"Bearer {token}"},
                        timeout=10)
@@ -237,7 +240,8 @@ def main() -> int:
             browser_lags += l_
             bmissed += m
         ms = lambda v: f"{v * 1000:.0f} ms"  # noqa: E731
-        print(f"calls: {len(calls)} over the API at windows {windows}, 1 s apart; each changes every page")
+        print(f"calls: {len(calls)} over the API at windows {windows}, 1 s apart; each changes every page "
+              f"(serve at nice {args.serve_nice}; load average {os.getloadavg()[0]:.1f})")
         print(f"call -> status frame at the {len(arrivals)} streams: p50 {ms(pct(stream_lags, 50))}, "
               f"p99 {ms(pct(stream_lags, 99))}, max {ms(max(stream_lags))}; "
               f"{len(stream_lags)} updates, {missed} (page, call) without one")
