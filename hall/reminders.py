@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import sqlite3
+import time
 from datetime import datetime
 
 log = logging.getLogger(__name__)
@@ -63,9 +64,9 @@ class Reminders:
             self._booked = any(r[1] == "mobile" for r in conn.execute("PRAGMA table_info(appointments)"))
         if not self._booked:
             return 0
-        rows = conn.execute(
+        rows = conn.execute(  # the waiting tickets only (a partial index): checked in, not called yet
             "SELECT t.id, a.mobile FROM tickets t JOIN appointments a ON a.code = t.appointment "
-            "WHERE t.status IN ('waiting', 'called') AND a.mobile IS NOT NULL AND a.mobile != '' "
+            "WHERE t.status = 'waiting' AND t.appointment IS NOT NULL AND a.mobile IS NOT NULL AND a.mobile != '' "
             "AND NOT EXISTS (SELECT 1 FROM ticket_reminders r WHERE r.ticket_id = t.id)").fetchall()
         rows = [(tid, clean_mobile(m)) for tid, m in rows if clean_mobile(m)]
         if not rows:
@@ -78,10 +79,11 @@ class Reminders:
 
     def pending(self, conn: sqlite3.Connection, services: set[str] | None, tickets: set[int]) -> list[sqlite3.Row]:
         """Reminders not fully sent of today's open tickets in ``services`` (None: all) or ``tickets``."""
-        rows = conn.execute(
+        rows = conn.execute(  # a day's reminders at most: older tickets have expired
             "SELECT r.ticket_id, r.mobile, r.ahead AS threshold, r.ahead_sent_at, r.called_sent_at, t.service, "
             "t.status, t.token FROM ticket_reminders r JOIN tickets t ON t.id = r.ticket_id "
-            "WHERE r.called_sent_at IS NULL AND t.status IN ('waiting', 'called')").fetchall()
+            "WHERE r.called_sent_at IS NULL AND r.created_at >= ? AND t.status IN ('waiting', 'called')",
+            (time.time() - 86400,)).fetchall()
         if services is None:
             return rows
         return [r for r in rows if r["service"] in services or r["ticket_id"] in tickets]

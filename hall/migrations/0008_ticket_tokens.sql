@@ -17,3 +17,4 @@ CREATE TABLE ticket_reminders (
     ahead INTEGER NOT NULL,              -- remind when this many or fewer are ahead
     created_at REAL NOT NULL,
     ahead_sent_at REAL, called_sent_at REAL);
+CREATE INDEX ticket_reminders_open ON ticket_reminders (created_at) WHERE called_sent_at IS NULL;
