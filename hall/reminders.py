@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import re
 import sqlite3
-import time
 from datetime import datetime
 
 log = logging.getLogger(__name__)
@@ -83,7 +82,7 @@ class Reminders:
             "SELECT r.ticket_id, r.mobile, r.ahead AS threshold, r.ahead_sent_at, r.called_sent_at, t.service, "
             "t.status, t.token FROM ticket_reminders r JOIN tickets t ON t.id = r.ticket_id "
             "WHERE r.called_sent_at IS NULL AND r.created_at >= ? AND t.status IN ('waiting', 'called')",
-            (time.time() - 86400,)).fetchall()
+            (self.queue.clock().timestamp() - 86400,)).fetchall()
         if services is None:
             return rows
         return [r for r in rows if r["service"] in services or r["ticket_id"] in tickets]
