@@ -63,10 +63,15 @@ class Reminders:
             self._booked = any(r[1] == "mobile" for r in conn.execute("PRAGMA table_info(appointments)"))
         if not self._booked:
             return 0
-        rows = conn.execute(  # the waiting tickets only (a partial index): checked in, not called yet
+        no_reminder = "AND a.mobile IS NOT NULL AND a.mobile != '' AND NOT EXISTS " \
+                      "(SELECT 1 FROM ticket_reminders r WHERE r.ticket_id = t.id)"
+        # the waiting tickets (a partial index) and those being served (checked in and called
+        # at once): never a scan of every day's tickets
+        rows = conn.execute(
             "SELECT t.id, a.mobile FROM tickets t JOIN appointments a ON a.code = t.appointment "
-            "WHERE t.status = 'waiting' AND t.appointment IS NOT NULL AND a.mobile IS NOT NULL AND a.mobile != '' "
-            "AND NOT EXISTS (SELECT 1 FROM ticket_reminders r WHERE r.ticket_id = t.id)").fetchall()
+            f"WHERE t.status = 'waiting' AND t.appointment IS NOT NULL {no_reminder} "
+            "UNION SELECT t.id, a.mobile FROM windows w JOIN tickets t ON t.id = w.current_ticket "
+            f"JOIN appointments a ON a.code = t.appointment WHERE t.status = 'called' {no_reminder}").fetchall()
         rows = [(tid, clean_mobile(m)) for tid, m in rows if clean_mobile(m)]
         if not rows:
             return 0
