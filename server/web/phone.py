@@ -21,6 +21,7 @@ from hall.errors import HallError
 
 from . import phone_feed
 from .phone_limits import PhoneLimits
+from .phone_stream import PhoneStreamResponse
 from .render import error_page, page
 
 log = logging.getLogger(__name__)
@@ -144,7 +145,7 @@ async def _stream(request: Request, ticket_id: int | None, service: str | None) 
         feed.detach(s)
         raise
     first = phone_feed.frame_of(body, feed.last_event_id)
-    return phone_feed.PhoneStreamResponse(feed, s, first)
+    return PhoneStreamResponse(feed, s, first)
 
 
 @router.post("/t/{token}/remind")
