@@ -106,7 +106,7 @@ async def status_page(request: Request, token: str):
     config = request.app.state.config
     reminder = await asyncio.to_thread(lambda: reminders.reminder_of(feed.reader(), row["id"]))
     return page(request, "phone_status.html", s=status, token=token, config=config,
-                remind_choices=REMIND_CHOICES, remind_default=config.notify.ahead,
+                remind_choices=sorted({*REMIND_CHOICES, config.notify.ahead}), remind_default=config.notify.ahead,
                 reminder_mobile=reminders.masked(reminder["mobile"]) if reminder else "",
                 reminder_ahead=reminder["ahead"] if reminder else None,
                 levels=phone_ratings.LEVELS, levels_en=phone_ratings.LEVELS_EN,

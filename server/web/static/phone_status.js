@@ -88,8 +88,7 @@
   }
 
   // reminder controls
-  var sel = $(".js-remind-n"), hidden = $(".js-remind-ahead"), on = $(".js-remind-on");
-  if (sel && hidden) sel.addEventListener("change", function () { hidden.value = sel.value; });
+  var on = $(".js-remind-on");
   if (on && (window.Notification || navigator.vibrate)) {
     on.hidden = false;
     on.addEventListener("click", function () {
