@@ -270,6 +270,19 @@ class Kiosk(Strict):
     idle_seconds: int = Field(30, ge=5, le=600)
     done_seconds: int = Field(6, ge=2, le=60)
     language: Literal["zh_CN", "en"] = "zh_CN"
+    # offline issue on a LAN (docs/network.md): numbers each kiosk holds in reserve per
+    # ticket prefix while the hall server answers; 0: no offline issue
+    lease_size: int = Field(10, ge=0, le=500)
+    lease_sizes: dict[str, int] = Field(default_factory=dict)  # per prefix, e.g. {A = 30}
+    offline_max_minutes: int = Field(30, ge=1, le=24 * 60)  # then 暂停取号 until the server answers
+
+    @field_validator("lease_sizes")
+    @classmethod
+    def _lease_sizes(cls, v: dict[str, int]) -> dict[str, int]:
+        for prefix, size in v.items():
+            if not isinstance(size, int) or not 0 <= size <= 500:
+                raise ValueError(f"lease_sizes.{prefix} must be a whole number from 0 to 500, not {size!r}")
+        return v
 
     @model_validator(mode="before")
     @classmethod
@@ -321,6 +334,7 @@ class Server(Strict):
     session_hours: float = Field(12.0, gt=0, le=168)  # a staff login (software caller) lasts this long
     login_attempts: int = Field(5, ge=1, le=50)  # failed logins of one staff number before a lock-out
     login_lockout_seconds: int = Field(60, ge=5, le=3600)  # the first lock-out; each next one doubles
+    max_clock_skew_s: float = Field(120.0, ge=1, le=86400)  # a device's clock further off is flagged
     # the citizens' pages only (docs/web.md), e.g. "0.0.0.0:8081" behind the hall's proxy;
     # no /api/v1 route answers there. Empty: the citizens' pages are on `listen` only
     public_listen: str = ""

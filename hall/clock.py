@@ -95,8 +95,42 @@ def check_day(day: date, what: str) -> date:
     return day
 
 
+class AnchoredClock:
+    """Hall time ``start`` at the real moment ``anchor`` (epoch seconds), running ``speed``
+    times real time from there: every process given the same three reads the same time,
+    across restarts (tests of a controller stopped for a simulated 10 minutes)."""
+
+    def __init__(self, start: datetime, anchor: float, speed: float = 1.0):
+        import time
+        self._wall = time.time
+        self.start, self.anchor, self.speed = start, anchor, speed
+
+    def __call__(self) -> datetime:
+        return self.start + timedelta(seconds=(self._wall() - self.anchor) * self.speed)
+
+
+def _running(when: datetime) -> Clock | None:
+    """JIAOHAO_CLOCK_SPEED (and JIAOHAO_CLOCK_ANCHOR, epoch seconds; default: now) make
+    JIAOHAO_NOW run instead of standing still."""
+    speed = os.environ.get("JIAOHAO_CLOCK_SPEED", "").strip()
+    if not speed:
+        return None
+    import time
+    try:
+        rate = float(speed)
+        anchor = float(os.environ.get("JIAOHAO_CLOCK_ANCHOR", "").strip() or time.time())
+    except ValueError:
+        raise InvalidArgument("JIAOHAO_CLOCK_SPEED and JIAOHAO_CLOCK_ANCHOR must be numbers",
+                              zh="JIAOHAO_CLOCK_SPEED 与 JIAOHAO_CLOCK_ANCHOR 须为数字") from None
+    if not 0 < rate <= 10_000:
+        raise InvalidArgument(f"JIAOHAO_CLOCK_SPEED={speed!r}: from above 0 to 10000",
+                              zh=f"JIAOHAO_CLOCK_SPEED={speed!r}：须大于 0，至多 10000")
+    return AnchoredClock(when, anchor, rate)
+
+
 def clock_from_env(zone: str = "") -> Clock:
-    """JIAOHAO_NOW=ISO-datetime freezes the clock; else the hall's zone, else local time."""
+    """JIAOHAO_NOW=ISO-datetime freezes the clock (with JIAOHAO_CLOCK_SPEED it runs from
+    there); else the hall's zone, else local time."""
     fixed = os.environ.get("JIAOHAO_NOW", "").strip()
     if fixed:
         try:
@@ -106,7 +140,7 @@ def clock_from_env(zone: str = "") -> Clock:
                                   zh=f"JIAOHAO_NOW={fixed!r} 不是日期时间，应形如 2026-11-23T09:00") from None
         when = wall_time(when, zone)
         check_day(when.date(), "JIAOHAO_NOW")
-        return FixedClock(when)
+        return _running(when) or FixedClock(when)
     return ZoneClock(zone) if zone else system_clock
 
 

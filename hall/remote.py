@@ -153,14 +153,16 @@ class RemoteHall:
         return h
 
     def request(self, method: str, path: str, *, json: dict | None = None, params: dict | None = None,
-                timeout_s: float | None = None) -> httpx.Response:
+                timeout_s: float | None = None, idempotency_key: str | None = None) -> httpx.Response:
         """One operation within the time budget; a 4xx/5xx raised as its HallError.
 
         A write is retried on network failures and on a late answer with the same
         Idempotency-Key (its first try gets part of the budget, so a retry fits: the
         server answers it with the kept answer of the first). When the budget runs out
         unanswered, the key is kept a while for the same request: the next tap or key
-        press of the same operation is then a retry of it, not a second operation."""
+        press of the same operation is then a retry of it, not a second operation.
+        ``idempotency_key``: the caller's own key for this write (kiosk/offline.py names
+        the online issue an offline ticket replaces by it); then nothing is kept."""
         budget = self.timeout_s if timeout_s is None else timeout_s
         write = method != "GET"
         if not write and time.monotonic() < self._down_until:
@@ -168,7 +170,7 @@ class RemoteHall:
             # often); a write, which a person asked for, always tries
             raise ServerUnreachable(self.server, "no answer a moment ago")
         sig = _signature(method, path, json) if write else None
-        key = self._key_for(sig) if write else None
+        key = (idempotency_key or self._key_for(sig)) if write else None
         start = time.monotonic()
         deadline = start + budget
         while True:
@@ -189,7 +191,7 @@ class RemoteHall:
                 if not write or deadline - time.monotonic() <= RETRY_PAUSE_S * 2:
                     log.warning("%s %s: no answer from %s (%s)", method, path, self.server, detail)
                     self._down_until = time.monotonic() + DOWN_GRACE_S
-                    if write:
+                    if write and idempotency_key is None:
                         self._pending[sig] = (key, time.monotonic())
                     raise ServerUnreachable(self.server, _short(detail)) from None
                 log.info("%s %s: %s; retrying (key %s)", method, path, detail, key)

@@ -22,7 +22,7 @@ from .appointments import scanned_code
 from hall.snapshot import HallReader, HallSnapshot
 from .i18n import LanguageSwitch, translate
 from .lockout import PinGuard
-from .messages import message_texts, pin_pad_text
+from .messages import message_texts, offline_hint, offline_reason, pin_pad_text
 from .model import CLOSED, build_tiles, paginate
 from .screens import (CodeEntryScreen, ConfirmScreen, DoneScreen, HomeScreen, IssuingScreen, MessageScreen,
                       TechnicianScreen)
@@ -227,7 +227,10 @@ class KioskWindow(QWidget):
     def _issued(self, request, ticket) -> None:
         self.flow.issued(request, ticket)
         if self.flow.screen == F.DONE:
-            self._say(f"您的号码是{ticket.number}，请取票。前面还有{ticket.ahead}人")
+            if getattr(ticket, "offline", False):
+                self._say(f"您的号码是{ticket.number}，请取票。")
+            else:
+                self._say(f"您的号码是{ticket.number}，请取票。前面还有{ticket.ahead}人")
         self.refresh()
 
     def _failed(self, request, message, printer_down: bool) -> None:
@@ -396,7 +399,12 @@ class KioskWindow(QWidget):
         detail = ""
         if f.paused and self.printer_state is not None:
             detail = self.printer_state.message_en if en else self.printer_state.message_zh
-        self.home.set_mode(en, f.priority, f.paused, detail, compact=f.elderly and not self.portrait)
+        link, reason = self.offline_status()
+        paused = f.paused or link == "stopped"
+        if link == "stopped" and not f.paused:
+            detail = offline_reason(reason, self.config)
+        self.home.set_mode(en, f.priority, paused, detail, compact=f.elderly and not self.portrait,
+                           offline=offline_hint() if link == "offline" else "")
         self._render_tiles()
         screen = f.screen
         if screen != self._shown and screen in (F.DONE, F.MESSAGE):
@@ -433,12 +441,27 @@ class KioskWindow(QWidget):
                  else translate("Kiosk", "Queue database: %1")).replace("%1", self.queue.location),
                 translate("Kiosk", "Printer: %1").replace("%1", f"{self.config.printer.url} — "
                                           f"{(st.message_en if en else st.message_zh) if st else '?'}"),
+                *self._offline_lines(),
                 "",
                 translate("Kiosk", "This menu closes by itself after %1 s without a touch.")
                 .replace("%1", str(self.config.kiosk.technician_menu_seconds)),
             ])
         self.stack.setCurrentWidget(self.pages[screen])
         self.setFocus()
+
+    def offline_status(self) -> tuple[str, str | None]:
+        """("online" | "offline" | "stopped", reason) of a kiosk with offline issue (kiosk/offline.py)."""
+        status = getattr(self.queue, "offline_status", None)
+        return status() if callable(status) else ("online", None)
+
+    def _offline_lines(self) -> list[str]:
+        """The technician menu's lines on offline issue (a kiosk on the LAN only)."""
+        journal = getattr(self.queue, "journal", None)
+        if journal is None:
+            return []
+        left = ", ".join(f"{l.prefix} {l.left}" for l in sorted(journal.leases().values(), key=lambda l: l.prefix))
+        return [translate("Kiosk", "Reserved numbers left: %1").replace("%1", left or "-"),
+                translate("Kiosk", "Offline tickets not yet sent: %1").replace("%1", str(journal.pending()))]
 
     def _render_tiles(self) -> None:
         f = self.flow

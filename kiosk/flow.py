@@ -42,6 +42,7 @@ MSG_PIN_LOCKED = "pin_locked"  # shown on the PIN pad, with the seconds left
 MSG_NO_TECH_PIN = "no_tech_pin"  # no technician PIN in the hall file: no technician menu
 MSG_NO_GREEN_PIN = "no_green_pin"  # the green channel needs a staff PIN and none is set
 MSG_OFFLINE = "offline"  # the hall server does not answer (a kiosk on the LAN)
+MSG_OFFLINE_STOPPED = "offline_stopped"  # offline too long, or the lease is spent: 暂停取号
 MSG_ERROR = "error"
 
 

@@ -25,6 +25,10 @@ def message_texts(m: F.Message, english: bool, config) -> tuple[str, str, str]:
         return (translate("Kiosk", "No ticket can be issued now: the hall server does not answer. "
                                    "Please go to the service desk"), src,
                 translate("Kiosk", "Cannot reach the hall server (%1)").replace("%1", p.get("address", "")))
+    if m.code == F.MSG_OFFLINE_STOPPED:
+        src = "Ticket issue paused, please go to the service desk"
+        return (translate("Kiosk", "Ticket issue paused, please go to the service desk"), src,
+                offline_reason(p.get("reason"), config))
     if m.code == F.MSG_PRINT_FAILED:
         src = "Your ticket could not be printed, please go to the service desk"
         return (translate("Kiosk", "Your ticket could not be printed, please go to the service desk"), src,
@@ -70,6 +74,23 @@ def message_texts(m: F.Message, english: bool, config) -> tuple[str, str, str]:
     src = "Something went wrong, please go to the service desk"
     return (translate("Kiosk", "Something went wrong, please go to the service desk"), src,
             p.get("en" if en else "zh", ""))  # the hall server's own words, when it refused
+
+
+def offline_reason(reason: str | None, config) -> str:
+    """Why offline issue stopped (kiosk/offline.py), for the paused screen and messages."""
+    if reason == "too_long":
+        return translate("Kiosk", "The hall server has not answered for more than %1 minutes. "
+                                  "Tickets are issued again as soon as it answers.") \
+            .replace("%1", str(config.kiosk.offline_max_minutes))
+    if reason == "spent":
+        return translate("Kiosk", "This kiosk's reserved numbers are used up. "
+                                  "Tickets are issued again as soon as the hall server answers.")
+    return translate("Kiosk", "The hall server does not answer and this kiosk holds no reserved numbers. "
+                              "Tickets are issued again as soon as it answers.")
+
+
+def offline_hint() -> str:
+    return translate("Kiosk", "Offline: tickets are still issued")
 
 
 def pin_pad_text(m: F.Message | None) -> str:

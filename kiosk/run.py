@@ -39,6 +39,20 @@ def with_printer(config, printer_url: str | None):
     return config.model_copy(update={"printer": config.printer.model_copy(update={"url": printer_url})})
 
 
+def with_offline_issue(queue, journal_path=None):
+    """A kiosk on the hall server issues offline from number leases (kiosk/offline.py),
+    unless the hall sets ``[kiosk] lease_size = 0`` (and no ``lease_sizes``)."""
+    from hall.remote import RemoteHall
+    if not isinstance(queue, RemoteHall):
+        return queue
+    k = queue.config.kiosk
+    if not k.lease_size and not any(k.lease_sizes.values()):
+        return queue
+    from .offline import OfflineHall
+    from .offline_journal import OfflineJournal, default_journal_path
+    return OfflineHall(queue, OfflineJournal(journal_path or default_journal_path(), queue.server))
+
+
 def build(queue, config, *, kiosk_name: str | None = None, kiosk_mode: bool = True, voice: bool = True,
           size: tuple[int, int] | None = None, start_timers: bool = True) -> KioskWindow:
     """A kiosk window on ``queue`` printing to ``config.printer`` (not shown yet)."""

@@ -164,13 +164,16 @@ class HomeScreen(QWidget):
                     self.bar.addWidget(b, 0, i)
 
     def set_mode(self, english: bool, priority: bool, paused: bool, detail: str = "",
-                 compact: bool = False) -> None:
-        """``compact``: large text on a landscape screen, where the hint line would squeeze the tiles."""
+                 compact: bool = False, offline: str = "") -> None:
+        """``compact``: large text on a landscape screen, where the hint line would squeeze the tiles;
+        ``offline``: the line that says tickets are issued offline (kiosk/offline.py)."""
         self.banner.setVisible(priority and not paused)
         self.banner_text.setText(translate("Kiosk", "Green channel: priority tickets for the elderly, the disabled, "
                                     "service members and pregnant women. Tap the service you need."))
-        self.hint.setVisible(not paused and not priority and not compact)
-        self.hint.setText(translate("Kiosk", "Tap the service you need to take a ticket"))
+        self.hint.setVisible(not paused and (bool(offline) or (not priority and not compact)))
+        self.hint.setText(offline or translate("Kiosk", "Tap the service you need to take a ticket"))
+        self.hint.setProperty("offline", bool(offline))
+        self.hint.setStyleSheet("color: #9a3412; font-weight: bold;" if offline else "")
         self.paused.setVisible(paused)
         self.grid_host.setVisible(not paused)
         self.paused_text.setText(translate("Kiosk", "Ticket issue paused, please go to the service desk"))
@@ -334,7 +337,13 @@ class DoneScreen(QWidget):
         self.take.setText(translate("Kiosk", "Please take your ticket"))
         self.take_secondary.setText(secondary("Please take your ticket", english))
         self.take_secondary.setVisible(not english)
-        self.ahead.setText(translate("Kiosk", "People ahead of you: %1").replace("%1", str(ticket.ahead)))
+        if getattr(ticket, "offline", False):
+            n = getattr(ticket, "ahead_estimate", None)
+            self.ahead.setText(translate("Kiosk", "About %1 people ahead (offline estimate)")
+                               .replace("%1", str(n)) if n is not None
+                               else translate("Kiosk", "Offline ticket: people ahead not known yet"))
+        else:
+            self.ahead.setText(translate("Kiosk", "People ahead of you: %1").replace("%1", str(ticket.ahead)))
         self.ok.setText(translate("Kiosk", "Done"))
 
     def set_countdown(self, seconds: int) -> None:

@@ -9,6 +9,7 @@ from drivers.printer import TicketContent
 PRIORITY_MARK = "绿色通道 优先办理"
 APPOINTMENT_MARK = "预约取号"
 TRANSFER_MARK = "转办 请留意叫号"
+OFFLINE_MARK = "【离线】"
 
 
 def window_ranges(numbers: list[int]) -> str:
@@ -63,6 +64,7 @@ def ticket_content(cfg: HallConfig, ticket) -> TicketContent:
         marks.append(APPOINTMENT_MARK)
     if ticket.transfers:
         marks.append(TRANSFER_MARK)
+    offline = getattr(ticket, "offline", False)
     return TicketContent(
         hall=cfg.hall.name,
         hall_en=cfg.hall.name_en,
@@ -72,8 +74,17 @@ def ticket_content(cfg: HallConfig, ticket) -> TicketContent:
         ahead=ticket.ahead,
         issued=datetime.fromtimestamp(ticket.issued_at).strftime("%Y-%m-%d %H:%M"),
         windows=windows_text(cfg, ticket.service, ticket.target_window),
-        qr=qr_content(cfg.printer.qr, ticket),
+        qr="" if offline else qr_content(cfg.printer.qr, ticket),  # (its id is the kiosk's own until sent)
         notice=cfg.hall.notice,
         marks=tuple(marks),
         footer=f"预约码 {ticket.appointment}" if ticket.appointment else "",
+        ahead_text=offline_ahead(ticket) if offline else "",
     )
+
+
+def offline_ahead(ticket) -> str:
+    """The people-ahead line of an offline ticket: only what the kiosk can honestly know."""
+    n = getattr(ticket, "ahead_estimate", None)
+    if n is None:
+        return f"{OFFLINE_MARK} 前方人数待联网后确认"
+    return f"{OFFLINE_MARK} 前方约{n}人（离线估计）"

@@ -22,6 +22,7 @@ from hall.errors import RemoteError, ServerProblem, ServerUnreachable
 from hall.booking_slots import looks_like_id
 
 from . import flow as F
+from .offline import OfflineStopped
 from .printing import PrinterUnavailable, PrintFailed, TicketNotPrinted
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,8 @@ def explain(error: BaseException, request: F.IssueRequest, reader=None, clock=No
         return F.Message(F.MSG_PRINT_FAILED, {"zh": error.message_zh, "en": error.message_en}), False
     if isinstance(error, TicketNotPrinted):
         return F.Message(F.MSG_PRINT_FAILED, {"zh": error.message_zh, "en": error.message_en}), False
+    if isinstance(error, OfflineStopped):
+        return F.Message(F.MSG_OFFLINE_STOPPED, {"reason": error.reason}), False
     if isinstance(error, ServerUnreachable):
         return F.Message(F.MSG_OFFLINE, {"address": error.address}), False
     if isinstance(error, (sqlite3.OperationalError, ServerProblem)):

@@ -16,7 +16,7 @@ from hall.readonly import ReadOnlyQueue
 from hall.snapshot import HallReader
 
 from . import docs_page, errors, events
-from .routes import bookings, notices, ratings, reads, reports, sessions, tickets, windows
+from .routes import bookings, leases, notices, ratings, reads, reports, sessions, tickets, windows
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ def create_app(queue, config, *, access, config_text: str, keepalive_s: float | 
     errors.install(app)
     docs_page.install(app, f"{PREFIX}/docs")
     api = APIRouter(prefix=PREFIX)
-    for module in (reads, tickets, windows, sessions, notices, reports, ratings, bookings):
+    for module in (reads, tickets, windows, sessions, notices, reports, ratings, bookings, leases):
         api.include_router(module.router)
     app.include_router(api)
     st.event_hub = events.install(app, queue, access, keepalive_s)

@@ -40,6 +40,7 @@ ROLES: dict[str, frozenset[str]] = {
     "followups": frozenset({"manager"}),
     "book": frozenset({"caller", "controller", "staff", "manager"}),  # book or cancel for a citizen
     "suspensions": frozenset({"manager"}),  # list and lift 爽约 suspensions
+    "lease": frozenset({"kiosk"}),  # number leases and offline tickets (hall/leases.py)
 }
 # roles that act on any window; a caller device with no windows bound acts on any too
 ANY_WINDOW = frozenset({"controller", "manager"})
@@ -109,7 +110,7 @@ OP_WORDS = {"read": ("read the hall", "查看"), "issue": ("issue, check in or c
             "rate": ("rate tickets or attach case numbers", "评价或登记办件"),
             "followups": ("handle 差评 follow-ups", "处理差评整改"),
             "book": ("book or cancel appointments", "预约或取消预约"),
-            "suspensions": ("lift booking suspensions", "解除预约暂停")}
+            "suspensions": ("lift booking suspensions", "解除预约暂停"), "lease": ("hold number leases", "预留号段")}
 
 
 def require(op: str) -> Callable[..., Principal]:

@@ -137,7 +137,7 @@ def render_ticket(t: TicketContent, paper: Paper, font_path: str = "") -> Image.
     s.fit_text(t.number, int(200 * paper.dots / 576), height_gap=22)
     for mark in t.marks:
         s.mark(mark, px(30))
-    s.text(f"您前面还有 {t.ahead} 人等候", px(32), bold=True)
+    s.text(t.ahead_text or f"您前面还有 {t.ahead} 人等候", px(32 if not t.ahead_text else 26), bold=not t.ahead_text)
     s.rule()
     s.text(f"取号时间：{t.issued}", px(28), align="left")
     if t.windows:

@@ -25,6 +25,7 @@ class TicketContent:
     marks: tuple[str, ...] = field(default_factory=tuple)  # e.g. ("绿色通道 优先办理",)
     hall_en: str = ""
     footer: str = ""            # small print at the bottom, e.g. the appointment code
+    ahead_text: str = ""        # instead of "您前面还有 N 人等候", small (an offline ticket's estimate)
 
 
 def _size_for_number(number: str, columns: int) -> int:
@@ -59,11 +60,14 @@ def write_ticket(c: EscPosCommands, t: TicketContent) -> None:
         c.style(bold=True, width=2 if double else 1, height=2 if double else 1)
         c.line(f"【{mark}】")
     c.style(bold=False, width=1, height=1)
-    c.text("您前面还有 ")
-    c.style(bold=True, width=2, height=2)
-    c.text(str(t.ahead))
-    c.style(bold=False, width=1, height=1)
-    c.line(" 人等候")
+    if t.ahead_text:
+        c.lines(t.ahead_text)
+    else:
+        c.text("您前面还有 ")
+        c.style(bold=True, width=2, height=2)
+        c.text(str(t.ahead))
+        c.style(bold=False, width=1, height=1)
+        c.line(" 人等候")
     c.rule()
     c.style(align="left")
     c.lines(f"取号时间：{t.issued}")

@@ -47,6 +47,12 @@ def kiosk(ctx, args) -> int:
             w.issuer.printer.close()
         print(f"{args.screenshot}: {w.width()}x{w.height()}")
         return 0
+    from kiosk.run import with_offline_issue
+    hall = with_offline_issue(queue)  # on the LAN: tickets go on printing through a network cut
     settle_after_startup()  # Qt, the config and the queue live as long as the kiosk
-    return run(queue, config, windowed=args.windowed or size is not None, size=size,
-               kiosk_name=args.name, voice=not args.no_voice)
+    try:
+        return run(hall, config, windowed=args.windowed or size is not None, size=size,
+                   kiosk_name=args.name, voice=not args.no_voice)
+    finally:
+        if hall is not queue:
+            hall.close()

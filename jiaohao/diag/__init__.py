@@ -16,6 +16,7 @@ AREAS = [
     "jiaohao.diag.kiosk",    # kiosk PINs (issue 19)
     "jiaohao.diag.backups",  # age of the last good backup of the database
     "jiaohao.diag.ratings",  # the provincial 好差评 push: credentials, records not taken
+    "jiaohao.diag.leases",   # kiosks' clocks, offline tickets not yet sent
 ]
 
 

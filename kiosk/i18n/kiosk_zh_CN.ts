@@ -4,76 +4,86 @@
 <context>
     <name>Kiosk</name>
     <message>
-        <location filename="../messages.py" line="89"/>
-        <location filename="../messages.py" line="91"/>
+        <location filename="../messages.py" line="110"/>
+        <location filename="../messages.py" line="112"/>
         <source>Wrong PIN, please try again</source>
         <translation>密码错误，请重试</translation>
     </message>
     <message>
-        <location filename="../app.py" line="420"/>
+        <location filename="../app.py" line="428"/>
         <location filename="../screens.py" line="150"/>
         <source>Appointment check-in</source>
         <translation>预约签到</translation>
     </message>
     <message>
-        <location filename="../app.py" line="421"/>
+        <location filename="../app.py" line="429"/>
         <source>Type your appointment code, or hold its barcode under the scanner</source>
         <translation>请输入预约号，或将预约二维码/条码对准扫描口</translation>
     </message>
     <message>
-        <location filename="../app.py" line="422"/>
+        <location filename="../app.py" line="430"/>
         <source>Check in</source>
         <translation>签到取号</translation>
     </message>
     <message>
-        <location filename="../app.py" line="424"/>
+        <location filename="../app.py" line="432"/>
         <source>Green channel: staff PIN</source>
         <translation>绿色通道：工作人员确认</translation>
     </message>
     <message>
-        <location filename="../app.py" line="424"/>
+        <location filename="../app.py" line="432"/>
         <source>Technician PIN</source>
         <translation>技术人员密码</translation>
     </message>
     <message>
-        <location filename="../app.py" line="425"/>
+        <location filename="../app.py" line="433"/>
         <source>A member of staff enters the PIN</source>
         <translation>请工作人员输入密码</translation>
     </message>
     <message>
-        <location filename="../app.py" line="426"/>
+        <location filename="../app.py" line="434"/>
         <source>Enter the technician PIN</source>
         <translation>请输入技术人员密码</translation>
     </message>
     <message>
-        <location filename="../app.py" line="426"/>
+        <location filename="../app.py" line="434"/>
         <source>OK</source>
         <translation>确定</translation>
     </message>
     <message>
-        <location filename="../app.py" line="431"/>
+        <location filename="../app.py" line="439"/>
         <source>Hall: %1</source>
         <translation>大厅：%1</translation>
     </message>
     <message>
-        <location filename="../app.py" line="432"/>
+        <location filename="../app.py" line="440"/>
         <source>Hall server: %1</source>
         <translation>叫号服务器：%1</translation>
     </message>
     <message>
-        <location filename="../app.py" line="433"/>
+        <location filename="../app.py" line="441"/>
         <source>Queue database: %1</source>
         <translation>排队数据库：%1</translation>
     </message>
     <message>
-        <location filename="../app.py" line="434"/>
+        <location filename="../app.py" line="442"/>
         <source>Printer: %1</source>
         <translation>打印机：%1</translation>
     </message>
     <message>
-        <location filename="../app.py" line="437"/>
+        <location filename="../app.py" line="446"/>
         <source>This menu closes by itself after %1 s without a touch.</source>
         <translation>本菜单 %1 秒无操作将自动关闭。</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="463"/>
+        <source>Reserved numbers left: %1</source>
+        <translation>剩余预留号：%1</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="464"/>
+        <source>Offline tickets not yet sent: %1</source>
+        <translation>未上传的离线票：%1</translation>
     </message>
     <message>
         <location filename="../messages.py" line="22"/>
@@ -91,113 +101,133 @@
         <translation>连接不上叫号服务器 (%1)</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="30"/>
+        <location filename="../messages.py" line="34"/>
         <source>Your ticket could not be printed, please go to the service desk</source>
         <translation>出票失败，请到服务台</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="36"/>
+        <location filename="../messages.py" line="40"/>
         <source>Tickets from %1</source>
         <translation>%1 开始取号</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="37"/>
+        <location filename="../messages.py" line="41"/>
         <location filename="../widgets.py" line="46"/>
         <source>Closed for today</source>
         <translation>今日已停止取号</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="39"/>
+        <location filename="../messages.py" line="43"/>
         <source>Opening hours: %1</source>
         <translation>办理时间：%1</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="40"/>
+        <location filename="../messages.py" line="44"/>
         <source>This service is not taking tickets now</source>
         <translation>该业务现在不能取号</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="43"/>
+        <location filename="../messages.py" line="47"/>
         <source>All of today&apos;s tickets for this service have been taken</source>
         <translation>该业务今日号源已取完</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="44"/>
+        <location filename="../messages.py" line="48"/>
         <source>Please come back on the next working day, or ask at the service desk</source>
         <translation>请下个工作日再来，或到服务台咨询</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="48"/>
+        <location filename="../messages.py" line="52"/>
         <source>No appointment found with this code</source>
         <translation>未找到该预约</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="49"/>
+        <location filename="../messages.py" line="53"/>
         <source>Please check the code, or ask at the service desk</source>
         <translation>请核对预约号，或到服务台咨询</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="52"/>
+        <location filename="../messages.py" line="56"/>
         <source>Your appointment is not for today</source>
         <translation>您的预约不是今天</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="53"/>
+        <location filename="../messages.py" line="57"/>
         <source>Appointment date: %1</source>
         <translation>预约日期：%1</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="56"/>
+        <location filename="../messages.py" line="60"/>
         <source>It is too early to check in</source>
         <translation>还未到签到时间</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="57"/>
+        <location filename="../messages.py" line="61"/>
         <source>Your appointment is at %1. Please check in from %2 minutes before.</source>
         <translation>您的预约时间是 %1，请在预约时间前 %2 分钟内签到</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="62"/>
+        <location filename="../messages.py" line="66"/>
         <source>No technician PIN is set: the technician menu cannot be opened</source>
         <translation>未设置技术人员密码，无法打开维护菜单</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="63"/>
+        <location filename="../messages.py" line="67"/>
         <source>Tickets are still issued. To set the PIN, run this on the kiosk PC, then restart the kiosk:</source>
         <translation>取号不受影响。设置密码：在本机终端运行以下命令，然后重启取号机：</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="67"/>
+        <location filename="../messages.py" line="71"/>
         <source>The green channel is not available at this kiosk, please ask at the service desk</source>
         <translation>本机暂不提供绿色通道，请到服务台咨询</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="68"/>
+        <location filename="../messages.py" line="72"/>
         <source>For staff: no green-channel staff PIN is set. A technician runs:</source>
         <translation>工作人员请注意：未设置绿色通道确认密码。请技术人员运行：</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="71"/>
+        <location filename="../messages.py" line="75"/>
         <source>Something went wrong, please go to the service desk</source>
         <translation>出现问题，请到服务台</translation>
     </message>
     <message>
         <location filename="../messages.py" line="82"/>
+        <source>The hall server has not answered for more than %1 minutes. Tickets are issued again as soon as it answers.</source>
+        <translation>叫号服务器已超过 %1 分钟无响应。服务器恢复后自动恢复取号。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="86"/>
+        <source>This kiosk&apos;s reserved numbers are used up. Tickets are issued again as soon as the hall server answers.</source>
+        <translation>本机预留号码已用完。叫号服务器恢复后自动恢复取号。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="88"/>
+        <source>The hall server does not answer and this kiosk holds no reserved numbers. Tickets are issued again as soon as it answers.</source>
+        <translation>连接不上叫号服务器，本机没有预留号码。服务器恢复后自动恢复取号。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="93"/>
+        <source>Offline: tickets are still issued</source>
+        <translation>离线取号中，号码照常有效</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="103"/>
         <source>Try again in %1 min</source>
         <translation>请 %1 分钟后再试</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="84"/>
+        <location filename="../messages.py" line="105"/>
         <source>Try again in %1 s</source>
         <translation>请 %1 秒后再试</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="85"/>
+        <location filename="../messages.py" line="106"/>
         <source>Too many wrong PINs: the PIN pad is locked.</source>
         <translation>密码错误次数过多，密码键盘已锁定。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="90"/>
+        <location filename="../messages.py" line="111"/>
         <source>%1 more wrong PIN(s) lock the PIN pad</source>
         <translation>再错 %1 次将锁定密码键盘</translation>
     </message>
@@ -262,109 +292,120 @@
         <translation>长者模式 大字</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="170"/>
+        <location filename="../screens.py" line="171"/>
         <source>Green channel: priority tickets for the elderly, the disabled, service members and pregnant women. Tap the service you need.</source>
         <translation>绿色通道：老年人、残疾人、军人、孕妇优先办理。请点击您要办理的业务</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="173"/>
+        <location filename="../screens.py" line="174"/>
         <source>Tap the service you need to take a ticket</source>
         <translation>请点击您要办理的业务取号</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="176"/>
+        <location filename="../messages.py" line="30"/>
+        <location filename="../screens.py" line="179"/>
         <source>Ticket issue paused, please go to the service desk</source>
         <translation>暂停取号，请到服务台</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="212"/>
+        <location filename="../screens.py" line="215"/>
         <source>◀ Previous page</source>
         <translation>◀ 上一页</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="213"/>
+        <location filename="../screens.py" line="216"/>
         <source>Next page ▶</source>
         <translation>下一页 ▶</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="214"/>
+        <location filename="../screens.py" line="217"/>
         <source>Page %1 of %2</source>
         <translation>第 %1/%2 页</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="258"/>
+        <location filename="../screens.py" line="261"/>
         <source>Take a green channel ticket for</source>
         <translation>绿色通道取号</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="258"/>
+        <location filename="../screens.py" line="261"/>
         <source>Take a ticket for</source>
         <translation>您要办理的业务</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="261"/>
+        <location filename="../screens.py" line="264"/>
         <source>Yes, print my ticket</source>
         <translation>确认取号</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="262"/>
-        <location filename="../screens.py" line="367"/>
-        <location filename="../screens.py" line="440"/>
+        <location filename="../screens.py" line="265"/>
+        <location filename="../screens.py" line="376"/>
+        <location filename="../screens.py" line="449"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="277"/>
+        <location filename="../screens.py" line="280"/>
         <source>Printing your ticket, please wait…</source>
         <translation>正在出票，请稍候…</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="328"/>
+        <location filename="../screens.py" line="331"/>
         <source>Your number</source>
         <translation>您的号码</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="330"/>
+        <location filename="../screens.py" line="333"/>
         <source>Green channel ticket</source>
         <translation>绿色通道</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="330"/>
+        <location filename="../screens.py" line="333"/>
         <source>Appointment ticket</source>
         <translation>预约号</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="334"/>
+        <location filename="../screens.py" line="337"/>
         <source>Please take your ticket</source>
         <translation>请取票</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="337"/>
+        <location filename="../screens.py" line="342"/>
+        <source>About %1 people ahead (offline estimate)</source>
+        <translation>前方约%1人（离线估计）</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="344"/>
+        <source>Offline ticket: people ahead not known yet</source>
+        <translation>离线票：前方人数暂不可知</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="346"/>
         <source>People ahead of you: %1</source>
         <translation>前面还有 %1 人</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="338"/>
+        <location filename="../screens.py" line="347"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="341"/>
+        <location filename="../screens.py" line="350"/>
         <source>Back to the start in %1 s</source>
         <translation>%1 秒后返回首页</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="477"/>
+        <location filename="../screens.py" line="486"/>
         <source>Technician</source>
         <translation>技术人员</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="479"/>
+        <location filename="../screens.py" line="488"/>
         <source>Exit the kiosk</source>
         <translation>退出取号机程序</translation>
     </message>
     <message>
-        <location filename="../screens.py" line="480"/>
+        <location filename="../screens.py" line="489"/>
         <source>Back to the kiosk</source>
         <translation>返回取号界面</translation>
     </message>

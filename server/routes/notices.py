@@ -22,7 +22,7 @@ QUEUE_KINDS = frozenset({"called", "cancelled", "day_closed", "finished", "issue
                          "clock_behind", "clock_ok", "device_added", "device_revoked", "session_ended",
                          "staff_added", "staff_disabled", "staff_enabled", "staff_password_changed",
                          "booked", "booking_cancelled", "booking_no_show", "booking_suspended",
-                         "booking_suspension_lifted"})
+                         "booking_suspension_lifted", "lease_granted", "clock_skew"})
 RESERVED_KEYS = frozenset({"kind", "window", "ticket"})
 MAX_DATA = 8_000
 
