@@ -5,7 +5,6 @@ the same events as a keypad), the validated config and the text it was loaded fr
 and the hall's :class:`hall.access.Access`. Reads use connections of their own."""
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 from contextlib import asynccontextmanager
@@ -60,7 +59,7 @@ def create_app(queue, config, *, access, config_text: str, keepalive_s: float | 
         hub = app.state.event_hub
         hub.start()
         feed = app.state.phone_feed
-        feed.start(asyncio.get_running_loop())  # the citizens' pages follow the hub (server/web/phone_feed.py)
+        feed.start()  # the citizens' pages follow the hub (server/web/phone_feed.py)
         try:
             yield
         finally:

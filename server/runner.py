@@ -95,6 +95,9 @@ class ApiServer:
         hub = getattr(getattr(self.app, "state", None), "event_hub", None)
         if hub is not None:  # uvicorn waits for open responses: end the event streams now
             hub.close_streams()
+        feed = getattr(getattr(self.app, "state", None), "phone_feed", None)
+        if feed is not None:  # and the citizens' pages' streams (server/web/phone_feed.py)
+            feed.close_streams()
         if self._thread is not None:
             self._thread.join(STOP_TIMEOUT_S)
             if self._thread.is_alive():

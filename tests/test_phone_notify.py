@@ -65,3 +65,28 @@ def test_reminders_reach_a_failing_webhook_once_each(tmp_path):
     finally:
         h.close()
         receiver.close()
+
+
+def test_stopping_serve_ends_the_citizens_streams_at_once(tmp_path):
+    import threading
+    h = NetHall(tmp_path).prepare()
+    try:
+        h.start_serve()
+        mine = json.loads(h.jiaohao("queue", "issue", "A", "--json").stdout)
+        lines: list[bytes] = []
+        ended = threading.Event()
+
+        def read() -> None:
+            with httpx.stream("GET", mine["status_url"] + "/events", timeout=30) as r:
+                for line in r.iter_lines():
+                    lines.append(line)
+            ended.set()
+        threading.Thread(target=read, daemon=True).start()
+        assert wait_until(lambda: any(x.startswith("data: ") for x in lines), 10)
+        assert json.loads(next(x for x in lines if x.startswith("data: "))[6:])["number"] == mine["number"]
+        t0 = time.monotonic()
+        assert h.serve.stop() == 0
+        took = time.monotonic() - t0
+        assert ended.wait(5) and took < 2.5, took  # uvicorn alone would wait 3 s for the open stream
+    finally:
+        h.close()

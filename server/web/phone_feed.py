@@ -41,7 +41,8 @@ KEEPALIVE_S = 15.0
 class PhoneStream:
     """One open page: the newest frame not yet written (older ones are superseded)."""
 
-    __slots__ = ("ticket_id", "service", "pending", "wake", "last", "closed", "transport", "chunked", "last_write")
+    __slots__ = ("ticket_id", "service", "pending", "wake", "last", "closed", "transport", "chunked", "last_write",
+                 "loop")
 
     def __init__(self, ticket_id: int | None, service: str | None) -> None:
         self.ticket_id, self.service = ticket_id, service
@@ -52,6 +53,7 @@ class PhoneStream:
         self.transport = None  # uvicorn's (httptools) transport: frames are written to it straight away
         self.chunked = True
         self.last_write = 0.0
+        self.loop: asyncio.AbstractEventLoop | None = None  # the loop of the server that serves it
 
 
 class PhoneFeed:
@@ -72,7 +74,6 @@ class PhoneFeed:
         self._dirty_all = False
         self._hall_due = 0.0
         self._stop = False
-        self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._conn = None
         self._figures_reader: HallReader | None = None
@@ -81,8 +82,7 @@ class PhoneFeed:
         self.reminders = reminders.Reminders(queue, config)
 
     # -- life -----------------------------------------------------------------------
-    def start(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
-        self._loop = loop
+    def start(self) -> None:
         self._stop = False
         self._conn = connect_readonly(self.queue.path, check=False)
         self.last_event_id = self.hub.last_id
@@ -215,23 +215,28 @@ class PhoneFeed:
         self._deliver([(s, frame) for s in streams])
 
     def _deliver(self, out: list[tuple[PhoneStream, bytes]]) -> None:
-        if not out or self._loop is None:
-            return
+        """Hand each frame to its stream on the stream's own event loop (the LAN listener and
+        the citizens' listener each run one)."""
+        by_loop: dict = {}
+        for s, frame in out:
+            if s.loop is not None:
+                by_loop.setdefault(s.loop, []).append((s, frame))
 
-        def hand() -> None:
-            for s, frame in out:
+        def hand(items) -> None:
+            from .phone_stream import write_direct
+            for s, frame in items:
                 if s.closed:
                     continue
                 if s.transport is not None:
-                    from .phone_stream import write_direct
                     write_direct(s, frame)
                 else:
                     s.pending = frame
                     s.wake.set()
-        try:
-            self._loop.call_soon_threadsafe(hand)
-        except RuntimeError:  # the loop has closed: the server is going away
-            pass
+        for loop, items in by_loop.items():
+            try:
+                loop.call_soon_threadsafe(hand, items)
+            except RuntimeError:  # that loop has closed: its server is going away
+                pass
 
     def kick(self, ticket_id: int) -> None:
         """Recompute one ticket now (a reminder was set, a rating given)."""
@@ -273,9 +278,8 @@ class PhoneFeed:
 
     def attach(self, ticket_id: int | None, service: str | None) -> PhoneStream | None:
         """A new stream (``ticket_id`` None: the hall page), or None when too many are open."""
-        if self._loop is None:
-            self._loop = asyncio.get_running_loop()
         s = PhoneStream(ticket_id, service)
+        s.loop = asyncio.get_running_loop()
         with self._lock:
             if sum(len(g) for g in self.by_ticket.values()) + len(self.hall_streams) >= MAX_STREAMS:
                 return None
@@ -296,9 +300,15 @@ class PhoneFeed:
                     if not group:
                         del self.by_ticket[s.ticket_id]
 
+    def close_streams(self) -> None:
+        """End every open page's stream now (thread-safe): serve is stopping, and uvicorn
+        waits for open responses. The pages reconnect to the next serve."""
+        for s in self._all_streams():
+            self._close(s)
+
     def _close(self, s: PhoneStream) -> None:
         s.closed = True
-        loop = self._loop
+        loop = s.loop
         if loop is not None:
             try:
                 loop.call_soon_threadsafe(s.wake.set)
