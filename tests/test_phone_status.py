@@ -228,3 +228,21 @@ def test_a_booked_ticket_with_a_mobile_number_is_reminded(hall):
     keys = [k for k, _ in rows]  # "ahead" too when a turn ran between the check-in and the call
     assert f"remind:{booked.id}:called" in keys and set(keys) <= {f"remind:{booked.id}:ahead", f"remind:{booked.id}:called"}
     assert all(json.loads(p)["mobile"] == "13700137000" for _, p in rows)
+
+
+def test_diag_check_names_a_failing_reminder_webhook(tmp_path, demo_config, queue):
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from hall import outbox
+    from jiaohao.diag import notify
+    with queue.transaction() as (c, now):
+        outbox.enqueue(c, "notify", {"kind": "ahead"}, "remind:1:ahead", now.timestamp())
+        c.execute("UPDATE outbox SET attempts = 2, last_error = 'HTTP 503: busy'")
+    no_hook = SimpleNamespace(config=demo_config, db_path=Path(queue.path))
+    [r] = notify.check(no_hook)
+    assert not r.ok and "webhook is not set" in r.detail
+    hooked = demo_config.model_copy(update={"notify": demo_config.notify.model_copy(
+        update={"webhook": "http://127.0.0.1:9/sms"})})
+    [r] = notify.check(SimpleNamespace(config=hooked, db_path=Path(queue.path)))
+    assert not r.ok and "HTTP 503: busy" in r.detail and "1 reminder(s) not taken" in r.detail

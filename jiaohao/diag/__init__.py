@@ -17,6 +17,7 @@ AREAS = [
     "jiaohao.diag.backups",  # age of the last good backup of the database
     "jiaohao.diag.ratings",  # the provincial 好差评 push: credentials, records not taken
     "jiaohao.diag.leases",   # kiosks' clocks, offline tickets not yet sent
+    "jiaohao.diag.notify",   # 叫号提醒: messages the SMS/WeChat webhook has not taken
 ]
 
 
