@@ -25,7 +25,10 @@ from .db import Checkpointer, begin_immediate, connect
 from .errors import (DailyCapReached, InvalidArgument, ServiceClosed, UnknownService,
                      UnknownTicket, UnknownWindow, WindowNotReady)
 from .models import Ticket, WindowState
+from .public_url import status_url
 from .appointments import AppointmentOps
+from .followups import FollowupOps
+from .ratings import RatingOps, level_from_score
 from .bookings import BookingOps
 from .reads import QueueReads
 from .issue_stops import issue_stop
@@ -44,7 +47,7 @@ def format_number(prefix: str, seq: int) -> str:
     return f"{prefix}{seq:03d}"
 
 
-class HallQueue(AppointmentOps, BookingOps, QueueReads):
+class HallQueue(AppointmentOps, BookingOps, RatingOps, FollowupOps, QueueReads):
     """The hall's queue on one SQLite file. Safe to share between threads of a process."""
 
     def __init__(self, path: Path | str, config: HallConfig, clock: Clock = system_clock):
@@ -224,7 +227,9 @@ class HallQueue(AppointmentOps, BookingOps, QueueReads):
 
     def _ticket(self, row: sqlite3.Row) -> Ticket:
         svc = self._services.get(row["service"])
-        return Ticket.from_row(row, svc.name if svc else row["service"])
+        token = row["token"] if "token" in row.keys() else None
+        return Ticket.from_row(row, svc.name if svc else row["service"],
+                               status_url=status_url(self.config, token) if token else None)
 
     def _current(self, c: sqlite3.Connection, w: sqlite3.Row, action: str) -> sqlite3.Row:
         if w["current_ticket"] is None:
@@ -473,7 +478,12 @@ class HallQueue(AppointmentOps, BookingOps, QueueReads):
                       "VALUES (?, ?, ?, ?, ?, ?, ?)", (ticket_id, call["id"] if call else None, row["day"],
                                                        window, call["staff"] if call else None, score,
                                                        now.timestamp()))
-            self._event(c, now, "rated", window, row, score=score, label=SCORES[score])
+            # the case's rating (hall/ratings.py): level = 6 - score, channel 政务大厅其他终端
+            level = level_from_score(score)
+            self._record_rating(c, now, row, level, "terminal", [], "", "", window,
+                                call["staff"] if call else None, evaluation=False)
+            self._event(c, now, "rated", window, row, score=score, label=SCORES[score], level=level,
+                        channel="terminal")
             return self._ticket(row)
 
     # -- window state ------------------------------------------------------------

@@ -344,6 +344,22 @@ class RemoteHall:
     def rate(self, window: int, score: int) -> Ticket:
         return self._ticket("POST", f"/windows/{int(window)}/rate", json={"score": score})
 
+    # -- 好差评 (hall/ratings.py) ------------------------------------------------------------
+    def rate_ticket(self, ticket_id: int, level: int | None, channel: str, problems=(), text: str = "",
+                    rater: str = "") -> dict:
+        return self._json("POST", f"/tickets/by-id/{int(ticket_id)}/rating",
+                          json={"level": level, "channel": channel, "problems": list(problems or ()),
+                                "text": text, "rater": rater})
+
+    def attach_case(self, ticket_id: int, case_no: str, item_code: str = "", source: str = "api",
+                    by: str = "") -> dict:
+        # ``by`` is the credential's name on the server
+        return self._json("POST", f"/tickets/by-id/{int(ticket_id)}/cases",
+                          json={"case_no": case_no, "item_code": item_code, "source": source})
+
+    def ticket_rating(self, ticket_id: int) -> dict:
+        return self._json("GET", f"/tickets/by-id/{int(ticket_id)}/rating")
+
     def pause(self, window: int, reason: str | None = None) -> WindowState:
         return self._window("POST", f"/windows/{int(window)}/pause", json={"reason": reason})
 

@@ -59,6 +59,7 @@ class Report:
     wait_by_service: list[Figures]
     generated_at: str
     elapsed_s: float = 0.0
+    rating_indicators: dict | None = None  # 好评率 … 回访率 of the hall (hall/rating_indicators.py)
 
     @property
     def days(self) -> int:
@@ -73,6 +74,7 @@ class Report:
             "wait_by_service": [{"key": f.key, "label": f.label, **f.wait.to_json()}
                                 for f in self.wait_by_service],
             "satisfaction_definition": "(非常满意+满意+基本满意)/评价数",
+            "rating_indicators": self.rating_indicators,
         }
 
 
@@ -134,13 +136,15 @@ def build_report(db: sqlite3.Connection | Path | str, date_from: date | str, dat
         labels = _Labels(by, services, window_names or {})
         path = next((r[2] for r in conn.execute("PRAGMA database_list") if r[1] == "main"), "")
         rows, total, arrivals, by_service = aggregate(conn, d0, d1, by, labels, departments, path or None)
+        from .rating_indicators import hall_indicators
+        indicators = hall_indicators(conn, d0, d1)
     finally:
         if own:
             conn.close()
     elapsed = time.perf_counter() - t0
     log.debug("report %s..%s by %s: %d rows in %.3f s", d0, d1, by, len(rows), elapsed)
     return Report(hall, d0, d1, by, rows, total, arrivals, by_service,
-                  (now or datetime.now()).isoformat(timespec="seconds"), elapsed)
+                  (now or datetime.now()).isoformat(timespec="seconds"), elapsed, indicators)
 
 
 def report_for_queue(queue, date_from=None, date_to=None, by: str = "service") -> Report:

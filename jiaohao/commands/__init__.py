@@ -28,6 +28,7 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("diag", "diag_cmd", "diagnostics: find, test and fix devices"),
     ("demo", "demo_cmd", "run a whole hall on simulated devices (kiosk, hall screen, callers, voice)"),
     ("report", "report_cmd", "daily and monthly figures: tickets, waiting, handling, ratings (好差评)"),
+    ("ratings", "ratings_cmd", "好差评: GB/T 39046 export, 差评 follow-ups, indicators, provincial push"),
     ("backup", "backup_cmd", "back up the queue database now (online: the hall keeps working)"),
     ("restore", "backup_cmd", "replace the queue database by a backup (the current one is kept aside)"),
     ("version", "version_cmd", "this program's version and the database's (versions, migrations)"),

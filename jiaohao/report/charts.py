@@ -76,7 +76,7 @@ def wait_chart(rows: list[Figures]) -> str:
     plot_w = w - left - 70
     top = 6
     h = top + row_h * len(rows) + 4
-    xmax = max(f.wait.p90 for f in rows) / 60
+    xmax = max(max(f.wait.p90 for f in rows) / 60, 1.0)  # all waits 0 (called at once): a 1-minute scale
     body = []
     for i, f in enumerate(rows):
         y = top + i * row_h

@@ -119,6 +119,8 @@ DEFINITIONS = [
     ("办理时间", "每次叫号到该窗口办结或转出的时长（来自叫号记录）；转办的号票在每个窗口各计一次。"),
     ("P90", "按时长排序后第 ⌈0.9×n⌉ 个值（最近秩法）：九成群众不超过这个时间。"),
     ("满意率", "（非常满意+满意+基本满意）/ 评价总数，按国家政务服务“好差评”五级评价：不满意、非常不满意为差评。"),
+    ("好差评指标", "好评率=好评/已评价；差评率=差评/已评价；未评价率=未评价/办件；主动评价好评率=好评/办件；"
+              "整改率=已整改/（差评整改单−申诉成立）；回访率=已回访/（差评整改单−申诉成立）。详见 docs/reports.md。"),
     ("拒号", "限号：当日号源已满；非时段：不在办理时间；打印失败：打印机故障未能出票（号票作废）。"),
 ]
 
@@ -158,6 +160,9 @@ def render_html(report: Report) -> str:
         _section("waits", "各事项等候时间", "waiting time by service", wait_chart(shown) + legend_wait),
         _section("ratings", "好差评", "ratings", ratings_chart(t)),
     ]
+    if report.rating_indicators is not None:
+        sections.append(_section("rating-indicators", "好差评指标", "rating indicators",
+                                 _indicators(report.rating_indicators)))
     return f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -173,6 +178,17 @@ def render_html(report: Report) -> str:
 <footer>生成于 {escape(report.generated_at)} · jiaohao</footer>
 </main></body></html>
 """
+
+
+def _indicators(ind: dict) -> str:
+    """The six 好差评 rates of the hall (docs/reports.md), each with its counts."""
+    from hall.rating_indicators import RATES, percent
+    names = {"good": "好评", "bad": "差评", "rated": "已评价", "unrated": "未评价", "cases": "办件",
+             "rectified": "已整改", "called_back": "已回访", "handled": "差评整改单"}
+    rows = "".join(f"<tr><th>{name}</th><td class=\"num\">{percent(ind[name])}</td>"
+                   f"<td>{names[num]} {ind[num]:,} / {names[den]} {ind[den]:,}</td></tr>"
+                   for name, (num, den) in RATES.items())
+    return f'<table class="indicators">{rows}</table>'
 
 
 def _section(ident: str, zh: str, en: str, body: str) -> str:

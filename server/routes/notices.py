@@ -17,7 +17,8 @@ router = APIRouter(tags=["notices"])
 # written by the queue's own operations: a device may not forge them (a forged "called"
 # would be announced and shown); "refused" stays open for the kiosk's printer refusals
 QUEUE_KINDS = frozenset({"called", "cancelled", "day_closed", "finished", "issued", "login", "logout", "paused",
-                         "rated", "reactivated", "recalled", "resumed", "skipped", "transferred",
+                         "rated", "rated_again", "rating_detailed", "case_attached", "followup_opened", "followup_step",
+                         "reactivated", "recalled", "resumed", "skipped", "transferred",
                          "clock_behind", "clock_ok", "device_added", "device_revoked", "session_ended",
                          "staff_added", "staff_disabled", "staff_enabled", "staff_password_changed",
                          "booked", "booking_cancelled", "booking_no_show", "booking_suspended",

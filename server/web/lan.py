@@ -8,7 +8,8 @@ from fastapi import FastAPI
 from .public import routers
 
 LAN_ROUTERS: list[str] = ["server.web.login:router",
-                          "server.web.manage_pages:router"]  # /manage: the managers' pages (docs/manage.md)
+                          "server.web.manage_pages:router",  # /manage: the managers' pages (docs/manage.md)
+                          "server.web.rate_pages:router"]  # the window tablet's 好差评 page (docs/ratings.md)
 
 
 def install(app: FastAPI) -> None:

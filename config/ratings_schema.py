@@ -1,0 +1,74 @@
+"""The ``[ratings]`` section of a hall config: 好差评 (docs/ratings.md).
+
+Region code, the problem options a citizen may tick, the 追加评价 period, the 差评
+follow-up deadlines in working days, and ``[ratings.push]``, the provincial platform's
+endpoint. Credentials never live in the TOML: ``credentials_file`` names a file holding
+the token (or the environment variable ``credentials_env`` holds it)."""
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+DEFAULT_PROBLEMS = ["服务态度差", "办事效率低", "多次跑动", "材料告知不清", "其他"]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RatingsPush(_Section):
+    """Where ratings go: the provincial 好差评 platform (empty ``url``: not pushed)."""
+
+    url: str = ""
+    # the national 满意度代码 is descending (1 非常满意 … 5 非常不满意); several provincial
+    # interfaces count the other way (5 非常满意): "ascending"
+    level_direction: Literal["descending", "ascending"] = "descending"
+    region_digits: Literal[6, 9, 12] = 12  # 行政区划 length the platform takes
+    credentials_file: str = ""  # a file whose first line is the token (chmod 600)
+    credentials_env: str = "JIAOHAO_RATINGS_TOKEN"  # or this environment variable
+    auth_header: str = "Authorization"
+    auth_scheme: str = "Bearer"  # "" sends the token alone
+    # Table 9 item (中文名) -> the platform's field name; unlisted items keep the defaults
+    # of hall.rating_push.DEFAULT_FIELDS
+    fields: dict[str, str] = Field(default_factory=dict)
+    # a 2xx answer is accepted only when this JSON field is one of ok_values ("" : any 2xx)
+    ok_field: str = "code"
+    ok_values: list[str] = Field(default_factory=lambda: ["0", "200"])
+    timeout_s: float = Field(10.0, gt=0, le=120)
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        if v and not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", v):
+            raise ValueError(f"url must be an http:// or https:// address, not {v!r}")
+        return v
+
+
+class Ratings(_Section):
+    """好差评: cases, ratings and 差评 follow-ups."""
+
+    region_code: str = ""  # 行政区划代码 of the hall: 6, 9 or 12 digits, e.g. "110105000000"
+    case_prefix: str = ""  # hall-local 办件编号 prefix; empty: "JH" + the region code
+    append_days: int = Field(7, ge=0, le=366)  # a 追加评价 within this many days of the first
+    problems: list[str] = Field(default_factory=lambda: list(DEFAULT_PROBLEMS), min_length=1)
+    callback_days: int = Field(1, ge=0, le=30)  # 差评: contact the citizen (核实) within, working days
+    rectify_days: int = Field(15, ge=1, le=90)  # 差评: rectified within, working days (some provinces: 5)
+    warn_days: int = Field(2, ge=0, le=30)  # warn this many working days before a deadline
+    max_extend_days: int = Field(15, ge=0, le=90)  # 延期: at most this many working days, once
+    push: RatingsPush = RatingsPush()
+
+    @field_validator("region_code")
+    @classmethod
+    def _region(cls, v: str) -> str:
+        if v and not (v.isascii() and v.isdigit() and len(v) in (6, 9, 12)):
+            raise ValueError(f"region_code must be 6, 9 or 12 digits (行政区划代码), e.g. \"110105\", not {v!r}")
+        return v
+
+    @field_validator("problems")
+    @classmethod
+    def _problems(cls, v: list[str]) -> list[str]:
+        if len(set(v)) != len(v) or any(not p.strip() or len(p) > 40 for p in v):
+            raise ValueError("problems must be distinct, non-empty, at most 40 characters each")
+        return v

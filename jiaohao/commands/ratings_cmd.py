@@ -1,0 +1,206 @@
+"""`jiaohao ratings`: 好差评 on the controller (docs/ratings.md).
+
+    jiaohao ratings export --format gbt39046 --from 2026-11-01 --to 2026-11-30 -o nov.csv
+    jiaohao ratings follow-ups --overdue            差评 follow-ups past a deadline
+    jiaohao ratings follow-up 12 verify --by 0517 --note "已电话联系，核实属实"
+    jiaohao ratings indicators --month 2026-11 --by department
+    jiaohao ratings push                            the provincial push: pending, failing
+"""
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+from hall.clock import check_day
+
+from ..context import CommandError
+
+HELP = "好差评: GB/T 39046 export, 差评 follow-ups, indicators, provincial push"
+
+
+def register(sub) -> None:
+    p = sub.add_parser("ratings", help=HELP, description=HELP + " (docs/ratings.md).")
+    s = p.add_subparsers(dest="ratings_cmd", metavar="COMMAND", required=True)
+
+    e = s.add_parser("export", help="ratings as GB/T 39046-2020 Table 9 items (CSV; --json)")
+    e.add_argument("--format", choices=("gbt39046", "full"), default="gbt39046",
+                   help="gbt39046: the standard's nine items; full: also 事项编码, 问题选项, window, staff, department")
+    e.add_argument("--from", dest="date_from", metavar="DATE", help="first day of 评价时间, YYYY-MM-DD")
+    e.add_argument("--to", dest="date_to", metavar="DATE", help="last day, inclusive")
+    e.add_argument("--unrated", action="store_true", help="also list the 未评价 cases (评价次数 0)")
+    e.add_argument("--json", action="store_true", help="a JSON list instead of CSV")
+    e.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: stdout)")
+    e.set_defaults(func=export)
+
+    f = s.add_parser("follow-ups", help="差评 follow-ups with their deadlines")
+    f.add_argument("--overdue", action="store_true", help="only those past a deadline")
+    f.add_argument("--open", action="store_true", help="only those not closed")
+    f.add_argument("--json", action="store_true", help="a JSON list")
+    f.set_defaults(func=followups)
+
+    one = s.add_parser("follow-up", help="show a follow-up, or take a step (verify, rectify, done, call_back, "
+                                         "appeal, approve_appeal, reject_appeal, request_unfixable, "
+                                         "approve_unfixable, reject_unfixable, extend)")
+    one.add_argument("id", type=int, help="the follow-up's id (jiaohao ratings follow-ups)")
+    one.add_argument("action", nargs="?", help="the step to take; none: show it")
+    one.add_argument("--by", metavar="工号", help="who takes the step")
+    one.add_argument("--note", help="what was done")
+    one.add_argument("--days", type=int, help="extend: working days")
+    one.add_argument("--json", action="store_true")
+    one.set_defaults(func=followup)
+
+    i = s.add_parser("indicators", help="好评率, 差评率, 未评价率, 主动评价好评率, 整改率, 回访率")
+    i.add_argument("--month", metavar="YYYY-MM", help="a calendar month (default: this month)")
+    i.add_argument("--from", dest="date_from", metavar="DATE")
+    i.add_argument("--to", dest="date_to", metavar="DATE")
+    i.add_argument("--by", choices=("hall", "department", "window", "staff", "item"), default="hall")
+    i.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    i.add_argument("-o", "--output", metavar="FILE")
+    i.set_defaults(func=indicators)
+
+    push = s.add_parser("push", help="the provincial push: configured, pending, sent, failing, last error")
+    push.add_argument("--json", action="store_true")
+    push.set_defaults(func=push_status)
+
+
+def _reader(ctx):
+    if not ctx.db_path.exists():
+        raise CommandError(f"no queue database at {ctx.db_path} (use --db PATH or set JIAOHAO_DB)")
+    from hall.readonly import ReadOnlyQueue
+    q = ReadOnlyQueue(ctx.db_path, ctx.config, clock=ctx.clock())
+    ctx.__dict__["reader"] = q  # closed with the command
+    return q
+
+
+def _day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return check_day(date.fromisoformat(value.strip()), option)
+    except ValueError:
+        raise CommandError(f"{option} {value!r} is not a day: use YYYY-MM-DD, e.g. 2026-11-23") from None
+
+
+def _write(data: str, output: str | None, bom: bool = False) -> None:
+    if output in (None, "-"):
+        sys.stdout.write(data)
+        sys.stdout.flush()
+        return
+    path = Path(output)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(("\ufeff" if bom else "") + data, encoding="utf-8", newline="")
+    except OSError as e:
+        raise CommandError(f"cannot write {path}: {e.strerror or e}") from None
+    print(f"wrote {path}", file=sys.stderr)
+
+
+def export(ctx, args) -> int:
+    from hall.rating_export import to_csv, to_json
+    start, end = _day(args.date_from, "--from"), _day(args.date_to, "--to")
+    if start and end and start > end:
+        raise CommandError(f"--from {start} is after --to {end}")
+    rows = _reader(ctx).rating_records(start, end, args.unrated)
+    full = args.format == "full"
+    if args.json:
+        _write(to_json(rows, full) + "\n", args.output)
+    else:  # a file gets a BOM so that Excel reads it as UTF-8
+        _write(to_csv(rows, full), args.output, bom=True)
+    return 0
+
+
+FLAG = {(True, False): "逾期 overdue", (False, True): "将到期 due soon"}
+
+
+def followups(ctx, args) -> int:
+    rows = _reader(ctx).followups(overdue=args.overdue, open_only=args.open)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return 0
+    if not rows:
+        print("没有差评整改单 (no follow-ups)" + ("（逾期）" if args.overdue else ""))
+        return 0
+    print(f"{'id':>4}  {'号':<6} {'窗口':>4}  {'评价':<6} {'状态':<8} {'核实期限':<10}  {'整改期限':<10}  提醒")
+    for f in rows:
+        window = f["window"] if f["window"] is not None else "-"
+        print(f"{f['id']:>4}  {f['number']:<6} {window:>4}  {f['level_name']:<6} {f['state']:<8} "
+              f"{f['callback_due']:<10}  {f['rectify_due']:<10}  {FLAG.get((f['overdue'], f['due_soon']), '')}")
+    return 0
+
+
+def followup(ctx, args) -> int:
+    if args.action is None:
+        f = _reader(ctx).followup(args.id)
+    else:
+        if not args.by:
+            raise CommandError("say who takes the step: --by 工号")
+        if not args.note:
+            raise CommandError("say what was done: --note TEXT")
+        f = ctx.queue.followup_step(args.id, args.action, args.by, args.note, args.days)
+    if args.json:
+        print(json.dumps(f, ensure_ascii=False, indent=1))
+        return 0
+    print(f"整改单 {f['id']}  {f['number']}  {f['level_name']}  {f['state']}  "
+          f"核实期限 {f['callback_due']}  整改期限 {f['rectify_due']}")
+    for s in f.get("steps", []):
+        print(f"  {s['at']}  {s['by']:<8} {s['action']:<18} {s['from'] or '—'} → {s['to']}  {s['note']}")
+    if f["actions"]:
+        print("可以 (next steps): " + ", ".join(f["actions"]))
+    return 0
+
+
+def indicators(ctx, args) -> int:
+    import calendar
+    import csv
+    import io
+    from hall.rating_indicators import COUNTS, RATES, percent
+    if args.date_from or args.date_to:
+        if args.month:
+            raise CommandError("give either --month or --from/--to, not both")
+        start, end = _day(args.date_from, "--from"), _day(args.date_to, "--to")
+        if start is None or end is None:
+            raise CommandError("give both --from and --to")
+    else:
+        try:
+            first = date.fromisoformat((args.month or ctx.clock()().strftime("%Y-%m")).strip() + "-01")
+        except ValueError:
+            raise CommandError(f"not a month: {args.month!r} (use YYYY-MM, e.g. 2026-10)") from None
+        start, end = first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
+    rows = _reader(ctx).rating_indicators(start, end, args.by)
+    if args.format == "json":
+        _write(json.dumps({"from": start.isoformat(), "to": end.isoformat(), "by": args.by, "rows": rows},
+                          ensure_ascii=False, indent=1) + "\n", args.output)
+        return 0
+    columns = ["group", *COUNTS, *RATES]
+    if args.format == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\r\n")
+        w.writerow(columns)
+        for r in rows:
+            w.writerow([r[c] if r[c] is not None else "" for c in columns])
+        _write(buf.getvalue(), args.output, bom=True)
+        return 0
+    out = [f"好差评指标 {start} … {end}（按 {args.by}）"]
+    out.append(f"{'':<12}{'办件':>6}{'已评':>6}{'未评':>6}{'差评':>6}" + "".join(f"{n:>10}" for n in RATES))
+    for r in rows:
+        out.append(f"{str(r['group'])[:12]:<12}{r['cases']:>6}{r['rated']:>6}{r['unrated']:>6}{r['bad']:>6}"
+                   + "".join(f"{percent(r[n]):>10}" for n in RATES))
+    _write("\n".join(out) + "\n", args.output)
+    return 0
+
+
+def push_status(ctx, args) -> int:
+    from hall.rating_push import push_state
+    s = push_state(_reader(ctx), ctx.config)
+    if args.json:
+        print(json.dumps(s, ensure_ascii=False, indent=1))
+        return 0
+    if not s["configured"]:
+        print("省级好差评推送未配置 (no [ratings.push] url)")
+        return 0
+    print(f"推送 {s['url']}: 待发 pending {s['pending']}, 已发 sent {s['sent']}, 失败重试中 failing {s['failing']}")
+    if s["last_error"]:
+        print(f"最近错误 last error: {s['last_error']}")
+    return 0
