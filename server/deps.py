@@ -110,11 +110,11 @@ OP_WORDS = {"heartbeat": ("send heartbeats (only the hall's apps do)", "发送�
             "window": ("operate windows", "操作窗口"), "reactivate": ("re-activate a no-show", "过号重排"),
             "appointments": ("import appointments", "导入预约"), "log": ("write device notices", "写设备记录"),
             "reports": ("read reports", "查看报表"), "manage": ("manage the hall", "管理大厅"),
-            "book": ("book or cancel appointments", "预约或取消预约"),
-            "suspensions": ("lift booking suspensions", "解除预约暂停"), "lease": ("hold number leases", "预留号段"),
             "logout": ("log out (only a person's session can)", "注销登录"),
             "rate": ("rate tickets or attach case numbers", "评价或登记办件"),
-            "followups": ("handle 差评 follow-ups", "处理差评整改")}
+            "followups": ("handle 差评 follow-ups", "处理差评整改"),
+            "book": ("book or cancel appointments", "预约或取消预约"),
+            "suspensions": ("lift booking suspensions", "解除预约暂停"), "lease": ("hold number leases", "预留号段")}
 
 
 def require(op: str) -> Callable[..., Principal]:
