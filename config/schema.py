@@ -100,8 +100,8 @@ class Service(ServiceMethods, Strict):
     hours: list[str] = Field(default_factory=list)  # empty: all day
     daily_cap: int | None = Field(None, ge=1)
     expected_minutes: float = Field(8.0, gt=0, le=480)
-    item_code: str = Field("", max_length=64)  # 事项编码 (好差评 export) when the guide has none
     limits: ServiceLimits = ServiceLimits()
+    item_code: str = Field("", max_length=64)  # 事项编码 (好差评 export) when the guide has none
 
     @field_validator("hours")
     @classmethod
@@ -540,8 +540,8 @@ class HallConfig(HallMethods, Strict):
     client: Client = Client()
     calendar: Calendar = Calendar()
     notify: Notify = Notify()
-    booking: Booking = Booking()
     ratings: Ratings = Ratings()
+    booking: Booking = Booking()
     limits: Limits = Limits()
     guide: GuideSettings = GuideSettings()
 

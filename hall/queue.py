@@ -27,9 +27,9 @@ from .errors import (DailyCapReached, InvalidArgument, ServiceClosed, UnknownSer
 from .models import Ticket, WindowState
 from .public_url import status_url
 from .appointments import AppointmentOps
-from .bookings import BookingOps
 from .followups import FollowupOps
 from .ratings import RatingOps, level_from_score
+from .bookings import BookingOps
 from .reads import QueueReads
 from .issue_stops import issue_stop
 

@@ -89,7 +89,7 @@ def create_app(queue, config, *, access, config_text: str, keepalive_s: float | 
     errors.install(app)
     docs_page.install(app, f"{PREFIX}/docs")
     api = APIRouter(prefix=PREFIX)
-    for module in (reads, tickets, windows, sessions, notices, reports, bookings, leases, guide, ratings):
+    for module in (reads, tickets, windows, sessions, notices, reports, ratings, bookings, leases, guide):
         api.include_router(module.router)
     for module in (manage, manage_actions, people):  # the managers' API (docs/manage.md)
         api.include_router(module.router)

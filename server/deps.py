@@ -36,13 +36,13 @@ ROLES: dict[str, frozenset[str]] = {
     "log": frozenset({"kiosk", "screen", "caller", "controller", "technician"}),
     "reports": frozenset({"controller", "manager", "technician"}),
     "logout": frozenset(STAFF_ROLES),  # ends a person's session; devices are revoked by the hall
+    # 好差评 (docs/ratings.md): a rating or a 办件编号 for any served ticket; follow-ups: managers
+    "rate": frozenset({"caller", "controller", "staff", "manager"}),
+    "followups": frozenset({"manager"}),
     "book": frozenset({"caller", "controller", "staff", "manager"}),  # book or cancel for a citizen
     "suspensions": frozenset({"manager"}),  # list and lift 爽约 suspensions
     "lease": frozenset({"kiosk"}),  # number leases and offline tickets (hall/leases.py)
     "manage": frozenset({"manager"}),  # alarms, limits, actions with why, people and devices (docs/manage.md)
-    # 好差评 (docs/ratings.md): a rating or a 办件编号 for any served ticket; follow-ups: managers
-    "rate": frozenset({"caller", "controller", "staff", "manager"}),
-    "followups": frozenset({"manager"}),
 }
 # roles that act on any window; a caller device with no windows bound acts on any too
 ANY_WINDOW = frozenset({"controller", "manager"})
