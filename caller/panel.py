@@ -74,6 +74,33 @@ class CallerModel:
         self.note = outcome.note
         return outcome
 
+    def case_ticket(self):
+        """The ticket a 办件编号 goes to: the one being served, else the one finished last."""
+        try:
+            ws = self.queue.window_state(self.window)
+        except HallError as e:
+            self.note = getattr(e, "zh", None) or str(e)
+            return None
+        ticket = ws.current or ws.last
+        if ticket is None:
+            self.note = "没有正在办理或刚办结的号，不能登记办件"
+        return ticket
+
+    def attach_case(self, case_no: str) -> bool:
+        """Attach a 办件编号 (typed, or scanned by a barcode reader that types) to
+        :meth:`case_ticket`; the message line says what happened."""
+        case_no = case_no.strip()
+        ticket = self.case_ticket()
+        if not case_no or ticket is None:
+            return False
+        try:
+            self.queue.attach_case(ticket.id, case_no, source="caller")
+        except HallError as e:
+            self.note = getattr(e, "zh", None) or str(e)
+            return False
+        self.note = f"已登记办件 {case_no}（{ticket.number}）"
+        return True
+
     def changed(self) -> bool:
         """True when something this window shows may have moved since the last call (an
         event of this window or of its services, from any process), or the hall server
@@ -221,6 +248,12 @@ class CallerPanel(QWidget):
             grid.addWidget(b, i // 3, i % 3)
             self.digit_buttons[label] = b
         pad.addLayout(grid)
+        self.case_button = QPushButton("登记办件编号")
+        self.case_button.setToolTip("Attach the case number (办件编号) of the ticket being served: type or scan it")
+        self.case_button.setFocusPolicy(Qt.NoFocus)
+        self.case_button.setStyleSheet("font-size: 24px; min-height: 56px;")
+        self.case_button.clicked.connect(self.ask_case)
+        pad.addWidget(self.case_button)
         top.addLayout(pad, 2)
 
         keys = QGridLayout()
@@ -279,6 +312,16 @@ class CallerPanel(QWidget):
         self.pressed.emit(code.name, arg, outcome.ok)
         self.render()
         return outcome
+
+    def ask_case(self) -> None:
+        """Ask for the 办件编号 (a barcode scanner types it into the box) and attach it."""
+        from PySide6.QtWidgets import QInputDialog
+        ticket = self.model.case_ticket()
+        if ticket is not None:
+            text, ok = QInputDialog.getText(self, "登记办件编号", f"{ticket.number}：扫描或输入办件编号 (case number)")
+            if ok:
+                self.model.attach_case(text)
+        self.render()
 
     def open_booking(self, modal: bool = True) -> "BookingDialog":
         """The booking form, on the service of the ticket being served when there is one."""

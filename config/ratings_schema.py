@@ -12,6 +12,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 DEFAULT_PROBLEMS = ["服务态度差", "办事效率低", "多次跑动", "材料告知不清", "其他"]
+# GB/T 39046-2020 Table 9 items, and the two more a push carries (hall/rating_push.py)
+PUSH_ITEMS = ("办件编号", "评价渠道", "评价人", "评价时间", "评价次数", "满意度", "满意度代码", "文字评价", "行政区划",
+              "事项编码", "问题选项")
+CHANNEL_NAMES = ("政务服务网", "移动服务端", "政务大厅其他终端", "二维码", "短信", "电话")
 
 
 class _Section(BaseModel):
@@ -33,10 +37,30 @@ class RatingsPush(_Section):
     # Table 9 item (中文名) -> the platform's field name; unlisted items keep the defaults
     # of hall.rating_push.DEFAULT_FIELDS
     fields: dict[str, str] = Field(default_factory=dict)
+    # 评价渠道 name -> the platform's code for it, e.g. {二维码 = "3"}; unlisted: the name
+    channels: dict[str, str] = Field(default_factory=dict)
     # a 2xx answer is accepted only when this JSON field is one of ok_values ("" : any 2xx)
     ok_field: str = "code"
     ok_values: list[str] = Field(default_factory=lambda: ["0", "200"])
     timeout_s: float = Field(10.0, gt=0, le=120)
+
+    @field_validator("fields")
+    @classmethod
+    def _fields(cls, v: dict[str, str]) -> dict[str, str]:
+        for item, name in v.items():
+            if item not in PUSH_ITEMS:
+                raise ValueError(f"{item!r} is not an item of the push; the items are {', '.join(PUSH_ITEMS)}")
+            if not name.strip():
+                raise ValueError(f"the field name for {item} is empty")
+        return v
+
+    @field_validator("channels")
+    @classmethod
+    def _channels(cls, v: dict[str, str]) -> dict[str, str]:
+        for name in v:
+            if name not in CHANNEL_NAMES:
+                raise ValueError(f"{name!r} is not a GB/T 39046 channel; the channels are {', '.join(CHANNEL_NAMES)}")
+        return v
 
     @field_validator("url")
     @classmethod

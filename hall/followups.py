@@ -52,13 +52,15 @@ def work_calendar(config):
     return WorkCalendar.from_config(config)
 
 
-def deadline_state(cal, today: date, due: date, warn_days: int) -> str:
-    """``"overdue"`` after the due day, ``"due_soon"`` within ``warn_days`` working days, else ``"ok"``."""
+def deadline_state(cal, today: date, due: date, warn_days: int, soon_before: date | None = None) -> str:
+    """``"overdue"`` after the due day, ``"due_soon"`` within ``warn_days`` working days, else ``"ok"``.
+    ``soon_before``: ``cal.add_workdays(today, warn_days + 1)``, when many are asked for one day."""
     if today > due:
         return "overdue"
-    if cal.workdays_between(today, due) <= warn_days:
-        return "due_soon"
-    return "ok"
+    if soon_before is None:
+        soon_before = cal.add_workdays(today, warn_days + 1)
+    # at most warn_days working days in (today, due]: due is before the (warn_days + 1)-th one
+    return "due_soon" if due < soon_before else "ok"
 
 
 def allowed_actions(state: str) -> list[str]:
@@ -149,14 +151,15 @@ class FollowupOps:
         return {"rectify_due": due.isoformat(), "extended": days}
 
     # -- reads ------------------------------------------------------------------------------
+    ROW = ("SELECT f.*, t.number, t.day AS ticket_day, t.window, t.staff, t.origin_service, r.level, "
+           "r.channel, r.problems, r.text FROM followups f JOIN tickets t ON t.id = f.ticket_id "
+           "JOIN ratings r ON r.id = f.rating_id")
+
     def _followup_row(self, c: sqlite3.Connection, fid: int) -> sqlite3.Row:
-        return c.execute(
-            "SELECT f.*, t.number, t.day AS ticket_day, t.window, t.staff, t.origin_service, r.level, "
-            "r.channel, r.problems, r.text FROM followups f JOIN tickets t ON t.id = f.ticket_id "
-            "JOIN ratings r ON r.id = f.rating_id WHERE f.id = ?", (fid,)).fetchone()
+        return c.execute(self.ROW + " WHERE f.id = ?", (fid,)).fetchone()
 
     def _followup_json(self, c: sqlite3.Connection, f: sqlite3.Row, today: date, steps: bool = False,
-                       cal=None) -> dict:
+                       cal=None, soon_before: date | None = None) -> dict:
         import json
         from .ratings import CHANNELS, LEVELS
         cal = cal or work_calendar(self.config)
@@ -167,7 +170,7 @@ class FollowupOps:
             deadline, due = "callback", f["callback_due"]
         elif state in ("verifying", "rectifying", "appeal", "unfixable_requested"):
             deadline, due = "rectify", f["rectify_due"]
-        flag = deadline_state(cal, today, date.fromisoformat(due), warn) if due else "ok"
+        flag = deadline_state(cal, today, date.fromisoformat(due), warn, soon_before) if due else "ok"
         w = self._windows.get(f["window"])
         out = {"id": f["id"], "ticket_id": f["ticket_id"], "number": f["number"], "day": f["ticket_day"],
                "window": f["window"], "department": w.department if w else "", "staff": f["staff"],
@@ -194,9 +197,10 @@ class FollowupOps:
             c = self._conn
             today = self.clock().date()
             cal = work_calendar(self.config)
-            where = "WHERE f.closed_at IS NULL" if (open_only or overdue) else ""
-            ids = [r[0] for r in c.execute(f"SELECT f.id FROM followups f {where} ORDER BY f.id")]
-            out = [self._followup_json(c, self._followup_row(c, i), today, cal=cal) for i in ids]
+            soon = cal.add_workdays(today, self.config.ratings.warn_days + 1)
+            where = " WHERE f.closed_at IS NULL" if (open_only or overdue) else ""
+            out = [self._followup_json(c, row, today, cal=cal, soon_before=soon)
+                   for row in c.execute(self.ROW + where + " ORDER BY f.id").fetchall()]
         return [f for f in out if f["overdue"]] if overdue else out
 
     def followup(self, followup_id: int) -> dict:

@@ -29,8 +29,8 @@ def _zone(config):
 def stamp(ts: float, config) -> str:
     """评价时间 as Table 9 writes it: YYYYMMDDThhmmss in the hall's time."""
     zone = _zone(config)
-    when = datetime.fromtimestamp(ts, zone) if zone else datetime.fromtimestamp(ts)
-    return when.strftime("%Y%m%dT%H%M%S")
+    w = datetime.fromtimestamp(ts, zone) if zone else datetime.fromtimestamp(ts)
+    return f"{w.year:04d}{w.month:02d}{w.day:02d}T{w.hour:02d}{w.minute:02d}{w.second:02d}"
 
 
 def day_bounds(config, start: date | None, end: date | None) -> tuple[float, float]:
@@ -43,35 +43,44 @@ def day_bounds(config, start: date | None, end: date | None) -> tuple[float, flo
     return (ts(start) if start else 0.0, ts(end + timedelta(days=1)) if end else 1e12)
 
 
-def _cases(c: sqlite3.Connection, config, t: sqlite3.Row) -> list[tuple[str, str]]:
-    default = item_code_of(config, t["origin_service"])
-    rows = c.execute("SELECT case_no, item_code FROM cases WHERE ticket_id = ? ORDER BY id", (t["id"],)).fetchall()
-    if not rows:
-        return [(local_case_no(config, t["day"], t["number"]), default)]
-    return [(r[0], r[1] or default) for r in rows]
+def _items(config, t, r, cases: list[tuple[str, str]], departments: dict) -> list[dict]:
+    """The records of ticket ``t`` and rating ``r`` (None: 未评价), one per case."""
+    default = departments.get(("item", t["origin_service"]))
+    if default is None:
+        default = item_code_of(config, t["origin_service"])
+    if not cases:
+        cases = [(local_case_no(config, t["day"], t["number"]), "")]
+    return [{
+        "办件编号": case_no,
+        "评价渠道": CHANNELS.get(r["channel"], r["channel"]) if r else "",
+        "评价人": (r["rater"] or ANONYMOUS) if r else "",
+        "评价时间": stamp(r["at"], config) if r else "",
+        "评价次数": r["seq"] if r else 0,
+        "满意度": LEVELS[r["level"]] if r else UNRATED,
+        "满意度代码": r["level"] if r else "",
+        "文字评价": r["text"] if r else "",
+        "行政区划": config.ratings.region_code,
+        "事项编码": item_code or default,
+        "问题选项": "、".join(json.loads(r["problems"])) if r and r["problems"] != "[]" else "",
+        "窗口": t["window"] if t["window"] is not None else "",
+        "工号": (r["staff"] if r else t["staff"]) or "",
+        "部门": departments.get(t["window"], ""),
+        "业务": t["origin_service"],
+    } for case_no, item_code in cases]
 
 
-def _items(c, config, t: sqlite3.Row, r: sqlite3.Row | None) -> list[dict]:
-    w = next((w for w in config.windows if w.number == t["window"]), None)
-    out = []
-    for case_no, item_code in _cases(c, config, t):
-        out.append({
-            "办件编号": case_no,
-            "评价渠道": CHANNELS.get(r["channel"], r["channel"]) if r else "",
-            "评价人": (r["rater"] or ANONYMOUS) if r else "",
-            "评价时间": stamp(r["at"], config) if r else "",
-            "评价次数": r["seq"] if r else 0,
-            "满意度": LEVELS[r["level"]] if r else UNRATED,
-            "满意度代码": r["level"] if r else "",
-            "文字评价": r["text"] if r else "",
-            "行政区划": config.ratings.region_code,
-            "事项编码": item_code,
-            "问题选项": "、".join(json.loads(r["problems"])) if r else "",
-            "窗口": t["window"] if t["window"] is not None else "",
-            "工号": (r["staff"] if r else t["staff"]) or "",
-            "部门": w.department if w else "",
-            "业务": t["origin_service"],
-        })
+def _departments(config) -> dict:
+    """Window -> department, and ("item", service) -> the service's 事项编码: looked up per record."""
+    out: dict = {w.number: w.department for w in config.windows}
+    out.update({("item", s.code): getattr(s, "item_code", "") for s in config.services})
+    return out
+
+
+def _case_map(c: sqlite3.Connection, where: str, args: tuple) -> dict[int, list[tuple[str, str]]]:
+    out: dict[int, list[tuple[str, str]]] = {}
+    for tid, case_no, item in c.execute(f"SELECT ticket_id, case_no, item_code FROM cases WHERE ticket_id IN "
+                                        f"({where}) ORDER BY id", args):
+        out.setdefault(tid, []).append((case_no, item))
     return out
 
 
@@ -79,7 +88,19 @@ def rating_items(c: sqlite3.Connection, config, rating_id: int) -> list[dict]:
     """The records of one rating (one per case of its ticket)."""
     r = c.execute("SELECT * FROM ratings WHERE id = ?", (rating_id,)).fetchone()
     t = c.execute("SELECT * FROM tickets WHERE id = ?", (r["ticket_id"],)).fetchone()
-    return _items(c, config, t, r)
+    cases = _case_map(c, "?", (t["id"],)).get(t["id"], [])
+    return _items(config, t, r, cases, _departments(config))
+
+
+TICKET_COLUMNS = "t.id AS t_id, t.day, t.number, t.origin_service, t.window AS t_window, t.staff AS t_staff"
+
+
+class _Ticket(dict):
+    """A ticket's columns out of a joined row."""
+
+    def __init__(self, row: sqlite3.Row):
+        super().__init__(id=row["t_id"], day=row["day"], number=row["number"], origin_service=row["origin_service"],
+                         window=row["t_window"], staff=row["t_staff"])
 
 
 def records(c: sqlite3.Connection, config, start: date | None = None, end: date | None = None,
@@ -87,16 +108,19 @@ def records(c: sqlite3.Connection, config, start: date | None = None, end: date 
     """Ratings given from ``start`` to ``end`` (评价时间, hall days, both included); with
     ``unrated``, also the cases served in those days that nobody rated."""
     lo, hi = day_bounds(config, start, end)
+    departments = _departments(config)
+    cases = _case_map(c, "SELECT ticket_id FROM ratings WHERE at >= ? AND at < ?", (lo, hi))
     out = []
-    for r in c.execute("SELECT * FROM ratings WHERE at >= ? AND at < ? ORDER BY at, id", (lo, hi)).fetchall():
-        t = c.execute("SELECT * FROM tickets WHERE id = ?", (r["ticket_id"],)).fetchone()
-        out.extend(_items(c, config, t, r))
+    for r in c.execute(f"SELECT r.*, {TICKET_COLUMNS} FROM ratings r JOIN tickets t ON t.id = r.ticket_id "
+                       "WHERE r.at >= ? AND r.at < ? ORDER BY r.at, r.id", (lo, hi)):
+        out.extend(_items(config, _Ticket(r), r, cases.get(r["ticket_id"], []), departments))
     if unrated:
-        first = start.isoformat() if start else "0000"
-        last = end.isoformat() if end else "9999"
-        for t in c.execute("SELECT * FROM tickets WHERE day BETWEEN ? AND ? AND status = 'finished' AND NOT EXISTS "
-                           "(SELECT 1 FROM ratings WHERE ticket_id = tickets.id) ORDER BY id", (first, last)):
-            out.extend(_items(c, config, t, None))
+        span = (start.isoformat() if start else "0000", end.isoformat() if end else "9999")
+        where = ("SELECT id FROM tickets t WHERE t.day BETWEEN ? AND ? AND t.status = 'finished' AND NOT EXISTS "
+                 "(SELECT 1 FROM ratings WHERE ticket_id = t.id)")
+        cases = _case_map(c, where, span)
+        for t in c.execute(f"SELECT {TICKET_COLUMNS} FROM tickets t WHERE t.id IN ({where}) ORDER BY t.id", span):
+            out.extend(_items(config, _Ticket(t), None, cases.get(t["t_id"], []), departments))
     return out
 
 

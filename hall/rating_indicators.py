@@ -24,13 +24,13 @@ COUNTS = ("cases", "rated", "unrated", "good", "bad", "followups", "appeals_appr
 RATES = {"好评率": ("good", "rated"), "差评率": ("bad", "rated"), "未评价率": ("unrated", "cases"),
          "主动评价好评率": ("good", "cases"), "整改率": ("rectified", "handled"), "回访率": ("called_back", "handled")}
 
-QUERY = """
-SELECT t.id, t.window, t.staff, t.origin_service AS service,
-       (SELECT level FROM ratings r WHERE r.ticket_id = t.id ORDER BY seq DESC LIMIT 1) AS level,
-       (SELECT item_code FROM cases c WHERE c.ticket_id = t.id AND item_code != '' ORDER BY id LIMIT 1) AS item,
-       f.state AS f_state, f.rectified_at AS f_rectified
-FROM tickets t LEFT JOIN followups f ON f.ticket_id = t.id
-WHERE t.day BETWEEN ? AND ? AND t.status = 'finished'"""
+TICKETS = ("SELECT id, window, staff, origin_service AS service FROM tickets "
+           "WHERE day BETWEEN ? AND ? AND status = 'finished'")
+LEVELS = "SELECT ticket_id, level FROM ratings WHERE day BETWEEN ? AND ? ORDER BY seq"  # the last one wins
+ITEMS = ("SELECT c.ticket_id, c.item_code FROM cases c JOIN tickets t ON t.id = c.ticket_id "
+         "WHERE t.day BETWEEN ? AND ? AND c.item_code != '' ORDER BY c.id DESC")  # the first one wins
+FOLLOWUPS = ("SELECT f.ticket_id, f.state, f.rectified_at FROM followups f JOIN tickets t ON t.id = f.ticket_id "
+             "WHERE t.day BETWEEN ? AND ?")
 
 
 def _key(config, row: dict, by: str, departments: dict) -> str:
@@ -61,27 +61,46 @@ def hall_indicators(c: sqlite3.Connection, start: date | str, end: date | str) -
     return rows[0] if rows else {"group": "", **dict.fromkeys(COUNTS, 0), "handled": 0, **dict.fromkeys(RATES)}
 
 
+def report_rows(c: sqlite3.Connection, start: date | str, end: date | str, by: str) -> list[dict] | None:
+    """Rows for a `jiaohao report` grouped by window, staff or department (the database's
+    own window departments: the report needs no config); None for other groupings."""
+    if by not in ("window", "staff", "department") or \
+            not c.execute("SELECT 1 FROM sqlite_schema WHERE name = 'followups'").fetchone():
+        return None
+    departments = dict(c.execute("SELECT number, department FROM windows").fetchall())
+    if by == "window":
+        return _collect(c, start, end, lambda row: str(row["window"]) if row["window"] is not None else "—")
+    if by == "staff":
+        return _collect(c, start, end, lambda row: row["staff"] or "—")
+    return _collect(c, start, end, lambda row: departments.get(row["window"]) or "—")
+
+
 def _collect(c: sqlite3.Connection, start, end, key_of) -> list[dict]:
+    """Four index range scans (a rating's day is its ticket's), joined here."""
+    span = (str(start), str(end))
+    levels = dict(c.execute(LEVELS, span).fetchall())
+    items = dict(c.execute(ITEMS, span).fetchall())
+    follow = {r[0]: (r[1], r[2]) for r in c.execute(FOLLOWUPS, span)}
     groups: dict[str, dict] = {}
-    start, end = str(start), str(end)
-    cur = c.execute(QUERY, (start, end))
-    cols = [d[0] for d in cur.description]
-    for values in cur:  # (any connection: the report's may have no row factory)
-        row = dict(zip(cols, values))
-        g = groups.setdefault(key_of(row), dict.fromkeys(COUNTS, 0))
+    for tid, window, staff, service in c.execute(TICKETS, span):
+        row = {"window": window, "staff": staff, "service": service, "item": items.get(tid)}
+        g = groups.get(key := key_of(row))
+        if g is None:
+            g = groups[key] = dict.fromkeys(COUNTS, 0)
         g["cases"] += 1
-        level = row["level"]
+        level = levels.get(tid)
         if level is None:
             g["unrated"] += 1
         else:
             g["rated"] += 1
             g["good"] += level in GOOD
             g["bad"] += level in BAD
-        if row["f_state"] is not None:
+        f = follow.get(tid)
+        if f is not None:
             g["followups"] += 1
-            g["appeals_approved"] += row["f_state"] == "appeal_approved"
-            g["rectified"] += row["f_rectified"] is not None
-            g["called_back"] += row["f_state"] == "called_back"
+            g["appeals_approved"] += f[0] == "appeal_approved"
+            g["rectified"] += f[1] is not None
+            g["called_back"] += f[0] == "called_back"
     out = []
     for key in sorted(groups):
         g = groups[key]

@@ -57,6 +57,8 @@ def payload(item: dict, push) -> dict:
             value = platform_level(int(value), push.level_direction)
         elif key == "行政区划" and value:
             value = region(value, push.region_digits)
+        elif key == "评价渠道":
+            value = push.channels.get(value, value)
         out[names[key]] = value
     return out
 

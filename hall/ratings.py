@@ -152,7 +152,7 @@ class RatingOps:
         rating = c.execute("SELECT * FROM ratings WHERE id = ?", (rid,)).fetchone()
         if seq == 2:
             self._event(c, now, "rated_again", window, row, level=level, label=LEVELS[level], channel=channel)
-        elif channel != "terminal":  # the evaluator's own rate() writes its "rated" event
+        elif evaluation:  # (the evaluator's own rate() writes its "rated" event)
             self._event(c, now, "rated", window, row, score=6 - level, label=LEVELS[level], level=level,
                         channel=channel)
         return rating_json(rating, row["number"], followup)

@@ -60,6 +60,7 @@ class Report:
     generated_at: str
     elapsed_s: float = 0.0
     rating_indicators: dict | None = None  # 好评率 … 回访率 of the hall (hall/rating_indicators.py)
+    rating_indicator_rows: list[dict] | None = None  # the same per window, staff or department
 
     @property
     def days(self) -> int:
@@ -75,6 +76,7 @@ class Report:
                                 for f in self.wait_by_service],
             "satisfaction_definition": "(非常满意+满意+基本满意)/评价数",
             "rating_indicators": self.rating_indicators,
+            "rating_indicator_rows": self.rating_indicator_rows,
         }
 
 
@@ -136,15 +138,17 @@ def build_report(db: sqlite3.Connection | Path | str, date_from: date | str, dat
         labels = _Labels(by, services, window_names or {})
         path = next((r[2] for r in conn.execute("PRAGMA database_list") if r[1] == "main"), "")
         rows, total, arrivals, by_service = aggregate(conn, d0, d1, by, labels, departments, path or None)
-        from .rating_indicators import hall_indicators
+        from .rating_indicators import hall_indicators, report_rows
         indicators = hall_indicators(conn, d0, d1)
+        indicator_rows = report_rows(conn, d0, d1, by)
     finally:
         if own:
             conn.close()
     elapsed = time.perf_counter() - t0
     log.debug("report %s..%s by %s: %d rows in %.3f s", d0, d1, by, len(rows), elapsed)
     return Report(hall, d0, d1, by, rows, total, arrivals, by_service,
-                  (now or datetime.now()).isoformat(timespec="seconds"), elapsed, indicators)
+                  (now or datetime.now()).isoformat(timespec="seconds"), elapsed, indicators,
+                  indicator_rows)
 
 
 def report_for_queue(queue, date_from=None, date_to=None, by: str = "service") -> Report:

@@ -113,3 +113,21 @@ def test_monthly_export(q, tmp_path):
     assert text.splitlines()[0].endswith("好评率,差评率,未评价率,主动评价好评率,整改率,回访率")
     assert "区人社局" in text
     assert "未评价率" in run("--month", "2026-11")
+
+
+@pytest.mark.parametrize("by, group, expected", [
+    ("window", "1", (0.3333, 0.6667, 0.25, 0.25, 1.0, 1.0)),
+    ("staff", "2002", (0.3333, 0.6667, 0.25, 0.25, 0.5, 0.0)),
+    ("department", "区人社局", (0.5, 0.5, 0.2, 0.4, 1.0, 1.0)),
+])
+def test_report_rows_per_grouping(q, tmp_path, by, group, expected):
+    report = build_report(q.path, DAY, DAY, by)
+    rows = report.to_json()["rating_indicator_rows"]
+    assert rates(pick(rows, group)) == expected
+    assert sum(r["cases"] for r in rows) == 9  # the rows add up to the hall
+    from jiaohao.report import render
+    html = render(report, "html").decode()
+    assert 'class="indicator-rows"' in html and group in html
+    assert build_report(q.path, DAY, DAY, "service").to_json()["rating_indicator_rows"] is None
+    if by == "department":
+        (tmp_path / "report.html").write_text(html, encoding="utf-8")

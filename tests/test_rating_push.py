@@ -275,3 +275,80 @@ def test_diag_check_shows_a_failing_push(tmp_path):
         assert out.returncode == 1
     finally:
         p.close()
+
+
+def test_field_names_and_channel_codes_from_the_province(tmp_path):
+    from config import load_hall
+    from config.loader import ConfigError
+    from tests.ratings_helpers import ratings_toml
+    cfg = load_hall(ratings_toml(tmp_path, '\n[ratings.push]\nurl = "http://127.0.0.1:9/p"\n'
+                                           'fields = { "办件编号" = "bjbh", "满意度代码" = "pjdj" }\n'
+                                           'channels = { "二维码" = "3", "政务大厅其他终端" = "5" }\n'))
+    item = {"办件编号": "X1", "评价渠道": "二维码", "满意度代码": 2, "行政区划": REGION, "评价时间": "20261123T090000"}
+    out = rating_push.payload(item, cfg.ratings.push)
+    assert out == {"bjbh": "X1", "pf": "3", "pjdj": 2, "areaCode": REGION, "assessTime": "20261123T090000"}
+    with pytest.raises(ConfigError, match="办件号"):
+        load_hall(ratings_toml(tmp_path, '\n[ratings.push]\nfields = { "办件号" = "x" }\n'))
+    with pytest.raises(ConfigError, match="微信"):
+        load_hall(ratings_toml(tmp_path, '\n[ratings.push]\nchannels = { "微信" = "9" }\n'))
+
+
+def test_the_examples_in_docs_ratings_md_load(tmp_path):
+    from pathlib import Path
+
+    from config import DEMO_HALL, load_hall
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "ratings.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```toml\n(.*?)```", doc, re.S)
+    assert len(blocks) == 2
+    for i, block in enumerate(blocks):
+        path = tmp_path / f"doc{i}.toml"
+        path.write_text(DEMO_HALL.read_text(encoding="utf-8") + "\n" + block, encoding="utf-8")
+        cfg = load_hall(path)
+        assert cfg.ratings.rectify_days == 15
+
+
+def test_serve_pushes_and_a_killed_serve_loses_nothing(tmp_path):
+    """`jiaohao serve` delivers through the outbox; killed (SIGKILL) while the platform
+    still refuses some, and started again: every rating arrives, none twice."""
+    import os
+    import subprocess
+    import sys
+    p = Platform(fail=2, refuse=1)
+    procs = []
+    try:
+        config = push_config(tmp_path, p)
+        db = tmp_path / "serve.sqlite"
+        q = HallQueue(db, config, FixedClock(datetime(2026, 11, 23, 9, 0)))
+        for level in (1, 2, 3, 4, 5):
+            q.rate_ticket(served(q).id, level, "qrcode")
+        q.close()
+        env = {**os.environ, "JIAOHAO_NOW": "2026-11-23T09:30", "JIAOHAO_CONFIG": str(tmp_path / "hall.toml")}
+
+        def serve():
+            proc = subprocess.Popen([sys.executable, "-m", "jiaohao", "--db", str(db), "serve", "--seconds", "60"],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+            procs.append(proc)
+            return proc
+
+        def wait(pred, timeout=30.0):
+            end = time.monotonic() + timeout
+            while time.monotonic() < end and not pred():
+                time.sleep(0.05)
+            return pred()
+
+        first = serve()
+        assert wait(lambda: len(p.kept) >= 2), f"kept {len(p.kept)} after {p.posts} posts"
+        first.kill()  # mid-way: three records refused so far, waiting for their retry
+        first.wait(10)
+        assert len(p.kept) < 5
+        serve()
+        assert wait(lambda: len(p.kept) == 5), f"kept {len(p.kept)} after {p.posts} posts"
+        time.sleep(0.5)
+        # a kill between the platform's answer and the mark re-posts that one record, same key
+        assert p.problems == [] and p.repeats <= 1 and len(p.kept) == 5
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(10)
+        p.close()

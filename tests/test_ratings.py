@@ -2,7 +2,6 @@
 evaluator's score mapping, details from the phone/tablet, 未评价 never written."""
 from __future__ import annotations
 
-import json
 
 import pytest
 
@@ -108,8 +107,69 @@ def test_every_channel_has_its_standard_name(queue):
         assert queue.rate_ticket(t.id, 2, name)["channel"] == key
 
 
-def test_rating_events(queue):
+@pytest.mark.parametrize("channel", ["qrcode", "terminal"])
+def test_rating_events(queue, channel):
     t = served(queue)
-    queue.rate_ticket(t.id, 5, "qrcode")
+    queue.rate_ticket(t.id, 5, channel)
     kinds = [(e.kind, e.data.get("level")) for e in queue.events_after(0) if e.ticket_id == t.id]
-    assert ("rated", 5) in kinds and ("followup_opened", None) in kinds
+    assert kinds.count(("rated", 5)) == 1 and ("followup_opened", None) in kinds
+
+
+def test_the_evaluator_writes_one_rated_event(queue):
+    t = served(queue)
+    queue.rate(1, 1)
+    rated = [e.data for e in queue.events_after(0) if e.ticket_id == t.id and e.kind == "rated"]
+    assert [(d["score"], d["level"], d["channel"]) for d in rated] == [(1, 5, "terminal")]
+
+
+def test_software_caller_attaches_a_typed_case_number(qtbot, queue, monkeypatch):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QInputDialog
+
+    from caller.panel import CallerModel, CallerPanel
+    queue.login(5, "0501")
+    t = queue.issue("C")
+    panel = CallerPanel(CallerModel(queue, 5), refresh_ms=50)
+    qtbot.addWidget(panel)
+    asked = []
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: asked.append(a) or ("", False))
+    try:
+        qtbot.mouseClick(panel.case_button, Qt.LeftButton)  # nothing served yet: no question asked
+        assert asked == []
+        assert "不能登记办件" in panel.message.text()
+        queue.call_next(5)
+        monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: (" 340102202611230042 ", True))
+        qtbot.mouseClick(panel.case_button, Qt.LeftButton)
+        assert panel.message.text() == f"已登记办件 340102202611230042（{t.number}）"
+        assert queue.ticket_rating(t.id)["cases"] == [
+            {"case_no": "340102202611230042", "item_code": "", "source": "caller"}]
+        monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("bad number!", True))
+        qtbot.mouseClick(panel.case_button, Qt.LeftButton)
+        assert "办件编号" in panel.message.text() and "须为" in panel.message.text()
+    finally:
+        panel.timer.stop()
+
+
+def test_scores_from_before_the_migration_become_evaluations(tmp_path, demo_config, clock):
+    """A hall upgraded with a day of evaluator scores: they are the cases' ratings, not 未评价."""
+    import sqlite3
+
+    from hall import HallQueue
+    db = tmp_path / "old.sqlite"
+    q = HallQueue(db, demo_config, clock)
+    t = served(q)
+    q.rate(1, 2)
+    q.close()
+    conn = sqlite3.connect(db)  # as the previous version left it: no 好差评 tables
+    for table in ("followup_steps", "followups", "ratings", "cases"):
+        conn.execute(f"DROP TABLE {table}")
+    conn.execute("DELETE FROM migrations WHERE name LIKE '0007%'")
+    conn.commit()
+    conn.close()
+    q = HallQueue(db, demo_config, clock)
+    try:
+        r = q.ticket_rating(t.id)
+        assert [(x["level"], x["channel"], x["seq"]) for x in r["ratings"]] == [(4, "terminal", 1)]
+        assert q.followups() == []  # history is not followed up now
+    finally:
+        q.close()

@@ -121,3 +121,16 @@ def test_remote_hall_rates_as_the_queue_does(demo_config, tmp_path):
         live.close()
         q.close()
         local.close()
+
+
+def test_case_item_code_from_the_service_guide(hall, queue):  # noqa: F811
+    from config import DEMO_HALL
+    from config.guide import GuideFiles
+    hall.app.state.guide = GuideFiles(DEMO_HALL.parent / "demo" / "guide", queue.config)
+    t = served(queue)
+    c = hall.client(hall.device("bizsys", "controller"))
+    r = c.post(f"/api/v1/tickets/by-id/{t.id}/cases", json={"case_no": "G-1", "guide_code": "A02"})
+    assert r.status_code == 200, r.text
+    assert r.json()["cases"][0]["item_code"] == "000112015000"
+    r = c.post(f"/api/v1/tickets/by-id/{t.id}/cases", json={"case_no": "G-2", "guide_code": "Z99"})
+    assert r.status_code == 400 and "办事指南中没有事项 Z99" in r.json()["error"]["message"]

@@ -97,3 +97,17 @@ def test_bad_dates_say_which_option(hall_files):
     p = subprocess.run([sys.executable, "-m", "jiaohao", "ratings", "export", "--from", "2026-13-01"],
                        capture_output=True, text=True, env=env, timeout=60)
     assert p.returncode != 0 and "--from" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_staff_enter_a_telephone_rating_and_a_case(hall_files):
+    toml, db, (a, b, c) = hall_files
+    env_day = ("--day", "2026-11-23")
+    out = json.loads(jiaohao(toml, db, "ratings", "rate", c.number, "5", *env_day, "--problem", "服务态度差",
+                             "--text", "电话投诉", "--json"))
+    assert (out["channel"], out["level"], out["followup"] is not None) == ("phone", 5, True)
+    assert "C-77" in jiaohao(toml, db, "ratings", "case", c.number, "C-77", *env_day)
+    env = {**os.environ, "JIAOHAO_DB": str(db), "JIAOHAO_CONFIG": str(toml), "JIAOHAO_NOW": "2026-11-26T09:00:00"}
+    assert "第 2 次评价" in jiaohao(toml, db, "ratings", "rate", c.number, "1", *env_day)  # the 追加评价
+    p = subprocess.run([sys.executable, "-m", "jiaohao", "ratings", "rate", c.number, "1", *env_day],
+                       capture_output=True, text=True, env=env, timeout=60)
+    assert p.returncode != 0 and "Traceback" not in p.stderr and "不能再评价" in p.stderr

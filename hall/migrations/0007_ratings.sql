@@ -26,6 +26,7 @@ CREATE TABLE ratings (
     at REAL NOT NULL, detailed_at REAL,     -- problems/text added later (tablet, phone)
     UNIQUE (ticket_id, seq));
 CREATE INDEX ratings_day ON ratings (day, level);
+CREATE INDEX ratings_at ON ratings (at);   -- the export selects by 评价时间
 -- 差评 follow-ups (整改): one per rated ticket with a 不满意/非常不满意
 CREATE TABLE followups (
     id INTEGER PRIMARY KEY,
@@ -45,3 +46,8 @@ CREATE TABLE followup_steps (
     action TEXT NOT NULL, from_state TEXT NOT NULL, to_state TEXT NOT NULL,
     by TEXT NOT NULL, note TEXT NOT NULL DEFAULT '', at REAL NOT NULL);
 CREATE INDEX followup_steps_of ON followup_steps (followup_id);
+-- the evaluator's scores given before this version are the cases' evaluations (channel
+-- 政务大厅其他终端, level = 6 - score); they are neither pushed nor followed up now
+INSERT INTO ratings (ticket_id, seq, level, channel, day, window, staff, service, at)
+    SELECT e.ticket_id, 1, 6 - e.score, 'terminal', e.day, e.window, e.staff, t.origin_service, e.at
+    FROM evaluations e JOIN tickets t ON t.id = e.ticket_id;

@@ -60,6 +60,24 @@ def register(sub) -> None:
     i.add_argument("-o", "--output", metavar="FILE")
     i.set_defaults(func=indicators)
 
+    r = s.add_parser("rate", help="record a rating given another way (电话 by default): a served ticket")
+    r.add_argument("number", help="the ticket number, e.g. A023")
+    r.add_argument("level", type=int, help="满意度代码: 1 非常满意, 2 满意, 3 基本满意, 4 不满意, 5 非常不满意")
+    r.add_argument("--day", metavar="DATE", help="the ticket's day (default today)")
+    r.add_argument("--channel", default="phone", help="phone (电话, default), sms, web, mobile, qrcode, terminal")
+    r.add_argument("--problem", action="append", default=[], help="a problem option (repeatable), for 4 and 5")
+    r.add_argument("--text", default="", help="the citizen's words")
+    r.add_argument("--rater", default="", help="the citizen's name, if given")
+    r.add_argument("--json", action="store_true")
+    r.set_defaults(func=rate)
+
+    case = s.add_parser("case", help="attach a 办件编号 (and 事项编码) to a ticket")
+    case.add_argument("number", help="the ticket number, e.g. A023")
+    case.add_argument("case_no", help="办件编号")
+    case.add_argument("--item-code", default="", help="事项编码 (default: the service's)")
+    case.add_argument("--day", metavar="DATE", help="the ticket's day (default today)")
+    case.set_defaults(func=attach)
+
     push = s.add_parser("push", help="the provincial push: configured, pending, sent, failing, last error")
     push.add_argument("--json", action="store_true")
     push.set_defaults(func=push_status)
@@ -188,6 +206,29 @@ def indicators(ctx, args) -> int:
         out.append(f"{str(r['group'])[:12]:<12}{r['cases']:>6}{r['rated']:>6}{r['unrated']:>6}{r['bad']:>6}"
                    + "".join(f"{percent(r[n]):>10}" for n in RATES))
     _write("\n".join(out) + "\n", args.output)
+    return 0
+
+
+def _ticket_id(ctx, number: str, day: str | None) -> int:
+    d = _day(day, "--day")
+    return ctx.queue.ticket_by_number(number.strip().upper(), d.isoformat() if d else None).id
+
+
+def rate(ctx, args) -> int:
+    out = ctx.queue.rate_ticket(_ticket_id(ctx, args.number, args.day), args.level, args.channel, args.problem,
+                                args.text, args.rater)
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False))
+    else:
+        extra = f"，已开整改单 {out['followup']}" if out["followup"] else ""
+        print(f"{out['number']} {out['level_name']}（{out['channel_name']}，第 {out['seq']} 次评价）{extra}")
+    return 0
+
+
+def attach(ctx, args) -> int:
+    out = ctx.queue.attach_case(_ticket_id(ctx, args.number, args.day), args.case_no, args.item_code, "api",
+                                "cli")
+    print(f"{out['number']}: " + ", ".join(c["case_no"] for c in out["cases"]))
     return 0
 
 

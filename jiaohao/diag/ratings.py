@@ -22,6 +22,10 @@ def check(ctx) -> list[CheckResult]:
         return [CheckResult(name, False, str(e), "put the platform's token on the first line of that file "
                             "(readable by the jiaohao service), then restart jiaohao serve")]
     results = []
+    if not ctx.config.ratings.region_code:
+        results.append(CheckResult(name + " region", False, "[ratings] region_code is empty: the platform gets no "
+                                   "行政区划 and hall-local 办件编号 are not unique in the province",
+                                   "set [ratings] region_code to the hall's 6, 9 or 12-digit 行政区划代码"))
     if not token:
         results.append(CheckResult(name + " credentials", False,
                                    "no token: [ratings.push] credentials_file is empty and "

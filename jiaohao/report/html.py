@@ -162,7 +162,8 @@ def render_html(report: Report) -> str:
     ]
     if report.rating_indicators is not None:
         sections.append(_section("rating-indicators", "好差评指标", "rating indicators",
-                                 _indicators(report.rating_indicators)))
+                                 _indicators(report.rating_indicators)
+                                 + _indicator_rows(report.rating_indicator_rows, zh)))
     return f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -189,6 +190,19 @@ def _indicators(ind: dict) -> str:
                    f"<td>{names[num]} {ind[num]:,} / {names[den]} {ind[den]:,}</td></tr>"
                    for name, (num, den) in RATES.items())
     return f'<table class="indicators">{rows}</table>'
+
+
+def _indicator_rows(rows: list[dict] | None, grouping_zh: str) -> str:
+    """The six rates per window, staff or department, when the report is grouped so."""
+    if not rows:
+        return ""
+    from hall.rating_indicators import RATES, percent
+    head = "".join(f"<th>{name}</th>" for name in RATES)
+    body = "".join(f"<tr><td>{escape(str(r['group']))}</td><td class=\"num\">{r['cases']:,}</td>"
+                   + "".join(f'<td class="num">{percent(r[name])}</td>' for name in RATES) + "</tr>"
+                   for r in rows)
+    return (f'<div class="scroll"><table class="indicator-rows"><tr><th>{grouping_zh}</th><th>办件</th>{head}</tr>'
+            f"{body}</table></div>")
 
 
 def _section(ident: str, zh: str, en: str, body: str) -> str:

@@ -4,6 +4,7 @@ provincial push's state."""
 from __future__ import annotations
 
 import calendar
+from contextlib import contextmanager
 from datetime import date
 from typing import Annotated, Literal, Optional
 
@@ -35,7 +36,8 @@ class RatingIn(Request_):
 
 class CaseIn(Request_):
     case_no: Annotated[str, Field(min_length=1, max_length=64)] = Field(description="办件编号")
-    item_code: Short = Field("", description="事项编码; empty: the service's")
+    item_code: Short = Field("", description="事项编码; empty: guide_code's, else the service's")
+    guide_code: Short = Field("", description="the hall's 办事指南 item (e.g. A01): its 事项编码")
     source: Literal["api", "caller"] = "api"
 
 
@@ -62,14 +64,30 @@ def ticket_rating(request: Request, ticket_id: int = TICKET) -> dict:
 @router.post("/tickets/by-id/{ticket_id}/cases", **guard("rate"),
              summary="attach a 办件编号 (and 事项编码) to a called or served ticket")
 def attach_case(body: CaseIn, ticket_id: int = TICKET, w: Write = Depends(writer)) -> Response:
-    return w.run(lambda: w.queue.attach_case(ticket_id, body.case_no, body.item_code, body.source,
+    item_code = body.item_code or _guide_item_code(w.app, body.guide_code)
+    return w.run(lambda: w.queue.attach_case(ticket_id, body.case_no, item_code, body.source,
                                              w.principal.name), body)
+
+
+def _guide_item_code(app, guide_code: str) -> str:
+    """The 事项编码 of the 办事指南 item ``guide_code`` (config/guide.py), or a clear refusal."""
+    if not guide_code:
+        return ""
+    files = getattr(app.state, "guide", None)
+    entry = files.current().get(guide_code) if files is not None else None
+    if entry is None:
+        raise InvalidArgument(f"the service guide has no item {guide_code!r}", zh=f"办事指南中没有事项 {guide_code}")
+    if not entry.item_code:
+        raise InvalidArgument(f"the guide's item {guide_code} has no item_code (事项编码)",
+                              zh=f"办事指南事项 {guide_code} 没有填写事项编码")
+    return entry.item_code
 
 
 @router.get("/followups", **guard("followups"), summary="差评 follow-ups, oldest first")
 def followups(request: Request, overdue: bool = Query(False, description="only the overdue ones"),
               open: bool = Query(False, description="only the open ones")) -> list[dict]:
-    return request.app.state.reads.followups(overdue=overdue, open_only=open)
+    with _own_reader(request) as reader:
+        return reader.followups(overdue=overdue, open_only=open)
 
 
 @router.get("/followups/{followup_id}", **guard("followups"), summary="one follow-up with its steps")
@@ -82,6 +100,20 @@ def followup(request: Request, followup_id: int = FOLLOWUP) -> dict:
 def followup_step(body: StepIn, followup_id: int = FOLLOWUP, w: Write = Depends(writer)) -> Response:
     return w.run(lambda: w.queue.followup_step(followup_id, body.action, w.principal.name, body.note, body.days),
                  body)
+
+
+@contextmanager
+def _own_reader(request: Request):
+    """A read-only queue of this request's own: a month's export takes seconds, and the
+    shared read connection must not wait behind it."""
+    from hall.readonly import ReadOnlyQueue
+    st = request.app.state
+    reader = ReadOnlyQueue(st.queue.path, st.config)
+    reader.clock = st.queue.clock
+    try:
+        yield reader
+    finally:
+        reader.close()
 
 
 def _day(value: str | None, what: str) -> date | None:
@@ -108,7 +140,8 @@ def export(request: Request, from_: str | None = Query(None, alias="from", max_l
            to: str | None = Query(None, max_length=10), format: Literal["csv", "json"] = "json",
            full: bool = False, unrated: bool = False) -> Response:
     from hall.rating_export import to_csv, to_json
-    rows = request.app.state.reads.rating_records(_day(from_, "from"), _day(to, "to"), unrated)
+    with _own_reader(request) as reader:
+        rows = reader.rating_records(_day(from_, "from"), _day(to, "to"), unrated)
     if format == "csv":
         return Response("\ufeff" + to_csv(rows, full), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="ratings.csv"'})
@@ -127,7 +160,8 @@ def indicators(request: Request, month: str | None = Query(None, pattern=r"^\d{4
             raise InvalidArgument("give both from and to", zh="请同时给出开始和结束日期")
     else:
         start, end = _month(request, month)
-    rows = request.app.state.reads.rating_indicators(start, end, by)
+    with _own_reader(request) as reader:
+        rows = reader.rating_indicators(start, end, by)
     return {"from": start.isoformat(), "to": end.isoformat(), "by": by, "rows": rows}
 
 

@@ -9,7 +9,7 @@ from .public import routers
 
 LAN_ROUTERS: list[str] = ["server.web.login:router",
                           "server.web.manage_pages:router",  # /manage: the managers' pages (docs/manage.md)
-                          "server.web.rate_pages:router"]  # the window tablet's 好差评 page (docs/ratings.md)
+                          "server.web.rate_pages:router"]  # /rate: the window tablet, 差评 follow-ups (docs/ratings.md)
 
 
 def install(app: FastAPI) -> None:

@@ -1,8 +1,13 @@
-"""The window tablet (评价平板): the citizen served last at a window rates it, and for a
+"""The window tablet (评价平板) and the managers' 差评 follow-up pages.
+
+The tablet: the citizen served last at a window rates it, and for a
 不满意/非常不满意 (given here or on the window evaluator) ticks the problems and writes
 why. A LAN page: the window's staff logs the tablet in once with their 工号 (the
 browser log-in, role ``rate``); the page then follows the window by itself (it reloads
-every few seconds while there is nothing to rate). Channel: 政务大厅其他终端."""
+every few seconds while there is nothing to rate). Channel: 政务大厅其他终端.
+
+``/rate/followups``: the 差评 follow-ups (open, overdue, all) with their deadlines, and
+one follow-up with its steps and a form for the next one (managers; hall/followups.py)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -79,3 +84,40 @@ def submit(request: Request, n: int = N, ticket_id: int = Form(...), level: str 
         return _render(request, w, info, "rate" if level else "detail", user, status=400,
                        error=(getattr(e, "zh", "") or str(e), str(e)))
     return RedirectResponse(f"/rate/window/{n}", status_code=303)
+
+
+# -- 差评 follow-ups for managers ----------------------------------------------------------
+@router.get("/rate/followups")
+def followups_page(request: Request, show: str = "open",
+                   user: Principal = Depends(page_user("followups"))) -> Response:
+    reads = request.app.state.reads
+    rows = reads.followups(overdue=show == "overdue", open_only=show == "open")
+    return page(request, "rate_followups.html", rows=rows, show=show, user=user)
+
+
+@router.get("/rate/followups/{fid}")
+def followup_page(request: Request, fid: int = Path(ge=1, le=2 ** 62),
+                  user: Principal = Depends(page_user("followups"))) -> Response:
+    from hall.followups import ACTIONS_ZH
+    try:
+        f = request.app.state.reads.followup(fid)
+    except HallError:
+        return error_page(request, 404, f"没有整改单 {fid}", f"There is no follow-up {fid}")
+    return page(request, "rate_followup.html", f=f, actions_zh=ACTIONS_ZH, user=user, error=None)
+
+
+@router.post("/rate/followups/{fid}")
+def followup_submit(request: Request, fid: int = Path(ge=1, le=2 ** 62), action: str = Form(""), note: str = Form(""),
+                    days: str = Form(""), user: Principal = Depends(page_user("followups"))) -> Response:
+    from hall.followups import ACTIONS_ZH
+    try:
+        n = int(days) if days.strip() else None
+        request.app.state.queue.followup_step(fid, action, user.name, note, n)
+    except (HallError, ValueError) as e:
+        try:
+            f = request.app.state.reads.followup(fid)
+        except HallError:
+            return error_page(request, 404, f"没有整改单 {fid}", f"There is no follow-up {fid}")
+        return page(request, "rate_followup.html", status=400, f=f, actions_zh=ACTIONS_ZH, user=user,
+                    error=(getattr(e, "zh", "") or "天数须为整数", str(e)))
+    return RedirectResponse(f"/rate/followups/{fid}", status_code=303)
