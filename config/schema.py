@@ -100,8 +100,8 @@ class Service(ServiceMethods, Strict):
     hours: list[str] = Field(default_factory=list)  # empty: all day
     daily_cap: int | None = Field(None, ge=1)
     expected_minutes: float = Field(8.0, gt=0, le=480)
-    item_code: str = Field("", max_length=64)  # 事项编码 (好差评 export) when the guide has none
     limits: ServiceLimits = ServiceLimits()
+    item_code: str = Field("", max_length=64)  # 事项编码 (好差评 export) when the guide has none
 
     @field_validator("hours")
     @classmethod
@@ -161,7 +161,9 @@ class Printer(Strict):
     paper_mm: Literal[58, 80] = 80
     mode: Literal["text", "raster"] = "text"
     encoding: Literal["gbk", "gb18030", "big5"] = "gbk"
-    qr: str = "{ticket_id}"  # a URL template ({ticket_id}, {number}, {day}) or "" for none
+    # the QR code: a template ({status_url}: the ticket's status page on the phone; {token},
+    # {ticket_id}, {number}, {day}) or "" for none
+    qr: str = "{status_url}"
     timeout_s: float = Field(5.0, gt=0, le=60)
     font: str = ""  # CJK TTF for raster mode; empty: search the system
 
@@ -173,7 +175,7 @@ class Printer(Strict):
     @field_validator("qr")
     @classmethod
     def _qr_template(cls, v: str) -> str:
-        check_template(v, ("ticket_id", "number", "day"), "the QR template")  # str.format'ed per ticket
+        check_template(v, ("status_url", "token", "ticket_id", "number", "day"), "the QR template")  # str.format'ed per ticket
         return v
 
 
@@ -371,9 +373,12 @@ class Server(Strict):
     # the citizens' pages only (docs/web.md), e.g. "0.0.0.0:8081" behind the hall's proxy;
     # no /api/v1 route answers there. Empty: the citizens' pages are on `listen` only
     public_listen: str = ""
-    # the address citizens' phones reach the pages at (printed in ticket QR codes), e.g.
-    # "https://hall.example.gov.cn"; empty: http://<this PC's LAN address>:<public port>
+    # the base URL printed in ticket QR codes (the citizens' pages, e.g. behind the government's
+    # proxy, "https://hall.example.gov.cn"); "" makes it from public_listen (else listen) with
+    # this PC's LAN address: hall/public_url.py
     public_url: str = ""
+    # addresses of reverse proxies whose X-Forwarded-For names the citizen (rate limits per phone)
+    trusted_proxies: list[str] = Field(default_factory=list)
 
     @field_validator("listen", "public_listen")
     @classmethod
@@ -399,6 +404,23 @@ class Server(Strict):
     @property
     def port(self) -> int:
         return int(self.listen.rpartition(":")[2])
+
+
+class Notify(Strict):
+    """叫号提醒 to a citizen's mobile: JSON POSTs to the hall's SMS gateway or WeChat
+    template-message sender, through the outbox (hall/outbox.py; docs/phone.md)."""
+
+    webhook: str = ""  # "http://…": where each reminder is POSTed; "" sends none (they wait in the outbox)
+    headers: dict[str, str] = Field(default_factory=dict)  # e.g. {Authorization = "Bearer …"} for the gateway
+    timeout_s: float = Field(10.0, gt=0, le=120)
+    ahead: int = Field(3, ge=0, le=50)  # default "remind me when N are ahead"
+
+    @field_validator("webhook")
+    @classmethod
+    def _webhook(cls, v: str) -> str:
+        if v and not re.fullmatch(r"https?://[^\s/?#]+(/\S*)?", v):
+            raise ValueError(f"webhook must be an http:// or https:// address, not {v!r}")
+        return v
 
 
 class Client(Strict):
@@ -568,8 +590,9 @@ class HallConfig(HallMethods, Strict):
     client: Client = Client()
     city: City = City()
     calendar: Calendar = Calendar()
-    booking: Booking = Booking()
+    notify: Notify = Notify()
     ratings: Ratings = Ratings()
+    booking: Booking = Booking()
     limits: Limits = Limits()
     guide: GuideSettings = GuideSettings()
 

@@ -30,13 +30,15 @@ class Ticket:
     target_window: int | None = None
     appointment: str | None = None
     cancel_reason: str | None = None
+    token: str | None = None  # the status page's unguessable key (migration 0008)
+    status_url: str | None = None  # the status page's full URL: what the ticket's QR code holds
 
     @property
     def priority(self) -> bool:
         return self.kind == "priority"
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row, service_name: str = "") -> "Ticket":
+    def from_row(cls, row: sqlite3.Row, service_name: str = "", status_url: str | None = None) -> "Ticket":
         return cls(
             id=row["id"], day=row["day"], number=row["number"], seq=row["seq"],
             service=row["service"], service_name=service_name, kind=row["kind"],
@@ -45,6 +47,7 @@ class Ticket:
             finished_at=row["finished_at"], transfers=row["transfers"],
             target_window=row["target_window"], appointment=row["appointment"],
             cancel_reason=row["cancel_reason"],
+            token=row["token"] if "token" in row.keys() else None, status_url=status_url,
         )
 
     def to_json(self) -> dict:

@@ -36,8 +36,9 @@ BATCH = 50
 
 # "module:function" -> function(config) -> dict[channel, Destination]; features add theirs
 DESTINATION_FACTORIES: list[str] = [
-    "hall.rating_push:destinations",  # the provincial 好差评 platform (hall/rating_push.py)
     "hall.alarms:destinations",  # the alarm webhook ([limits] webhook, docs/manage.md)
+    "hall.reminders:destinations",  # 叫号提醒: [notify] webhook
+    "hall.rating_push:destinations",  # the provincial 好差评 platform (hall/rating_push.py)
 ]
 
 

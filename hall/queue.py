@@ -25,10 +25,11 @@ from .db import Checkpointer, begin_immediate, connect
 from .errors import (DailyCapReached, InvalidArgument, ServiceClosed, UnknownService,
                      UnknownTicket, UnknownWindow, WindowNotReady)
 from .models import Ticket, WindowState
+from .public_url import status_url
 from .appointments import AppointmentOps
-from .bookings import BookingOps
 from .followups import FollowupOps
 from .ratings import RatingOps, level_from_score
+from .bookings import BookingOps
 from .reads import QueueReads
 from .issue_stops import issue_stop
 
@@ -226,7 +227,9 @@ class HallQueue(AppointmentOps, BookingOps, RatingOps, FollowupOps, QueueReads):
 
     def _ticket(self, row: sqlite3.Row) -> Ticket:
         svc = self._services.get(row["service"])
-        return Ticket.from_row(row, svc.name if svc else row["service"])
+        token = row["token"] if "token" in row.keys() else None
+        return Ticket.from_row(row, svc.name if svc else row["service"],
+                               status_url=status_url(self.config, token) if token else None)
 
     def _current(self, c: sqlite3.Connection, w: sqlite3.Row, action: str) -> sqlite3.Row:
         if w["current_ticket"] is None:

@@ -138,8 +138,8 @@ class RemoteHall:
                     f"The hall server no longer accepts this PC's credential; ask the technician ({self.server})")
         if time.monotonic() - ev.down_since < LINK_GRACE_S:
             return None
-        return (f"连接中断，正在重连 (叫号服务器 {self.server})",
-                f"Connection to the hall server lost, reconnecting ({self.server})")
+        # on the hall screen citizens read it: no address (the technician finds it in the log)
+        return ("连接中断，正在重连", "Connection to the hall server lost, reconnecting")
 
     def __repr__(self) -> str:
         return f"RemoteHall({self.server!r})"

@@ -20,7 +20,8 @@ def ticket(d: dict) -> Ticket:
         window=d.get("window"), ahead=d.get("ahead", 0), issued_at=_ts(d["issued_at"]),
         called_at=_ts(d.get("called_at")), finished_at=_ts(d.get("finished_at")),
         transfers=d.get("transfers", 0), target_window=d.get("target_window"),
-        appointment=d.get("appointment"), cancel_reason=d.get("cancel_reason"))
+        appointment=d.get("appointment"), cancel_reason=d.get("cancel_reason"),
+        token=d.get("token"), status_url=d.get("status_url"))
 
 
 def window_state(d: dict) -> WindowState:

@@ -38,10 +38,16 @@ def windows_text(cfg: HallConfig, service: str, target_window: int | None = None
 
 
 def qr_content(template: str, ticket) -> str:
-    """The QR code's text from ``printer.qr`` ({ticket_id}, {number}, {day}); "" for none."""
+    """The QR code's text from ``printer.qr`` ({status_url}, {token}, {ticket_id}, {number},
+    {day}); "" for none (or a ticket without a token, e.g. from an older server, whose
+    template needs one)."""
     if not template:
         return ""
-    return template.format(ticket_id=ticket.id, number=ticket.number, day=ticket.day)
+    token = getattr(ticket, "token", None) or ""
+    url = getattr(ticket, "status_url", None) or ""
+    if (not token and "{token}" in template) or (not url and "{status_url}" in template):
+        return ""
+    return template.format(status_url=url, token=token, ticket_id=ticket.id, number=ticket.number, day=ticket.day)
 
 
 def ticket_content(cfg: HallConfig, ticket, note: str = "") -> TicketContent:

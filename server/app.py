@@ -60,9 +60,12 @@ def create_app(queue, config, *, access, config_text: str, keepalive_s: float | 
     async def lifespan(app: FastAPI):
         hub = app.state.event_hub
         hub.start()
+        feed = app.state.phone_feed
+        feed.start()  # the citizens' pages follow the hub (server/web/phone_feed.py)
         try:
             yield
         finally:
+            feed.stop()
             hub.stop()
 
     app = FastAPI(title="jiaohao hall API", version=version, lifespan=lifespan, **no_telemetry(),
@@ -86,7 +89,7 @@ def create_app(queue, config, *, access, config_text: str, keepalive_s: float | 
     errors.install(app)
     docs_page.install(app, f"{PREFIX}/docs")
     api = APIRouter(prefix=PREFIX)
-    for module in (reads, tickets, windows, sessions, notices, reports, bookings, leases, guide, ratings):
+    for module in (reads, tickets, windows, sessions, notices, reports, ratings, bookings, leases, guide):
         api.include_router(module.router)
     for module in (manage, manage_actions, people):  # the managers' API (docs/manage.md)
         api.include_router(module.router)
@@ -98,6 +101,8 @@ def create_app(queue, config, *, access, config_text: str, keepalive_s: float | 
     login.install_handlers(app)
     lan.install(app)
     public.install(app)
+    from .web import phone_feed
+    phone_feed.install(app)
     return app
 
 
@@ -108,6 +113,9 @@ def close_app(app: FastAPI) -> None:
     app.state.reads.close()
     if getattr(app.state, "manage_live", None) is not None:
         app.state.manage_live.close()
+    feed = getattr(app.state, "phone_feed", None)
+    if feed is not None:
+        feed.close_readers()
     if app.state.owns_access:
         app.state.access.close()
 

@@ -36,13 +36,13 @@ ROLES: dict[str, frozenset[str]] = {
     "log": frozenset({"kiosk", "screen", "caller", "controller", "technician"}),
     "reports": frozenset({"controller", "manager", "technician"}),
     "logout": frozenset(STAFF_ROLES),  # ends a person's session; devices are revoked by the hall
+    # 好差评 (docs/ratings.md): a rating or a 办件编号 for any served ticket; follow-ups: managers
+    "rate": frozenset({"caller", "controller", "staff", "manager"}),
+    "followups": frozenset({"manager"}),
     "book": frozenset({"caller", "controller", "staff", "manager"}),  # book or cancel for a citizen
     "suspensions": frozenset({"manager"}),  # list and lift 爽约 suspensions
     "lease": frozenset({"kiosk"}),  # number leases and offline tickets (hall/leases.py)
     "manage": frozenset({"manager"}),  # alarms, limits, actions with why, people and devices (docs/manage.md)
-    # 好差评 (docs/ratings.md): a rating or a 办件编号 for any served ticket; follow-ups: managers
-    "rate": frozenset({"caller", "controller", "staff", "manager"}),
-    "followups": frozenset({"manager"}),
 }
 # roles that act on any window; a caller device with no windows bound acts on any too
 ANY_WINDOW = frozenset({"controller", "manager"})
@@ -110,11 +110,11 @@ OP_WORDS = {"heartbeat": ("send heartbeats (only the hall's apps do)", "发送�
             "window": ("operate windows", "操作窗口"), "reactivate": ("re-activate a no-show", "过号重排"),
             "appointments": ("import appointments", "导入预约"), "log": ("write device notices", "写设备记录"),
             "reports": ("read reports", "查看报表"), "manage": ("manage the hall", "管理大厅"),
-            "book": ("book or cancel appointments", "预约或取消预约"),
-            "suspensions": ("lift booking suspensions", "解除预约暂停"), "lease": ("hold number leases", "预留号段"),
             "logout": ("log out (only a person's session can)", "注销登录"),
             "rate": ("rate tickets or attach case numbers", "评价或登记办件"),
-            "followups": ("handle 差评 follow-ups", "处理差评整改")}
+            "followups": ("handle 差评 follow-ups", "处理差评整改"),
+            "book": ("book or cancel appointments", "预约或取消预约"),
+            "suspensions": ("lift booking suspensions", "解除预约暂停"), "lease": ("hold number leases", "预留号段")}
 
 
 def require(op: str) -> Callable[..., Principal]:

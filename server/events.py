@@ -120,6 +120,9 @@ class EventHub:
         self._maintenance: asyncio.Task | None = None
         self._started = False
         self._closing = False  # close_streams() was called: new streams are refused
+        # fn(events) called on the tailer thread after each fan-out: filtered feeds that
+        # share this tailer (the citizens' status pages, server/web/phone_feed.py); keep it quick
+        self.listeners: list = []
 
     # -- life ---------------------------------------------------------------
     def start(self) -> None:
@@ -238,6 +241,11 @@ class EventHub:
                 loop.call_soon_threadsafe(self._wake, wake, revoking)
             except RuntimeError:  # the loop has closed: the server is going away
                 pass
+        for listener in self.listeners:
+            try:
+                listener(events)
+            except Exception:  # a feed's fault never stops the tailer
+                log.exception("event stream: a listener failed")
 
     def _append(self, frames: list[tuple[int, bytes]]) -> None:
         """Add frames to the ring (the caller holds the lock, or no stream exists yet)."""

@@ -59,6 +59,9 @@ class TicketOut(Response_):
     target_window: Optional[int]
     appointment: Optional[str]
     cancel_reason: Optional[str]
+    token: Optional[str] = Field(None, description="the status page's unguessable key (128 bits, hex)")
+    status_url: Optional[str] = Field(None, description="the status page's full URL: what the ticket's QR code "
+                                                        "holds (`[server] public_url` + `/t/` + token)")
 
 
 class WindowOut(Response_):

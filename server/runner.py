@@ -38,6 +38,7 @@ class ApiServer:
         if name:
             self.name = name
         self._owns_app = owns_app
+        self.citizens = False  # the listener phones use (public_listen, else the LAN one)
         self.host, self.port = host, port
         self.app = None
         self._server = None
@@ -72,6 +73,9 @@ class ApiServer:
         sockets = [s for srv in self._server.servers for s in srv.sockets]
         if sockets:
             self.port = sockets[0].getsockname()[1]
+        if self.citizens:  # the QR codes' default address (hall/public_url.py) is where phones reach us
+            from hall.public_url import listening_at
+            listening_at(self.host, self.port)
         if self._owns_app:
             log.info("hall API listening on %s/api/v1 (OpenAPI: %s/api/v1/docs)", self.url, self.url)
         else:
@@ -91,6 +95,9 @@ class ApiServer:
         hub = getattr(getattr(self.app, "state", None), "event_hub", None)
         if hub is not None:  # uvicorn waits for open responses: end the event streams now
             hub.close_streams()
+        feed = getattr(getattr(self.app, "state", None), "phone_feed", None)
+        if feed is not None:  # and the citizens' pages' streams (server/web/phone_feed.py)
+            feed.close_streams()
         if self._thread is not None:
             self._thread.join(STOP_TIMEOUT_S)
             if self._thread.is_alive():
@@ -130,6 +137,7 @@ def components(ctx) -> list:
     lan = ApiServer(make_app, host, port)
     public_listen = getattr(server_cfg, "public_listen", "") if server_cfg is not None else ""
     if not public_listen:
+        lan.citizens = True
         return [lan]
 
     def make_public_app():
@@ -137,4 +145,6 @@ def components(ctx) -> list:
         return create_public_app(lan.app)
 
     public_host, public_port = parse_listen(public_listen)
-    return [lan, ApiServer(make_public_app, public_host, public_port, name="citizens' pages", owns_app=False)]
+    citizens = ApiServer(make_public_app, public_host, public_port, name="citizens' pages", owns_app=False)
+    citizens.citizens = True
+    return [lan, citizens]

@@ -27,8 +27,14 @@ def chromium_path() -> str | None:
     return shutil.which("chromium")
 
 
+_shared: dict = {}  # one Chromium for the session, however many modules import the fixture
+
+
 @pytest.fixture(scope="session")
 def browser():
+    """Chromium for the session. Each module that imports this fixture gets an instance of
+    its own, but Playwright's sync API runs once per thread: the first instance starts it,
+    the others share it, the last one to finish stops it."""
     executable = chromium_path()
     if executable is None:
         pytest.skip("Debian's chromium package is not installed (scripts/setup.sh installs it)")
@@ -36,13 +42,20 @@ def browser():
         from playwright.sync_api import sync_playwright
     except ImportError:
         pytest.skip("playwright is not installed (pip install -e '.[test]')")
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=executable, headless=True,
-                               args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
-        try:
-            yield b
-        finally:
-            b.close()
+    if not _shared:
+        pw = sync_playwright().start()
+        _shared.update(pw=pw, users=0, browser=pw.chromium.launch(
+            executable_path=executable, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]))
+    _shared["users"] += 1
+    try:
+        yield _shared["browser"]
+    finally:
+        _shared["users"] -= 1
+        if not _shared["users"]:
+            _shared["browser"].close()
+            _shared["pw"].stop()
+            _shared.clear()
 
 
 def _page(browser, width: int, height: int, **options):

@@ -52,7 +52,7 @@ CASES = [
      "names no device"),
     # templates reaching into attributes, indexes, conversions, formats; unbalanced braces
     ("qr-attribute", GOOD + PRINTER + 'qr = "https://x.gov.cn/t/{ticket_id.__class__}"\n', 28, "printer.qr",
-     "{ticket_id.__class__} is not allowed: the QR template may use only {ticket_id}, {number} and {day}"),
+     "{ticket_id.__class__} is not allowed: the QR template may use only {status_url}, {token}, {ticket_id}, {number} and {day}"),
     ("qr-index", GOOD + PRINTER + 'qr = "{number[0]}"\n', 28, "printer.qr", "{number[0]} is not allowed"),
     ("qr-conversion", GOOD + PRINTER + 'qr = "{day!r}"\n', 28, "printer.qr", "{day!r} is not allowed"),
     ("qr-format-spec", GOOD + PRINTER + 'qr = "{ticket_id:>999999999}"\n', 28, "printer.qr", "is not allowed"),

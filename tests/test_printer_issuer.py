@@ -45,7 +45,7 @@ def test_issue_prints_the_ticket(hall, printer_sim):
     assert len(printer_sim.jobs) == 1 and printer_sim.pngs[0].exists()
     job = printer_sim.jobs[0]
     assert "社会保障".encode("gbk") in job and b"A001\n" in job
-    assert f"https://zwfw.example.gov.cn/t/{t.id}".encode() in job  # the QR template of the demo hall
+    assert t.status_url.encode() in job  # the demo hall's QR: the ticket's status page
 
 
 @pytest.mark.parametrize("level", ["paper_out", "cover_open", "offline"])
@@ -135,7 +135,7 @@ def test_ticket_content_from_config_and_ticket(hall):
     assert (c.hall, c.service, c.zone, c.number) == ("瑶海区政务服务中心", "社会保障", "社保医保专区", t.number)
     assert c.windows == "1-3、12号窗口"
     assert c.marks == ("绿色通道 优先办理",)
-    assert c.qr == f"https://zwfw.example.gov.cn/t/{t.id}"
+    assert c.qr == t.status_url and t.token in c.qr
     assert c.notice == cfg.hall.notice and c.issued == "2026-11-23 09:00"
 
 

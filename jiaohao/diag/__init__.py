@@ -16,9 +16,10 @@ AREAS = [
     "jiaohao.diag.boards",   # LED hall boards
     "jiaohao.diag.kiosk",    # kiosk PINs (issue 19)
     "jiaohao.diag.backups",  # age of the last good backup of the database
+    "jiaohao.diag.ratings",  # the provincial 好差评 push: credentials, records not taken
     "jiaohao.diag.leases",   # kiosks' clocks, offline tickets not yet sent
     "jiaohao.diag.guide",    # the service guide's files (docs/guide.md)
-    "jiaohao.diag.ratings",  # the provincial 好差评 push: credentials, records not taken
+    "jiaohao.diag.notify",   # 叫号提醒: messages the SMS/WeChat webhook has not taken
     "jiaohao.diag.city",     # shipping to the city's PostgreSQL: behind, last error
 ]
 

@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from .render import STATIC, error_page
 
 PUBLIC_ROUTERS: list[str] = [
+    "server.web.phone:router",  # the ticket's status page, 叫号提醒, evaluation, /hall (docs/phone.md)
     "server.web.book:router",  # 预约: booking time slots (docs/booking.md)
     "server.web.guide_pages:router",  # 办事指南: the service guide (docs/guide.md)
 ]
