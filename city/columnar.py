@@ -15,7 +15,7 @@ import numpy as np
 
 from hall.report_model import NO_DEPARTMENT, SCORE_LABELS, Figures, Stats
 
-from .daycolumns import CALL_COLS, DTYPES, FORMAT, EVAL_COLS, REFUSAL, REFUSAL_COLS, STATUS, TICKET_COLS, build, split
+from .daycolumns import CALL_COLS, DTYPES, EVAL_COLS, FORMAT, REFUSAL, REFUSAL_COLS, STATUS, build, split
 
 TICKET_LEVEL = ("hall", "service", "day", "hour")
 
@@ -87,7 +87,16 @@ def _from_rows(conn, pairs: list[tuple[str, str]]) -> list[tuple[str, str, bytes
             rows[(r[0], r[1])].append(r[2:])
         return rows
 
-    tickets = q("tickets", TICKET_COLS)
+    tickets = defaultdict(list)
+    for r in conn.execute(
+            "SELECT p.h, p.d::text, x.id, x.origin_service, x.issued_at, x.status, x.cancel_reason, "
+            'x.first_called_at, x."window", (SELECT r.level FROM city.ratings r WHERE r.hall_code = p.h '
+            "AND r.ticket_day = p.d AND r.ticket_id = x.id ORDER BY r.seq DESC LIMIT 1), f.state, "
+            "coalesce(f.rectified_at IS NOT NULL, false) "
+            "FROM unnest(%s::text[], %s::date[]) AS p(h, d) CROSS JOIN LATERAL "
+            "(SELECT * FROM city.tickets y WHERE y.hall_code = p.h AND y.day = p.d) x "
+            "LEFT JOIN city.followups f ON f.hall_code = p.h AND f.ticket_id = x.id", (hs, ds)).fetchall():
+        tickets[(r[0], r[1])].append(r[2:])
     calls = q("calls", CALL_COLS, " ORDER BY x.id")
     evals = q("evaluations", EVAL_COLS)
     refusals = q("refusals", REFUSAL_COLS)
@@ -164,7 +173,7 @@ def aggregate(days: list[tuple[str, str, bytes]], by: str, departments: dict[tup
         if by == "day":
             cols["day"] = day_a[blob_of]
         if lut is not None:
-            for win_field, dept_field in (("win", "dept"), ("wwin", "wdept")):
+            for win_field, dept_field in (("win", "dept"), ("wwin", "wdept"), ("twin", "tdept")):
                 if win_field in cols:
                     cols[dept_field] = _department_of(lut, cols["hall"], cols[win_field], dept_ix(NO_DEPARTMENT))
         cat[tab] = cols
@@ -267,7 +276,41 @@ def aggregate(days: list[tuple[str, str, bytes]], by: str, departments: dict[tup
                 f.wait = st_
                 wait_by_service.append(f)
             wait_by_service.sort(key=lambda f: f.key)
-    return ordered, total, dict(sorted(arrivals.items())), wait_by_service
+    names_of = {"hall": hall_ix.names, "department": dept_ix.names}.get(by)
+    ind_total, ind_rows = _indicators(t, by, names_of)
+    return ordered, total, dict(sorted(arrivals.items())), wait_by_service, ind_total, ind_rows
+
+
+def _indicators(t: dict, by: str, names: list | None) -> tuple[dict, list[dict] | None]:
+    """好差评 indicators (hall/rating_indicators.py) over the finished tickets: the whole
+    row, and one per hall or department (a window without one: "—") when grouped so."""
+    from hall.rating_indicators import COUNTS
+
+    from .indicators import _row
+    if not t:
+        return _row("", (0,) * len(COUNTS)), ([] if names is not None else None)
+    fin = t["status"] == STATUS["finished"]
+    level, fstate, frect = t["level"][fin], t["fstate"][fin], t["frect"][fin]
+    flags = {"cases": np.ones(len(level), dtype=bool), "rated": level > 0, "unrated": level == 0,
+             "good": (level >= 1) & (level <= 3), "bad": level >= 4, "followups": fstate > 0,
+             "appeals_approved": fstate == 2, "rectified": frect, "called_back": fstate == 3}
+    total = _row("", tuple(int(np.count_nonzero(flags[c])) for c in COUNTS))
+    if names is None:
+        return total, None
+    keys = (t["hall"] if by == "hall" else t["tdept"])[fin].astype(np.int64)
+    label = [str(n) for n in names]
+    if by == "department":
+        label = ["—" if n == NO_DEPARTMENT else n for n in label]
+        keys = np.where(keys < 0, len(label), keys)  # a ticket without a window
+        label.append("—")
+    per = {c: np.bincount(keys[flags[c]], minlength=len(label)) for c in COUNTS}
+    groups: dict[str, list[int]] = {}
+    for i, name in enumerate(label):
+        if per["cases"][i]:
+            g = groups.setdefault(name, [0] * len(COUNTS))
+            for j, c in enumerate(COUNTS):
+                g[j] += int(per[c][i])
+    return total, [_row(name, tuple(groups[name])) for name in sorted(groups)]
 
 
 def _department_lut(halls: list[str], departments: dict, dept_ix: _Index) -> np.ndarray:

@@ -19,20 +19,23 @@ from dataclasses import dataclass
 
 import numpy as np
 
-FORMAT = 2  # of the blobs in city.day_columns; a blob of another format is rebuilt from the rows
+FORMAT = 3  # of the blobs in city.day_columns; a blob of another format is rebuilt from the rows
 STATUS = {"waiting": 0, "called": 1, "finished": 2, "skipped": 3, "expired": 4, "cancelled": 5}
 OUTCOME = {None: 0, "finished": 1, "transferred": 2, "skipped": 3, "day_end": 4}
 REFUSAL = {"cap": 1, "closed": 2, "printer": 3}  # 0: a reason no figure counts
 PRINTER_REASONS = frozenset({"printer", "printer_unavailable", "paper_out", "cover_open", "offline", "print_failed"})
 
 # the rows each builder input has (SQLite and PostgreSQL loaders give these, in this order)
-TICKET_COLS = ("id", "origin_service", "issued_at", "status", "cancel_reason", "first_called_at")
+TICKET_COLS = ("id", "origin_service", "issued_at", "status", "cancel_reason", "first_called_at", "window",
+               "level", "fstate", "frectified")  # the last three: 好差评 (final level, follow-up), or NULL
+FOLLOWUP = {None: 0, "appeal_approved": 2, "called_back": 3}  # any other state: 1
 CALL_COLS = ("id", "ticket_id", "window", "service", "called_at", "ended_at", "outcome")
 EVAL_COLS = ("window", "at", "score", "call_id")
 REFUSAL_COLS = ("at", "kind", "reason", "service")
 
 FIELDS = {  # table -> (field, dtype)
-    "t": (("svc", "<i2"), ("hour", "i1"), ("status", "i1"), ("printfail", "?"), ("wait", "<f8"), ("wwin", "<i4")),
+    "t": (("svc", "<i2"), ("hour", "i1"), ("status", "i1"), ("printfail", "?"), ("wait", "<f8"), ("wwin", "<i4"),
+          ("twin", "<i4"), ("level", "i1"), ("fstate", "i1"), ("frect", "?")),
     "c": (("svc", "<i2"), ("win", "<i4"), ("hour", "i1"), ("outcome", "i1"), ("handle", "<f8"), ("noshow", "?")),
     "e": (("svc", "<i2"), ("win", "<i4"), ("hour", "i1"), ("score", "i1")),
     "r": (("svc", "<i2"), ("hour", "i1"), ("reason", "i1")),
@@ -109,13 +112,17 @@ def build(tickets, calls, evaluations, refusals) -> DayColumns:
 
     status_of = {}
     t = {k: [] for k, _ in FIELDS["t"]}
-    for tid, origin, issued, status, reason, first in tickets:
+    for tid, origin, issued, status, reason, first, window, level, fstate, frect in tickets:
         status_of[tid] = status
         t["svc"].append(svc(origin))
         t["hour"].append(local_hour(issued))
         t["status"].append(STATUS.get(status, 0))
         t["printfail"].append(status == "cancelled" and reason == "print_failed")
         t["wait"].append(first - issued if first is not None else math.nan)
+        t["twin"].append(-1 if window is None else window)  # the window that finished it: its department
+        t["level"].append(level or 0)  # 0: 未评价
+        t["fstate"].append(FOLLOWUP.get(fstate, 1))
+        t["frect"].append(bool(frect))
     first_call: dict[int, tuple[int, int]] = {}  # ticket -> (call id, window) of its first call
     last_call: dict[int, int] = {}
     for cid, tid, win, _svc, _at, _end, _out in calls:
@@ -124,8 +131,8 @@ def build(tickets, calls, evaluations, refusals) -> DayColumns:
             first_call[tid] = (cid, win)
         if cid > last_call.get(tid, -1):
             last_call[tid] = cid
-    t["wwin"] = [first_call[tid][1] if tid in first_call and first is not None else -1
-                 for tid, _o, _i, _s, _r, first in tickets]
+    t["wwin"] = [first_call[tid][1] if tid in first_call and row[5] is not None else -1
+                 for row in tickets for tid in (row[0],)]
     c = {k: [] for k, _ in FIELDS["c"]}
     call_service = {}
     for cid, tid, win, service, called, ended, outcome in calls:
@@ -163,7 +170,16 @@ def from_hall(conn, day: str) -> DayColumns:
     """The columns of ``day`` from the hall's queue database (a closed day)."""
     cur = conn.cursor()
     cur.row_factory = None
-    tickets = cur.execute(f"SELECT {', '.join(TICKET_COLS)} FROM tickets WHERE day = ?", (day,)).fetchall()
+    rated = {r[0] for r in cur.execute("SELECT name FROM sqlite_schema WHERE name IN ('ratings', 'followups')")}
+    if rated == {"ratings", "followups"}:
+        tickets = cur.execute(
+            "SELECT t.id, t.origin_service, t.issued_at, t.status, t.cancel_reason, t.first_called_at, t.window, "
+            "(SELECT r.level FROM ratings r WHERE r.ticket_id = t.id ORDER BY r.seq DESC LIMIT 1), "
+            "f.state, f.rectified_at IS NOT NULL FROM tickets t LEFT JOIN followups f ON f.ticket_id = t.id "
+            "WHERE t.day = ?", (day,)).fetchall()
+    else:  # a hall without 好差评 tables
+        tickets = cur.execute("SELECT id, origin_service, issued_at, status, cancel_reason, first_called_at, window, "
+                              "NULL, NULL, 0 FROM tickets WHERE day = ?", (day,)).fetchall()
     calls = cur.execute(f"SELECT {', '.join(CALL_COLS)} FROM calls WHERE day = ? ORDER BY id", (day,)).fetchall()
     evals = cur.execute(f"SELECT {', '.join(EVAL_COLS)} FROM evaluations WHERE day = ?", (day,)).fetchall()
     refusals = cur.execute(

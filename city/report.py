@@ -169,18 +169,11 @@ def build_city_report(conn, date_from: date | str, date_to: date | str, by: str 
             helper = helper_connection(conn) if len(codes) >= HELPER_FROM_HALLS else None
             try:
                 days = load(conn, d0, d1, codes, helper)
-                if helper is not None:  # PostgreSQL counts the indicators while numpy does the rest
-                    from concurrent.futures import ThreadPoolExecutor
-                    with ThreadPoolExecutor(1, thread_name_prefix="city-report") as pool:
-                        later = pool.submit(report_indicators, helper, d0, d1, by, halls)
-                        ordered, total, arrivals, wait_by_service = aggregate(days, by, departments, label)
-                        indicators, indicator_rows = later.result()
-                else:
-                    ordered, total, arrivals, wait_by_service = aggregate(days, by, departments, label)
-                    indicators, indicator_rows = report_indicators(conn, d0, d1, by, halls)
             finally:
                 if helper is not None:
                     helper.close()
+            ordered, total, arrivals, wait_by_service, indicators, indicator_rows = aggregate(
+                days, by, departments, label)
             return Report(hall_title, d0, d1, by, ordered, total, arrivals, wait_by_service,
                           (now or datetime.now()).isoformat(timespec="seconds"), time.perf_counter() - t0,
                           indicators, indicator_rows)

@@ -146,3 +146,15 @@ def test_the_city_report_carries_the_indicators(city):
     assert {k: mine[k] for k in own if k != "group"} == {k: own[k] for k in own if k != "group"}
     from jiaohao.report import render
     assert "好差评指标" in render(rep, "html").decode()
+
+
+@pytest.mark.parametrize("by", ["hall", "department", "service"])
+def test_the_day_columns_give_the_indicators_the_sql_gives(city, by):
+    from city.report import build_city_report
+    url, _ = city
+    with city_connect(url, autocommit=True) as pg:
+        fast = build_city_report(pg, DAY, DAY, by, engine="columns").to_json()
+        sql = build_city_report(pg, DAY, DAY, by, engine="sql").to_json()
+    fast.pop("generated_at"), sql.pop("generated_at")
+    assert fast["rating_indicators"]["followups"] == 4
+    assert fast == sql
