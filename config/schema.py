@@ -441,6 +441,56 @@ class Client(Strict):
         return v.rstrip("/")
 
 
+class City(Strict):
+    """Shipping this hall's records to the city's PostgreSQL (docs/city.md).
+
+    Empty ``database``: nothing is shipped. The password is never in this file: it is
+    read from ``password_file`` or the JIAOHAO_CITY_PASSWORD environment variable (or
+    libpq's own ~/.pgpass and client certificates)."""
+
+    database: str = ""  # "postgresql://hall_xinbei@city-db.example:5432/city?sslmode=verify-full"
+    hall_code: str = ""  # this hall's code in the city, e.g. "320411001": the key of every record shipped
+    password_file: str = ""  # a file holding the password of the database user (mode 0600)
+    batch_size: int = Field(2000, ge=10, le=100_000)  # events read from the log per city transaction
+    interval_seconds: float = Field(5.0, ge=0.2, le=3600)  # how often serve looks for new events
+    retry_max_seconds: float = Field(300.0, ge=1, le=86400)  # back-off ceiling while the city is unreachable
+    connect_timeout_s: float = Field(10.0, gt=0, le=120)
+
+    @field_validator("database")
+    @classmethod
+    def _postgres_url(cls, v: str) -> str:
+        v = v.strip()
+        if not v:
+            return v
+        m = re.fullmatch(r"postgres(?:ql)?://([^@/?#]*@)?[^\s/?#]+(/[^\s?#]*)?(\?\S*)?", v)
+        if not m:
+            raise ValueError(f"database must be a postgresql:// address, e.g. "
+                             f"\"postgresql://hall_xinbei@city-db:5432/city?sslmode=verify-full\", not {v!r}")
+        if m.group(1) and ":" in m.group(1):
+            raise ValueError("database must not hold the password: put it in password_file "
+                             "or the JIAOHAO_CITY_PASSWORD environment variable")
+        if re.search(r"[?&]password=", v):
+            raise ValueError("database must not hold the password: put it in password_file "
+                             "or the JIAOHAO_CITY_PASSWORD environment variable")
+        return v
+
+    @field_validator("hall_code")
+    @classmethod
+    def _code(cls, v: str) -> str:
+        if v and not re.fullmatch(r"[A-Za-z0-9_.-]{1,32}", v):
+            raise ValueError(f"hall_code must be 1-32 letters, digits, '-', '_' or '.', not {v!r}")
+        return v
+
+    @model_validator(mode="after")
+    def _code_with_database(self) -> "City":
+        if self.database and not self.hall_code:
+            raise ReferenceError_(("hall_code",), "hall_code is required with database "
+                                  "(this hall's code in the city, e.g. \"320411001\")")
+        return self
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.database)
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
@@ -538,6 +588,7 @@ class HallConfig(HallMethods, Strict):
     backup: Backup = Backup()
     server: Server | None = None
     client: Client = Client()
+    city: City = City()
     calendar: Calendar = Calendar()
     notify: Notify = Notify()
     ratings: Ratings = Ratings()

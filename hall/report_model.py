@@ -8,6 +8,7 @@ GROUPINGS = ("service", "window", "staff", "department", "hour", "day")
 GROUPING_NAMES = {"service": ("事项", "Service"), "window": ("窗口", "Window"),
                   "staff": ("工作人员", "Staff"), "department": ("部门", "Department"),
                   "hour": ("时段", "Hour"), "day": ("日期", "Day")}
+GROUPING_NAMES["hall"] = ("大厅", "Hall")  # the city's reports (city/report.py) group by hall too
 SCORE_LABELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
 SCORE_LABELS_EN = {5: "Very satisfied", 4: "Satisfied", 3: "Fairly satisfied",
                    2: "Dissatisfied", 1: "Very dissatisfied"}

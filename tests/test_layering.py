@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ["config", "hall", "drivers", "caller", "display", "kiosk", "server", "jiaohao"]
+PACKAGES = ["city", "config", "hall", "drivers", "caller", "display", "kiosk", "server", "jiaohao"]
 STDLIB = set(sys.stdlib_module_names)
 
 # package -> top-level imports allowed besides the stdlib and itself
@@ -16,12 +16,13 @@ ALLOWED = {
     "config": {"pydantic", "pypinyin"},  # pypinyin: the guide's search (config/guide_search.py)
     # httpx: the remote hall over HTTP and its event stream; chinese_calendar: working days
     "hall": {"config", "sqlite_utils", "httpx", "chinese_calendar"},
+    "city": {"hall", "config", "psycopg", "numpy"},  # city/: the hall's records in the city's PostgreSQL
 }
 # package -> top-level imports it must not make
 FORBIDDEN = {
     "drivers": {"PySide6", "hall", "caller", "display", "kiosk", "server"},
     "server": {"PySide6", "drivers", "caller", "display", "kiosk"},  # server/ uses hall/ and config/
-    "config": {"server"}, "hall": {"server"}, "caller": {"server"}, "display": {"server"}, "kiosk": {"server"},
+    "config": {"server"}, "hall": {"server", "city"}, "caller": {"server"}, "display": {"server"}, "kiosk": {"server"},
 }
 FORBIDDEN_EVERYWHERE_BUT_ITSELF = {"jiaohao"}
 

@@ -29,6 +29,8 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("demo", "demo_cmd", "run a whole hall on simulated devices (kiosk, hall screen, callers, voice)"),
     ("report", "report_cmd", "daily and monthly figures: tickets, waiting, handling, ratings (好差评)"),
     ("ratings", "ratings_cmd", "好差评: GB/T 39046 export, 差评 follow-ups, indicators, provincial push"),
+    ("ship", "ship_cmd", "ship this hall's records to the city's PostgreSQL ([city] database)"),
+    ("city", "ship_cmd", "the city database: create or upgrade its schema, list its halls"),
     ("backup", "backup_cmd", "back up the queue database now (online: the hall keeps working)"),
     ("restore", "backup_cmd", "replace the queue database by a backup (the current one is kept aside)"),
     ("version", "version_cmd", "this program's version and the database's (versions, migrations)"),

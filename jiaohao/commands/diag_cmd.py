@@ -11,7 +11,7 @@ from .inputs import server_options
 # On a PC that uses a hall server: the database and its backups are the server's; the
 # buses, boards, voice and their ports are the controller's unless this PC's own hall
 # file (--config) names devices of its own.
-SERVER_SIDE = {"jiaohao.diag.database", "jiaohao.diag.backups", "jiaohao.diag.ratings"}
+SERVER_SIDE = {"jiaohao.diag.database", "jiaohao.diag.backups", "jiaohao.diag.ratings", "jiaohao.diag.city"}
 CONTROLLER_SIDE = {"jiaohao.diag.bus", "jiaohao.diag.boards", "jiaohao.diag.voice", "jiaohao.diag.ports"}
 
 

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import calendar
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -28,11 +29,17 @@ def register(sub) -> None:
     p.add_argument("--from", dest="date_from", metavar="DATE", help="first day, YYYY-MM-DD (or today/yesterday)")
     p.add_argument("--to", dest="date_to", metavar="DATE", help="last day, inclusive (default: the --from day; alone: that one day)")
     p.add_argument("--month", metavar="YYYY-MM", help="a whole calendar month instead of --from/--to")
-    p.add_argument("--by", choices=GROUPINGS, default="service", help="one row per … (default: service)")
+    p.add_argument("--by", choices=(*GROUPINGS, "hall"), default="service",
+                   help="one row per … (default: service; hall: with --city only)")
     p.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
     p.add_argument("-o", "--output", metavar="PATH",
                    help="write to PATH (a folder gets a dated file name); '-' for stdout. "
                         "Default: stdout for table/csv/json, a dated file in the current folder for xlsx/html")
+    p.add_argument("--city", metavar="URL",
+                   help="the city report over every hall shipped to this PostgreSQL (postgresql://user@host/db; "
+                        "password from JIAOHAO_CITY_PASSWORD or ~/.pgpass): --by hall|service|department|day|hour")
+    p.add_argument("--hall", dest="halls", action="append", metavar="CODE",
+                   help="with --city: only this hall (repeat for several)")
     p.set_defaults(func=run)
 
 
@@ -65,6 +72,12 @@ def date_range(args, today: date) -> tuple[date, date]:
 
 
 def run(ctx, args) -> int:
+    if args.city is not None:
+        return _output(args, _city_report(args))
+    if args.halls:
+        raise CommandError("--hall needs --city (a hall's own report covers that hall)")
+    if args.by == "hall":
+        raise CommandError("--by hall needs --city URL (the city's database); a hall's report is one hall")
     today = ctx.clock()().date()
     d0, d1 = date_range(args, today)
     if not ctx.db_path.exists():
@@ -76,6 +89,39 @@ def run(ctx, args) -> int:
                               now=ctx.clock()())
     except ReportError as e:
         raise CommandError(str(e)) from None
+    return _output(args, report)
+
+
+def _city_report(args):
+    from datetime import datetime
+
+    from city.report import CITY_GROUPINGS, build_city_report
+    from city.schema import PASSWORD_ENV, CityError, connect, one_line
+    if args.by not in CITY_GROUPINGS:
+        raise CommandError(f"the city report groups by {', '.join(CITY_GROUPINGS)}, not {args.by!r} "
+                           "(window and staff belong to each hall's own report)")
+    url = args.city.strip()
+    if not url.startswith(("postgresql://", "postgres://")):
+        raise CommandError(f"--city must be a postgresql:// address, not {args.city!r}")
+    d0, d1 = date_range(args, datetime.now().date())
+    try:
+        conn = connect(url, os.environ.get(PASSWORD_ENV) or None, autocommit=True, application="jiaohao report")
+    except CityError as e:
+        raise CommandError(str(e)) from None
+    try:
+        return build_city_report(conn, d0, d1, args.by, halls=args.halls)
+    except ReportError as e:
+        raise CommandError(str(e)) from None
+    except Exception as e:  # noqa: BLE001 - psycopg's errors: one line
+        if type(e).__module__.startswith("psycopg"):
+            raise CommandError(f"the city report failed: {one_line(e)}") from None
+        raise
+    finally:
+        conn.close()
+
+
+def _output(args, report) -> int:
+    d0, d1 = report.date_from, report.date_to
     data = render(report, args.format)
     out = args.output
     if out == "-" or (out is None and args.format not in TO_FILE):

@@ -23,6 +23,7 @@ COMPONENT_FACTORIES: list[str] = [
     "hall.alarm_engine:components",  # the limits checked every few seconds (docs/manage.md)
     "server.runner:components",      # the hall API ([server] listen or --listen)
     "hall.outbox:components",        # webhooks: reminders, the 好差评 push, alarms
+    "city.service:components",       # shipping to the city's PostgreSQL ([city] database)
 ]
 
 

@@ -20,6 +20,7 @@ AREAS = [
     "jiaohao.diag.leases",   # kiosks' clocks, offline tickets not yet sent
     "jiaohao.diag.guide",    # the service guide's files (docs/guide.md)
     "jiaohao.diag.notify",   # 叫号提醒: messages the SMS/WeChat webhook has not taken
+    "jiaohao.diag.city",     # shipping to the city's PostgreSQL: behind, last error
 ]
 
 

@@ -1,0 +1,240 @@
+"""`jiaohao ship`: send this hall's records to the city's PostgreSQL ([city] in the hall
+file); `jiaohao city`: set up the city database (migrations) and look at it.
+
+    jiaohao ship --once          ship until the city has everything, then exit (cron, scripts)
+    jiaohao ship                 keep shipping (serve does this itself when [city] is set)
+    jiaohao ship --status        how far the city is behind, from the hall's own record
+    jiaohao city migrate URL     create or upgrade the city schema (as the city's owner)
+    jiaohao city halls URL       the halls the city has, and how fresh each one is
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from datetime import datetime
+
+from ..context import CommandError
+
+log = logging.getLogger(__name__)
+
+
+def register(sub) -> None:
+    p = sub.add_parser("ship", help="ship this hall's records to the city's PostgreSQL ([city] database)",
+                       description="Ship tickets, calls, ratings and refusals to the city database named in "
+                                   "the hall file's [city] section (docs/city.md). Safe to stop at any moment: "
+                                   "what the city has not committed is shipped again, never twice.")
+    p.add_argument("--once", action="store_true", help="ship until the city has every record, then exit")
+    p.add_argument("--status", action="store_true", help="how far the city is behind (reads only this hall)")
+    p.add_argument("--adopt", action="store_true",
+                   help="this database replaces the one the city had under this hall_code (after a reinstall)")
+    p.add_argument("--json", action="store_true", help="--once/--status: one JSON object on stdout")
+    p.add_argument("--seconds", type=float, default=None, help="without --once: stop after this long")
+    p.set_defaults(func=ship)
+    c = sub.add_parser("city", help="the city database: create or upgrade its schema, list its halls",
+                       description="The city's PostgreSQL (docs/city.md). URL: postgresql://user@host/db; the "
+                                   "password from JIAOHAO_CITY_PASSWORD or ~/.pgpass, never on the command line.")
+    csub = c.add_subparsers(dest="city_command", metavar="COMMAND", required=True)
+    m = csub.add_parser("migrate", help="create or upgrade the city schema (run as the database's owner)")
+    m.add_argument("url", metavar="URL")
+    m.set_defaults(func=city_migrate)
+    h = csub.add_parser("halls", help="the halls shipping to this city and when each last shipped")
+    h.add_argument("url", metavar="URL")
+    h.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    h.set_defaults(func=city_halls)
+    i = csub.add_parser("indicators", help="好差评 indicators over the city's halls (好评率, 差评率, 未评价率, "
+                                           "主动评价好评率, 整改率, 回访率)")
+    i.add_argument("url", metavar="URL")
+    i.add_argument("--month", metavar="YYYY-MM", help="a calendar month (default: this month)")
+    i.add_argument("--from", dest="date_from", metavar="DATE")
+    i.add_argument("--to", dest="date_to", metavar="DATE")
+    i.add_argument("--by", choices=("hall", "department", "item"), default="hall")
+    i.add_argument("--hall", dest="halls", action="append", metavar="CODE", help="only this hall (repeatable)")
+    i.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    i.set_defaults(func=city_indicators_cmd)
+
+
+def _fail(message: str) -> int:
+    print(f"jiaohao: {message}", file=sys.stderr)
+    return 1
+
+
+def _shipper(ctx):
+    from city.ship import Shipper
+    cfg = ctx.config
+    if not cfg.city.database:
+        raise CommandError(f"no [city] database in {ctx.config_path}: add [city] database = "
+                           "\"postgresql://…\" and hall_code (docs/city.md)")
+    if not ctx.db_path.exists():
+        raise CommandError(f"no queue database at {ctx.db_path} (use --db PATH or set JIAOHAO_DB)")
+    return Shipper(ctx.db_path, cfg.city, cfg.hall.name, cfg.services, cfg.windows,
+                   base_dir=ctx.config_path.parent)
+
+
+def ship(ctx, args) -> int:
+    from city.schema import CityError
+    from city.ship import describe_error, status
+    if args.status:
+        if not ctx.db_path.exists():
+            raise CommandError(f"no queue database at {ctx.db_path} (use --db PATH or set JIAOHAO_DB)")
+        rows = status(ctx.db_path)
+        if args.json:
+            print(json.dumps({"shipping": rows}, ensure_ascii=False))
+        elif not rows:
+            print("未向市级数据库上报 (nothing shipped to a city database yet)")
+        for r in rows if not args.json else []:
+            when = datetime.fromtimestamp(r["shipped_at"]).strftime("%Y-%m-%d %H:%M:%S") if r["shipped_at"] else "-"
+            print(f"{r['hall_code']}: 已上报至事件 {r['shipped_event_id']}，待上报 {r['behind']} 条，最近 {when} "
+                  f"(shipped to event {r['shipped_event_id']}, {r['behind']} behind, last {when})")
+            if r["last_error"]:
+                print(f"  最近错误 (last error, {r['failures']}×): {r['last_error']}")
+        return 0
+    shipper = _shipper(ctx)
+    try:
+        if args.adopt:
+            shipper.adopt()
+            print(f"this database is now the city's hall {shipper.hall_code}; its records will be shipped again")
+            if not args.once:
+                return 0
+        if args.once:
+            res = shipper.ship()
+            if args.json:
+                print(json.dumps({"hall_code": shipper.hall_code, "batches": res.batches, "events": res.events,
+                                  "rows": res.rows, "cursor": res.cursor, "behind": res.behind,
+                                  "seconds": round(res.seconds, 3)}, ensure_ascii=False))
+            else:
+                print(f"shipped {res.events} events ({res.total_rows} records) in {res.batches} batches, "
+                      f"{res.seconds:.1f} s; the city has the log up to event {res.cursor}")
+            return 0
+    except CityError as e:
+        shipper.record_failure(str(e))
+        return _fail(str(e))
+    except Exception as e:  # noqa: BLE001 - psycopg's errors: one line, not a traceback
+        if type(e).__module__.startswith("psycopg"):
+            text = describe_error(e, ctx.config.city.database)
+            shipper.record_failure(text)
+            return _fail(text)
+        raise
+    finally:
+        shipper.close()
+    return _run_forever(ctx, shipper, args.seconds)
+
+
+def _run_forever(ctx, shipper, seconds: float | None) -> int:
+    from city.service import CityShipping
+    logging.getLogger().setLevel(min(logging.getLogger().level, logging.INFO))
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    city = ctx.config.city
+    part = CityShipping(shipper, city.interval_seconds, city.retry_max_seconds)
+    part.start()
+    end = time.monotonic() + seconds if seconds is not None else None
+    while not stop.wait(0.2):
+        if end is not None and time.monotonic() > end:
+            break
+    part.stop()
+    return 0
+
+
+def _city_conn(url: str):
+    from city.schema import PASSWORD_ENV, connect
+    if not url.startswith(("postgresql://", "postgres://")):
+        raise CommandError(f"not a postgresql:// address: {url!r}")
+    return connect(url, os.environ.get(PASSWORD_ENV) or None, application="jiaohao city")
+
+
+def city_migrate(ctx, args) -> int:
+    from city.schema import CityError, migrate
+    try:
+        conn = _city_conn(args.url)
+    except CityError as e:
+        return _fail(str(e))
+    try:
+        applied = migrate(conn)
+    except Exception as e:  # noqa: BLE001
+        if type(e).__module__.startswith("psycopg"):
+            from city.schema import one_line
+            return _fail(f"migrating the city database failed: {one_line(e)}")
+        raise
+    finally:
+        conn.close()
+    print(f"city schema: applied {', '.join(applied)}" if applied else "city schema: up to date")
+    return 0
+
+
+def city_halls(ctx, args) -> int:
+    from city.schema import CityError
+    try:
+        conn = _city_conn(args.url)
+    except CityError as e:
+        return _fail(str(e))
+    try:
+        rows = conn.execute("SELECT h.hall_code, h.name, h.shipped_event_id, h.shipped_at, h.program_version, "
+                            "(SELECT max(day) FROM city.days d WHERE d.hall_code = h.hall_code) "
+                            "FROM city.halls h ORDER BY 1").fetchall()
+    finally:
+        conn.close()
+    out = [{"hall_code": r[0], "name": r[1], "shipped_event_id": r[2],
+            "shipped_at": r[3].isoformat(timespec="seconds") if r[3] else None, "version": r[4],
+            "last_closed_day": r[5].isoformat() if r[5] else None} for r in rows]
+    if args.json:
+        print(json.dumps({"halls": out}, ensure_ascii=False))
+        return 0
+    for h in out:
+        print(f"{h['hall_code']}\t{h['name']}\t最近上报 {h['shipped_at'] or '-'}\t最近日结 {h['last_closed_day'] or '-'}")
+    return 0
+
+
+def city_indicators_cmd(ctx, args) -> int:
+    import calendar
+    import csv
+    import io
+    from datetime import date
+
+    from city.indicators import city_indicators
+    from city.schema import CityError
+    from hall.rating_indicators import COUNTS, RATES, percent
+    try:
+        if args.date_from or args.date_to:
+            if args.month or not (args.date_from and args.date_to):
+                raise CommandError("give --month, or both --from and --to")
+            start, end = date.fromisoformat(args.date_from), date.fromisoformat(args.date_to)
+        else:
+            first = date.fromisoformat((args.month or date.today().strftime("%Y-%m")).strip() + "-01")
+            start, end = first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
+    except ValueError:
+        raise CommandError("dates are YYYY-MM-DD and months YYYY-MM, e.g. --month 2026-11") from None
+    if start > end:
+        raise CommandError(f"--from {start} is after --to {end}")
+    try:
+        conn = _city_conn(args.url)
+    except CityError as e:
+        return _fail(str(e))
+    try:
+        rows = city_indicators(conn, start, end, args.by, args.halls)
+    finally:
+        conn.close()
+    if args.format == "json":
+        print(json.dumps({"from": start.isoformat(), "to": end.isoformat(), "by": args.by, "rows": rows},
+                         ensure_ascii=False, indent=1))
+        return 0
+    columns = ["group", *COUNTS, *RATES]
+    if args.format == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\r\n")
+        w.writerow(columns)
+        for r in rows:
+            w.writerow([r[c] if r[c] is not None else "" for c in columns])
+        sys.stdout.buffer.write(buf.getvalue().encode("utf-8-sig"))
+        return 0
+    print(f"全市好差评指标 {start} … {end}（按 {args.by}）")
+    print(f"{'':<14}{'办件':>6}{'已评':>6}{'未评':>6}{'差评':>6}" + "".join(f"{n:>10}" for n in RATES))
+    for r in rows:
+        print(f"{str(r['group'])[:14]:<14}{r['cases']:>6}{r['rated']:>6}{r['unrated']:>6}{r['bad']:>6}"
+              + "".join(f"{percent(r[n]):>10}" for n in RATES))
+    return 0
