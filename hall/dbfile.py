@@ -87,6 +87,35 @@ def _forget_deleted() -> None:
                 pass
 
 
+def release_unused() -> int:
+    """Close the kept descriptors of files no other descriptor of this process is open on
+    (no SQLite connection of this process has them open, so no lock of ours is on them).
+    For long sessions that open many halls one after another (the test suite); returns how
+    many it closed."""
+    with _header_lock:
+        kept = {fd: key for key, fd in _header_fds.items()}
+        in_use: set[tuple[int, int]] = set()
+        for name in os.listdir("/proc/self/fd"):
+            fd = int(name)
+            if fd in kept:
+                continue
+            try:
+                st = os.fstat(fd)
+            except OSError:
+                continue
+            in_use.add((st.st_dev, st.st_ino))
+        closed = 0
+        for fd, key in kept.items():
+            if key not in in_use:
+                del _header_fds[key]
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+                closed += 1
+        return closed
+
+
 def header_ids(path: str) -> tuple[int, int] | None:
     """(application_id, user_version) from the file's own header, ignoring any WAL."""
     try:

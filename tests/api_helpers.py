@@ -38,6 +38,7 @@ class Hall:
 
     def close(self) -> None:
         close_app(self.app)
+        self.access.close()
 
 
 @pytest.fixture

@@ -25,6 +25,15 @@ def _own_cache_dir(tmp_path_factory):
         os.environ["XDG_CACHE_HOME"] = old
 
 
+@pytest.fixture(autouse=True)
+def _release_closed_halls():
+    """After each test, the descriptors hall/dbfile.py keeps of database files no longer
+    open: a session of thousands of halls must stay under 1,024 descriptors (select())."""
+    yield
+    from hall import dbfile
+    dbfile.release_unused()
+
+
 @pytest.fixture(scope="session")
 def demo_config():
     return load_hall(DEMO_HALL)

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import tempfile
 import time
 import tomllib
 from pathlib import Path
@@ -28,7 +29,20 @@ from .previous_release import ROOT
 pytestmark = pytest.mark.slow
 
 HOME_CACHE = Path.home() / ".cache"  # not the tests' XDG_CACHE_HOME: kept between runs
-DEMO = ROOT / "config" / "halls" / "demo.toml"
+DEMO_NOW = ROOT / "config" / "halls" / "demo.toml"
+
+
+def _hall_file_both_versions_read() -> Path:
+    """The demo hall as a hall upgraded from 0.1.0 keeps it: the ticket QR as 0.1.0 wrote
+    it (0.1.0 refuses the status page's {status_url}, which this version added)."""
+    text = DEMO_NOW.read_text(encoding="utf-8")
+    text = re.sub(r'(?m)^qr = .*$', 'qr = "https://zwfw.example.gov.cn/t/{ticket_id}"', text)
+    path = Path(tempfile.mkdtemp(prefix="jiaohao-bundle-hall-")) / "demo.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+DEMO = _hall_file_both_versions_read()
 UNREACHABLE_INDEX = "http://127.0.0.1:9/"  # the discard port: nothing listens
 
 

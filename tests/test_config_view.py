@@ -3,7 +3,9 @@ the same attributes and methods as the validated model, the queue behaves the sa
 it, and the cache is used only when it is surely this file's and ours."""
 from __future__ import annotations
 
+import json
 import os
+import re
 import pickle
 import shutil
 from datetime import datetime
@@ -94,7 +96,10 @@ def scenario(config, db) -> list:
     out += [r.waiting_by_service(), [w.to_json() for w in r.window_states()],
             {s.code: (r.issued_today(s.code), r.is_open(s.code)) for s in config.services}]
     r.close()
-    return out
+    # each ticket's token is random (migration 0008): everything else must match
+    text = json.dumps(out, ensure_ascii=False, default=str)
+    assert re.search(r'"token": "[0-9a-f]{32}"', text)
+    return json.loads(re.sub(r"[0-9a-f]{32}", "TOKEN", text))
 
 
 def test_the_queue_works_the_same_on_the_view(tmp_path, view_of):

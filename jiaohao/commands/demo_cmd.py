@@ -121,6 +121,11 @@ def demo(ctx, args) -> int:
         if hall.api_url:
             print(f"jiaohao demo: hall API on {hall.api_url}/api/v1 (OpenAPI: {hall.api_url}/api/v1/docs)",
                   file=sys.stderr)
+            for zh, en, url in hall.pages():
+                print(f"jiaohao demo: {zh} {en}: {url}", file=sys.stderr)
+            if hall.manager_login:
+                print(f"jiaohao demo: 管理登录 manager login: 工号 {hall.manager_login[0]}, "
+                      f"密码 password {hall.manager_login[1]}", file=sys.stderr)
         if headless:
             stop = threading.Event()
             signal.signal(signal.SIGTERM, lambda *_: stop.set())

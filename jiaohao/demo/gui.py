@@ -99,8 +99,16 @@ class DemoControl(QWidget):
         self.notes.setVisible(bool(h.notes))  # nothing said: every part is running
         url = getattr(h, "api_url", None)
         if url:
-            self.api.setText(f"{'Hall API (this computer)' if english else '大厅接口 Hall API'}: "
-                             f"<a href='{url}/api/v1/docs'>{url}/api/v1</a>")
+            lines = [f"{'Hall API (this computer)' if english else '大厅接口 Hall API'}: "
+                     f"<a href='{url}/api/v1/docs'>{url}/api/v1</a>"]
+            lines += [f"{en if english else zh}: <a href='{link}'>{link}</a>"
+                      for zh, en, link in h.pages()[:-1]]
+            login = getattr(h, "manager_login", None)
+            if login:
+                lines.append(f"{'Manager login' if english else '管理登录'}: "
+                             f"{'staff' if english else '工号'} <b>{login[0]}</b>, "
+                             f"{'password' if english else '密码'} <b>{login[1]}</b>")
+            self.api.setText("<br>".join(lines))
         self.devices.set_english(english)
         self.refresh()
 

@@ -32,6 +32,8 @@ from .staff import KeypadDesk, QueueDesk, WindowStaff
 
 log = logging.getLogger(__name__)
 
+DEMO_MANAGER = "demo"  # the staff number of the demo's manager login (/manage)
+
 DAY_START = (8, 30)
 WIRE_TIME_MAX_SPEED = 10.0  # above this speed the bus simulator answers without the wire's delays
 
@@ -159,6 +161,7 @@ class DemoHall:
         self._lock = threading.Lock()
         self.bus_master_running = False
         self.api_url: str | None = None
+        self.manager_login: tuple[str, str] | None = None  # the demo's manager (/manage), made at start
         self.finished = False
 
     # -- set-up ------------------------------------------------------------------
@@ -228,8 +231,39 @@ class DemoHall:
         self.bus_master_running = any(type(p).__module__.startswith("caller.") for p in self.parts)
         self.api_url = next((p.url for p in self.parts
                              if type(p).__module__.startswith("server.") and hasattr(p, "url")), None)
+        self.manager_login = self._demo_manager() if self.api_url else None
         if self.options.listen and self.api_url is None and not any(n.startswith("hall API") for n in self.notes):
             self.notes.append("hall API: not in this build (no server.runner), so the demo serves no web parts")
+
+    def _demo_manager(self) -> tuple[str, str] | None:
+        """A manager's login for the demo's pages (/manage): on the demo's own temporary
+        database only, with a password made for this run (a hall's database gets its
+        accounts from `jiaohao staff add`)."""
+        if self._tmp_db is None:
+            return None
+        import secrets
+
+        from hall.access import Access
+        password = "demo-" + secrets.token_hex(4)
+        access = Access(self.queue)
+        try:
+            access.add_staff(DEMO_MANAGER, "演示经理", "manager", password)
+        except HallError as e:
+            self.notes.append(f"demo manager login not made: {e}")
+            return None
+        finally:
+            access.close()
+        return DEMO_MANAGER, password
+
+    def pages(self) -> list[tuple[str, str, str]]:
+        """(Chinese, English, URL) of the web pages the demo serves."""
+        if not self.api_url:
+            return []
+        return [("综合管理", "managers' pages", f"{self.api_url}/manage"),
+                ("大厅排队（手机）", "hall queue (phone)", f"{self.api_url}/hall"),
+                ("办事指南（手机）", "service guide (phone)", f"{self.api_url}/guide"),
+                ("预约（手机）", "booking (phone)", f"{self.api_url}/book"),
+                ("接口文档", "API documentation", f"{self.api_url}/api/v1/docs")]
 
     def _wait_for_buses(self, timeout_s: float = 15.0) -> None:
         """Let each bus master hear every keypad once before the clerks press keys: a key

@@ -59,9 +59,11 @@ def config(request: Request) -> dict:
 def hall(request: Request) -> Response:
     s = request.app.state
     last_id = s.reads.last_event_id()  # first: a client asking ?after=last_id then misses nothing
-    # every screen, kiosk and caller asks for this; one answer serves all who ask at the
-    # same event id within a second (the waits it estimates move by the minute)
-    key = (last_id, int(time.monotonic()), s.figures.clock().replace(second=0, microsecond=0))
+    # every screen, kiosk and caller asks for this; one answer serves all who ask while the
+    # database has not changed (data_version: any commit, event or not) within a second
+    # (the waits it estimates move by the minute)
+    key = (s.reads.data_version(), last_id, int(time.monotonic()),
+           s.figures.clock().replace(second=0, microsecond=0))
     cached = getattr(s, "hall_answer", None)
     if cached is not None and cached[0] == key:
         return Response(cached[1], media_type="application/json")
