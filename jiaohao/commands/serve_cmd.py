@@ -42,7 +42,7 @@ def build_components(ctx) -> list:
         try:
             factory = getattr(import_module(module), func)
         except ModuleNotFoundError as e:
-            if e.name == module:  # that part is not built yet
+            if e.name == module or module.startswith(f"{e.name}."):  # that part is not in this build
                 continue
             raise
         parts.extend(factory(ctx))
