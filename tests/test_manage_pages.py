@@ -53,3 +53,19 @@ def test_limits_page_and_the_days_alarms_in_the_report(hall, queue):
     assert "社会保障排队 2 人" in manager.get("/manage/alarms").text
     actions = manager.get("/manage/actions").text
     assert "修改限值" in actions and "演练" in actions
+
+
+def test_the_full_html_report_in_the_browser(hall, queue):
+    """/manage/reports/full: the `jiaohao report --format html` report of the hall's own
+    database, for a manager only."""
+    queue.issue("A")
+    queue.call_next(1)
+    queue.finish(1)
+    staff = browser(hall, "0517", "staff")
+    assert staff.get("/manage/reports/full?day_from=2026-11-23").status_code == 403
+    manager = browser(hall, "0900", "manager")
+    r = manager.get("/manage/reports/full?day_from=2026-11-23&by=window")
+    assert r.status_code == 200, r.text[-500:]
+    assert "<html" in r.text.lower() and "<svg" in r.text.lower() and "社会保障" in r.text
+    assert manager.get("/manage/reports/full?day_from=2026-11-23&day_to=2026-11-01").status_code == 400
+    assert 'href="/manage/reports/full?day_from=' in manager.get("/manage/reports?day=2026-11-23").text

@@ -9,6 +9,7 @@ from .public import routers
 
 LAN_ROUTERS: list[str] = ["server.web.login:router",
                           "server.web.manage_pages:router",  # /manage: the managers' pages (docs/manage.md)
+                          "server.web.full_report:router",  # /manage/reports/full: `jiaohao report` as HTML
                           "server.web.rate_pages:router"]  # /rate: the window tablet, 差评 follow-ups (docs/ratings.md)
 
 
