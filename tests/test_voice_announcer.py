@@ -1,6 +1,8 @@
 """The announcer: order, repeat, chime, backlog age, recall de-dup, restart, engine failures."""
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from display.announcer import Announcer, components
@@ -187,6 +189,9 @@ def test_a_call_the_module_is_saying_at_stop_is_not_said_again_after_restart(hal
     announcer.start()
     hall.call_next(1)
     assert module.wait_spoken(1, timeout=5)
+    deadline = time.monotonic() + 5  # the module's acknowledgement read: the frame is taken
+    while not announcer._current_taken and time.monotonic() < deadline:
+        time.sleep(0.01)
     announcer.stop()
     assert announcer.failures == 0  # stopping is not an engine failure
     module.seconds_per_char = 0.01

@@ -101,14 +101,11 @@ class DemoControl(QWidget):
         if url:
             lines = [f"{'Hall API (this computer)' if english else '大厅接口 Hall API'}: "
                      f"<a href='{url}/api/v1/docs'>{url}/api/v1</a>"]
-            lines += [f"{en if english else zh}: <a href='{link}'>{link}</a>"
-                      for zh, en, link in h.pages()[:-1]]
+            pages = " · ".join(f"<a href='{link}'>{en if english else zh}</a>" for zh, en, link in h.pages()[:-1])
             login = getattr(h, "manager_login", None)
-            if login:
-                lines.append(f"{'Manager login' if english else '管理登录'}: "
-                             f"{'staff' if english else '工号'} <b>{login[0]}</b>, "
-                             f"{'password' if english else '密码'} <b>{login[1]}</b>")
-            self.api.setText("<br>".join(lines))
+            if login:  # one more line only: the control window must still fit beside the others
+                pages += f" ({login[0]} / {login[1]})"
+            self.api.setText("<br>".join([*lines, pages]))
         self.devices.set_english(english)
         self.refresh()
 
