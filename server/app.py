@@ -16,22 +16,13 @@ from hall.readonly import ReadOnlyQueue
 from hall.snapshot import HallReader
 
 from . import docs_page, errors, events
+from .fastapi_options import no_telemetry
 from .routes import bookings, guide, leases, notices, ratings, reads, reports, sessions, tickets, windows
 from .routes import manage, manage_actions, people
 
 log = logging.getLogger(__name__)
 
 PREFIX = "/api/v1"
-# FastAPI ≥ 0.160 traces every request and dependency through OpenTelemetry, and sends it
-# wherever OTEL_* variables say: the hall's data (tickets, staff numbers) stays in the
-# hall, and a request costs less without the spans
-def no_telemetry() -> dict:
-    """FastAPI's keyword arguments that turn its telemetry off (none before it had any)."""
-    import inspect
-    if "telemetry" not in inspect.signature(FastAPI.__init__).parameters:
-        return {}
-    return {"telemetry": {"tracing": False, "metrics": False, "logs": False, "operation_spans": False,
-                          "auto_configure": False}}
 
 
 def _hall_id(queue) -> str:

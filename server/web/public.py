@@ -58,7 +58,7 @@ def create_public_app(lan_app: FastAPI) -> FastAPI:
     async def lifespan(app: FastAPI):
         yield  # the LAN app's lifespan starts and stops the shared hub
 
-    from ..app import no_telemetry
+    from ..fastapi_options import no_telemetry
     app = FastAPI(title="jiaohao citizens' pages", openapi_url=None, docs_url=None, redoc_url=None,
                   lifespan=lifespan, **no_telemetry())
     for key, value in lan_app.state._state.items():
