@@ -10,8 +10,10 @@ the hub's lock: no event is missed or sent twice at the seam.
 
 The response is :class:`EventStreamResponse`, a small ASGI callable returned from an
 ordinary FastAPI route (so the route is in the OpenAPI document). Under uvicorn's
-httptools HTTP/1.1 server the fan-out writes each stream's chunk to its transport itself
-(no task switch a stream); elsewhere one task a stream writes through ASGI ``send``.
+httptools HTTP/1.1 server a stream, once its replay is out, is handed to the writer
+thread (server/fanout.py), which writes its chunks to the socket itself: no task switch
+a stream, and none of the fan-out's writes on the event loop that answers the API;
+elsewhere one task a stream writes through ASGI ``send``.
 Fan-outs are paced by the number of open streams (:data:`FANOUT_PACE_S`): a busy
 moment puts several events in one write. docs/events.md has the figures.
 
@@ -40,6 +42,7 @@ from starlette.responses import Response
 from hall.db import connect_readonly
 from hall.eventlog import read_events
 from hall.models import Event
+from server.fanout import FanoutWriter
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +82,7 @@ class _Stream:
     """One open stream: frames waiting to be written and how to wake its task."""
 
     __slots__ = ("token", "name", "frames", "wake", "closed", "cut", "why", "writing_since", "transport",
-                 "direct", "chunked", "last_write")
+                 "direct", "chunked", "last_write", "sock", "pending")
 
     def __init__(self, token: str, name: str) -> None:
         self.token, self.name = token, name
@@ -90,9 +93,11 @@ class _Stream:
         self.why = ""
         self.writing_since = 0.0  # monotonic start of a write still blocked, 0 when none
         self.transport: Any = None  # the server's transport when it can be found (to cut a stalled write)
-        self.direct = False  # frames go straight to the transport from the fan-out (see _write_direct)
+        self.direct = False  # the writer thread writes its frames to its socket (server/fanout.py)
         self.chunked = True
         self.last_write = 0.0
+        self.sock: Any = None  # the writer's duplicate of the connection's socket (its thread only)
+        self.pending = b""  # bytes the client has not taken yet (the writer's thread only)
 
 
 class EventHub:
@@ -118,6 +123,7 @@ class EventHub:
         self._stopping = threading.Event()
         self._revocations = 0  # revoking events seen: a stream opening meanwhile is re-checked
         self._maintenance: asyncio.Task | None = None
+        self._writer: FanoutWriter | None = None
         self._started = False
         self._closing = False  # close_streams() was called: new streams are refused
         # fn(events) called on the tailer thread after each fan-out: filtered feeds that
@@ -143,6 +149,7 @@ class EventHub:
         self.last_id = rows[0][0] if rows else 0
         self._ring_floor = max(first - 1, 0) if rows else 0
         self._append(self._read_after(self._ring_floor, self.last_id))
+        self._writer = FanoutWriter(self)
         self._thread = threading.Thread(target=self._tail, name="jiaohao-events", daemon=True)
         self._thread.start()
         if self._loop is not None:
@@ -157,6 +164,9 @@ class EventHub:
         if self._thread is not None:
             self._thread.join(5)
         self.close_streams("the server is stopping")
+        if self._writer is not None:
+            self._writer.stop()
+            self._writer = None
         if self._maintenance is not None:
             self._maintenance.cancel()
             self._maintenance = None
@@ -213,6 +223,7 @@ class EventHub:
         frames = [(e.id, encode(e)) for e in events]
         revoking = any(e.kind in REVOKING_KINDS for e in events)
         wake: list[_Stream] = []
+        direct: list[_Stream] = []
         with self._lock:
             self._append(frames)
             self.last_id = last
@@ -234,7 +245,13 @@ class EventHub:
                     s.closed, s.cut, s.why = True, True, f"more than {self.max_behind} events behind"
                     s.frames.clear()
                     self.cut += 1
-                wake.append(s)
+                    wake.append(s)
+                elif s.direct:
+                    direct.append(s)
+                else:
+                    wake.append(s)
+        if direct and self._writer is not None:
+            self._writer.poke(direct)
         loop = self._loop
         if loop is not None and (wake or revoking):
             try:
@@ -259,51 +276,29 @@ class EventHub:
             del self._ring_ids[:drop], self._ring[:drop]
 
     def _wake(self, streams: list[_Stream], revoking: bool, start: int = 0) -> None:
-        """Write (or wake) ``streams[start:start + FANOUT_SLICE]``, then let the loop
-        answer requests before the next slice: a fan-out to 1,000 streams (~10 ms) never
-        holds an API request up for more than a slice's time (~1 ms).
+        """Wake the tasks of ``streams[start:start + FANOUT_SLICE]`` (those the writer
+        thread does not write), then let the loop answer requests before the next slice.
 
         Order is safe whatever order the slices of two fan-outs run in (the set of
-        streams may change between them): whichever call reaches a stream first writes
+        streams may change between them): whichever turn reaches a stream first writes
         everything waiting in its deque, in order; a later one finds it empty."""
         end = start + FANOUT_SLICE
         for s in streams[start:end]:
             if s.closed:
                 self._cut(s)
-                s.wake.set()
-            elif s.direct:
-                self._write_direct(s)
-            else:
-                s.wake.set()
+            s.wake.set()
         if end < len(streams):
             self._loop.call_soon(self._wake, streams, False, end)
         if revoking:
             asyncio.ensure_future(self._recheck())
 
-    def _write_direct(self, s: _Stream, extra: bytes = b"") -> None:
-        """Write a stream's waiting chunks to its transport now (on the loop).
-
-        Under uvicorn's HTTP/1.1 server a response's body chunks are ``len CRLF data CRLF``
-        on the connection's transport; each fan-out frames its events once and every
-        direct stream's deque gets that same object, so one fan-out costs a ``write()`` a
-        stream (no task switch, no copy when one chunk waits). The transport buffers what
-        the client has not taken: past ``max_buffer`` bytes the client is too slow and its
-        connection is dropped."""
+    def _keepalive_direct(self, s: _Stream) -> None:
+        """A keep-alive comment for a stream the writer thread writes."""
         with self._lock:
-            data = b"".join(s.frames)  # one chunk waiting: that very object
-            s.frames.clear()
-        if extra:
-            data += b"%x\r\n%s\r\n" % (len(extra), extra) if s.chunked else extra
-        if not data:
-            return
-        t = s.transport
-        t.write(data)
+            s.frames.append(b"%x\r\n%s\r\n" % (len(KEEPALIVE), KEEPALIVE) if s.chunked else KEEPALIVE)
+        if self._writer is not None:
+            self._writer.poke([s])
         s.last_write = time.monotonic()
-        if t.get_write_buffer_size() > self.max_buffer and not s.closed:
-            s.closed, s.cut, s.why = True, True, f"more than {self.max_buffer} bytes not taken"
-            self.cut += 1
-            t.abort()
-            s.wake.set()
 
     def _read_after(self, after: int, upto: int) -> list[tuple[int, bytes]]:
         """Frames of the events in (after, upto] from the database (any thread)."""
@@ -339,8 +334,9 @@ class EventHub:
                 pass
 
     def _cut(self, s: _Stream) -> None:
-        """A stream whose write is blocked cannot be ended politely: close its connection."""
-        if s.writing_since and s.transport is not None:
+        """A stream whose write is blocked cannot be ended politely: close its connection
+        (the writer thread does this itself for the streams it writes)."""
+        if s.writing_since and s.transport is not None and not s.direct:
             s.transport.abort()
 
     async def _maintain(self) -> None:
@@ -359,7 +355,7 @@ class EventHub:
         with self._lock:
             streams = list(self.streams)
         for s in streams:
-            if s.writing_since and now - s.writing_since > self.stall_s and not s.closed:
+            if s.writing_since and now - s.writing_since > self.stall_s and not s.closed and not s.direct:
                 s.closed, s.cut, s.why = True, True, f"no byte taken for {self.stall_s:.0f} s"
                 self.cut += 1
                 self._cut(s)
@@ -456,6 +452,8 @@ class EventHub:
         with self._lock:
             self.streams.discard(s)
             s.frames.clear()
+        if s.direct and self._writer is not None:
+            self._writer.drop(s)
 
 
 class EventStreamResponse(Response):
@@ -492,17 +490,19 @@ class EventStreamResponse(Response):
             if backlog:
                 await self._write(send, _body(backlog))
             s.last_write = time.monotonic()
-            if _direct_ok(cycle) and not s.closed:
-                # from here on (no write of ours pending) the fan-out writes this stream's
-                # chunks; the frames that came meanwhile go first, framed here
+            if (_direct_ok(cycle) and not s.closed and hub._writer is not None
+                    and FanoutWriter.can_adopt(s.transport) and hub._writer.adopt(s, s.transport)):
+                # from here on (nothing of ours pending) the writer thread writes this
+                # stream's chunks; the frames that came meanwhile go first, framed here
                 with hub._lock:
                     pending = b"".join(s.frames)
                     s.frames.clear()
                     s.chunked = bool(cycle.chunked_encoding)
+                    if pending:
+                        s.frames.append(b"%x\r\n%s\r\n" % (len(pending), pending) if s.chunked else pending)
                     s.direct = True
-                if pending:  # before any fan-out call can run: this is the loop's thread
-                    s.transport.write(b"%x\r\n%s\r\n" % (len(pending), pending) if s.chunked else pending)
-                    s.last_write = time.monotonic()
+                if pending:
+                    hub._writer.poke([s])
             keepalive = hub.keepalive_s
             while not s.closed:
                 if s.direct or not s.frames:
@@ -515,7 +515,7 @@ class EventStreamResponse(Response):
                         if s.closed or time.monotonic() - s.last_write < keepalive:
                             continue
                         if s.direct:
-                            hub._write_direct(s, KEEPALIVE)
+                            hub._keepalive_direct(s)
                         else:
                             await self._write(send, _body(KEEPALIVE))
                             s.last_write = time.monotonic()
@@ -527,6 +527,8 @@ class EventStreamResponse(Response):
                     s.frames.clear()
                 await self._write(send, _body(chunk))
                 s.last_write = time.monotonic()
+            if s.direct and hub._writer is not None and not await hub._writer.release(s):
+                s.cut = True  # what it holds could not be written: the end cannot follow it
             if s.cut and s.transport is not None:
                 # a slow client cannot take the end of the response: drop its connection
                 s.transport.abort()
@@ -552,7 +554,7 @@ class EventStreamResponse(Response):
 
 def _direct_ok(cycle) -> bool:
     """Whether this response runs on uvicorn's httptools HTTP/1.1 cycle, whose transport
-    and chunked framing :meth:`EventHub._write_direct` knows."""
+    and chunked framing the writer thread (server/fanout.py) knows."""
     return (type(cycle).__module__ == "uvicorn.protocols.http.httptools_impl"
             and getattr(cycle, "transport", None) is not None
             and getattr(cycle, "chunked_encoding", None) is not None
