@@ -15,7 +15,10 @@ import numpy as np
 
 from hall.report_model import NO_DEPARTMENT, SCORE_LABELS, Figures, Stats
 
-from .daycolumns import CALL_COLS, DTYPES, EVAL_COLS, FORMAT, REFUSAL, REFUSAL_COLS, STATUS, build, split
+from hall.rating_indicators import COUNTS as INDICATOR_COUNTS
+
+from .daycolumns import CALL_COLS, EVAL_COLS, REFUSAL_COLS, DayColumns, build
+from .dayparts import COL, COUNTS, FORMAT, HOUR, IND, ROW, RUN, VALUE, WCOL, WINDOW, WROW, Parsed, encode, services_of
 
 TICKET_LEVEL = ("hall", "service", "day", "hour")
 
@@ -25,37 +28,56 @@ def _days(d0: str, d1: str) -> list[str]:
     return [(a + timedelta(days=i)).isoformat() for i in range((b - a).days + 1)]
 
 
-BLOBS_SQL = ("SELECT hall_code, day::text, data FROM city.day_columns WHERE day BETWEEN %s AND %s "
-             "AND hall_code = ANY(%s) AND format = %s")
+#: the part each grouping reads besides ``base`` and ``vals`` (city/dayparts.py)
+EXTRA_PART = {"service": "by_service", "hour": "by_hour", "department": "by_window"}
 
 
-def load(conn, d0: str, d1: str, halls: list[str], helper=None) -> list[tuple[str, str, bytes]]:
-    """(hall, day, encoded columns) of every hall's days in the range that have any record.
+def _blobs_sql(by: str) -> str:
+    extra = EXTRA_PART.get(by)
+    return ("SELECT hall_code, day::text, format, base, vals, " + (extra or "NULL") + ", "
+            "CASE WHEN format = 3 THEN data END FROM city.day_columns WHERE day BETWEEN %s AND %s "
+            "AND hall_code = ANY(%s) AND format IN (3, 4)")
+
+
+def load(conn, d0: str, d1: str, halls: list[str], by: str = "hall", helper=None) -> list[tuple[str, str, Parsed]]:
+    """(hall, day, parts) of every hall's days in the range that have any record: the
+    stored parts of a closed day (format 4; an older format-3 blob is converted here),
+    or parts built from the shipped rows of a day without them.
 
     ``helper``: a second connection in the same snapshot (see :func:`helper_connection`):
-    it reads half the halls' blobs meanwhile, so the server's two cores both work."""
-    out, have = [], set()
+    it reads half the halls' parts meanwhile, so the server's two cores both work."""
+    sql = _blobs_sql(by)
     halves = [halls[: len(halls) // 2], halls[len(halls) // 2:]] if helper is not None else [[], halls]
     pool = None
     if helper is not None and halves[0]:
         from concurrent.futures import ThreadPoolExecutor
         pool = ThreadPoolExecutor(1, thread_name_prefix="city-report")
-        other = pool.submit(lambda: helper.cursor(binary=True).execute(
-            BLOBS_SQL, (d0, d1, halves[0], FORMAT)).fetchall())
+        other = pool.submit(lambda: helper.cursor(binary=True).execute(sql, (d0, d1, halves[0])).fetchall())
     try:
-        rows = conn.cursor(binary=True).execute(BLOBS_SQL, (d0, d1, halves[1], FORMAT)).fetchall()
+        rows = conn.cursor(binary=True).execute(sql, (d0, d1, halves[1])).fetchall()
         if pool is not None:
             rows += other.result()
     finally:
         if pool is not None:
             pool.shutdown()
-    for hall, day, data in rows:  # bytea as bytes (binary): no hex text to decode
-        out.append((hall, day, data))
+    extra = EXTRA_PART.get(by)
+    out, have = [], set()
+    for hall, day, fmt, base, vals, part, old in rows:  # bytea as bytes (binary): no hex text to decode
+        if fmt == FORMAT:
+            parsed = Parsed(base, vals, **({extra: part} if extra else {}))
+        else:
+            parsed = _parsed(DayColumns.decode(old), extra)
+        out.append((hall, day, parsed))
         have.add((hall, day))
     missing = [(h, d) for h in halls for d in _days(d0, d1) if (h, d) not in have]
     if missing:
-        out.extend(_from_rows(conn, missing))
+        out.extend((h, d, _parsed(cols, extra)) for h, d, cols in _from_rows(conn, missing))
     return out
+
+
+def _parsed(cols: DayColumns, extra: str | None) -> Parsed:
+    parts = encode(cols)
+    return Parsed(parts["base"], parts["vals"], **({extra: parts[extra]} if extra else {}))
 
 
 def helper_connection(conn):
@@ -73,7 +95,7 @@ def helper_connection(conn):
         return None
 
 
-def _from_rows(conn, pairs: list[tuple[str, str]]) -> list[tuple[str, str, bytes]]:
+def _from_rows(conn, pairs: list[tuple[str, str]]) -> list[tuple[str, str, DayColumns]]:
     """Columns built from the shipped rows of these (hall, day) pairs."""
     hs, ds = [p[0] for p in pairs], [p[1] for p in pairs]
 
@@ -103,7 +125,7 @@ def _from_rows(conn, pairs: list[tuple[str, str]]) -> list[tuple[str, str, bytes
     out = []
     for key in set(tickets) | set(calls) | set(evals) | set(refusals):
         out.append((*key, build(tickets.get(key, []), calls.get(key, []), evals.get(key, []),
-                                refusals.get(key, [])).encode()))
+                                refusals.get(key, []))))
     return out
 
 
@@ -126,68 +148,50 @@ class _Index:
         return i
 
 
-def aggregate(days: list[tuple[str, str, bytes]], by: str, departments: dict[tuple[str, int], str],
-              label) -> tuple[list[Figures], Figures, dict[int, int], list[Figures], dict[str, str]]:
-    """(rows, total, arrivals by hour, waits by service, service codes by index) of the days."""
+def aggregate(days: list[tuple[str, str, Parsed]], by: str, departments: dict[tuple[str, int], str],
+              label) -> tuple[list[Figures], Figures, dict[int, int], list[Figures], dict, list[dict] | None]:
+    """(rows, total, arrivals by hour, waits by service, indicators, indicator rows) of the days."""
+    # durations of one hall (one day) contiguous when grouped so: no sort of the values
+    days = sorted(days, key=(lambda d: (d[1], d[0])) if by == "day" else (lambda d: (d[0], d[1])))
     svc_ix, dept_ix, hall_ix, day_ix = _Index(), _Index(), _Index(), _Index()
-    # one pass over the blobs collects byte slices; everything after is whole-array work
-    raw: dict[str, list] = {tab: [] for tab in DTYPES}
-    counts: dict[str, list[int]] = {tab: [] for tab in DTYPES}
-    maps: list[np.ndarray] = []
-    map_at: list[int] = []
-    blob_hall: list[int] = []
-    blob_day: list[int] = []
-    svc_maps: dict[tuple, np.ndarray] = {}
-    at = 0
-    for hall, day, blob in days:
-        services, tables = split(blob)
-        key_ = tuple(services)
-        gsvc = svc_maps.get(key_)
-        if gsvc is None:
-            gsvc = svc_maps[key_] = np.array([svc_ix(code) for code in services] or [0], dtype=np.int32)
-        maps.append(gsvc)
-        map_at.append(at)
-        at += len(gsvc)
-        blob_hall.append(hall_ix(hall))
-        blob_day.append(day_ix(day))
-        for tab, mv in tables.items():
-            raw[tab].append(mv)
-            counts[tab].append(len(mv) // DTYPES[tab].itemsize)
-    allmaps = np.concatenate(maps) if maps else np.zeros(1, dtype=np.int32)
-    map_at_a, hall_a, day_a = (np.asarray(x, dtype=np.int64) for x in (map_at, blob_hall, blob_day))
-    lut = _department_lut(hall_ix.names, departments, dept_ix) if by == "department" else None
-    cat: dict[str, dict[str, np.ndarray]] = {}
-    for tab, dt in DTYPES.items():
-        n = int(sum(counts[tab]))
-        if not n:
-            cat[tab] = {}
-            continue
-        rec = np.frombuffer(b"".join(raw[tab]), dtype=dt)
-        blob_of = np.repeat(np.arange(len(counts[tab])), counts[tab])
-        cols = {name: rec[name] for name in dt.names}
-        # only the keys this grouping reads (each is a pass over millions of rows)
-        if by == "service" or tab == "t":  # tickets: also the chart of waiting per service
-            cols["svc"] = allmaps[rec["svc"].astype(np.int64) + map_at_a[blob_of]]
-        if by in ("hall", "department"):
-            cols["hall"] = hall_a[blob_of]
-        if by == "day":
-            cols["day"] = day_a[blob_of]
-        if lut is not None:
-            for win_field, dept_field in (("win", "dept"), ("wwin", "wdept"), ("twin", "tdept")):
-                if win_field in cols:
-                    cols[dept_field] = _department_of(lut, cols["hall"], cols[win_field], dept_ix(NO_DEPARTMENT))
-        cat[tab] = cols
+    parts = [p for _, _, p in days]
+    blob_hall = np.array([hall_ix(h) for h, _, _ in days], dtype=np.int64)
+    blob_day = np.array([day_ix(d) for _, d, _ in days], dtype=np.int64)
+    maps, cache = [], {}
+    for p in parts:  # each day's service indices -> the report's
+        key_ = bytes(p.names)
+        g = cache.get(key_)
+        if g is None:
+            g = cache[key_] = np.array([svc_ix(code) for code in services_of(key_)] or [0], dtype=np.int64)
+        maps.append(g)
+    allmaps = np.concatenate(maps) if maps else np.zeros(1, dtype=np.int64)
+    svc_at = np.cumsum([0] + [len(m) for m in maps[:-1]]).astype(np.int64) if maps else np.zeros(0, np.int64)
+    n_w = np.array([p.n_waits for p in parts], dtype=np.int64)
+    n_h = np.array([p.n_handles for p in parts], dtype=np.int64)
+    waits, handles = _join(parts, "waits", VALUE), _join(parts, "handles", VALUE)
+    hour_rows, hour_blob = _join_rows(parts, "hours", ROW)
+    w_svc = _svc_of_values(parts, "w_runs", allmaps, svc_at)
     names = {"hall": hall_ix.names, "service": svc_ix.names, "department": dept_ix.names, "day": day_ix.names,
              "hour": list(range(24))}[by]
     ticket_level = by in TICKET_LEVEL
+    lut = _department_lut(hall_ix.names, departments, dept_ix) if by == "department" else None
 
-    def key(tab: str, for_wait: bool = False):
-        t = cat[tab]
-        if not t:
-            return None
-        if by == "department":
-            return t["wdept"] if for_wait else t.get("dept")
-        return t[{"hall": "hall", "service": "svc", "day": "day", "hour": "hour"}[by]].astype(np.int64)
+    # counts per group: one row of COUNTS (or WINDOW_COUNTS) summed per key
+    if by in ("hall", "day"):
+        blob_key = blob_hall if by == "hall" else blob_day
+        counts = _sum_rows(blob_key[hour_blob], hour_rows["n"], len(names))
+    elif by == "hour":
+        counts = _sum_rows(hour_rows["key"].astype(np.int64), hour_rows["n"], 24)
+    elif by == "service":
+        rows_, blob = _join_rows(parts, "by_service", ROW)
+        counts = _sum_rows(allmaps[rows_["key"].astype(np.int64) + svc_at[blob]], rows_["n"], len(names))
+    else:  # department: of the window (calls, evaluations, the cases' indicators)
+        win_rows, win_blob = _join_rows(parts, "win_rows", WROW)
+        win_dept = _department_of(lut, blob_hall[win_blob], win_rows["key"], dept_ix(NO_DEPARTMENT))
+        names = dept_ix.names
+        keep = win_dept >= 0
+        counts = _sum_rows(win_dept[keep], win_rows["n"][keep], len(names))
+    total_n = hour_rows["n"].sum(axis=0, dtype=np.int64) if len(hour_rows) else np.zeros(len(COUNTS), np.int64)
 
     size = max(len(names), 1)
     rows: dict[int, Figures] = {}
@@ -203,114 +207,123 @@ def aggregate(days: list[tuple[str, str, bytes]], by: str, departments: dict[tup
         return f
 
     total = Figures("all", "合计")
+    _fill(total, total_n, COL, True)
+    col = WCOL if by == "department" else COL
+    made = counts[:, [col[c] for c in ("served", "transfers", "no_show", "s1", "s2", "s3", "s4", "s5")]].any(axis=1)
+    if ticket_level:  # a ticket or a refusal makes its row, whatever its status or reason
+        made |= (counts[:, COL["tickets"]] > 0) | (counts[:, COL["refusals"]] > 0)
+    for i in np.flatnonzero(made).tolist():
+        _fill(fig(i), counts[i], col, ticket_level)
+    arrivals_by_hour = _sum_rows(hour_rows["key"].astype(np.int64), hour_rows["n"], 24)
+    arrivals = {h: int(n) for h in range(24)
+                if (n := arrivals_by_hour[h, COL["tickets"]] - arrivals_by_hour[h, COL["cancelled"]])}
 
-    def count(keys, mask, attr: str, level_only: bool = False) -> None:
-        setattr(total, attr, (getattr(total, attr) or 0) + int(np.count_nonzero(mask)))
-        if keys is None or (level_only and not ticket_level):
-            return
-        for i, n in enumerate(np.bincount(keys[mask & (keys >= 0)], minlength=size)):
-            if n:
-                f = fig(i)
-                setattr(f, attr, (getattr(f, attr) or 0) + int(n))
-
-    t, c, e, r = cat["t"], cat["c"], cat["e"], cat["r"]
-    arrivals: dict[int, int] = {}
-    if t:
-        tk = key("t")
-        st = t["status"]
-        cancelled = st == STATUS["cancelled"]
-        if ticket_level:
-            for i in np.unique(tk):  # every ticket makes its row, whatever its status
-                fig(int(i))
-        count(tk, ~cancelled, "issued", True)
-        count(tk, st == STATUS["expired"], "expired", True)
-        count(tk, cancelled, "cancelled", True)
-        count(tk, (st == STATUS["waiting"]) | (st == STATUS["called"]), "open", True)
-        count(tk, t["printfail"], "refused_printer", True)
-        hours = np.bincount(t["hour"][~cancelled].astype(np.int64), minlength=24)
-        arrivals = {h: int(n) for h, n in enumerate(hours) if n}
-    if c:
-        ck = key("c")
-        out = c["outcome"]
-        count(ck, (out == 1) | (out == 4), "served")
-        count(ck, out == 2, "transfers")
-        count(ck, c["noshow"], "no_show")
-    if e:
-        ek = key("e")
-        for s in SCORE_LABELS:
-            sel = ek[(e["score"] == s) & (ek >= 0)]
-            total.ratings[s] += int(len(sel))
-            for i, n in enumerate(np.bincount(sel, minlength=size)):
-                if n:
-                    fig(i).ratings[s] += int(n)
-    if r:
-        rk = key("r")
-        if ticket_level:
-            for i in np.unique(rk):  # a refusal makes its row, whatever its reason
-                fig(int(i))
-        count(rk, r["reason"] == REFUSAL["cap"], "refused_cap", True)
-        count(rk, r["reason"] == REFUSAL["closed"], "refused_hours", True)
-        count(rk, r["reason"] == REFUSAL["printer"], "refused_printer", True)
-    # durations: waiting (first call − issue) and handling, pooled per group
-    if t:
-        has = ~np.isnan(t["wait"])
-        wk = key("t", for_wait=True)
-        total.wait = _stats(t["wait"][has])
-        for i, st_ in _grouped(wk[has], t["wait"][has]):
+    # durations: waiting (first call - issue) and handling, pooled per group
+    total.wait, total.handle = _stats(waits), _stats(handles)
+    if by in ("hall", "day"):
+        for i, st_ in _segments(blob_key, n_w, waits, len(names)):
             fig(i).wait = st_
-    if c:
-        has = ~np.isnan(c["handle"])
-        total.handle = _stats(c["handle"][has])
-        for i, st_ in _grouped(key("c")[has], c["handle"][has]):
+        for i, st_ in _segments(blob_key, n_h, handles, len(names)):
+            fig(i).handle = st_
+    else:
+        if by == "service":
+            wk, hk = w_svc, _svc_of_values(parts, "h_runs", allmaps, svc_at)
+        elif by == "hour":
+            wk, hk = (_join(parts, a, HOUR).astype(np.int16) for a in ("w_hours", "h_hours"))
+        else:
+            none = dept_ix(NO_DEPARTMENT)
+            wk = _department_of(lut, np.repeat(blob_hall, n_w), _join(parts, "w_wins", WINDOW), none)
+            hk = _department_of(lut, np.repeat(blob_hall, n_h), _join(parts, "h_wins", WINDOW), none)
+            names = dept_ix.names
+        for i, st_ in _grouped(wk, waits):
+            fig(i).wait = st_
+        for i, st_ in _grouped(hk, handles):
             fig(i).handle = st_
     ordered = [rows[i] for i in sorted(rows, key=lambda i: _sort_key(rows[i].key))]
     if by == "service":
         wait_by_service = [f for f in ordered if f.wait.n]
     else:
         wait_by_service = []
-        if t:
-            has = ~np.isnan(t["wait"])
-            for i, st_ in _grouped(t["svc"][has].astype(np.int64), t["wait"][has]):
-                code = svc_ix.names[i]
-                f = Figures(code, label.service(code))
-                f.wait = st_
-                wait_by_service.append(f)
-            wait_by_service.sort(key=lambda f: f.key)
-    names_of = {"hall": hall_ix.names, "department": dept_ix.names}.get(by)
-    ind_total, ind_rows = _indicators(t, by, names_of)
+        for i, st_ in _grouped(w_svc, waits):
+            code = svc_ix.names[i]
+            f = Figures(code, label.service(code))
+            f.wait = st_
+            wait_by_service.append(f)
+        wait_by_service.sort(key=lambda f: f.key)
+    ind = _join(parts, "ind", IND).astype(np.int64).reshape(-1, len(INDICATOR_COUNTS))
+    ind_total = _indicator_row("", ind.sum(axis=0))
+    if by == "hall":
+        per = _sum_rows(blob_hall, ind, len(hall_ix.names))
+        ind_rows = [_indicator_row(str(hall_ix.names[i]), per[i]) for i in range(len(hall_ix.names))]
+    elif by == "department":  # a case without a window, or a window without a department: "—"
+        groups: dict[str, np.ndarray] = {}
+        cols = [WCOL[c] for c in INDICATOR_COUNTS]
+        for d, n in zip(win_dept.tolist(), win_rows["n"][:, cols].astype(np.int64)):
+            name = "—" if d < 0 or dept_ix.names[d] == NO_DEPARTMENT else dept_ix.names[d]
+            groups[name] = groups.get(name, 0) + n
+        ind_rows = [_indicator_row(name, groups[name]) for name in sorted(groups)]
+    else:
+        ind_rows = None
+    if ind_rows is not None:
+        ind_rows = sorted((r for r in ind_rows if r["cases"]), key=lambda r: r["group"])
     return ordered, total, dict(sorted(arrivals.items())), wait_by_service, ind_total, ind_rows
 
 
-def _indicators(t: dict, by: str, names: list | None) -> tuple[dict, list[dict] | None]:
-    """好差评 indicators (hall/rating_indicators.py) over the finished tickets: the whole
-    row, and one per hall or department (a window without one: "—") when grouped so."""
-    from hall.rating_indicators import COUNTS
+def _fill(f: Figures, n: np.ndarray, col: dict[str, int], ticket_level: bool) -> None:
+    """Set the figures of one row from its summed counts."""
+    f.served, f.transfers, f.no_show = (int(n[col[c]]) for c in ("served", "transfers", "no_show"))
+    for s in SCORE_LABELS:
+        f.ratings[s] = int(n[col[f"s{s}"]])
+    if ticket_level:
+        f.issued = int(n[COL["tickets"]] - n[COL["cancelled"]])
+        f.expired, f.cancelled, f.open = (int(n[COL[c]]) for c in ("expired", "cancelled", "open"))
+        f.refused_cap, f.refused_hours = int(n[COL["cap"]]), int(n[COL["closed"]])
+        f.refused_printer = int(n[COL["printfail"]] + n[COL["printer"]])
 
+
+def _indicator_row(group: str, counts) -> dict:
     from .indicators import _row
-    if not t:
-        return _row("", (0,) * len(COUNTS)), ([] if names is not None else None)
-    fin = t["status"] == STATUS["finished"]
-    level, fstate, frect = t["level"][fin], t["fstate"][fin], t["frect"][fin]
-    flags = {"cases": np.ones(len(level), dtype=bool), "rated": level > 0, "unrated": level == 0,
-             "good": (level >= 1) & (level <= 3), "bad": level >= 4, "followups": fstate > 0,
-             "appeals_approved": fstate == 2, "rectified": frect, "called_back": fstate == 3}
-    total = _row("", tuple(int(np.count_nonzero(flags[c])) for c in COUNTS))
-    if names is None:
-        return total, None
-    keys = (t["hall"] if by == "hall" else t["tdept"])[fin].astype(np.int64)
-    label = [str(n) for n in names]
-    if by == "department":
-        label = ["—" if n == NO_DEPARTMENT else n for n in label]
-        keys = np.where(keys < 0, len(label), keys)  # a ticket without a window
-        label.append("—")
-    per = {c: np.bincount(keys[flags[c]], minlength=len(label)) for c in COUNTS}
-    groups: dict[str, list[int]] = {}
-    for i, name in enumerate(label):
-        if per["cases"][i]:
-            g = groups.setdefault(name, [0] * len(COUNTS))
-            for j, c in enumerate(COUNTS):
-                g[j] += int(per[c][i])
-    return total, [_row(name, tuple(groups[name])) for name in sorted(groups)]
+    return _row(group, tuple(int(x) for x in counts))
+
+
+def _join(parts: list[Parsed], attr: str, dtype: np.dtype) -> np.ndarray:
+    """One array of every day's ``attr`` slice, in the days' order."""
+    return np.frombuffer(b"".join([getattr(p, attr) for p in parts]), dtype=dtype)
+
+
+def _join_rows(parts: list[Parsed], attr: str, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
+    """Every day's rows of ``attr`` and the index of the day each row is from."""
+    slices = [getattr(p, attr) for p in parts]
+    blob = np.repeat(np.arange(len(slices)), [len(s) // dtype.itemsize for s in slices])
+    return np.frombuffer(b"".join(slices), dtype=dtype), blob
+
+
+def _sum_rows(keys: np.ndarray, n: np.ndarray, size: int) -> np.ndarray:
+    """[key, column] sums of count rows (keys repeat: a day's rows, and a count split in two)."""
+    out = np.zeros((max(size, 1), n.shape[1] if n.ndim > 1 else 1), dtype=np.int64)
+    if not len(keys):
+        return out
+    order = np.argsort(keys, kind="stable")
+    keys, n = keys[order], n[order].astype(np.int64)
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    out[keys[starts]] = np.add.reduceat(n, starts, axis=0)
+    return out
+
+
+def _svc_of_values(parts: list[Parsed], attr: str, allmaps: np.ndarray, svc_at: np.ndarray) -> np.ndarray:
+    """The report's service index of every duration, from the days' (service, count) runs."""
+    runs, blob = _join_rows(parts, attr, RUN)
+    return np.repeat(allmaps[runs["key"].astype(np.int64) + svc_at[blob]], runs["n"]).astype(np.int16
+                                                                                          if len(allmaps) < 2 ** 15
+                                                                                          else np.int64)
+
+
+def _segments(blob_key: np.ndarray, n_per_blob: np.ndarray, values: np.ndarray, size: int):
+    """(group, Stats) of values laid out blob after blob with the blobs sorted by group."""
+    per = np.bincount(blob_key, weights=n_per_blob, minlength=size).astype(np.int64)
+    ends = np.cumsum(per)
+    for i in np.flatnonzero(per).tolist():
+        yield i, _stats(values[ends[i] - per[i]:ends[i]])
 
 
 def _department_lut(halls: list[str], departments: dict, dept_ix: _Index) -> np.ndarray:

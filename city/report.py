@@ -168,7 +168,7 @@ def build_city_report(conn, date_from: date | str, date_to: date | str, by: str 
                 'SELECT hall_code, number, department FROM city.windows').fetchall()}
             helper = helper_connection(conn) if len(codes) >= HELPER_FROM_HALLS else None
             try:
-                days = load(conn, d0, d1, codes, helper)
+                days = load(conn, d0, d1, codes, by, helper)
             finally:
                 if helper is not None:
                     helper.close()
