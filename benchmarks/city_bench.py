@@ -178,7 +178,9 @@ def main() -> None:
             conn.execute("VACUUM ANALYZE")
             size = conn.execute("SELECT pg_size_pretty(pg_database_size('city'))").fetchone()[0]
             tickets = conn.execute("SELECT count(*) FROM city.tickets").fetchone()[0]
-            columns = conn.execute("SELECT count(*), pg_size_pretty(sum(length(data))) FROM city.day_columns "
+            parts = " + ".join(f"coalesce(length({p}), 0)" for p in ("data", "base", "vals", "by_service", "by_hour",
+                                                                     "by_window"))
+            columns = conn.execute(f"SELECT count(*), pg_size_pretty(sum({parts})) FROM city.day_columns "
                                    "WHERE day BETWEEN %s AND %s", (first, first + timedelta(days=a.days - 1))
                                    ).fetchone()
             print(f"city database: {tickets:,} tickets, {size}; the month's day columns: {columns[0]:,} days, "

@@ -70,9 +70,21 @@ def load(conn, d0: str, d1: str, halls: list[str], by: str = "hall", helper=None
         out.append((hall, day, parsed))
         have.add((hall, day))
     missing = [(h, d) for h in halls for d in _days(d0, d1) if (h, d) not in have]
-    if missing:
-        out.extend((h, d, _parsed(cols, extra)) for h, d, cols in _from_rows(conn, missing))
+    if missing:  # today, a day shipped by a version before day columns; most are days off
+        worked = _with_records(conn, missing)
+        if worked:
+            out.extend((h, d, _parsed(cols, extra)) for h, d, cols in _from_rows(conn, worked))
     return out
+
+
+def _with_records(conn, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The (hall, day) pairs with any record: a primary-key probe per pair and table
+    (a month of 150 halls has some 1,500 days off; reading their rows scans the month)."""
+    probe = " OR ".join(f"EXISTS (SELECT FROM city.{t} x WHERE x.hall_code = p.h AND x.day = p.d)"
+                        for t in ("tickets", "calls", "evaluations", "refusals"))
+    return [(h, d) for h, d in conn.execute(
+        f"SELECT p.h, p.d::text FROM unnest(%s::text[], %s::date[]) AS p(h, d) WHERE {probe}",
+        ([p[0] for p in pairs], [p[1] for p in pairs])).fetchall()]
 
 
 def _parsed(cols: DayColumns, extra: str | None) -> Parsed:
@@ -187,8 +199,7 @@ def aggregate(days: list[tuple[str, str, Parsed]], by: str, departments: dict[tu
         counts = _sum_rows(allmaps[rows_["key"].astype(np.int64) + svc_at[blob]], rows_["n"], len(names))
     else:  # department: of the window (calls, evaluations, the cases' indicators)
         win_rows, win_blob = _join_rows(parts, "win_rows", WROW)
-        win_dept = _department_of(lut, blob_hall[win_blob], win_rows["key"], dept_ix(NO_DEPARTMENT))
-        names = dept_ix.names
+        win_dept = _department_of(lut, blob_hall[win_blob], win_rows["key"])
         keep = win_dept >= 0
         counts = _sum_rows(win_dept[keep], win_rows["n"][keep], len(names))
     total_n = hour_rows["n"].sum(axis=0, dtype=np.int64) if len(hour_rows) else np.zeros(len(COUNTS), np.int64)
@@ -218,8 +229,17 @@ def aggregate(days: list[tuple[str, str, Parsed]], by: str, departments: dict[tu
     arrivals = {h: int(n) for h in range(24)
                 if (n := arrivals_by_hour[h, COL["tickets"]] - arrivals_by_hour[h, COL["cancelled"]])}
 
-    # durations: waiting (first call - issue) and handling, pooled per group
-    total.wait, total.handle = _stats(waits), _stats(handles)
+    # durations: waiting (first call - issue) and handling, pooled per group. The groups
+    # that gather their own copy go first; then the hall's or day's (contiguous) and the
+    # totals select in place, in the joined arrays (ours: made writable by the join)
+    wait_by_service = []
+    if by != "service":
+        for i, st_ in _grouped(w_svc, waits):
+            code = svc_ix.names[i]
+            f = Figures(code, label.service(code))
+            f.wait = st_
+            wait_by_service.append(f)
+        wait_by_service.sort(key=lambda f: f.key)
     if by in ("hall", "day"):
         for i, st_ in _segments(blob_key, n_w, waits, len(names)):
             fig(i).wait = st_
@@ -231,36 +251,27 @@ def aggregate(days: list[tuple[str, str, Parsed]], by: str, departments: dict[tu
         elif by == "hour":
             wk, hk = (_join(parts, a, HOUR).astype(np.int16) for a in ("w_hours", "h_hours"))
         else:
-            none = dept_ix(NO_DEPARTMENT)
-            wk = _department_of(lut, np.repeat(blob_hall, n_w), _join(parts, "w_wins", WINDOW), none)
-            hk = _department_of(lut, np.repeat(blob_hall, n_h), _join(parts, "h_wins", WINDOW), none)
-            names = dept_ix.names
+            wk = _department_of(lut, np.repeat(blob_hall, n_w), _join(parts, "w_wins", WINDOW))
+            hk = _department_of(lut, np.repeat(blob_hall, n_h), _join(parts, "h_wins", WINDOW))
         for i, st_ in _grouped(wk, waits):
             fig(i).wait = st_
         for i, st_ in _grouped(hk, handles):
             fig(i).handle = st_
+    total.wait, total.handle = _stats(waits, inplace=True), _stats(handles, inplace=True)
     ordered = [rows[i] for i in sorted(rows, key=lambda i: _sort_key(rows[i].key))]
     if by == "service":
         wait_by_service = [f for f in ordered if f.wait.n]
-    else:
-        wait_by_service = []
-        for i, st_ in _grouped(w_svc, waits):
-            code = svc_ix.names[i]
-            f = Figures(code, label.service(code))
-            f.wait = st_
-            wait_by_service.append(f)
-        wait_by_service.sort(key=lambda f: f.key)
     ind = _join(parts, "ind", IND).astype(np.int64).reshape(-1, len(INDICATOR_COUNTS))
     ind_total = _indicator_row("", ind.sum(axis=0))
     if by == "hall":
         per = _sum_rows(blob_hall, ind, len(hall_ix.names))
         ind_rows = [_indicator_row(str(hall_ix.names[i]), per[i]) for i in range(len(hall_ix.names))]
     elif by == "department":  # a case without a window, or a window without a department: "—"
+        per = _sum_rows(win_dept + 1, win_rows["n"][:, [WCOL[c] for c in INDICATOR_COUNTS]], len(names) + 1)
         groups: dict[str, np.ndarray] = {}
-        cols = [WCOL[c] for c in INDICATOR_COUNTS]
-        for d, n in zip(win_dept.tolist(), win_rows["n"][:, cols].astype(np.int64)):
-            name = "—" if d < 0 or dept_ix.names[d] == NO_DEPARTMENT else dept_ix.names[d]
-            groups[name] = groups.get(name, 0) + n
+        for i in np.flatnonzero(per.any(axis=1)).tolist():
+            name = "—" if i == 0 or names[i - 1] == NO_DEPARTMENT else names[i - 1]
+            groups[name] = groups.get(name, 0) + per[i]
         ind_rows = [_indicator_row(name, groups[name]) for name in sorted(groups)]
     else:
         ind_rows = None
@@ -287,8 +298,8 @@ def _indicator_row(group: str, counts) -> dict:
 
 
 def _join(parts: list[Parsed], attr: str, dtype: np.dtype) -> np.ndarray:
-    """One array of every day's ``attr`` slice, in the days' order."""
-    return np.frombuffer(b"".join([getattr(p, attr) for p in parts]), dtype=dtype)
+    """One array of every day's ``attr`` slice, in the days' order (writable: ours)."""
+    return np.frombuffer(bytearray().join([getattr(p, attr) for p in parts]), dtype=dtype)
 
 
 def _join_rows(parts: list[Parsed], attr: str, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
@@ -327,32 +338,39 @@ def _segments(blob_key: np.ndarray, n_per_blob: np.ndarray, values: np.ndarray, 
 
 
 def _department_lut(halls: list[str], departments: dict, dept_ix: _Index) -> np.ndarray:
-    """[hall index, window number] -> department index (no department: NO_DEPARTMENT's)."""
+    """[hall index, window number + 1] -> department index: column 0 is "no window" (-1),
+    the last column any window the hall file does not list (NO_DEPARTMENT's), as is a
+    window without a department."""
+    none = dept_ix(NO_DEPARTMENT)
     width = max((n for (_, n) in departments), default=0) + 1
-    lut = np.full((max(len(halls), 1), width), dept_ix(NO_DEPARTMENT), dtype=np.int64)
+    lut = np.full((max(len(halls), 1), width + 2), none, dtype=np.int32)
+    lut[:, 0] = -1
     row = {h: i for i, h in enumerate(halls)}
     for (h, n), name in departments.items():
-        if h in row:
-            lut[row[h], n] = dept_ix(name or NO_DEPARTMENT)
+        if h in row and n >= 0:
+            lut[row[h], n + 1] = dept_ix(name or NO_DEPARTMENT)
     return lut
 
 
-def _department_of(lut: np.ndarray, hall: np.ndarray, win: np.ndarray, none: int) -> np.ndarray:
-    """The department index of each window (-1 stays -1: no window; unknown windows: none)."""
-    win = win.astype(np.int64)
-    inside = (win >= 0) & (win < lut.shape[1])
-    out = np.where(win >= 0, none, -1).astype(np.int64)
-    out[inside] = lut[hall[inside], win[inside]]
-    return out
+def _department_of(lut: np.ndarray, hall: np.ndarray, win: np.ndarray) -> np.ndarray:
+    """The department index of each window of each hall (-1: no window)."""
+    col = np.clip(win.astype(np.int32) + 1, 0, lut.shape[1] - 1)
+    col += (hall * lut.shape[1]).astype(np.int32, copy=False)
+    return lut.ravel()[col]
 
 
-def _stats(values: np.ndarray) -> Stats:
-    """n, mean, nearest-rank P90 and max, without sorting: the P90 by selection."""
+def _stats(values: np.ndarray, inplace: bool = False) -> Stats:
+    """n, mean, nearest-rank P90 and max, without sorting: the P90 by selection
+    (``inplace``: reorders ``values``, which then must be the caller's own copy)."""
     n = len(values)
     if not n:
         return Stats()
     k = _p90_index(n)
-    return Stats(n, float(values.sum() / n), float(np.partition(values, k)[k]), float(values.max()))
+    mean, top = float(values.sum() / n), float(values.max())
+    if inplace:
+        values.partition(k)
+        return Stats(n, mean, float(values[k]), top)
+    return Stats(n, mean, float(np.partition(values, k)[k]), top)
 
 
 def _p90_index(n: int) -> int:
@@ -369,13 +387,13 @@ def _grouped(keys: np.ndarray, values: np.ndarray):
         if not len(keys):
             return
     if keys.max() < 2 ** 15:
-        keys = keys.astype(np.int16)  # numpy sorts 16-bit integers by radix: linear time
+        keys = keys.astype(np.int16, copy=False)  # numpy sorts 16-bit integers by radix: linear time
     order = np.argsort(keys, kind="stable")
-    keys, values = keys[order], values[order]
-    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-    ends = np.r_[starts[1:], len(keys)]
-    for a, b in zip(starts, ends):
-        yield int(keys[a]), _stats(values[a:b])
+    values = values[order]  # our own copy: each group's P90 selects in place
+    sizes = np.bincount(keys)
+    ends = np.cumsum(sizes)
+    for i in np.flatnonzero(sizes).tolist():
+        yield i, _stats(values[ends[i] - sizes[i]:ends[i]], inplace=True)
 
 
 def _sort_key(key: str):
