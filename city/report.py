@@ -163,7 +163,8 @@ def build_city_report(conn, date_from: date | str, date_to: date | str, by: str 
         label = _Labeler(by, hall_names, service_names)
         hall_title = title or f"全市汇总（{len(codes)}个大厅） City: {len(codes)} halls"
         if engine == "columns":
-            from .columnar import aggregate, helper_connection, load
+            from .columnar import helper_connection, load
+            from .columnar_figures import aggregate
             # the rows of a day without stored columns (today) lie together: probe them by index
             conn.execute("SET LOCAL random_page_cost = 1.1")
             departments = {(h, n): d for h, n, d in conn.execute(

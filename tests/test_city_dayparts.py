@@ -13,7 +13,8 @@ from datetime import date
 import numpy as np
 import pytest
 
-from city.columnar import aggregate, load
+from city.columnar import load
+from city.columnar_figures import aggregate
 from city.daycolumns import build, from_hall
 from city.dayparts import FORMAT, PARTS, ROW, WROW, Parsed, encode
 from city.report import _Labeler, build_city_report
