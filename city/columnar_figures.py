@@ -3,9 +3,9 @@ definitions of hall/reports.py: counts are the parts' per-day sums added up per 
 (``bincount``); durations are pooled per group and summarised with an exact nearest-rank
 P90 by selection (``partition``), never an average of the days' figures.
 
-Durations of one hall (or one day) lie together once the days are ordered so; other
-groupings (service, hour, department) gather each group's values by a radix sort of
-16-bit keys.
+Durations of one hall (or one day) lie together once the days are ordered so and are
+selected in place; other groupings (service, hour, department) and the chart of waits by
+service go through city/grouped_stats.py (every group at once, by buckets).
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from hall.rating_indicators import COUNTS as INDICATOR_COUNTS
 from hall.report_model import NO_DEPARTMENT, SCORE_LABELS, Figures, Stats
 
 from .dayparts import COL, COUNTS, HOUR, IND, ROW, RUN, VALUE, WCOL, WINDOW, WROW, Parsed, services_of
+from .grouped_stats import buckets, grouped_stats
 
 TICKET_LEVEL = ("hall", "service", "day", "hour")
 
@@ -108,14 +109,15 @@ def aggregate(days: list[tuple[str, str, Parsed]], by: str, departments: dict[tu
     # that gather their own copy go first; then the hall's or day's (contiguous) and the
     # totals select in place, in the joined arrays (ours: made writable by the join)
     wait_by_service = []
+    w_buckets = buckets(waits)
     if by != "service":
-        for i, st_ in _grouped(w_svc, waits):
+        for i, st_ in grouped_stats(w_svc, waits, len(svc_ix.names), w_buckets).items():
             code = svc_ix.names[i]
             f = Figures(code, label.service(code))
             f.wait = st_
             wait_by_service.append(f)
         wait_by_service.sort(key=lambda f: f.key)
-    if by in ("hall", "day"):
+    if by in ("hall", "day"):  # a group's values lie together: selected in place
         for i, st_ in _segments(blob_key, n_w, waits, len(names)):
             fig(i).wait = st_
         for i, st_ in _segments(blob_key, n_h, handles, len(names)):
@@ -128,9 +130,9 @@ def aggregate(days: list[tuple[str, str, Parsed]], by: str, departments: dict[tu
         else:
             wk = _department_of(lut, np.repeat(blob_hall, n_w), _join(parts, "w_wins", WINDOW))
             hk = _department_of(lut, np.repeat(blob_hall, n_h), _join(parts, "h_wins", WINDOW))
-        for i, st_ in _grouped(wk, waits):
+        for i, st_ in grouped_stats(wk, waits, len(names), w_buckets).items():
             fig(i).wait = st_
-        for i, st_ in _grouped(hk, handles):
+        for i, st_ in grouped_stats(hk, handles, len(names)).items():
             fig(i).handle = st_
     total.wait, total.handle = _stats(waits, inplace=True), _stats(handles, inplace=True)
     ordered = [rows[i] for i in sorted(rows, key=lambda i: _sort_key(rows[i].key))]
@@ -247,25 +249,6 @@ def _stats(values: np.ndarray, inplace: bool = False) -> Stats:
 
 def _p90_index(n: int) -> int:
     return max(0, math.ceil(0.9 * n) - 1)  # as hall.report_model.Stats: the ⌈0.9·n⌉-th
-
-
-def _grouped(keys: np.ndarray, values: np.ndarray):
-    """(group, Stats) for every group with values; keys below 0 are nobody's."""
-    if not len(keys):
-        return
-    if keys.min() < 0:
-        keep = keys >= 0
-        keys, values = keys[keep], values[keep]
-        if not len(keys):
-            return
-    if keys.max() < 2 ** 15:
-        keys = keys.astype(np.int16, copy=False)  # numpy sorts 16-bit integers by radix: linear time
-    order = np.argsort(keys, kind="stable")
-    values = values[order]  # our own copy: each group's P90 selects in place
-    sizes = np.bincount(keys)
-    ends = np.cumsum(sizes)
-    for i in np.flatnonzero(sizes).tolist():
-        yield i, _stats(values[ends[i] - sizes[i]:ends[i]], inplace=True)
 
 
 def _sort_key(key: str):

@@ -125,3 +125,24 @@ def test_a_report_fetches_the_part_of_its_grouping_only(city_db, tmp_path, by, p
     fetched = {name for name, attr in (("by_service", "by_service"), ("by_hour", "w_hours"),
                                        ("by_window", "win_rows")) if getattr(parsed, attr, None) is not None}
     assert fetched == ({part} if part else set())
+
+
+@pytest.mark.parametrize("kind", ["exponential", "whole seconds", "around zero", "extremes", "all equal"])
+def test_grouped_stats_equal_the_hall_s_stats_group_by_group(kind):
+    from city.grouped_stats import grouped_stats
+    rng = np.random.default_rng(len(kind))
+    for _ in range(6):
+        n = int(rng.integers(1, 4000))
+        values = {"exponential": lambda: rng.exponential(600, n), "whole seconds": lambda: np.round(rng.exponential(600, n)),
+                  "around zero": lambda: rng.normal(0, 5, n), "all equal": lambda: np.full(n, 42.0),
+                  "extremes": lambda: np.concatenate([rng.exponential(600, n), [0.0, 1e9, 1e-300, -1e9, 5e6, 0.5]])}[kind]()
+        size = int(rng.integers(1, 30))
+        keys = rng.integers(-1, size, len(values))  # -1: no group
+        got = grouped_stats(keys, values, size)
+        assert set(got) == {g for g in range(size) if (keys == g).any()}
+        for g, st in got.items():
+            want = Stats.of(values[keys == g].tolist())
+            assert (st.n, st.p90, st.max) == (want.n, want.p90, want.max) and abs(st.mean - want.mean) < 1e-6
+        whole = grouped_stats(None, values, 1)[0]
+        assert (whole.n, whole.p90, whole.max) == (Stats.of(values.tolist()).n, Stats.of(values.tolist()).p90,
+                                                    values.max())
