@@ -84,7 +84,7 @@ def encode(day: DayColumns) -> dict[str, bytes]:
         return a.astype(np.int64)
     per_svc = counted(i64(t["svc"]), i64(c["svc"]), i64(e["svc"]), i64(r["svc"]), nsvc)
     per_hour = counted(i64(t["hour"]), i64(c["hour"]), i64(e["hour"]), i64(r["hour"]), 24)
-    wins, inv = np.unique(np.concatenate([c["win"], e["win"], t["twin"]]).astype(np.int64), return_inverse=True)
+    wins, inv = np.unique(_window(np.concatenate([c["win"], e["win"], t["twin"]])), return_inverse=True)
     nc, ne = len(c["win"]), len(e["win"])
     cw, ew, tw = inv[:nc], inv[nc:nc + ne], inv[nc + ne:]
     per_win = np.zeros((len(wins), len(WINDOW_COUNTS)), dtype=np.int64)
@@ -98,8 +98,6 @@ def encode(day: DayColumns) -> dict[str, bytes]:
     for col in INDICATOR_COUNTS:
         per_win[:, WCOL[col]] = np.bincount(tw[fin][flags[col]], minlength=len(wins))
     ind_total = np.array([np.count_nonzero(flags[col]) for col in INDICATOR_COUNTS], dtype=IND.base)
-    if np.any(wins > 0x7FFF) or np.any(wins < -1):
-        raise ValueError("window numbers must be -1..32767 in day columns")
     names = SEP.join(day.services).encode("utf-8")
     w_runs = _runs(w_svc, nsvc)
     h_runs = _runs(h_svc, nsvc)
@@ -114,9 +112,16 @@ def encode(day: DayColumns) -> dict[str, bytes]:
         "vals": waits.astype(VALUE).tobytes() + handles.astype(VALUE).tobytes(),
         "by_service": _rows(ROW, np.arange(nsvc), per_svc).tobytes(),
         "by_hour": t["hour"][has_w][w_order].astype(HOUR).tobytes() + c["hour"][has_h][h_order].astype(HOUR).tobytes(),
-        "by_window": win_rows.tobytes() + first_win.astype(WINDOW).tobytes()
-        + np.asarray(c["win"])[has_h][h_order].astype(WINDOW).tobytes(),
+        "by_window": win_rows.tobytes() + _window(first_win).astype(WINDOW).tobytes()
+        + _window(np.asarray(c["win"])[has_h][h_order]).astype(WINDOW).tobytes(),
     }
+
+
+def _window(numbers: np.ndarray) -> np.ndarray:
+    """Window numbers as stored: 1..9999 as they are, below 0 as -1 (no window); above
+    32767 (no hall file has one) 32767, a window of no department, as unknown windows are."""
+    n = np.asarray(numbers, dtype=np.int64)
+    return np.where(n < 0, -1, np.minimum(n, 0x7FFF))
 
 
 def indicator_flags(t: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
