@@ -86,11 +86,7 @@ def aggregate(days: list[tuple[str, str, Parsed]], by: str, departments: dict[tu
     def fig(i: int) -> Figures:
         f = rows.get(i)
         if f is None:
-            k = str(names[i])
-            f = rows[i] = Figures(k, label(k))
-            if not ticket_level:
-                f.issued = f.expired = f.cancelled = f.open = None
-                f.refused_cap = f.refused_hours = f.refused_printer = None
+            f = rows[i] = group_row(str(names[i]), label, ticket_level)
         return f
 
     total = Figures("all", "合计")
@@ -155,6 +151,16 @@ def aggregate(days: list[tuple[str, str, Parsed]], by: str, departments: dict[tu
     if ind_rows is not None:
         ind_rows = sorted((r for r in ind_rows if r["cases"]), key=lambda r: r["group"])
     return ordered, total, dict(sorted(arrivals.items())), wait_by_service, ind_total, ind_rows
+
+
+def group_row(key: str, label, ticket_level: bool) -> Figures:
+    """An empty row of the report; a grouping that issues no tickets (department) has
+    no ticket figures (None, shown as —)."""
+    f = Figures(key, label(key))
+    if not ticket_level:
+        f.issued = f.expired = f.cancelled = f.open = None
+        f.refused_cap = f.refused_hours = f.refused_printer = None
+    return f
 
 
 def _fill(f: Figures, n: np.ndarray, col: dict[str, int], ticket_level: bool) -> None:

@@ -19,6 +19,7 @@ from hall.report_model import NO_DEPARTMENT, Figures, Stats
 from hall.report_queries import _count_refusal, _count_ticket, fixed_utc_offset
 from hall.reports import Report, ReportError
 
+from .columnar_figures import group_row
 from .indicators import report_indicators
 
 CITY_GROUPINGS = ("hall", "service", "department", "day", "hour")
@@ -196,10 +197,7 @@ def build_city_report(conn, date_from: date | str, date_to: date | str, by: str 
         key = norm(raw)
         f = rows.get(key)
         if f is None:
-            f = rows[key] = Figures(key, label(key))
-            if not ticket_level:
-                f.issued = f.expired = f.cancelled = f.open = None
-                f.refused_cap = f.refused_hours = f.refused_printer = None
+            f = rows[key] = group_row(key, label, ticket_level)
         return f
 
     total = Figures("all", "合计")
