@@ -124,8 +124,9 @@ def aggregate(days: list[tuple[str, str, Parsed]], by: str, departments: dict[tu
         elif by == "hour":
             wk, hk = (_join(parts, a, HOUR).astype(np.int16) for a in ("w_hours", "h_hours"))
         else:
-            wk = _department_of(lut, np.repeat(blob_hall, n_w), _join(parts, "w_wins", WINDOW))
-            hk = _department_of(lut, np.repeat(blob_hall, n_h), _join(parts, "h_wins", WINDOW))
+            hall32 = blob_hall.astype(np.int32)
+            wk = _department_of(lut, np.repeat(hall32, n_w), _join(parts, "w_wins", WINDOW))
+            hk = _department_of(lut, np.repeat(hall32, n_h), _join(parts, "h_wins", WINDOW))
         for i, st_ in grouped_stats(wk, waits, len(names), w_buckets).items():
             fig(i).wait = st_
         for i, st_ in grouped_stats(hk, handles, len(names)).items():
@@ -234,8 +235,11 @@ def _department_lut(halls: list[str], departments: dict, dept_ix: _Index) -> np.
 
 def _department_of(lut: np.ndarray, hall: np.ndarray, win: np.ndarray) -> np.ndarray:
     """The department index of each window of each hall (-1: no window)."""
-    col = np.clip(win.astype(np.int32) + 1, 0, lut.shape[1] - 1)
-    col += (hall * lut.shape[1]).astype(np.int32, copy=False)
+    col = win.astype(np.int32)
+    col += 1
+    np.clip(col, 0, lut.shape[1] - 1, out=col)
+    hall = hall.astype(np.int32, copy=False) * np.int32(lut.shape[1])
+    col += hall
     return lut.ravel()[col]
 
 

@@ -21,8 +21,9 @@ BUCKETS = 64 * 21 + 2  # up to 2**20 s; beyond it: the last bucket
 def buckets(values: np.ndarray) -> np.ndarray:
     """Each value's bucket, 0..BUCKETS-1, in the order of the values (any float64)."""
     x = values.view(np.int64)
-    ordered = x ^ ((x >> 63) & 0x7FFF_FFFF_FFFF_FFFF)  # negative floats: reversed bits, so ints order like floats
-    b = (ordered >> _SHIFT) - _LOW
+    if len(x) and x.min() < 0:  # negative floats (or -0.0): reversed bits, so ints order like floats
+        x = x ^ ((x >> 63) & 0x7FFF_FFFF_FFFF_FFFF)
+    b = (x >> _SHIFT) - _LOW
     np.clip(b, 0, BUCKETS - 1, out=b)
     return b.astype(np.int32)
 
@@ -51,8 +52,11 @@ def grouped_stats(keys: np.ndarray | None, values: np.ndarray, size: int,
     p90_bucket = (cum <= k[:, None]).sum(axis=1)
     rank = k - np.where(p90_bucket > 0, cum[np.arange(size), np.maximum(p90_bucket - 1, 0)], 0)
     top_bucket = BUCKETS - 1 - np.argmax(counts[:, ::-1] > 0, axis=1)
-    base = np.arange(size, dtype=wide) * BUCKETS
-    want = (cell == (base + p90_bucket.astype(wide))[keys]) | (cell == (base + top_bucket.astype(wide))[keys])
+    wanted = np.zeros(size * BUCKETS, dtype=bool)  # the cells holding a group's P90 or its max
+    base = np.arange(size, dtype=np.int64) * BUCKETS
+    wanted[(base + p90_bucket)[n > 0]] = True
+    wanted[(base + top_bucket)[n > 0]] = True
+    want = wanted[cell]
     cv, ck = values[want], keys[want]
     order = np.lexsort((cv, ck))  # a group's candidates by value: its P90 bucket's, then its top bucket's
     cv, ck = cv[order], ck[order]
