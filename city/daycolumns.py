@@ -1,11 +1,12 @@
-"""A hall's closed business day as compact columns: what the city report needs of each
-ticket, call, evaluation and refusal, one numpy array per field.
+"""A hall's business day as columns: what the city report needs of each ticket, call,
+evaluation and refusal, one numpy array per field.
 
 The shipper builds them from the hall's database when it ships a ``day_closed`` event
-and stores them in ``city.day_columns`` (one row per hall and day), so a month report
-over 150 halls reads 4,500 small blobs instead of scanning millions of rows; the report
-builds the same columns from the shipped rows for a day without a blob (today, or a
-day shipped by an older version). One builder, :func:`build`, for both.
+and stores them, summed and packed by city/dayparts.py, in ``city.day_columns`` (one row
+per hall and day), so a month report over 150 halls reads 4,500 small rows instead of
+scanning millions; the report builds the same columns from the shipped rows for a day
+without stored ones (today). One builder, :func:`build`, for both. A day stored by an
+older version as one blob of these records (format 3) is read by :meth:`DayColumns.decode`.
 
 The figures' definitions are those of hall/report_queries.py (docs/reports.md); what a
 column holds says which figure it feeds.
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-FORMAT = 3  # of the blobs in city.day_columns; a blob of another format is rebuilt from the rows
+FORMAT = 3  # of the record blobs (city.day_columns.data) written before city/dayparts.py
 STATUS = {"waiting": 0, "called": 1, "finished": 2, "skipped": 3, "expired": 4, "cancelled": 5}
 OUTCOME = {None: 0, "finished": 1, "transferred": 2, "skipped": 3, "day_end": 4}
 REFUSAL = {"cap": 1, "closed": 2, "printer": 3}  # 0: a reason no figure counts
@@ -99,9 +100,11 @@ def split(blob) -> tuple[list[str], dict[str, memoryview]]:
     return services, tables
 
 
-def build(tickets, calls, evaluations, refusals) -> DayColumns:
-    """The columns of one day from its rows (each a sequence in the ``*_COLS`` order)."""
-    codes: dict[str, int] = {}
+def build(tickets, calls, evaluations, refusals, services: list[str] = ()) -> DayColumns:
+    """The columns of one day from its rows (each a sequence in the ``*_COLS`` order).
+    ``services``: the hall's service codes, numbered first in this order (the same list
+    every day lets the report map a hall's days once)."""
+    codes: dict[str, int] = {code: i for i, code in enumerate(dict.fromkeys(services))}
 
     def svc(code) -> int:
         code = "?" if code is None else str(code)
@@ -166,7 +169,7 @@ def build(tickets, calls, evaluations, refusals) -> DayColumns:
 
 
 # -- reading one day's rows from the hall's SQLite database ------------------------------------
-def from_hall(conn, day: str) -> DayColumns:
+def from_hall(conn, day: str, services: list[str] = ()) -> DayColumns:
     """The columns of ``day`` from the hall's queue database (a closed day)."""
     cur = conn.cursor()
     cur.row_factory = None
@@ -186,4 +189,4 @@ def from_hall(conn, day: str) -> DayColumns:
         "SELECT at, kind, json_extract(data, '$.reason'), coalesce(service, json_extract(data, '$.service')) "
         "FROM events WHERE day = ? AND kind IN ('refused', 'printer') "
         "AND (kind = 'refused' OR json_extract(data, '$.action') = 'refused')", (day,)).fetchall()
-    return build(tickets, calls, evals, refusals)
+    return build(tickets, calls, evals, refusals, services)

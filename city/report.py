@@ -19,6 +19,7 @@ from hall.report_model import NO_DEPARTMENT, Figures, Stats
 from hall.report_queries import _count_refusal, _count_ticket, fixed_utc_offset
 from hall.reports import Report, ReportError
 
+from .columnar_figures import group_row
 from .indicators import report_indicators
 
 CITY_GROUPINGS = ("hall", "service", "department", "day", "hour")
@@ -163,12 +164,15 @@ def build_city_report(conn, date_from: date | str, date_to: date | str, by: str 
         label = _Labeler(by, hall_names, service_names)
         hall_title = title or f"全市汇总（{len(codes)}个大厅） City: {len(codes)} halls"
         if engine == "columns":
-            from .columnar import aggregate, helper_connection, load
+            from .columnar import helper_connection, load
+            from .columnar_figures import aggregate
+            # the rows of a day without stored columns (today) lie together: probe them by index
+            conn.execute("SET LOCAL random_page_cost = 1.1")
             departments = {(h, n): d for h, n, d in conn.execute(
                 'SELECT hall_code, number, department FROM city.windows').fetchall()}
             helper = helper_connection(conn) if len(codes) >= HELPER_FROM_HALLS else None
             try:
-                days = load(conn, d0, d1, codes, helper)
+                days = load(conn, d0, d1, codes, by, helper)
             finally:
                 if helper is not None:
                     helper.close()
@@ -193,10 +197,7 @@ def build_city_report(conn, date_from: date | str, date_to: date | str, by: str 
         key = norm(raw)
         f = rows.get(key)
         if f is None:
-            f = rows[key] = Figures(key, label(key))
-            if not ticket_level:
-                f.issued = f.expired = f.cancelled = f.open = None
-                f.refused_cap = f.refused_hours = f.refused_printer = None
+            f = rows[key] = group_row(key, label, ticket_level)
         return f
 
     total = Figures("all", "合计")

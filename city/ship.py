@@ -29,11 +29,18 @@ from hall.models import Event
 from hall.versions import VERSION
 
 from . import daycolumns as day_columns
+from . import dayparts as day_parts
 from .records import RECORD_KINDS, RecordKind, Touched, events_with_data, hall_tables, read_rows
 from .schema import CityError, check_ready, ensure_months, one_line, read_password, redact
 from .schema import connect as city_connect
 
 log = logging.getLogger(__name__)
+
+DAY_PARTS_SQL = (  # a closed day's columns (city/dayparts.py); a format-3 blob it replaces goes
+    "INSERT INTO city.day_columns (hall_code, day, format, " + ", ".join(day_parts.PARTS) + ") "
+    "VALUES (%s, %s, %s" + ", %s" * len(day_parts.PARTS) + ") ON CONFLICT (hall_code, day) DO UPDATE SET "
+    "format = excluded.format, data = NULL, built_at = now(), "
+    + ", ".join(f"{p} = excluded.{p}" for p in day_parts.PARTS))
 
 
 @dataclass
@@ -209,7 +216,8 @@ class Shipper:
             # record of it changes later (a 追加评价, a follow-up, a ticket merged in late)
             current = hall.execute("SELECT value FROM meta WHERE key = 'day'").fetchone()
             late = {r[1] for r in rows.get("tickets", ()) if current and r[1] < current[0]}
-            columns = {day: day_columns.from_hall(hall, day).encode()
+            codes = [svc[0] for svc in self.services]  # one order for every day: the report caches it
+            columns = {day: day_parts.encode(day_columns.from_hall(hall, day, codes))
                        for day in sorted(touched.closed_days | late)}
         finally:
             hall.execute("COMMIT")
@@ -233,10 +241,8 @@ class Shipper:
             for k in self.kinds:
                 if rows[k.name]:
                     self._upsert(pg, k, rows[k.name])
-            for day, blob in columns.items():
-                pg.execute("INSERT INTO city.day_columns (hall_code, day, format, data) VALUES (%s, %s, %s, %s) "
-                           "ON CONFLICT (hall_code, day) DO UPDATE SET format = excluded.format, "
-                           "data = excluded.data, built_at = now()", (self.hall_code, day, day_columns.FORMAT, blob))
+            for day, parts in columns.items():
+                pg.execute(DAY_PARTS_SQL, (self.hall_code, day, day_parts.FORMAT, *(parts[p] for p in day_parts.PARTS)))
             pg.execute("UPDATE city.halls SET shipped_event_id = %s, shipped_event_at = %s, shipped_at = now() "
                        "WHERE hall_code = %s", (last, last_at, self.hall_code))
             self._hook("before_commit")

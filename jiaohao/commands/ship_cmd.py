@@ -149,6 +149,7 @@ def _city_conn(url: str):
 
 
 def city_migrate(ctx, args) -> int:
+    from city.dayparts import rewrite_old_days
     from city.schema import CityError, migrate
     try:
         conn = _city_conn(args.url)
@@ -156,6 +157,7 @@ def city_migrate(ctx, args) -> int:
         return _fail(str(e))
     try:
         applied = migrate(conn)
+        rewritten = rewrite_old_days(conn)  # days stored by an older version, in today's format
     except Exception as e:  # noqa: BLE001
         if type(e).__module__.startswith("psycopg"):
             from city.schema import one_line
@@ -164,6 +166,8 @@ def city_migrate(ctx, args) -> int:
     finally:
         conn.close()
     print(f"city schema: applied {', '.join(applied)}" if applied else "city schema: up to date")
+    if rewritten:
+        print(f"city day columns: {rewritten} days rewritten in format 4 (city/dayparts.py)")
     return 0
 
 
