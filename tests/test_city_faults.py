@@ -125,6 +125,13 @@ def test_a_ship_killed_mid_batch_loses_nothing_and_repeats_nothing(pg_cluster, t
     hall = _hall_file(tmp_path, url, "K1", batch=20)
     r = _jiaohao("city", "migrate", url)
     assert r.returncode == 0 and "applied 0001_schema" in r.stdout, r.stderr
+    with city_connect(url, autocommit=True) as pg:
+        # a slow link: every batch's cursor update takes 50 ms in the city, so the kill below
+        # lands mid-way however loaded the machine running the test is
+        pg.execute("CREATE FUNCTION city.slow_link() RETURNS trigger LANGUAGE plpgsql AS "
+                   "$$ BEGIN PERFORM pg_sleep(0.05); RETURN NEW; END $$")
+        pg.execute("CREATE TRIGGER slow_link BEFORE INSERT OR UPDATE ON city.halls "
+                   "FOR EACH ROW EXECUTE FUNCTION city.slow_link()")
     proc = subprocess.Popen([sys.executable, "-m", "jiaohao", "--config", str(hall), "--db", str(db), "ship", "--once"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     try:
