@@ -30,6 +30,7 @@ import httpx
 
 from . import wire
 from .clock import HallClock, system_clock
+from .clock_offset import ClockFilter
 from .errors import (DailyCapReached, Forbidden, HallError, IdempotencyMismatch, InvalidArgument, NotAuthorized,
                      RemoteError, ServerProblem, ServerUnreachable, ServiceClosed, TooManyAttempts, UnknownService,
                      UnknownTicket, UnknownWindow, WindowNotReady)
@@ -108,6 +109,7 @@ class RemoteHall:
         self._hall_copy: tuple[float, dict] | None = None  # (when, GET /hall): reads of one moment share it
         self._pending: dict[str, tuple[str, float]] = {}  # unanswered writes: signature -> (key, when)
         self.heartbeat = None  # hall.heartbeat.Heartbeat once start_heartbeat() was called
+        self.clock_filter = ClockFilter()  # this PC's one clock offset: heartbeats and a kiosk's lease polls
 
     def use_config(self, config) -> None:
         """The hall configuration (None until known: a caller PC before its staff log in)."""
@@ -252,9 +254,9 @@ class RemoteHall:
 
     @property
     def clock_offset(self):
-        """This PC's clock minus the server's as the heartbeats measured it
-        (:class:`hall.clock_offset.ClockOffset`), or None before the first answer."""
-        return self.heartbeat.offset if self.heartbeat is not None else None
+        """This PC's clock minus the server's, the fastest of the last round trips (heartbeats,
+        a kiosk's lease polls): :class:`hall.clock_offset.ClockOffset`, None before the first."""
+        return self.clock_filter.best
 
     def close(self) -> None:
         if self.heartbeat is not None:

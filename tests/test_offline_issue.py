@@ -288,3 +288,36 @@ def test_black_hole_and_resets_during_a_burst_never_double_a_ticket(tmp_path, ha
             k.close()
         proxy.stop()
         h.close()
+
+
+def test_offline_ticket_qr_works_once_merged(tmp_path, hall_clock):
+    """The kiosk makes an offline ticket's status-page token itself and prints the QR code
+    with the address the lease answer gave; the merge keeps the token, so that very QR
+    opens the ticket's status page once the kiosk is back."""
+    import httpx
+
+    from kiosk.ticket_layout import qr_content
+    h = _hall(tmp_path, ("kiosk-1",), lease_size=5)
+    proxy = FaultProxy(h.port, lifetime_s=60)
+    proxy.start()
+    k = None
+    try:
+        k = _kiosk(h, "kiosk-1", tmp_path / "k1", hall_clock, proxy.url)
+        assert wait_until(lambda: k.journal.leases() and k.state == ONLINE, 15)
+        proxy.refuse(6.0)
+        assert wait_until(lambda: k.state == OFFLINE, 6)
+        t = k.issue("A", kiosk="kiosk-1")
+        assert t.offline and len(t.token) == 32 and int(t.token, 16) >= 0
+        qr = qr_content(k.remote.config.printer.qr, t)
+        assert qr == f"{h.public_url}/t/{t.token}"  # the citizens' listener, not the proxy nor the kiosk PC
+        assert wait_until(lambda: k.state == ONLINE and not k.journal.pending(), 20)
+        r = httpx.get(qr, headers={"Accept": "application/json"}, timeout=5)
+        assert r.status_code == 200, r.text
+        assert r.json()["number"] == t.number and r.json()["state"] == "waiting"
+        tokens = {row["number"]: row["token"] for row in _rows(h.db)}
+        assert tokens[t.number] == t.token
+    finally:
+        if k is not None:
+            k.close()
+        proxy.stop()
+        h.close()
