@@ -440,7 +440,7 @@ class KioskWindow(QWidget):
             self.message.show_message(*message_texts(f.message, en, self.config), en)
         elif screen == F.CHECKIN:
             self.checkin.set_texts(translate("Kiosk", "Appointment check-in"),
-                                   translate("Kiosk", "Type your appointment code, or hold its barcode under the scanner"),
+                                   translate("Kiosk", "Type your booking code or your ID card number, or hold the booking's QR code under the scanner"),
                                    translate("Kiosk", "Check in"))
         elif screen in (F.PRIORITY_PIN, F.TECH_PIN):
             self.pin.set_texts(translate("Kiosk", "Green channel: staff PIN") if screen == F.PRIORITY_PIN else translate("Kiosk", "Technician PIN"),
