@@ -10,78 +10,78 @@
         <translation>密码错误，请重试</translation>
     </message>
     <message>
-        <location filename="../app.py" line="442"/>
+        <location filename="../render.py" line="88"/>
         <location filename="../screens.py" line="156"/>
         <source>Appointment check-in</source>
         <translation>预约签到</translation>
     </message>
     <message>
-        <location filename="../app.py" line="443"/>
+        <location filename="../render.py" line="89"/>
         <source>Type your booking code or your ID card number, or hold the booking&apos;s QR code under the scanner</source>
         <translation>请输入预约码或身份证号，或将预约二维码对准扫描口</translation>
     </message>
     <message>
-        <location filename="../app.py" line="444"/>
+        <location filename="../render.py" line="90"/>
         <source>Check in</source>
         <translation>签到取号</translation>
     </message>
     <message>
-        <location filename="../app.py" line="446"/>
+        <location filename="../render.py" line="92"/>
         <source>Green channel: staff PIN</source>
         <translation>绿色通道：工作人员确认</translation>
     </message>
     <message>
-        <location filename="../app.py" line="446"/>
+        <location filename="../render.py" line="92"/>
         <source>Technician PIN</source>
         <translation>技术人员密码</translation>
     </message>
     <message>
-        <location filename="../app.py" line="447"/>
+        <location filename="../render.py" line="93"/>
         <source>A member of staff enters the PIN</source>
         <translation>请工作人员输入密码</translation>
     </message>
     <message>
-        <location filename="../app.py" line="448"/>
+        <location filename="../render.py" line="94"/>
         <source>Enter the technician PIN</source>
         <translation>请输入技术人员密码</translation>
     </message>
     <message>
-        <location filename="../app.py" line="448"/>
+        <location filename="../render.py" line="94"/>
         <source>OK</source>
         <translation>确定</translation>
     </message>
     <message>
-        <location filename="../app.py" line="455"/>
+        <location filename="../render.py" line="101"/>
         <source>Hall: %1</source>
         <translation>大厅：%1</translation>
     </message>
     <message>
-        <location filename="../app.py" line="456"/>
+        <location filename="../render.py" line="102"/>
         <source>Hall server: %1</source>
         <translation>叫号服务器：%1</translation>
     </message>
     <message>
-        <location filename="../app.py" line="457"/>
+        <location filename="../render.py" line="103"/>
         <source>Queue database: %1</source>
         <translation>排队数据库：%1</translation>
     </message>
     <message>
-        <location filename="../app.py" line="458"/>
+        <location filename="../render.py" line="104"/>
         <source>Printer: %1</source>
         <translation>打印机：%1</translation>
     </message>
     <message>
-        <location filename="../app.py" line="462"/>
+        <location filename="../render.py" line="108"/>
         <source>This menu closes by itself after %1 s without a touch.</source>
         <translation>本菜单 %1 秒无操作将自动关闭。</translation>
     </message>
     <message>
-        <location filename="../app.py" line="479"/>
+        <location filename="../render.py" line="125"/>
         <source>Reserved numbers left: %1</source>
         <translation>剩余预留号：%1</translation>
     </message>
     <message>
-        <location filename="../app.py" line="480"/>
+        <location filename="../render.py" line="126"/>
         <source>Offline tickets not yet sent: %1</source>
         <translation>未上传的离线票：%1</translation>
     </message>
