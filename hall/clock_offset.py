@@ -15,10 +15,12 @@ ahead. A client whose ``abs(offset_s)`` exceeds ``[server] max_clock_skew_s`` (d
 read on its own clock becomes the server's idea of that moment with
 :func:`to_server_time` (what the offline tickets of a kiosk are ordered by).
 
-One PC, one measure: :class:`ClockFilter` keeps a client's last :data:`KEEP` round
-trips and offers the fastest. A kiosk feeds it from both its heartbeats and its lease
-keeper's ``GET /leases/clock`` polls (kiosk/offline.py), so the offset its offline tickets
-carry and the one its heartbeat reports (the one `diag check` flags) are the same.
+One way to measure, one flag: :class:`ClockFilter` keeps a client's last :data:`KEEP`
+round trips and offers the fastest, for the heartbeats (hall/heartbeat.py: the offset
+`GET /clients` and `diag check` flag) and for a kiosk's lease keeper (kiosk/offline.py:
+the offset its offline tickets are ordered by, on the hall clock they are stamped with).
+The server's own one-way estimate from a lease request (hall/leases.py) orders a ticket
+that carries no offset, and is not flagged a second time.
 
 Wall clocks here are epoch seconds (``time.time()``), not the hall clock: the question
 is how far two PCs' system clocks disagree.

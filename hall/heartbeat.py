@@ -3,9 +3,9 @@
 :class:`Heartbeat` runs beside a :class:`hall.remote.RemoteHall` on a thread of its own:
 every ``[client] heartbeat_s`` it says which app this is, the newest event id it has,
 its event stream's state and its wall clock. From each answer it measures the PC's
-clock offset into the hall's :class:`hall.clock_offset.ClockFilter` (of the last eight
-measures the one with the shortest round trip is kept, as NTP's clock filter does; a
-kiosk's lease keeper feeds the same filter) and reports it in the next beat. A beat that gets no answer while the event stream still counts as connected makes
+clock offset into a :class:`hall.clock_offset.ClockFilter` (of the last eight measures
+the one with the shortest round trip is kept, as NTP's clock filter does) and reports it
+in the next beat: the one measure `diag check` flags a PC's clock by. A beat that gets no answer while the event stream still counts as connected makes
 the stream reconnect at once: a link that went silent (a cable pulled beyond a switch:
 no reset, no close) is noticed within one interval instead of the stream's keep-alive
 time-out.
@@ -31,7 +31,7 @@ class Heartbeat:
     """Beats for ``hall`` (a RemoteHall) as ``app`` ("kiosk", "screen", "caller")."""
 
     def __init__(self, hall, app: str, window: int | None = None, every_s: float | None = None,
-                 progress: Callable[[], int | None] | None = None, wall: Callable[[], float] | None = None):
+                 progress: Callable[[], int | None] | None = None, wall: Callable[[], float] = time.time):
         self.hall = hall
         self.app, self.window = app, window
         client = getattr(hall.config, "client", None) if hall.config is not None else None
@@ -39,9 +39,8 @@ class Heartbeat:
         self.progress = progress
         self.instance = uuid.uuid4().hex[:16]
         self.host = socket.gethostname()[:80]
-        # the PC's clock as the app reads it (the hall's clock of a RemoteHall: what a kiosk stamps tickets with)
-        self._wall = wall or _clock_of(hall)
-        self.filter: ClockFilter = getattr(hall, "clock_filter", None) or ClockFilter()
+        self._wall = wall  # the PC's system clock, against the server's (not the hall clock)
+        self.filter = ClockFilter()
         self.last_answer: dict | None = None
         self.beats = 0  # answered
         self.failures = 0  # in a row
@@ -122,13 +121,6 @@ class Heartbeat:
         if events is not None and events.connected and not why.startswith("HTTP"):
             events.reconnect()  # the stream may be on a link gone silent: try it afresh
         return False
-
-
-def _clock_of(hall) -> Callable[[], float]:
-    clock = getattr(hall, "clock", None)
-    if clock is None:
-        return time.time
-    return lambda: clock().timestamp()
 
 
 __all__ = ["KEEP", "Heartbeat"]

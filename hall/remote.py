@@ -29,7 +29,6 @@ import httpx
 
 from . import wire
 from .clock import HallClock, system_clock
-from .clock_offset import ClockFilter
 from .errors import (DailyCapReached, Forbidden, HallError, IdempotencyMismatch, InvalidArgument, NotAuthorized,
                      RemoteError, ServerProblem, ServerUnreachable, ServiceClosed, TooManyAttempts, UnknownService,
                      UnknownTicket, UnknownWindow, WindowNotReady)
@@ -109,7 +108,6 @@ class RemoteHall(RemoteOps):
         self._hall_copy: tuple[float, dict] | None = None  # (when, GET /hall): reads of one moment share it
         self._pending: dict[str, tuple[str, float]] = {}  # unanswered writes: signature -> (key, when)
         self.heartbeat = None  # hall.heartbeat.Heartbeat once start_heartbeat() was called
-        self.clock_filter = ClockFilter()  # this PC's one clock offset: heartbeats and a kiosk's lease polls
 
     def use_config(self, config) -> None:
         """The hall configuration (None until known: a caller PC before its staff log in)."""
@@ -254,9 +252,9 @@ class RemoteHall(RemoteOps):
 
     @property
     def clock_offset(self):
-        """This PC's clock minus the server's, the fastest of the last round trips (heartbeats,
-        a kiosk's lease polls): :class:`hall.clock_offset.ClockOffset`, None before the first."""
-        return self.clock_filter.best
+        """This PC's clock minus the server's as the heartbeats measured it, the fastest of
+        the last round trips (:class:`hall.clock_offset.ClockOffset`), None before the first."""
+        return self.heartbeat.offset if self.heartbeat is not None else None
 
     def close(self) -> None:
         if self.heartbeat is not None:

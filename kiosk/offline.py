@@ -10,10 +10,11 @@ lease (hall/leases.py) when the server does not answer. Its keeper thread:
   ticket written to the :class:`OfflineJournal` before it is printed;
 - keeps the leases (``POST /leases`` at start, every ``RENEW_S`` and after each upload),
   and measures the kiosk's clock from each answer (``server_time`` against the midpoint
-  of the request on the kiosk's clock) into the RemoteHall's one
-  :class:`hall.clock_offset.ClockFilter`, which its heartbeat feeds too: offline tickets
-  carry the kiosk's time and the filter's best offset, the server orders them by the
-  corrected time, and the heartbeat reports that same offset (the one `diag check` flags);
+  of the request on the kiosk's clock) with the same :class:`hall.clock_offset.ClockFilter`
+  the heartbeat uses (the fastest of the last 8 round trips): offline tickets carry the
+  kiosk's time and that offset, and the server orders them by the corrected time. It is
+  measured on the hall clock the tickets are stamped with; the heartbeat's, on the
+  system clock, is the one `diag check` flags (the two are one clock in a real hall);
 - makes each offline ticket's status-page token itself (hall/ticket_token.py) and prints
   its QR code with the citizens' address the last lease answer gave (``status_base``);
   the upload carries the token and the merge keeps it, so the QR works once merged;
@@ -82,7 +83,7 @@ class OfflineHall:
         self._last_ok = time.monotonic()  # the kiosk starts hopeful: OFFLINE_AFTER_S before it says otherwise
         self._renewed_at = 0.0
         self._snap = None  # (HallSnapshot, kiosk time) of the last figures read
-        self._clock = getattr(remote, "clock_filter", None) or ClockFilter()  # shared with the heartbeat
+        self._clock = ClockFilter()  # the kiosk's hall clock against the server's hall time
         self._lock = threading.Lock()  # one sync (upload, renew) at a time
         self._stop = threading.Event()
         self.client = LeaseClient(remote.server, remote._device_token, self._kiosk_ts, remote.timeout_s)
