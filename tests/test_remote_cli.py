@@ -15,18 +15,7 @@ import pytest
 
 from hall import FixedClock, HallQueue
 from jiaohao.context import CommandError, Context
-from tests.remote_helpers import LiveHall
-
-START = datetime(2026, 11, 23, 9, 0)
-
-
-@pytest.fixture
-def live(demo_config, tmp_path):
-    q = HallQueue(tmp_path / "served.sqlite", demo_config, FixedClock(START))
-    h = LiveHall(q)
-    yield h
-    h.close()
-    q.close()
+from tests.remote_helpers import START, LiveHall, live  # noqa: E402,F401 - fixtures
 
 
 def run(tmp_path, *args, token=None, env_extra=None):
