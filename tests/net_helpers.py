@@ -27,7 +27,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -37,25 +36,11 @@ from pathlib import Path
 import httpx
 
 from config import DEMO_HALL, load_hall
+from tests.polling import free_port, wait_until  # noqa: F401 - re-exported
 from tests.sse_reader import API, EventStreamReader, StreamEvent  # noqa: F401 - re-exported
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = "2026-11-23T09:00"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until(predicate, timeout: float = 5.0, step: float = 0.02) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step)
-    return bool(predicate())
 
 
 def child_env(**extra: str) -> dict[str, str]:
