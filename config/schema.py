@@ -11,18 +11,15 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from .booking_schema import WEEKDAYS, Booking, BookingSlots, Calendar, Weekday  # noqa: F401 - re-exported
+from .network_schema import City, Client, Notify, Server  # noqa: F401 - re-exported
 from .ratings_schema import Ratings
+from .schema_base import ReferenceError_, Strict, _at  # noqa: F401 - re-exported
 from .templates import check_template
 from .urls import OptionalSerialUrl, SerialUrl, printer_url
 from .views import HallMethods, ServiceMethods, parse_range
-
-
-class Strict(BaseModel):
-    """Base of every section: unknown keys are an error."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class HallInfo(Strict):
@@ -359,193 +356,6 @@ class Backup(Strict):
     warn_after_hours: float = Field(26.0, gt=0, le=24 * 31)  # `diag check` warns past this age
 
 
-class Server(Strict):
-    """`jiaohao serve` as the hall's server: the hall API and its event stream (docs/api.md).
-
-    Without a ``[server]`` section nothing listens and `serve` runs the devices only."""
-
-    listen: str  # "HOST:PORT": "0.0.0.0:8080" for the hall LAN, "127.0.0.1:8080" for this PC only
-    keepalive_seconds: float = Field(15.0, ge=0.5, le=300)  # SSE comment lines on a quiet stream
-    session_hours: float = Field(12.0, gt=0, le=168)  # a staff login (software caller) lasts this long
-    login_attempts: int = Field(5, ge=1, le=50)  # failed logins of one staff number before a lock-out
-    login_lockout_seconds: int = Field(60, ge=5, le=3600)  # the first lock-out; each next one doubles
-    max_clock_skew_s: float = Field(120.0, ge=1, le=86400)  # a device's clock further off is flagged
-    # the citizens' pages only (docs/web.md), e.g. "0.0.0.0:8081" behind the hall's proxy;
-    # no /api/v1 route answers there. Empty: the citizens' pages are on `listen` only
-    public_listen: str = ""
-    # the base URL printed in ticket QR codes (the citizens' pages, e.g. behind the government's
-    # proxy, "https://hall.example.gov.cn"); "" makes it from public_listen (else listen) with
-    # this PC's LAN address: hall/public_url.py
-    public_url: str = ""
-    # addresses of reverse proxies whose X-Forwarded-For names the citizen (rate limits per phone)
-    trusted_proxies: list[str] = Field(default_factory=list)
-
-    @field_validator("listen", "public_listen")
-    @classmethod
-    def _host_port(cls, v: str, info) -> str:
-        if not v and info.field_name == "public_listen":
-            return v
-        host, sep, port = v.rpartition(":")
-        if not sep or not host or not port.isascii() or not port.isdigit() or not 1 <= int(port) <= 65535:
-            raise ValueError(f"{info.field_name} must be HOST:PORT, e.g. \"0.0.0.0:8080\", not {v!r}")
-        return v
-
-    @field_validator("public_url")
-    @classmethod
-    def _public_url(cls, v: str) -> str:
-        if v and not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", v):
-            raise ValueError(f"public_url must be an http:// or https:// address, not {v!r}")
-        return v.rstrip("/")
-
-    @property
-    def host(self) -> str:
-        return self.listen.rpartition(":")[0].strip("[]")
-
-    @property
-    def port(self) -> int:
-        return int(self.listen.rpartition(":")[2])
-
-
-class Notify(Strict):
-    """叫号提醒 to a citizen's mobile: JSON POSTs to the hall's SMS gateway or WeChat
-    template-message sender, through the outbox (hall/outbox.py; docs/phone.md)."""
-
-    webhook: str = ""  # "http://…": where each reminder is POSTed; "" sends none (they wait in the outbox)
-    headers: dict[str, str] = Field(default_factory=dict)  # e.g. {Authorization = "Bearer …"} for the gateway
-    timeout_s: float = Field(10.0, gt=0, le=120)
-    ahead: int = Field(3, ge=0, le=50)  # default "remind me when N are ahead"
-
-    @field_validator("webhook")
-    @classmethod
-    def _webhook(cls, v: str) -> str:
-        if v and not re.fullmatch(r"https?://[^\s/?#]+(/\S*)?", v):
-            raise ValueError(f"webhook must be an http:// or https:// address, not {v!r}")
-        return v
-
-
-class Client(Strict):
-    """A kiosk, window PC, screen or script that uses the hall through `jiaohao serve`.
-
-    Empty ``server``: this PC opens the queue database itself (one-computer hall)."""
-
-    server: str = ""  # e.g. "http://192.168.1.10:8080"; --server and JIAOHAO_SERVER win
-    token_file: str = ""  # this device's token (`jiaohao devices add`); JIAOHAO_TOKEN wins
-    timeout_s: float = Field(3.0, gt=0, le=60)  # one request; then the client says the server is unreachable
-    heartbeat_s: float = Field(10.0, ge=0.2, le=300)  # kiosks, screens and callers report to the server this often
-
-    @field_validator("server")
-    @classmethod
-    def _http_url(cls, v: str) -> str:
-        if v and not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", v):
-            raise ValueError(f"server must be an http:// or https:// address, e.g. \"http://192.168.1.10:8080\", not {v!r}")
-        return v.rstrip("/")
-
-
-class City(Strict):
-    """Shipping this hall's records to the city's PostgreSQL (docs/city.md).
-
-    Empty ``database``: nothing is shipped. The password is never in this file: it is
-    read from ``password_file`` or the JIAOHAO_CITY_PASSWORD environment variable (or
-    libpq's own ~/.pgpass and client certificates)."""
-
-    database: str = ""  # "postgresql://hall_xinbei@city-db.example:5432/city?sslmode=verify-full"
-    hall_code: str = ""  # this hall's code in the city, e.g. "320411001": the key of every record shipped
-    password_file: str = ""  # a file holding the password of the database user (mode 0600)
-    batch_size: int = Field(2000, ge=10, le=100_000)  # events read from the log per city transaction
-    interval_seconds: float = Field(5.0, ge=0.2, le=3600)  # how often serve looks for new events
-    retry_max_seconds: float = Field(300.0, ge=1, le=86400)  # back-off ceiling while the city is unreachable
-    connect_timeout_s: float = Field(10.0, gt=0, le=120)
-
-    @field_validator("database")
-    @classmethod
-    def _postgres_url(cls, v: str) -> str:
-        v = v.strip()
-        if not v:
-            return v
-        m = re.fullmatch(r"postgres(?:ql)?://([^@/?#]*@)?[^\s/?#]+(/[^\s?#]*)?(\?\S*)?", v)
-        if not m:
-            raise ValueError(f"database must be a postgresql:// address, e.g. "
-                             f"\"postgresql://hall_xinbei@city-db:5432/city?sslmode=verify-full\", not {v!r}")
-        if m.group(1) and ":" in m.group(1):
-            raise ValueError("database must not hold the password: put it in password_file "
-                             "or the JIAOHAO_CITY_PASSWORD environment variable")
-        if re.search(r"[?&]password=", v):
-            raise ValueError("database must not hold the password: put it in password_file "
-                             "or the JIAOHAO_CITY_PASSWORD environment variable")
-        return v
-
-    @field_validator("hall_code")
-    @classmethod
-    def _code(cls, v: str) -> str:
-        if v and not re.fullmatch(r"[A-Za-z0-9_.-]{1,32}", v):
-            raise ValueError(f"hall_code must be 1-32 letters, digits, '-', '_' or '.', not {v!r}")
-        return v
-
-    @model_validator(mode="after")
-    def _code_with_database(self) -> "City":
-        if self.database and not self.hall_code:
-            raise ReferenceError_(("hall_code",), "hall_code is required with database "
-                                  "(this hall's code in the city, e.g. \"320411001\")")
-        return self
-
-    @property
-    def enabled(self) -> bool:
-        return bool(self.database)
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-
-
-class BookingSlots(Strict):
-    """A weekly slot template (号源) of one service: on these weekdays, these periods cut
-    into slots of ``slot_minutes``, each taking ``capacity`` bookings (docs/booking.md)."""
-
-    service: str
-    days: list[Weekday] = Field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"], min_length=1)
-    periods: list[str] = Field(min_length=1)  # e.g. ["09:00-12:00", "14:00-17:00"]
-    slot_minutes: int = Field(30, ge=5, le=480)
-    capacity: int = Field(ge=1, le=1000)
-
-    @field_validator("periods")
-    @classmethod
-    def _periods_parse(cls, v: list[str]) -> list[str]:
-        spans = sorted(parse_range(s) for s in v)
-        for (_, end), (start, _) in zip(spans, spans[1:]):
-            if start < end:
-                raise ValueError("booking periods overlap")
-        return v
-
-
-class Booking(Strict):
-    """Appointments (预约) booked by citizens on their phones or by staff at a window:
-    which days may be booked, until when, what a late arrival gets, and the 爽约 rule."""
-
-    window_days: int = Field(5, ge=1, le=30)  # the next N working days may be booked
-    same_day: bool = False  # today may be booked too (until the cut-off)
-    cutoff_minutes: int = Field(60, ge=0, le=2880)  # booking and cancelling close this long before a slot
-    grace_minutes: int = Field(15, ge=0, le=240)  # check-in ahead of walk-ins until slot end + this
-    late: Literal["walk_in", "expire"] = "walk_in"  # after that: a walk-in ticket, or refused
-    closed_days: list[str] = Field(default_factory=list)  # "2026-12-24": no booking that day
-    makeup_as: Weekday = "mon"  # a make-up working day (调休) on a weekend uses this weekday's slots
-    no_show_limit: int = Field(3, ge=1, le=100)  # N no-shows ...
-    no_show_days: int = Field(30, ge=1, le=366)  # ... within M days ...
-    suspend_days: int = Field(30, ge=1, le=366)  # ... suspend booking for D days
-    per_ip_hour: int = Field(20, ge=1, le=100_000)  # booking attempts per IP address per hour
-    per_mobile_day: int = Field(5, ge=1, le=1000)  # booking attempts per mobile number per day
-    lookups_per_ip_hour: int = Field(60, ge=1, le=100_000)  # look-ups and cancels per IP per hour
-    slots: list[BookingSlots] = Field(default_factory=list)
-
-    @field_validator("closed_days")
-    @classmethod
-    def _dates(cls, v: list[str]) -> list[str]:
-        from datetime import date
-        for text in v:
-            try:
-                date.fromisoformat(text.strip())
-            except ValueError:
-                raise ValueError(f"{text!r} is not a date like 2026-12-24") from None
-        return [t.strip() for t in v]
-
-
 class GuideSettings(Strict):
     """The service guide (办事指南, docs/guide.md): where its files are and where it shows."""
 
@@ -553,25 +363,6 @@ class GuideSettings(Strict):
     screen_rotation: bool = False  # the hall screen's notice band rotates 公示 items (name, time limit, fee)
     rotation_seconds: float = Field(30.0, ge=5, le=600)  # each item this long (the band scrolls it from its start)
     ticket_line: Literal["none", "materials", "reminder"] = "none"  # an extra line on the printed ticket
-
-
-class Calendar(Strict):
-    """Overrides of China's working-day calendar (hall/workdays.py): a local holiday, a
-    day the hall opens on a weekend, or a year the installed calendar does not know yet."""
-
-    holidays: list[str] = Field(default_factory=list)  # "YYYY-MM-DD": closed although a working day
-    workdays: list[str] = Field(default_factory=list)  # "YYYY-MM-DD": open although a weekend/holiday
-
-    @field_validator("holidays", "workdays")
-    @classmethod
-    def _iso_dates(cls, v: list[str]) -> list[str]:
-        import datetime as dt
-        for d in v:
-            try:
-                dt.date.fromisoformat(d)
-            except ValueError:
-                raise ValueError(f"dates are written YYYY-MM-DD, e.g. \"2027-01-01\", not {d!r}") from None
-        return v
 
 
 class HallConfig(HallMethods, Strict):
@@ -635,16 +426,3 @@ class HallConfig(HallMethods, Strict):
                         raise _at(("booking", "slots", i, "periods"),
                                   f"overlaps booking.slots[{j}] of service {t.service} on the same days")
         return self
-
-
-class ReferenceError_(ValueError):
-    """A cross-reference error that knows its field path."""
-
-    def __init__(self, loc: tuple, message: str):
-        super().__init__(message)
-        self.loc = loc
-        self.message = message
-
-
-def _at(loc: tuple, message: str) -> ReferenceError_:
-    return ReferenceError_(loc, message)

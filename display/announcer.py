@@ -21,7 +21,12 @@ given up, and the next one goes on. An engine that fails and recovers leaves a
 After a restart it resumes from its saved cursor: the cursor only passes an event once
 its announcement has been spoken or dropped, or its frame was taken by a TTS module
 (which says it whatever becomes of this process), so nothing is said twice and a call
-that was still waiting is said if it is not too old by then.
+that was still waiting is said if it is not too old by then. A stop while a frame's
+acknowledgement is still on the wire waits for it (at most the engine's ``ack_timeout``,
+drivers/tts/serial_engine.py), so the cursor moves with it. Only a SIGKILL or a power cut
+in that window (the module took the frame; this process had not read its 0x41 yet,
+milliseconds) can make a restart say that one call again: the module acts when the frame
+arrives, outside any transaction of ours, so no write of the cursor can be atomic with it.
 """
 from __future__ import annotations
 

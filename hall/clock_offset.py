@@ -15,15 +15,25 @@ ahead. A client whose ``abs(offset_s)`` exceeds ``[server] max_clock_skew_s`` (d
 read on its own clock becomes the server's idea of that moment with
 :func:`to_server_time` (what the offline tickets of a kiosk are ordered by).
 
+One way to measure, one flag: :class:`ClockFilter` keeps a client's last :data:`KEEP`
+round trips and offers the fastest, for the heartbeats (hall/heartbeat.py: the offset
+`GET /clients` and `diag check` flag) and for a kiosk's lease keeper (kiosk/offline.py:
+the offset its offline tickets are ordered by, on the hall clock they are stamped with).
+The server's own one-way estimate from a lease request (hall/leases.py) orders a ticket
+that carries no offset, and is not flagged a second time.
+
 Wall clocks here are epoch seconds (``time.time()``), not the hall clock: the question
 is how far two PCs' system clocks disagree.
 """
 from __future__ import annotations
 
+import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 
 DEFAULT_MAX_SKEW_S = 120.0
+KEEP = 8  # round trips a ClockFilter chooses from (NTP's clock filter keeps eight too)
 
 
 @dataclass(frozen=True)
@@ -52,6 +62,24 @@ def measure(t0: float, server_time: float, t1: float) -> ClockOffset:
     if t1 < t0:  # the client's clock stepped back meanwhile: no round trip can be known
         t1 = t0
     return ClockOffset((t0 + t1) / 2.0 - server_time, (t1 - t0) / 2.0, t1, "round-trip")
+
+
+class ClockFilter:
+    """The last :data:`KEEP` round-trip measures of one PC; :attr:`best` is the one with the
+    shortest round trip (off by at most half of it). Thread-safe: a kiosk's heartbeat and
+    lease keeper threads both add to one."""
+
+    def __init__(self, keep: int = KEEP):
+        self._measures: deque[ClockOffset] = deque(maxlen=keep)
+        self._lock = threading.Lock()
+        self.best: ClockOffset | None = None
+
+    def add(self, m: ClockOffset) -> ClockOffset:
+        """Keep ``m``; the best of the last few, now."""
+        with self._lock:
+            self._measures.append(m)
+            self.best = min(self._measures, key=lambda o: o.uncertainty_s)
+            return self.best
 
 
 def one_way(client_time: float, server_received: float) -> ClockOffset:

@@ -3,9 +3,9 @@
 :class:`Heartbeat` runs beside a :class:`hall.remote.RemoteHall` on a thread of its own:
 every ``[client] heartbeat_s`` it says which app this is, the newest event id it has,
 its event stream's state and its wall clock. From each answer it measures the PC's
-clock offset (:mod:`hall.clock_offset`; of the last :data:`KEEP` measures the one with
-the shortest round trip is kept, as NTP's clock filter does) and reports it in the next
-beat. A beat that gets no answer while the event stream still counts as connected makes
+clock offset into a :class:`hall.clock_offset.ClockFilter` (of the last eight measures
+the one with the shortest round trip is kept, as NTP's clock filter does) and reports it
+in the next beat: the one measure `diag check` flags a PC's clock by. A beat that gets no answer while the event stream still counts as connected makes
 the stream reconnect at once: a link that went silent (a cable pulled beyond a switch:
 no reset, no close) is noticed within one interval instead of the stream's keep-alive
 time-out.
@@ -17,17 +17,14 @@ import socket
 import threading
 import time
 import uuid
-from collections import deque
 from typing import Callable
 
 import httpx
 
-from .clock_offset import ClockOffset, measure
+from .clock_offset import KEEP, ClockFilter, ClockOffset, measure
 from .versions import VERSION
 
 log = logging.getLogger(__name__)
-
-KEEP = 8
 
 
 class Heartbeat:
@@ -42,9 +39,8 @@ class Heartbeat:
         self.progress = progress
         self.instance = uuid.uuid4().hex[:16]
         self.host = socket.gethostname()[:80]
-        self._wall = wall
-        self._measures: deque[ClockOffset] = deque(maxlen=KEEP)
-        self.offset: ClockOffset | None = None  # the PC's clock minus the server's
+        self._wall = wall  # the PC's system clock, against the server's (not the hall clock)
+        self.filter = ClockFilter()
         self.last_answer: dict | None = None
         self.beats = 0  # answered
         self.failures = 0  # in a row
@@ -60,6 +56,11 @@ class Heartbeat:
         self._stop.set()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout_s)
+
+    @property
+    def offset(self) -> ClockOffset | None:
+        """The PC's clock minus the server's: the best of the last round trips (None before one)."""
+        return self.filter.best
 
     @property
     def running(self) -> bool:
@@ -108,8 +109,7 @@ class Heartbeat:
             m = measure(t0, float(answer["server_time"]), t1)
         except (ValueError, KeyError, TypeError) as e:
             return self._failed(f"an answer this client does not understand ({e})")
-        self._measures.append(m)
-        self.offset = min(self._measures, key=lambda o: o.uncertainty_s)
+        self.filter.add(m)
         self.last_answer, self.beats, self.failures = answer, self.beats + 1, 0
         return True
 
@@ -123,4 +123,4 @@ class Heartbeat:
         return False
 
 
-__all__ = ["Heartbeat"]
+__all__ = ["KEEP", "Heartbeat"]

@@ -19,6 +19,10 @@
   printed it plus the server-minus-kiosk offset the kiosk last measured (else the offset
   measured from the upload itself), kept within [lease granted, now]: its ``sort_key``,
   so a citizen who took a ticket offline at 10:02 is called before one who came at 10:03.
+- Status pages: an offline ticket's token (its QR code, ``/t/<token>``) is made by the
+  kiosk (hall/ticket_token.py) with the lease answer's ``status_base``; the merge keeps
+  it when well formed and unused (else the database makes one, and the merged ticket
+  the kiosk gets back says which).
 - Clocks: every lease request carries the kiosk's clock; the offset is kept per device
   (``device_clocks``) and a device whose clock is off by more than ``[server]
   max_clock_skew_s`` is flagged (a ``clock_skew`` event when that changes).
@@ -33,6 +37,8 @@ from datetime import datetime
 from . import rules
 from .clock import business_day
 from .errors import InvalidArgument, UnknownService
+from .public_url import public_base
+from .ticket_token import is_token
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +126,7 @@ class LeaseBook:
                 if row is not None:
                     out.append(_lease_json(row))
             return {"day": day, "server_time": ts, "now": now.isoformat(timespec="milliseconds"), **clock,
+                    "status_base": public_base(q.config),
                     "offline_max_minutes": q.config.kiosk.offline_max_minutes, "leases": out}
 
     def give_back(self, kiosk: str) -> dict:
@@ -206,9 +213,9 @@ class LeaseBook:
         number = f"{prefix}{seq:03d}"
         ticket_id = c.execute(
             "INSERT INTO tickets (day, prefix, seq, number, service, origin_service, kind, status, lane, sort_key, "
-            "ahead, issued_at, cancel_reason, kiosk) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "ahead, issued_at, cancel_reason, kiosk, token) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (day, prefix, seq, number, svc.code, svc.code, kind, status, lane, ts, ahead, ts,
-             str(reason) if reason else None, kiosk)).lastrowid
+             str(reason) if reason else None, kiosk, self._kiosk_token(c, t.get("token")))).lastrowid
         c.execute("INSERT INTO lease_tickets VALUES (?, ?, ?, ?, ?, ?, ?)",
                   (kiosk, local_id, lease["id"], ticket_id, float(t["kiosk_time"]), t.get("offset_s"),
                    now.timestamp()))
@@ -224,6 +231,14 @@ class LeaseBook:
         if superseded:
             out["superseded"] = superseded
         return out
+
+    @staticmethod
+    def _kiosk_token(c, token) -> str | None:
+        """The status-page token the kiosk printed in the QR code, kept when it has the
+        server's shape and no other ticket has it; else None (the trigger makes one)."""
+        if not is_token(token) or c.execute("SELECT 1 FROM tickets WHERE token = ?", (token,)).fetchone():
+            return None
+        return token
 
     def _supersede(self, c, now: datetime, kiosk: str, key: str | None) -> str | None:
         """The online issue the kiosk gave up on (its answer never came) and printed offline

@@ -24,11 +24,12 @@ from .clock import Clock, HallClock, business_day, system_clock
 from .db import Checkpointer, begin_immediate, connect
 from .errors import (DailyCapReached, InvalidArgument, ServiceClosed, UnknownService,
                      UnknownTicket, UnknownWindow, WindowNotReady)
-from .models import Ticket, WindowState
+from .models import Ticket
 from .public_url import status_url
 from .appointments import AppointmentOps
 from .followups import FollowupOps
-from .ratings import RatingOps, level_from_score
+from .ratings import SCORES, RatingOps  # noqa: F401 - SCORES re-exported
+from .window_ops import PAUSE_REASONS, WindowOps  # noqa: F401 - PAUSE_REASONS re-exported
 from .bookings import BookingOps
 from .reads import QueueReads
 from .issue_stops import issue_stop
@@ -37,8 +38,6 @@ log = logging.getLogger(__name__)
 
 WAL_BOUND_PAGES = 10_000
 CHECKPOINT_EVERY_S = 0.25
-PAUSE_REASONS = {"away": "离岗", "lunch": "午休", "meeting": "会议"}
-SCORES = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
 STATUS_ZH = {"waiting": "正在等候", "called": "已叫号", "finished": "已办结", "skipped": "已过号",
              "expired": "已过期", "cancelled": "已取消"}
 
@@ -47,7 +46,7 @@ def format_number(prefix: str, seq: int) -> str:
     return f"{prefix}{seq:03d}"
 
 
-class HallQueue(AppointmentOps, BookingOps, RatingOps, FollowupOps, QueueReads):
+class HallQueue(AppointmentOps, BookingOps, RatingOps, FollowupOps, WindowOps, QueueReads):
     """The hall's queue on one SQLite file. Safe to share between threads of a process."""
 
     def __init__(self, path: Path | str, config: HallConfig, clock: Clock = system_clock):
@@ -453,87 +452,6 @@ class HallQueue(AppointmentOps, BookingOps, RatingOps, FollowupOps, QueueReads):
             w = self._window_row(c, window)
             self._current(c, w, "finish")
             return self._ticket(self._ticket_row(c, self._end_current(c, now, w, "finished")["id"]))
-
-    def rate(self, window: int, score: int) -> Ticket:
-        """Record a 好差评 score (5 非常满意 … 1 非常不满意) for the ticket just served at ``window``."""
-        if not isinstance(score, int) or score not in SCORES:
-            raise InvalidArgument(f"score must be 1-5 ({', '.join(f'{k} {v}' for k, v in SCORES.items())})",
-                                  zh=f"评价须为 1-5（{'，'.join(f'{k} {v}' for k, v in SCORES.items())}）")
-        with self._tx() as (c, now):
-            w = self._window_row(c, window)
-            ticket_id = w["last_ticket"]  # the last ticket finished here; never one still being served
-            if ticket_id is None:
-                if w["current_ticket"] is not None:
-                    number = self._ticket_row(c, w["current_ticket"])["number"]
-                    raise WindowNotReady(f"ticket {number} is still being served at window {window}; "
-                                         "rate it once it is finished",
-                                         zh=f"{number}号仍在{window}号窗口办理中，办结后再评价")
-                raise WindowNotReady(f"window {window} has no served ticket to rate", zh=f"{window}号窗口没有可评价的已办结号")
-            row = self._ticket_row(c, ticket_id)
-            if c.execute("SELECT 1 FROM evaluations WHERE ticket_id = ?", (ticket_id,)).fetchone():
-                raise InvalidArgument(f"ticket {row['number']} is already rated", zh=f"{row['number']}号已评价过")
-            call = c.execute("SELECT id, staff FROM calls WHERE ticket_id = ? AND window = ? "
-                             "ORDER BY id DESC LIMIT 1", (ticket_id, window)).fetchone()
-            c.execute("INSERT INTO evaluations (ticket_id, call_id, day, window, staff, score, at) "
-                      "VALUES (?, ?, ?, ?, ?, ?, ?)", (ticket_id, call["id"] if call else None, row["day"],
-                                                       window, call["staff"] if call else None, score,
-                                                       now.timestamp()))
-            # the case's rating (hall/ratings.py): level = 6 - score, channel 政务大厅其他终端
-            level = level_from_score(score)
-            self._record_rating(c, now, row, level, "terminal", [], "", "", window,
-                                call["staff"] if call else None, evaluation=False)
-            self._event(c, now, "rated", window, row, score=score, label=SCORES[score], level=level,
-                        channel="terminal")
-            return self._ticket(row)
-
-    # -- window state ------------------------------------------------------------
-    def pause(self, window: int, reason: str | None = None) -> WindowState:
-        if reason is not None and reason not in PAUSE_REASONS:
-            raise InvalidArgument(f"pause reason must be one of {', '.join(PAUSE_REASONS)}",
-                                  zh=f"暂停原因须为 {'、'.join(f'{k}（{v}）' for k, v in PAUSE_REASONS.items())} 之一")
-        with self._tx() as (c, now):
-            w = self._window_row(c, window)
-            if w["state"] == "closed":
-                raise WindowNotReady(f"window {window} is closed", zh=f"{window}号窗口未开放")
-            c.execute("UPDATE windows SET state = 'paused', pause_reason = ?, updated_at = ? WHERE number = ?",
-                      (reason, now.timestamp(), window))
-            self._event(c, now, "paused", window, reason=reason, label=PAUSE_REASONS.get(reason, "暂停服务"))
-        return self.window_state(window)
-
-    def resume(self, window: int) -> WindowState:
-        with self._tx() as (c, now):
-            w = self._window_row(c, window)
-            if w["state"] != "paused":
-                raise WindowNotReady(f"window {window} is not paused", zh=f"{window}号窗口没有暂停")
-            state = "serving" if w["current_ticket"] is not None else "idle"
-            c.execute("UPDATE windows SET state = ?, pause_reason = NULL, updated_at = ? WHERE number = ?",
-                      (state, now.timestamp(), window))
-            self._event(c, now, "resumed", window)
-        return self.window_state(window)
-
-    def login(self, window: int, staff: str) -> WindowState:
-        with self._tx() as (c, now):
-            w = self._window_row(c, window)
-            ts = now.timestamp()
-            c.execute("UPDATE staff_sessions SET logout_at = ? WHERE window = ? AND logout_at IS NULL", (ts, window))
-            c.execute("INSERT INTO staff_sessions (window, staff, login_at) VALUES (?, ?, ?)", (window, staff, ts))
-            state = w["state"] if w["state"] in ("serving", "paused") else "idle"
-            c.execute("UPDATE windows SET staff = ?, state = ?, updated_at = ? WHERE number = ?",
-                      (staff, state, ts, window))
-            self._event(c, now, "login", window, staff=staff)
-        return self.window_state(window)
-
-    def logout(self, window: int) -> WindowState:
-        with self._tx() as (c, now):
-            w = self._window_row(c, window)
-            if w["current_ticket"] is not None:
-                self._end_current(c, now, w, "finished", auto=True)
-            ts = now.timestamp()
-            c.execute("UPDATE staff_sessions SET logout_at = ? WHERE window = ? AND logout_at IS NULL", (ts, window))
-            c.execute("UPDATE windows SET staff = NULL, state = 'closed', pause_reason = NULL, updated_at = ? "
-                      "WHERE number = ?", (ts, window))
-            self._event(c, now, "logout", window, staff=w["staff"])
-        return self.window_state(window)
 
     # -- device and diagnostic notices -----------------------------------------------
     def log_event(self, kind: str, window: int | None = None, **data) -> int:

@@ -21,12 +21,13 @@ import re
 import sqlite3
 from datetime import datetime, timedelta
 
-from .errors import InvalidArgument, UnknownTicket
+from .errors import InvalidArgument, UnknownTicket, WindowNotReady
 
 LEVELS = {1: "非常满意", 2: "满意", 3: "基本满意", 4: "不满意", 5: "非常不满意"}
 LEVELS_EN = {1: "very satisfied", 2: "satisfied", 3: "fairly satisfied", 4: "dissatisfied",
              5: "very dissatisfied"}
 GOOD, BAD = (1, 2, 3), (4, 5)
+SCORES = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}  # the evaluator's keys
 # GB/T 39046-2020 评价渠道 names; the key is what the API and the code use
 CHANNELS = {
     "web": "政务服务网",
@@ -80,6 +81,38 @@ def rating_json(row: sqlite3.Row, number: str, followup: int | None = None) -> d
 class RatingOps:
     """Rating and case operations of :class:`hall.queue.HallQueue` (a mixin: it uses the
     queue's transaction and ticket helpers)."""
+
+    def rate(self, window: int, score: int):
+        """Record a 好差评 score (5 非常满意 … 1 非常不满意) for the ticket just served at ``window``."""
+        if not isinstance(score, int) or score not in SCORES:
+            raise InvalidArgument(f"score must be 1-5 ({', '.join(f'{k} {v}' for k, v in SCORES.items())})",
+                                  zh=f"评价须为 1-5（{'，'.join(f'{k} {v}' for k, v in SCORES.items())}）")
+        with self._tx() as (c, now):
+            w = self._window_row(c, window)
+            ticket_id = w["last_ticket"]  # the last ticket finished here; never one still being served
+            if ticket_id is None:
+                if w["current_ticket"] is not None:
+                    number = self._ticket_row(c, w["current_ticket"])["number"]
+                    raise WindowNotReady(f"ticket {number} is still being served at window {window}; "
+                                         "rate it once it is finished",
+                                         zh=f"{number}号仍在{window}号窗口办理中，办结后再评价")
+                raise WindowNotReady(f"window {window} has no served ticket to rate", zh=f"{window}号窗口没有可评价的已办结号")
+            row = self._ticket_row(c, ticket_id)
+            if c.execute("SELECT 1 FROM evaluations WHERE ticket_id = ?", (ticket_id,)).fetchone():
+                raise InvalidArgument(f"ticket {row['number']} is already rated", zh=f"{row['number']}号已评价过")
+            call = c.execute("SELECT id, staff FROM calls WHERE ticket_id = ? AND window = ? "
+                             "ORDER BY id DESC LIMIT 1", (ticket_id, window)).fetchone()
+            c.execute("INSERT INTO evaluations (ticket_id, call_id, day, window, staff, score, at) "
+                      "VALUES (?, ?, ?, ?, ?, ?, ?)", (ticket_id, call["id"] if call else None, row["day"],
+                                                       window, call["staff"] if call else None, score,
+                                                       now.timestamp()))
+            # the case's rating (hall/ratings.py): level = 6 - score, channel 政务大厅其他终端
+            level = level_from_score(score)
+            self._record_rating(c, now, row, level, "terminal", [], "", "", window,
+                                call["staff"] if call else None, evaluation=False)
+            self._event(c, now, "rated", window, row, score=score, label=SCORES[score], level=level,
+                        channel="terminal")
+            return self._ticket(row)
 
     def rate_ticket(self, ticket_id: int, level: int | None, channel: str, problems=(), text: str = "",
                     rater: str = "") -> dict:

@@ -24,7 +24,6 @@ import threading
 import time
 import uuid
 from datetime import datetime
-from typing import Iterable
 
 import httpx
 
@@ -33,8 +32,9 @@ from .clock import HallClock, system_clock
 from .errors import (DailyCapReached, Forbidden, HallError, IdempotencyMismatch, InvalidArgument, NotAuthorized,
                      RemoteError, ServerProblem, ServerUnreachable, ServiceClosed, TooManyAttempts, UnknownService,
                      UnknownTicket, UnknownWindow, WindowNotReady)
-from .bookings import AlreadyBooked, BookingInfo, BookingSuspended, SlotFull
+from .bookings import AlreadyBooked, BookingSuspended, SlotFull
 from .models import Event, Ticket, WindowState
+from .remote_ops import RemoteOps, _path
 from .snapshot import AppointmentInfo, HallSnapshot, ServiceFigures
 
 log = logging.getLogger(__name__)
@@ -85,7 +85,7 @@ def refusal(response: httpx.Response) -> HallError:
     return RemoteError(en, zh, response.status_code, code)
 
 
-class RemoteHall:
+class RemoteHall(RemoteOps):
     """The hall through its API. Thread-safe (one connection pool for every thread)."""
 
     def __init__(self, server: str, token: str | None, config, *, timeout_s: float = 3.0,
@@ -252,8 +252,8 @@ class RemoteHall:
 
     @property
     def clock_offset(self):
-        """This PC's clock minus the server's as the heartbeats measured it
-        (:class:`hall.clock_offset.ClockOffset`), or None before the first answer."""
+        """This PC's clock minus the server's as the heartbeats measured it, the fastest of
+        the last round trips (:class:`hall.clock_offset.ClockOffset`), None before the first."""
         return self.heartbeat.offset if self.heartbeat is not None else None
 
     def close(self) -> None:
@@ -264,116 +264,6 @@ class RemoteHall:
                 self._events.stop()
                 self._events = None
         self._http.close()
-
-    # -- issuing ---------------------------------------------------------------------------
-    def issue(self, service: str, priority: bool = False, kiosk: str | None = None) -> Ticket:
-        body = {"service": service, "priority": priority}
-        if kiosk:
-            body["kiosk"] = kiosk
-        return self._ticket("POST", "/tickets", json=body)
-
-    def check_in(self, code: str, kiosk: str | None = None) -> Ticket:
-        body = {"code": code.strip().upper()}
-        if kiosk:
-            body["kiosk"] = kiosk
-        return self._ticket("POST", "/checkins", json=body)
-
-    def cancel(self, ticket_id: int, reason: str) -> Ticket:
-        return self._ticket("POST", f"/tickets/by-id/{int(ticket_id)}/cancel", json={"reason": reason})
-
-    def add_appointment(self, code: str, service: str, slot: datetime, name: str = "") -> None:
-        self.add_appointments([(code, service, slot, name)])
-
-    def add_appointments(self, appointments: Iterable[tuple[str, str, datetime, str]]) -> int:
-        rows = [{"code": c, "service": s, "slot": slot.isoformat(), "name": n} for c, s, slot, n in appointments]
-        for r in rows:
-            if r["service"] not in self._services:
-                raise UnknownService(f"unknown service {r['service']!r}")
-        return self._json("POST", "/appointments", json={"appointments": rows})["added"]
-
-    # -- bookings (docs/booking.md) ------------------------------------------------------------
-    def booking_days(self) -> list:
-        from datetime import date
-        return [date.fromisoformat(d) for d in self._json("GET", "/booking/slots")["days"]]
-
-    def booking_slots(self, service: str, day) -> list[dict]:
-        return self._json("GET", "/booking/slots", params={"service": service, "day": day.isoformat()})["slots"]
-
-    def book(self, service: str, start: datetime, name: str, mobile: str, id_number: str,
-             channel: str = "staff", by: str | None = None) -> BookingInfo:
-        """Book for a citizen (the server records this credential as who booked)."""
-        body = {"service": service, "start": start.isoformat(timespec="minutes"), "name": name,
-                "mobile": mobile, "id_number": id_number}
-        return self._read(lambda d: BookingInfo(**d), self._json("POST", "/bookings", json=body))
-
-    def cancel_booking(self, code: str, mobile: str | None = None, by: str | None = None) -> BookingInfo:
-        body = {"mobile": mobile} if mobile else {}
-        return self._read(lambda d: BookingInfo(**d),
-                          self._json("POST", f"/bookings/{_path(code.strip().upper())}/cancel", json=body))
-
-    def booking(self, code: str) -> BookingInfo | None:
-        try:
-            return self._read(lambda d: BookingInfo(**d), self._json("GET", f"/bookings/{_path(code.strip().upper())}"))
-        except UnknownTicket:
-            return None
-
-    # -- window operations -------------------------------------------------------------------
-    def call_next(self, window: int) -> Ticket | None:
-        d = self._json("POST", f"/windows/{int(window)}/call")
-        return self._read(wire.ticket, d) if d else None
-
-    def call_ticket(self, window: int, number: str | int) -> Ticket:
-        return self._ticket("POST", f"/windows/{int(window)}/call-number", json={"number": number})
-
-    def recall(self, window: int) -> Ticket:
-        return self._ticket("POST", f"/windows/{int(window)}/recall")
-
-    def skip(self, window: int) -> Ticket:
-        return self._ticket("POST", f"/windows/{int(window)}/skip")
-
-    def reactivate(self, number: str) -> Ticket:
-        return self._ticket("POST", f"/tickets/{_path(number.upper())}/reactivate")
-
-    def transfer(self, window: int, to_service: str | None = None, to_window: int | None = None) -> Ticket:
-        body = {"to_service": to_service} if to_service is not None else {"to_window": to_window}
-        return self._ticket("POST", f"/windows/{int(window)}/transfer", json=body)
-
-    def finish(self, window: int) -> Ticket:
-        return self._ticket("POST", f"/windows/{int(window)}/finish")
-
-    def rate(self, window: int, score: int) -> Ticket:
-        return self._ticket("POST", f"/windows/{int(window)}/rate", json={"score": score})
-
-    # -- 好差评 (hall/ratings.py) ------------------------------------------------------------
-    def rate_ticket(self, ticket_id: int, level: int | None, channel: str, problems=(), text: str = "",
-                    rater: str = "") -> dict:
-        return self._json("POST", f"/tickets/by-id/{int(ticket_id)}/rating",
-                          json={"level": level, "channel": channel, "problems": list(problems or ()),
-                                "text": text, "rater": rater})
-
-    def attach_case(self, ticket_id: int, case_no: str, item_code: str = "", source: str = "api",
-                    by: str = "") -> dict:
-        # ``by`` is the credential's name on the server
-        return self._json("POST", f"/tickets/by-id/{int(ticket_id)}/cases",
-                          json={"case_no": case_no, "item_code": item_code, "source": source})
-
-    def ticket_rating(self, ticket_id: int) -> dict:
-        return self._json("GET", f"/tickets/by-id/{int(ticket_id)}/rating")
-
-    def pause(self, window: int, reason: str | None = None) -> WindowState:
-        return self._window("POST", f"/windows/{int(window)}/pause", json={"reason": reason})
-
-    def resume(self, window: int) -> WindowState:
-        return self._window("POST", f"/windows/{int(window)}/resume")
-
-    def login(self, window: int, staff: str) -> WindowState:
-        return self._window("POST", f"/windows/{int(window)}/login", json={"staff": str(staff)})
-
-    def logout(self, window: int) -> WindowState:
-        return self._window("POST", f"/windows/{int(window)}/logout")
-
-    def log_event(self, kind: str, window: int | None = None, **data) -> int:
-        return self._json("POST", "/log", json={"kind": kind, "window": window, "data": data})["id"]
 
     # -- staff sessions (the software caller's 工号 + 密码) --------------------------------------
     def staff_login(self, staff: str, password: str, window: int | None = None) -> dict:
@@ -511,10 +401,6 @@ class RemoteHall:
 
     def set_cursor(self, consumer: str, event_id: int) -> None:
         self._cursors[consumer] = event_id
-
-
-def _path(text: str) -> str:
-    return httpx.URL("/" + str(text).replace("/", "")).raw_path.decode()[1:]
 
 
 def _signature(method: str, path: str, body: dict | None) -> str:

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (QBoxLayout, QGridLayout, QHBoxLayout, QScrollArea
 
 from .i18n import translate
 from .screens import SplitScreen
-from .widgets import button, label, restyle
+from .widgets import add_pager, button, label, restyle
 
 
 class LetterKeys(QWidget):
@@ -101,17 +101,7 @@ class GuideScreen(SplitScreen):
         for r in self.rows:
             r.tapped.connect(self.row_tapped)
             r.hide()  # shown as rows are given (show_browser): hidden ones ask for no room
-        pager = QHBoxLayout()
-        self.prev = button("", "plain")
-        self.page_label = label("body", "")
-        self.next = button("", "plain")
-        self.prev.clicked.connect(lambda: self.page_changed.emit(-1))
-        self.next.clicked.connect(lambda: self.page_changed.emit(1))
-        pager.addWidget(self.prev, 3)
-        pager.addWidget(self.page_label, 2)
-        pager.addWidget(self.next, 3)
-        self.pager = QWidget()
-        self.pager.setLayout(pager)
+        add_pager(self)
         self.search = label("code", "", Qt.AlignLeft | Qt.AlignVCenter, wrap=False)
         self.search_hint = label("small", "", Qt.AlignLeft | Qt.AlignVCenter)
         self.keypad = LetterKeys()

@@ -9,10 +9,15 @@ lease (hall/leases.py) when the server does not answer. Its keeper thread:
   when an issue got none) the kiosk is **offline** and issues from its leases, each
   ticket written to the :class:`OfflineJournal` before it is printed;
 - keeps the leases (``POST /leases`` at start, every ``RENEW_S`` and after each upload),
-  and learns the server's clock from each answer (``server_time`` against the midpoint
-  of the request on the kiosk's clock; of the last few, the one with the shortest round
-  trip): offline tickets carry the kiosk's time and that offset, and the server orders
-  them by the corrected time;
+  and measures the kiosk's clock from each answer (``server_time`` against the midpoint
+  of the request on the kiosk's clock) with the same :class:`hall.clock_offset.ClockFilter`
+  the heartbeat uses (the fastest of the last 8 round trips): offline tickets carry the
+  kiosk's time and that offset, and the server orders them by the corrected time. It is
+  measured on the hall clock the tickets are stamped with; the heartbeat's, on the
+  system clock, is the one `diag check` flags (the two are one clock in a real hall);
+- makes each offline ticket's status-page token itself (hall/ticket_token.py) and prints
+  its QR code with the citizens' address the last lease answer gave (``status_base``);
+  the upload carries the token and the merge keeps it, so the QR works once merged;
 - when the server answers again, uploads the journal (``POST /leases/tickets``, the
   server merges each ticket once), renews the leases, and only then goes back online.
 
@@ -31,9 +36,11 @@ from datetime import datetime
 
 from hall import wire
 from hall.clock import business_day
+from hall.clock_offset import ClockFilter, measure
 from hall.errors import DailyCapReached, HallError, ServerUnreachable, ServiceClosed, UnknownService
 from hall.lease_client import LeaseClient
 from hall.models import Ticket
+from hall.public_url import STATUS_PATH
 
 from .offline_journal import OfflineJournal
 
@@ -44,7 +51,6 @@ PROBE_S = 1.0
 OFFLINE_AFTER_S = 3.0
 RENEW_S = 30.0
 UPLOAD_BATCH = 200
-CLOCK_SAMPLES = 8
 TOO_LONG, SPENT, NO_LEASE = "too_long", "spent", "no_lease"
 
 
@@ -77,7 +83,7 @@ class OfflineHall:
         self._last_ok = time.monotonic()  # the kiosk starts hopeful: OFFLINE_AFTER_S before it says otherwise
         self._renewed_at = 0.0
         self._snap = None  # (HallSnapshot, kiosk time) of the last figures read
-        self._samples: list[tuple[float, float]] = []  # (round trip, offset) of the last answers
+        self._clock = ClockFilter()  # the kiosk's hall clock against the server's hall time
         self._lock = threading.Lock()  # one sync (upload, renew) at a time
         self._stop = threading.Event()
         self.client = LeaseClient(remote.server, remote._device_token, self._kiosk_ts, remote.timeout_s)
@@ -163,12 +169,14 @@ class OfflineHall:
                                  f"本机没有{svc.name}的预留号")
         if taken is None:
             raise OfflineStopped(SPENT, f"no reserved numbers left for {svc.name}", f"{svc.name}的预留号已用完")
-        local_id, seq, number, rowid = taken
+        local_id, seq, number, rowid, token = taken
         estimate = self._estimate(service, now)
         log.warning("offline ticket %s (%s) from the lease, local id %s", number, service, local_id)
+        base = self.journal.get("status_base")  # the server's citizens' address, from the last lease answer
         return OfflineTicket(id=-rowid, day=day, number=number, seq=seq, service=service, service_name=svc.name,
                              kind="priority" if priority else "normal", status="waiting", window=None,
-                             ahead=estimate or 0, issued_at=now, ahead_estimate=estimate)
+                             ahead=estimate or 0, issued_at=now, ahead_estimate=estimate, token=token,
+                             status_url=f"{base}{STATUS_PATH}{token}" if base else None)
 
     def _estimate(self, service: str, now: float) -> int | None:
         """People ahead as the kiosk can know it: the last figures read plus what it issued
@@ -248,14 +256,16 @@ class OfflineHall:
 
     def _learn_clock(self, d: dict, t0: float, t1: float) -> None:
         """The offset from the quickest of the last few answers (NTP's rule: the shorter the
-        round trip, the less it can be wrong, by at most half of it)."""
-        self._samples = (self._samples + [(t1 - t0, float(d["server_time"]) - (t0 + t1) / 2)])[-CLOCK_SAMPLES:]
-        rtt, offset = min(self._samples)
-        self.journal.put(offset_s=offset, offset_error_s=rtt / 2, last_contact=t1)
+        round trip, the less it can be wrong, by at most half of it). The journal keeps it as
+        server minus kiosk, what an offline ticket is corrected by."""
+        best = self._clock.add(measure(t0, float(d["server_time"]), t1))
+        self.journal.put(offset_s=-best.offset_s, offset_error_s=best.uncertainty_s, last_contact=t1)
 
     def _renew(self) -> None:
         d, t0, t1 = self.client.leases()
         self._learn_clock(d, t0, t1)
+        if d.get("status_base"):
+            self.journal.put(status_base=d["status_base"])
         self.journal.set_leases(d["leases"])
         self._renewed_at = time.monotonic()
 

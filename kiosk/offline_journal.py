@@ -15,6 +15,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from hall.ticket_token import new_token
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS leases (
@@ -24,7 +26,7 @@ CREATE TABLE IF NOT EXISTS tickets (
     local_id TEXT PRIMARY KEY, server TEXT NOT NULL, lease INTEGER NOT NULL, seq INTEGER NOT NULL,
     number TEXT NOT NULL, day TEXT NOT NULL, service TEXT NOT NULL, priority INTEGER NOT NULL,
     kiosk_time REAL NOT NULL, offset_s REAL, offset_error_s REAL, cancel_reason TEXT, supersedes TEXT,
-    sent INTEGER NOT NULL DEFAULT 0, ticket_id INTEGER, result TEXT);
+    sent INTEGER NOT NULL DEFAULT 0, ticket_id INTEGER, result TEXT, token TEXT);
 """
 
 
@@ -60,6 +62,8 @@ class OfflineJournal:
         self._db.execute("PRAGMA journal_mode = WAL")
         self._db.execute("PRAGMA synchronous = FULL")  # a printed ticket is on disk first
         self._db.executescript(SCHEMA)
+        if "token" not in {r[1] for r in self._db.execute("PRAGMA table_info(tickets)")}:  # a journal of 0.2
+            self._db.execute("ALTER TABLE tickets ADD COLUMN token TEXT")
 
     def close(self) -> None:
         with self._lock:
@@ -104,9 +108,10 @@ class OfflineJournal:
     # -- offline tickets -------------------------------------------------------------------
     def take(self, prefix: str, day: str, service: str, priority: bool, kiosk_time: float,
              offset_s: float | None, supersedes: str | None,
-             offset_error_s: float | None = None) -> tuple[str, int, str, int] | None:
-        """The next number of ``prefix``'s lease of ``day``, recorded as a ticket:
-        (local_id, seq, number, rowid), or None when there is no such lease or it is spent."""
+             offset_error_s: float | None = None) -> tuple[str, int, str, int, str] | None:
+        """The next number of ``prefix``'s lease of ``day``, recorded as a ticket with a
+        status-page token of its own (hall/ticket_token.py): (local_id, seq, number, rowid,
+        token), or None when there is no such lease or it is spent."""
         with self._lock:
             db = self._db
             db.execute("BEGIN IMMEDIATE")
@@ -116,16 +121,16 @@ class OfflineJournal:
                 if r is None or r["next_seq"] > r["last_seq"]:
                     db.execute("ROLLBACK")
                     return None
-                seq, local_id = r["next_seq"], uuid.uuid4().hex
+                seq, local_id, token = r["next_seq"], uuid.uuid4().hex, new_token()
                 number = f"{prefix}{seq:03d}"
                 db.execute("UPDATE leases SET next_seq = next_seq + 1 WHERE id = ?", (r["id"],))
                 cur = db.execute("INSERT INTO tickets (local_id, server, lease, seq, number, day, service, priority, "
-                                 "kiosk_time, offset_s, offset_error_s, supersedes) "
-                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                 "kiosk_time, offset_s, offset_error_s, supersedes, token) "
+                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                  (local_id, self.server, r["id"], seq, number, day, service, int(priority),
-                                  kiosk_time, offset_s, offset_error_s, supersedes))
+                                  kiosk_time, offset_s, offset_error_s, supersedes, token))
                 db.execute("COMMIT")
-                return local_id, seq, number, cur.lastrowid
+                return local_id, seq, number, cur.lastrowid, token
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
@@ -143,7 +148,7 @@ class OfflineJournal:
         for r in rows:
             t = {"local_id": r["local_id"], "lease": r["lease"], "seq": r["seq"], "service": r["service"],
                  "priority": bool(r["priority"]), "kiosk_time": r["kiosk_time"]}
-            for k in ("offset_s", "cancel_reason", "supersedes"):
+            for k in ("offset_s", "cancel_reason", "supersedes", "token"):
                 if r[k] is not None:
                     t[k] = r[k]
             out.append(t)

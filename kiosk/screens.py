@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QBoxLayout, QGridLayout, QHBoxLayout, QVBoxLayout,
 
 from .i18n import translate
 from .model import ServiceTile, TileGroup
-from .widgets import Keypad, TileButton, button, figures_text, label
+from .widgets import Keypad, TileButton, add_pager, button, figures_text, label
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -110,17 +110,7 @@ class HomeScreen(QWidget):
         self.grid.setSpacing(20)
         bl.addWidget(self.grid_host, 1)
 
-        pager = QHBoxLayout()
-        self.prev = button("", "plain")
-        self.page_label = label("body", "")
-        self.next = button("", "plain")
-        self.prev.clicked.connect(lambda: self.page_changed.emit(-1))
-        self.next.clicked.connect(lambda: self.page_changed.emit(1))
-        pager.addWidget(self.prev, 3)
-        pager.addWidget(self.page_label, 2)
-        pager.addWidget(self.next, 3)
-        self.pager = QWidget()
-        self.pager.setLayout(pager)
+        add_pager(self)
         bl.addWidget(self.pager)
         outer.addWidget(body, 1)
 

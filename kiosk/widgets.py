@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from .i18n import translate
 from .issue_stop import STOPPED, stopped_text
@@ -24,6 +24,23 @@ def button(text: str = "", kind: str = "") -> QPushButton:
     b.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
     b.setFocusPolicy(Qt.NoFocus)  # keys go to the scanner buffer, never "press" a button
     return b
+
+
+def add_pager(screen) -> QWidget:
+    """A ◀ page n/m ▶ row for ``screen`` (which has a ``page_changed`` signal): sets its
+    ``prev``, ``page_label``, ``next`` and ``pager``; the row's widget, to lay out."""
+    row = QHBoxLayout()
+    screen.prev = button("", "plain")
+    screen.page_label = label("body", "")
+    screen.next = button("", "plain")
+    screen.prev.clicked.connect(lambda: screen.page_changed.emit(-1))
+    screen.next.clicked.connect(lambda: screen.page_changed.emit(1))
+    row.addWidget(screen.prev, 3)
+    row.addWidget(screen.page_label, 2)
+    row.addWidget(screen.next, 3)
+    screen.pager = QWidget()
+    screen.pager.setLayout(row)
+    return screen.pager
 
 
 def restyle(w: QWidget) -> None:

@@ -33,9 +33,29 @@ slot_minutes = 60
 capacity = 2
 """
 
+DEMO_BOOKING = "\n# -- booking (预约"  # where the demo hall's own [booking] begins (it is the file's last part)
+
+
+def without_booking(text: str) -> str:
+    """A hall file's text (the demo hall's, or one made from it) without the demo's own
+    [booking] and [[booking.slots]] (the tests set theirs); what follows them is kept."""
+    head, sep, rest = text.partition(DEMO_BOOKING)
+    if not sep:
+        return text
+    lines = rest.split("\n")
+    end = next((i for i, line in enumerate(lines[1:], 1)
+                if line.startswith("[") and not line.startswith(("[booking", "[[booking"))), len(lines))
+    tail = "\n".join(lines[end:])
+    return head.rstrip("\n") + "\n" + ("\n" + tail if tail.strip() else "")
+
+
+def demo_hall_without_booking() -> str:
+    return without_booking(Path(DEMO_HALL).read_text(encoding="utf-8"))
+
+
 def booking_hall_text(capacity: int = 3, late: str = "walk_in", per_ip: int = 1000, closed: str = "[]",
                       extra: str = "") -> str:
-    return Path(DEMO_HALL).read_text(encoding="utf-8") + BOOKING_TOML.format(
+    return demo_hall_without_booking() + BOOKING_TOML.format(
         capacity=capacity, late=late, per_ip=per_ip, closed=closed) + extra
 
 

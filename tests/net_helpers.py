@@ -13,8 +13,8 @@ real commands.
   by the fixture that made it.
 - :func:`add_device`, :func:`add_staff`: `jiaohao devices add … --json`, `jiaohao staff
   add … --password-stdin`.
-- :class:`EventStreamReader`: a plain SSE reader of ``/api/v1/events`` on a thread that
-  reconnects with ``Last-Event-ID`` (the test's own, independent of hall/sse.py).
+- :class:`EventStreamReader` (tests/sse_reader.py, re-exported): a plain SSE reader of
+  ``/api/v1/events`` on a thread that reconnects with ``Last-Event-ID``.
 
 The hall clock is frozen (``JIAOHAO_NOW``) on Monday 2026-11-23 09:00, inside every demo
 service's hours.
@@ -27,10 +27,8 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,25 +36,11 @@ from pathlib import Path
 import httpx
 
 from config import DEMO_HALL, load_hall
+from tests.polling import free_port, wait_until  # noqa: F401 - re-exported
+from tests.sse_reader import API, EventStreamReader, StreamEvent  # noqa: F401 - re-exported
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = "2026-11-23T09:00"
-API = "/api/v1"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until(predicate, timeout: float = 5.0, step: float = 0.02) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step)
-    return bool(predicate())
 
 
 def child_env(**extra: str) -> dict[str, str]:
@@ -325,113 +309,6 @@ class NetHall:
         if self.serve is not None:
             self.serve.stop()
         self.devices.stop()
-
-
-# -- the event stream, read plainly ------------------------------------------------------------
-@dataclass
-class StreamEvent:
-    id: int
-    data: dict
-
-
-class EventStreamReader:
-    """Reads ``GET /api/v1/events`` on a thread and reconnects with ``Last-Event-ID``
-    whenever the stream ends; ``events`` in arrival order. Stops by itself after
-    ``lifetime_s``. ``status`` is the last HTTP status (401 ends the reader: revoked)."""
-
-    def __init__(self, base_url: str, token: str, after: int | None = 0, lifetime_s: float = 60.0,
-                 retry_s: float = 0.2):
-        self.base_url, self.token, self.after = base_url, token, after
-        self.lifetime_s, self.retry_s = lifetime_s, retry_s
-        self.events: list[StreamEvent] = []
-        self.connects = 0
-        self.ends = 0          # streams that ended (server gone, cut, revoked)
-        self.comments = 0      # keep-alive comment lines seen
-        self.status: int | None = None
-        self.last_id: int | None = after
-        self._stop = threading.Event()
-        self._cond = threading.Condition()
-        self._thread = threading.Thread(target=self._run, name="sse-reader", daemon=True)
-        self._response: httpx.Response | None = None
-
-    def start(self) -> "EventStreamReader":
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        r = self._response
-        if r is not None:
-            try:
-                r.close()
-            except Exception:  # noqa: BLE001 - closing from another thread may race the reader
-                pass
-        self._thread.join(5)
-
-    @property
-    def ids(self) -> list[int]:
-        with self._cond:
-            return [e.id for e in self.events]
-
-    def wait_for(self, predicate, timeout: float = 10.0) -> bool:
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while not predicate(self):
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self._cond.wait(min(left, 0.1))
-            return True
-
-    def wait_id(self, event_id: int, timeout: float = 10.0) -> bool:
-        return self.wait_for(lambda r: r.last_id is not None and r.last_id >= event_id, timeout)
-
-    def _run(self) -> None:
-        deadline = time.monotonic() + self.lifetime_s
-        with httpx.Client(base_url=self.base_url, timeout=httpx.Timeout(5.0, read=10.0)) as client:
-            while not self._stop.is_set() and time.monotonic() < deadline:
-                headers = {"Authorization": f"Bearer {self.token}", "Accept": "text/event-stream"}
-                if self.last_id is not None:
-                    headers["Last-Event-ID"] = str(self.last_id)
-                try:
-                    with client.stream("GET", f"{API}/events", headers=headers) as r:
-                        self._response = r
-                        self.status = r.status_code
-                        if r.status_code == 401:
-                            with self._cond:
-                                self._cond.notify_all()
-                            return
-                        if r.status_code == 200:
-                            self.connects += 1
-                            self._read(r)
-                except httpx.HTTPError:
-                    pass
-                finally:
-                    self._response = None
-                with self._cond:
-                    self.ends += 1
-                    self._cond.notify_all()
-                self._stop.wait(self.retry_s)
-
-    def _read(self, r: httpx.Response) -> None:
-        ev_id, data = None, []
-        for line in r.iter_lines():
-            if self._stop.is_set():
-                return
-            if line.startswith(":"):
-                self.comments += 1
-            elif line.startswith("id:"):
-                ev_id = int(line[3:].strip())
-            elif line.startswith("data:"):
-                data.append(line[5:].lstrip())
-            elif line == "" and data:
-                event = StreamEvent(ev_id if ev_id is not None else -1, json.loads("\n".join(data)))
-                with self._cond:
-                    self.events.append(event)
-                    if ev_id is not None:
-                        self.last_id = ev_id
-                    self._cond.notify_all()
-                ev_id, data = None, []
 
 
 def db_cursor(db: Path, consumer: str) -> int | None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -19,14 +18,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.polling import free_port
+
 PG_BIN = Path(os.environ.get("JIAOHAO_PG_BIN", "/usr/lib/postgresql/15/bin"))
 SUPER_PASSWORD = "city-test-secret"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class PgCluster:

@@ -1,8 +1,15 @@
 """A real hall server for the client tests: the hall API (server.app.create_app) under
-uvicorn on 127.0.0.1 (a free port) in a thread, over a real queue, with tokens."""
+uvicorn on 127.0.0.1 (a free port) in a thread, over a real queue, with tokens; and the
+fixtures the client tests share (import them by name: ``live``, ``sim_printer``)."""
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
+
+import pytest
+
 from config import DEMO_HALL
+from hall import FixedClock, HallQueue
 from hall.remote import RemoteHall
 from server.app import create_app
 from server.runner import ApiServer
@@ -50,3 +57,28 @@ class LiveHall:
             h.close()
         self.server.stop()
         self.access.close()
+
+
+START = datetime(2026, 11, 23, 9, 0)  # a Monday, inside every demo service's hours
+
+
+@pytest.fixture
+def live(demo_config, tmp_path):
+    """The demo hall served on loopback, its clock frozen at :data:`START`."""
+    q = HallQueue(tmp_path / "served.sqlite", demo_config, FixedClock(START))
+    h = LiveHall(q)
+    yield h
+    h.close()
+    q.close()
+
+
+@pytest.fixture
+def sim_printer():
+    """(name, simulator) of a printer simulator registered as ``sim://name``."""
+    from drivers.printer import PrinterSimulator
+    from drivers.transport import register_sim, unregister_sim
+    name = f"remote-kiosk-{uuid.uuid4().hex[:8]}"
+    sim = PrinterSimulator(name=name)
+    register_sim(name, sim)
+    yield name, sim
+    unregister_sim(name)

@@ -10,7 +10,7 @@ import threading
 import httpx
 import pytest
 
-from tests.booking_helpers import BOOKING_TOML, valid_id
+from tests.booking_helpers import BOOKING_TOML, valid_id, without_booking
 from tests.net_helpers import NetHall
 
 ATTEMPTS = 50
@@ -20,8 +20,8 @@ ATTEMPTS = 50
 def served(tmp_path):
     h = NetHall(tmp_path).prepare()
     try:
-        with open(h.config, "a", encoding="utf-8") as f:
-            f.write(BOOKING_TOML.format(capacity=1, late="walk_in", per_ip=10_000, closed="[]"))
+        h.config.write_text(without_booking(h.config.read_text(encoding="utf-8")) + BOOKING_TOML.format(
+            capacity=1, late="walk_in", per_ip=10_000, closed="[]"), encoding="utf-8")
         h.add_device("caller-1", "caller", (1,))
         h.start_serve()
     except BaseException:

@@ -48,8 +48,14 @@ def test_staff_books_the_next_visit_from_the_panel(qtbot, q, tmp_path):
     panel.timer.stop()
 
 
-def test_no_booking_button_without_slots(qtbot, queue):
+def test_no_booking_button_without_slots(qtbot, demo_config, tmp_path):
+    from config.schema import Booking
+    cfg = demo_config.model_copy(update={"booking": Booking()})  # (the demo hall has slots)
+    queue = HallQueue(tmp_path / "plain.sqlite", cfg, FixedClock(datetime(2026, 11, 23, 10, 0)))
     panel = CallerPanel(CallerModel(queue, 5), refresh_ms=50)
     qtbot.addWidget(panel)
-    assert panel.book_button is None
-    panel.timer.stop()
+    try:
+        assert panel.book_button is None
+    finally:
+        panel.timer.stop()
+        queue.close()

@@ -4,6 +4,7 @@ so and runs without it."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import threading
@@ -58,6 +59,13 @@ def test_the_api_answers_while_the_demo_runs(demo_config, tmp_path):
         hall.run(stop)
         health = httpx.get(f"{hall.api_url}/api/v1/health", timeout=5)
         assert health.status_code == 200 and health.json()["hall"] == demo_config.hall.name
+        book = httpx.get(f"{hall.api_url}/book", timeout=5)  # the demo hall has booking slots (config/halls/demo.toml)
+        assert book.status_code == 200
+        assert all(f'href="/book/{s}"' in book.text for s in "ACH") and 'href="/book/B"' not in book.text
+        days = httpx.get(f"{hall.api_url}/book/A", timeout=5)
+        assert days.status_code == 200 and 'href="/book/A/20' in days.text  # days with slots to book
+        day = re.search(r'href="(/book/A/\d{4}-\d\d-\d\d)"', days.text).group(1)
+        assert f'href="{day}/0900"' in httpx.get(f"{hall.api_url}{day}", timeout=5).text  # a slot offered
     finally:
         hall.stop()
         hall.close()

@@ -11,22 +11,11 @@ pytest.importorskip("pytestqt")
 from PySide6.QtCore import QTimer  # noqa: E402
 from PySide6.QtWidgets import QWidget  # noqa: E402
 
-from config import DEMO_HALL  # noqa: E402
-
 import jiaohao.demo.arrange as arrange_mod  # noqa: E402
 from jiaohao.demo.arrange import SINGLE_TABS_SHARE, Arranger, StyleScale, minimum_size  # noqa: E402
 from jiaohao.demo.gui import DemoControl, build_windows, control_font_px  # noqa: E402
 from jiaohao.demo.layout import Frame, Rect, plan  # noqa: E402
-from jiaohao.demo.runner import DemoHall, DemoOptions  # noqa: E402
-
-
-@pytest.fixture
-def hall(demo_config, tmp_path):
-    h = DemoHall(demo_config, DEMO_HALL, DemoOptions(speed=120, minutes=12, out_dir=tmp_path / "out", seed=3))
-    h.start()
-    yield h
-    h.stop()
-    h.close()
+from tests.demo_helpers import hall  # noqa: E402,F401 - fixture
 
 
 def test_windows_follow_the_simulated_day(hall, qtbot):  # hall first: torn down after the widgets

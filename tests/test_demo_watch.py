@@ -7,18 +7,9 @@ import threading
 
 import pytest
 
-from config import DEMO_HALL
-from jiaohao.demo.runner import DemoHall, DemoOptions, has_sound_card
+from jiaohao.demo.runner import has_sound_card
 from jiaohao.demo.watch import DeviceWatch, key_names, ticket_lines, ticket_summary
-
-
-@pytest.fixture
-def hall(demo_config, tmp_path):
-    h = DemoHall(demo_config, DEMO_HALL, DemoOptions(speed=120, minutes=12, out_dir=tmp_path / "out", seed=3))
-    h.start()
-    yield h
-    h.stop()
-    h.close()
+from tests.demo_helpers import hall  # noqa: F401 - fixture
 
 
 def test_the_watch_follows_every_simulated_device(hall):

@@ -16,13 +16,19 @@ led_mod = pytest.importorskip("drivers.led")
 windowbus = pytest.importorskip("drivers.windowbus")
 
 HAS_BUS_DIAG = importlib.util.find_spec("jiaohao.diag.bus") is not None
+SIM_BUS_TIMEOUT_MS = 2000
 
 
 class Hall:
     """The demo hall's devices, simulated in this process, voice to WAV files."""
 
     def __init__(self, config, tmp_path):
-        self.config = config.model_copy(update={"voice": config.voice.model_copy(
+        # The simulators answer from threads of this process over ptys: on a loaded 2-core
+        # machine a reply can come 100 ms late (the bus's real-hardware time-out, so a
+        # healthy keypad read as silent). The simulated bus waits as long as a slow test
+        # machine needs; a silent keypad still fails, after that wait.
+        buses = {n: b.model_copy(update={"timeout_ms": SIM_BUS_TIMEOUT_MS}) for n, b in config.buses.items()}
+        self.config = config.model_copy(update={"buses": buses, "voice": config.voice.model_copy(
             update={"output": str(tmp_path / "voice")})})
         self.printer = printer_mod.PrinterSimulator(output_dir=tmp_path / "tickets")
         self.bus = windowbus.BusSimulator.for_config(self.config, "floor1", wire_time=False)

@@ -6,7 +6,6 @@ JIAOHAO_SCREENSHOTS=docs also writes the screens to docs/screenshots/kiosk-offli
 from __future__ import annotations
 
 import os
-import uuid
 from datetime import datetime
 from pathlib import Path
 
@@ -16,17 +15,13 @@ pytest.importorskip("pytestqt")
 
 from PySide6.QtCore import Qt  # noqa: E402
 
-from drivers.printer import PrinterSimulator  # noqa: E402
-from drivers.transport import register_sim, unregister_sim  # noqa: E402
-from hall import FixedClock, HallQueue  # noqa: E402
 from kiosk import flow as F  # noqa: E402
 from kiosk.app import KioskWindow  # noqa: E402
 from kiosk.offline import OFFLINE, ONLINE, OfflineHall  # noqa: E402
 from kiosk.offline_journal import OfflineJournal  # noqa: E402
 from kiosk.printing import TicketIssuer  # noqa: E402
-from tests.remote_helpers import LiveHall  # noqa: E402
+from tests.remote_helpers import START, LiveHall, live, sim_printer  # noqa: E402,F401 - fixtures
 
-START = datetime(2026, 11, 23, 9, 0)
 WAIT_MS = 15000
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 
@@ -40,21 +35,8 @@ def shot(w, tmp_path: Path, name: str) -> Path:
 
 
 @pytest.fixture
-def live(demo_config, tmp_path):
-    q = HallQueue(tmp_path / "served.sqlite", demo_config, FixedClock(START))
-    h = LiveHall(q)
-    yield h
-    h.close()
-    q.close()
-
-
-@pytest.fixture
-def printer():
-    name = f"offline-kiosk-{uuid.uuid4().hex[:8]}"
-    sim = PrinterSimulator(name=name)
-    register_sim(name, sim)
-    yield name, sim
-    unregister_sim(name)
+def printer(sim_printer):
+    return sim_printer
 
 
 def test_kiosk_issues_offline_then_stops_then_recovers(qtbot, live, printer, tmp_path):

@@ -366,6 +366,21 @@ def test_scanned_booking_url_on_the_check_in_screen(qtbot, make_kiosk, printer):
     assert tickets(q) == [("B001", "B", "appointment", "waiting")]
 
 
+def test_check_in_prompt_says_the_id_number_works_too(qtbot, make_kiosk):
+    """The check-in accepts a booking code or the booker's ID number (hall/booking_slots
+    looks_like_id): the prompt says both, in Chinese and in English."""
+    w, q = make_kiosk()
+    tap(qtbot, w.home.checkin_btn)
+    wait_screen(qtbot, w, F.CHECKIN)
+    assert w.checkin.hint.text() == "请输入预约码或身份证号，或将预约二维码对准扫描口"
+    tap(qtbot, w.checkin.cancel)
+    wait_screen(qtbot, w, F.HOME)
+    tap(qtbot, w.home.lang_btn)
+    tap(qtbot, w.home.checkin_btn)
+    wait_screen(qtbot, w, F.CHECKIN)
+    assert "booking code or your ID card number" in w.checkin.hint.text()
+
+
 @pytest.mark.parametrize("code, slot, text, detail", [
     ("NOPE123", None, "未找到该预约", "NOPE123"),
     ("YY-LATER", datetime(2026, 11, 23, 11, 0), "还未到签到时间", "11:00"),

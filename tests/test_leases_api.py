@@ -165,17 +165,30 @@ def test_reports_count_no_leased_number(hall):
     assert a["issued_today"] == 1 and a["waiting"] == 1
 
 
-def test_diag_check_names_a_kiosk_whose_clock_is_off(hall):
+def test_a_kiosk_five_minutes_off_is_flagged_once(hall):
+    """The lease routes and the heartbeats both hear the kiosk's clock; `diag check` names
+    it once (the heartbeat's round-trip measure, jiaohao/diag/clients.py), not twice."""
+    import time
+
+    from config.schema import Server
     from jiaohao.context import Context
+    from jiaohao.diag import clients as diag_clients
     from jiaohao.diag import leases as diag_leases
     k1 = hall.client(hall.device("kiosk-1", "kiosk"))
     k2 = hall.client(hall.device("kiosk-2", "kiosk"))
     _lease(k1, kiosk_time=T0 + 300)
     _lease(k2, kiosk_time=T0 + 3)
+    for k, off in ((k1, 300.0), (k2, 3.0)):
+        r = k.post("/api/v1/heartbeat", json={"app": "kiosk", "instance": "run-1", "client_time": time.time() + off,
+                                               "offset_s": off, "uncertainty_s": 0.002})
+        assert r.status_code == 200, r.text
     ctx = Context(db=hall.queue.path)
-    results = diag_leases.check(ctx)
-    assert [(r.device, r.ok) for r in results] == [("clock of kiosk-1", False)]
-    assert "300 s ahead of the hall server" in results[0].detail and results[0].fix
+    ctx.__dict__["config"] = hall.queue.config.model_copy(update={"server": Server(listen="127.0.0.1:8080")})  # a controller
+    results = diag_clients.check(ctx) + diag_leases.check(ctx)
+    failed = [r for r in results if not r.ok]
+    assert [r.device for r in failed] == ["kiosk kiosk-1"], [(r.device, r.detail) for r in results]
+    assert "+300.0 s ahead" in failed[0].detail and "timedatectl" in failed[0].fix
+    assert not any("kiosk-1" in r.device for r in results if r is not failed[0])
 
 
 def test_running_clock_from_the_environment(monkeypatch):

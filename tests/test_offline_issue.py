@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import pytest
@@ -228,16 +229,28 @@ def test_skewed_kiosks_through_a_cut_are_ordered_and_flagged(tmp_path, hall_cloc
         h.close()
 
 
-def test_lost_answer_prints_offline_once(tmp_path, hall_clock):
-    """The server issues but every answer is lost: the kiosk prints from its lease, and
-    the server's ticket nobody holds is cancelled when the offline one arrives."""
-    h = _hall(tmp_path, ("kiosk-1",), lease_size=5)
+@contextmanager
+def _kiosk_behind_proxy(tmp_path, hall_clock, lease_size: int = 5):
+    """(hall, proxy, kiosk-1 online through the proxy), all stopped after."""
+    h = _hall(tmp_path, ("kiosk-1",), lease_size=lease_size)
     proxy = FaultProxy(h.port, lifetime_s=60)
     proxy.start()
     k = None
     try:
         k = _kiosk(h, "kiosk-1", tmp_path / "k1", hall_clock, proxy.url)
         assert wait_until(lambda: k.journal.leases() and k.state == ONLINE, 15)
+        yield h, proxy, k
+    finally:
+        if k is not None:
+            k.close()
+        proxy.stop()
+        h.close()
+
+
+def test_lost_answer_prints_offline_once(tmp_path, hall_clock):
+    """The server issues but every answer is lost: the kiosk prints from its lease, and
+    the server's ticket nobody holds is cancelled when the offline one arrives."""
+    with _kiosk_behind_proxy(tmp_path, hall_clock) as (h, proxy, k):
         rule = proxy.drop_responses(count=None, match=lambda m, p: m == "POST" and p.endswith("/tickets"))
         t = k.issue("A", kiosk="kiosk-1")
         assert t.offline
@@ -248,11 +261,6 @@ def test_lost_answer_prints_offline_once(tmp_path, hall_clock):
         waiting = [r["number"] for r in rows if r["status"] == "waiting"]
         assert waiting == [t.number]
         assert [r["cancel_reason"] for r in rows if r["status"] == "cancelled"] == ["offline_duplicate"]
-    finally:
-        if k is not None:
-            k.close()
-        proxy.stop()
-        h.close()
 
 
 def test_black_hole_and_resets_during_a_burst_never_double_a_ticket(tmp_path, hall_clock):
@@ -288,3 +296,25 @@ def test_black_hole_and_resets_during_a_burst_never_double_a_ticket(tmp_path, ha
             k.close()
         proxy.stop()
         h.close()
+
+
+def test_offline_ticket_qr_works_once_merged(tmp_path, hall_clock):
+    """The kiosk makes an offline ticket's status-page token itself and prints the QR code
+    with the address the lease answer gave; the merge keeps the token, so that very QR
+    opens the ticket's status page once the kiosk is back."""
+    import httpx
+
+    from kiosk.ticket_layout import qr_content
+    with _kiosk_behind_proxy(tmp_path, hall_clock) as (h, proxy, k):
+        proxy.refuse(6.0)
+        assert wait_until(lambda: k.state == OFFLINE, 6)
+        t = k.issue("A", kiosk="kiosk-1")
+        assert t.offline and len(t.token) == 32 and int(t.token, 16) >= 0
+        qr = qr_content(k.remote.config.printer.qr, t)
+        assert qr == f"{h.public_url}/t/{t.token}"  # the citizens' listener, not the proxy nor the kiosk PC
+        assert wait_until(lambda: k.state == ONLINE and not k.journal.pending(), 20)
+        r = httpx.get(qr, headers={"Accept": "application/json"}, timeout=5)
+        assert r.status_code == 200, r.text
+        assert r.json()["number"] == t.number and r.json()["state"] == "waiting"
+        tokens = {row["number"]: row["token"] for row in _rows(h.db)}
+        assert tokens[t.number] == t.token

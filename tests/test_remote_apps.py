@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import socket
 import time
-import uuid
 from datetime import datetime
 
 import pytest
@@ -13,36 +12,19 @@ pytest.importorskip("pytestqt")
 
 from PySide6.QtCore import Qt  # noqa: E402
 
-from drivers.printer import PrinterSimulator  # noqa: E402
-from drivers.transport import register_sim, unregister_sim  # noqa: E402
-from hall import FixedClock, HallQueue  # noqa: E402
 from hall.errors import Forbidden, NotAuthorized  # noqa: E402
 from hall.remote import RemoteHall  # noqa: E402
 from kiosk import flow as F  # noqa: E402
 from kiosk.app import KioskWindow  # noqa: E402
 from kiosk.printing import TicketIssuer  # noqa: E402
-from tests.remote_helpers import LiveHall  # noqa: E402
+from tests.remote_helpers import START, LiveHall, live, sim_printer  # noqa: E402,F401 - fixtures
 
-START = datetime(2026, 11, 23, 9, 0)
 WAIT_MS = 15000
 
 
 @pytest.fixture
-def live(demo_config, tmp_path):
-    q = HallQueue(tmp_path / "served.sqlite", demo_config, FixedClock(START))
-    h = LiveHall(q)
-    yield h
-    h.close()
-    q.close()
-
-
-@pytest.fixture
-def printer():
-    name = f"remote-kiosk-{uuid.uuid4().hex[:8]}"
-    sim = PrinterSimulator(name=name)
-    register_sim(name, sim)
-    yield name, sim
-    unregister_sim(name)
+def printer(sim_printer):
+    return sim_printer
 
 
 @pytest.fixture

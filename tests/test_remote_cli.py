@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 from datetime import datetime
@@ -15,18 +14,8 @@ import pytest
 
 from hall import FixedClock, HallQueue
 from jiaohao.context import CommandError, Context
-from tests.remote_helpers import LiveHall
-
-START = datetime(2026, 11, 23, 9, 0)
-
-
-@pytest.fixture
-def live(demo_config, tmp_path):
-    q = HallQueue(tmp_path / "served.sqlite", demo_config, FixedClock(START))
-    h = LiveHall(q)
-    yield h
-    h.close()
-    q.close()
+from tests.polling import free_port
+from tests.remote_helpers import START, LiveHall, live  # noqa: E402,F401 - fixtures
 
 
 def run(tmp_path, *args, token=None, env_extra=None):
@@ -44,14 +33,6 @@ def run(tmp_path, *args, token=None, env_extra=None):
 def js(proc):
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
-
-
-def free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def test_queue_issue_over_the_server(live, tmp_path):

@@ -18,18 +18,7 @@ from hall.port import Hall
 from hall.remote import RemoteHall
 from hall.snapshot import AppointmentInfo, HallSnapshot
 from hall.access import Access
-from tests.remote_helpers import LiveHall
-
-START = datetime(2026, 11, 23, 9, 0)
-
-
-@pytest.fixture
-def live(demo_config, tmp_path):
-    q = HallQueue(tmp_path / "served.sqlite", demo_config, FixedClock(START))
-    h = LiveHall(q)
-    yield h
-    h.close()
-    q.close()
+from tests.remote_helpers import START, LiveHall, live  # noqa: E402,F401 - fixtures
 
 
 @pytest.fixture

@@ -200,6 +200,26 @@ def test_a_call_the_module_is_saying_at_stop_is_not_said_again_after_restart(hal
     assert engine.said == [] and module.spoken == [A001_W1]
 
 
+def test_stop_between_the_modules_acknowledgement_and_the_cursor_does_not_repeat(hall, demo_config, module):
+    """The narrow window: the module has the frame and is saying it, its 0x41 still on the
+    wire, when the announcer stops. The engine reads that acknowledgement even while
+    closing, so the cursor passes the call and a restart does not say it again."""
+    module.seconds_per_char = 0.5
+    module.ack_delay_s = 1.0  # (a slow line: the window held open long enough to stop in it)
+    engine = SerialTTSEngine("sim://announcer-test", "syn6288", ack_timeout=3.0)
+    announcer = Announcer(hall, voice(demo_config), engine=engine, poll_s=0.05)
+    announcer.start()
+    hall.call_next(1)
+    assert module.wait_spoken(1, timeout=5)
+    assert not announcer._current_taken  # the acknowledgement is not read yet
+    announcer.stop()
+    assert announcer.failures == 0 and announcer._saved >= announcer.feed.last_id  # the cursor passed it
+    module.seconds_per_char, module.ack_delay_s = 0.01, 0.0
+    again = SilentEngine()
+    assert run_all(Announcer(hall, voice(demo_config), engine=again)) == []
+    assert again.said == [] and module.spoken == [A001_W1]
+
+
 def test_a_new_announcer_does_not_speak_the_past(hall, demo_config):
     hall.call_next(1)
     engine = SilentEngine()

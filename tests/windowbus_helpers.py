@@ -6,6 +6,7 @@ import time
 
 from drivers.transport import register_sim, unregister_sim
 from drivers.windowbus import BusSimulator
+from tests import polling
 
 _names = itertools.count(1)
 
@@ -30,9 +31,5 @@ def stop_sim(name: str) -> None:
 
 
 def wait_until(predicate, timeout: float = 5.0, step: float = 0.01) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step)
-    return bool(predicate())
+    """tests/polling.py's, polling every 10 ms (a bus poll cycle is about that)."""
+    return polling.wait_until(predicate, timeout, step)

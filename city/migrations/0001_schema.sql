@@ -78,7 +78,11 @@ CREATE VIEW city.window_days AS
     FROM city.calls c LEFT JOIN city.windows w ON w.hall_code = c.hall_code AND w.number = c."window"
     GROUP BY 1, 2, 3, 4;
 
--- a month's partitions of every partitioned table; safe when several halls ask at once
+-- the tables partitioned by month: a later migration adds its own with one INSERT
+CREATE TABLE city.month_tables (tbl text PRIMARY KEY);
+INSERT INTO city.month_tables VALUES ('tickets'), ('calls'), ('evaluations'), ('refusals');
+
+-- a month's partitions of every table in city.month_tables; safe when several halls ask at once
 CREATE FUNCTION city.ensure_month(d date) RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -87,7 +91,7 @@ DECLARE
     name text;
     made integer := 0;
 BEGIN
-    FOREACH t IN ARRAY ARRAY['tickets', 'calls', 'evaluations', 'refusals'] LOOP
+    FOR t IN SELECT tbl FROM city.month_tables ORDER BY tbl LOOP
         name := t || '_' || to_char(m, 'YYYY_MM');
         -- pg_class by a query, not to_regclass: the relation cache is not refreshed by an advisory lock
         IF NOT EXISTS (SELECT FROM pg_class WHERE relname = name AND relnamespace = 'city'::regnamespace) THEN

@@ -37,32 +37,7 @@ CREATE TABLE city.followup_steps (
     PRIMARY KEY (hall_code, id));
 CREATE INDEX followup_steps_of ON city.followup_steps (hall_code, followup_id);
 
-CREATE OR REPLACE FUNCTION city.ensure_month(d date) RETURNS integer
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    m date := date_trunc('month', d)::date;
-    t text;
-    name text;
-    made integer := 0;
-BEGIN
-    FOREACH t IN ARRAY ARRAY['tickets', 'calls', 'evaluations', 'refusals', 'ratings'] LOOP
-        name := t || '_' || to_char(m, 'YYYY_MM');
-        -- pg_class by a query, not to_regclass: the relation cache is not refreshed by an advisory lock
-        IF NOT EXISTS (SELECT FROM pg_class WHERE relname = name AND relnamespace = 'city'::regnamespace) THEN
-            PERFORM pg_advisory_xact_lock(hashtext('city.ensure_month'));
-            IF NOT EXISTS (SELECT FROM pg_class WHERE relname = name AND relnamespace = 'city'::regnamespace) THEN
-                BEGIN
-                    EXECUTE format('CREATE TABLE city.%I PARTITION OF city.%I FOR VALUES FROM (%L) TO (%L)',
-                                   name, t, m, (m + interval '1 month')::date);
-                    made := made + 1;
-                EXCEPTION WHEN duplicate_table THEN
-                    NULL;  -- another hall made it a moment ago
-                END;
-            END IF;
-        END IF;
-    END LOOP;
-    RETURN made;
-END $$;
+INSERT INTO city.month_tables VALUES ('ratings');  -- city.ensure_month makes its partitions too
 -- months made before this migration get their ratings partition
 SELECT city.ensure_month(to_date(substr(c.relname, 9), 'YYYY_MM'))
     FROM pg_class c WHERE c.relnamespace = 'city'::regnamespace AND c.relname ~ '^tickets_[0-9]{4}_[0-9]{2}$';

@@ -137,12 +137,13 @@ class SerialTTSEngine(SpeechEngine):
         self.frames_sent += 1
         log.debug("%s <- %s", self.name, frame.hex(" "))
 
-    def _read_reply(self, until: float, wanted: tuple[int, ...]) -> int | None:
+    def _read_reply(self, until: float, wanted: tuple[int, ...], *, while_closing: bool = False) -> int | None:
         """The next reply byte among ``wanted`` before the monotonic time ``until``.
-        Spontaneous 0x4F/0x4A met on the way update the idle state."""
+        Spontaneous 0x4F/0x4A met on the way update the idle state. Closing cuts the wait
+        short, except ``while_closing`` (the acknowledgement of a frame already written)."""
         port = self._open()
         while time.monotonic() < until:
-            if self._closing.is_set():
+            if self._closing.is_set() and not while_closing:
                 raise TTSError(f"{self.name}: closed while waiting")
             try:
                 data = port.read(1)
@@ -226,7 +227,12 @@ class SerialTTSEngine(SpeechEngine):
             self._drain()
             self._ensure_idle()
             self._write(frame)
-            reply = self._read_reply(time.monotonic() + self.ack_timeout, (RECEIVED, BAD_FRAME, BUSY))
+            # The module may have the frame already: its acknowledgement is read even while
+            # closing (at most ack_timeout more), so _taken() tells the announcer, whose
+            # cursor then passes the call; a stop in between would otherwise leave the
+            # cursor before a call the module says, and a restart would say it again.
+            reply = self._read_reply(time.monotonic() + self.ack_timeout, (RECEIVED, BAD_FRAME, BUSY),
+                                     while_closing=True)
             if reply == RECEIVED or reply == BUSY:
                 self._idle = False
                 self._taken()
@@ -240,6 +246,8 @@ class SerialTTSEngine(SpeechEngine):
                 self._idle = None
                 problem = "rejects the frame (0x45) twice; check the baud rate and the module model"
                 continue
+            if self._closing.is_set():
+                raise TTSError(f"{self.name}: closed while waiting")
             if self._status_or_fail() == BUSY:  # no 0x41: was the frame or the reply lost?
                 self._idle = False
                 self._taken()

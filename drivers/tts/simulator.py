@@ -59,6 +59,7 @@ class TTSModuleSimulator(SerialSimulator):
         self.bad_frames = 0
         self.status_queries = 0
         self.reject_next = 0              # answer 0x45 to this many more frames (a garbled line)
+        self.ack_delay_s = 0.0            # a text frame's 0x41 comes this late (it speaks at once)
         self.utterances: list[dict] = []  # per synthesize frame: text, tones, volume, speed
         self.settings = self.defaults()   # the chip's global markup state
         self._busy_until = 0.0
@@ -153,6 +154,8 @@ class TTSModuleSimulator(SerialSimulator):
                 self._paused_left = None
                 self._busy_until = now + seconds
                 self._spoke.notify_all()
+            if self.ack_delay_s:
+                time.sleep(self.ack_delay_s)
             self.send(bytes([RECEIVED]))
         elif frame.command == STOP:
             self.send(bytes([RECEIVED]))

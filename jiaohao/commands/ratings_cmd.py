@@ -171,9 +171,6 @@ def followup(ctx, args) -> int:
 
 def indicators(ctx, args) -> int:
     import calendar
-    import csv
-    import io
-    from hall.rating_indicators import COUNTS, RATES, percent
     if args.date_from or args.date_to:
         if args.month:
             raise CommandError("give either --month or --from/--to, not both")
@@ -187,25 +184,8 @@ def indicators(ctx, args) -> int:
             raise CommandError(f"not a month: {args.month!r} (use YYYY-MM, e.g. 2026-10)") from None
         start, end = first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
     rows = _reader(ctx).rating_indicators(start, end, args.by)
-    if args.format == "json":
-        _write(json.dumps({"from": start.isoformat(), "to": end.isoformat(), "by": args.by, "rows": rows},
-                          ensure_ascii=False, indent=1) + "\n", args.output)
-        return 0
-    columns = ["group", *COUNTS, *RATES]
-    if args.format == "csv":
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\r\n")
-        w.writerow(columns)
-        for r in rows:
-            w.writerow([r[c] if r[c] is not None else "" for c in columns])
-        _write(buf.getvalue(), args.output, bom=True)
-        return 0
-    out = [f"好差评指标 {start} … {end}（按 {args.by}）"]
-    out.append(f"{'':<12}{'办件':>6}{'已评':>6}{'未评':>6}{'差评':>6}" + "".join(f"{n:>10}" for n in RATES))
-    for r in rows:
-        out.append(f"{str(r['group'])[:12]:<12}{r['cases']:>6}{r['rated']:>6}{r['unrated']:>6}{r['bad']:>6}"
-                   + "".join(f"{percent(r[n]):>10}" for n in RATES))
-    _write("\n".join(out) + "\n", args.output)
+    from .indicator_table import render
+    _write(render(rows, start, end, args.by, args.format, "好差评指标"), args.output, bom=args.format == "csv")
     return 0
 
 

@@ -196,13 +196,10 @@ def city_halls(ctx, args) -> int:
 
 def city_indicators_cmd(ctx, args) -> int:
     import calendar
-    import csv
-    import io
     from datetime import date
 
     from city.indicators import city_indicators
     from city.schema import CityError
-    from hall.rating_indicators import COUNTS, RATES, percent
     try:
         if args.date_from or args.date_to:
             if args.month or not (args.date_from and args.date_to):
@@ -223,22 +220,10 @@ def city_indicators_cmd(ctx, args) -> int:
         rows = city_indicators(conn, start, end, args.by, args.halls)
     finally:
         conn.close()
-    if args.format == "json":
-        print(json.dumps({"from": start.isoformat(), "to": end.isoformat(), "by": args.by, "rows": rows},
-                         ensure_ascii=False, indent=1))
-        return 0
-    columns = ["group", *COUNTS, *RATES]
+    from .indicator_table import render
+    text = render(rows, start, end, args.by, args.format, "全市好差评指标", group_width=14)
     if args.format == "csv":
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\r\n")
-        w.writerow(columns)
-        for r in rows:
-            w.writerow([r[c] if r[c] is not None else "" for c in columns])
-        sys.stdout.buffer.write(buf.getvalue().encode("utf-8-sig"))
-        return 0
-    print(f"全市好差评指标 {start} … {end}（按 {args.by}）")
-    print(f"{'':<14}{'办件':>6}{'已评':>6}{'未评':>6}{'差评':>6}" + "".join(f"{n:>10}" for n in RATES))
-    for r in rows:
-        print(f"{str(r['group'])[:14]:<14}{r['cases']:>6}{r['rated']:>6}{r['unrated']:>6}{r['bad']:>6}"
-              + "".join(f"{percent(r[n]):>10}" for n in RATES))
+        sys.stdout.buffer.write(text.encode("utf-8-sig"))
+    else:
+        sys.stdout.write(text)
     return 0

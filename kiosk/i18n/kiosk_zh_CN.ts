@@ -4,230 +4,230 @@
 <context>
     <name>Kiosk</name>
     <message>
-        <location filename="../messages.py" line="110"/>
-        <location filename="../messages.py" line="112"/>
+        <location filename="../messages.py" line="113"/>
+        <location filename="../messages.py" line="115"/>
         <source>Wrong PIN, please try again</source>
         <translation>密码错误，请重试</translation>
     </message>
     <message>
-        <location filename="../app.py" line="441"/>
+        <location filename="../render.py" line="88"/>
         <location filename="../screens.py" line="156"/>
         <source>Appointment check-in</source>
         <translation>预约签到</translation>
     </message>
     <message>
-        <location filename="../app.py" line="442"/>
-        <source>Type your appointment code, or hold its barcode under the scanner</source>
-        <translation>请输入预约号，或将预约二维码/条码对准扫描口</translation>
+        <location filename="../render.py" line="89"/>
+        <source>Type your booking code or your ID card number, or hold the booking&apos;s QR code under the scanner</source>
+        <translation>请输入预约码或身份证号，或将预约二维码对准扫描口</translation>
     </message>
     <message>
-        <location filename="../app.py" line="443"/>
+        <location filename="../render.py" line="90"/>
         <source>Check in</source>
         <translation>签到取号</translation>
     </message>
     <message>
-        <location filename="../app.py" line="445"/>
+        <location filename="../render.py" line="92"/>
         <source>Green channel: staff PIN</source>
         <translation>绿色通道：工作人员确认</translation>
     </message>
     <message>
-        <location filename="../app.py" line="445"/>
+        <location filename="../render.py" line="92"/>
         <source>Technician PIN</source>
         <translation>技术人员密码</translation>
     </message>
     <message>
-        <location filename="../app.py" line="446"/>
+        <location filename="../render.py" line="93"/>
         <source>A member of staff enters the PIN</source>
         <translation>请工作人员输入密码</translation>
     </message>
     <message>
-        <location filename="../app.py" line="447"/>
+        <location filename="../render.py" line="94"/>
         <source>Enter the technician PIN</source>
         <translation>请输入技术人员密码</translation>
     </message>
     <message>
-        <location filename="../app.py" line="447"/>
+        <location filename="../render.py" line="94"/>
         <source>OK</source>
         <translation>确定</translation>
     </message>
     <message>
-        <location filename="../app.py" line="454"/>
+        <location filename="../render.py" line="101"/>
         <source>Hall: %1</source>
         <translation>大厅：%1</translation>
     </message>
     <message>
-        <location filename="../app.py" line="455"/>
+        <location filename="../render.py" line="102"/>
         <source>Hall server: %1</source>
         <translation>叫号服务器：%1</translation>
     </message>
     <message>
-        <location filename="../app.py" line="456"/>
+        <location filename="../render.py" line="103"/>
         <source>Queue database: %1</source>
         <translation>排队数据库：%1</translation>
     </message>
     <message>
-        <location filename="../app.py" line="457"/>
+        <location filename="../render.py" line="104"/>
         <source>Printer: %1</source>
         <translation>打印机：%1</translation>
     </message>
     <message>
-        <location filename="../app.py" line="461"/>
+        <location filename="../render.py" line="108"/>
         <source>This menu closes by itself after %1 s without a touch.</source>
         <translation>本菜单 %1 秒无操作将自动关闭。</translation>
     </message>
     <message>
-        <location filename="../app.py" line="478"/>
+        <location filename="../render.py" line="125"/>
         <source>Reserved numbers left: %1</source>
         <translation>剩余预留号：%1</translation>
     </message>
     <message>
-        <location filename="../app.py" line="479"/>
+        <location filename="../render.py" line="126"/>
         <source>Offline tickets not yet sent: %1</source>
         <translation>未上传的离线票：%1</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="22"/>
+        <location filename="../messages.py" line="23"/>
         <source>The system is busy, please try again in a moment</source>
         <translation>系统繁忙，请稍后再试</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="25"/>
+        <location filename="../messages.py" line="26"/>
         <source>No ticket can be issued now: the hall server does not answer. Please go to the service desk</source>
         <translation>暂时无法取号：连接不上叫号服务器，请到服务台</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="27"/>
+        <location filename="../messages.py" line="28"/>
         <source>Cannot reach the hall server (%1)</source>
         <translation>连接不上叫号服务器 (%1)</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="34"/>
+        <location filename="../messages.py" line="35"/>
         <source>Your ticket could not be printed, please go to the service desk</source>
         <translation>出票失败，请到服务台</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="40"/>
+        <location filename="../messages.py" line="43"/>
         <source>Tickets from %1</source>
         <translation>%1 开始取号</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="41"/>
-        <location filename="../widgets.py" line="46"/>
+        <location filename="../messages.py" line="44"/>
+        <location filename="../widgets.py" line="49"/>
         <source>Closed for today</source>
         <translation>今日已停止取号</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="43"/>
+        <location filename="../messages.py" line="46"/>
         <source>Opening hours: %1</source>
         <translation>办理时间：%1</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="44"/>
+        <location filename="../messages.py" line="47"/>
         <source>This service is not taking tickets now</source>
         <translation>该业务现在不能取号</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="47"/>
+        <location filename="../messages.py" line="50"/>
         <source>All of today&apos;s tickets for this service have been taken</source>
         <translation>该业务今日号源已取完</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="48"/>
+        <location filename="../messages.py" line="51"/>
         <source>Please come back on the next working day, or ask at the service desk</source>
         <translation>请下个工作日再来，或到服务台咨询</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="52"/>
+        <location filename="../messages.py" line="55"/>
         <source>No appointment found with this code</source>
         <translation>未找到该预约</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="53"/>
+        <location filename="../messages.py" line="56"/>
         <source>Please check the code, or ask at the service desk</source>
         <translation>请核对预约号，或到服务台咨询</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="56"/>
+        <location filename="../messages.py" line="59"/>
         <source>Your appointment is not for today</source>
         <translation>您的预约不是今天</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="57"/>
+        <location filename="../messages.py" line="60"/>
         <source>Appointment date: %1</source>
         <translation>预约日期：%1</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="60"/>
+        <location filename="../messages.py" line="63"/>
         <source>It is too early to check in</source>
         <translation>还未到签到时间</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="61"/>
+        <location filename="../messages.py" line="64"/>
         <source>Your appointment is at %1. Please check in from %2 minutes before.</source>
         <translation>您的预约时间是 %1，请在预约时间前 %2 分钟内签到</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="66"/>
+        <location filename="../messages.py" line="69"/>
         <source>No technician PIN is set: the technician menu cannot be opened</source>
         <translation>未设置技术人员密码，无法打开维护菜单</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="67"/>
+        <location filename="../messages.py" line="70"/>
         <source>Tickets are still issued. To set the PIN, run this on the kiosk PC, then restart the kiosk:</source>
         <translation>取号不受影响。设置密码：在本机终端运行以下命令，然后重启取号机：</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="71"/>
+        <location filename="../messages.py" line="74"/>
         <source>The green channel is not available at this kiosk, please ask at the service desk</source>
         <translation>本机暂不提供绿色通道，请到服务台咨询</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="72"/>
+        <location filename="../messages.py" line="75"/>
         <source>For staff: no green-channel staff PIN is set. A technician runs:</source>
         <translation>工作人员请注意：未设置绿色通道确认密码。请技术人员运行：</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="75"/>
+        <location filename="../messages.py" line="78"/>
         <source>Something went wrong, please go to the service desk</source>
         <translation>出现问题，请到服务台</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="82"/>
+        <location filename="../messages.py" line="85"/>
         <source>The hall server has not answered for more than %1 minutes. Tickets are issued again as soon as it answers.</source>
         <translation>叫号服务器已超过 %1 分钟无响应。服务器恢复后自动恢复取号。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="86"/>
+        <location filename="../messages.py" line="89"/>
         <source>This kiosk&apos;s reserved numbers are used up. Tickets are issued again as soon as the hall server answers.</source>
         <translation>本机预留号码已用完。叫号服务器恢复后自动恢复取号。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="88"/>
+        <location filename="../messages.py" line="91"/>
         <source>The hall server does not answer and this kiosk holds no reserved numbers. Tickets are issued again as soon as it answers.</source>
         <translation>连接不上叫号服务器，本机没有预留号码。服务器恢复后自动恢复取号。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="93"/>
+        <location filename="../messages.py" line="96"/>
         <source>Offline: tickets are still issued</source>
         <translation>离线取号中，号码照常有效</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="103"/>
+        <location filename="../messages.py" line="106"/>
         <source>Try again in %1 min</source>
         <translation>请 %1 分钟后再试</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="105"/>
+        <location filename="../messages.py" line="108"/>
         <source>Try again in %1 s</source>
         <translation>请 %1 秒后再试</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="106"/>
+        <location filename="../messages.py" line="109"/>
         <source>Too many wrong PINs: the PIN pad is locked.</source>
         <translation>密码错误次数过多，密码键盘已锁定。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="111"/>
+        <location filename="../messages.py" line="114"/>
         <source>%1 more wrong PIN(s) lock the PIN pad</source>
         <translation>再错 %1 次将锁定密码键盘</translation>
     </message>
@@ -302,7 +302,7 @@
         <translation>请点击您要办理的业务取号</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="30"/>
+        <location filename="../messages.py" line="31"/>
         <location filename="../screens.py" line="190"/>
         <source>Ticket issue paused, please go to the service desk</source>
         <translation>暂停取号，请到服务台</translation>
@@ -536,7 +536,7 @@
         <translation>返回取号界面</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="44"/>
+        <location filename="../widgets.py" line="47"/>
         <source>Not open now · tickets from %1</source>
         <translation>暂未开始 · %1 开始取号</translation>
     </message>
@@ -562,7 +562,7 @@
     </message>
     <message>
         <location filename="../guide_mode.py" line="230"/>
-        <location filename="../widgets.py" line="48"/>
+        <location filename="../widgets.py" line="51"/>
         <source>No tickets left today</source>
         <translation>今日号源已取完</translation>
     </message>
@@ -572,38 +572,38 @@
         <translation>取号（%1人等候）</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="50"/>
+        <location filename="../widgets.py" line="53"/>
         <source>Called first · %1 waiting</source>
         <translation>优先叫号 · 当前等候 %1 人</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="52"/>
+        <location filename="../widgets.py" line="55"/>
         <source>No wait</source>
         <translation>无需等待</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="53"/>
+        <location filename="../widgets.py" line="56"/>
         <source>%1 waiting · about %2 min</source>
         <translation>等候 %1 人 · 约 %2 分钟</translation>
     </message>
     <message>
         <location filename="../guide_screens.py" line="41"/>
-        <location filename="../widgets.py" line="139"/>
+        <location filename="../widgets.py" line="142"/>
         <source>Delete</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="141"/>
+        <location filename="../widgets.py" line="144"/>
         <source>Clear</source>
         <translation>清空</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="143"/>
+        <location filename="../widgets.py" line="146"/>
         <source>123 digits</source>
         <translation>123 数字</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="143"/>
+        <location filename="../widgets.py" line="146"/>
         <source>ABC letters</source>
         <translation>ABC 字母</translation>
     </message>

@@ -38,6 +38,8 @@ class OfflineTicketIn(Request_):
         Field(None, description="server time minus kiosk time as the kiosk last measured it")
     cancel_reason: Optional[Text] = Field(None, description="the ticket was voided on the kiosk (print_failed)")
     supersedes: Optional[Text] = Field(None, description="Idempotency-Key of the online issue this ticket replaced")
+    token: Optional[Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]] = \
+        Field(None, description="the status-page token the kiosk printed in the QR code (kept when unused)")
 
 
 class OfflineTicketsIn(Request_):
@@ -60,6 +62,8 @@ class LeasesOut(Response_):
     server_time: float = Field(description="hall time, epoch seconds (the kiosk's clock offset comes from it)")
     now: str
     offline_max_minutes: int
+    status_base: str = Field("", description="the citizens' pages' address: an offline ticket's QR code is "
+                                             "status_base + /t/ + its token")
     leases: list[LeaseOut]
 
 

@@ -1,0 +1,85 @@
+"""Appointments and the calendar, as a hall file configures them: ``[booking]`` with its
+weekly slot templates (docs/booking.md) and ``[calendar]`` (working-day overrides).
+Part of :mod:`config.schema`, which re-exports every name."""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from .schema_base import Strict
+from .views import parse_range
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class BookingSlots(Strict):
+    """A weekly slot template (号源) of one service: on these weekdays, these periods cut
+    into slots of ``slot_minutes``, each taking ``capacity`` bookings (docs/booking.md)."""
+
+    service: str
+    days: list[Weekday] = Field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"], min_length=1)
+    periods: list[str] = Field(min_length=1)  # e.g. ["09:00-12:00", "14:00-17:00"]
+    slot_minutes: int = Field(30, ge=5, le=480)
+    capacity: int = Field(ge=1, le=1000)
+
+    @field_validator("periods")
+    @classmethod
+    def _periods_parse(cls, v: list[str]) -> list[str]:
+        spans = sorted(parse_range(s) for s in v)
+        for (_, end), (start, _) in zip(spans, spans[1:]):
+            if start < end:
+                raise ValueError("booking periods overlap")
+        return v
+
+
+class Booking(Strict):
+    """Appointments (预约) booked by citizens on their phones or by staff at a window:
+    which days may be booked, until when, what a late arrival gets, and the 爽约 rule."""
+
+    window_days: int = Field(5, ge=1, le=30)  # the next N working days may be booked
+    same_day: bool = False  # today may be booked too (until the cut-off)
+    cutoff_minutes: int = Field(60, ge=0, le=2880)  # booking and cancelling close this long before a slot
+    grace_minutes: int = Field(15, ge=0, le=240)  # check-in ahead of walk-ins until slot end + this
+    late: Literal["walk_in", "expire"] = "walk_in"  # after that: a walk-in ticket, or refused
+    closed_days: list[str] = Field(default_factory=list)  # "2026-12-24": no booking that day
+    makeup_as: Weekday = "mon"  # a make-up working day (调休) on a weekend uses this weekday's slots
+    no_show_limit: int = Field(3, ge=1, le=100)  # N no-shows ...
+    no_show_days: int = Field(30, ge=1, le=366)  # ... within M days ...
+    suspend_days: int = Field(30, ge=1, le=366)  # ... suspend booking for D days
+    per_ip_hour: int = Field(20, ge=1, le=100_000)  # booking attempts per IP address per hour
+    per_mobile_day: int = Field(5, ge=1, le=1000)  # booking attempts per mobile number per day
+    lookups_per_ip_hour: int = Field(60, ge=1, le=100_000)  # look-ups and cancels per IP per hour
+    slots: list[BookingSlots] = Field(default_factory=list)
+
+    @field_validator("closed_days")
+    @classmethod
+    def _dates(cls, v: list[str]) -> list[str]:
+        from datetime import date
+        for text in v:
+            try:
+                date.fromisoformat(text.strip())
+            except ValueError:
+                raise ValueError(f"{text!r} is not a date like 2026-12-24") from None
+        return [t.strip() for t in v]
+
+
+class Calendar(Strict):
+    """Overrides of China's working-day calendar (hall/workdays.py): a local holiday, a
+    day the hall opens on a weekend, or a year the installed calendar does not know yet."""
+
+    holidays: list[str] = Field(default_factory=list)  # "YYYY-MM-DD": closed although a working day
+    workdays: list[str] = Field(default_factory=list)  # "YYYY-MM-DD": open although a weekend/holiday
+
+    @field_validator("holidays", "workdays")
+    @classmethod
+    def _iso_dates(cls, v: list[str]) -> list[str]:
+        import datetime as dt
+        for d in v:
+            try:
+                dt.date.fromisoformat(d)
+            except ValueError:
+                raise ValueError(f"dates are written YYYY-MM-DD, e.g. \"2027-01-01\", not {d!r}") from None
+        return v

@@ -1,0 +1,25 @@
+"""The base of every section of the hall schema (config/schema.py and its parts): strict
+models, and the cross-reference error that knows its field path (the loader turns it into
+the file, line and field)."""
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Strict(BaseModel):
+    """Base of every section: unknown keys are an error."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ReferenceError_(ValueError):
+    """A cross-reference error that knows its field path."""
+
+    def __init__(self, loc: tuple, message: str):
+        super().__init__(message)
+        self.loc = loc
+        self.message = message
+
+
+def _at(loc: tuple, message: str) -> ReferenceError_:
+    return ReferenceError_(loc, message)
