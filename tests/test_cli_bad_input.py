@@ -7,13 +7,17 @@ import os
 import subprocess
 import sys
 
+from pathlib import Path
+
 import pytest
 
 NOW = "2026-11-23T09:00:00"
+ROOT = Path(__file__).resolve().parents[1]  # the code under test, whatever the cwd (a worktree)
 
 
 def run(folder, *args, env_extra=None, **kw):
-    env = {**os.environ, "JIAOHAO_DB": str(folder / "cli.sqlite"), "JIAOHAO_NOW": NOW, **(env_extra or {})}
+    env = {**os.environ, "JIAOHAO_DB": str(folder / "cli.sqlite"), "JIAOHAO_NOW": NOW,
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])), **(env_extra or {})}
     for name in ("JIAOHAO_CONFIG", "DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
         env.pop(name, None)  # no display: a GUI command must say so, not abort in Qt
     kw.setdefault("stdout", subprocess.PIPE)
@@ -96,6 +100,28 @@ CASES = [
     (["demo", "--headless", "--speed", "0"], "--speed must be"),
     (["demo", "--headless", "--seed", "1_0"], "'1_0' is not a seed"),
     (["demo", "--caller", "٢"], "is not a window number"),
+    # commands added after #19: ids past SQLite's INTEGER, far or backwards dates, empty words
+    (["ratings", "follow-up", "99999999999999999999999999"], "is too large a number"),
+    (["ratings", "follow-up", "9223372036854775808"], "is too large a number"),
+    (["bookings", "lift", "99999999999999999999", "--reason", "no show"], "is too large a number"),
+    (["ratings", "indicators", "--month", "9999-12"], "dates run from 2000-01-01"),
+    (["ratings", "indicators", "--month", ""], "--month is empty"),
+    (["ratings", "indicators", "--from", "2026-05-01", "--to", "2026-01-01"], "is after --to"),
+    (["ratings", "export", "--from", "2026-03-01", "--to", "2026-01-01"], "is after --to"),
+    (["ratings", "export", "-o", "/proc/x"], "cannot write /proc/x"),
+    (["ratings", "rate", "A001", "٣"], "is not a whole number"),
+    (["bookings", "slots", "A", "--day", "0001-01-01"], "dates run from 2000-01-01"),
+    (["bookings", "list", "--day", "9999-12-31"], "dates run from 2000-01-01"),
+    (["bookings", "list", "--day", "2026-02-30"], "is not a date"),
+    (["bookings", "list", "--service", "ZZ"], "unknown service 'ZZ'"),
+    (["guide", "search", " "], "give a word to search for"),
+    (["guide", "search", "x", "--server", "http://127.0.0.1:99999"], "the hall server must be an address"),
+    (["guide", "show", "X1", "--server", "notaurl"], "the hall server must be an address"),
+    (["guide", "import", "/nonexistent/guide.csv"], "/nonexistent/guide.csv"),
+    (["guide", "export", "/proc/x.xlsx"], "/proc/x.xlsx"),
+    (["restore", "/dev/null"], ""),
+    (["ship", "--seconds", "nan"], ""),
+    (["devices", "add", "k1", "--role", "caller", "--window", "99999999999999999999"], ""),
 ]
 
 

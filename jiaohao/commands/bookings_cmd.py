@@ -44,11 +44,15 @@ def register(sub) -> None:
 
 
 def _date(text: str) -> date:
+    import argparse
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text.strip())
     except ValueError:
-        import argparse
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-11-30") from None
+    from hall.clock import FIRST_DAY, LAST_DAY
+    if not FIRST_DAY <= day <= LAST_DAY:  # far dates are typos (a booking on 0001-01-01)
+        raise argparse.ArgumentTypeError(f"{text}: dates run from {FIRST_DAY} to {LAST_DAY}")
+    return day
 
 
 def _refusal(e) -> CommandError:
@@ -75,6 +79,9 @@ def slots(ctx, args) -> int:
 def listing(ctx, args) -> int:
     q = ctx.queue
     day = (args.day or q.clock().date()).isoformat()
+    if args.service is not None and args.service not in {svc.code for svc in ctx.config.services}:
+        raise CommandError(f"unknown service {args.service!r}: the hall's services are "
+                           + ", ".join(svc.code for svc in ctx.config.services))
     rows = q.bookings_on(day, args.service)
     emit(args, {"day": day, "bookings": [b.to_json() for b in rows]},
          "\n".join(f"{b.start[11:]}-{b.end[11:]} {b.service} {b.code} {b.status:10} {b.name} {b.mobile} {b.id_number}"

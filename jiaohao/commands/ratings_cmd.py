@@ -174,6 +174,9 @@ def indicators(ctx, args) -> int:
     import csv
     import io
     from hall.rating_indicators import COUNTS, RATES, percent
+    for option, value in (("--from", args.date_from), ("--to", args.date_to), ("--month", args.month)):
+        if value is not None and not value.strip():
+            raise CommandError(f"{option} is empty: give a date like 2026-11-23 (--month: 2026-11)")
     if args.date_from or args.date_to:
         if args.month:
             raise CommandError("give either --month or --from/--to, not both")
@@ -186,6 +189,10 @@ def indicators(ctx, args) -> int:
         except ValueError:
             raise CommandError(f"not a month: {args.month!r} (use YYYY-MM, e.g. 2026-10)") from None
         start, end = first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
+        check_day(start, "--month")
+        check_day(end, "--month")
+    if start > end:
+        raise CommandError(f"--from {start} is after --to {end}")
     rows = _reader(ctx).rating_indicators(start, end, args.by)
     if args.format == "json":
         _write(json.dumps({"from": start.isoformat(), "to": end.isoformat(), "by": args.by, "rows": rows},
