@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .ratings_schema import Ratings
 from .templates import check_template
-from .urls import OptionalSerialUrl, SerialUrl, printer_url
+from .urls import OptionalSerialUrl, SerialUrl, http_address, http_headers, printer_url
 from .views import HallMethods, ServiceMethods, parse_range
 
 
@@ -69,7 +70,7 @@ class ServiceLimits(Strict):
 class Limits(ServiceLimits):
     """``[limits]``: when the alarm engine of `jiaohao serve` raises an alarm (docs/manage.md).
 
-    A limit left out (or 0 for the minutes) is not watched. A manager may change them in the
+    A limit left out is not watched. A manager may change them in the
     browser (/manage/limits); those changes are kept in the database and shown beside
     the value of this file, which stays the starting point."""
 
@@ -85,9 +86,12 @@ class Limits(ServiceLimits):
     @field_validator("webhook")
     @classmethod
     def _webhook_url(cls, v: str) -> str:
-        if v and not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", v):
-            raise ValueError(f"webhook must be an http:// or https:// address, not {v!r}")
-        return v
+        return http_address(v, "webhook") if v else v
+
+    @field_validator("webhook_headers")
+    @classmethod
+    def _headers(cls, v: dict[str, str]) -> dict[str, str]:
+        return http_headers(v)
 
 
 class Service(ServiceMethods, Strict):
@@ -386,16 +390,35 @@ class Server(Strict):
         if not v and info.field_name == "public_listen":
             return v
         host, sep, port = v.rpartition(":")
-        if not sep or not host or not port.isascii() or not port.isdigit() or not 1 <= int(port) <= 65535:
+        if not sep or not host.strip() or not port.isascii() or not port.isdigit() or not 1 <= int(port) <= 65535:
             raise ValueError(f"{info.field_name} must be HOST:PORT, e.g. \"0.0.0.0:8080\", not {v!r}")
         return v
 
     @field_validator("public_url")
     @classmethod
     def _public_url(cls, v: str) -> str:
-        if v and not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", v):
-            raise ValueError(f"public_url must be an http:// or https:// address, not {v!r}")
-        return v.rstrip("/")
+        return http_address(v, "public_url").rstrip("/") if v else v
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, v: list[str]) -> list[str]:
+        import ipaddress
+        for p in v:
+            try:
+                ipaddress.ip_network(p.strip(), strict=False)
+            except ValueError:  # every phone page answered 500 once the list was first used
+                raise ValueError(f"{p!r} is not an IP address or network, e.g. \"10.0.0.5\" or "
+                                 "\"10.0.0.0/24\"") from None
+        return [p.strip() for p in v]
+
+    @model_validator(mode="after")
+    def _two_listeners(self) -> "Server":
+        if self.public_listen:
+            (h1, p1), (h2, p2) = (a.rpartition(":")[::2] for a in (self.listen, self.public_listen))
+            if p1 == p2 and (h1 == h2 or "0.0.0.0" in (h1, h2) or "[::]" in (h1, h2)):
+                raise ReferenceError_(("public_listen",), f"public_listen {self.public_listen!r} is the port of "
+                                      f"listen {self.listen!r}: the citizens' pages need a port of their own")
+        return self
 
     @property
     def host(self) -> str:
@@ -418,9 +441,12 @@ class Notify(Strict):
     @field_validator("webhook")
     @classmethod
     def _webhook(cls, v: str) -> str:
-        if v and not re.fullmatch(r"https?://[^\s/?#]+(/\S*)?", v):
-            raise ValueError(f"webhook must be an http:// or https:// address, not {v!r}")
-        return v
+        return http_address(v, "webhook") if v else v
+
+    @field_validator("headers")
+    @classmethod
+    def _headers(cls, v: dict[str, str]) -> dict[str, str]:
+        return http_headers(v)
 
 
 class Client(Strict):
@@ -436,9 +462,7 @@ class Client(Strict):
     @field_validator("server")
     @classmethod
     def _http_url(cls, v: str) -> str:
-        if v and not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", v):
-            raise ValueError(f"server must be an http:// or https:// address, e.g. \"http://192.168.1.10:8080\", not {v!r}")
-        return v.rstrip("/")
+        return http_address(v, "server", "\"http://192.168.1.10:8080\"").rstrip("/") if v else v
 
 
 class City(Strict):
@@ -466,6 +490,10 @@ class City(Strict):
         if not m:
             raise ValueError(f"database must be a postgresql:// address, e.g. "
                              f"\"postgresql://hall_xinbei@city-db:5432/city?sslmode=verify-full\", not {v!r}")
+        try:
+            urlsplit(v).port  # noqa: B018 - ValueError for a port out of range or not a number
+        except ValueError:
+            raise ValueError(f"database {v!r} has a bad port number (1-65535, e.g. 5432)") from None
         if m.group(1) and ":" in m.group(1):
             raise ValueError("database must not hold the password: put it in password_file "
                              "or the JIAOHAO_CITY_PASSWORD environment variable")
@@ -491,6 +519,19 @@ class City(Strict):
     @property
     def enabled(self) -> bool:
         return bool(self.database)
+def _day(text: str, how: str) -> None:
+    """YYYY-MM-DD (not the compact 20270101 that date.fromisoformat also reads) in 2000-2099."""
+    from datetime import date
+    try:
+        day = date.fromisoformat(text) if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text) else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise ValueError(f"{how}, not {text!r}")
+    if not 2000 <= day.year <= 2099:
+        raise ValueError(f"{text}: dates run from 2000-01-01 to 2099-12-31")
+
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
@@ -513,6 +554,15 @@ class BookingSlots(Strict):
             if start < end:
                 raise ValueError("booking periods overlap")
         return v
+
+    @model_validator(mode="after")
+    def _a_slot_fits(self) -> "BookingSlots":
+        for text in self.periods:
+            start, end = parse_range(text)
+            if (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute) < self.slot_minutes:
+                raise ReferenceError_(("slot_minutes",), f"a slot of {self.slot_minutes} minutes does not fit in "
+                                      f"the period {text.strip()}: that period would offer no booking")
+        return self
 
 
 class Booking(Strict):
@@ -537,12 +587,8 @@ class Booking(Strict):
     @field_validator("closed_days")
     @classmethod
     def _dates(cls, v: list[str]) -> list[str]:
-        from datetime import date
         for text in v:
-            try:
-                date.fromisoformat(text.strip())
-            except ValueError:
-                raise ValueError(f"{text!r} is not a date like 2026-12-24") from None
+            _day(text.strip(), "a date is written like \"2026-12-24\"")
         return [t.strip() for t in v]
 
 
@@ -565,13 +611,16 @@ class Calendar(Strict):
     @field_validator("holidays", "workdays")
     @classmethod
     def _iso_dates(cls, v: list[str]) -> list[str]:
-        import datetime as dt
         for d in v:
-            try:
-                dt.date.fromisoformat(d)
-            except ValueError:
-                raise ValueError(f"dates are written YYYY-MM-DD, e.g. \"2027-01-01\", not {d!r}") from None
+            _day(d, "dates are written YYYY-MM-DD, e.g. \"2027-01-01\"")
         return v
+
+    @model_validator(mode="after")
+    def _not_both(self) -> "Calendar":
+        both = sorted(set(self.holidays) & set(self.workdays))
+        if both:
+            raise ReferenceError_(("workdays",), f"{both[0]} is listed both as a holiday and as a working day")
+        return self
 
 
 class HallConfig(HallMethods, Strict):
@@ -625,6 +674,11 @@ class HallConfig(HallMethods, Strict):
                     raise _at(("windows", i, kind, "address"),
                               f"address {ref.address} on bus {ref.bus!r} is already used by {used[key]}")
                 used[key] = f"window {w.number} {kind}"
+        prefixes = {s.ticket_prefix for s in self.services}
+        for prefix in self.kiosk.lease_sizes:
+            if prefix not in prefixes:
+                raise _at(("kiosk", "lease_sizes", prefix), f"no service issues tickets with prefix {prefix!r}; "
+                          f"the prefixes are {', '.join(sorted(prefixes))}")
         for i, t in enumerate(self.booking.slots):
             if t.service not in codes:
                 raise _at(("booking", "slots", i, "service"), f"unknown service {t.service!r}")
