@@ -199,6 +199,8 @@ class BookingOps:
         name = " ".join((name or "").split())
         if not 1 <= len(name) <= 40:
             raise InvalidArgument("please give a name of 1-40 characters", zh="请填写姓名（1-40个字）")
+        if not name.isprintable():  # NUL, ESC (a printer command), right-to-left overrides
+            raise InvalidArgument("the name holds characters that cannot be shown", zh="姓名中含有无法显示的字符")
         try:
             mobile = bs.normalize_mobile(mobile)
             id_number = bs.normalize_id(id_number)
