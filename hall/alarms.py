@@ -15,6 +15,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from .damaged_rows import readable
 from .device_health import DeviceHealth
 from .errors import InvalidArgument, UnknownTicket
 from .limits import EffectiveLimits
@@ -293,8 +294,8 @@ def active(conn: sqlite3.Connection) -> list[dict]:
     """The alarms in force, oldest first."""
     conn.row_factory, old = sqlite3.Row, conn.row_factory
     try:
-        return [alarm_json(r) for r in conn.execute("SELECT * FROM alarms WHERE cleared_at IS NULL "
-                                                     "ORDER BY since, id")]
+        return readable(conn.execute("SELECT * FROM alarms WHERE cleared_at IS NULL ORDER BY since, id"),
+                        alarm_json, "alarms")
     finally:
         conn.row_factory = old
 
@@ -303,7 +304,7 @@ def history(conn: sqlite3.Connection, day: str) -> list[dict]:
     """Every alarm raised on ``day``, with who acknowledged it and when."""
     conn.row_factory, old = sqlite3.Row, conn.row_factory
     try:
-        return [alarm_json(r) for r in conn.execute("SELECT * FROM alarms WHERE day = ? ORDER BY id", (day,))]
+        return readable(conn.execute("SELECT * FROM alarms WHERE day = ? ORDER BY id", (day,)), alarm_json, "alarms")
     finally:
         conn.row_factory = old
 

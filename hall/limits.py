@@ -84,8 +84,10 @@ def _override_json(o: Override | None) -> dict | None:
 
 
 def read_overrides(conn: sqlite3.Connection) -> list[Override]:
-    return [Override(r[0], r[1], json.loads(r[2]) if r[2] is not None else None, r[3], r[4], r[5])
-            for r in conn.execute("SELECT scope, field, value, set_by, set_at, reason FROM limit_overrides")]
+    from .damaged_rows import number, readable
+    return readable(conn.execute("SELECT field, scope, value, set_by, set_at, reason FROM limit_overrides"),
+                    lambda r: Override(r[1], r[0], json.loads(r[2]) if r[2] is not None else None, r[3], number(r[4]),
+                                       r[5]), "limit_overrides")
 
 
 def check_value(config, scope: str, field: str, value):

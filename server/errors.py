@@ -137,6 +137,18 @@ def _for_a_page(request: Request) -> bool:
         ("application/x-www-form-urlencoded", "multipart/form-data"))
 
 
+def _damaged(request: Request) -> tuple[int, dict] | None:
+    """A failure over a damaged row of the database: 503 saying where, not a bare 500."""
+    from hall.damaged_rows import damage_note
+    queue = getattr(request.app.state, "queue", None)
+    found = damage_note(str(queue.path)) if getattr(queue, "path", None) else []
+    if not found:
+        return None
+    return 503, error_body("database", "排队数据库中有损坏的记录，请技术人员运行 jiaohao diag check 并从备份恢复：" + found[0],
+                           f"the queue database has a damaged row ({found[0]}); run `jiaohao diag check`, "
+                           "then restore the last backup")
+
+
 def _page(request: Request, status: int, body: dict, headers: dict[str, str] | None = None):
     from .web.render import error_page
     e = body["error"]
@@ -191,5 +203,6 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _internal(request: Request, exc: Exception) -> JSONResponse:
         log.exception("%s %s failed", request.method, request.url.path)
-        body = error_body("internal", "服务器内部错误，请联系技术人员", "internal server error; tell the technician")
-        return _page(request, 500, body) if _for_a_page(request) else _json(500, body)
+        status, body = _damaged(request) or (500, error_body("internal", "服务器内部错误，请联系技术人员",
+                                                              "internal server error; tell the technician"))
+        return _page(request, status, body) if _for_a_page(request) else _json(status, body)
