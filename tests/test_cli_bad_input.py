@@ -168,3 +168,21 @@ def test_output_into_a_closed_pipe_ends_quietly(tmp_path, args):
     finally:
         os.close(write_end)
     assert p.returncode == 141 and p.stderr == ""
+
+
+def _small_files():
+    import resource
+    resource.setrlimit(resource.RLIMIT_FSIZE, (4000, 4000))  # a disk that fills after 4 KB (Python ignores SIGXFSZ)
+
+
+@pytest.mark.parametrize("old", [None, "yesterday's report"], ids=["new-file", "old-file-kept"])
+def test_a_report_that_does_not_fit_leaves_no_partial_file(hall, tmp_path, old):
+    out = tmp_path / "out"
+    out.mkdir()
+    if old is not None:
+        (out / "r.html").write_text(old)
+    p = run(hall, "report", "--format", "html", "-o", str(out / "r.html"), preexec_fn=_small_files)
+    assert_one_line(p, f"cannot write {out / 'r.html'}: File too large")
+    assert [f.name for f in out.iterdir()] == ([] if old is None else ["r.html"])  # no 0-byte or half file
+    if old is not None:
+        assert (out / "r.html").read_text() == old

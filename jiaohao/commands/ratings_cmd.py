@@ -109,7 +109,8 @@ def _write(data: str, output: str | None, bom: bool = False) -> None:
     path = Path(output)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(("\ufeff" if bom else "") + data, encoding="utf-8", newline="")
+        from .output_file import write_whole
+        write_whole(path, (("\ufeff" if bom else "") + data).encode("utf-8"))
     except OSError as e:
         raise CommandError(f"cannot write {path}: {e.strerror or e}") from None
     print(f"wrote {path}", file=sys.stderr)
