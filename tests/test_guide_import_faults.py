@@ -117,3 +117,17 @@ def test_a_stop_while_writing_leaves_the_old_guide_whole(tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         write_guide(entries, folder, replace=True)
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before  # no .tmp left, X01 unchanged
+
+
+def test_a_guide_file_nested_thousands_deep_is_one_line(hall_file):
+    """A damaged or hostile guide file: the TOML parser's recursion was a traceback."""
+    folder = hall_file.parent / "demo" / "guide"
+    folder.mkdir(parents=True)
+    good = (Path(DEMO_HALL).parent / "demo" / "guide" / "A01.toml").read_text(encoding="utf-8")
+    (folder / "A01.toml").write_text("x = " + "[" * 5000 + "]" * 5000 + "\n" + good, encoding="utf-8")
+    env = {**os.environ, "JIAOHAO_DB": str(hall_file.parent / "h.sqlite"),
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    p = subprocess.run([sys.executable, "-m", "jiaohao", "--config", str(hall_file), "guide", "check"],
+                       capture_output=True, text=True, timeout=60, env=env)
+    assert p.returncode == 2 and p.stderr == (f"{folder / 'A01.toml'}:1: x: lists or tables nested more than "
+                                              "64 deep; a guide file needs two levels at most\n"), p.stderr
