@@ -15,7 +15,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .damaged_rows import readable
+from .damaged_rows import DECODE_ERRORS, readable
 from .device_health import DeviceHealth
 from .errors import InvalidArgument, UnknownTicket
 from .limits import EffectiveLimits
@@ -228,7 +228,11 @@ def apply(queue, found: list[Condition], day: str) -> tuple[list[dict], list[dic
             _webhook(c, queue.config, alarm, "raised", ts)
         for r in ended:
             c.execute("UPDATE alarms SET cleared_at = ? WHERE id = ?", (ts, r[0]))
-            alarm = _row(c, r[0])
+            try:
+                alarm = _row(c, r[0])
+            except DECODE_ERRORS:  # a damaged row: cleared all the same, or no alarm would ever clear again
+                queue.log_event("alarm_cleared", None, alarm_id=r[0], alarm_kind=r[2])
+                continue
             cleared.append(alarm)
             queue.log_event("alarm_cleared", _window_of(alarm), alarm_id=r[0], alarm_kind=r[2])
     for a in raised:

@@ -100,3 +100,23 @@ def test_a_damaged_row_is_skipped_said_and_named(base, tmp_path, table, column):
 def test_a_sound_database_has_no_damaged_rows(base):
     with sqlite3.connect(base[0] / "hall.sqlite") as c:
         assert find(c) == []
+
+
+def test_an_alarm_whose_row_is_damaged_still_clears(base, tmp_path):
+    """The engine cleared ended alarms in one transaction that re-read each row: one damaged
+    row failed it every 5 s, and no alarm of the hall cleared again."""
+    d, cfg = base
+    db = tmp_path / "hall.sqlite"
+    shutil.copy(d / "hall.sqlite", db)
+    with sqlite3.connect(db) as c:
+        c.execute("UPDATE alarms SET data = 'zz{', raised_at = 'zz{' WHERE kind = 'queue_too_long'")
+        c.execute("DELETE FROM limit_overrides")  # the queue-length limit off: that alarm has ended
+        assert c.execute("SELECT count(*) FROM alarms WHERE kind = 'queue_too_long' AND cleared_at IS NULL").fetchone()[0]
+    q = HallQueue(db, cfg, FixedClock(NOW))
+    try:
+        AlarmEngine(q).evaluate_once()
+        with sqlite3.connect(db) as c:
+            assert c.execute("SELECT count(*) FROM alarms WHERE kind = 'queue_too_long' AND cleared_at IS NULL"
+                             ).fetchone()[0] == 0
+    finally:
+        q.close()
