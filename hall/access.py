@@ -217,6 +217,8 @@ class Access:
         staff, name = self._check_staff_number(staff), " ".join((name or "").split())
         if not 1 <= len(name) <= 40:
             raise InvalidArgument("a staff member's name has 1-40 characters", zh="姓名须为 1-40 个字")
+        if not name.isprintable():  # an escape sequence in every page footer and the caller's title
+            raise InvalidArgument("a staff member's name cannot hold control characters", zh="姓名中含有无法显示的字符")
         if role not in STAFF_ROLES:
             raise InvalidArgument(f"staff role {role!r}: one of {', '.join(STAFF_ROLES)}",
                                   zh=f"人员角色“{role}”无效，可选：{'、'.join(STAFF_ROLES)}")

@@ -186,3 +186,12 @@ def test_a_report_that_does_not_fit_leaves_no_partial_file(hall, tmp_path, old):
     assert [f.name for f in out.iterdir()] == ([] if old is None else ["r.html"])  # no 0-byte or half file
     if old is not None:
         assert (out / "r.html").read_text() == old
+
+
+@pytest.mark.parametrize("name, password, words", [
+    ("张\x1b[2J三", "password123", "a staff member's name cannot hold control characters"),
+    ("张三", "x" * 300, "密码须为 8-200 个字符"),  # the Chinese said "at least 8" for a password too long
+])
+def test_staff_add_refuses_in_both_languages(hall, name, password, words):
+    p = run(hall, "staff", "add", "s9", "--name", name, "--role", "staff", "--password-stdin", input=password + "\n")
+    assert_one_line(p, words)
