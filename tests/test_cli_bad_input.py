@@ -195,3 +195,35 @@ def test_a_report_that_does_not_fit_leaves_no_partial_file(hall, tmp_path, old):
 def test_staff_add_refuses_in_both_languages(hall, name, password, words):
     p = run(hall, "staff", "add", "s9", "--name", name, "--role", "staff", "--password-stdin", input=password + "\n")
     assert_one_line(p, words)
+
+
+@pytest.mark.parametrize("body, kind", [(b"<html>proxy log-in</html>", "text/html"),
+                                        (b'{"status": "ok"}', "application/json"), (b"[1, 2]", "application/json")])
+def test_a_server_address_that_is_not_a_hall_server_is_one_line(tmp_path, body, kind):
+    """--server at another program's port (a proxy's log-in page, a printer's web page): each
+    answer was a traceback (JSONDecodeError, KeyError 'toml', TypeError)."""
+    import http.server
+    import threading
+
+    class Other(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Other)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        (tmp_path / "token").write_text("t0ken\n")
+        for args in (["queue", "status"], ["guide", "search", "shebao"]):
+            p = run(tmp_path, *args, env_extra={"JIAOHAO_SERVER": url, "JIAOHAO_TOKEN_FILE": str(tmp_path / "token")})
+            assert_one_line(p, f"{url} is not a jiaohao hall server (its /api/v1/config answered 200, {kind})")
+    finally:
+        server.shutdown()
+        server.server_close()
