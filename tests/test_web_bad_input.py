@@ -113,3 +113,16 @@ def test_a_rating_text_with_control_characters_is_not_stored(hall):
     assert "评价内容中含有无法显示的字符" in r.text
     assert [tuple(r) for r in q._conn.execute("SELECT level, text FROM ratings")] == [(5, "")]
     chinese_page(web.post("/rate/window/1", data={"ticket_id": "nan", "level": "1"}, headers=PAGE), 422)
+
+
+@pytest.mark.parametrize("level", ["٣", "３", "1_2", "9" * 40])
+def test_a_phone_rating_takes_ascii_levels_only(hall, level):
+    """The phone page read ٣ as 3 (Python's int()) and recorded 基本满意 nobody chose."""
+    q = hall.queue
+    t = q.issue("A")
+    q.call_next(1)
+    q.finish(1)
+    token = q._conn.execute("SELECT token FROM tickets WHERE id = ?", (t.id,)).fetchone()[0]
+    r = hall.client().post(f"/t/{token}/rate", data={"level": level}, headers=BROWSER)
+    chinese_page(r, 400)
+    assert q._conn.execute("SELECT count(*) FROM ratings").fetchone()[0] == 0
