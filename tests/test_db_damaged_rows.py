@@ -120,3 +120,28 @@ def test_an_alarm_whose_row_is_damaged_still_clears(base, tmp_path):
                              ).fetchone()[0] == 0
     finally:
         q.close()
+
+
+def test_a_damaged_outbox_record_is_set_aside_and_the_others_still_go(tmp_path):
+    """A word in a record's attempts count raised TypeError out of the sender's loop, which
+    caught only SQLite errors: the thread died and no reminder, push or alarm went out again."""
+    import httpx
+
+    from hall import outbox
+    from hall.db import connect
+    from hall.outbox import Destination, OutboxSender
+    db = tmp_path / "h.sqlite"
+    conn = connect(db)
+    conn.execute("BEGIN")
+    for i in range(2):
+        outbox.enqueue(conn, "sms", {"n": i}, f"r{i}", at=1000.0 + i)
+    conn.execute("COMMIT")
+    conn.execute("PRAGMA ignore_check_constraints = ON")
+    conn.execute("UPDATE outbox SET attempts = 'zz{' WHERE dedupe_key = 'r0'")
+    sender = OutboxSender(db, {"sms": Destination("http://127.0.0.1:9/nothing-listens-here", timeout_s=1)},
+                          clock=lambda: 2000.0)
+    with httpx.Client() as client:
+        assert sender.send_due(conn, client)
+    rows = dict(conn.execute("SELECT dedupe_key, last_error FROM outbox").fetchall())
+    assert rows["r0"] == "damaged record" and "Connect" in rows["r1"]  # the sound one was tried
+    conn.close()
