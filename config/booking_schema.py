@@ -3,12 +3,26 @@ weekly slot templates (docs/booking.md) and ``[calendar]`` (working-day override
 Part of :mod:`config.schema`, which re-exports every name."""
 from __future__ import annotations
 
+import re
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
-from .schema_base import Strict
+from .schema_base import ReferenceError_, Strict
 from .views import parse_range
+
+
+def _day(text: str, how: str) -> None:
+    """YYYY-MM-DD (not the compact 20270101 that date.fromisoformat also reads) in 2000-2099."""
+    from datetime import date
+    try:
+        day = date.fromisoformat(text) if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text) else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise ValueError(f"{how}, not {text!r}")
+    if not 2000 <= day.year <= 2099:
+        raise ValueError(f"{text}: dates run from 2000-01-01 to 2099-12-31")
 
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -34,6 +48,15 @@ class BookingSlots(Strict):
                 raise ValueError("booking periods overlap")
         return v
 
+    @model_validator(mode="after")
+    def _a_slot_fits(self) -> "BookingSlots":
+        for text in self.periods:
+            start, end = parse_range(text)
+            if (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute) < self.slot_minutes:
+                raise ReferenceError_(("slot_minutes",), f"a slot of {self.slot_minutes} minutes does not fit in "
+                                      f"the period {text.strip()}: that period would offer no booking")
+        return self
+
 
 class Booking(Strict):
     """Appointments (预约) booked by citizens on their phones or by staff at a window:
@@ -57,12 +80,8 @@ class Booking(Strict):
     @field_validator("closed_days")
     @classmethod
     def _dates(cls, v: list[str]) -> list[str]:
-        from datetime import date
         for text in v:
-            try:
-                date.fromisoformat(text.strip())
-            except ValueError:
-                raise ValueError(f"{text!r} is not a date like 2026-12-24") from None
+            _day(text.strip(), "a date is written like \"2026-12-24\"")
         return [t.strip() for t in v]
 
 
@@ -76,10 +95,13 @@ class Calendar(Strict):
     @field_validator("holidays", "workdays")
     @classmethod
     def _iso_dates(cls, v: list[str]) -> list[str]:
-        import datetime as dt
         for d in v:
-            try:
-                dt.date.fromisoformat(d)
-            except ValueError:
-                raise ValueError(f"dates are written YYYY-MM-DD, e.g. \"2027-01-01\", not {d!r}") from None
+            _day(d, "dates are written YYYY-MM-DD, e.g. \"2027-01-01\"")
         return v
+
+    @model_validator(mode="after")
+    def _not_both(self) -> "Calendar":
+        both = sorted(set(self.holidays) & set(self.workdays))
+        if both:
+            raise ReferenceError_(("workdays",), f"{both[0]} is listed both as a holiday and as a working day")
+        return self

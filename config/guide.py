@@ -133,6 +133,11 @@ def parse_entry(text: str, path: Path | str) -> tuple[GuideEntry | None, list[st
         m = re.search(r"\(at line (\d+), column \d+\)", str(e))
         msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(e))
         return None, [f"{path}{':' + m.group(1) if m else ''}: bad TOML: {msg}"]
+    except RecursionError:  # [[[[… thousands deep: the parser's recursion, a traceback before
+        from .loader import MAX_NESTING, _deepest
+        line, field = _deepest(text.removeprefix("\ufeff"))
+        return None, [f"{path}{f':{line}' if line else ''}: {field + ': ' if field else ''}lists or tables nested "
+                      f"more than {MAX_NESTING} deep; a guide file needs two levels at most"]
     try:
         entry = GuideEntry.model_validate(data, strict=True)
     except ValidationError as e:

@@ -261,6 +261,9 @@ def find_line(text: str, loc: tuple) -> int | None:
         table, index, rest = str(loc[0]), loc[1], list(loc[2:])
     elif len(loc) >= 2 and loc[0] == "buses":
         table, index, rest = f"buses.{loc[1]}", 0, list(loc[2:])
+    elif len(loc) >= 3 and isinstance(loc[1], str) and any(  # a sub-table: [ratings.push]
+            (m := _HEADER.match(line)) and m.group(2).replace('"', "") == f"{loc[0]}.{loc[1]}" for line in lines):
+        table, index, rest = f"{loc[0]}.{loc[1]}", 0, list(loc[2:])
     elif len(loc) >= 2:
         table, index, rest = str(loc[0]), 0, list(loc[1:])
     start, end = 0, len(lines)

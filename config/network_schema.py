@@ -5,10 +5,12 @@ reminders' gateway) and ``[city]`` (shipping to the city's PostgreSQL). Part of
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
 from .schema_base import ReferenceError_, Strict
+from .urls import http_address, http_headers
 
 
 class Server(Strict):
@@ -38,16 +40,35 @@ class Server(Strict):
         if not v and info.field_name == "public_listen":
             return v
         host, sep, port = v.rpartition(":")
-        if not sep or not host or not port.isascii() or not port.isdigit() or not 1 <= int(port) <= 65535:
+        if not sep or not host.strip() or not port.isascii() or not port.isdigit() or not 1 <= int(port) <= 65535:
             raise ValueError(f"{info.field_name} must be HOST:PORT, e.g. \"0.0.0.0:8080\", not {v!r}")
         return v
 
     @field_validator("public_url")
     @classmethod
     def _public_url(cls, v: str) -> str:
-        if v and not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", v):
-            raise ValueError(f"public_url must be an http:// or https:// address, not {v!r}")
-        return v.rstrip("/")
+        return http_address(v, "public_url").rstrip("/") if v else v
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, v: list[str]) -> list[str]:
+        import ipaddress
+        for p in v:
+            try:
+                ipaddress.ip_network(p.strip(), strict=False)
+            except ValueError:  # every phone page answered 500 once the list was first used
+                raise ValueError(f"{p!r} is not an IP address or network, e.g. \"10.0.0.5\" or "
+                                 "\"10.0.0.0/24\"") from None
+        return [p.strip() for p in v]
+
+    @model_validator(mode="after")
+    def _two_listeners(self) -> "Server":
+        if self.public_listen:
+            (h1, p1), (h2, p2) = (a.rpartition(":")[::2] for a in (self.listen, self.public_listen))
+            if p1 == p2 and (h1 == h2 or "0.0.0.0" in (h1, h2) or "[::]" in (h1, h2)):
+                raise ReferenceError_(("public_listen",), f"public_listen {self.public_listen!r} is the port of "
+                                      f"listen {self.listen!r}: the citizens' pages need a port of their own")
+        return self
 
     @property
     def host(self) -> str:
@@ -70,9 +91,12 @@ class Notify(Strict):
     @field_validator("webhook")
     @classmethod
     def _webhook(cls, v: str) -> str:
-        if v and not re.fullmatch(r"https?://[^\s/?#]+(/\S*)?", v):
-            raise ValueError(f"webhook must be an http:// or https:// address, not {v!r}")
-        return v
+        return http_address(v, "webhook") if v else v
+
+    @field_validator("headers")
+    @classmethod
+    def _headers(cls, v: dict[str, str]) -> dict[str, str]:
+        return http_headers(v)
 
 
 class Client(Strict):
@@ -88,9 +112,7 @@ class Client(Strict):
     @field_validator("server")
     @classmethod
     def _http_url(cls, v: str) -> str:
-        if v and not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", v):
-            raise ValueError(f"server must be an http:// or https:// address, e.g. \"http://192.168.1.10:8080\", not {v!r}")
-        return v.rstrip("/")
+        return http_address(v, "server", "\"http://192.168.1.10:8080\"").rstrip("/") if v else v
 
 
 class City(Strict):
@@ -118,6 +140,10 @@ class City(Strict):
         if not m:
             raise ValueError(f"database must be a postgresql:// address, e.g. "
                              f"\"postgresql://hall_xinbei@city-db:5432/city?sslmode=verify-full\", not {v!r}")
+        try:
+            urlsplit(v).port  # noqa: B018 - ValueError for a port out of range or not a number
+        except ValueError:
+            raise ValueError(f"database {v!r} has a bad port number (1-65535, e.g. 5432)") from None
         if m.group(1) and ":" in m.group(1):
             raise ValueError("database must not hold the password: put it in password_file "
                              "or the JIAOHAO_CITY_PASSWORD environment variable")

@@ -6,10 +6,11 @@ endpoint. Credentials never live in the TOML: ``credentials_file`` names a file 
 the token (or the environment variable ``credentials_env`` holds it)."""
 from __future__ import annotations
 
-import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from .urls import http_address, http_headers
 
 DEFAULT_PROBLEMS = ["服务态度差", "办事效率低", "多次跑动", "材料告知不清", "其他"]
 # GB/T 39046-2020 Table 9 items, and the two more a push carries (hall/rating_push.py)
@@ -65,16 +66,19 @@ class RatingsPush(_Section):
     @field_validator("url")
     @classmethod
     def _url(cls, v: str) -> str:
-        if v and not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", v):
-            raise ValueError(f"url must be an http:// or https:// address, not {v!r}")
-        return v
+        return http_address(v, "url") if v else v
+
+    @field_validator("auth_header")
+    @classmethod
+    def _auth_header(cls, v: str) -> str:
+        return next(iter(http_headers({v: ""}))) if v else v
 
 
 class Ratings(_Section):
     """好差评: cases, ratings and 差评 follow-ups."""
 
     region_code: str = ""  # 行政区划代码 of the hall: 6, 9 or 12 digits, e.g. "110105000000"
-    case_prefix: str = ""  # hall-local 办件编号 prefix; empty: "JH" + the region code
+    case_prefix: str = Field("", pattern=r"^[A-Za-z0-9_-]{0,20}$")  # hall-local 办件编号 prefix; empty: "JH" + the region code
     append_days: int = Field(7, ge=0, le=366)  # a 追加评价 within this many days of the first
     problems: list[str] = Field(default_factory=lambda: list(DEFAULT_PROBLEMS), min_length=1)
     callback_days: int = Field(1, ge=0, le=30)  # 差评: contact the citizen (核实) within, working days

@@ -18,7 +18,7 @@ from .network_schema import City, Client, Notify, Server  # noqa: F401 - re-expo
 from .ratings_schema import Ratings
 from .schema_base import ReferenceError_, Strict, _at  # noqa: F401 - re-exported
 from .templates import check_template
-from .urls import OptionalSerialUrl, SerialUrl, printer_url
+from .urls import OptionalSerialUrl, SerialUrl, http_address, http_headers, printer_url
 from .views import HallMethods, ServiceMethods, parse_range
 
 
@@ -66,7 +66,7 @@ class ServiceLimits(Strict):
 class Limits(ServiceLimits):
     """``[limits]``: when the alarm engine of `jiaohao serve` raises an alarm (docs/manage.md).
 
-    A limit left out (or 0 for the minutes) is not watched. A manager may change them in the
+    A limit left out is not watched. A manager may change them in the
     browser (/manage/limits); those changes are kept in the database and shown beside
     the value of this file, which stays the starting point."""
 
@@ -82,9 +82,12 @@ class Limits(ServiceLimits):
     @field_validator("webhook")
     @classmethod
     def _webhook_url(cls, v: str) -> str:
-        if v and not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", v):
-            raise ValueError(f"webhook must be an http:// or https:// address, not {v!r}")
-        return v
+        return http_address(v, "webhook") if v else v
+
+    @field_validator("webhook_headers")
+    @classmethod
+    def _headers(cls, v: dict[str, str]) -> dict[str, str]:
+        return http_headers(v)
 
 
 class Service(ServiceMethods, Strict):
@@ -416,6 +419,11 @@ class HallConfig(HallMethods, Strict):
                     raise _at(("windows", i, kind, "address"),
                               f"address {ref.address} on bus {ref.bus!r} is already used by {used[key]}")
                 used[key] = f"window {w.number} {kind}"
+        prefixes = {s.ticket_prefix for s in self.services}
+        for prefix in self.kiosk.lease_sizes:
+            if prefix not in prefixes:
+                raise _at(("kiosk", "lease_sizes", prefix), f"no service issues tickets with prefix {prefix!r}; "
+                          f"the prefixes are {', '.join(sorted(prefixes))}")
         for i, t in enumerate(self.booking.slots):
             if t.service not in codes:
                 raise _at(("booking", "slots", i, "service"), f"unknown service {t.service!r}")

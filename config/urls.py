@@ -83,3 +83,35 @@ def printer_url(url: str) -> str:
 
 SerialUrl = Annotated[str, AfterValidator(serial_url)]
 OptionalSerialUrl = Annotated[str, AfterValidator(optional_serial_url)]
+
+
+_HTTP = re.compile(r"https?://[^\s/?#]+(/\S*)?")
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # RFC 9110 token
+
+
+def http_address(value: str, field: str, example: str = "") -> str:
+    """An http:// or https:// address with a host and, if given, a port 1-65535; else
+    ValueError naming ``field`` (a port of 99999 only failed at the first request)."""
+    ok = bool(_HTTP.fullmatch(value))
+    if ok:
+        try:
+            parts = urlsplit(value)
+            ok = bool(parts.hostname) and parts.port != 0
+        except ValueError:  # a port out of range or not a number
+            ok = False
+    if not ok:
+        raise ValueError(f"{field} must be an http:// or https:// address"
+                         + (f", e.g. {example}" if example else "") + f", not {value!r}")
+    return value
+
+
+def http_headers(headers: dict[str, str]) -> dict[str, str]:
+    """Header names as HTTP tokens, values without line breaks or control characters
+    (the HTTP library refused them at each send, so every message failed for ever)."""
+    for name, value in headers.items():
+        if not _HEADER_NAME.fullmatch(name):
+            raise ValueError(f"{name!r} is not a header name (letters, digits and - only, e.g. "
+                             "\"Authorization\")")
+        if any(ord(c) < 32 and c != "\t" or ord(c) == 127 for c in value):
+            raise ValueError(f"the value of {name} cannot hold a line break or a control character")
+    return headers

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from datetime import time
 
-_RANGE = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
+_RANGE = re.compile(r"^([0-9]{1,2}):([0-9]{2})-([0-9]{1,2}):([0-9]{2})$")  # ASCII: \d takes ０９
 
 
 def parse_range(text: str) -> tuple[time, time]:

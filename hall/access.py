@@ -34,6 +34,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
+from .damaged_rows import number, readable
 from .db import _open
 from .errors import (HallError, InvalidArgument, LoginRefused, UnknownDevice, UnknownStaff,
                      UnknownWindow)
@@ -194,8 +195,8 @@ class Access:
         """Every device, revoked ones too, by name."""
         self.flush_last_seen()
         rows = self._read("SELECT * FROM devices ORDER BY name, id")
-        return [Device(r["name"], r["role"], _windows_of(r["windows"]), r["created_at"], r["revoked_at"],
-                       r["last_seen_at"]) for r in rows]
+        return readable(rows, lambda r: Device(r["name"], r["role"], _windows_of(r["windows"]), number(r["created_at"]),
+                                               number(r["revoked_at"]), number(r["last_seen_at"])), "devices")
 
     def revoke_device(self, name: str) -> Device:
         """Revoke the device's token at once; event ``device_revoked`` closes its streams."""
@@ -216,6 +217,8 @@ class Access:
         staff, name = self._check_staff_number(staff), " ".join((name or "").split())
         if not 1 <= len(name) <= 40:
             raise InvalidArgument("a staff member's name has 1-40 characters", zh="姓名须为 1-40 个字")
+        if not name.isprintable():  # an escape sequence in every page footer and the caller's title
+            raise InvalidArgument("a staff member's name cannot hold control characters", zh="姓名中含有无法显示的字符")
         if role not in STAFF_ROLES:
             raise InvalidArgument(f"staff role {role!r}: one of {', '.join(STAFF_ROLES)}",
                                   zh=f"人员角色“{role}”无效，可选：{'、'.join(STAFF_ROLES)}")
@@ -264,7 +267,13 @@ class Access:
 
     def staff(self) -> list[StaffMember]:
         """Every staff member, disabled ones too, by staff number."""
-        return [self._member(r) for r in self._read("SELECT * FROM staff ORDER BY staff")]
+        return readable(self._read("SELECT * FROM staff ORDER BY staff"), self._listed, "staff")
+
+    @classmethod
+    def _listed(cls, r: sqlite3.Row) -> StaffMember:
+        """A member for the list: a damaged time leaves the row out (that person still logs in)."""
+        number(r["created_at"]), number(r["disabled_at"])
+        return cls._member(r)
 
     @staticmethod
     def _member(r: sqlite3.Row) -> StaffMember:

@@ -15,6 +15,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from .damaged_rows import DECODE_ERRORS, readable
 from .device_health import DeviceHealth
 from .errors import InvalidArgument, UnknownTicket
 from .limits import EffectiveLimits
@@ -227,7 +228,11 @@ def apply(queue, found: list[Condition], day: str) -> tuple[list[dict], list[dic
             _webhook(c, queue.config, alarm, "raised", ts)
         for r in ended:
             c.execute("UPDATE alarms SET cleared_at = ? WHERE id = ?", (ts, r[0]))
-            alarm = _row(c, r[0])
+            try:
+                alarm = _row(c, r[0])
+            except DECODE_ERRORS:  # a damaged row: cleared all the same, or no alarm would ever clear again
+                queue.log_event("alarm_cleared", None, alarm_id=r[0], alarm_kind=r[2])
+                continue
             cleared.append(alarm)
             queue.log_event("alarm_cleared", _window_of(alarm), alarm_id=r[0], alarm_kind=r[2])
     for a in raised:
@@ -293,8 +298,8 @@ def active(conn: sqlite3.Connection) -> list[dict]:
     """The alarms in force, oldest first."""
     conn.row_factory, old = sqlite3.Row, conn.row_factory
     try:
-        return [alarm_json(r) for r in conn.execute("SELECT * FROM alarms WHERE cleared_at IS NULL "
-                                                     "ORDER BY since, id")]
+        return readable(conn.execute("SELECT * FROM alarms WHERE cleared_at IS NULL ORDER BY since, id"),
+                        alarm_json, "alarms")
     finally:
         conn.row_factory = old
 
@@ -303,7 +308,7 @@ def history(conn: sqlite3.Connection, day: str) -> list[dict]:
     """Every alarm raised on ``day``, with who acknowledged it and when."""
     conn.row_factory, old = sqlite3.Row, conn.row_factory
     try:
-        return [alarm_json(r) for r in conn.execute("SELECT * FROM alarms WHERE day = ? ORDER BY id", (day,))]
+        return readable(conn.execute("SELECT * FROM alarms WHERE day = ? ORDER BY id", (day,)), alarm_json, "alarms")
     finally:
         conn.row_factory = old
 

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 
 from . import booking_slots as bs
+from .damaged_rows import readable
 from .errors import HallError, InvalidArgument, UnknownTicket
 
 DAY_S = 86400.0
@@ -171,7 +172,7 @@ class BookingOps:
         with self._lock:
             rows = self._conn.execute(sql + " ORDER BY slot_at, code", (day, service) if service else (day,)).fetchall()
         now = self.clock()
-        return [self._info(r, now) for r in rows]
+        return readable(rows, lambda r: self._info(r, now), "appointments")
 
     def booking_mobile_matches(self, code: str, mobile: str) -> bool:
         """Whether ``mobile`` is the mobile number booking ``code`` was made with."""
@@ -199,6 +200,8 @@ class BookingOps:
         name = " ".join((name or "").split())
         if not 1 <= len(name) <= 40:
             raise InvalidArgument("please give a name of 1-40 characters", zh="请填写姓名（1-40个字）")
+        if not name.isprintable():  # NUL, ESC (a printer command), right-to-left overrides
+            raise InvalidArgument("the name holds characters that cannot be shown", zh="姓名中含有无法显示的字符")
         try:
             mobile = bs.normalize_mobile(mobile)
             id_number = bs.normalize_id(id_number)

@@ -89,7 +89,8 @@ class DeviceHealth:
         """The API's device tokens that have been seen: ok while seen within ``offline_after_s``."""
         out = []
         for name, role, seen in conn.execute("SELECT name, role, last_seen_at FROM devices "
-                                             "WHERE revoked_at IS NULL ORDER BY name"):
+                                             "WHERE revoked_at IS NULL AND typeof(last_seen_at) IN ('integer', 'real', 'null') "
+                                             "ORDER BY name"):  # a damaged row: diag check names it
             if seen is None:
                 out.append(DeviceStatus(f"api:{name}", role, f"{ROLE_ZH.get(role, role)} {name}", True, 0.0,
                                         "从未连接 never connected"))
@@ -105,7 +106,8 @@ class DeviceHealth:
         ``offline_after_s``."""
         try:
             rows = conn.execute("SELECT key, name, role, app, window, host, last_seen, stream FROM clients "
-                                "WHERE last_seen >= ? ORDER BY key", (day_start,)).fetchall()
+                                "WHERE last_seen >= ? AND typeof(last_seen) IN ('integer', 'real') ORDER BY key",
+                                (day_start,)).fetchall()
         except sqlite3.OperationalError:  # no heartbeats in this build
             return []
         out = []

@@ -17,6 +17,7 @@ import sqlite3
 from datetime import date, datetime
 
 from .clock import business_day
+from .damaged_rows import readable
 from .errors import InvalidArgument, UnknownTicket
 
 STATES = {
@@ -199,8 +200,8 @@ class FollowupOps:
             cal = work_calendar(self.config)
             soon = cal.add_workdays(today, self.config.ratings.warn_days + 1)
             where = " WHERE f.closed_at IS NULL" if (open_only or overdue) else ""
-            out = [self._followup_json(c, row, today, cal=cal, soon_before=soon)
-                   for row in c.execute(self.ROW + where + " ORDER BY f.id").fetchall()]
+            out = readable(c.execute(self.ROW + where + " ORDER BY f.id").fetchall(),
+                           lambda row: self._followup_json(c, row, today, cal=cal, soon_before=soon), "followups")
         return [f for f in out if f["overdue"]] if overdue else out
 
     def followup(self, followup_id: int) -> dict:

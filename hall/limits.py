@@ -84,8 +84,10 @@ def _override_json(o: Override | None) -> dict | None:
 
 
 def read_overrides(conn: sqlite3.Connection) -> list[Override]:
-    return [Override(r[0], r[1], json.loads(r[2]) if r[2] is not None else None, r[3], r[4], r[5])
-            for r in conn.execute("SELECT scope, field, value, set_by, set_at, reason FROM limit_overrides")]
+    from .damaged_rows import number, readable
+    return readable(conn.execute("SELECT field, scope, value, set_by, set_at, reason FROM limit_overrides"),
+                    lambda r: Override(r[1], r[0], json.loads(r[2]) if r[2] is not None else None, r[3], number(r[4]),
+                                       r[5]), "limit_overrides")
 
 
 def check_value(config, scope: str, field: str, value):
@@ -111,6 +113,8 @@ def check_value(config, scope: str, field: str, value):
         if str(value).lower() in ("false", "0", "off", "no"):
             return False
         raise InvalidArgument(f"{field} is on or off", zh=f"{zh}只能开或关")
+    if isinstance(value, bool):  # JSON true is not the number 1
+        raise InvalidArgument(f"{field} must be a number, not {value!r}", zh=f"{zh}须为数字")
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -128,7 +132,8 @@ def check_value(config, scope: str, field: str, value):
 def set_override(conn: sqlite3.Connection, config, scope: str, field: str, value, by: str, at: float,
                  reason: str) -> object:
     """Keep a manager's change (inside the caller's transaction); the value as stored."""
-    value = check_value(config, scope, field, value)
+    from .manage_ops import check_why  # the same rules as every manager's reason (no control characters)
+    value, reason = check_value(config, scope, field, value), check_why(reason)
     conn.execute("INSERT INTO limit_overrides VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (scope, field) DO UPDATE "
                  "SET value = excluded.value, set_by = excluded.set_by, set_at = excluded.set_at, "
                  "reason = excluded.reason", (scope, field, json.dumps(value), by, at, reason))

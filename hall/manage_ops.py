@@ -39,6 +39,8 @@ def check_why(why: str | None) -> str:
         raise InvalidArgument("say why (it is recorded with your name)", zh="请填写原因（将与您的工号一起记录）")
     if len(why) > MAX_WHY:
         raise InvalidArgument(f"the reason is longer than {MAX_WHY} characters", zh=f"原因超过 {MAX_WHY} 个字")
+    if not why.isprintable():  # NUL, escape sequences, right-to-left overrides in the action record
+        raise InvalidArgument("the reason holds control characters", zh="原因中含有无法显示的字符")
     return why
 
 

@@ -133,6 +133,9 @@ class OutboxSender:
                     except sqlite3.Error:
                         log.exception("outbox: cannot read the queue database; trying again")
                         busy = False
+                    except Exception:  # noqa: BLE001 - the sender must outlive any one record
+                        log.exception("outbox: sending failed; trying again")
+                        busy = False
                     if not busy:
                         self._wake.wait(self.poll_s)
                         self._wake.clear()
@@ -151,6 +154,12 @@ class OutboxSender:
         for rid, channel, key, payload, attempts in rows:
             if self._stop.is_set():
                 break
+            if not isinstance(attempts, int) or not isinstance(payload, str):  # a damaged record
+                log.error("outbox %s: record %s is damaged (attempts %r); set aside for a day, run "
+                          "`jiaohao diag check`", channel, rid, str(attempts)[:20])
+                conn.execute("UPDATE outbox SET next_at = ?, last_error = 'damaged record' WHERE id = ?",
+                             (self.clock() + 86400, rid))
+                continue
             error = self._post(client, self.routes[channel], key, payload)
             done = self.clock()
             if error is None:

@@ -151,6 +151,9 @@ class RatingOps:
             raise InvalidArgument(f"text is longer than {MAX_TEXT} characters", zh=f"文字评价超过 {MAX_TEXT} 字")
         if len(rater) > 64:
             raise InvalidArgument("rater is longer than 64 characters", zh="评价人超过 64 个字符")
+        if not all(ch.isprintable() or ch in "\n\t" for ch in text) or not rater.isprintable():
+            # NUL and escapes went into the GB/T 39046 CSV and the provincial push
+            raise InvalidArgument("the text holds control characters", zh="评价内容中含有无法显示的字符")
 
     def _record_rating(self, c: sqlite3.Connection, now: datetime, row: sqlite3.Row, level: int, channel: str,
                        problems: list, text: str, rater: str, window: int | None, staff: str | None,

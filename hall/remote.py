@@ -423,4 +423,14 @@ def fetch_config(server: str, token: str | None, timeout_s: float = 3.0) -> dict
             raise ServerUnreachable(server.rstrip("/"), _short(str(e) or type(e).__name__)) from None
     if r.status_code >= 400:
         raise refusal(r)
-    return r.json()
+    try:
+        d = r.json()
+    except ValueError:
+        d = None
+    if not isinstance(d, dict) or not isinstance(d.get("toml"), str):
+        # another program on that port (a proxy's log-in page, a printer's web page): a traceback before
+        kind = r.headers.get("content-type", "").split(";")[0] or "no content type"
+        raise ServerProblem(f"{server.rstrip('/')} is not a jiaohao hall server (its /api/v1/config answered "
+                            f"{r.status_code}, {kind}); check the address and port",
+                            f"该地址不是叫号服务器 ({server.rstrip('/')})", r.status_code)
+    return d

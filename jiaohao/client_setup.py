@@ -24,8 +24,12 @@ class ClientSetupError(CommandError):
 
 
 def check_url(url: str, where: str) -> str:
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
         raise ClientSetupError(f"{where}: the hall server must be an address such as http://192.168.1.10:8080, "
                                f"not {url!r}")
     return url.strip().rstrip("/")

@@ -54,6 +54,9 @@ def write_xlsx(entries: list[GuideEntry], path: Path) -> None:
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     ws.freeze_panes = "C2"
-    tmp = path.with_name(path.name + ".tmp")
-    wb.save(tmp)
-    tmp.replace(path)
+    import io
+
+    from .commands.output_file import write_whole
+    buf = io.BytesIO()  # in memory first: a full disk inside openpyxl's zip left a .tmp and a traceback
+    wb.save(buf)
+    write_whole(path, buf.getvalue())

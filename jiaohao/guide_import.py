@@ -83,7 +83,17 @@ def read_rows(path: Path, sheet: str | None = None) -> list[list[str]]:
         text = decode_text(path.read_bytes())
     except UndecodableText as e:
         raise GuideImportError([f"{path}{f':{e.line}' if e.line else ''}: {e.message}"]) from None
-    return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)  # "" keeps CR-only line ends rows
+    rows: list[list[str]] = []
+    try:
+        for row in reader:
+            rows.append([c.strip() for c in row])
+    except csv.Error as e:  # an opening quote never closed swallowed the rest of the file
+        line = (sum(r.count("\n") for r in map("".join, rows)) + len(rows) + 1) if rows else 1
+        why = ("a quote (\") opens a cell that is never closed" if "end of data" in str(e) or "EOF" in str(e)
+               else f"not CSV text ({e})")
+        raise GuideImportError([f"{path}:{line}: {why}"]) from None
+    return rows
 
 
 def _cell(v) -> str:
@@ -132,7 +142,7 @@ def _days(text: str) -> int | None | str:
         return None
     if t in ("即办", "当场办结", "立即办结"):
         return 0
-    m = re.fullmatch(r"(\d+)\s*(个)?(工作日|日|天)?", t)
+    m = re.fullmatch(r"([0-9]+)\s*(个)?(工作日|日|天)?", t)
     if not m:
         return f"{t!r} is not a time limit in working days (e.g. 5, 5个工作日 or 即办)"
     return int(m.group(1))
@@ -158,8 +168,11 @@ def parse_rows(rows: list[list[str]], path: Path | str) -> list[GuideEntry]:
     for field, names in COLUMNS.items():
         for i, h in enumerate(header):
             if h in {n.lower() for n in names}:
+                if field in cols:  # which of the two would win is a guess: say so instead
+                    problems.append(f"{path}: row 1, column {_col(i)} ({rows[0][i]}): the same column as "
+                                    f"column {_col(cols[field])} ({rows[0][cols[field]]}); keep one")
+                    continue
                 cols[field] = i
-                break
     known = {n.lower() for names in COLUMNS.values() for n in names}
     for i, h in enumerate(header):
         if h and h not in known:
@@ -179,12 +192,19 @@ def parse_rows(rows: list[list[str]], path: Path | str) -> list[GuideEntry]:
             i = cols[field]
             problems.append(f"{path}: row {r}, column {_col(i)} ({rows[0][i]}): {why}")
 
-        code = cell["code"]
+        code = cell["code"] = cell["code"].upper()  # scanners and the kiosk keyboard type upper case
+        for field, text in cell.items():
+            if any(ord(ch) < 32 and ch not in "\n\r\t" or ord(ch) == 127 for ch in text):
+                bad(field, "holds a control character (NUL or another byte that is not text)")
         if not code or (items and code == items[-1][1]["code"]):
             if not items:
                 bad("code", "the first item has no 事项编码")
                 continue
             item = items[-1][1]
+            for field in ("name", "service", "department"):  # x01 below X01 was read as X01's material
+                if cell.get(field) and cell[field] != item.get(field):
+                    bad(field, f"differs from row {items[-1][0]} of 事项编码 {item['code']}: a new item needs "
+                               "its own 事项编码 (codes are read in upper case)")
         else:
             item = {"code": code}
             items.append((r, item))
@@ -193,9 +213,10 @@ def parse_rows(rows: list[list[str]], path: Path | str) -> list[GuideEntry]:
                 if cell.get(field):
                     item[field] = cell[field]
             if cell.get("windows"):
-                try:
-                    item["windows"] = [int(x) for x in _split_list(cell["windows"])]
-                except ValueError:
+                numbers = _split_list(cell["windows"])
+                if all(re.fullmatch(r"[0-9]{1,4}", x) for x in numbers):  # int() takes ٤ and 1_2
+                    item["windows"] = [int(x) for x in numbers]
+                else:
                     bad("windows", f"{cell['windows']!r}: window numbers separated by 、 (e.g. 4、5)")
             for field in ("statutory_days", "promised_days"):
                 if field in cols:
@@ -221,7 +242,7 @@ def parse_rows(rows: list[list[str]], path: Path | str) -> list[GuideEntry]:
             if cell.get("m_form"):
                 m["form"] = cell["m_form"]
             if cell.get("m_copies"):
-                if cell["m_copies"].isdigit():
+                if re.fullmatch(r"[0-9]{1,4}", cell["m_copies"]):  # isdigit() takes ٣, and ² broke int()
                     m["copies"] = int(cell["m_copies"])
                 else:
                     bad("m_copies", f"{cell['m_copies']!r} is not a number of copies")
@@ -261,6 +282,8 @@ def parse_rows(rows: list[list[str]], path: Path | str) -> list[GuideEntry]:
                 col = cols.get(field)
                 where = f"column {_col(col)} ({rows[0][col]})" if col is not None else f"field {field}"
                 problems.append(f"{path}: row {row}, {where}: {msg}")
+    if not items and not problems:  # with --replace an empty sheet removed every item
+        problems.append(f"{path}: the file has no items below its header row")
     if problems:
         raise GuideImportError(problems)
     return entries
@@ -315,23 +338,36 @@ def entry_toml(e: GuideEntry) -> str:
 
 def write_guide(entries: list[GuideEntry], folder: Path, replace: bool = False) -> dict:
     """Write each entry's file (only when changed); with ``replace`` remove the others.
-    Files are written to a temporary name and renamed, so a reader never sees half a file."""
+    All or nothing: every file is first written under a temporary name; only then are
+    they renamed, with Ctrl+C and SIGTERM held back, so a stop leaves the old guide whole."""
+    import signal
     folder.mkdir(parents=True, exist_ok=True)
-    written, unchanged, removed = [], [], []
-    for e in entries:
-        path = folder / f"{e.code}.toml"
-        text = entry_toml(e)
-        if path.exists() and path.read_text(encoding="utf-8") == text:
-            unchanged.append(e.code)
-            continue
-        tmp = path.with_suffix(".toml.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
-        written.append(e.code)
-    if replace:
-        keep = {e.code for e in entries}
-        for path in sorted(folder.glob("*.toml")):
-            if path.stem not in keep:
-                path.unlink()
-                removed.append(path.stem)
+    written, unchanged, removed, staged = [], [], [], []
+    try:
+        for e in entries:
+            path = folder / f"{e.code}.toml"
+            text = entry_toml(e)
+            if path.exists() and path.read_text(encoding="utf-8") == text:
+                unchanged.append(e.code)
+                continue
+            tmp = path.with_suffix(".toml.tmp")
+            staged.append((tmp, path))
+            tmp.write_text(text, encoding="utf-8")
+            written.append(e.code)
+    except BaseException:  # a full disk or Ctrl+C: nothing of this import stays
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        raise
+    keep = {e.code for e in entries}
+    gone = [p for p in sorted(folder.glob("*.toml")) if p.stem not in keep] if replace else []
+    held = {signal.SIGINT, signal.SIGTERM}
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, held)  # renames are quick: finish them
+    try:
+        for tmp, path in staged:
+            tmp.replace(path)
+        for path in gone:
+            path.unlink()
+            removed.append(path.stem)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
     return {"written": written, "unchanged": unchanged, "removed": removed}

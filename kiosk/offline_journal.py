@@ -9,13 +9,17 @@ the lease keeper share it).
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
+import time
 import threading
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 from hall.ticket_token import new_token
+
+log = logging.getLogger(__name__)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -57,13 +61,36 @@ class OfflineJournal:
         if str(path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=5)
+        try:
+            self._open()
+        except sqlite3.DatabaseError as e:
+            damaged = "not a database" in str(e) or "malformed" in str(e)  # not locked, not unwritable
+            if str(path) == ":memory:" or not damaged:
+                raise
+            self._db.close()
+            aside = self._move_aside(e)
+            self._open()
+            log.error("the kiosk's offline journal %s was damaged (%s): kept as %s, a new one started; offline "
+                      "tickets it held and had not yet sent are not in the queue (check the tickets printed "
+                      "while the server was unreachable)", self.path, e, aside)
+
+    def _open(self) -> None:
+        self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None, timeout=5)
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode = WAL")
         self._db.execute("PRAGMA synchronous = FULL")  # a printed ticket is on disk first
         self._db.executescript(SCHEMA)
         if "token" not in {r[1] for r in self._db.execute("PRAGMA table_info(tickets)")}:  # a journal of 0.2
             self._db.execute("ALTER TABLE tickets ADD COLUMN token TEXT")
+
+    def _move_aside(self, e: Exception) -> Path:
+        """The damaged file renamed (with its -wal and -shm), never deleted: it may be read later."""
+        aside = self.path.with_name(f"{self.path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
+        for suffix in ("", "-wal", "-shm"):
+            f = Path(f"{self.path}{suffix}")
+            if f.exists():
+                f.replace(Path(f"{aside}{suffix}"))
+        return aside
 
     def close(self) -> None:
         with self._lock:

@@ -127,13 +127,45 @@ class BodyLimit:
         await self.app(scope, receive, send)
 
 
+def _for_a_page(request: Request) -> bool:
+    """A browser's page or plain form (not /api/v1): it gets an HTML page, not the JSON
+    body, so a citizen who types 10,000 characters reads a sentence, not braces."""
+    if request.url.path.startswith("/api/"):
+        return False
+    kind = request.headers.get("content-type", "")
+    return "text/html" in request.headers.get("accept", "") or kind.startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data"))
+
+
+def _damaged(request: Request) -> tuple[int, dict] | None:
+    """A failure over a damaged row of the database: 503 saying where, not a bare 500."""
+    from hall.damaged_rows import damage_note
+    queue = getattr(request.app.state, "queue", None)
+    found = damage_note(str(queue.path)) if getattr(queue, "path", None) else []
+    if not found:
+        return None
+    return 503, error_body("database", "排队数据库中有损坏的记录，请技术人员运行 jiaohao diag check 并从备份恢复：" + found[0],
+                           f"the queue database has a damaged row ({found[0]}); run `jiaohao diag check`, "
+                           "then restore the last backup")
+
+
+def _page(request: Request, status: int, body: dict, headers: dict[str, str] | None = None):
+    from .web.render import error_page
+    e = body["error"]
+    response = error_page(request, status, e["message"], e["message_en"])
+    response.headers.update(headers or {})
+    return response
+
+
 def install(app: FastAPI) -> None:
     """Answer every refusal with the error body."""
     app.add_middleware(BodyLimit)
 
     @app.exception_handler(ApiError)
     async def _api(request: Request, exc: ApiError) -> JSONResponse:
-        return _json(exc.status, error_body(exc.code, exc.message, exc.message_en), exc.headers)
+        body = error_body(exc.code, exc.message, exc.message_en)
+        return _page(request, exc.status, body, exc.headers) if _for_a_page(request) else \
+            _json(exc.status, body, exc.headers)
 
     @app.exception_handler(DatabaseProblem)
     async def _database(request: Request, exc: DatabaseProblem) -> JSONResponse:
@@ -150,6 +182,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         zh, en = _validation_message(exc)
+        if _for_a_page(request):
+            return _page(request, 422, error_body("bad_request", "填写的内容不对：" + zh, en))
         return _json(422, error_body("bad_request", zh, en))
 
     @app.exception_handler(StarletteHTTPException)
@@ -162,10 +196,13 @@ def install(app: FastAPI) -> None:
         else:
             body = error_body("bad_request" if exc.status_code < 500 else "internal",
                               "请求无法处理", str(exc.detail))
+        if _for_a_page(request):
+            return _page(request, exc.status_code, body, getattr(exc, "headers", None))
         return _json(exc.status_code, body, getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
     async def _internal(request: Request, exc: Exception) -> JSONResponse:
         log.exception("%s %s failed", request.method, request.url.path)
-        return _json(500, error_body("internal", "服务器内部错误，请联系技术人员",
-                                     "internal server error; tell the technician"))
+        status, body = _damaged(request) or (500, error_body("internal", "服务器内部错误，请联系技术人员",
+                                                              "internal server error; tell the technician"))
+        return _page(request, status, body) if _for_a_page(request) else _json(status, body)

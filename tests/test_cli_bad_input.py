@@ -7,13 +7,17 @@ import os
 import subprocess
 import sys
 
+from pathlib import Path
+
 import pytest
 
 NOW = "2026-11-23T09:00:00"
+ROOT = Path(__file__).resolve().parents[1]  # the code under test, whatever the cwd (a worktree)
 
 
 def run(folder, *args, env_extra=None, **kw):
-    env = {**os.environ, "JIAOHAO_DB": str(folder / "cli.sqlite"), "JIAOHAO_NOW": NOW, **(env_extra or {})}
+    env = {**os.environ, "JIAOHAO_DB": str(folder / "cli.sqlite"), "JIAOHAO_NOW": NOW,
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])), **(env_extra or {})}
     for name in ("JIAOHAO_CONFIG", "DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
         env.pop(name, None)  # no display: a GUI command must say so, not abort in Qt
     kw.setdefault("stdout", subprocess.PIPE)
@@ -96,6 +100,28 @@ CASES = [
     (["demo", "--headless", "--speed", "0"], "--speed must be"),
     (["demo", "--headless", "--seed", "1_0"], "'1_0' is not a seed"),
     (["demo", "--caller", "٢"], "is not a window number"),
+    # commands added after #19: ids past SQLite's INTEGER, far or backwards dates, empty words
+    (["ratings", "follow-up", "99999999999999999999999999"], "is too large a number"),
+    (["ratings", "follow-up", "9223372036854775808"], "is too large a number"),
+    (["bookings", "lift", "99999999999999999999", "--reason", "no show"], "is too large a number"),
+    (["ratings", "indicators", "--month", "9999-12"], "dates run from 2000-01-01"),
+    (["ratings", "indicators", "--month", ""], "--month is empty"),
+    (["ratings", "indicators", "--from", "2026-05-01", "--to", "2026-01-01"], "is after --to"),
+    (["ratings", "export", "--from", "2026-03-01", "--to", "2026-01-01"], "is after --to"),
+    (["ratings", "export", "-o", "/proc/x"], "cannot write /proc/x"),
+    (["ratings", "rate", "A001", "٣"], "is not a whole number"),
+    (["bookings", "slots", "A", "--day", "0001-01-01"], "dates run from 2000-01-01"),
+    (["bookings", "list", "--day", "9999-12-31"], "dates run from 2000-01-01"),
+    (["bookings", "list", "--day", "2026-02-30"], "is not a date"),
+    (["bookings", "list", "--service", "ZZ"], "unknown service 'ZZ'"),
+    (["guide", "search", " "], "give a word to search for"),
+    (["guide", "search", "x", "--server", "http://127.0.0.1:99999"], "the hall server must be an address"),
+    (["guide", "show", "X1", "--server", "notaurl"], "the hall server must be an address"),
+    (["guide", "import", "/nonexistent/guide.csv"], "/nonexistent/guide.csv"),
+    (["guide", "export", "/proc/x.xlsx"], "/proc/x.xlsx"),
+    (["restore", "/dev/null"], ""),
+    (["ship", "--seconds", "nan"], ""),
+    (["devices", "add", "k1", "--role", "caller", "--window", "99999999999999999999"], ""),
 ]
 
 
@@ -142,3 +168,62 @@ def test_output_into_a_closed_pipe_ends_quietly(tmp_path, args):
     finally:
         os.close(write_end)
     assert p.returncode == 141 and p.stderr == ""
+
+
+def _small_files():
+    import resource
+    resource.setrlimit(resource.RLIMIT_FSIZE, (4000, 4000))  # a disk that fills after 4 KB (Python ignores SIGXFSZ)
+
+
+@pytest.mark.parametrize("old", [None, "yesterday's report"], ids=["new-file", "old-file-kept"])
+def test_a_report_that_does_not_fit_leaves_no_partial_file(hall, tmp_path, old):
+    out = tmp_path / "out"
+    out.mkdir()
+    if old is not None:
+        (out / "r.html").write_text(old)
+    p = run(hall, "report", "--format", "html", "-o", str(out / "r.html"), preexec_fn=_small_files)
+    assert_one_line(p, f"cannot write {out / 'r.html'}: File too large")
+    assert [f.name for f in out.iterdir()] == ([] if old is None else ["r.html"])  # no 0-byte or half file
+    if old is not None:
+        assert (out / "r.html").read_text() == old
+
+
+@pytest.mark.parametrize("name, password, words", [
+    ("张\x1b[2J三", "password123", "a staff member's name cannot hold control characters"),
+    ("张三", "x" * 300, "密码须为 8-200 个字符"),  # the Chinese said "at least 8" for a password too long
+])
+def test_staff_add_refuses_in_both_languages(hall, name, password, words):
+    p = run(hall, "staff", "add", "s9", "--name", name, "--role", "staff", "--password-stdin", input=password + "\n")
+    assert_one_line(p, words)
+
+
+@pytest.mark.parametrize("body, kind", [(b"<html>proxy log-in</html>", "text/html"),
+                                        (b'{"status": "ok"}', "application/json"), (b"[1, 2]", "application/json")])
+def test_a_server_address_that_is_not_a_hall_server_is_one_line(tmp_path, body, kind):
+    """--server at another program's port (a proxy's log-in page, a printer's web page): each
+    answer was a traceback (JSONDecodeError, KeyError 'toml', TypeError)."""
+    import http.server
+    import threading
+
+    class Other(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Other)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        (tmp_path / "token").write_text("t0ken\n")
+        for args in (["queue", "status"], ["guide", "search", "shebao"]):
+            p = run(tmp_path, *args, env_extra={"JIAOHAO_SERVER": url, "JIAOHAO_TOKEN_FILE": str(tmp_path / "token")})
+            assert_one_line(p, f"{url} is not a jiaohao hall server (its /api/v1/config answered 200, {kind})")
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -13,8 +14,12 @@ from config import ConfigError, load_hall
 
 from .test_config import GOOD
 
+ROOT = Path(__file__).resolve().parents[1]
+
 VOICE = '\n[voice]\nengine = "syn6288"\nurl = "sim://voice"\n'  # [voice] on line 26, url on 28
 PRINTER = '\n[printer]\nurl = "sim://kiosk1"\n'  # [printer] on line 26, url on 27
+SERVER = '\n[server]\nlisten = "0.0.0.0:8080"\n'  # [server] on line 26, listen on 27
+SLOTS = '\n[[booking.slots]]\nservice = "A"\nperiods = ["09:00-12:00"]\ncapacity = 2\n'  # [[booking.slots]] on 26
 
 
 def edit(old: str, new: str, base: str = GOOD) -> str:
@@ -86,6 +91,49 @@ CASES = [
      'expected a list in brackets like ["A", "B"], not "B"'),
     ("keypad-number", edit('keypad = { bus = "floor1", address = 2 }', "keypad = 2"), 24, "windows[1].keypad",
      "expected a table"),
+    # sections added after #19 ([server], [client], [kiosk] leases, [booking], [calendar], [city],
+    # [limits], [notify], [ratings]): each was accepted and failed later, at a request or a send
+    ("server-listen-blank-host", GOOD + SERVER.replace("0.0.0.0:8080", " :8080"), 27, "server.listen",
+     "listen must be HOST:PORT"),
+    ("server-public-url-port", GOOD + SERVER + 'public_url = "http://hall.gov.cn:99999"\n', 28, "server.public_url",
+     "must be an http:// or https:// address"),
+    ("server-trusted-proxy-word", GOOD + SERVER + 'trusted_proxies = ["gateway"]\n', 28, "server.trusted_proxies",
+     "'gateway' is not an IP address or network"),
+    ("server-one-port-twice", GOOD + SERVER + 'public_listen = "0.0.0.0:8080"\n', 28, "server.public_listen",
+     "the citizens' pages need a port of their own"),
+    ("client-server-port", GOOD + '\n[client]\nserver = "http://127.0.0.1:99999"\n', 27, "client.server",
+     "must be an http:// or https:// address"),
+    ("client-server-port-word", GOOD + '\n[client]\nserver = "http://10.0.0.1:port"\n', 27, "client.server",
+     "must be an http:// or https:// address"),
+    ("lease-prefix-unknown", GOOD + '\n[kiosk]\nlease_sizes = { ZZ = 5 }\n', 27, "kiosk.lease_sizes.ZZ",
+     "no service issues tickets with prefix 'ZZ'; the prefixes are A, B"),
+    ("lease-prefix-lower", GOOD + '\n[kiosk]\nlease_sizes = { a = 5 }\n', 27, "kiosk.lease_sizes.a",
+     "no service issues tickets with prefix 'a'"),
+    ("booking-period-fullwidth", GOOD + SLOTS.replace("09:00-12:00", "０９:00-12:00"), 26, "booking.slots[0].periods",
+     "is not a time range like 08:30-12:00"),
+    ("booking-slot-longer-than-period", GOOD + SLOTS.replace("09:00-12:00", "09:00-09:20"), 26,
+     "booking.slots[0].slot_minutes", "a slot of 30 minutes does not fit in the period 09:00-09:20"),
+    ("booking-closed-year-1", GOOD + '\n[booking]\nclosed_days = ["0001-01-01"]\n', 27, "booking.closed_days",
+     "dates run from 2000-01-01 to 2099-12-31"),
+    ("calendar-year-9999", GOOD + '\n[calendar]\nworkdays = ["9999-12-31"]\n', 27, "calendar.workdays",
+     "dates run from 2000-01-01 to 2099-12-31"),
+    ("calendar-compact-date", GOOD + '\n[calendar]\nholidays = ["20270101"]\n', 27, "calendar.holidays",
+     "dates are written YYYY-MM-DD"),
+    ("calendar-holiday-and-workday", GOOD + '\n[calendar]\nholidays = ["2027-01-04"]\nworkdays = ["2027-01-04"]\n',
+     28, "calendar.workdays", "2027-01-04 is listed both as a holiday and as a working day"),
+    ("city-port", GOOD + '\n[city]\ndatabase = "postgresql://u@h:99999/city"\nhall_code = "1"\n', 27,
+     "city.database", "has a bad port number"),
+    ("limits-webhook-port", GOOD + '\n[limits]\nwebhook = "http://x:99999/a"\n', 27, "limits.webhook",
+     "must be an http:// or https:// address"),
+    ("limits-header-line-break", GOOD + '\n[limits]\nwebhook = "http://x/a"\nwebhook_headers = { X = "a\\nb" }\n', 28,
+     "limits.webhook_headers", "the value of X cannot hold a line break"),
+    ("notify-header-name", GOOD + '\n[notify]\nheaders = { "Auth: x" = "a" }\n', 27, "notify.headers",
+     "'Auth: x' is not a header name"),
+    ("push-url-port", GOOD + '\n[ratings.push]\nurl = "https://x:0/p"\n', 27, "ratings.push.url",
+     "must be an http:// or https:// address"),
+    ("push-auth-header", GOOD + '\n[ratings.push]\nauth_header = "X-Token:"\n', 27, "ratings.push.auth_header",
+     "is not a header name"),
+    ("case-prefix-path", GOOD + '\n[ratings]\ncase_prefix = "../x"\n', 27, "ratings.case_prefix", "should match"),
 ]
 
 
@@ -96,7 +144,8 @@ def hall_file(tmp_path, text: str, encoding: str = "utf-8"):
 
 
 def config_check(tmp_path, path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "JIAOHAO_DB": str(tmp_path / "h.sqlite")}
+    env = {**os.environ, "JIAOHAO_DB": str(tmp_path / "h.sqlite"),  # the code under test, not an installed copy
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     env.pop("JIAOHAO_CONFIG", None)
     return subprocess.run([sys.executable, "-m", "jiaohao", "--config", str(path), "config", "check"],
                           capture_output=True, text=True, env=env, timeout=60)

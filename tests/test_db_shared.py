@@ -178,6 +178,11 @@ def test_read_only_commands_need_no_write_access(python, hall_dir, writer_runnin
                          groups=[HALL_GID])
         assert report.returncode == 0, report.stderr
         assert json.loads(report.stdout)["total"]["issued"] == 3
+        for args in (["bookings", "list"], ["bookings", "suspensions"], ["ratings", "export"],  # built since #19
+                     ["ratings", "follow-ups"], ["ratings", "indicators"], ["devices", "list"], ["staff", "list"],
+                     ["ship", "--status"], ["version"]):
+            p = jiaohao(python, db, READER_UID, OTHER_GID, *args, groups=[HALL_GID])
+            assert p.returncode == 0 and "Traceback" not in p.stderr, (args, p.stderr)
         issue = jiaohao(python, db, READER_UID, OTHER_GID, "queue", "issue", "A", groups=[HALL_GID])
         assert issue.returncode == 2 and issue.stderr.count("\n") == 1, issue.stderr
         assert str(db) in issue.stderr and "Traceback" not in issue.stderr

@@ -59,6 +59,9 @@ def backup(ctx, args) -> int:
             result, removed = backup_into(ctx.db_path, folder, cfg.keep, cfg.keep_daily)
     except BackupError as e:
         raise CommandError(str(e)) from None
+    except OSError as e:  # the backup folder's disk read-only or gone (a traceback before)
+        raise CommandError(f"cannot write the backup: {e.strerror or e}"
+                           + (f" ({e.filename})" if e.filename else "")) from None
     emit(args, {"path": str(result.path), "bytes": result.size, "read_seconds": round(result.copy_s, 2),
                 "check_seconds": round(result.check_s, 2), "removed": [str(p) for p in removed]},
          f"已备份 (backed up) {ctx.db_path} → {result.path} ({result.size / 2**20:,.1f} MiB, "

@@ -44,11 +44,15 @@ def register(sub) -> None:
 
 
 def _date(text: str) -> date:
+    import argparse
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text.strip())
     except ValueError:
-        import argparse
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-11-30") from None
+    from hall.clock import FIRST_DAY, LAST_DAY
+    if not FIRST_DAY <= day <= LAST_DAY:  # far dates are typos (a booking on 0001-01-01)
+        raise argparse.ArgumentTypeError(f"{text}: dates run from {FIRST_DAY} to {LAST_DAY}")
+    return day
 
 
 def _refusal(e) -> CommandError:
@@ -56,9 +60,19 @@ def _refusal(e) -> CommandError:
     return CommandError(f"{zh} ({e})" if zh and zh != str(e) else str(e))
 
 
+def _reader(ctx):
+    """The queue for commands that only read: works on a read-only disk or without write access."""
+    if not ctx.db_path.exists():
+        raise CommandError(f"no queue database at {ctx.db_path} (use --db PATH or set JIAOHAO_DB)")
+    from hall.readonly import ReadOnlyQueue
+    q = ReadOnlyQueue(ctx.db_path, ctx.config, clock=ctx.clock())
+    ctx.__dict__["reader"] = q  # closed with the command
+    return q
+
+
 def slots(ctx, args) -> int:
     from hall.errors import HallError
-    q = ctx.queue
+    q = _reader(ctx)
     days = q.booking_days()
     day = args.day or (days[0] if days else None)
     try:
@@ -73,8 +87,11 @@ def slots(ctx, args) -> int:
 
 
 def listing(ctx, args) -> int:
-    q = ctx.queue
+    q = _reader(ctx)
     day = (args.day or q.clock().date()).isoformat()
+    if args.service is not None and args.service not in {svc.code for svc in ctx.config.services}:
+        raise CommandError(f"unknown service {args.service!r}: the hall's services are "
+                           + ", ".join(svc.code for svc in ctx.config.services))
     rows = q.bookings_on(day, args.service)
     emit(args, {"day": day, "bookings": [b.to_json() for b in rows]},
          "\n".join(f"{b.start[11:]}-{b.end[11:]} {b.service} {b.code} {b.status:10} {b.name} {b.mobile} {b.id_number}"
@@ -99,7 +116,7 @@ def sweep(ctx, args) -> int:
 
 
 def suspensions(ctx, args) -> int:
-    rows = ctx.queue.suspensions(active_only=not args.all)
+    rows = _reader(ctx).suspensions(active_only=not args.all)
     emit(args, {"suspensions": rows},
          "\n".join(f"#{s['id']} ID {s['id_number']} until {s['until']} no-shows {', '.join(s['no_shows'])}"
                    + ("" if s["active"] else f" (lifted {s['lifted_at']} by {s['lifted_by']}: {s['lift_reason']})"

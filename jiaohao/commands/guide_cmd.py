@@ -60,6 +60,8 @@ def _guide(ctx):
 
 
 def search(ctx, args) -> int:
+    if not args.text.strip():
+        raise CommandError("give a word to search for, e.g. 社保, shebao or sb")
     guide = _guide(ctx)
     found = guide.search(args.text)
     if args.json:

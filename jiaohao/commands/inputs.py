@@ -11,12 +11,15 @@ import re
 
 _DIGITS = re.compile(r"[0-9]+")
 _INTEGER = re.compile(r"-?[0-9]+")
+LARGEST = 2**63 - 1  # SQLite's INTEGER: a larger id overflowed deep inside a query
 
 
 def ascii_int(text: str) -> int:
     """What ``type=int`` means in every parser of the command: ASCII digits, maybe a minus."""
     if not _INTEGER.fullmatch(text):
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number (digits 0-9)")
+    if len(text) > 20 or abs(int(text)) > LARGEST:
+        raise argparse.ArgumentTypeError(f"{text} is too large a number")
     return int(text)
 
 

@@ -109,7 +109,8 @@ def _write(data: str, output: str | None, bom: bool = False) -> None:
     path = Path(output)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(("\ufeff" if bom else "") + data, encoding="utf-8", newline="")
+        from .output_file import write_whole
+        write_whole(path, (("\ufeff" if bom else "") + data).encode("utf-8"))
     except OSError as e:
         raise CommandError(f"cannot write {path}: {e.strerror or e}") from None
     print(f"wrote {path}", file=sys.stderr)
@@ -171,6 +172,9 @@ def followup(ctx, args) -> int:
 
 def indicators(ctx, args) -> int:
     import calendar
+    for option, value in (("--from", args.date_from), ("--to", args.date_to), ("--month", args.month)):
+        if value is not None and not value.strip():
+            raise CommandError(f"{option} is empty: give a date like 2026-11-23 (--month: 2026-11)")
     if args.date_from or args.date_to:
         if args.month:
             raise CommandError("give either --month or --from/--to, not both")
@@ -183,6 +187,10 @@ def indicators(ctx, args) -> int:
         except ValueError:
             raise CommandError(f"not a month: {args.month!r} (use YYYY-MM, e.g. 2026-10)") from None
         start, end = first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
+        check_day(start, "--month")
+        check_day(end, "--month")
+    if start > end:
+        raise CommandError(f"--from {start} is after --to {end}")
     rows = _reader(ctx).rating_indicators(start, end, args.by)
     from .indicator_table import render
     _write(render(rows, start, end, args.by, args.format, "好差评指标"), args.output, bom=args.format == "csv")

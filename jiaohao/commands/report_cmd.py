@@ -122,7 +122,12 @@ def _city_report(args):
 
 def _output(args, report) -> int:
     d0, d1 = report.date_from, report.date_to
-    data = render(report, args.format)
+    try:
+        data = render(report, args.format)
+    except OSError as e:  # the xlsx writer's temporary files: a full disk under the temp folder
+        import tempfile
+        raise CommandError(f"cannot build the {args.format} report: {e.strerror or e} (temporary files go to "
+                           f"{tempfile.gettempdir()}: is that disk full?)") from None
     out = args.output
     if out == "-" or (out is None and args.format not in TO_FILE):
         sys.stdout.buffer.write(data)
@@ -133,7 +138,8 @@ def _output(args, report) -> int:
         path = path / default_filename(report, args.format)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        from .output_file import write_whole
+        write_whole(path, data)
     except OSError as e:
         raise CommandError(f"cannot write {path}: {e.strerror or e}") from None
     print(f"wrote {path} ({len(data)} bytes, {report.total.issued} tickets, {d0}..{d1}, by {args.by})")

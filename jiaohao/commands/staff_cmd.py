@@ -68,7 +68,9 @@ def read_password(from_stdin: bool) -> str:
             raise CommandError("两次输入的密码不同 the two passwords differ; nothing changed")
     problem = password_problem(password)
     if problem:
-        raise CommandError(f"密码至少 {MIN_PASSWORD} 个字符 {problem}; nothing changed")
+        from hall.access import MAX_PASSWORD  # the Chinese said "at least 8" for a password too long, too
+        raise CommandError(f"密码须为 {MIN_PASSWORD}-{MAX_PASSWORD} 个字符，不能全是空格或含控制字符 {problem}; "
+                           "nothing changed")
     return password
 
 

@@ -95,6 +95,13 @@ def contents(path: Path, hall_name: str) -> list[CheckResult]:
         try:
             quick_check(conn, str(path))
             out.append(CheckResult(f"database integrity {path.name}", True, "SQLite's quick check: ok"))
+            from hall.damaged_rows import find
+            damaged = find(conn)
+            if damaged:  # rows quick_check passes over but no page can read
+                out.append(CheckResult(f"database rows {path.name}", False,
+                                       f"{len(damaged)}{'+' if len(damaged) >= 20 else ''} damaged row(s), skipped "
+                                       "where they are listed: " + "; ".join(damaged[:5]),
+                                       "restore the last good backup (jiaohao backup list, jiaohao restore FILE)"))
         except DatabaseProblem as e:
             out.append(CheckResult(f"database integrity {path.name}", False, e.what, e.fix))
         return out

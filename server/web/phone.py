@@ -22,7 +22,7 @@ from hall.errors import HallError
 from . import phone_feed
 from .phone_limits import PhoneLimits
 from .phone_stream import PhoneStreamResponse
-from .render import error_page, page
+from .render import error_page, form_int, page
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +157,7 @@ async def remind(request: Request, token: str):
     limits = _limits(request)
     mobile = reminders.clean_mobile(str(form.get("mobile", "")))
     try:
-        ahead = int(form.get("ahead", request.app.state.config.notify.ahead))
+        ahead = form_int(form.get("ahead", request.app.state.config.notify.ahead))
     except (TypeError, ValueError):
         ahead = -1
     if mobile is None or not 0 <= ahead <= 50:
@@ -188,7 +188,7 @@ async def rate(request: Request, token: str):
     if row["status"] != "finished":
         return _refuse(request, token, "办结后才能评价", "You can rate once your matter is finished", 409)
     try:
-        level = int(form.get("level", 0))
+        level = form_int(form.get("level", 0))
     except (TypeError, ValueError):
         level = 0
     problems = form.getlist("problems") if hasattr(form, "getlist") else list(form.get("problems") or [])

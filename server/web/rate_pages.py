@@ -21,7 +21,7 @@ from hall.ratings import BAD, LEVELS, LEVELS_EN
 
 from ..models import MAX_WINDOW
 from .login import page_user
-from .render import error_page, page
+from .render import error_page, form_int, page
 
 router = APIRouter(include_in_schema=False)
 N = Path(ge=1, le=MAX_WINDOW)
@@ -73,8 +73,8 @@ def submit(request: Request, n: int = N, ticket_id: int = Form(...), level: str 
         if w.last is None or w.last.id != ticket_id:  # the window moved on meanwhile
             return RedirectResponse(f"/rate/window/{n}", status_code=303)
         if level:
-            queue.rate_ticket(ticket_id, int(level), "terminal")
-            if int(level) not in BAD:
+            queue.rate_ticket(ticket_id, form_int(level), "terminal")
+            if form_int(level) not in BAD:
                 return RedirectResponse(f"/rate/window/{n}?done=1", status_code=303)
         else:
             queue.rate_ticket(ticket_id, None, "terminal", problems, text)
@@ -111,7 +111,7 @@ def followup_submit(request: Request, fid: int = Path(ge=1, le=2 ** 62), action:
                     days: str = Form(""), user: Principal = Depends(page_user("followups"))) -> Response:
     from hall.followups import ACTIONS_ZH
     try:
-        n = int(days) if days.strip() else None
+        n = form_int(days) if days.strip() else None
         request.app.state.queue.followup_step(fid, action, user.name, note, n)
     except (HallError, ValueError) as e:
         try:

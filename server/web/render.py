@@ -78,3 +78,12 @@ def page(request: Request, template: str, *, status: int = 200, **ctx) -> HTMLRe
 def error_page(request: Request, status: int, zh: str, en: str) -> HTMLResponse:
     """A plain page saying what went wrong, in the reader's language."""
     return page(request, "error.html", status=status, message_zh=zh, message_en=en)
+
+
+def form_int(value) -> int:
+    """A whole number typed or sent in a form: ASCII digits only (``int()`` also reads ٣,
+    ３ and 1_2), at most 9 of them; ValueError otherwise."""
+    text = str(value).strip()
+    if not text.isascii() or not text.lstrip("-").isdigit() or len(text) > 10:
+        raise ValueError(f"{text[:20]!r} is not a whole number")
+    return int(text)

@@ -1,0 +1,111 @@
+"""Rows of the newer tables that a damaged file (a flipped byte, a half-restored copy, a
+hand edit) left unreadable: a word where a time belongs, JSON that does not parse.
+
+SQLite's integrity check passes over such a row, and a page that met it answered 500.
+:func:`find` names each one, by table, row and column, for `jiaohao diag check`;
+:func:`readable` lets a list skip them (said once in the log) so the page still shows
+the rest; :func:`damage_note` turns a failed request into a sentence saying where.
+"""
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+import time
+
+log = logging.getLogger(__name__)
+
+# table: (its key column, its JSON columns); every INTEGER or REAL column must hold a
+# number (or nothing), every column named day or *_due a date
+CHECKED: dict[str, tuple[str, tuple[str, ...]]] = {
+    "appointments": ("code", ()), "booking_suspensions": ("id", ("no_shows",)), "cases": ("id", ()),
+    "ratings": ("id", ("problems",)), "followups": ("id", ()), "followup_steps": ("id", ()),
+    "leases": ("id", ()), "lease_tickets": ("local_id", ()), "clients": ("key", ()), "device_clocks": ("device", ()),
+    "outbox": ("id", ("payload",)), "alarms": ("id", ("data",)), "limit_overrides": ("field", ("value",)),
+    "devices": ("id", ()), "staff": ("staff", ()), "sessions": ("id", ()), "ticket_reminders": ("ticket_id", ()),
+    "issue_stops": ("id", ()),
+}
+DECODE_ERRORS = (ValueError, TypeError, KeyError, OverflowError, OSError, AttributeError, IndexError)
+_said: set[tuple[str, object]] = set()
+_said_lock = threading.Lock()
+
+
+def find(conn: sqlite3.Connection, limit: int = 20) -> list[str]:
+    """One sentence per damaged row (at most ``limit``): table, row, column, what is there."""
+    out: list[str] = []
+    for table, (key, jsons) in CHECKED.items():
+        columns = [(r[1], (r[2] or "").upper()) for r in conn.execute(f"PRAGMA table_info({table})")]
+        if not columns:
+            continue  # an older database: that table comes with a later migration
+        tests = [(c, f"typeof({c}) NOT IN ('integer', 'real', 'null')", "a number or a time")
+                 for c, kind in columns if kind in ("INTEGER", "REAL")]
+        tests += [(c, f"({c} IS NOT NULL AND (typeof({c}) != 'text' OR date({c}) IS NOT {c}))", "a date")
+                  for c, kind in columns if c == "day" or c.endswith("_due")]
+        tests += [(c, f"({c} IS NOT NULL AND json_valid({c}) = 0)", "JSON") for c, _ in columns if c in jsons]
+        for c, names in _states().get(table, {}).items():
+            tests.append((c, f"({c} IS NOT NULL AND {c} NOT IN ({', '.join(repr(n) for n in names)}))",
+                          "a state (" + ", ".join(names) + ")"))
+        for column, bad, wanted in tests:
+            rows = conn.execute(f'SELECT "{key}", substr(CAST("{column}" AS TEXT), 1, 20) FROM {table} '
+                                f"WHERE {bad} LIMIT ?", (limit - len(out),)).fetchall()
+            out += [f"{table} row {k}: {column} holds {v!r} where {wanted} belongs" for k, v in rows]
+            if len(out) >= limit:
+                return out
+    return out
+
+
+def _states() -> dict[str, dict[str, list[str]]]:
+    from .followups import STATES
+    names = sorted(STATES)
+    return {"followups": {"state": names}, "followup_steps": {"to_state": names}}
+
+
+def readable(rows, convert, table: str) -> list:
+    """``convert`` of each row; a row it cannot read is left out (and logged once)."""
+    out = []
+    for row in rows:
+        try:
+            out.append(convert(row))
+        except DECODE_ERRORS as e:
+            key = (table, _key(row))
+            with _said_lock:
+                first = key not in _said
+                _said.add(key)
+            if first:
+                log.warning("skipped a damaged row of %s (%s): %s; run `jiaohao diag check`", table, key[1], e)
+    return out
+
+
+def number(value):
+    """``value`` if it is a number or nothing; TypeError (a damaged row) otherwise."""
+    if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)):
+        return value
+    raise TypeError(f"{str(value)[:20]!r} is not a number")
+
+
+def _key(row):
+    try:
+        return row[0]
+    except Exception:  # noqa: BLE001 - the key itself may be what is damaged
+        return "?"
+
+
+_cache: dict[str, tuple[float, list[str]]] = {}
+
+
+def damage_note(path: str) -> list[str]:
+    """:func:`find` on the database at ``path`` (read-only), at most once a minute."""
+    now = time.monotonic()
+    hit = _cache.get(path)
+    if hit and now - hit[0] < 60:
+        return hit[1]
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1)
+        try:
+            found = find(conn, limit=3)
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        found = []
+    _cache[path] = (now, found)
+    return found
