@@ -185,6 +185,8 @@ def main() -> None:
           else "start-up heap not frozen (--no-settle)")
     gclog = GcLog()
     t0 = time.perf_counter()
+    print(f"pid {os.getpid()}; the run starts at CLOCK_MONOTONIC {t0:.6f} s (for perf --clockid monotonic)",
+          flush=True)
     i = 0
     while True:
         due = t0 + i / a.rate

@@ -1,0 +1,76 @@
+"""Where the sustained benchmark's slow operations waited, from the kernel's own stacks.
+
+Record the benchmark's context switches while it runs (root), with the same clock as the
+benchmark's times, then read them against its output:
+
+    perf record -e sched:sched_switch -g --clockid monotonic -p PID -o run.perf
+    python benchmarks/offcpu_stacks.py run.perf run.txt
+
+``PID`` and the run's start on CLOCK_MONOTONIC are the line ``pid …`` that
+sustained_bench.py prints before its loop. For each of the slowest operations it lists
+the switches of the queue thread off the CPU inside the operation, with the thread's
+state (D: blocked in the kernel, S: asleep, R: preempted) and its kernel stack; then every
+switch in state D counted by where it blocked.
+"""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections import Counter
+
+HEAD = re.compile(r"^\S.*?\s(\d+)\s+\[\d+\]\s+([\d.]+):\s+sched:sched_switch:.*prev_pid=(\d+).*prev_state=(\S+)")
+SLOW = re.compile(r"^\s+(issue|call-next)\s+([\d.]+) ms at\s+([\d.]+) s:")
+
+
+def switches(perf_data: str) -> list[tuple[float, int, str, list[str]]]:
+    """(time, tid, state, kernel frames innermost first) of each switch off the CPU."""
+    text = subprocess.run(["perf", "script", "-i", perf_data], capture_output=True, text=True).stdout
+    out = []
+    for block in text.split("\n\n"):
+        lines = block.strip().splitlines()
+        m = HEAD.match(lines[0]) if lines else None
+        if not m:
+            continue
+        frames = [ln.split()[1].split("+", 1)[0] for ln in lines[1:] if len(ln.split()) > 1]
+        kernel = [f for f in frames if f not in ("__schedule", "schedule", "[unknown]")]
+        out.append((float(m.group(2)), int(m.group(3)), m.group(4), kernel))
+    return out
+
+
+def bench_run(bench_txt: str) -> tuple[int, float, list[tuple[str, float, float]]]:
+    """The benchmark's pid, its run's start (CLOCK_MONOTONIC) and its slowest operations."""
+    pid, t0, slow = 0, 0.0, []
+    for line in open(bench_txt, encoding="utf-8"):
+        if line.startswith("pid "):
+            pid = int(line.split()[1].rstrip(";"))
+            t0 = float(re.search(r"CLOCK_MONOTONIC ([\d.]+)", line).group(1))
+        m = SLOW.match(line)
+        if m:
+            slow.append((m.group(1), float(m.group(2)) / 1000, float(m.group(3))))
+    return pid, t0, slow
+
+
+def where(frames: list[str], depth: int = 7) -> str:
+    return " <- ".join(frames[:depth])
+
+
+def main() -> None:
+    perf_data, bench_txt = sys.argv[1:3]
+    pid, t0, slow = bench_run(bench_txt)
+    events = [e for e in switches(perf_data) if e[1] == pid]  # the queue runs in the main thread
+    print(f"{len(events):,} switches of the queue thread (pid {pid}) off the CPU")
+    for op, wall, at in slow:
+        start = t0 + at
+        inside = [e for e in events if start - 0.0005 <= e[0] <= start + wall + 0.0005]
+        print(f"{op} {wall * 1000:.1f} ms at {at:.1f} s: {len(inside)} switch(es) off the CPU")
+        for t, _, state, frames in inside:
+            print(f"    +{(t - start) * 1000:6.2f} ms  {state}  {where(frames, 12)}")
+    blocked = Counter(where(f) for _, _, s, f in events if s.startswith("D"))
+    print(f"switches in state D (blocked in the kernel): {sum(blocked.values())}, by where:")
+    for stack, n in blocked.most_common(10):
+        print(f"  {n:6}  {stack}")
+
+
+if __name__ == "__main__":
+    main()
