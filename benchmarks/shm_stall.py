@@ -26,7 +26,12 @@ filesystem; the -shm in /dev/shm (tmpfs: no writeback, no page_mkwrite); and, as
 with ``--loop``, an ext4 image mounted through a loop device, once ``relatime`` and once
 ``lazytime`` (remounted between runs: the same filesystem, only the option differs).
 
-    python benchmarks/shm_stall.py [--seconds 60] [--rounds 2] [--loop] [--flush-s 1]
+    python benchmarks/shm_stall.py [--seconds 60] [--rounds 2] [--loop] [--flush-s 1] [--mib 4]
+
+The journalled inode updates themselves are counted by perf (one per write-back round
+on ext4, with or without ``lazytime``: docs/backup.md):
+
+    perf stat -e ext4:ext4_mark_inode_dirty python benchmarks/shm_stall.py --only beside
 """
 from __future__ import annotations
 
@@ -38,6 +43,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 from array import array
 from collections import Counter
@@ -62,7 +68,7 @@ def writer(shm: str, seconds: float, shared, out) -> None:
     mm = mmap.mmap(fd, SHM_PAGES * PAGE, mmap.MAP_SHARED)
     sched = os.open("/proc/thread-self/schedstat", os.O_RDONLY)
     shared[1] = os.getpid()
-    shared[2] = __import__("threading").get_native_id()
+    shared[2] = threading.get_native_id()
     walls = array("d")
     slow = []
     n = 0
@@ -181,7 +187,7 @@ def run(name: str, shm_dir: Path, data_dir: Path, seconds: float, flush_s: float
 def show(r: dict) -> list[str]:
     walls = sorted(r["walls"])
     ms = lambda x: f"{x * 1000:.2f}"  # noqa: E731
-    faults = [s for s in r["slow"]]
+    faults = r["slow"]
     over1 = [s for s in faults if s[0] > 0.001]
     over10 = [s for s in faults if s[0] > 0.010]
     blocked = [s for s in over1 if s[0] - s[1] - s[2] > s[2]]  # off the CPU more than waiting for one
@@ -205,7 +211,7 @@ def show(r: dict) -> list[str]:
 class LoopExt4:
     """An ext4 image on a loop device, mounted under a temporary folder; removed on exit."""
 
-    def __init__(self, size: str, parent: Path):
+    def __init__(self, parent: Path):
         self.image = parent / "jiaohao-shm-stall.ext4"
         self.mnt = Path(tempfile.mkdtemp(prefix="jiaohao-shm-stall-mnt-"))
 
@@ -244,7 +250,7 @@ def main() -> None:
                         text=True).stdout.strip()
     print(f"{os.uname().release}, {os.cpu_count()} cores; {a.dir}: {fs}; {a.seconds:g} s per run, "
           + (f"flusher every {a.flush_s:g} s" if a.flush_s else "flusher: the kernel's own"), flush=True)
-    loop = LoopExt4("2G", Path(a.dir)) if a.loop else None
+    loop = LoopExt4(Path(a.dir)) if a.loop else None
     try:
         if loop:
             loop.__enter__()
