@@ -136,7 +136,7 @@ def cause(r: dict, gc_s: float) -> str:
 
 def describe(r: dict, t0: float, gcs, near) -> str:
     ms = lambda x: f"{x * 1000:.1f}"  # noqa: E731
-    parts = [f"{r['op']:9} {ms(r['wall']):>6} ms at {r['start'] - t0:6.1f} s:",
+    parts = [f"{r['op']:9} {ms(r['wall']):>6} ms at {r['start'] - t0:8.3f} s:",
              f"BEGIN {ms(r['begin'])} (asleep {ms(r['begin_off_cpu'])})",
              f"statements {ms(r['statements'])}",
              f"COMMIT {ms(r['commit'])} (off CPU {ms(r['commit_off_cpu'])}{', WAL restart' if r['restarted'] else ''})",

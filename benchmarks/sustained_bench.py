@@ -133,6 +133,8 @@ def main() -> None:
     ap.add_argument("--readers", type=int, default=2, help="reader processes tailing the event log")
     ap.add_argument("--backup-at", type=float, default=None, metavar="S",
                     help="take an online backup S seconds into the run")
+    ap.add_argument("--mmap-mib", type=int, default=0,
+                    help="PRAGMA mmap_size on the queue's connection (an experiment; the hall does not set it)")
     ap.add_argument("--no-settle", action="store_true",
                     help="do not freeze the start-up heap (as serve does) before the run: to compare")
     a = ap.parse_args()
@@ -149,6 +151,9 @@ def main() -> None:
     t = time.perf_counter()
     q = HallQueue(db, cfg, Clock(today))
     q.roll_day()
+    if a.mmap_mib:  # an experiment (issue 19): database pages read through a mapping, not pread
+        q._conn.execute(f"PRAGMA mmap_size = {a.mmap_mib << 20}")
+        print(f"mmap_size {q._conn.execute('PRAGMA mmap_size').fetchone()[0] >> 20} MiB on the queue's connection")
     print(f"open + day rollover: {(time.perf_counter() - t) * 1000:.1f} ms")
 
     ctx = mp.get_context("spawn")
@@ -185,6 +190,8 @@ def main() -> None:
           else "start-up heap not frozen (--no-settle)")
     gclog = GcLog()
     t0 = time.perf_counter()
+    print(f"pid {os.getpid()}; the run starts at CLOCK_MONOTONIC {t0:.6f} s (for perf --clockid monotonic)",
+          flush=True)
     i = 0
     while True:
         due = t0 + i / a.rate
