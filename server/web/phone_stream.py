@@ -9,7 +9,7 @@ import time
 
 from starlette.responses import Response
 
-from ..events import _direct_ok, _wait_disconnect
+from ..event_response import _direct_ok, _wait_disconnect
 from .phone_feed import KEEPALIVE_S, PhoneFeed, PhoneStream
 
 MAX_BUFFER = 64 << 10  # bytes a phone has not taken beyond which it is dropped (it reconnects)
