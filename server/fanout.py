@@ -46,6 +46,7 @@ class FanoutWriter:
         self._releases: list = []  # (stream, loop, future): give the connection back
         self._drops: list = []  # streams to forget (closed, cut, detached)
         self._waiting: set = set()  # streams registered for EVENT_WRITE
+        self._adopted: set = set()  # streams whose socket this thread holds
         self._woken = False
         self._stopping = False
         self._thread = threading.Thread(target=self._run, name="jiaohao-fanout", daemon=True)
@@ -69,6 +70,12 @@ class FanoutWriter:
         sock = socket.socket(fileno=fd)
         sock.setblocking(False)
         s.sock, s.pending = sock, b""
+        with self._lock:
+            if self._stopping:
+                s.sock = None
+                sock.close()
+                return False
+            self._adopted.add(s)
         return True
 
     def poke(self, streams) -> None:
@@ -85,6 +92,9 @@ class FanoutWriter:
         loop = asyncio.get_running_loop()
         fut = loop.create_future()
         with self._lock:
+            if self._stopping:  # nobody would answer: what it holds is not written
+                fut.set_result(False)
+                return fut
             self._releases.append((s, loop, fut))
         self._wake()
         return fut
@@ -97,7 +107,8 @@ class FanoutWriter:
         self._wake()
 
     def stop(self) -> None:
-        self._stopping = True
+        with self._lock:
+            self._stopping = True
         self._wake()
         self._thread.join(5)
         with contextlib.suppress(OSError):
@@ -148,10 +159,11 @@ class FanoutWriter:
                 log.exception("event stream: the writer failed a turn")
         with self._lock:
             releases, self._releases = self._releases, []
+            adopted = list(self._adopted)
         for s, loop, fut in releases:  # stopping: what a stream still holds is not written
             with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(_resolve, fut, False)
-        for s in list(self._waiting):
+        for s in adopted:
             self._forget(s)
 
     def _flush(self, s: Any) -> None:
@@ -210,6 +222,8 @@ class FanoutWriter:
         hub._close(s, why)
 
     def _forget(self, s: Any) -> None:
+        with self._lock:
+            self._adopted.discard(s)
         sock, s.sock = s.sock, None
         s.pending = b""
         if s in self._waiting:

@@ -337,6 +337,30 @@ def test_a_stopping_server_ends_open_streams_and_takes_no_new_one(queue, book):
     assert not srv.thread.is_alive() and time.monotonic() - t0 < 5
 
 
+def test_the_hub_stopped_at_once_ends_every_stream_and_closes_the_writer_s_sockets(queue, book):
+    """hub.stop() without close_streams() first: the writer thread goes at once, so the
+    streams it held end (their connections dropped) and its duplicate descriptors close."""
+    import os
+    with Served(queue, book.access) as srv:
+        fds_before = len(os.listdir("/proc/self/fd"))
+        socks = [raw_stream(srv.url, tok) for tok in (book.tok, book.tok2)]
+        for s in socks:
+            read_until(s, lambda x: b"retry:" in x)
+        deadline = time.monotonic() + 3
+        while not all(x.direct for x in srv.hub.streams) or len(srv.hub.streams) < 2:
+            assert time.monotonic() < deadline, "the streams were not adopted by the writer"
+            time.sleep(0.02)
+        srv.hub.stop()
+        for s in socks:
+            buf = read_until(s, lambda x: x.endswith(b"0\r\n\r\n") or x.endswith(b"<EOF>"), timeout=3)
+            assert buf.endswith(b"0\r\n\r\n") or buf.endswith(b"<EOF>")
+            s.close()
+        deadline = time.monotonic() + 3
+        while len(os.listdir("/proc/self/fd")) > fds_before and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert len(os.listdir("/proc/self/fd")) <= fds_before
+
+
 @pytest.mark.parametrize("headers,status,code", [
     ({}, 401, b"unauthorized"),
     ({"Authorization": "Bearer nope"}, 401, b"unauthorized"),
