@@ -34,8 +34,10 @@ DEMO_NOW = ROOT / "config" / "halls" / "demo.toml"
 
 def _hall_file_both_versions_read() -> Path:
     """The demo hall as a hall upgraded from 0.1.0 keeps it: the ticket QR as 0.1.0 wrote
-    it (0.1.0 refuses the status page's {status_url}, which this version added)."""
-    text = DEMO_NOW.read_text(encoding="utf-8")
+    it (0.1.0 refuses the status page's {status_url}, which this version added), and no
+    [booking] section (0.1.0 had no online booking and refuses the key)."""
+    from tests.booking_helpers import without_booking
+    text = without_booking(DEMO_NOW.read_text(encoding="utf-8"))
     text = re.sub(r'(?m)^qr = .*$', 'qr = "https://zwfw.example.gov.cn/t/{ticket_id}"', text)
     path = Path(tempfile.mkdtemp(prefix="jiaohao-bundle-hall-")) / "demo.toml"
     path.write_text(text, encoding="utf-8")
