@@ -253,7 +253,17 @@ class CallerPanel(QWidget):
         self.case_button.setFocusPolicy(Qt.NoFocus)
         self.case_button.setStyleSheet("font-size: 24px; min-height: 56px;")
         self.case_button.clicked.connect(self.ask_case)
-        pad.addWidget(self.case_button)
+        extra = QHBoxLayout()  # the case number and, where the window takes bookings, 预约
+        extra.addWidget(self.case_button, 2)
+        self.book_button = None
+        if booking_services(model.queue.config, model.config_window):  # 预约: book the citizen's next visit
+            self.book_button = QPushButton("预约")
+            self.book_button.setToolTip("Book the next visit for the citizen at the window")
+            self.book_button.setFocusPolicy(Qt.NoFocus)
+            self.book_button.setStyleSheet("font-size: 24px; min-height: 56px; min-width: 72px;")
+            self.book_button.clicked.connect(self.open_booking)
+            extra.addWidget(self.book_button, 1)
+        pad.addLayout(extra)
         top.addLayout(pad, 2)
 
         keys = QGridLayout()
@@ -276,13 +286,6 @@ class CallerPanel(QWidget):
                 b.clicked.connect(lambda _=False, c=code: self.press(c))
             keys.addWidget(b, i // 5, i % 5)
             self.key_buttons[code.name] = b
-        self.book_button = None
-        if booking_services(model.queue.config, model.config_window):  # 预约: book the citizen's next visit
-            self.book_button = QPushButton("预约")
-            self.book_button.setToolTip("Book the next visit for the citizen at the window")
-            self.book_button.setFocusPolicy(Qt.NoFocus)
-            self.book_button.clicked.connect(self.open_booking)
-            keys.addWidget(self.book_button, len(KEYS) // 5, len(KEYS) % 5)
         outer.addLayout(keys)
 
         self.timer = QTimer(self, interval=refresh_ms)
