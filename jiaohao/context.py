@@ -223,6 +223,19 @@ class Context:
         except Exception:  # noqa: BLE001 - only tidying after the real error, which is said
             pass
 
+    def local_reader(self):
+        """The local queue database opened for reading only, for commands that work on
+        this PC's file whatever the client settings (bookings, ratings): a clear error when
+        there is no database, and closed with the command (as ``reader``)."""
+        if "reader" in self.__dict__:
+            return self.__dict__["reader"]
+        if not self.db_path.exists():
+            raise CommandError(f"no queue database at {self.db_path} (use --db PATH or set JIAOHAO_DB)")
+        from hall.readonly import ReadOnlyQueue
+        q = ReadOnlyQueue(self.db_path, self.config, clock=self.clock())
+        self.__dict__["reader"] = q
+        return q
+
     @cached_property
     def reader(self):
         """The queue opened for reading only (status, reports): works without write access

@@ -60,19 +60,9 @@ def _refusal(e) -> CommandError:
     return CommandError(f"{zh} ({e})" if zh and zh != str(e) else str(e))
 
 
-def _reader(ctx):
-    """The queue for commands that only read: works on a read-only disk or without write access."""
-    if not ctx.db_path.exists():
-        raise CommandError(f"no queue database at {ctx.db_path} (use --db PATH or set JIAOHAO_DB)")
-    from hall.readonly import ReadOnlyQueue
-    q = ReadOnlyQueue(ctx.db_path, ctx.config, clock=ctx.clock())
-    ctx.__dict__["reader"] = q  # closed with the command
-    return q
-
-
 def slots(ctx, args) -> int:
     from hall.errors import HallError
-    q = _reader(ctx)
+    q = ctx.local_reader()
     days = q.booking_days()
     day = args.day or (days[0] if days else None)
     try:
@@ -87,7 +77,7 @@ def slots(ctx, args) -> int:
 
 
 def listing(ctx, args) -> int:
-    q = _reader(ctx)
+    q = ctx.local_reader()
     day = (args.day or q.clock().date()).isoformat()
     if args.service is not None and args.service not in {svc.code for svc in ctx.config.services}:
         raise CommandError(f"unknown service {args.service!r}: the hall's services are "
@@ -116,7 +106,7 @@ def sweep(ctx, args) -> int:
 
 
 def suspensions(ctx, args) -> int:
-    rows = _reader(ctx).suspensions(active_only=not args.all)
+    rows = ctx.local_reader().suspensions(active_only=not args.all)
     emit(args, {"suspensions": rows},
          "\n".join(f"#{s['id']} ID {s['id_number']} until {s['until']} no-shows {', '.join(s['no_shows'])}"
                    + ("" if s["active"] else f" (lifted {s['lifted_at']} by {s['lifted_by']}: {s['lift_reason']})"

@@ -83,15 +83,6 @@ def register(sub) -> None:
     push.set_defaults(func=push_status)
 
 
-def _reader(ctx):
-    if not ctx.db_path.exists():
-        raise CommandError(f"no queue database at {ctx.db_path} (use --db PATH or set JIAOHAO_DB)")
-    from hall.readonly import ReadOnlyQueue
-    q = ReadOnlyQueue(ctx.db_path, ctx.config, clock=ctx.clock())
-    ctx.__dict__["reader"] = q  # closed with the command
-    return q
-
-
 def _day(value: str | None, option: str) -> date | None:
     if value is None:
         return None
@@ -121,7 +112,7 @@ def export(ctx, args) -> int:
     start, end = _day(args.date_from, "--from"), _day(args.date_to, "--to")
     if start and end and start > end:
         raise CommandError(f"--from {start} is after --to {end}")
-    rows = _reader(ctx).rating_records(start, end, args.unrated)
+    rows = ctx.local_reader().rating_records(start, end, args.unrated)
     full = args.format == "full"
     if args.json:
         _write(to_json(rows, full) + "\n", args.output)
@@ -134,7 +125,7 @@ FLAG = {(True, False): "逾期 overdue", (False, True): "将到期 due soon"}
 
 
 def followups(ctx, args) -> int:
-    rows = _reader(ctx).followups(overdue=args.overdue, open_only=args.open)
+    rows = ctx.local_reader().followups(overdue=args.overdue, open_only=args.open)
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=1))
         return 0
@@ -151,7 +142,7 @@ def followups(ctx, args) -> int:
 
 def followup(ctx, args) -> int:
     if args.action is None:
-        f = _reader(ctx).followup(args.id)
+        f = ctx.local_reader().followup(args.id)
     else:
         if not args.by:
             raise CommandError("say who takes the step: --by 工号")
@@ -191,7 +182,7 @@ def indicators(ctx, args) -> int:
         check_day(end, "--month")
     if start > end:
         raise CommandError(f"--from {start} is after --to {end}")
-    rows = _reader(ctx).rating_indicators(start, end, args.by)
+    rows = ctx.local_reader().rating_indicators(start, end, args.by)
     from .indicator_table import render
     _write(render(rows, start, end, args.by, args.format, "好差评指标"), args.output, bom=args.format == "csv")
     return 0
@@ -222,7 +213,7 @@ def attach(ctx, args) -> int:
 
 def push_status(ctx, args) -> int:
     from hall.rating_push import push_state
-    s = push_state(_reader(ctx), ctx.config)
+    s = push_state(ctx.local_reader(), ctx.config)
     if args.json:
         print(json.dumps(s, ensure_ascii=False, indent=1))
         return 0
