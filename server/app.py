@@ -17,6 +17,7 @@ from hall.snapshot import HallReader
 
 from . import docs_page, errors, events
 from .fastapi_options import no_telemetry
+from .server_timing import ServerTiming
 from .routes import bookings, guide, leases, notices, ratings, reads, reports, sessions, tickets, windows
 from .routes import manage, manage_actions, people
 
@@ -94,6 +95,7 @@ def create_app(queue, config, *, access, config_text: str, keepalive_s: float | 
     public.install(app)
     from .web import phone_feed
     phone_feed.install(app)
+    app.add_middleware(ServerTiming)  # outermost of ours: the whole of the app's time
     return app
 
 
