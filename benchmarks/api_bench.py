@@ -30,7 +30,6 @@ import json
 import multiprocessing as mp
 import os
 import random
-import re
 import shutil
 import signal
 import socket
@@ -40,11 +39,14 @@ import sys
 import tempfile
 import threading
 import time
-from array import array
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from sse_phones import phones_main  # noqa: E402
+
+from server.server_timing import duration_ms  # noqa: E402
 
 CONFIG = ROOT / "config" / "halls" / "large.toml"
 NOW = "2026-11-23T10:00"  # a Monday, every service open (frozen hall clock)
@@ -184,136 +186,6 @@ class Serve:
                 self.proc.wait(5)
 
 
-# -- phones: raw SSE streams ------------------------------------------------------------
-
-ID_RE = re.compile(rb"^id: (\d+)$", re.M)
-
-
-class PhoneStream(asyncio.Protocol):
-    """One phone's stream: keeps every id it got (in order) and reconnects from the last."""
-
-    def __init__(self, phones: "Phones", token: str):
-        self.phones, self.token = phones, token
-        self.ids = array("l")
-        self.buf = b""
-        self.header_done = False
-        self.transport = None
-        self.closed: asyncio.Future | None = None
-        self.reconnects = -1
-
-    def connection_made(self, transport):
-        self.transport = transport
-        self.buf, self.header_done = b"", False
-        last = self.ids[-1] if self.ids else self.phones.after
-        transport.write(b"GET %s HTTP/1.1\r\nHost: hall\r\nAccept: text/event-stream\r\n"
-                        b"Authorization: Bearer %s\r\nLast-Event-ID: %d\r\n\r\n"
-                        % (self.phones.path.encode(), self.token.encode(), last))
-
-    def data_received(self, data: bytes):
-        now = time.monotonic()
-        buf = self.buf + data
-        if not self.header_done:
-            end = buf.find(b"\r\n\r\n")
-            if end < 0:
-                self.buf = buf
-                return
-            if not buf.startswith(b"HTTP/1.1 200"):
-                self.transport.close()
-                return
-            self.header_done = True
-            buf = buf[end + 4:]
-        cut = buf.rfind(b"\n\n")  # chunk framing lines never hold "id: "; complete frames only
-        if cut < 0:
-            self.buf = buf
-            return
-        done, self.buf = buf[:cut], buf[cut + 2:]
-        seen = self.phones.seen
-        for m in ID_RE.finditer(done):
-            i = int(m.group(1))
-            self.ids.append(i)
-            got = seen.get(i)
-            if got is None:
-                seen[i] = [1, now, now]
-            else:
-                got[0] += 1
-                got[1] = now
-
-    def connection_lost(self, exc):
-        if self.closed is not None and not self.closed.done():
-            self.closed.set_result(None)
-
-
-class Phones:
-    def __init__(self, host: str, port: int, token: str, n: int, after: int):
-        self.host, self.port, self.token, self.n, self.after = host, port, token, n, after
-        self.path = "/api/v1/events"
-        self.seen: dict[int, list] = {}  # event id -> [streams that got it, when the last one did]
-        self.streams: list[PhoneStream] = []
-        self.stop = False
-
-    async def keep(self, s: PhoneStream, stagger: float) -> None:
-        loop = asyncio.get_running_loop()
-        await asyncio.sleep(stagger)
-        while not self.stop:
-            s.closed = loop.create_future()
-            try:
-                await loop.create_connection(lambda: s, self.host, self.port)
-                s.reconnects += 1
-                await s.closed
-            except OSError:
-                pass
-            if not self.stop:
-                await asyncio.sleep(random.uniform(0.5, 2.0))  # a browser's EventSource waits retry: 2 s
-
-    async def run(self, ready, stop_flag) -> None:
-        self.streams = [PhoneStream(self, self.token) for _ in range(self.n)]
-        tasks = [asyncio.ensure_future(self.keep(s, i * 0.002)) for i, s in enumerate(self.streams)]
-        while sum(1 for s in self.streams if s.header_done) < self.n:
-            await asyncio.sleep(0.05)
-        ready.set()
-        while not stop_flag.is_set():
-            await asyncio.sleep(0.1)
-        self.stop = True
-        for s in self.streams:
-            if s.transport is not None:
-                s.transport.close()
-        await asyncio.gather(*tasks, return_exceptions=True)
-
-
-def phones_main(url, token, n, after, ready, stop_flag, out, db, nice=0) -> None:
-    if nice:
-        os.nice(nice)
-    host, port = url.removeprefix("http://").split(":")
-    ph = Phones(host, int(port), token, n, after)
-
-    async def main():
-        runner = asyncio.ensure_future(ph.run(ready, stop_flag))
-        await runner
-
-    asyncio.run(main())
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    expected = array("l", (r[0] for r in conn.execute("SELECT id FROM events WHERE id > ? ORDER BY id", (after,))))
-    conn.close()
-    exp_set = set(expected)
-    missed = doubled = streams_bad = 0
-    examples = []
-    for s in ph.streams:
-        ids = s.ids
-        d = len(ids) - len(set(ids))
-        m = len(exp_set - set(ids))
-        order_ok = all(ids[i] < ids[i + 1] for i in range(len(ids) - 1))
-        missed += m
-        doubled += d
-        if m or d or not order_ok:
-            streams_bad += 1
-            if not order_ok and len(examples) < 3:
-                k = next(i for i in range(len(ids) - 1) if ids[i] >= ids[i + 1])
-                examples.append(list(ids[max(0, k - 3):k + 4]))
-    out.put({"cpu": own_cpu(), "seen": {i: tuple(v) for i, v in ph.seen.items()}, "missed": missed, "doubled": doubled,
-             "streams_bad": streams_bad, "expected": len(expected), "examples": examples,
-             "reconnects": sum(s.reconnects for s in ph.streams)})
-
-
 # -- load: kiosks, callers, screens ---------------------------------------------------
 
 def load_main(url, tokens, rate, seconds, start_evt, out) -> None:
@@ -437,12 +309,14 @@ def load_main(url, tokens, rate, seconds, start_evt, out) -> None:
 
 # -- probe: window PCs of their own ----------------------------------------------------
 
-def probe_main(url, callers, rate, seconds, start_evt, out) -> None:
+def probe_main(url, callers, rate, seconds, start_evt, out, nice=0) -> None:
     """Window PCs each on a machine of its own: blocking keep-alive connections, call-next
     and finish in turn on the windows in ``callers``, ``rate`` operations a second in all.
     Nothing else runs in this process, so its times are the server's and the network's,
     not a shared load generator's (72 callers, 6 kiosks and 4 screens in one event loop)."""
     import http.client
+    if nice:
+        os.nice(nice)
     host, port = url.removeprefix("http://").split(":")
     conns = {n: http.client.HTTPConnection(host, int(port), timeout=30) for n in callers}
     serving = {n: False for n in callers}
@@ -470,7 +344,7 @@ def probe_main(url, callers, rate, seconds, start_evt, out) -> None:
             continue
         dt = time.monotonic() - t0
         if r.status == 200:
-            samples[kind].append((t0, dt))
+            samples[kind].append((t0, dt, duration_ms(r.getheader("Server-Timing"))))
             serving[n] = kind == "call"
         elif r.status == 204:
             samples["empty"] += 1
@@ -512,6 +386,9 @@ def parse_args():
     ap.add_argument("--probe-rate", type=float, default=6.0,
                     help=f"of --rate, operations a second (call-next, finish) made by the last {PROBE_WINDOWS} "
                          "windows from a process of their own, as window PCs are; 0: none")
+    ap.add_argument("--probe-nice", type=int, default=0,
+                    help="run the probe at this niceness (its window PCs are other machines: their own waits "
+                         "for this machine's CPU are not the server's time)")
     ap.add_argument("--quick", action="store_true", help="a smoke run for CI: 8 s, 50 phones, 20 ops/s")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder (database, serve's log)")
     args = ap.parse_args()
@@ -580,7 +457,7 @@ def measure(args, tmp, db, tokens, serve, restart_at) -> int:
     probe = None
     if probe_callers:
         probe = ctx.Process(target=probe_main, args=(serve.url, probe_callers, args.probe_rate, args.seconds,
-                                                     start_evt, probe_out), daemon=True)
+                                                     start_evt, probe_out, args.probe_nice), daemon=True)
         probe.start()
     time.sleep(2)  # the screens connect
     lag: list[float] = []  # how late a 5 ms sleep wakes: this machine's own contention
@@ -671,9 +548,14 @@ def measure(args, tmp, db, tokens, serve, restart_at) -> int:
                   f"  (n={len(s)})")
         if probed is not None:
             for kind in ("call", "finish"):
-                s = [dt * 1000 for t, dt in probed["samples"][kind] if (t + dt >= kill_t) == (phase == "restart")]
+                mine = [(dt * 1000, st) for t, dt, st in probed["samples"][kind]
+                        if (t + dt >= kill_t) == (phase == "restart")]
+                s = [dt for dt, _ in mine]
                 print(f"  {kind:7} from {PROBE_WINDOWS} window PCs of their own: p50 {pct(s, 50):7.2f}  "
                       f"p99 {pct(s, 99):8.2f}  max {max(s) if s else 0:8.2f} ms  (n={len(s)})")
+                s = [st for _, st in mine if st is not None]
+                print(f"  {'':7}   the server's own part (Server-Timing): p50 {pct(s, 50):7.2f}  "
+                      f"p99 {pct(s, 99):8.2f}  max {max(s) if s else 0:8.2f} ms")
         f = fan[phase]
         print(f"  call -> event at all {args.phones} phones: p50 {pct(f, 50):7.1f}  p99 {pct(f, 99):7.1f}  "
               f"max {max(f) if f else 0:7.1f} ms  (n={len(f)})")
@@ -693,12 +575,13 @@ def measure(args, tmp, db, tokens, serve, restart_at) -> int:
               f"doubled {len(ids) - len(set(ids))}, in order {ids == sorted(ids)}, connections {sc['connects']}")
     print(f"-- failed operations (no answer in 30 s): {got['failures']}; calls without a complete fan-out: {incomplete}")
     print(f"-- CPU seconds over the {run_s:.0f} s run: serve {serve_cpu:.1f} (idle with the phones: "
-          f"{serve_idle:.2f} a second), load {got['cpu']:.1f}, phones {ph['cpu']:.1f} (both whole-process)")
+          f"{serve_idle:.2f} a second), load {got['cpu']:.1f}, phones {ph['cpu']:.1f} (whole-process: the load's with its start, "
+          f"the phones' with their connecting)")
     print(f"-- serve RSS at the end {rss['end']:.0f} MB; machine: load average {os.getloadavg()[0]:.1f} on "
           f"{os.cpu_count()} cores, a 5 ms sleep woke late by p50 {pct(lag, 50):.2f} / p99 {pct(lag, 99):.1f} ms")
 
     steady_call = split("call")[0]
-    probe_call = [dt * 1000 for t, dt in probed["samples"]["call"] if t + dt < kill_t] if probed else []
+    probe_call = [dt * 1000 for t, dt, _ in probed["samples"]["call"] if t + dt < kill_t] if probed else []
     checks = [
         ("call-next p99 < 15 ms (steady, the load process)", pct(steady_call, 99) < 15, False),
         ("call-next p99 < 15 ms (steady, window PCs of their own)", bool(probe_call) and pct(probe_call, 99) < 15,
