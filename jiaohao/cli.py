@@ -124,10 +124,13 @@ def main(argv: list[str] | None = None) -> int:
             ctx.close()
 
 
-EXIT_TRY_LATER = 75  # EX_TEMPFAIL: the hall server did not answer; a systemd unit restarts on it
+EXIT_TRY_LATER = 75  # EX_TEMPFAIL: the hall server or the city did not answer; a systemd unit restarts on it
 
 
 def _try_later(e: BaseException) -> bool:
+    from .context import TryLater
+    if isinstance(e, TryLater):
+        return True
     if "hall.errors" not in sys.modules:
         return False
     from hall.errors import ServerUnreachable

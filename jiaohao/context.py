@@ -28,6 +28,10 @@ class CommandError(Exception):
     """A user error on the command line: printed as one line, exit status 2."""
 
 
+class TryLater(CommandError):
+    """Something beyond this PC did not answer (the city database): one line, exit status 75."""
+
+
 def default_db_path() -> Path:
     env = os.environ.get("JIAOHAO_DB")
     if env:

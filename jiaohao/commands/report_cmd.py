@@ -15,7 +15,7 @@ from pathlib import Path
 from hall.clock import check_day
 from hall.reports import GROUPINGS, ReportError, build_report, parse_day
 
-from ..context import CommandError
+from ..context import CommandError, TryLater
 from ..report import FORMATS, default_filename, render
 
 TO_FILE = {"xlsx", "html"}  # written to a file unless --output - asks for stdout
@@ -107,14 +107,15 @@ def _city_report(args):
     try:
         conn = connect(url, os.environ.get(PASSWORD_ENV) or None, autocommit=True, application="jiaohao report")
     except CityError as e:
-        raise CommandError(str(e)) from None
+        raise (TryLater if e.temporary else CommandError)(str(e)) from None
     try:
         return build_city_report(conn, d0, d1, args.by, halls=args.halls)
     except ReportError as e:
         raise CommandError(str(e)) from None
     except Exception as e:  # noqa: BLE001 - psycopg's errors: one line
         if type(e).__module__.startswith("psycopg"):
-            raise CommandError(f"the city report failed: {one_line(e)}") from None
+            from city.reach import classify
+            raise (TryLater if classify(e)[0] else CommandError)(f"the city report failed: {one_line(e)}") from None
         raise
     finally:
         conn.close()
