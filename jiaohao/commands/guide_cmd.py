@@ -153,8 +153,11 @@ def export(ctx, args) -> int:
     if not path.parent.is_dir():
         raise CommandError(f"{path.parent}: no such folder")
     guide = _guide(ctx)
+    from ..xlsx_save import TempFolderFull
     try:
         write_xlsx(guide.entries, path)
+    except TempFolderFull as e:
+        raise CommandError(e.line(f" {path}", str(path))) from None
     except OSError as e:
         raise CommandError(f"{path}: cannot write: {e.strerror or e}") from None
     print(f"wrote {len(guide)} item(s) to {path}" + ("" if guide else " (the header only: a template)"))

@@ -126,9 +126,10 @@ def _output(args, report) -> int:
     try:
         data = render(report, args.format)
     except OSError as e:  # the xlsx writer's temporary files: a full disk under the temp folder
-        import tempfile
-        raise CommandError(f"cannot build the {args.format} report: {e.strerror or e} (temporary files go to "
-                           f"{tempfile.gettempdir()}: is that disk full?)") from None
+        from ..xlsx_save import TempFolderFull
+        if not isinstance(e, TempFolderFull):
+            e = TempFolderFull(e.errno, e.strerror or str(e))
+        raise CommandError(e.line(f" {args.format} 报表", f"the {args.format} report")) from None
     out = args.output
     if out == "-" or (out is None and args.format not in TO_FILE):
         sys.stdout.buffer.write(data)
