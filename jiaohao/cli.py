@@ -8,7 +8,7 @@ import os
 import sys
 
 from .commands import register_all
-from .commands.inputs import Parser
+from .commands.inputs import Parser, printable
 
 
 def _global_options(p: argparse.ArgumentParser) -> None:
@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
             raise
         if ctx is not None:
             ctx.discard_new_hall()
-        print(f"jiaohao: {line}", file=sys.stderr)
+        print(printable(f"jiaohao: {line}"), file=sys.stderr)  # it may repeat what was typed
         return EXIT_TRY_LATER if _try_later(e) else 2
     finally:
         if ctx is not None:

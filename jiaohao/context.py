@@ -78,7 +78,8 @@ class Context:
             try:
                 remote = self.server_config
             except ServerUnreachable as e:
-                print(f"jiaohao: notice: {e}; starting with {self.config_path}", file=sys.stderr)
+                from .commands.inputs import printable
+                print(printable(f"jiaohao: notice: {e}; starting with {self.config_path}"), file=sys.stderr)
                 return local
             compare(local, remote, self.config_path, self.server)
         return local
@@ -193,8 +194,9 @@ class Context:
 
     def _say_new_hall(self) -> None:
         if self._new_hall is not None and self.db_path.exists():  # (the demo removes its own)
-            print(f"jiaohao: notice: there was no queue database at {self.db_path}: "
-                  "made a new, empty hall there", file=sys.stderr)
+            from .commands.inputs import printable
+            print(printable(f"jiaohao: notice: there was no queue database at {self.db_path}: "
+                            "made a new, empty hall there"), file=sys.stderr)
             self._new_hall = None
 
     def close(self) -> None:
