@@ -116,6 +116,9 @@ def contents(path: Path, hall_name: str) -> list[CheckResult]:
 def check(ctx) -> list[CheckResult]:
     path = Path(ctx.db_path)
     device = f"database {path}"
+    if not path.parent.is_dir() and not ctx.db_given:  # the built-in place: made with the database
+        return [CheckResult(device, True, f"not made yet: the first `jiaohao serve` (or ticket) makes it, "
+                                          f"and its folder {path.parent}")]
     if not path.parent.is_dir():
         return [CheckResult(device, False, f"the folder {path.parent} does not exist",
                             "check JIAOHAO_DB / --db; install the folder: README, installing")]
