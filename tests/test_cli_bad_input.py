@@ -92,6 +92,7 @@ CASES = [
     (["caller", "--window", "1"], "no display here"),
     (["kiosk"], "no display here"),
     (["screen"], "no display here"),
+    (["diag", "--gui"], "no display here for the diagnostics panel"),
     (["screen", "--windows", "٢", "--screenshot", "x.png"], "--windows"),
     (["screen", "--windows", "5-1", "--screenshot", "x.png"], "runs backwards"),
     (["screen", "--size", "１９２０x1080", "--screenshot", "x.png"], "--size"),

@@ -7,6 +7,7 @@ from importlib import import_module
 
 from ..diag import AREAS, CheckResult
 from .inputs import server_options
+from ..context import CommandError
 
 # On a PC that uses a hall server: the database and its backups are the server's; the
 # buses, boards, voice and their ports are the controller's unless this PC's own hall
@@ -92,11 +93,12 @@ def check(ctx, args) -> int:
 
 def _gui_or_help(ctx, args) -> int:
     if args.gui:
+        from .display import need_display
+        need_display("the diagnostics panel", screenshot=False)  # Qt would abort the process (status 134)
         try:
             gui = import_module("jiaohao.diag.gui")
         except ModuleNotFoundError:
-            print("jiaohao: the diagnostics panel is not available in this build")
-            return 2
+            raise CommandError("the diagnostics panel is not available in this build") from None
         return gui.run(ctx)
     args._parser.print_help()
     return 0
