@@ -31,6 +31,8 @@ def register(sub) -> None:
     add("recall", recall, "announce the current ticket again")
     add("skip", skip, "mark the current ticket a no-show (过号)")
     add("finish", finish, "finish the current ticket")
+    a = add("reactivate", reactivate, "put a no-show (过号) of today back in its queue", window=False)
+    a.add_argument("number", help="the ticket number, e.g. A003")
     a = add("transfer", transfer, "move the current ticket to another service or window")
     g = a.add_mutually_exclusive_group(required=True)
     g.add_argument("--to-service", metavar="CODE")
@@ -92,6 +94,10 @@ def skip(ctx, args) -> int:
 
 def finish(ctx, args) -> int:
     return _ticket_out(args, ctx.hall.finish(args.window), "已办结 finished")
+
+
+def reactivate(ctx, args) -> int:
+    return _ticket_out(args, ctx.hall.reactivate(args.number.strip()), "已重新排队 reactivated")
 
 
 def transfer(ctx, args) -> int:
