@@ -84,10 +84,10 @@ def check(ctx, args) -> int:
         for r in results:
             print(f"{'OK  ' if r.ok else 'FAIL'} {r.device}: {r.detail}")
             if not r.ok and r.fix:
-                print(f"     fix: {r.fix}")
+                print(f"     处理 fix: {r.fix}")
         bad = sum(not r.ok for r in results)
-        print(f"{len(results)} device(s) checked, {bad} with a problem" if bad else
-              f"{len(results)} device(s) checked, all healthy")
+        print(f"共检查 {len(results)} 项，{bad} 项有问题 ({len(results)} device(s) checked, {bad} with a problem)"
+              if bad else f"共检查 {len(results)} 项，全部正常 ({len(results)} device(s) checked, all healthy)")
     return 0 if healthy else 1
 
 
