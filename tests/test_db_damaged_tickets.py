@@ -34,10 +34,12 @@ def two_days(tmp_path_factory):
     q = HallQueue(db, CFG, FixedClock(TODAY))
     today = q.issue("A")
     q.close()
-    with sqlite3.connect(db) as c:  # as before the day close (a serve running past midnight)
+    c = sqlite3.connect(db)  # as before the day close (a serve running past midnight)
+    with c:
         c.execute("UPDATE tickets SET status = 'waiting' WHERE id = ?", (waiting.id,))
         c.execute("UPDATE tickets SET status = 'called' WHERE id = ?", (serving.id,))
         c.execute("UPDATE windows SET state = 'serving', current_ticket = ? WHERE number = 2", (serving.id,))
+    c.close()  # the last connection: its WAL goes into the file the tests copy
     return db, {"finished": done.id, "serving": serving.id, "waiting": waiting.id, "today": today.id}
 
 
@@ -45,9 +47,11 @@ def _damaged(two_days, tmp_path, which, column, value="zz{"):
     db, ids = two_days
     copy = tmp_path / "hall.sqlite"
     shutil.copy(db, copy)
-    with sqlite3.connect(copy) as c:
+    c = sqlite3.connect(copy)
+    with c:
         c.execute("PRAGMA ignore_check_constraints = ON")  # a flipped byte obeys no constraint
         c.execute(f'UPDATE tickets SET "{column}" = ? WHERE id = ?', (value, ids[which]))
+    c.close()
     return copy, ids[which]
 
 
@@ -74,3 +78,4 @@ def test_sound_tickets_and_no_tickets_today(two_days):
     db, _ = two_days
     with sqlite3.connect(db) as c:
         assert find(c, day="2026-11-24") == [] and find(c, day="2026-12-01") == []
+
