@@ -115,5 +115,5 @@ def restore(ctx, args) -> int:
          f"(integrity OK, {c.tickets:,} tickets, business day {c.last_day or '?'})\n"
          + (f"原数据库已保留 (the previous database is kept as): {', '.join(map(str, result.kept_aside))}\n"
             if result.kept_aside else "")
-         + "now start jiaohao serve, the kiosks and the screens again")
+         + "请重新启动 jiaohao serve、取号机和大屏 (now start jiaohao serve, the kiosks and the screens again)")
     return 0
