@@ -14,7 +14,7 @@ import pytest
 
 from config import DEMO_HALL
 from jiaohao.cli import build_parser, chosen_command
-from jiaohao.commands import COMMANDS
+from jiaohao.commands import COMMAND_ZH, COMMANDS
 
 PROBE = """
 import json, sys
@@ -94,7 +94,8 @@ def test_the_table_help_is_the_help_each_module_registers():
     p = build_parser()
     sub = next(a for a in p._actions if a.__class__.__name__ == "_SubParsersAction")
     registered = {a.dest: a.help for a in sub._choices_actions}
-    assert registered == {name: help_ for name, _, help_ in COMMANDS}
+    assert registered == {name: help_ if help_.startswith(COMMAND_ZH[name]) else f"{COMMAND_ZH[name]}：{help_}"
+                          for name, _, help_ in COMMANDS}
 
 
 @pytest.mark.parametrize("argv,command", [
