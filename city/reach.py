@@ -69,4 +69,5 @@ def classify(e: BaseException) -> tuple[bool, str]:
 def _tail(text: str) -> str:
     """libpq's reason without its 'connection to server at "h", port p failed:' lead."""
     head = text.rsplit(" failed: ", 1)
-    return (head[1] if len(head) == 2 else text) or "unknown error"
+    tail = (head[1] if len(head) == 2 else text).removeprefix("FATAL: ")
+    return tail or "unknown error"
