@@ -64,11 +64,12 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
 
 def emit(args, obj: dict, text: str) -> None:
-    """Print one JSON object with --json, else the human text."""
+    """Print one JSON object with --json, else the human text (stored words a person typed,
+    a reason or a name, shown with control characters escaped)."""
     if getattr(args, "json", False):
         print(json.dumps(obj, ensure_ascii=False, default=str))
     else:
-        print(text)
+        print(printable(text))
 
 
 def _user_error(e: BaseException) -> str | None:

@@ -60,3 +60,12 @@ def test_an_error_line_shows_typed_control_characters_escaped(tmp_path, args):
 ])
 def test_printable(text, shown):
     assert printable(text) == shown
+
+
+def test_human_output_shows_stored_words_escaped(capsys):
+    from argparse import Namespace
+
+    from jiaohao.cli import emit
+    emit(Namespace(json=False), {}, f"lifted suspension #1: 本人住院{ESC}\nsecond line")
+    out = capsys.readouterr().out
+    assert not RAW.search(out) and "本人住院\\x1b[2J" in out and "\nsecond line" in out
