@@ -195,8 +195,8 @@ class Context:
     def _say_new_hall(self) -> None:
         if self._new_hall is not None and self.db_path.exists():  # (the demo removes its own)
             from .commands.inputs import printable
-            print(printable(f"jiaohao: notice: there was no queue database at {self.db_path}: "
-                            "made a new, empty hall there"), file=sys.stderr)
+            print(printable(f"jiaohao: 注意：新建了空的排队数据库 (notice: there was no queue database at {self.db_path}: "
+                            "made a new, empty hall there)"), file=sys.stderr)
             self._new_hall = None
 
     def close(self) -> None:
@@ -236,7 +236,7 @@ class Context:
         if "reader" in self.__dict__:
             return self.__dict__["reader"]
         if not self.db_path.exists():
-            raise CommandError(f"no queue database at {self.db_path} (use --db PATH or set JIAOHAO_DB)")
+            raise CommandError(f"没有排队数据库 {self.db_path} (no queue database at {self.db_path}: use --db PATH or set JIAOHAO_DB)")
         from hall.readonly import ReadOnlyQueue
         q = ReadOnlyQueue(self.db_path, self.config, clock=self.clock())
         self.__dict__["reader"] = q

@@ -81,7 +81,7 @@ def run(ctx, args) -> int:
     today = ctx.clock()().date()
     d0, d1 = date_range(args, today)
     if not ctx.db_path.exists():
-        raise CommandError(f"no queue database at {ctx.db_path} (use --db PATH or set JIAOHAO_DB)")
+        raise CommandError(f"没有排队数据库 {ctx.db_path} (no queue database at {ctx.db_path}: use --db PATH or set JIAOHAO_DB)")
     cfg = ctx.config
     names = {w.number: (w.name or f"{w.number}号窗口") for w in cfg.windows}
     try:

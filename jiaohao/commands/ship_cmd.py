@@ -79,7 +79,7 @@ def _shipper(ctx):
         raise CommandError(f"no [city] database in {ctx.config_path}: add [city] database = "
                            "\"postgresql://…\" and hall_code (docs/city.md)")
     if not ctx.db_path.exists():
-        raise CommandError(f"no queue database at {ctx.db_path} (use --db PATH or set JIAOHAO_DB)")
+        raise CommandError(f"没有排队数据库 {ctx.db_path} (no queue database at {ctx.db_path}: use --db PATH or set JIAOHAO_DB)")
     return Shipper(ctx.db_path, cfg.city, cfg.hall.name, cfg.services, cfg.windows,
                    base_dir=ctx.config_path.parent)
 
@@ -89,7 +89,7 @@ def ship(ctx, args) -> int:
     from city.ship import describe_error, status
     if args.status:
         if not ctx.db_path.exists():
-            raise CommandError(f"no queue database at {ctx.db_path} (use --db PATH or set JIAOHAO_DB)")
+            raise CommandError(f"没有排队数据库 {ctx.db_path} (no queue database at {ctx.db_path}: use --db PATH or set JIAOHAO_DB)")
         rows = status(ctx.db_path)
         if args.json:
             print(json.dumps({"shipping": rows}, ensure_ascii=False))
