@@ -18,7 +18,28 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 
 class CityError(Exception):
-    """The city database cannot be used as asked (unreachable, refused, not migrated)."""
+    """The city database cannot be used as asked (refused, not migrated): a person must act."""
+
+    temporary = False
+
+
+class CityUnreachable(CityError):
+    """The city database did not answer (refused port, time-out, network down): try again later."""
+
+    temporary = True
+
+
+def connect_failure(e: BaseException, url: str) -> CityError:
+    """The one line for a failed connection, as :class:`CityUnreachable` when trying again
+    later may work, else as :class:`CityError`."""
+    from .reach import classify, where
+    temporary, reason = classify(e)
+    at = where(url)
+    if temporary:
+        return CityUnreachable(f"市级数据库 {at} 暂时连不上，请稍后再试 (cannot reach the city database at {at}: "
+                               f"{reason}; try again later)")
+    return CityError(f"市级数据库 {at} 无法连接，请检查设置 (cannot reach the city database {redact(url)}: "
+                     f"{reason})")
 
 
 def _migrations() -> list[tuple[str, str]]:
@@ -59,7 +80,7 @@ def connect(url: str, password: str | None = None, timeout_s: float = 10.0, auto
     try:
         return psycopg.connect(url, **kwargs)
     except psycopg.Error as e:
-        raise CityError(f"cannot reach the city database {redact(url)}: {one_line(e)}") from None
+        raise connect_failure(e, url) from None
 
 
 def redact(url: str) -> str:

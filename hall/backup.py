@@ -25,6 +25,7 @@ from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import quote
 
+from .backup_space import disk_full_message, out_of_space
 from .db import readonly_uri
 from .errors import HallError
 
@@ -204,11 +205,15 @@ def make_backup(db: Path | str, dest: Path | str, full_check: bool = False) -> B
     try:
         problem = _jiaohao_problem(src)
         if problem:
+            if problem.startswith("is not a readable") and (out_of_space(None, db.resolve().parent)
+                                                             or out_of_space(None, part.parent)):
+                raise BackupError(disk_full_message(db, part.parent))
             raise BackupError(f"{db} {problem}; nothing was backed up")
         try:
             os.close(os.open(part, os.O_CREAT | os.O_EXCL | os.O_WRONLY, FILE_MODE))
             os.chmod(part, FILE_MODE)
         except OSError as e:
+            _raise_full(e, db, part)
             raise BackupError(f"cannot write a backup in {part.parent}: {e.strerror}") from None
         t = time.perf_counter()
         dst = sqlite3.connect(str(part), isolation_level=None)
@@ -216,11 +221,17 @@ def make_backup(db: Path | str, dest: Path | str, full_check: bool = False) -> B
             src.backup(dst)  # every page in one step: one read transaction, writers go on
         except sqlite3.Error as e:
             part.unlink(missing_ok=True)
+            _raise_full(e, db, part)
             raise BackupError(f"backup of {db} to {part.parent} failed: {e}") from None
         finally:
             dst.close()
         copy_s = time.perf_counter() - t
-        _rollback_journal(part)
+        try:
+            _rollback_journal(part)
+        except (OSError, sqlite3.Error) as e:
+            part.unlink(missing_ok=True)
+            _raise_full(e, db, part)
+            raise
     finally:
         src.close()
     t = time.perf_counter()
@@ -228,15 +239,27 @@ def make_backup(db: Path | str, dest: Path | str, full_check: bool = False) -> B
     check_s = time.perf_counter() - t
     if not result.ok:
         part.unlink(missing_ok=True)
+        _raise_full(None, db, part)
         raise BackupError(f"the backup just written failed its check ({result.problem}); it was removed")
-    with open(part, "rb+") as f:
-        os.fsync(f.fileno())
-    _same_group(part, db)
-    os.replace(part, dest)
+    try:
+        with open(part, "rb+") as f:
+            os.fsync(f.fileno())
+        _same_group(part, db)
+        os.replace(part, dest)
+    except OSError as e:
+        part.unlink(missing_ok=True)
+        _raise_full(e, db, part)
+        raise
     _fsync_dir(dest.parent)
     size = dest.stat().st_size
     log.info("backed up %s to %s (%.0f MiB, %.1f s + %.1f s check)", db, dest, size / 2**20, copy_s, check_s)
     return BackupResult(dest, size, copy_s, check_s)
+
+
+def _raise_full(e: BaseException | None, db: Path, part: Path) -> None:
+    """:class:`BackupError` in words when ``e`` (None: a failed check) was a full disk."""
+    if out_of_space(e, part.parent):
+        raise BackupError(disk_full_message(db, part.parent)) from None
 
 
 def backup_into(db: Path | str, folder: Path, keep: int | None = None, keep_daily: int = 0,

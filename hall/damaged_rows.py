@@ -1,5 +1,6 @@
-"""Rows of the newer tables that a damaged file (a flipped byte, a half-restored copy, a
-hand edit) left unreadable: a word where a time belongs, JSON that does not parse.
+"""Rows of the newer tables, and the tickets that matter now, that a damaged file (a
+flipped byte, a half-restored copy, a hand edit) left unreadable: a word where a time
+belongs, JSON that does not parse, a state that does not exist.
 
 SQLite's integrity check passes over such a row, and a page that met it answered 500.
 :func:`find` names each one, by table, row and column, for `jiaohao diag check`;
@@ -30,34 +31,77 @@ _said: set[tuple[str, object]] = set()
 _said_lock = threading.Lock()
 
 
-def find(conn: sqlite3.Connection, limit: int = 20) -> list[str]:
-    """One sentence per damaged row (at most ``limit``): table, row, column, what is there."""
+# the tickets that matter, not a year of them: today's (a rowid range from the first of
+# today, found by the tickets_day index) and older ones still waiting (the partial
+# tickets_waiting index) or being served (windows.current_ticket)
+TICKET_STATES = {"status": ["called", "cancelled", "expired", "finished", "skipped", "waiting"],
+                 "kind": ["appointment", "normal", "priority"]}
+
+
+def find(conn: sqlite3.Connection, limit: int = 20, day: str | None = None) -> list[str]:
+    """One sentence per damaged row (at most ``limit``): table, row, column, what is there.
+    ``day``: the business day whose tickets are checked (default: today by the hall's clock)."""
     out: list[str] = []
-    for table, (key, jsons) in CHECKED.items():
+    scopes = [(table, key, jsons, "") for table, (key, jsons) in CHECKED.items()]
+    ticket_scope = _ticket_scope(conn, day or _today())
+    if ticket_scope:
+        scopes.append(("tickets", "id", (), ticket_scope))
+    for table, key, jsons, scope in scopes:
         columns = [(r[1], (r[2] or "").upper()) for r in conn.execute(f"PRAGMA table_info({table})")]
         if not columns:
             continue  # an older database: that table comes with a later migration
-        tests = [(c, f"typeof({c}) NOT IN ('integer', 'real', 'null')", "a number or a time")
-                 for c, kind in columns if kind in ("INTEGER", "REAL")]
-        tests += [(c, f"({c} IS NOT NULL AND (typeof({c}) != 'text' OR date({c}) IS NOT {c}))", "a date")
-                  for c, kind in columns if c == "day" or c.endswith("_due")]
-        tests += [(c, f"({c} IS NOT NULL AND json_valid({c}) = 0)", "JSON") for c, _ in columns if c in jsons]
-        for c, names in _states().get(table, {}).items():
-            tests.append((c, f"({c} IS NOT NULL AND {c} NOT IN ({', '.join(repr(n) for n in names)}))",
-                          "a state (" + ", ".join(names) + ")"))
-        for column, bad, wanted in tests:
+        for column, bad, wanted in _tests(table, columns, jsons):
             rows = conn.execute(f'SELECT "{key}", substr(CAST("{column}" AS TEXT), 1, 20) FROM {table} '
-                                f"WHERE {bad} LIMIT ?", (limit - len(out),)).fetchall()
+                                f"WHERE {scope}{bad} LIMIT ?", (limit - len(out),)).fetchall()
             out += [f"{table} row {k}: {column} holds {v!r} where {wanted} belongs" for k, v in rows]
             if len(out) >= limit:
                 return out
     return out
 
 
+def _tests(table: str, columns: list[tuple[str, str]], jsons: tuple[str, ...]) -> list[tuple[str, str, str]]:
+    """(column, SQL true for a damaged value, what belongs there) for each checked column."""
+    tests = [(c, f"typeof({c}) NOT IN ('integer', 'real', 'null')", "a number or a time")
+             for c, kind in columns if kind in ("INTEGER", "REAL")]
+    tests += [(c, f"({c} IS NOT NULL AND (typeof({c}) != 'text' OR date({c}) IS NOT {c}))", "a date")
+              for c, kind in columns if c == "day" or c.endswith("_due")]
+    tests += [(c, f"({c} IS NOT NULL AND json_valid({c}) = 0)", "JSON") for c, _ in columns if c in jsons]
+    for c, names in _states().get(table, {}).items():
+        tests.append((c, f"({c} IS NOT NULL AND {c} NOT IN ({', '.join(repr(n) for n in names)}))",
+                      "a state (" + ", ".join(names) + ")"))
+    return tests
+
+
 def _states() -> dict[str, dict[str, list[str]]]:
     from .followups import STATES
     names = sorted(STATES)
-    return {"followups": {"state": names}, "followup_steps": {"to_state": names}}
+    return {"followups": {"state": names}, "followup_steps": {"to_state": names}, "tickets": TICKET_STATES}
+
+
+def _today() -> str:
+    from .clock import business_day, clock_from_env
+    try:
+        return business_day(clock_from_env()())
+    except Exception:  # noqa: BLE001 - a malformed JIAOHAO_NOW is said elsewhere
+        from datetime import date
+        return date.today().isoformat()
+
+
+def _ticket_scope(conn: sqlite3.Connection, day: str) -> str:
+    """The SQL that picks the tickets worth checking ("" when there are none), ending in AND."""
+    try:
+        first = conn.execute("SELECT min(id) FROM tickets WHERE day = ?", (day,)).fetchone()[0]
+        below = first if isinstance(first, int) else 2**63 - 1
+        older = {r[0] for r in conn.execute(
+            "SELECT id FROM tickets INDEXED BY tickets_waiting WHERE status = 'waiting' AND +id < ?1 "
+            "UNION SELECT current_ticket FROM windows WHERE current_ticket < ?1", (below,))}
+    except sqlite3.OperationalError:  # no tickets table: not a hall database, said elsewhere
+        return ""
+    older = sorted(i for i in older if isinstance(i, int))
+    parts = [f"id >= {first}"] if isinstance(first, int) else []
+    if older:
+        parts.append(f"id IN ({', '.join(map(str, older))})")
+    return f"({' OR '.join(parts)}) AND " if parts else ""
 
 
 def readable(rows, convert, table: str) -> list:

@@ -8,7 +8,7 @@ import os
 import sys
 
 from .commands import register_all
-from .commands.inputs import Parser
+from .commands.inputs import Parser, printable
 
 
 def _global_options(p: argparse.ArgumentParser) -> None:
@@ -64,11 +64,12 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
 
 def emit(args, obj: dict, text: str) -> None:
-    """Print one JSON object with --json, else the human text."""
+    """Print one JSON object with --json, else the human text (stored words a person typed,
+    a reason or a name, shown with control characters escaped)."""
     if getattr(args, "json", False):
         print(json.dumps(obj, ensure_ascii=False, default=str))
     else:
-        print(text)
+        print(printable(text))
 
 
 def _user_error(e: BaseException) -> str | None:
@@ -84,7 +85,7 @@ def _user_error(e: BaseException) -> str | None:
     if "config" in sys.modules:  # a ConfigError can only come from a loaded config package
         from config import ConfigError
         if isinstance(e, ConfigError):
-            return f"config error: {e}"
+            return f"配置错误 config error: {e}"
     return None
 
 
@@ -117,17 +118,20 @@ def main(argv: list[str] | None = None) -> int:
             raise
         if ctx is not None:
             ctx.discard_new_hall()
-        print(f"jiaohao: {line}", file=sys.stderr)
+        print(printable(f"jiaohao: {line}"), file=sys.stderr)  # it may repeat what was typed
         return EXIT_TRY_LATER if _try_later(e) else 2
     finally:
         if ctx is not None:
             ctx.close()
 
 
-EXIT_TRY_LATER = 75  # EX_TEMPFAIL: the hall server did not answer; a systemd unit restarts on it
+EXIT_TRY_LATER = 75  # EX_TEMPFAIL: the hall server or the city did not answer; a systemd unit restarts on it
 
 
 def _try_later(e: BaseException) -> bool:
+    from .context import TryLater
+    if isinstance(e, TryLater):
+        return True
     if "hall.errors" not in sys.modules:
         return False
     from hall.errors import ServerUnreachable

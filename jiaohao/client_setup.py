@@ -116,8 +116,9 @@ def server_config(server: str, token: str | None, timeout_s: float):
         path = copy_path(server)
         if not path.is_file():
             raise
-        print(f"jiaohao: notice: the hall server {server} does not answer; starting with the hall "
-              f"configuration kept from it in {path}", file=sys.stderr)
+        from .commands.inputs import printable
+        print(printable(f"jiaohao: notice: the hall server {server} does not answer; starting with the hall "
+                        f"configuration kept from it in {path}"), file=sys.stderr)
         return parse_hall(path.read_text(encoding="utf-8"), path)
     config = parse_hall(d["toml"], f"{server}/api/v1/config")
     keep_copy(server, d["toml"])

@@ -28,6 +28,10 @@ class CommandError(Exception):
     """A user error on the command line: printed as one line, exit status 2."""
 
 
+class TryLater(CommandError):
+    """Something beyond this PC did not answer (the city database): one line, exit status 75."""
+
+
 def default_db_path() -> Path:
     env = os.environ.get("JIAOHAO_DB")
     if env:
@@ -74,7 +78,8 @@ class Context:
             try:
                 remote = self.server_config
             except ServerUnreachable as e:
-                print(f"jiaohao: notice: {e}; starting with {self.config_path}", file=sys.stderr)
+                from .commands.inputs import printable
+                print(printable(f"jiaohao: notice: {e}; starting with {self.config_path}"), file=sys.stderr)
                 return local
             compare(local, remote, self.config_path, self.server)
         return local
@@ -189,8 +194,9 @@ class Context:
 
     def _say_new_hall(self) -> None:
         if self._new_hall is not None and self.db_path.exists():  # (the demo removes its own)
-            print(f"jiaohao: notice: there was no queue database at {self.db_path}: "
-                  "made a new, empty hall there", file=sys.stderr)
+            from .commands.inputs import printable
+            print(printable(f"jiaohao: 注意：新建了空的排队数据库 (notice: there was no queue database at {self.db_path}: "
+                            "made a new, empty hall there)"), file=sys.stderr)
             self._new_hall = None
 
     def close(self) -> None:
@@ -230,7 +236,7 @@ class Context:
         if "reader" in self.__dict__:
             return self.__dict__["reader"]
         if not self.db_path.exists():
-            raise CommandError(f"no queue database at {self.db_path} (use --db PATH or set JIAOHAO_DB)")
+            raise CommandError(f"没有排队数据库 {self.db_path} (no queue database at {self.db_path}: use --db PATH or set JIAOHAO_DB)")
         from hall.readonly import ReadOnlyQueue
         q = ReadOnlyQueue(self.db_path, self.config, clock=self.clock())
         self.__dict__["reader"] = q

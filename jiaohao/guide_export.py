@@ -54,9 +54,7 @@ def write_xlsx(entries: list[GuideEntry], path: Path) -> None:
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     ws.freeze_panes = "C2"
-    import io
-
     from .commands.output_file import write_whole
-    buf = io.BytesIO()  # in memory first: a full disk inside openpyxl's zip left a .tmp and a traceback
-    wb.save(buf)
-    write_whole(path, buf.getvalue())
+    from .xlsx_save import workbook_bytes
+    # in memory first: a full disk inside openpyxl's zip left a .tmp and a traceback
+    write_whole(path, workbook_bytes(wb))

@@ -15,7 +15,7 @@
 #          --python PY           the interpreter of the virtualenv (default python3)
 #          --server URL          kiosk, screen, caller on a LAN: the controller's address
 #                                (JIAOHAO_SERVER in a drop-in of their units)
-#          --with-postgresql     the city database of issue #20 (not in this version)
+#          --with-postgresql     refused: the city's PostgreSQL is set up on the city server (docs/city.md)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -47,7 +47,7 @@ while [ $# -gt 0 ]; do
     --python-only) python_only=1; shift ;;
     --rollback) rollback=1; shift ;;
     --check) check=1; shift ;;
-    --with-postgresql) die "PostgreSQL (the city database, issue #20) is not part of jiaohao yet: nothing to install" 2 ;;
+    --with-postgresql) die "the city's PostgreSQL runs on the city server, not on a hall PC: apt install postgresql there, then jiaohao city migrate (docs/city.md); a hall needs only its client, which this bundle has" 2 ;;
     -h|--help) usage; exit 0 ;;
     *) die "unknown option $1 (see --help)" 2 ;;
   esac

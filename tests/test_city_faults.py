@@ -168,17 +168,18 @@ def test_ship_commands_say_what_is_wrong_in_one_line(pg_cluster, tmp_path):
     hall = _hall_file(tmp_path, url, "C1", batch=100)
     # no schema yet
     r = _jiaohao("--config", str(hall), "--db", str(db), "ship", "--once")
-    assert r.returncode == 1 and "jiaohao city migrate" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert r.returncode == 2 and "jiaohao city migrate" in r.stderr and len(r.stderr.strip().splitlines()) == 1
     # the wrong password
     (tmp_path / "city.pw").write_text("nope\n")
     r = _jiaohao("--config", str(hall), "--db", str(db), "ship", "--once")
-    assert r.returncode == 1 and "password authentication failed" in r.stderr and "nope" not in r.stderr
+    assert r.returncode == 2 and "password authentication failed" in r.stderr and "nope" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and "password_file" in r.stderr
     r = _jiaohao("--config", str(hall), "--db", str(db), "ship", "--status")
     assert r.returncode == 0 and "password authentication failed" in r.stdout
     # a missing password file names the file
     (tmp_path / "city.pw").unlink()
     r = _jiaohao("--config", str(hall), "--db", str(db), "ship", "--once")
-    assert r.returncode == 1 and "city.pw" in r.stderr
+    assert r.returncode == 2 and "city.pw" in r.stderr
     # no [city] section
     r = _jiaohao("--db", str(db), "ship", "--once")
     assert r.returncode == 2 and "no [city] database" in r.stderr

@@ -61,7 +61,7 @@ CASES = [
     (["queue", "issue", ""], "unknown service ''"),
     (["queue", "issue", "a"], "unknown service 'a'"),
     (["queue", "issue", "Z"], "unknown service 'Z'"),
-    (["queue", "pause", "1", "--reason", "nap"], "invalid choice: 'nap'"),
+    (["queue", "pause", "1", "--reason", "nap"], "pause reason 'nap': away, lunch or meeting"),
     (["queue", "call"], "required: window"),
     (["queue"], "required: ACTION"),
     (["queue", "frobnicate"], "invalid choice: 'frobnicate'"),
@@ -92,6 +92,7 @@ CASES = [
     (["caller", "--window", "1"], "no display here"),
     (["kiosk"], "no display here"),
     (["screen"], "no display here"),
+    (["diag", "--gui"], "no display here for the diagnostics panel"),
     (["screen", "--windows", "٢", "--screenshot", "x.png"], "--windows"),
     (["screen", "--windows", "5-1", "--screenshot", "x.png"], "runs backwards"),
     (["screen", "--size", "１９２０x1080", "--screenshot", "x.png"], "--size"),
@@ -153,7 +154,7 @@ def test_finish_on_a_paused_window_keeps_it_paused_and_resume_works(tmp_path):
     run(tmp_path, "queue", "call", "1")
     run(tmp_path, "queue", "pause", "1", "--reason", "lunch")
     assert run(tmp_path, "queue", "finish", "1").returncode == 0
-    assert "1 paused" in run(tmp_path, "queue", "status").stdout.replace("  ", " ")
+    assert " 1 暂停 paused " in " ".join(run(tmp_path, "queue", "status").stdout.split())
     resumed = run(tmp_path, "queue", "resume", "1")
     assert resumed.returncode == 0 and "window 1: idle" in resumed.stdout
 

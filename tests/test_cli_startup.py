@@ -14,7 +14,7 @@ import pytest
 
 from config import DEMO_HALL
 from jiaohao.cli import build_parser, chosen_command
-from jiaohao.commands import COMMANDS
+from jiaohao.commands import COMMAND_ZH, COMMANDS
 
 PROBE = """
 import json, sys
@@ -76,7 +76,7 @@ def test_an_edited_hall_file_is_seen_by_the_next_queue_command(tmp_path):
     hall.write_text(text.replace('services = ["C"]', 'services = ["Q"]', 1), encoding="utf-8")
     p = jiaohao(tmp_path, "--config", str(hall), "queue", "issue", "A")
     assert p.returncode == 2 and p.stdout == ""
-    assert p.stderr == f"jiaohao: config error: {hall}:155: windows[3].services[0]: unknown service 'Q'\n"
+    assert p.stderr == f"jiaohao: 配置错误 config error: {hall}:155: windows[3].services[0]: unknown service 'Q'\n"
 
 
 def test_help_lists_every_command_without_importing_them(tmp_path):
@@ -94,7 +94,8 @@ def test_the_table_help_is_the_help_each_module_registers():
     p = build_parser()
     sub = next(a for a in p._actions if a.__class__.__name__ == "_SubParsersAction")
     registered = {a.dest: a.help for a in sub._choices_actions}
-    assert registered == {name: help_ for name, _, help_ in COMMANDS}
+    assert registered == {name: help_ if help_.startswith(COMMAND_ZH[name]) else f"{COMMAND_ZH[name]}：{help_}"
+                          for name, _, help_ in COMMANDS}
 
 
 @pytest.mark.parametrize("argv,command", [

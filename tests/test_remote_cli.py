@@ -45,7 +45,7 @@ def test_queue_issue_over_the_server(live, tmp_path):
     called = js(run(tmp_path, "queue", "call", "1", "--json", token=token, env_extra={"JIAOHAO_SERVER": live.url}))
     assert (called["number"], called["window"], called["status"]) == ("A001", 1, "called")
     text = run(tmp_path, "queue", "--server", live.url, "finish", "1", token=token)
-    assert text.returncode == 0 and text.stdout.startswith("finished A001"), text.stderr
+    assert text.returncode == 0 and text.stdout.startswith("已办结 finished A001"), text.stderr
 
 
 def test_status_is_the_same_as_on_the_database(live, tmp_path):

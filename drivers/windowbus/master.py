@@ -30,7 +30,7 @@ from .. import DeviceError
 from ..transport import PORT_ERRORS
 from . import WindowBusError
 from . import rtu
-from .budget import char_bits, frame_gap_s
+from .budget import char_bits, frame_gap_s, wire_s
 
 
 log = logging.getLogger(__name__)
@@ -187,6 +187,12 @@ class RtuMaster:
                 time.sleep(wait)
             self.stats.requests += 1
             port.write(request)
+            # the time-out counts from the end of the request on the wire, as Modbus's response
+            # time-out does: a screen's 35-register write alone is 79 bytes, 91 ms at 9600 8E1,
+            # and its reply came just after a 100 ms read (or answered the next request)
+            timeout = self.timeout_s + wire_s(len(request), self.baud, self.char_bits)
+            if port.timeout != timeout:
+                port.timeout = timeout
             buf = port.read(5)
             if len(buf) == 5 and not (buf[0] == unit and buf[1] == function | 0x80):
                 buf += port.read(length - 5)

@@ -37,6 +37,15 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("migrate", "version_cmd", "upgrade the queue database to this version now (take a backup first)"),
 ]
 
+# ``jiaohao --help`` shows each command's Chinese name first (the table's help after it)
+COMMAND_ZH = {
+    "config": "大厅配置", "queue": "取号叫号", "serve": "运行控制器", "appointments": "导入预约",
+    "bookings": "预约号源", "guide": "办事指南", "kiosk": "取号机", "pin": "取号机密码", "devices": "设备令牌",
+    "staff": "人员账号", "caller": "软件呼叫器", "screen": "大厅电视屏", "diag": "设备诊断", "demo": "演示",
+    "report": "统计报表", "ratings": "好差评", "ship": "上报市级", "city": "市级数据库", "backup": "备份",
+    "restore": "恢复备份", "version": "版本", "migrate": "升级数据库",
+}
+
 
 def _load(module: str):
     full = f"{__name__}.{module}"
@@ -61,3 +70,7 @@ def register_all(subparsers, only: str | None = None) -> None:
     for name, module, help_ in COMMANDS:
         if name not in subparsers.choices and (only is not None and module not in done):
             subparsers.add_parser(name, help=help_, add_help=False)
+    for action in subparsers._choices_actions:  # the lines of `jiaohao --help`
+        zh = COMMAND_ZH.get(action.dest)
+        if zh and action.help and not action.help.startswith(zh):
+            action.help = f"{zh}：{action.help}"

@@ -10,12 +10,15 @@ from ..context import CommandError
 
 
 def register(sub) -> None:
-    p = sub.add_parser("backup", help="back up the queue database now (online: the hall keeps working)")
+    p = sub.add_parser("backup", help="back up the queue database now (online: the hall keeps working)",
+                       usage="jiaohao backup [-h] [--to PATH] [--json]\n       jiaohao backup list [--check] [--json]",
+                       description="立即备份排队数据库 (back up the queue database now, online: the hall keeps "
+                                   "working). `jiaohao backup list` shows the backups; docs/backup.md.")
     p.add_argument("--to", metavar="PATH", help="a new file, or a folder to put it in "
                                                 "(default: the [backup] folder, old copies rotated)")
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")
     p.set_defaults(func=backup)
-    s = p.add_subparsers(dest="backup_command", metavar="ACTION")
+    s = p.add_subparsers(dest="backup_command", metavar="ACTION", prog="jiaohao backup")
     a = s.add_parser("list", help="the backups in the [backup] folder, newest first")
     a.add_argument("--check", action="store_true", help="run SQLite's integrity check on each (slow)")
     a.add_argument("--json", action="store_true", help="one JSON object on stdout")
@@ -112,5 +115,5 @@ def restore(ctx, args) -> int:
          f"(integrity OK, {c.tickets:,} tickets, business day {c.last_day or '?'})\n"
          + (f"原数据库已保留 (the previous database is kept as): {', '.join(map(str, result.kept_aside))}\n"
             if result.kept_aside else "")
-         + "now start jiaohao serve, the kiosks and the screens again")
+         + "请重新启动 jiaohao serve、取号机和大屏 (now start jiaohao serve, the kiosks and the screens again)")
     return 0

@@ -69,10 +69,12 @@ def slots(ctx, args) -> int:
         rows = q.booking_slots(args.service, day) if day else []
     except HallError as e:
         raise _refusal(e) from None
-    lines = [f"{s['label']}  {s['left']}/{s['capacity']} left" + ("" if s["open"] else "  (closed)") for s in rows]
+    lines = [f"{s['label']}  剩余 {s['left']}/{s['capacity']} left" + ("" if s["open"] else "  (已停约 closed)")
+             for s in rows]
     emit(args, {"days": [d.isoformat() for d in days], "day": day.isoformat() if day else None, "slots": rows},
-         f"{args.service} on {day}: " + ("\n  " + "\n  ".join(lines) if lines else "no slots")
-         + f"\nbookable days: {', '.join(d.isoformat() for d in days) or 'none'}")
+         f"{args.service} {day or ''} 号源 (slots of {args.service} on {day}): "
+         + ("\n  " + "\n  ".join(lines) if lines else "无 none")
+         + f"\n可预约日期 bookable days: {', '.join(d.isoformat() for d in days) or '无 none'}")
     return 0
 
 
@@ -83,9 +85,10 @@ def listing(ctx, args) -> int:
         raise CommandError(f"unknown service {args.service!r}: the hall's services are "
                            + ", ".join(svc.code for svc in ctx.config.services))
     rows = q.bookings_on(day, args.service)
+    from hall.bookings import STATUS_ZH
     emit(args, {"day": day, "bookings": [b.to_json() for b in rows]},
-         "\n".join(f"{b.start[11:]}-{b.end[11:]} {b.service} {b.code} {b.status:10} {b.name} {b.mobile} {b.id_number}"
-                   for b in rows) or f"no bookings on {day}")
+         "\n".join(f"{b.start[11:]}-{b.end[11:]} {b.service} {b.code} {STATUS_ZH.get(b.status, '')} {b.status:10} "
+                   f"{b.name} {b.mobile} {b.id_number}" for b in rows) or f"{day} 没有预约 (no bookings on {day})")
     return 0
 
 
@@ -95,13 +98,13 @@ def cancel(ctx, args) -> int:
         b = ctx.queue.cancel_booking(args.code, by=f"cli:{_me()}")
     except HallError as e:
         raise _refusal(e) from None
-    emit(args, b.to_json(), f"cancelled {b.code} ({b.service_name} {b.start})")
+    emit(args, b.to_json(), f"已取消预约 cancelled {b.code} ({b.service_name} {b.start})")
     return 0
 
 
 def sweep(ctx, args) -> int:
     n = ctx.queue.sweep_no_shows()
-    emit(args, {"no_shows": n}, f"{n} booking(s) marked no-show")
+    emit(args, {"no_shows": n}, f"{n} 个预约记为爽约 ({n} booking(s) marked no-show)")
     return 0
 
 
@@ -111,7 +114,7 @@ def suspensions(ctx, args) -> int:
          "\n".join(f"#{s['id']} ID {s['id_number']} until {s['until']} no-shows {', '.join(s['no_shows'])}"
                    + ("" if s["active"] else f" (lifted {s['lifted_at']} by {s['lifted_by']}: {s['lift_reason']})"
                       if s["lifted_at"] else " (ended)")
-                   for s in rows) or "no suspensions in force")
+                   for s in rows) or "没有生效的预约暂停 (no suspensions in force)")
     return 0
 
 
@@ -121,7 +124,7 @@ def lift(ctx, args) -> int:
         s = ctx.queue.lift_suspension(args.id, args.reason, by=args.by or f"cli:{_me()}")
     except HallError as e:
         raise _refusal(e) from None
-    emit(args, s, f"lifted suspension #{s['id']} (ID {s['id_number']}): {s['lift_reason']}")
+    emit(args, s, f"已解除预约暂停 lifted suspension #{s['id']} (ID {s['id_number']}): {s['lift_reason']}")
     return 0
 
 

@@ -7,6 +7,7 @@ from importlib import import_module
 
 from ..diag import AREAS, CheckResult
 from .inputs import server_options
+from ..context import CommandError
 
 # On a PC that uses a hall server: the database and its backups are the server's; the
 # buses, boards, voice and their ports are the controller's unless this PC's own hall
@@ -83,20 +84,21 @@ def check(ctx, args) -> int:
         for r in results:
             print(f"{'OK  ' if r.ok else 'FAIL'} {r.device}: {r.detail}")
             if not r.ok and r.fix:
-                print(f"     fix: {r.fix}")
+                print(f"     处理 fix: {r.fix}")
         bad = sum(not r.ok for r in results)
-        print(f"{len(results)} device(s) checked, {bad} with a problem" if bad else
-              f"{len(results)} device(s) checked, all healthy")
+        print(f"共检查 {len(results)} 项，{bad} 项有问题 ({len(results)} device(s) checked, {bad} with a problem)"
+              if bad else f"共检查 {len(results)} 项，全部正常 ({len(results)} device(s) checked, all healthy)")
     return 0 if healthy else 1
 
 
 def _gui_or_help(ctx, args) -> int:
     if args.gui:
+        from .display import need_display
+        need_display("the diagnostics panel", screenshot=False)  # Qt would abort the process (status 134)
         try:
             gui = import_module("jiaohao.diag.gui")
         except ModuleNotFoundError:
-            print("jiaohao: the diagnostics panel is not available in this build")
-            return 2
+            raise CommandError("the diagnostics panel is not available in this build") from None
         return gui.run(ctx)
     args._parser.print_help()
     return 0

@@ -11,11 +11,12 @@ def has_display() -> bool:
                 or os.environ.get("QT_QPA_PLATFORM"))
 
 
-def need_display(what: str) -> None:
+def need_display(what: str, screenshot: bool = True) -> None:
     """Refuse in one line where Qt would abort the process for want of a display."""
     if not has_display():
-        raise CommandError(f"no display here for {what} (DISPLAY is not set): run it in the desktop "
-                           "session, or give --screenshot PNG to draw it into a file")
+        raise CommandError(f"这里没有显示器，请在桌面会话中运行 (no display here for {what}: DISPLAY is not set; "
+                           "run it in the desktop session"
+                           + (", or give --screenshot PNG to draw it into a file)" if screenshot else ")"))
 
 
 def offscreen_if_no_display() -> None:

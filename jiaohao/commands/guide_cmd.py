@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ..cli import emit
 from ..context import CommandError
-from .inputs import server_options
+from .inputs import printable, server_options
 
 
 def register(sub) -> None:
@@ -89,8 +89,8 @@ def check(ctx, args) -> int:
     if problems:
         if args.json:
             emit(args, summary, "")
-        for p in problems:
-            print(p, file=sys.stderr)
+        for p in problems:  # they quote the guide files' text
+            print(printable(p), file=sys.stderr)
         return 2
     note = "" if folder.exists() else " (no guide folder: the hall has no guide yet)"
     emit(args, summary, f"OK {folder}: {len(entries)} items for {len(services)} of "
@@ -109,8 +109,8 @@ def import_file(ctx, args) -> int:
         check_against_hall(entries, ctx.config, path)
     except GuideImportError as e:
         from ..guide_import import MAX_PROBLEMS
-        for p in e.problems[:MAX_PROBLEMS]:
-            print(p, file=sys.stderr)
+        for p in e.problems[:MAX_PROBLEMS]:  # they quote the spreadsheet's cells
+            print(printable(p), file=sys.stderr)
         more = len(e.problems) - MAX_PROBLEMS
         print(f"{len(e.problems)} problem(s)" + (f" ({more} more not shown)" if more > 0 else "")
               + ", nothing imported", file=sys.stderr)
@@ -153,8 +153,11 @@ def export(ctx, args) -> int:
     if not path.parent.is_dir():
         raise CommandError(f"{path.parent}: no such folder")
     guide = _guide(ctx)
+    from ..xlsx_save import TempFolderFull
     try:
         write_xlsx(guide.entries, path)
+    except TempFolderFull as e:
+        raise CommandError(e.line(f" {path}", str(path))) from None
     except OSError as e:
         raise CommandError(f"{path}: cannot write: {e.strerror or e}") from None
     print(f"wrote {len(guide)} item(s) to {path}" + ("" if guide else " (the header only: a template)"))

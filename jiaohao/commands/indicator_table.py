@@ -10,6 +10,9 @@ import json
 from datetime import date
 
 
+BY_WORDS = {"hall": "大厅", "department": "部门", "window": "窗口", "staff": "人员", "item": "事项"}
+
+
 def render(rows: list[dict], start: date, end: date, by: str, fmt: str, title: str, group_width: int = 12) -> str:
     """The indicators of ``start`` … ``end`` grouped ``by``, in ``fmt`` (json, csv, table)."""
     from hall.rating_indicators import COUNTS, RATES, percent
@@ -25,7 +28,7 @@ def render(rows: list[dict], start: date, end: date, by: str, fmt: str, title: s
             w.writerow([r[c] if r[c] is not None else "" for c in columns])
         return buf.getvalue()
     g = group_width
-    out = [f"{title} {start} … {end}（按 {by}）",
+    out = [f"{title} {start} … {end}（按{BY_WORDS.get(by, by)} by {by}）",
            f"{'':<{g}}{'办件':>6}{'已评':>6}{'未评':>6}{'差评':>6}" + "".join(f"{n:>10}" for n in RATES)]
     for r in rows:
         out.append(f"{str(r['group'])[:g]:<{g}}{r['cases']:>6}{r['rated']:>6}{r['unrated']:>6}{r['bad']:>6}"

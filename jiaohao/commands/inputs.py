@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import unicodedata
 
 _DIGITS = re.compile(r"[0-9]+")
 _INTEGER = re.compile(r"-?[0-9]+")
@@ -23,6 +24,25 @@ def ascii_int(text: str) -> int:
     return int(text)
 
 
+_UNSAFE = {"Cc", "Cf", "Cs", "Zl", "Zp"}  # controls (ESC, NUL, CR), format (RTL override, zero width)
+
+
+def printable(text: str) -> str:
+    """``text`` safe to show on a terminal: control and format characters escaped as in
+    ``repr`` (\\x1b, \\x00, \\u202e), so a typed ESC sequence or RTL override is seen, not
+    obeyed. Line breaks stay (messages of several lines); Chinese and other text as it is."""
+    if text.isprintable():
+        return text
+    return "".join(c if c == "\n" or unicodedata.category(c) not in _UNSAFE else _escaped(c) for c in text)
+
+
+def _escaped(c: str) -> str:
+    if c in "\t\r":
+        return "\\t" if c == "\t" else "\\r"
+    n = ord(c)
+    return f"\\x{n:02x}" if n < 0x100 else f"\\u{n:04x}" if n < 0x10000 else f"\\U{n:08x}"
+
+
 class Parser(argparse.ArgumentParser):
     """ArgumentParser whose usage errors are one line that points to --help, and whose
     ``type=int`` takes ASCII digits only (subcommand parsers are of this class too)."""
@@ -32,7 +52,7 @@ class Parser(argparse.ArgumentParser):
         self.register("type", int, ascii_int)
 
     def error(self, message: str):
-        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+        self.exit(2, printable(f"{self.prog}: {message} (see {self.prog} --help)") + "\n")
 
 
 def number(what: str, low: int, high: int):

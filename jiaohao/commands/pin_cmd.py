@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ..context import CommandError
 
+ROLE_ZH = {"technician": "技术员 PIN", "green": "绿色通道工作人员 PIN"}
 _HEADER = re.compile(r"^\s*\[\s*kiosk\s*\]\s*(#.*)?$")
 _ANY_HEADER = re.compile(r"^\s*\[")
 
@@ -59,11 +60,12 @@ def set_pin(ctx, args) -> int:
     pin = read_pin(ROLE_WORDS[args.role])
     problem = pin_problem(pin)
     if problem:
-        raise CommandError(f"{problem}; nothing changed")
+        raise CommandError(f"PIN 不可用，未作修改 ({problem}; nothing changed)")
     other = next(r for r in ROLES if r != args.role)
     if verify_pin(pin, str(kiosk.get(ROLES[other], ""))):
-        raise CommandError(f"the {ROLE_WORDS[args.role]} must differ from the {ROLE_WORDS[other]} "
-                           "(staff could otherwise open the technician menu); nothing changed")
+        raise CommandError(f"{ROLE_ZH[args.role]}不能与{ROLE_ZH[other]}相同，未作修改 (the {ROLE_WORDS[args.role]} "
+                           f"must differ from the {ROLE_WORDS[other]}: staff could otherwise open the technician "
+                           "menu; nothing changed)")
 
     value = hash_pin(pin)
     new = with_kiosk_line(text, key, value, data)
@@ -75,18 +77,20 @@ def set_pin(ctx, args) -> int:
         why = write_in_place(path, new)
     if why is not None:
         plain = key.removesuffix("_hash")
-        print(f"jiaohao: {path} not changed: {why}. Put this line in its [kiosk] section"
+        print(f"jiaohao: 未修改 {path} (not changed): {why}. Put this line in its [kiosk] section"
               + (f" and delete its {plain} line" if plain in kiosk else "") + ":", file=sys.stderr)
         print(f'{key} = "{value}"')
         return 1
-    print(f"{ROLE_WORDS[args.role]} set: {path} [kiosk] {key} (a salted scrypt hash, not the PIN)")
+    print(f"已设置{ROLE_ZH[args.role]} ({ROLE_WORDS[args.role]} set): {path} [kiosk] {key} "
+          "(a salted scrypt hash, not the PIN)")
     try:
         cfg = parse_hall(new, path)
         if args.role == "green" and cfg.kiosk.priority_rule == "open":
             print('note: priority_rule = "open": the green channel asks for this PIN only with priority_rule = "pin"')
     except ConfigError as e:
         print(f"note: the file still has a problem: {e}")
-    print("Restart the kiosk to use it (systemctl --user restart jiaohao-kiosk, as the kiosk user).")
+    print("请重启取号机后生效 (restart the kiosk to use it: systemctl --user restart jiaohao-kiosk, as the kiosk "
+          "user).")
     return 0
 
 
@@ -99,10 +103,10 @@ def read_pin(words: str) -> str:
     else:
         lines = [s.strip() for s in sys.stdin.read().splitlines() if s.strip()]
         if not lines:
-            raise CommandError("no PIN on standard input; nothing changed")
+            raise CommandError("没有读到 PIN，未作修改 (no PIN on standard input; nothing changed)")
         first, again = lines[0], lines[1] if len(lines) > 1 else lines[0]
     if first != again:
-        raise CommandError("the two PINs differ; nothing changed")
+        raise CommandError("两次输入的 PIN 不同，未作修改 (the two PINs differ; nothing changed)")
     return first.strip()
 
 
@@ -178,9 +182,10 @@ def unlock(ctx, args) -> int:
     try:
         path.unlink()
     except FileNotFoundError:
-        print(f"no lock-outs kept in {path}")
+        print(f"没有锁定记录 (no lock-outs kept in {path})")
         return 0
     except OSError as e:
         raise CommandError(f"{path}: cannot delete ({e.strerror or e})") from None
-    print(f"lock-outs forgotten ({path} deleted); restart the kiosk: systemctl --user restart jiaohao-kiosk")
+    print(f"已解除锁定，请重启取号机 (lock-outs forgotten, {path} deleted; restart the kiosk: "
+          "systemctl --user restart jiaohao-kiosk)")
     return 0

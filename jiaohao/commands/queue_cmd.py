@@ -31,21 +31,39 @@ def register(sub) -> None:
     add("recall", recall, "announce the current ticket again")
     add("skip", skip, "mark the current ticket a no-show (过号)")
     add("finish", finish, "finish the current ticket")
+    a = add("reactivate", reactivate, "put a no-show (过号) of today back in its queue", window=False)
+    a.add_argument("number", help="the ticket number, e.g. A003")
     a = add("transfer", transfer, "move the current ticket to another service or window")
     g = a.add_mutually_exclusive_group(required=True)
     g.add_argument("--to-service", metavar="CODE")
     g.add_argument("--to-window", metavar="N", type=window_number)
     a = add("pause", pause, "pause a window")
-    a.add_argument("--reason", choices=sorted(PAUSE_REASONS), help="away 离岗, lunch 午休, meeting 会议")
+    a.add_argument("--reason", type=_pause_reason, metavar="REASON",
+                   help="away 离岗, lunch 午休 or meeting 会议 (either word)")
     add("resume", resume, "resume a paused window")
     a = add("rate", rate, "rate the ticket just served (5 非常满意 … 1 非常不满意)")
     a.add_argument("score", type=score)
     add("status", status, "waiting per service, state and current ticket per window", window=False)
 
 
+def _pause_reason(text: str) -> str:
+    """away/lunch/meeting, or the words the window screen shows for them (离岗/午休/会议)."""
+    by_zh = {zh: en for en, zh in PAUSE_REASONS.items()}
+    reason = by_zh.get(text.strip(), text.strip().lower())
+    if reason not in PAUSE_REASONS:
+        import argparse
+        raise argparse.ArgumentTypeError(
+            f"暂停原因“{text}”无效，可选：离岗、午休、会议 (pause reason {text!r}: away, lunch or meeting)")
+    return reason
+
+
+STATE_WORDS = {"idle": "空闲", "serving": "办理中", "paused": "暂停", "closed": "关闭"}
+
+
 def _ticket_out(args, t, verb: str) -> int:
+    """One line, Chinese first (the English half stays as scripts have read it)."""
     if t is None:
-        emit(args, {"number": None, "ticket": None}, "nobody is waiting")
+        emit(args, {"number": None, "ticket": None}, "无人等候 nobody is waiting")
         return 0
     obj = t.to_json()
     emit(args, obj, f"{verb} {t.number} ({t.service_name}) status={t.status}"
@@ -59,36 +77,41 @@ def issue(ctx, args) -> int:
         t = issue_printed(ctx, args.service, priority=args.priority)
     else:
         t = ctx.hall.issue(args.service, priority=args.priority, kiosk="cli")
-    return _ticket_out(args, t, "issued")
+    return _ticket_out(args, t, "已取号 issued")
 
 
 def call(ctx, args) -> int:
-    return _ticket_out(args, ctx.hall.call_next(args.window), f"window {args.window} calls")
+    return _ticket_out(args, ctx.hall.call_next(args.window), f"{args.window}号窗口叫号 window {args.window} calls")
 
 
 def recall(ctx, args) -> int:
-    return _ticket_out(args, ctx.hall.recall(args.window), "recalled")
+    return _ticket_out(args, ctx.hall.recall(args.window), "已重呼 recalled")
 
 
 def skip(ctx, args) -> int:
-    return _ticket_out(args, ctx.hall.skip(args.window), "skipped")
+    return _ticket_out(args, ctx.hall.skip(args.window), "已过号 skipped")
 
 
 def finish(ctx, args) -> int:
-    return _ticket_out(args, ctx.hall.finish(args.window), "finished")
+    return _ticket_out(args, ctx.hall.finish(args.window), "已办结 finished")
+
+
+def reactivate(ctx, args) -> int:
+    return _ticket_out(args, ctx.hall.reactivate(args.number.strip()), "已重新排队 reactivated")
 
 
 def transfer(ctx, args) -> int:
-    return _ticket_out(args, ctx.hall.transfer(args.window, args.to_service, args.to_window), "transferred")
+    return _ticket_out(args, ctx.hall.transfer(args.window, args.to_service, args.to_window), "已转办 transferred")
 
 
 def rate(ctx, args) -> int:
-    return _ticket_out(args, ctx.hall.rate(args.window, args.score), f"rated {args.score}:")
+    return _ticket_out(args, ctx.hall.rate(args.window, args.score), f"已评价 {args.score} 分 rated {args.score}:")
 
 
 def _window_out(args, ws) -> int:
-    emit(args, ws.to_json(), f"window {ws.number}: {ws.state}"
-                             + (f" ({ws.pause_reason})" if ws.pause_reason else "")
+    emit(args, ws.to_json(), f"{ws.number}号窗口{STATE_WORDS.get(ws.state, '')} window {ws.number}: {ws.state}"
+                             + (f" ({PAUSE_REASONS.get(ws.pause_reason, '')} {ws.pause_reason})"
+                                if ws.pause_reason else "")
                              + f", current {ws.current.number if ws.current else '-'}, waiting {ws.waiting}")
     return 0
 
@@ -109,12 +132,12 @@ def status(ctx, args) -> int:
                  "issued_today": q.issued_today(s.code), "open": q.is_open(s.code)}
                 for s in ctx.config.services]
     obj = {"hall": ctx.config.hall.name, "services": services, "windows": [w.to_json() for w in windows]}
-    lines = [ctx.config.hall.name, "services:"]
-    lines += [f"  {s['code']:<4} {s['name']:<12} waiting {s['waiting']:>4}  issued {s['issued_today']:>4}"
-              f"{'' if s['open'] else '  (closed)'}" for s in services]
-    lines.append("windows:")
-    lines += [f"  {w.number:>3} {w.state:<8} {w.current.number if w.current else '-':<6} waiting {w.waiting}"
-              + (f"  {w.pause_reason}" if w.pause_reason else "") for w in windows]
+    lines = [ctx.config.hall.name, "事项 services:"]
+    lines += [f"  {s['code']:<4} {s['name']:<12} 等候 waiting {s['waiting']:>4}  今日取号 issued {s['issued_today']:>4}"
+              f"{'' if s['open'] else '  (未开放 closed)'}" for s in services]
+    lines.append("窗口 windows:")
+    lines += [f"  {w.number:>3} {STATE_WORDS.get(w.state, ''):<3} {w.state:<8} {w.current.number if w.current else '-':<6} "
+              f"等候 waiting {w.waiting}" + (f"  {w.pause_reason}" if w.pause_reason else "") for w in windows]
     emit(args, obj, "\n".join(lines))
     return 0
 

@@ -130,7 +130,8 @@ def followups(ctx, args) -> int:
         print(json.dumps(rows, ensure_ascii=False, indent=1))
         return 0
     if not rows:
-        print("没有差评整改单 (no follow-ups)" + ("（逾期）" if args.overdue else ""))
+        print("没有逾期的差评整改单 (no overdue follow-ups)" if args.overdue else
+              "没有未办结的差评整改单 (no open follow-ups)" if args.open else "没有差评整改单 (no follow-ups)")
         return 0
     print(f"{'id':>4}  {'号':<6} {'窗口':>4}  {'评价':<6} {'状态':<8} {'核实期限':<10}  {'整改期限':<10}  提醒")
     for f in rows:

@@ -15,7 +15,7 @@ from pathlib import Path
 from hall.clock import check_day
 from hall.reports import GROUPINGS, ReportError, build_report, parse_day
 
-from ..context import CommandError
+from ..context import CommandError, TryLater
 from ..report import FORMATS, default_filename, render
 
 TO_FILE = {"xlsx", "html"}  # written to a file unless --output - asks for stdout
@@ -81,7 +81,7 @@ def run(ctx, args) -> int:
     today = ctx.clock()().date()
     d0, d1 = date_range(args, today)
     if not ctx.db_path.exists():
-        raise CommandError(f"no queue database at {ctx.db_path} (use --db PATH or set JIAOHAO_DB)")
+        raise CommandError(f"没有排队数据库 {ctx.db_path} (no queue database at {ctx.db_path}: use --db PATH or set JIAOHAO_DB)")
     cfg = ctx.config
     names = {w.number: (w.name or f"{w.number}号窗口") for w in cfg.windows}
     try:
@@ -107,14 +107,15 @@ def _city_report(args):
     try:
         conn = connect(url, os.environ.get(PASSWORD_ENV) or None, autocommit=True, application="jiaohao report")
     except CityError as e:
-        raise CommandError(str(e)) from None
+        raise (TryLater if e.temporary else CommandError)(str(e)) from None
     try:
         return build_city_report(conn, d0, d1, args.by, halls=args.halls)
     except ReportError as e:
         raise CommandError(str(e)) from None
     except Exception as e:  # noqa: BLE001 - psycopg's errors: one line
         if type(e).__module__.startswith("psycopg"):
-            raise CommandError(f"the city report failed: {one_line(e)}") from None
+            from city.reach import classify
+            raise (TryLater if classify(e)[0] else CommandError)(f"the city report failed: {one_line(e)}") from None
         raise
     finally:
         conn.close()
@@ -125,9 +126,10 @@ def _output(args, report) -> int:
     try:
         data = render(report, args.format)
     except OSError as e:  # the xlsx writer's temporary files: a full disk under the temp folder
-        import tempfile
-        raise CommandError(f"cannot build the {args.format} report: {e.strerror or e} (temporary files go to "
-                           f"{tempfile.gettempdir()}: is that disk full?)") from None
+        from ..xlsx_save import TempFolderFull
+        if not isinstance(e, TempFolderFull):
+            e = TempFolderFull(e.errno, e.strerror or str(e))
+        raise CommandError(e.line(f" {args.format} 报表", f"the {args.format} report")) from None
     out = args.output
     if out == "-" or (out is None and args.format not in TO_FILE):
         sys.stdout.buffer.write(data)

@@ -18,7 +18,7 @@ import threading
 import time
 from datetime import datetime
 
-from ..context import CommandError
+from ..context import CommandError, TryLater
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +58,18 @@ def register(sub) -> None:
     i.set_defaults(func=city_indicators_cmd)
 
 
-def _fail(message: str) -> int:
-    print(f"jiaohao: {message}", file=sys.stderr)
-    return 1
+def _fail(message: str, temporary: bool = False):
+    """One line on stderr: exit 75 when trying again later may work (the city did not
+    answer), else 2 (a person must fix something first)."""
+    raise (TryLater if temporary else CommandError)(message)
+
+
+def _psycopg_failure(e: BaseException, what: str):
+    """A psycopg error after the connection was made, as :func:`_fail` says it."""
+    from city.reach import classify
+    from city.schema import one_line
+    temporary, _ = classify(e)
+    _fail(f"{what}: {one_line(e)}", temporary)
 
 
 def _shipper(ctx):
@@ -70,7 +79,7 @@ def _shipper(ctx):
         raise CommandError(f"no [city] database in {ctx.config_path}: add [city] database = "
                            "\"postgresql://…\" and hall_code (docs/city.md)")
     if not ctx.db_path.exists():
-        raise CommandError(f"no queue database at {ctx.db_path} (use --db PATH or set JIAOHAO_DB)")
+        raise CommandError(f"没有排队数据库 {ctx.db_path} (no queue database at {ctx.db_path}: use --db PATH or set JIAOHAO_DB)")
     return Shipper(ctx.db_path, cfg.city, cfg.hall.name, cfg.services, cfg.windows,
                    base_dir=ctx.config_path.parent)
 
@@ -80,7 +89,7 @@ def ship(ctx, args) -> int:
     from city.ship import describe_error, status
     if args.status:
         if not ctx.db_path.exists():
-            raise CommandError(f"no queue database at {ctx.db_path} (use --db PATH or set JIAOHAO_DB)")
+            raise CommandError(f"没有排队数据库 {ctx.db_path} (no queue database at {ctx.db_path}: use --db PATH or set JIAOHAO_DB)")
         rows = status(ctx.db_path)
         if args.json:
             print(json.dumps({"shipping": rows}, ensure_ascii=False))
@@ -112,12 +121,13 @@ def ship(ctx, args) -> int:
             return 0
     except CityError as e:
         shipper.record_failure(str(e))
-        return _fail(str(e))
+        _fail(str(e), e.temporary)
     except Exception as e:  # noqa: BLE001 - psycopg's errors: one line, not a traceback
         if type(e).__module__.startswith("psycopg"):
+            from city.reach import classify
             text = describe_error(e, ctx.config.city.database)
             shipper.record_failure(text)
-            return _fail(text)
+            _fail(text, classify(e)[0])
         raise
     finally:
         shipper.close()
@@ -154,14 +164,13 @@ def city_migrate(ctx, args) -> int:
     try:
         conn = _city_conn(args.url)
     except CityError as e:
-        return _fail(str(e))
+        _fail(str(e), e.temporary)
     try:
         applied = migrate(conn)
         rewritten = rewrite_old_days(conn)  # days stored by an older version, in today's format
     except Exception as e:  # noqa: BLE001
         if type(e).__module__.startswith("psycopg"):
-            from city.schema import one_line
-            return _fail(f"migrating the city database failed: {one_line(e)}")
+            _psycopg_failure(e, "migrating the city database failed")
         raise
     finally:
         conn.close()
@@ -176,11 +185,15 @@ def city_halls(ctx, args) -> int:
     try:
         conn = _city_conn(args.url)
     except CityError as e:
-        return _fail(str(e))
+        _fail(str(e), e.temporary)
     try:
         rows = conn.execute("SELECT h.hall_code, h.name, h.shipped_event_id, h.shipped_at, h.program_version, "
                             "(SELECT max(day) FROM city.days d WHERE d.hall_code = h.hall_code) "
                             "FROM city.halls h ORDER BY 1").fetchall()
+    except Exception as e:  # noqa: BLE001
+        if type(e).__module__.startswith("psycopg"):
+            _psycopg_failure(e, "reading the city's halls failed (has `jiaohao city migrate URL` run?)")
+        raise
     finally:
         conn.close()
     out = [{"hall_code": r[0], "name": r[1], "shipped_event_id": r[2],
@@ -215,9 +228,13 @@ def city_indicators_cmd(ctx, args) -> int:
     try:
         conn = _city_conn(args.url)
     except CityError as e:
-        return _fail(str(e))
+        _fail(str(e), e.temporary)
     try:
         rows = city_indicators(conn, start, end, args.by, args.halls)
+    except Exception as e:  # noqa: BLE001
+        if type(e).__module__.startswith("psycopg"):
+            _psycopg_failure(e, "the city indicators failed")
+        raise
     finally:
         conn.close()
     from .indicator_table import render

@@ -75,6 +75,8 @@ def read_password(from_stdin: bool) -> str:
 
 
 def add(ctx, args) -> int:
+    from hall.access import Access
+    Access._check_staff_number(args.staff)  # a mistyped number is said before the password is asked
     password = read_password(args.password_stdin)
     access = access_for(ctx)
     try:

@@ -72,7 +72,8 @@ def version(ctx, args) -> int:
         try:
             connect_readonly(path).close()  # the refusal, in the words every command uses
         except Exception as e:  # noqa: BLE001 - printed as the one-line reason
-            print(f"jiaohao: {e}", file=sys.stderr)
+            from .inputs import printable
+            print(printable(f"jiaohao: {e}"), file=sys.stderr)
         return 2
     return 0
 

@@ -48,19 +48,25 @@ def register(sub) -> None:
     p.set_defaults(func=bus_command)
 
     s = sub.add_parser("screen", help="show a text on a window screen")
-    s.add_argument("--bus", required=True)
-    s.add_argument("--address", type=number("bus address", 1, 247), required=True)
+    s.add_argument("--bus", metavar="NAME", help="bus name from the hall config (default: the only bus)")
+    s.add_argument("--address", type=number("bus address", 1, 247), required=True,
+                   help="the window screen's address on that bus (e.g. 101; `diag bus NAME --scan` lists them)")
     s.add_argument("--text", required=True, help="line 1 (16 Chinese characters at most)")
     s.add_argument("--line2", default="", help="line 2")
     s.add_argument("--flash", type=int, default=3, help="seconds to flash line 1")
-    s.add_argument("--json", action="store_true")
+    s.add_argument("--json", action="store_true", help="one JSON object on stdout")
     s.set_defaults(func=screen_command)
 
 
-def _open_named(ctx, name: str):
-    """Open the configured bus ``name`` for a command; CommandError names what is wrong."""
+def _open_named(ctx, name: str | None):
+    """Open the configured bus ``name`` (None: the hall's only bus); CommandError names what is wrong."""
     from drivers.windowbus import WindowBusError
     from jiaohao.context import CommandError
+    if name is None:
+        if len(ctx.config.buses) != 1:
+            known = ", ".join(ctx.config.buses) or "none"
+            raise CommandError(f"请用 --bus 指定总线 (give --bus NAME: the hall has {len(ctx.config.buses)} buses: {known})")
+        name = next(iter(ctx.config.buses))
     if name not in ctx.config.buses:
         known = ", ".join(ctx.config.buses) or "none"
         raise CommandError(f"no bus {name!r} in {ctx.config_path} (configured: {known})")
@@ -219,6 +225,8 @@ def screen_command(ctx, args) -> int:
     from drivers.windowbus import ScreenState, WindowBusError
     from jiaohao.cli import emit
     from jiaohao.context import CommandError
+    if args.bus is None and len(ctx.config.buses) == 1:
+        args.bus = next(iter(ctx.config.buses))
     proto = _open_named(ctx, args.bus)
     try:
         proto.write_screen(args.address, ScreenState(args.text, args.line2, flash_s=args.flash))
@@ -228,7 +236,7 @@ def screen_command(ctx, args) -> int:
     finally:
         proto.close()
     emit(args, {"ok": True, "bus": args.bus, "address": args.address, "text": args.text},
-         f"window screen at address {args.address} on bus {args.bus} shows {args.text!r}")
+         f"窗口屏已显示 (window screen at address {args.address} on bus {args.bus} shows) {args.text!r}")
     return 0
 
 

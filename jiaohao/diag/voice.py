@@ -43,7 +43,17 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def _fix(kind: str) -> str:
+NO_SOUND_FIX = ("connect the speakers' sound card (`aplay -l` lists the cards) or start the desktop's sound "
+                "server, or set voice.output to a folder to write WAV files")
+NO_PLAYER_FIX = "install a player (apt install alsa-utils), or set voice.output to a folder to write WAV files"
+
+
+def _fix(kind: str, detail: str = "") -> str:
+    """What to do, for what the engine's check said (espeak-ng being ready is not fixed by installing it)."""
+    if "no sound card" in detail:
+        return NO_SOUND_FIX
+    if "no audio player" in detail:
+        return NO_PLAYER_FIX
     return FIXES["serial"] if kind in SERIAL_MODELS else FIXES.get(kind, "")
 
 
@@ -66,7 +76,7 @@ def run(ctx, args) -> int:
         result.update(ok=ok, detail=detail, name=engine.name)
         if args.status or not ok and kind in SERIAL_MODELS:
             emit(args, result, f"{'OK  ' if ok else 'FAIL'} {engine.name}: {detail}"
-                 + ("" if ok else f"\n  fix: {_fix(kind)}"))
+                 + ("" if ok else f"\n  fix: {_fix(kind, detail)}"))
             return 0 if ok else 1
         try:
             text = args.say or call_text(voice, args.number, args.window, style=engine.text_style)
@@ -108,4 +118,4 @@ def check(ctx) -> list[CheckResult]:
         ok, detail = engine.check()
     finally:
         engine.close()
-    return [CheckResult(device, ok, detail, "" if ok else _fix(voice.engine))]
+    return [CheckResult(device, ok, detail, "" if ok else _fix(voice.engine, detail))]

@@ -1,8 +1,6 @@
 """Excel workbook (openpyxl): a summary sheet, the rows with a total, arrivals by hour."""
 from __future__ import annotations
 
-import io
-
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -91,6 +89,5 @@ def render_xlsx(report: Report) -> bytes:
     for f in report.wait_by_service:
         ws.append([f.key, f.label, f.wait.n, _min(f.wait.mean), _min(f.wait.p90), _min(f.wait.max)])
     wb.properties.title = title(report)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    from ..xlsx_save import workbook_bytes
+    return workbook_bytes(wb)
