@@ -7,9 +7,10 @@ killed (SIGKILL) and started again.
 
 Processes: this driver (setup, serve's life, RSS samples, the figures), a load process
 (asyncio + httpx: kiosks issue, callers call-next / finish, a third each of ``--rate``
-operations a second on an open-loop schedule; screens hold hall.sse.EventStream and read
-the snapshot every 2 s), a phones process (asyncio, raw sockets: ``--phones`` streams,
-each reconnecting with Last-Event-ID), a probe process (the last 3 windows' call-next and
+operations a second on an open-loop schedule), a screens process (the same code, no
+operations: 4 screens hold hall.sse.EventStream and read the snapshot every 2 s), a phones
+process (benchmarks/sse_phones.py: ``--phones`` raw streams, each reconnecting with
+Last-Event-ID), a probe process (the last 6 windows' call-next and
 finish, ``--probe-rate`` of the operations, on blocking keep-alive connections: window
 PCs each on a machine of its own, timed without the shared load process's own
 scheduling). Clocks: time.monotonic() (CLOCK_MONOTONIC: one
@@ -44,6 +45,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench_devices import devices_main, with_device_ports  # noqa: E402
 from sse_phones import phones_main  # noqa: E402
 
 from server.server_timing import duration_ms  # noqa: E402
@@ -51,7 +53,8 @@ from server.server_timing import duration_ms  # noqa: E402
 CONFIG = ROOT / "config" / "halls" / "large.toml"
 NOW = "2026-11-23T10:00"  # a Monday, every service open (frozen hall clock)
 SEED_TICKETS = 600
-PROBE_WINDOWS = 3  # windows whose calls come from a process of their own (probe_main)
+DEVICES: list = []  # the window buses' simulators' process (--keypads own)
+PROBE_WINDOWS = 6  # windows whose calls come from a process of their own (probe_main)
 
 
 def pct(values: list[float], p: float) -> float:
@@ -257,7 +260,7 @@ def load_main(url, tokens, rate, seconds, start_evt, out) -> None:
         screen_streams = []
         screen_ids = [[] for _ in tokens["screens"]]
         async with asyncio.timeout(seconds + 60):
-            r = await screens_http[0].get("/api/v1/hall")
+            r = await (screens_http or kiosks)[0].get("/api/v1/hall")
             after = r.json()["last_event_id"]
             for i, t in enumerate(tokens["screens"]):
                 screen_streams.append(EventStream(url, t, after, lambda b, i=i: screen_ids[i].extend(e["id"] for e in b),
@@ -270,7 +273,9 @@ def load_main(url, tokens, rate, seconds, start_evt, out) -> None:
             order = list(callers)
             rng.shuffle(order)
             ci = 0
-            while time.monotonic() - t_start < seconds:
+            if rate <= 0:  # the screens' process: no operations
+                await asyncio.sleep(seconds)
+            while rate > 0 and time.monotonic() - t_start < seconds:
                 due = t_start + k / rate
                 wait = due - time.monotonic()
                 if wait > 0:
@@ -376,24 +381,27 @@ def parse_args():
     ap.add_argument("--rate", type=float, default=50.0, help="API operations a second (issue, call, finish)")
     ap.add_argument("--phones", type=int, default=1000)
     ap.add_argument("--no-restart", action="store_true")
-    ap.add_argument("--keypads", choices=["sim", "none"], default="sim",
-                    help="sim: the large hall's 4 window buses simulated inside serve (216 devices); "
-                         "none: software callers only, no bus")
-    ap.add_argument("--serve-nice", type=int, default=0,
-                    help="run serve at this niceness (deploy/jiaohao-serve.service sets Nice=-10; below 0 needs root)")
+    ap.add_argument("--keypads", choices=["own", "in-serve", "none"], default="own",
+                    help="own: the large hall's 4 window buses (216 devices) simulated in a process of their "
+                         "own, serve polling them over ptys as it polls RS-485 (default); in-serve: the "
+                         "simulators inside serve (sim://, as jiaohao demo runs them); none: software callers "
+                         "only, no bus")
+    ap.add_argument("--serve-nice", type=int, default=-10 if os.geteuid() == 0 else 0,
+                    help="run serve at this niceness; default: -10 as deploy/jiaohao-serve.service runs it "
+                         "(Nice=-10; below 0 needs root, so 0 for other users)")
     ap.add_argument("--phones-nice", type=int, default=0,
                     help="run the phones' simulator at this niceness (phones are other machines in a hall)")
-    ap.add_argument("--probe-rate", type=float, default=6.0,
+    ap.add_argument("--probe-rate", type=float, default=12.0,
                     help=f"of --rate, operations a second (call-next, finish) made by the last {PROBE_WINDOWS} "
                          "windows from a process of their own, as window PCs are; 0: none")
-    ap.add_argument("--probe-nice", type=int, default=0,
+    ap.add_argument("--probe-nice", type=int, default=-10 if os.geteuid() == 0 else 0,
                     help="run the probe at this niceness (its window PCs are other machines: their own waits "
                          "for this machine's CPU are not the server's time)")
     ap.add_argument("--quick", action="store_true", help="a smoke run for CI: 8 s, 50 phones, 20 ops/s")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder (database, serve's log)")
     args = ap.parse_args()
     if args.quick:
-        args.seconds, args.phones, args.rate = 8.0, 50, 20.0
+        args.seconds, args.phones, args.rate, args.probe_rate = 8.0, 50, 20.0, min(args.probe_rate, 6.0)
     return args
 
 
@@ -416,6 +424,13 @@ def run(args, tmp: str) -> int:
     restart_at = None if args.no_restart else args.seconds / 2
     if args.keypads == "none":
         CONFIG = without_keypads(CONFIG, Path(tmp) / "hall.toml")
+    elif args.keypads == "own":
+        ctx = mp.get_context("spawn")
+        paths_out, devices_stop = ctx.Queue(), ctx.Event()
+        devices = ctx.Process(target=devices_main, args=(str(CONFIG), paths_out, devices_stop), daemon=True)
+        devices.start()
+        DEVICES.append(devices)
+        CONFIG = with_device_ports(CONFIG, Path(tmp) / "hall.toml", paths_out.get(timeout=60))
     os.environ["XDG_CACHE_HOME"] = os.path.join(tmp, "cache")
     os.environ["JIAOHAO_NOW"] = NOW
     db = os.path.join(tmp, "hall.sqlite")
@@ -428,7 +443,8 @@ def run(args, tmp: str) -> int:
 
 
 def measure(args, tmp, db, tokens, serve, restart_at) -> int:
-    print(f"serve started in {serve.start():.2f} s (large hall, 72 windows); {args.phones} phones, "
+    print(f"serve (nice {args.serve_nice}; the probe nice {args.probe_nice}; window buses: {args.keypads}) "
+          f"started in {serve.start():.2f} s (large hall, 72 windows); {args.phones} phones, "
           f"{args.rate:.0f} ops/s for {args.seconds:.0f} s" + (f", SIGKILL + restart at {restart_at:.0f} s"
                                                                 if restart_at else ""), flush=True)
     import httpx
@@ -449,10 +465,16 @@ def measure(args, tmp, db, tokens, serve, restart_at) -> int:
           flush=True)
     probe_windows = sorted(tokens["callers"], key=int)[-PROBE_WINDOWS:] if args.probe_rate else []
     probe_callers = {int(n): tokens["callers"][n] for n in probe_windows}
-    load_tokens = {**tokens, "callers": {n: t for n, t in tokens["callers"].items() if n not in probe_windows}}
+    load_tokens = {**tokens, "screens": [],
+                   "callers": {n: t for n, t in tokens["callers"].items() if n not in probe_windows}}
     load = ctx.Process(target=load_main, args=(serve.url, load_tokens, args.rate - args.probe_rate, args.seconds,
                                                start_evt, load_out), daemon=True)
     load.start()
+    # the 4 TV boxes in a process of their own: their streams' JSON is not the windows' wait
+    screens_out = ctx.Queue()
+    screens = ctx.Process(target=load_main, args=(serve.url, {**tokens, "kiosks": [], "callers": {}}, 0.0,
+                                                  args.seconds, start_evt, screens_out), daemon=True)
+    screens.start()
     probe_out = ctx.Queue()
     probe = None
     if probe_callers:
@@ -475,6 +497,7 @@ def measure(args, tmp, db, tokens, serve, restart_at) -> int:
     start_evt.set()
     t_start = time.monotonic()
     cpu0 = cpu_of(serve.proc.pid)
+    devices_cpu0 = cpu_of(DEVICES[0].pid) if DEVICES else 0.0
     rss = {"steady": 0.0, "restart": 0.0}
     restart = {}
     while time.monotonic() - t_start < args.seconds:
@@ -492,9 +515,15 @@ def measure(args, tmp, db, tokens, serve, restart_at) -> int:
     # with a restart: the killed process's share, then all of the new one's (its start included)
     serve_cpu = serve_cpu_before + cpu_of(serve.proc.pid) if restart else cpu_of(serve.proc.pid) - cpu0
     run_s = time.monotonic() - t_start
+    devices_cpu = cpu_of(DEVICES[0].pid) - devices_cpu0 if DEVICES else None
     lag_stop.set()
     got = load_out.get(timeout=args.seconds + 120)
     load.join(30)
+    shown = screens_out.get(timeout=60)
+    screens.join(30)
+    got["samples"]["hall"] = shown["samples"]["hall"]
+    got["failures"]["hall"] = shown["failures"]["hall"]
+    got["screens"], got["after"], got["until"] = shown["screens"], shown["after"], shown["until"]
     probed = probe_out.get(timeout=60) if probe is not None else None
     if probe is not None:
         probe.join(30)
@@ -575,8 +604,9 @@ def measure(args, tmp, db, tokens, serve, restart_at) -> int:
               f"doubled {len(ids) - len(set(ids))}, in order {ids == sorted(ids)}, connections {sc['connects']}")
     print(f"-- failed operations (no answer in 30 s): {got['failures']}; calls without a complete fan-out: {incomplete}")
     print(f"-- CPU seconds over the {run_s:.0f} s run: serve {serve_cpu:.1f} (idle with the phones: "
-          f"{serve_idle:.2f} a second), load {got['cpu']:.1f}, phones {ph['cpu']:.1f} (whole-process: the load's with its start, "
-          f"the phones' with their connecting)")
+          f"{serve_idle:.2f} a second), load {got['cpu']:.1f}, screens {shown['cpu']:.1f}, "
+          f"phones {ph['cpu']:.1f} (whole-process: the load's and screens' with their start, the phones' with "
+          f"their connecting)" + (f"; the window buses' devices {devices_cpu:.1f}" if devices_cpu is not None else ""))
     print(f"-- serve RSS at the end {rss['end']:.0f} MB; machine: load average {os.getloadavg()[0]:.1f} on "
           f"{os.cpu_count()} cores, a 5 ms sleep woke late by p50 {pct(lag, 50):.2f} / p99 {pct(lag, 99):.1f} ms")
 
