@@ -135,6 +135,11 @@ def main() -> None:
                     help="take an online backup S seconds into the run")
     ap.add_argument("--mmap-mib", type=int, default=0,
                     help="PRAGMA mmap_size on the queue's connection (an experiment; the hall does not set it)")
+    ap.add_argument("--checkpointer-commits", action="store_true",
+                    help="the checkpointer starts the WAL again from its own connection (before issue 19's "
+                         "last change: every round empties the queue connection's page cache), to compare")
+    ap.add_argument("--cache-kib", type=int, default=0,
+                    help="PRAGMA cache_size = -KIB on the queue's connection (an experiment; default: the hall's)")
     ap.add_argument("--no-settle", action="store_true",
                     help="do not freeze the start-up heap (as serve does) before the run: to compare")
     a = ap.parse_args()
@@ -154,6 +159,11 @@ def main() -> None:
     if a.mmap_mib:  # an experiment (issue 19): database pages read through a mapping, not pread
         q._conn.execute(f"PRAGMA mmap_size = {a.mmap_mib << 20}")
         print(f"mmap_size {q._conn.execute('PRAGMA mmap_size').fetchone()[0] >> 20} MiB on the queue's connection")
+    if a.checkpointer_commits:
+        q._checkpointer.owner_commit = None
+    if a.cache_kib:
+        q._conn.execute(f"PRAGMA cache_size = -{a.cache_kib}")
+    print(f"page cache of the queue's connection: {-q._conn.execute('PRAGMA cache_size').fetchone()[0]:,} KiB")
     print(f"open + day rollover: {(time.perf_counter() - t) * 1000:.1f} ms")
 
     ctx = mp.get_context("spawn")
