@@ -16,8 +16,9 @@ at the priority the service gets (deploy/jiaohao-serve.service): `setsid -w nice
 python benchmarks/sustained_bench.py …` (the session's CPU group gets nice -10 as serve's
 does); reader processes run in sessions of their own at nice 0, as the kiosk and screen.
 
-    python benchmarks/sustained_bench.py [--rate 50] [--minutes 10] [--copy] [--readers 2]
+    python benchmarks/sustained_bench.py [--rate 50] [--minutes 10] [--copy [--sync-copy]] [--readers 2]
                                          [--backup-at 60] [--no-settle]
+                                         [--checkpointer-commits] [--cache-kib 2000]  (the code before, to compare)
 
 Target (issue 19): issue and call-next max under 10 ms at 50 operations/s for 10 minutes.
 """

@@ -272,7 +272,8 @@ class Checkpointer:
     with no busy wait makes the next writer start it again (it has nothing left to copy,
     so it holds writers off for microseconds). A round that copied every frame then
     starts the WAL again itself with a one-page commit, so that no queue operation pays
-    the new WAL header's fsync (:meth:`_start_wal`). The first round runs at start (a copied
+    the new WAL header's fsync (:meth:`_start_wal`; on the queue's own connection when
+    given ``owner_commit``, so that its page cache stays). The first round runs at start (a copied
     database's big first fsync lands here). Of several processes' checkpointers on one
     database only one does rounds (:meth:`is_active`). The thread runs at the process's
     priority (a round takes the write lock: see _run), keeps its
