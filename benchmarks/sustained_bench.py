@@ -16,8 +16,9 @@ at the priority the service gets (deploy/jiaohao-serve.service): `setsid -w nice
 python benchmarks/sustained_bench.py …` (the session's CPU group gets nice -10 as serve's
 does); reader processes run in sessions of their own at nice 0, as the kiosk and screen.
 
-    python benchmarks/sustained_bench.py [--rate 50] [--minutes 10] [--copy] [--readers 2]
+    python benchmarks/sustained_bench.py [--rate 50] [--minutes 10] [--copy [--sync-copy]] [--readers 2]
                                          [--backup-at 60] [--no-settle]
+                                         [--checkpointer-commits] [--cache-kib 2000]  (the code before, to compare)
 
 Target (issue 19): issue and call-next max under 10 ms at 50 operations/s for 10 minutes.
 """
@@ -119,6 +120,14 @@ def prepare(a) -> Path:
     t = time.perf_counter()
     shutil.copyfile(db, work)  # the copy's pages are still dirty in the page cache: the hard case
     print(f"copied {db.stat().st_size / 2**20:,.0f} MiB to {work} in {time.perf_counter() - t:.1f} s")
+    if a.sync_copy:  # the hall's usual case: a database not written seconds ago
+        t = time.perf_counter()
+        fd = os.open(work, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        print(f"the copy written to disk (fsync) in {time.perf_counter() - t:.1f} s")
     return work
 
 
@@ -129,12 +138,19 @@ def main() -> None:
     ap.add_argument("--rate", type=float, default=50.0, help="operations per second (issue and call-next alternate)")
     ap.add_argument("--minutes", type=float, default=10.0)
     ap.add_argument("--copy", action="store_true", help="run on a fresh copy of the database (just copied)")
+    ap.add_argument("--sync-copy", action="store_true",
+                    help="fsync the copy before the run, so that the kernel is not still writing it back")
     ap.add_argument("--workdir", default="", help="folder for the copy (default: a new temporary folder)")
     ap.add_argument("--readers", type=int, default=2, help="reader processes tailing the event log")
     ap.add_argument("--backup-at", type=float, default=None, metavar="S",
                     help="take an online backup S seconds into the run")
     ap.add_argument("--mmap-mib", type=int, default=0,
                     help="PRAGMA mmap_size on the queue's connection (an experiment; the hall does not set it)")
+    ap.add_argument("--checkpointer-commits", action="store_true",
+                    help="the checkpointer starts the WAL again from its own connection (before issue 19's "
+                         "last change: every round empties the queue connection's page cache), to compare")
+    ap.add_argument("--cache-kib", type=int, default=0,
+                    help="PRAGMA cache_size = -KIB on the queue's connection (an experiment; default: the hall's)")
     ap.add_argument("--no-settle", action="store_true",
                     help="do not freeze the start-up heap (as serve does) before the run: to compare")
     a = ap.parse_args()
@@ -154,6 +170,11 @@ def main() -> None:
     if a.mmap_mib:  # an experiment (issue 19): database pages read through a mapping, not pread
         q._conn.execute(f"PRAGMA mmap_size = {a.mmap_mib << 20}")
         print(f"mmap_size {q._conn.execute('PRAGMA mmap_size').fetchone()[0] >> 20} MiB on the queue's connection")
+    if a.checkpointer_commits:
+        q._checkpointer.owner_commit = None
+    if a.cache_kib:
+        q._conn.execute(f"PRAGMA cache_size = -{a.cache_kib}")
+    print(f"page cache of the queue's connection: {-q._conn.execute('PRAGMA cache_size').fetchone()[0]:,} KiB")
     print(f"open + day rollover: {(time.perf_counter() - t) * 1000:.1f} ms")
 
     ctx = mp.get_context("spawn")

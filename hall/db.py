@@ -9,6 +9,7 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
+from typing import Callable
 from urllib.parse import quote
 
 from . import dbfile, versions
@@ -17,6 +18,11 @@ from .errors import DatabaseProblem
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_S = 15.0  # how long a writer waits for another one to finish
+# SQLite's page cache of a writing connection (default 2 MB): a queue operation on the year
+# database touched ~1,700 pages a minute and read some of them again 2-5 times after they
+# had been pushed out; each such read can wait behind the checkpointer's write-back
+# (benchmarks/sustained_bench.py, docs/backup.md). Memory is taken only as pages are read.
+WRITER_CACHE_KIB = 16 * 1024
 
 
 def _load_migrations() -> list[tuple[str, str]]:
@@ -51,6 +57,7 @@ def connect(path: Path | str, timeout_s: float = BUSY_TIMEOUT_S, *, readonly: bo
     conn = None
     try:
         conn = _open(path, timeout_s)
+        conn.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")
         _retry(lambda: conn.execute("PRAGMA journal_mode = WAL"))
         dbfile.check_jiaohao_tables(conn, path)
         versions.refuse_newer(conn, path, known_migrations())
@@ -265,7 +272,8 @@ class Checkpointer:
     with no busy wait makes the next writer start it again (it has nothing left to copy,
     so it holds writers off for microseconds). A round that copied every frame then
     starts the WAL again itself with a one-page commit, so that no queue operation pays
-    the new WAL header's fsync (:meth:`_start_wal`). The first round runs at start (a copied
+    the new WAL header's fsync (:meth:`_start_wal`; on the queue's own connection when
+    given ``owner_commit``, so that its page cache stays). The first round runs at start (a copied
     database's big first fsync lands here). Of several processes' checkpointers on one
     database only one does rounds (:meth:`is_active`). The thread runs at the process's
     priority (a round takes the write lock: see _run), keeps its
@@ -273,8 +281,10 @@ class Checkpointer:
     """
 
     def __init__(self, path: Path | str, interval_s: float = 0.25, min_frames: int = 2000,
-                 quiet_s: float = 2.0, restart_frames: int = 4000):
+                 quiet_s: float = 2.0, restart_frames: int = 4000,
+                 owner_commit: Callable[[], None] | None = None):
         self.path = str(path)
+        self.owner_commit = owner_commit
         self.interval_s = interval_s
         self.min_frames = min_frames
         self.quiet_s = quiet_s
@@ -424,12 +434,16 @@ class Checkpointer:
                     if holder is not None and holder.in_transaction:
                         holder.execute("COMMIT")
                 self.runs += 1
+                starting = start_wal and frames > 0 and copied == frames
                 # RESTART only when nothing was committed meanwhile: then it has no frame
-                # left to copy, no fsync to do, and holds writers off for microseconds
-                if frames >= self.restart_frames and copied == frames and self._wal_stamp() == before:
+                # left to copy, no fsync to do, and holds writers off for microseconds.
+                # Not when the owner's commit follows: it starts the WAL again itself, and
+                # a restart from this connection would empty the owner's page cache
+                if frames >= self.restart_frames and copied == frames and self._wal_stamp() == before \
+                        and not (starting and self.owner_commit is not None):
                     conn.execute("PRAGMA wal_checkpoint(RESTART)")
                     self.restarts += 1
-                if start_wal and frames > 0 and copied == frames:
+                if starting:
                     self._start_wal(conn)
             except sqlite3.Error as e:  # busy or locked: the next round will do it
                 log.debug("checkpoint of %s skipped: %s", self.path, e)
@@ -443,7 +457,17 @@ class Checkpointer:
         Commit here instead, rewriting page 1 as it is (it carries the hall's tag, see
         hall.dbfile.check_wal), so a queue operation finds a WAL already started. The
         connection has no busy wait: a queue operation holding the write lock wins, and
-        one arriving meanwhile waits for this commit like for any other writer."""
+        one arriving meanwhile waits for this commit like for any other writer.
+
+        With ``owner_commit`` (the queue's own connection) that commit is made there: a
+        commit from any other connection makes SQLite throw away the writing connection's
+        whole page cache at its next transaction, and the queue operation after each round
+        then read back ~130 pages of the database file, the very pages the round had just
+        written and the kernel was writing back (benchmarks/sustained_bench.py, docs/backup.md)."""
+        if self.owner_commit is not None:
+            self.owner_commit()
+            self.wal_starts += 1
+            return
         conn.execute("BEGIN IMMEDIATE")
         try:
             tag = int(conn.execute("PRAGMA user_version").fetchone()[0])

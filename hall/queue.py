@@ -57,7 +57,7 @@ class HallQueue(AppointmentOps, BookingOps, RatingOps, FollowupOps, WindowOps, Q
             # the background checkpointer keeps the WAL small; SQLite's own checkpoint at
             # 10,000 pages (~40 MB) stays as the bound when writers never pause
             self._conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_BOUND_PAGES}")
-            self._checkpointer = Checkpointer(path, CHECKPOINT_EVERY_S)
+            self._checkpointer = Checkpointer(path, CHECKPOINT_EVERY_S, owner_commit=self._start_wal)
             self._checkpointer.start()
         self._sync_config()
 
@@ -83,6 +83,20 @@ class HallQueue(AppointmentOps, BookingOps, RatingOps, FollowupOps, WindowOps, Q
             self._conn.close()
         if self._checkpointer is not None:
             self._checkpointer.stop()
+
+    def _start_wal(self) -> None:
+        """The checkpointer's commit that starts the WAL again, made on this connection so
+        that its page cache stays (see Checkpointer._start_wal): page 1 rewritten as it is."""
+        with self._lock:
+            c = self._conn
+            begin_immediate(c, timeout_s=0)  # another writer: the next round tries again
+            try:
+                c.execute(f"PRAGMA user_version = {self._hall_tag}")
+                c.execute("COMMIT")
+            except BaseException:
+                if c.in_transaction:
+                    c.execute("ROLLBACK")
+                raise
 
     # -- plumbing ------------------------------------------------------------
     @contextmanager

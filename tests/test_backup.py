@@ -354,3 +354,35 @@ def test_a_commit_during_the_round_does_not_start_the_wal_again(tmp_path):
             cp._holder.execute("COMMIT")
     cp.stop()
     writer.close()
+
+
+def test_the_round_starts_the_wal_on_the_queues_own_connection(queue, db_path):
+    """A commit from another connection makes SQLite empty the queue connection's page
+    cache: the next operation read its pages back (issue 19). The round's WAL-starting
+    commit is made on the queue's connection, which sees no other commit (data_version)."""
+    from hall.db import WRITER_CACHE_KIB
+    conn, cp = queue._conn, queue._checkpointer
+    cp._stop.set()  # rounds by hand only
+    cp._thread.join(timeout=5)
+    code = queue.config.services[0].code
+    assert conn.execute("PRAGMA cache_size").fetchone()[0] == -WRITER_CACHE_KIB
+
+    def round_seen_as_another_connections_commit() -> bool:
+        queue.issue(code)
+        before = conn.execute("PRAGMA data_version").fetchone()[0]
+        starts = cp.wal_starts
+        assert cp.checkpoint(start_wal=True) and cp.wal_starts == starts + 1
+        return conn.execute("PRAGMA data_version").fetchone()[0] != before
+
+    assert not round_seen_as_another_connections_commit()
+    # another writer holds the lock: the round leaves the start to the next commit, at once
+    other = sqlite3.connect(db_path, isolation_level=None)
+    queue.issue(code)
+    other.execute("BEGIN IMMEDIATE")
+    t, starts = time.monotonic(), cp.wal_starts
+    assert cp.checkpoint(start_wal=True) and cp.wal_starts == starts
+    assert time.monotonic() - t < 0.5
+    other.execute("ROLLBACK")
+    other.close()
+    cp.owner_commit = None  # as before: the checkpointer's own connection commits
+    assert round_seen_as_another_connections_commit()
