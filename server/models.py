@@ -59,7 +59,8 @@ class TicketOut(Response_):
     target_window: Optional[int]
     appointment: Optional[str]
     cancel_reason: Optional[str]
-    token: Optional[str] = Field(None, description="the status page's unguessable key (128 bits, hex)")
+    token: Optional[str] = Field(None, description="the status page's unguessable key (32 hex digits: "
+                                                   "4 of the day, 112 random bits)")
     status_url: Optional[str] = Field(None, description="the status page's full URL: what the ticket's QR code "
                                                         "holds (`[server] public_url` + `/t/` + token)")
 

@@ -8,6 +8,7 @@ import re
 import sqlite3
 import subprocess
 import sys
+import time
 import warnings
 
 import pytest
@@ -26,13 +27,27 @@ def _client(app):
         return TestClient(app, base_url="http://hall", raise_server_exceptions=False)
 
 
+def test_a_kiosks_own_token_has_the_servers_shape_and_day():
+    from hall.ticket_token import is_token, new_token
+    assert new_token(946684800.0)[:4] == "0000" and new_token(946684800.0 + 86400 * 366)[:4] == "016e"
+    made = [new_token(1795000000.0) for _ in range(50)]
+    assert all(is_token(t) and t[:4] == made[0][:4] for t in made) and len(set(made)) == 50
+    db = sqlite3.connect(":memory:")  # the trigger's day is the same number
+    day = db.execute("SELECT printf('%04x', CAST(julianday(1795000000.0, 'unixepoch') - 2451544.5 AS INTEGER) "
+                     "& 65535)").fetchone()[0]
+    assert day == made[0][:4]
+
+
 def test_every_ticket_gets_an_unguessable_token_however_it_is_inserted(queue):
     tickets = [queue.issue("A") for _ in range(20)]
     tokens = [t.token for t in tickets]
-    assert all(re.fullmatch(r"[0-9a-f]{32}", t) for t in tokens)  # 128 random bits, URL-safe
+    assert all(re.fullmatch(r"[0-9a-f]{32}", t) for t in tokens)  # the day's 4, 112 random bits; URL-safe
     assert len(set(tokens)) == 20
-    # consecutive tokens share nothing: no common prefix beyond chance
-    assert max(len(_common(a, b)) for a, b in zip(tokens, tokens[1:])) < 6
+    # the day first (days since 2000-01-01, UTC: each day's inserts at one end of the index),
+    # then consecutive tokens share nothing beyond chance
+    today = f"{(int(time.time() // 86400) - 10957) & 0xFFFF:04x}"
+    assert {t[:4] for t in tokens} <= {today, f"{int(today, 16) + 1:04x}"}  # a test run across midnight
+    assert max(len(_common(a[4:], b[4:])) for a, b in zip(tokens, tokens[1:])) < 6
     # a ticket written by another code path (a lease merge, a check-in) gets one too
     with queue.transaction() as (c, _now):
         c.execute("INSERT INTO tickets (day, prefix, seq, number, service, origin_service, kind, status, lane, "
