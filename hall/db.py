@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from . import dbfile, versions
 from .errors import DatabaseProblem
+from .thread_priority import set_thread_nice
 
 log = logging.getLogger(__name__)
 
@@ -307,10 +308,7 @@ class Checkpointer:
     def background_priority() -> None:
         """Lower the calling thread's CPU priority (Linux: a thread's own nice value), so
         the threads doing queue operations win the CPU over housekeeping."""
-        try:
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
-        except (AttributeError, OSError):
-            pass
+        set_thread_nice(10)
 
     def _run(self) -> None:
         # not at nice 10 like the backups: a round takes the write lock (to start the WAL
