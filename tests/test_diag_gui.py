@@ -31,7 +31,7 @@ def test_panel_shows_problems_first_with_their_fix(qtbot, ctx):
     panel.show()
     qtbot.waitUntil(lambda: panel.table.rowCount() == 3, timeout=5000)
     assert "FAIL" in panel.table.item(0, 0).text()
-    assert panel.table.item(0, 1).text().startswith("bus floor1 address 5")
+    assert panel.table.item(0, 1).text().startswith("5号窗口呼叫器 bus floor1 address 5")
     assert "powered" in panel.table.item(0, 3).text()
     assert panel.table.item(1, 3).text() == ""  # healthy devices need no fix
     assert "1 device(s) need attention" in panel.summary.text()

@@ -11,7 +11,7 @@ import json
 import time
 
 from ..commands.inputs import number
-from . import CheckResult, reasons
+from . import ROLE_ZH, CheckResult, reasons
 
 
 def _open(config, bus: str):
@@ -263,18 +263,19 @@ def check(ctx) -> list[CheckResult]:
                     proto.read_event(address)
                     expected = {"keypad": (1, 3), "evaluator": (2, 3), "screen": (4,)}[role]
                     if int(kind) not in expected:
-                        results.append(CheckResult(device, False, f"answers as a {kind.name.lower()}, "
-                                                   f"not a {role}",
-                                                   "set the device's address to the one in the hall config, "
-                                                   "or fix the config (a keypad and a screen may have swapped "
-                                                   "addresses)"))
+                        results.append(CheckResult(device, False, f"应答的是{kind.label_zh}，不是{ROLE_ZH[role]} "
+                                                   f"(answers as a {kind.name.lower()}, not a {role})",
+                                                   "把设备地址设成大厅配置里的地址，或改正配置（呼叫器和窗口屏的地址"
+                                                   "可能对调了） (set the device's address to the one in the hall "
+                                                   "config, or fix the config: a keypad and a screen may have "
+                                                   "swapped addresses)"))
                     else:
-                        results.append(CheckResult(device, True, f"online, {kind.label_zh}, protocol {version}"))
+                        results.append(CheckResult(device, True, f"在线，{kind.label_zh}，协议版本 {version} (online, protocol {version})"))
                 except NoAnswer:
                     detail, fix = reasons.no_answer(name, address, role)
                     results.append(CheckResult(device, False, detail, fix))
                 except WindowBusError as e:
-                    results.append(CheckResult(device, False, f"bad reply: {e}",
+                    results.append(CheckResult(device, False, f"应答有误 (bad reply): {e}",
                                                reasons.bad_crc(name, 1.0)[1]))
             st = proto.stats
             garbled = st.bad_crc + st.wrong_address + (1 if st.garbage_bytes else 0)
@@ -284,8 +285,9 @@ def check(ctx) -> list[CheckResult]:
                 results.append(CheckResult(f"bus {name} {b.url}", False, detail, fix))
             else:
                 results.append(CheckResult(f"bus {name} {b.url}", True,
-                                           f"{st.requests} requests, {st.timeouts} time-outs, "
-                                           f"{st.bad_crc} bad CRC, {st.exceptions} exceptions"))
+                                           f"查询 {st.requests} 次，超时 {st.timeouts} 次，校验错 {st.bad_crc} 次，"
+                                           f"异常应答 {st.exceptions} 次 ({st.requests} requests, {st.timeouts} "
+                                           f"time-outs, {st.bad_crc} bad CRC, {st.exceptions} exceptions)"))
         finally:
             proto.close()
     return results

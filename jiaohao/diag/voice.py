@@ -18,12 +18,16 @@ from . import CheckResult
 ENGINES = (*SERIAL_MODELS, "espeak", "clips", "none")
 
 FIXES = {
-    "serial": "check the module's power and the cable (module TX to adapter RX), the port in voice.url "
-              "and the baud rate (on XFS5152CE/SYN6658 the pins set it); jiaohao diag ports lists the ports",
-    "espeak": "install espeak-ng (apt install espeak-ng) and a player (apt install alsa-utils), "
-              "or set voice.output to a folder to write WAV files",
-    "clips": "put the missing WAV clips in the clips folder (docs/voice.md lists the names), "
-             "or empty voice.clips_dir to use the shipped set",
+    "serial": "检查语音模块的电源和连线（模块 TX 接转换器 RX）、voice.url 里的串口和波特率；"
+              "jiaohao diag ports 列出本机串口 (check the module's power and the cable, module TX to adapter RX, "
+              "the port in voice.url and the baud rate: on XFS5152CE/SYN6658 the pins set it; "
+              "jiaohao diag ports lists the ports)",
+    "espeak": "安装 espeak-ng（apt install espeak-ng）和播放器（apt install alsa-utils），"
+              "或把 voice.output 设为一个文件夹来写 WAV 文件 (install espeak-ng and a player, "
+              "or set voice.output to a folder to write WAV files)",
+    "clips": "把缺少的 WAV 语音片段放进片段文件夹（docs/voice.md 列出文件名），或清空 voice.clips_dir "
+             "用自带的一套 (put the missing WAV clips in the clips folder, docs/voice.md lists the names, "
+             "or empty voice.clips_dir to use the shipped set)",
 }
 
 
@@ -43,9 +47,11 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-NO_SOUND_FIX = ("connect the speakers' sound card (`aplay -l` lists the cards) or start the desktop's sound "
-                "server, or set voice.output to a folder to write WAV files")
-NO_PLAYER_FIX = "install a player (apt install alsa-utils), or set voice.output to a folder to write WAV files"
+NO_SOUND_FIX = ("接好音箱的声卡（aplay -l 列出声卡）或启动桌面的声音服务，或把 voice.output 设为一个文件夹来写 "
+                "WAV 文件 (connect the speakers' sound card: `aplay -l` lists the cards; or start the desktop's sound "
+                "server, or set voice.output to a folder to write WAV files)")
+NO_PLAYER_FIX = ("安装播放器（apt install alsa-utils），或把 voice.output 设为一个文件夹来写 WAV 文件 "
+                 "(install a player, or set voice.output to a folder to write WAV files)")
 
 
 def _fix(kind: str, detail: str = "") -> str:
@@ -108,7 +114,7 @@ def check(ctx) -> list[CheckResult]:
     the clip set is complete."""
     voice = ctx.config.voice
     if voice.engine == "none":
-        return [CheckResult("voice", True, "no voice configured (engine = none)")]
+        return [CheckResult("voice", True, "没有配置语音播报 (no voice configured: engine = none)")]
     device = f"voice {voice.engine}" + (f" {voice.url}" if voice.engine in SERIAL_MODELS else "")
     try:
         engine = open_engine(voice)
