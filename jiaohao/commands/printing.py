@@ -20,7 +20,8 @@ def issue_printed(ctx, service: str, priority: bool = False):
     except TicketNotPrinted as e:
         why = e.status.message_en if e.status else str(e)
         if isinstance(e, PrinterUnavailable):
-            raise CommandError(f"printer {url} cannot print ({why}); no ticket issued") from None
+            zh = e.status.message_zh if e.status else "打印机不可用"
+            raise CommandError(f"打印机 {url} 不能打印：{zh}，没有出票 (printer cannot print ({why}); no ticket issued)") from None
         number = e.ticket.number if e.ticket else "the ticket"
         raise CommandError(f"{number} not printed on {url} ({why}); it is cancelled (print_failed)") from None
     finally:
