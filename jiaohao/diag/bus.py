@@ -69,7 +69,8 @@ def _open_named(ctx, name: str | None):
         name = next(iter(ctx.config.buses))
     if name not in ctx.config.buses:
         known = ", ".join(ctx.config.buses) or "none"
-        raise CommandError(f"no bus {name!r} in {ctx.config_path} (configured: {known})")
+        raise CommandError(f"{ctx.config_path} 里没有总线 {name!r}，已配置的是 {known} (no bus {name!r} in the hall config; "
+                           f"configured: {known})")
     try:
         return _open(ctx.config, name)
     except WindowBusError as e:
@@ -123,7 +124,7 @@ def scan(ctx, args, proto) -> int:
         answered = sum(r["answers"] for r in rows)
         print(f"{answered} device(s) answer, {len(missing)} configured device(s) do not")
         if missing:
-            print("  fix: " + reasons.no_answer(args.name, missing[0], "device")[1])
+            print("  处理 fix: " + reasons.no_answer(args.name, missing[0], "device")[1])
     return 0 if not missing else 1
 
 
@@ -232,7 +233,7 @@ def screen_command(ctx, args) -> int:
         proto.write_screen(args.address, ScreenState(args.text, args.line2, flash_s=args.flash))
     except WindowBusError as e:
         detail, fix = reasons.no_answer(args.bus, args.address, "window screen")
-        raise CommandError(f"{detail} ({e})\n  fix: {fix}") from None
+        raise CommandError(f"{detail} ({e})\n  处理 fix: {fix}") from None
     finally:
         proto.close()
     emit(args, {"ok": True, "bus": args.bus, "address": args.address, "text": args.text},

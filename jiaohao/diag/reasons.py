@@ -45,7 +45,7 @@ def port_busy(path: str, holders: list[str] | None = None) -> tuple[str, str]:
             "a second `jiaohao serve`, or stop its service)")
 
 
-WHAT_ZH = {"keypad": "呼叫器", "evaluator": "评价器", "screen": "窗口屏", "device": "设备"}
+WHAT_ZH = {"keypad": "呼叫器", "evaluator": "评价器", "screen": "窗口屏", "window screen": "窗口屏", "device": "设备"}
 
 
 def no_answer(bus: str, address: int, what: str = "device") -> tuple[str, str]:
