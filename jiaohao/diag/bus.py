@@ -115,14 +115,16 @@ def scan(ctx, args, proto) -> int:
     if args.json:
         print(json.dumps({"bus": args.name, "devices": rows, "stats": stats}, ensure_ascii=False))
     else:
-        print(f"bus {args.name} ({ctx.config.buses[args.name].url}, {ctx.config.buses[args.name].baud} baud):")
+        b = ctx.config.buses[args.name]
+        print(f"窗口总线 bus {args.name} ({b.url}, 波特率 {b.baud} baud):")
         for r in rows:
-            what = r["configured"] or "NOT IN THE HALL CONFIG"
-            state = f"answers: {r['kind']} (protocol {r['version']})" if r["answers"] else \
-                ("NO ANSWER" if "error" not in r else f"BAD REPLY: {r['error']}")
+            what = r["configured"] or "配置里没有 NOT IN THE HALL CONFIG"
+            state = f"有应答 answers: {r['kind']} (protocol {r['version']})" if r["answers"] else \
+                ("没有应答 NO ANSWER" if "error" not in r else f"应答有误 BAD REPLY: {r['error']}")
             print(f"  {r['address']:>3}  {what:<24} {state}")
         answered = sum(r["answers"] for r in rows)
-        print(f"{answered} device(s) answer, {len(missing)} configured device(s) do not")
+        print(f"{answered} 个设备有应答，{len(missing)} 个已配置的设备没有应答 "
+              f"({answered} device(s) answer, {len(missing)} configured device(s) do not)")
         if missing:
             print("  处理 fix: " + reasons.no_answer(args.name, missing[0], "device")[1])
     return 0 if not missing else 1

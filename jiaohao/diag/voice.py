@@ -75,19 +75,19 @@ def run(ctx, args) -> int:
         engine = open_engine(voice, **overrides)
     except TTSError as e:
         result["error"] = str(e)
-        emit(args, result, f"voice engine {kind}: cannot open: {e}\n  fix: {_fix(kind)}")
+        emit(args, result, f"故障 FAIL 语音 voice engine {kind}: 打不开 (cannot open): {e}\n  处理 fix: {_fix(kind)}")
         return 1
     try:
         ok, detail = engine.check()
         result.update(ok=ok, detail=detail, name=engine.name)
         if args.status or not ok and kind in SERIAL_MODELS:
-            emit(args, result, f"{'OK  ' if ok else 'FAIL'} {engine.name}: {detail}"
-                 + ("" if ok else f"\n  fix: {_fix(kind, detail)}"))
+            emit(args, result, f"{'正常 OK  ' if ok else '故障 FAIL'} {engine.name}: {detail}"
+                 + ("" if ok else f"\n  处理 fix: {_fix(kind, detail)}"))
             return 0 if ok else 1
         try:
             text = args.say or call_text(voice, args.number, args.window, style=engine.text_style)
         except ReadingError as e:
-            emit(args, {**result, "ok": False, "error": str(e)}, f"cannot read that: {e}")
+            emit(args, {**result, "ok": False, "error": str(e)}, f"读不出来 (cannot read that): {e}")
             return 1
         start = time.monotonic()
         engine.announce(text, repeat=max(1, args.repeat), chime=not args.no_chime)
@@ -95,8 +95,8 @@ def run(ctx, args) -> int:
         written = list(getattr(getattr(engine, "output", None), "written", []))
         files = [{"path": str(p), "seconds": round(read_wav(p).seconds, 2)} for p in written]
         result.update(ok=True, text=text, seconds=round(seconds, 2), files=files)
-        lines = [f"{engine.name}: said {text!r}" + ("" if files else f" in {seconds:.1f} s")]
-        lines += [f"  wrote {f['path']} ({f['seconds']:.1f} s of sound)" for f in files]
+        lines = [f"{engine.name}: 已播报 said {text!r}" + ("" if files else f"，用时 {seconds:.1f} 秒 (in {seconds:.1f} s)")]
+        lines += [f"  已写入 wrote {f['path']}（{f['seconds']:.1f} 秒声音 s of sound）" for f in files]
         if not ok:
             lines.append(f"  note: {detail}")
         emit(args, result, "\n".join(lines))
