@@ -37,4 +37,5 @@ def _say_where(ctx) -> None:
     name = sim_name(ctx.config.printer.url.split("?")[0])
     sim = get_sim(name) if name else None
     if isinstance(sim, PrinterSimulator) and sim.pngs:
-        print(f"printed on the simulated printer {ctx.config.printer.url}: {sim.pngs[-1]}", file=sys.stderr)
+        print(f"已在模拟打印机上打印 (printed on the simulated printer) {ctx.config.printer.url}: {sim.pngs[-1]}",
+              file=sys.stderr)
