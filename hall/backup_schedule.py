@@ -61,7 +61,7 @@ def remove_leftovers(folder: Path, stem: str) -> None:
     for p in folder.glob(f".{stem}-*.sqlite.part*"):
         try:
             p.unlink()
-            log.info("removed %s, an unfinished backup", p)
+            log.info("删除了未完成的备份 (removed an unfinished backup) %s", p)
         except OSError:
             pass
 
@@ -100,7 +100,7 @@ class BackupSchedule:
 
     def start(self) -> None:
         if self.cfg.interval_minutes <= 0:
-            log.info("scheduled backups are off ([backup] interval_minutes = 0)")
+            log.info("定时备份已关闭 (scheduled backups are off: [backup] interval_minutes = 0)")
             return
         self._next_try = time.monotonic() + self.first_delay_s
         self._thread.start()
@@ -163,7 +163,7 @@ class BackupSchedule:
     def _failed(self, why: str) -> None:
         self.last_error = why
         self._next_try = time.monotonic() + RETRY_S
-        log.error("备份失败 (backup failed): %s; trying again in %.0f minutes", why, RETRY_S / 60)
+        log.error("备份失败 (backup failed): %s；%.0f 分钟后重试 (trying again in %.0f minutes)", why, RETRY_S / 60, RETRY_S / 60)
 
 
 @dataclass
