@@ -54,14 +54,16 @@ def sharing(path: Path) -> CheckResult:
     wrong = []
     for f in _files(path):
         st = f.stat()
-        bad = []
+        bad, bad_zh = [], []
         if st.st_gid != fst.st_gid:
             bad.append(f"group {_group(st.st_gid)}")
+            bad_zh.append(f"属组 {_group(st.st_gid)}")
         if st.st_mode & 0o060 != 0o060:
             bad.append(f"mode {stat.S_IMODE(st.st_mode):04o}")
+            bad_zh.append(f"权限 {stat.S_IMODE(st.st_mode):04o}")
         if bad:
             wrong.append(f)
-            problems.append(f"{f.name}（属主 {_user(st.st_uid)}）{'、'.join(bad)} 不对，{group} 组的其他成员不能写入 "
+            problems.append(f"{f.name}（属主 {_user(st.st_uid)}）{'、'.join(bad_zh)} 不对，{group} 组的其他成员不能写入 "
                             f"({f.name}, owner {_user(st.st_uid)}, has {' and '.join(bad)}: "
                             f"other members of {group} cannot write it)")
     if wrong:
