@@ -138,6 +138,7 @@ ZH_CASES = [  # the technician reads the Chinese first; the English follows in b
     (["report", "--month", "2026-10", "--from", "2026-10-01"], "--month 和 --from/--to 只能用一种 (give either"),
     (["report", "--hall", "X"], "--hall 要和 --city 一起用"),
     (["report", "--city", "mysql://x"], "--city 要写 postgresql:// 地址"),
+    (["report", "--by", "weather"], "jiaohao report: 命令写得不对，用法见 jiaohao report --help (usage error: argument"),
     (["ratings", "export", "--from", "2026-13-01"], "不是日期，请用 YYYY-MM-DD"),
     (["ratings", "indicators", "--from", "2026-01-01"], "--from 和 --to 都要给 (give both --from and --to)"),
     (["bookings", "list", "--service", "ZZ"], "没有这个业务 'ZZ'，本大厅的业务是 (unknown service 'ZZ'"),
