@@ -240,27 +240,27 @@ def ports_text(report: dict) -> str:
         used = f"  → {', '.join(p['used_by'])}" if p["used_by"] else ""
         lines.append(f"  {p['device']:<28} {ids:<10} {p['description'] or ''}{used}")
     if not report["serial_ports"]:
-        lines.append("  (none: no serial port or USB-serial adapter is plugged in)")
+        lines.append("  （没有：没插串口或 USB 转串口转换器） (none: no serial port or USB-serial adapter is plugged in)")
     lines.append("USB 打印机 USB printers:")
     for p in report["usb_printers"]:
         used = f"  → {', '.join(p['used_by'])}" if p["used_by"] else ""
         lines.append(f"  {p['vid_pid']:<10} bus/dev {p['bus_address']:<8} {p['description']}{used}")
     if not report["usb_printers"]:
-        lines.append("  (none)")
+        lines.append("  （没有 none）")
     if report["note"]:
-        lines.append(f"  note: {report['note']}")
+        lines.append(f"  注意 note: {report['note']}")
     lines.append("配置的设备 Devices in the hall config:")
     found = {u for p in report["serial_ports"] + report["usb_printers"] for u in p["used_by"]}
     for d in report["configured"]:
         url = d["url"]
         if url.startswith("sim://"):
-            state = "simulator (runs inside jiaohao)"
+            state = "模拟器，在 jiaohao 内运行 (simulator, runs inside jiaohao)"
         elif url.startswith(("socket://", "tcp://", "rfc2217://")):
-            state = "network gateway (see `jiaohao diag check`)"
+            state = "网络转换器，见 `jiaohao diag check` (network gateway)"
         elif any(f"({url})" in u for u in found):
-            state = "found"
+            state = "已找到 found"
         else:
-            state = "NOT FOUND on this computer"
+            state = "本机上没找到 NOT FOUND on this computer"
         lines.append(f"  {_pad(d['device'], 24)}{_pad(url, 30)}{state}")
     return "\n".join(lines)
 
