@@ -100,4 +100,4 @@ def test_list_ports_button(qtbot, ctx):
     qtbot.addWidget(panel)
     panel.ports_button.click()
     qtbot.waitUntil(lambda: panel.busy == 0 and "Serial ports" in panel.log.toPlainText(), timeout=10000)
-    assert "simulator (runs inside jiaohao)" in panel.log.toPlainText()
+    assert "模拟器，在 jiaohao 内运行 (simulator, runs inside jiaohao)" in panel.log.toPlainText()
