@@ -69,7 +69,7 @@ CASES = [
     (["nonsense"], "invalid choice: 'nonsense'"),
     (["--config", "/nonexistent/hall.toml", "config", "check"], "file not found"),
     # report dates
-    (["report", "--from", "2026-02-30"], "not a date: '2026-02-30'"),
+    (["report", "--from", "2026-02-30"], "不是日期 (not a date): '2026-02-30'"),
     (["report", "--from", "2026-03-01", "--to", "2026-01-01"], "is after --to"),
     (["report", "--from", "2026-01-01", "--to", "9999-12-31"], "report day 9999-12-31: dates run from 2000-01-01"),
     (["report", "--month", "9999-12"], "report day 9999-12-01: dates run from 2000-01-01"),
