@@ -62,10 +62,10 @@ def read_password(password_file: str = "", base: Path | None = None) -> str | No
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as e:
-        raise CityError(f"cannot read the city password file {path}: {e.strerror or e}") from None
+        raise CityError(f"读不了市级数据库密码文件 {path} (cannot read the city password file): {e.strerror or e}") from None
     password = text.splitlines()[0].strip() if text.strip() else ""
     if not password:
-        raise CityError(f"the city password file {path} is empty")
+        raise CityError(f"市级数据库密码文件 {path} 是空的 (the city password file {path} is empty)")
     return password
 
 
@@ -132,12 +132,14 @@ def check_ready(conn) -> None:
     known = [name for name, _ in _migrations()]
     have = applied_migrations(conn)
     if not have:
-        raise CityError("the city database has no city schema yet: run `jiaohao city migrate URL` "
-                        "as its owner first (docs/city.md)")
+        raise CityError("市级数据库还没有建表：请先以其所有者身份运行 `jiaohao city migrate URL`，见 docs/city.md "
+                        "(the city database has no city schema yet: run `jiaohao city migrate URL` "
+                        "as its owner first)")
     missing = [n for n in known if n not in have]
     if missing:
-        raise CityError(f"the city database lacks migration {missing[0]}: run `jiaohao city migrate URL` "
-                        "with this version as its owner")
+        raise CityError(f"市级数据库缺少升级 {missing[0]}：请用这个版本以其所有者身份运行 `jiaohao city migrate URL` "
+                        f"(the city database lacks migration {missing[0]}: run `jiaohao city migrate URL` "
+                        "with this version as its owner)")
 
 
 def months_between(d0: date, d1: date) -> list[date]:

@@ -108,7 +108,7 @@ def ensure_folder(folder: Path, default: bool) -> None:
         os.chmod(folder, FOLDER_MODE)
         _same_group(folder, folder.parent)
     except OSError as e:
-        raise BackupError(f"cannot create the backup folder {folder}: {e.strerror}") from None
+        raise BackupError(f"建不了备份文件夹 {folder} (cannot create the backup folder): {e.strerror}") from None
 
 
 def list_backups(folder: Path, stem: str | None = None) -> list[BackupInfo]:
@@ -193,28 +193,29 @@ def make_backup(db: Path | str, dest: Path | str, full_check: bool = False) -> B
     """Copy the live database ``db`` to ``dest`` (a file that must not exist yet), checked."""
     db, dest = Path(db), Path(dest)
     if not db.is_file():
-        raise BackupError(f"no database at {db}: nothing to back up")
+        raise BackupError(f"没有数据库 {db}，无可备份 (no database at {db}: nothing to back up)")
     if dest.exists():
-        raise BackupError(f"{dest} already exists; choose another name (a backup never overwrites a file)")
+        raise BackupError(f"{dest} 已存在，请换个名字，备份从不覆盖文件 "
+                          "(already exists; choose another name: a backup never overwrites a file)")
     part = dest.with_name(f".{dest.name}.part")
     part.unlink(missing_ok=True)
     try:
         src = _open_ro(db)
     except sqlite3.Error as e:
-        raise BackupError(f"cannot open {db} to back it up: {e}") from None
+        raise BackupError(f"打不开 {db}，无法备份 (cannot open it to back it up): {e}") from None
     try:
         problem = _jiaohao_problem(src)
         if problem:
             if problem.startswith("is not a readable") and (out_of_space(None, db.resolve().parent)
                                                              or out_of_space(None, part.parent)):
                 raise BackupError(disk_full_message(db, part.parent))
-            raise BackupError(f"{db} {problem}; nothing was backed up")
+            raise BackupError(f"{db} 不能备份，什么也没备份 ({problem}; nothing was backed up)")
         try:
             os.close(os.open(part, os.O_CREAT | os.O_EXCL | os.O_WRONLY, FILE_MODE))
             os.chmod(part, FILE_MODE)
         except OSError as e:
             _raise_full(e, db, part)
-            raise BackupError(f"cannot write a backup in {part.parent}: {e.strerror}") from None
+            raise BackupError(f"不能在 {part.parent} 写备份 (cannot write a backup there): {e.strerror}") from None
         t = time.perf_counter()
         dst = sqlite3.connect(str(part), isolation_level=None)
         try:
@@ -222,7 +223,7 @@ def make_backup(db: Path | str, dest: Path | str, full_check: bool = False) -> B
         except sqlite3.Error as e:
             part.unlink(missing_ok=True)
             _raise_full(e, db, part)
-            raise BackupError(f"backup of {db} to {part.parent} failed: {e}") from None
+            raise BackupError(f"备份 {db} 到 {part.parent} 失败 (backup failed): {e}") from None
         finally:
             dst.close()
         copy_s = time.perf_counter() - t
@@ -240,7 +241,8 @@ def make_backup(db: Path | str, dest: Path | str, full_check: bool = False) -> B
     if not result.ok:
         part.unlink(missing_ok=True)
         _raise_full(None, db, part)
-        raise BackupError(f"the backup just written failed its check ({result.problem}); it was removed")
+        raise BackupError(f"刚写好的备份没通过检查，已删除 (the backup just written failed its check and was removed): "
+                          f"{result.problem}")
     try:
         with open(part, "rb+") as f:
             os.fsync(f.fileno())
@@ -311,21 +313,22 @@ def check_backup(path: Path | str, level: str = "full") -> BackupCheck:
     count there, and a backup was checked when it was taken)."""
     path = Path(path)
     if not path.is_file():
-        return BackupCheck(path, False, "the file does not exist")
+        return BackupCheck(path, False, "文件不存在 (the file does not exist)")
     try:
         with open(path, "rb") as f:
             header = f.read(16)
     except OSError as e:
-        return BackupCheck(path, False, f"cannot read it: {e.strerror}")
+        return BackupCheck(path, False, f"读不了 (cannot read it): {e.strerror}")
     if header != b"SQLite format 3\x00":
-        return BackupCheck(path, False, "it is not an SQLite database file")
+        return BackupCheck(path, False, "不是 SQLite 数据库文件 (it is not an SQLite database file)")
     if Path(f"{path}-wal").exists():
-        return BackupCheck(path, False, f"it has a -wal file beside it ({path}-wal): it is in use "
-                                        "or was copied while in use, not a finished backup")
+        return BackupCheck(path, False, f"旁边有 -wal 文件（{path}-wal）：正在使用或在使用中被复制，不是完成的备份 "
+                                        "(it has a -wal file beside it: it is in use or was copied while in use, "
+                                        "not a finished backup)")
     try:
         conn = _open_ro(path, immutable=True)
     except sqlite3.Error as e:
-        return BackupCheck(path, False, f"SQLite cannot open it: {e}")
+        return BackupCheck(path, False, f"SQLite 打不开 (SQLite cannot open it): {e}")
     try:
         problem = _jiaohao_problem(conn)
         if problem:
@@ -333,13 +336,13 @@ def check_backup(path: Path | str, level: str = "full") -> BackupCheck:
         pragma = {"full": "integrity_check(20)", "quick": "quick_check(20)"}.get(level)
         rows = [r[0] for r in conn.execute(f"PRAGMA {pragma}")] if pragma else ["ok"]
         if rows != ["ok"]:
-            return BackupCheck(path, False, "SQLite finds it damaged: " + "; ".join(rows[:3]))
+            return BackupCheck(path, False, "已损坏 (SQLite finds it damaged): " + "; ".join(rows[:3]))
         hall_id, hall_name = read_identity(conn)
         tickets = conn.execute("SELECT coalesce(max(id), 0) FROM tickets").fetchone()[0]
         day = conn.execute("SELECT value FROM meta WHERE key = 'day'").fetchone()
         return BackupCheck(path, True, "", hall_id, hall_name, tickets, day[0] if day else "")
     except sqlite3.DatabaseError as e:
-        return BackupCheck(path, False, f"SQLite finds it damaged: {e}")
+        return BackupCheck(path, False, f"已损坏 (SQLite finds it damaged): {e}")
     finally:
         conn.close()
 
@@ -425,18 +428,20 @@ def restore(backup: Path | str, db: Path | str, allow_other_hall: bool = False,
     """
     backup, db = Path(backup), Path(db)
     if backup.resolve() == db.resolve():
-        raise BackupError(f"{backup} is the database itself; name a backup file")
+        raise BackupError(f"{backup} 就是数据库本身，请给出一个备份文件 (is the database itself; name a backup file)")
     if not db.parent.is_dir():
-        raise BackupError(f"the database folder {db.parent} does not exist; check --db / $JIAOHAO_DB")
+        raise BackupError(f"数据库文件夹 {db.parent} 不存在，检查 --db 或 $JIAOHAO_DB "
+                          "(the database folder does not exist; check --db / $JIAOHAO_DB)")
     found = check_backup(backup, "full")
     if not found.ok:
-        raise BackupError(f"{backup} cannot be restored: {found.problem}")
+        raise BackupError(f"{backup} 不能恢复 (cannot be restored): {found.problem}")
     users = users_of(db)
     if users:
         who = "; ".join(f"pid {pid}: {cmd}" for pid, cmd in users)
-        raise BackupError(f"the database {db} is open in {len(users)} process(es) ({who}). Stop them first "
-                          "(sudo systemctl stop jiaohao-serve; systemctl --user stop jiaohao-kiosk "
-                          "jiaohao-screen on the kiosk and screen PCs), then restore again")
+        raise BackupError(f"数据库 {db} 正被 {len(users)} 个程序打开（{who}），先停掉它们再恢复 "
+                          f"(the database is open in {len(users)} process(es); stop them first: "
+                          "sudo systemctl stop jiaohao-serve; systemctl --user stop jiaohao-kiosk "
+                          "jiaohao-screen on the kiosk and screen PCs; then restore again)")
     if not allow_other_hall:
         current = _current_identity(db) if db.exists() else None
         if current and current[0] and found.hall_id:
@@ -446,9 +451,10 @@ def restore(backup: Path | str, db: Path | str, allow_other_hall: bool = False,
             other = bool(expect_hall_name and found.hall_name and found.hall_name != expect_hall_name)
             this = expect_hall_name
         if other:
-            raise BackupError(f"{backup} is a backup of another hall ({found.hall_name or found.hall_id}), "
-                              f"not of this one ({this}); add --other-hall only if you really mean "
-                              "to replace this hall's records")
+            raise BackupError(f"{backup} 是另一个大厅（{found.hall_name or found.hall_id}）的备份，不是本大厅"
+                              f"（{this}）的；只有确实要替换本大厅的记录时才加 --other-hall "
+                              f"(a backup of another hall, not of this one; add --other-hall only if you really "
+                              "mean to replace this hall's records)")
     now = now or datetime.now()
     staged = db.with_name(f".{db.name}.restoring")
     staged.unlink(missing_ok=True)

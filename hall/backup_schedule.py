@@ -61,7 +61,7 @@ def remove_leftovers(folder: Path, stem: str) -> None:
     for p in folder.glob(f".{stem}-*.sqlite.part*"):
         try:
             p.unlink()
-            log.info("removed %s, an unfinished backup", p)
+            log.info("删除了未完成的备份 (removed an unfinished backup) %s", p)
         except OSError:
             pass
 
@@ -71,8 +71,10 @@ def free_space_problem(db: Path, folder: Path) -> str:
     need = db.stat().st_size * 1.1 + 64 * 2**20
     free = shutil.disk_usage(folder).free
     if free < need:
-        return (f"the disk of {folder} has {free / 2**20:,.0f} MiB free; a backup of this database needs about "
-                f"{need / 2**20:,.0f} MiB (lower [backup] keep or put the folder on a larger disk)")
+        return (f"{folder} 所在磁盘只剩 {free / 2**20:,.0f} MiB，备份这个数据库约需 {need / 2**20:,.0f} MiB；"
+                f"调小 [backup] keep 或把备份文件夹放到更大的磁盘上 (the disk of {folder} has {free / 2**20:,.0f} MiB "
+                f"free; a backup of this database needs about {need / 2**20:,.0f} MiB: lower [backup] keep or put "
+                "the folder on a larger disk)")
     return ""
 
 
@@ -98,7 +100,7 @@ class BackupSchedule:
 
     def start(self) -> None:
         if self.cfg.interval_minutes <= 0:
-            log.info("scheduled backups are off ([backup] interval_minutes = 0)")
+            log.info("定时备份已关闭 (scheduled backups are off: [backup] interval_minutes = 0)")
             return
         self._next_try = time.monotonic() + self.first_delay_s
         self._thread.start()
@@ -161,7 +163,7 @@ class BackupSchedule:
     def _failed(self, why: str) -> None:
         self.last_error = why
         self._next_try = time.monotonic() + RETRY_S
-        log.error("备份失败 (backup failed): %s; trying again in %.0f minutes", why, RETRY_S / 60)
+        log.error("备份失败 (backup failed): %s；%.0f 分钟后重试 (trying again in %.0f minutes)", why, RETRY_S / 60, RETRY_S / 60)
 
 
 @dataclass
@@ -187,6 +189,26 @@ def in_words(seconds: float) -> str:
     return f"{d} days" + (f" {h} hour{'s' * (h != 1)}" if h else "")
 
 
+def in_words_zh(seconds: float) -> str:
+    """``3 小时 20 分钟`` … ``2 天 4 小时``: :func:`in_words` for a Chinese reader."""
+    m = int(seconds // 60)
+    if m < 1:
+        return "不到 1 分钟"
+    if m < 60:
+        return f"{m} 分钟"
+    h, m = divmod(m, 60)
+    if h < 48:
+        return f"{h} 小时" + (f" {m} 分钟" if m and h < 10 else "")
+    d, h = divmod(h, 24)
+    return f"{d} 天" + (f" {h} 小时" if h else "")
+
+
+def ago(seconds: float) -> str:
+    """``14 分钟前 (14 minutes ago)``: an age, Chinese first."""
+    seconds = max(0.0, seconds)
+    return f"{in_words_zh(seconds)}前 ({in_words(seconds)} ago)"
+
+
 def backup_age(db: Path | str, cfg: Backup, now: datetime | None = None) -> BackupAge:
     """The newest backup of ``db`` that passes a quick look, its age, and a warning past
     ``warn_after_hours`` (or when backups are off)."""
@@ -196,22 +218,26 @@ def backup_age(db: Path | str, cfg: Backup, now: datetime | None = None) -> Back
     now = now or datetime.now()
     folder = default_folder(db, cfg.folder)
     if not db.exists():
-        return BackupAge(True, f"no database at {db} yet, nothing to back up")
+        return BackupAge(True, f"还没有数据库 {db}，无需备份 (no database yet, nothing to back up)")
     for b in list_backups(folder, db.stem):
         found = check_backup(b.path, "look")
         if not found.ok:
             continue
         age = (now - b.taken_at).total_seconds()
-        words = f"last good backup {in_words(max(0.0, age))} ago ({b.taken_at:%Y-%m-%d %H:%M}, {b.path})"
+        zh, en = in_words_zh(max(0.0, age)), in_words(max(0.0, age))
+        when = f"{b.taken_at:%Y-%m-%d %H:%M}, {b.path}"
         if age > cfg.warn_after_hours * 3600:
-            return BackupAge(False, words + f", older than {cfg.warn_after_hours:g} hours",
-                             "is `jiaohao serve` running? Its log says why backups fail "
-                             "(journalctl -u jiaohao-serve | grep backup); take one now with `jiaohao backup`")
-        return BackupAge(True, words)
+            return BackupAge(False, f"最近一次完好的备份：{zh}前，超过 {cfg.warn_after_hours:g} 小时了 "
+                                    f"(last good backup {en} ago, older than {cfg.warn_after_hours:g} hours; {when})",
+                             "jiaohao serve 在运行吗？它的日志写着备份为什么失败（journalctl -u jiaohao-serve | grep "
+                             "backup）；现在就用 `jiaohao backup` 备份一次 (is `jiaohao serve` running? Its log says "
+                             "why backups fail; take one now with `jiaohao backup`)")
+        return BackupAge(True, f"最近一次完好的备份：{zh}前 (last good backup {en} ago; {when})")
     age = now.timestamp() - created_at(db)
     if age < cfg.warn_after_hours * 3600:
-        return BackupAge(True, f"no backup in {folder} yet; the database is {in_words(age)} old "
-                               "(`jiaohao serve` takes the first one)")
-    return BackupAge(False, f"no good backup in {folder}",
-                     "start `jiaohao serve` (it takes the backups) or take one now with `jiaohao backup`; "
-                     "check [backup] folder in the hall config")
+        return BackupAge(True, f"{folder} 里还没有备份；数据库建立才 {in_words_zh(age)}，jiaohao serve 会做第一次备份 "
+                               f"(no backup yet; the database is {in_words(age)} old: `jiaohao serve` takes the first one)")
+    return BackupAge(False, f"{folder} 里没有完好的备份 (no good backup in {folder})",
+                     "启动 jiaohao serve（它定时备份）或现在就用 `jiaohao backup` 备份一次；检查大厅配置里的 "
+                     "[backup] folder (start `jiaohao serve`, it takes the backups, or take one now with "
+                     "`jiaohao backup`; check [backup] folder in the hall config)")

@@ -35,10 +35,17 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 SHARED_MODE = 0o660   # database, -wal and -shm in a group-shared (g+w) folder
 PRIVATE_MODE = 0o640  # elsewhere (a user's own data folder)
 
-RESTORE_FIX = ("stop jiaohao serve and the kiosks, then restore the last backup with "
-               "`jiaohao restore` (keep the damaged file for the supplier)")
-PERMISSION_FIX = ("run `jiaohao diag check` as that user: the folder must be mode 2770 group "
-                  "jiaohao and the database, -wal and -shm 0660 group jiaohao (see README, installing)")
+RESTORE_FIX = ("停掉 jiaohao serve 和取号机，用 `jiaohao restore` 恢复最近的备份，损坏的文件留给供应商 "
+               "(stop jiaohao serve and the kiosks, then restore the last backup with "
+               "`jiaohao restore`; keep the damaged file for the supplier)")
+NOT_HALL_FIX = ("检查 --db 或 JIAOHAO_DB，它要指向大厅的数据库 "
+                "(check --db / JIAOHAO_DB: it must name the hall's database)")
+READONLY_WHAT = "它所在的磁盘是只读挂载的 (the disk it is on is mounted read-only)"
+READONLY_FIX = ("重新以读写方式挂载（`findmnt` 可查看），或把数据库移到可写的磁盘；只读的命令照常可用 "
+                "(remount it read-write or move the database to a writable disk; commands that only read still work)")
+PERMISSION_FIX = ("以那个用户运行 `jiaohao diag check`：文件夹要 2770、jiaohao 组，数据库和 -wal、-shm 要 0660、"
+                  "jiaohao 组（见 README「安装」） (run `jiaohao diag check` as that user: the folder must be mode "
+                  "2770 group jiaohao and the database, -wal and -shm 0660 group jiaohao; see README, installing)")
 
 
 def tag_of(hall_id: str) -> int:
@@ -134,44 +141,50 @@ def check_path(path: str, *, may_create: bool) -> bool:
     p = Path(path)
     folder = p.parent
     if not folder.is_dir():
-        what = (f"the folder {folder} does not exist" if not folder.exists()
-                else f"{folder} is not a folder")
+        what = (f"文件夹不存在 (the folder {folder} does not exist)" if not folder.exists()
+                else f"不是文件夹 ({folder} is not a folder)")
         raise DatabaseProblem("folder_missing", path, what,
-                              "check --db / JIAOHAO_DB for a typing mistake "
-                              "(a new hall is only made in a folder that exists)")
+                              "检查 --db 或 JIAOHAO_DB 有没有打错字，新大厅只会建在已有的文件夹里 "
+                              "(check --db / JIAOHAO_DB for a typing mistake "
+                              "(a new hall is only made in a folder that exists))")
     try:
         st = os.stat(path)
     except FileNotFoundError:
         if not may_create:
-            raise DatabaseProblem("missing", path, "there is no database here",
-                                  "check --db / JIAOHAO_DB; the hall's database is made by "
-                                  "`jiaohao serve` or the first ticket issued") from None
+            raise DatabaseProblem("missing", path, "这里没有数据库 (there is no database here)",
+                                  "检查 --db 或 JIAOHAO_DB；大厅的数据库由 jiaohao serve 或取第一张票时建立 "
+                                  "(check --db / JIAOHAO_DB; the hall's database is made by "
+                                  "`jiaohao serve` or the first ticket issued)") from None
         return True
     except PermissionError:
-        raise DatabaseProblem("cannot_open", path, "no permission to look into its folder",
+        raise DatabaseProblem("cannot_open", path, "没有权限查看它的文件夹 (no permission to look into its folder)",
                               PERMISSION_FIX) from None
     if stat.S_ISDIR(st.st_mode):
-        raise DatabaseProblem("not_a_file", path, "this is a folder, not a database file",
-                              f"give the file inside it, e.g. --db {p / 'hall.sqlite'}")
+        raise DatabaseProblem("not_a_file", path, "这是文件夹，不是数据库文件 (this is a folder, not a database file)",
+                              f"写出里面的文件 (give the file inside it), e.g. --db {p / 'hall.sqlite'}")
     if not stat.S_ISREG(st.st_mode):
-        raise DatabaseProblem("not_a_file", path, "this is not a regular file (a device or a pipe)",
-                              "give the path of the hall's database file, e.g. /var/lib/jiaohao/hall.sqlite")
+        raise DatabaseProblem("not_a_file", path, "这不是普通文件 (this is not a regular file (a device or a pipe))",
+                              "写出大厅数据库文件的路径 (give the path of the hall's database file), "
+                              "e.g. /var/lib/jiaohao/hall.sqlite")
     if st.st_size == 0:
-        raise DatabaseProblem("empty", path, "the file is empty (0 bytes), not a jiaohao database",
-                              "an interrupted copy? restore the last backup with `jiaohao restore`, or "
-                              "delete the empty file to start a new hall")
+        raise DatabaseProblem("empty", path, "文件是空的（0 字节），不是 jiaohao 数据库 "
+                              "(the file is empty (0 bytes), not a jiaohao database)",
+                              "复制中断了？用 `jiaohao restore` 恢复最近的备份，或删掉这个空文件来建新大厅 "
+                              "(an interrupted copy? restore the last backup with `jiaohao restore`, or "
+                              "delete the empty file to start a new hall)")
     try:
         head = read_header(path)
     except PermissionError:
-        raise DatabaseProblem("cannot_open", path, "no permission to read the file", PERMISSION_FIX) from None
+        raise DatabaseProblem("cannot_open", path, "没有权限读这个文件 (no permission to read the file)",
+                              PERMISSION_FIX) from None
     if not head.startswith(SQLITE_MAGIC):
-        raise DatabaseProblem("not_sqlite", path, "this file is not a SQLite database",
-                              "check --db / JIAOHAO_DB: it must name the hall's database "
-                              "(e.g. /var/lib/jiaohao/hall.sqlite)")
+        raise DatabaseProblem("not_sqlite", path, "这个文件不是 SQLite 数据库 (this file is not a SQLite database)",
+                              "检查 --db 或 JIAOHAO_DB，它要指向大厅的数据库 (check --db / JIAOHAO_DB: it must "
+                              "name the hall's database, e.g. /var/lib/jiaohao/hall.sqlite)")
     app_id = header_ids(path)
     if app_id is not None and app_id[0] not in (0, APPLICATION_ID):
-        raise DatabaseProblem("not_jiaohao", path, "this is another program's SQLite database",
-                              "check --db / JIAOHAO_DB: it must name the hall's database")
+        raise DatabaseProblem("not_jiaohao", path, "这是别的程序的 SQLite 数据库 (this is another program's "
+                              "SQLite database)", NOT_HALL_FIX)
     return False
 
 
@@ -179,8 +192,8 @@ def check_jiaohao_tables(conn: sqlite3.Connection, path: str) -> None:
     """Refuse a SQLite file that jiaohao did not make (no ``migrations`` table)."""
     names = {r[0] for r in conn.execute("SELECT name FROM sqlite_schema WHERE type = 'table'")}
     if "migrations" not in names or "meta" not in names:
-        raise DatabaseProblem("not_jiaohao", path, "this SQLite database was not made by jiaohao",
-                              "check --db / JIAOHAO_DB: it must name the hall's database")
+        raise DatabaseProblem("not_jiaohao", path, "这个 SQLite 数据库不是 jiaohao 建的 (this SQLite database "
+                              "was not made by jiaohao)", NOT_HALL_FIX)
 
 
 def check_wal(path: str) -> None:
@@ -220,10 +233,12 @@ def check_wal(path: str) -> None:
     finally:
         ro.close()
     if seen != own:
-        raise DatabaseProblem("foreign_wal", path, f"the file {wal} belongs to another database "
-                              "(opening it would replace this hall's data with that one's)",
-                              f"stop every jiaohao program, move {wal} and {path}-shm out of the folder, "
-                              "then start again (nothing of this hall is in them)")
+        raise DatabaseProblem("foreign_wal", path, f"{wal} 属于另一个数据库，打开它会用那边的数据替换本大厅的数据 "
+                              f"(the file {wal} belongs to another database (opening it would replace this "
+                              "hall's data with that one's))",
+                              f"停掉所有 jiaohao 程序，把 {wal} 和 {path}-shm 移出文件夹，再启动，里面没有本大厅的数据 "
+                              f"(stop every jiaohao program, move {wal} and {path}-shm out of the folder, then start again "
+                              "(nothing of this hall is in them))")
 
 
 def shared_folder(path: str) -> bool:
@@ -351,28 +366,29 @@ def explain(e: BaseException, path) -> DatabaseProblem | None:
     code, text = _code(e), str(e)
     path = str(path)
     if code == "SQLITE_FULL" or "disk is full" in text or (code == "SQLITE_IOERR" and _disk_full(path)):
-        return DatabaseProblem("full", path, "the disk is full (SQLite could not write)",
-                               f"free space on the disk that holds {os.path.dirname(os.path.abspath(path))} "
-                               "(`df -h` shows it); nothing was changed")
+        return DatabaseProblem("full", path, "磁盘满了 (the disk is full (SQLite could not write))",
+                               f"腾出 {os.path.dirname(os.path.abspath(path))} 所在磁盘的空间（`df -h` 可查看），"
+                               "什么也没改动 (free space on that disk; nothing was changed)")
     if code in ("SQLITE_BUSY", "SQLITE_LOCKED") or "locked" in text:
-        return DatabaseProblem("busy", path, "the database is busy: another program held it locked too long",
-                               "try again; if it stays busy, `fuser -v` on the file names the program "
-                               "(jiaohao itself holds the lock for milliseconds)")
+        return DatabaseProblem("busy", path, "数据库忙，另一个程序锁住它太久了 (the database is busy: another "
+                               "program held it locked too long)",
+                               "再试一次；一直忙的话，对这个文件运行 `fuser -v` 可看是哪个程序 (try again; if it stays "
+                               "busy, `fuser -v` on the file names the program: jiaohao itself holds the lock "
+                               "for milliseconds)")
     if code in ("SQLITE_READONLY", "SQLITE_CANTOPEN") and _read_only_disk(path):
-        return DatabaseProblem("readonly", path, "the disk it is on is mounted read-only",
-                               "remount it read-write (`findmnt` shows the mount) or move the database "
-                               "to a writable disk; commands that only read still work")
+        return DatabaseProblem("readonly", path, READONLY_WHAT, READONLY_FIX)
     if code == "SQLITE_READONLY" or "readonly database" in text:
-        return DatabaseProblem("readonly", path, f"cannot write it ({_unwritable(path)})", PERMISSION_FIX)
+        return DatabaseProblem("readonly", path, f"不能写入 (cannot write it ({_unwritable(path)}))", PERMISSION_FIX)
     if code in ("SQLITE_CORRUPT", "SQLITE_NOTADB") or "malformed" in text or "not a database" in text:
-        return DatabaseProblem("corrupt", path, "the database is damaged", RESTORE_FIX)
+        return DatabaseProblem("corrupt", path, "数据库已损坏 (the database is damaged)", RESTORE_FIX)
     if "decode" in text:  # a text value that is not UTF-8: a damaged row
-        return DatabaseProblem("corrupt", path, "a row of the database is damaged", RESTORE_FIX)
+        return DatabaseProblem("corrupt", path, "数据库有一行记录损坏 (a row of the database is damaged)", RESTORE_FIX)
     if code in ("SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH") or "unable to open" in text:
-        return DatabaseProblem("cannot_open", path, f"cannot open it ({_unwritable(path)})", PERMISSION_FIX)
+        return DatabaseProblem("cannot_open", path, f"打不开 (cannot open it ({_unwritable(path)}))", PERMISSION_FIX)
     if code == "SQLITE_IOERR" or "disk I/O" in text:
-        return DatabaseProblem("io", path, f"the disk gave an error ({text})",
-                               "check free space (`df -h`) and the disk (`dmesg`); then `jiaohao diag check`")
+        return DatabaseProblem("io", path, f"磁盘出错 (the disk gave an error ({text}))",
+                               "检查剩余空间（`df -h`）和磁盘（`dmesg`），再运行 `jiaohao diag check` "
+                               "(check free space and the disk, then `jiaohao diag check`)")
     return None
 
 
@@ -384,10 +400,8 @@ def check_writable(path: str) -> None:
     if not unwritable:
         return
     if _read_only_disk(path):
-        raise DatabaseProblem("readonly", path, "the disk it is on is mounted read-only",
-                              "remount it read-write (`findmnt` shows the mount) or move the database "
-                              "to a writable disk; commands that only read still work")
-    raise DatabaseProblem("readonly", path, f"cannot write it ({_unwritable(path)})", PERMISSION_FIX)
+        raise DatabaseProblem("readonly", path, READONLY_WHAT, READONLY_FIX)
+    raise DatabaseProblem("readonly", path, f"不能写入 (cannot write it ({_unwritable(path)}))", PERMISSION_FIX)
 
 
 def _unwritable(path: str) -> str:
@@ -432,10 +446,13 @@ def explain_sqlite(e: BaseException, path) -> BaseException:
 def explain_os(e: OSError, path) -> DatabaseProblem:
     path = str(path)
     if e.errno == errno.ENOSPC:
-        return DatabaseProblem("full", path, "the disk is full", f"free space on the disk that holds {path}")
+        return DatabaseProblem("full", path, "磁盘满了 (the disk is full)",
+                               f"腾出 {path} 所在磁盘的空间 (free space on the disk that holds it)")
     if e.errno in (errno.EACCES, errno.EPERM):
-        return DatabaseProblem("cannot_open", path, f"no permission ({e.strerror})", PERMISSION_FIX)
+        return DatabaseProblem("cannot_open", path, f"没有权限 (no permission ({e.strerror}))", PERMISSION_FIX)
     if e.errno == errno.EROFS:
-        return DatabaseProblem("readonly", path, "the disk is mounted read-only",
-                               "the database needs a writable disk; check the mount (`findmnt`)")
-    return DatabaseProblem("io", path, f"{e.strerror or e}", "check the disk and the path, then `jiaohao diag check`")
+        return DatabaseProblem("readonly", path, "磁盘是只读挂载的 (the disk is mounted read-only)",
+                               "数据库需要可写的磁盘，检查挂载（`findmnt`） (the database needs a writable disk; "
+                               "check the mount)")
+    return DatabaseProblem("io", path, f"{e.strerror or e}", "检查磁盘和路径，再运行 `jiaohao diag check` "
+                           "(check the disk and the path, then `jiaohao diag check`)")

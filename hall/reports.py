@@ -114,7 +114,8 @@ def parse_day(text: str | date | None, default: date) -> date:
     try:
         return date.fromisoformat(t)
     except ValueError:
-        raise ReportError(f"not a date: {text!r} (use YYYY-MM-DD, e.g. 2026-11-23)") from None
+        raise ReportError(f"不是日期 (not a date): {text!r}，请用 YYYY-MM-DD，如 2026-11-23 "
+                          "(use YYYY-MM-DD, e.g. 2026-11-23)") from None
 
 
 def build_report(db: sqlite3.Connection | Path | str, date_from: date | str, date_to: date | str,

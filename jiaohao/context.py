@@ -79,7 +79,8 @@ class Context:
                 remote = self.server_config
             except ServerUnreachable as e:
                 from .commands.inputs import printable
-                print(printable(f"jiaohao: notice: {e}; starting with {self.config_path}"), file=sys.stderr)
+                print(printable(f"jiaohao: 注意：连不上服务器，先用本机配置 {self.config_path} 启动 "
+                                f"(notice: {e}; starting with {self.config_path})"), file=sys.stderr)
                 return local
             compare(local, remote, self.config_path, self.server)
         return local

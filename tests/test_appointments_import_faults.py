@@ -180,9 +180,9 @@ def test_a_named_pipe_is_refused_without_hanging(tmp_path, db):
     path = tmp_path / "bookings.csv"
     os.mkfifo(path)
     p = cli(tmp_path, db, "appointments", "import", str(path))
-    assert (p.returncode, p.stderr) == (2, f"jiaohao: {path}: is a named pipe, not a CSV file (nothing imported)\n")
+    assert (p.returncode, p.stderr) == (2, f"jiaohao: {path}: is a named pipe, not a CSV file；未导入任何记录 (nothing imported)\n")
     p = cli(tmp_path, db, "appointments", "import", str(tmp_path))
-    assert (p.returncode, p.stderr) == (2, f"jiaohao: {tmp_path}: is a folder, not a CSV file (nothing imported)\n")
+    assert (p.returncode, p.stderr) == (2, f"jiaohao: {tmp_path}: is a folder, not a CSV file；未导入任何记录 (nothing imported)\n")
 
 
 def test_a_file_wrong_on_every_line_stops_at_100_problems(tmp_path, db):
@@ -190,7 +190,7 @@ def test_a_file_wrong_on_every_line_stops_at_100_problems(tmp_path, db):
     path.write_text(rows(*(f"YY{i:05d},A,tomorrow,x" for i in range(5000))), encoding="utf-8")
     p = cli(tmp_path, db, "appointments", "import", str(path))
     lines = p.stderr.splitlines()
-    assert p.returncode == 2 and lines[0] == "jiaohao: over 100 problems, nothing imported:"
+    assert p.returncode == 2 and lines[0] == "jiaohao: 超过 100 处问题，未导入任何记录 (over 100 problems, nothing imported):"
     assert len(lines) == 102 and lines[-1] == f"  {path}: stopped after 100 problems; fix these and check again"
 
 
@@ -283,5 +283,5 @@ def test_a_bad_row_in_the_middle_of_100000_leaves_nothing(tmp_path, db, big_csv)
     p = cli(tmp_path, db, "appointments", "import", str(path))
     assert p.returncode == 2 and "Traceback" not in p.stderr
     assert p.stderr == (f"jiaohao: {path}:{N // 2 + 1}: slot '0001-01-01 09:30' is not a booking date: "
-                        "the year must be 2000-2099 (nothing imported)\n")
+                        "the year must be 2000-2099；未导入任何记录 (nothing imported)\n")
     assert count(db) == 0

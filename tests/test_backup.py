@@ -213,24 +213,35 @@ def test_age_in_words(seconds, words):
     assert in_words(seconds) == words
 
 
+@pytest.mark.parametrize("seconds, words", [(20, "不到 1 分钟前 (less than a minute ago)"),
+                                            (14 * 60, "14 分钟前 (14 minutes ago)"),
+                                            (3 * 3600 + 25 * 60, "3 小时 25 分钟前 (3 hours 25 minutes ago)"),
+                                            (30 * 3600, "30 小时前 (30 hours ago)"),
+                                            (73 * 3600, "3 天 1 小时前 (3 days 1 hour ago)")])
+def test_age_chinese_first(seconds, words):
+    from hall.backup_schedule import ago
+    assert ago(seconds) == words
+
+
 def test_diag_backup_age(queue, db_path, tmp_path):
     queue.issue("A")
     cfg = Backup(warn_after_hours=26)
     fresh = backup_age(db_path, cfg)
-    assert fresh.ok and "no backup" in fresh.detail, "a new hall is not unhealthy"
+    assert fresh.ok and "还没有备份" in fresh.detail and "no backup" in fresh.detail, "a new hall is not unhealthy"
     folder = db_path.parent / "backups"
     folder.mkdir()
     backup_into(db_path, folder, now=datetime.now() - timedelta(hours=3, minutes=5))
     age = backup_age(db_path, cfg)
-    assert age.ok and "3 hours 5 minutes ago" in age.detail
+    assert age.ok and age.detail.startswith("最近一次完好的备份：3 小时 5 分钟前 (last good backup 3 hours 5 minutes ago")
     late = backup_age(db_path, cfg, now=datetime.now() + timedelta(days=2))
-    assert not late.ok and "older than 26 hours" in late.detail and "jiaohao backup" in late.fix
+    assert not late.ok and "超过 26 小时了" in late.detail and "older than 26 hours" in late.detail
+    assert late.fix.startswith("jiaohao serve 在运行吗？") and "jiaohao backup" in late.fix
     # a damaged newest file does not count as the last good backup
     bad = folder / f"hall-{(datetime.now() - timedelta(minutes=5)):%Y%m%d-%H%M%S}.sqlite"
     bad.write_bytes(b"not a database")
     assert "3 hours 5 minutes ago" in backup_age(db_path, cfg).detail
     old_db = backup_age(db_path, Backup(folder=str(tmp_path / "empty")), now=datetime.now() + timedelta(days=3))
-    assert not old_db.ok and "no good backup" in old_db.detail
+    assert not old_db.ok and "里没有完好的备份 (no good backup" in old_db.detail
 
 
 def test_diag_check_lists_the_backup_row(demo_config, queue, db_path):

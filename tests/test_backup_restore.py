@@ -108,7 +108,8 @@ def test_damaged_or_strange_backups_are_refused(tmp_path, hall_with_backup):
     db, taken = hall_with_backup
     junk = tmp_path / "junk.sqlite"
     junk.write_bytes(b"\0" * 8192)
-    one_line_refusal(run(tmp_path, "restore", str(junk)), "cannot be restored", "not an SQLite database")
+    one_line_refusal(run(tmp_path, "restore", str(junk)), "不能恢复 (cannot be restored)",
+                     "不是 SQLite 数据库文件 (it is not an SQLite database")
     damaged = tmp_path / "damaged.sqlite"
     conn = sqlite3.connect(taken["path"])
     root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'tickets'").fetchone()[0]
@@ -117,9 +118,9 @@ def test_damaged_or_strange_backups_are_refused(tmp_path, hall_with_backup):
     data = bytearray(open(taken["path"], "rb").read())
     data[root * page - 300: root * page - 100] = b"\x07" * 200  # the tickets rows at the end of their page
     damaged.write_bytes(bytes(data))
-    one_line_refusal(run(tmp_path, "restore", str(damaged)), "cannot be restored")
-    one_line_refusal(run(tmp_path, "restore", str(tmp_path / "nope.sqlite")), "does not exist")
-    one_line_refusal(run(tmp_path, "restore", str(db)), "the database itself")
+    one_line_refusal(run(tmp_path, "restore", str(damaged)), "cannot be restored", "已损坏 (SQLite finds it damaged)")
+    one_line_refusal(run(tmp_path, "restore", str(tmp_path / "nope.sqlite")), "文件不存在 (the file does not exist)")
+    one_line_refusal(run(tmp_path, "restore", str(db)), "就是数据库本身", "the database itself")
     assert numbers(db) == ["A001", "A002", "A003"]
     assert not list(tmp_path.glob("*.before-restore-*"))
 
@@ -133,10 +134,22 @@ def test_a_backup_of_another_hall_needs_other_hall(tmp_path, hall_with_backup):
         conn.execute("INSERT OR REPLACE INTO meta VALUES ('hall_name', ?)", (f"hall {hall_id}",))
         conn.commit()
         conn.close()
-    one_line_refusal(run(tmp_path, "restore", taken["path"]), "another hall", "--other-hall")
+    one_line_refusal(run(tmp_path, "restore", taken["path"]), "是另一个大厅（hall hall-2222）的备份", "another hall",
+                     "--other-hall")
     assert numbers(db) == ["A001", "A002", "A003"]
-    ok(run(tmp_path, "restore", taken["path"], "--other-hall", "--json"))
+    p = run(tmp_path, "restore", taken["path"], "--other-hall")
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.startswith("已恢复 (restored)") and "（完整性良好，2 张票，营业日 2026-11-23） (integrity OK" in p.stdout
     assert numbers(db) == ["A001", "A002"]
+
+
+def test_backup_list_says_ages_chinese_first(tmp_path, hall_with_backup):
+    p = run(tmp_path, "backup", "list", "--check")
+    assert p.returncode == 0, p.stderr
+    [line] = [ln for ln in p.stdout.splitlines() if ".sqlite" in ln]
+    assert "不到 1 分钟前 (less than a minute ago)" in line and line.endswith("完好 OK")
+    p = run(tmp_path, "backup", "--to", str(tmp_path / "nope" / "x.sqlite"))
+    one_line_refusal(p, f"文件夹 {tmp_path / 'nope'} 不存在 (folder", "does not exist")
 
 
 def test_restore_over_a_damaged_database(tmp_path, hall_with_backup):
@@ -164,3 +177,4 @@ def test_diag_check_reports_the_backup_age(tmp_path, hall_with_backup):
     proc = run(tmp_path, "diag", "check", "--json")
     rows = {r["device"]: r for r in json.loads(proc.stdout)["devices"]}
     assert rows["backups"]["ok"] and "last good backup" in rows["backups"]["detail"]
+    assert rows["backups"]["detail"].startswith("最近一次完好的备份：") and rows["backups"]["device_zh"] == "备份"

@@ -69,7 +69,7 @@ CASES = [
     (["nonsense"], "invalid choice: 'nonsense'"),
     (["--config", "/nonexistent/hall.toml", "config", "check"], "file not found"),
     # report dates
-    (["report", "--from", "2026-02-30"], "not a date: '2026-02-30'"),
+    (["report", "--from", "2026-02-30"], "不是日期 (not a date): '2026-02-30'"),
     (["report", "--from", "2026-03-01", "--to", "2026-01-01"], "is after --to"),
     (["report", "--from", "2026-01-01", "--to", "9999-12-31"], "report day 9999-12-31: dates run from 2000-01-01"),
     (["report", "--month", "9999-12"], "report day 9999-12-01: dates run from 2000-01-01"),
@@ -131,6 +131,32 @@ def test_malformed_invocation_exits_2_with_one_line(hall, args, words):
     assert_one_line(run(hall, *args, cwd=hall), words)
 
 
+ZH_CASES = [  # the technician reads the Chinese first; the English follows in brackets
+    (["report", "--from", "2026-03-01", "--to", "2026-01-01"],
+     "开始日期晚于结束日期 (--from 2026-03-01 is after --to 2026-01-01)"),
+    (["report", "--month", "2026-13"], "不是月份 (not a month): '2026-13'"),
+    (["report", "--month", "2026-10", "--from", "2026-10-01"], "--month 和 --from/--to 只能用一种 (give either"),
+    (["report", "--hall", "X"], "--hall 要和 --city 一起用"),
+    (["report", "--city", "mysql://x"], "--city 要写 postgresql:// 地址"),
+    (["report", "--by", "weather"], "jiaohao report: 命令写得不对，用法见 jiaohao report --help (usage error: argument"),
+    (["ratings", "export", "--from", "2026-13-01"], "不是日期，请用 YYYY-MM-DD"),
+    (["ratings", "indicators", "--from", "2026-01-01"], "--from 和 --to 都要给 (give both --from and --to)"),
+    (["bookings", "list", "--service", "ZZ"], "没有这个业务 'ZZ'，本大厅的业务是 (unknown service 'ZZ'"),
+    (["guide", "show", "NOPE"], "没有办事指南事项 'NOPE'"),
+    (["guide", "import", "/nonexistent/guide.csv"], "文件不存在 (file not found)"),
+    (["guide", "export", "/tmp/x.csv"], "请给出 .xlsx 文件名 (give a .xlsx file name)"),
+    (["ship", "--once"], "里没有 [city] database：请加上"),
+]
+
+
+@pytest.mark.parametrize("args,words", ZH_CASES, ids=[" ".join(a) for a, _ in ZH_CASES])
+def test_command_errors_are_chinese_first(hall, args, words):
+    p = run(hall, *args, cwd=hall)
+    assert_one_line(p, words)
+    first_zh = next(i for i, ch in enumerate(p.stderr) if "\u4e00" <= ch <= "\u9fff")
+    assert first_zh < p.stderr.index(" ("), p.stderr  # the Chinese comes before the English
+
+
 @pytest.mark.parametrize("now,words", [
     ("garbage", "JIAOHAO_NOW='garbage' is not a date and time"),
     ("2026-13-01T09:00", "is not a date and time"),
@@ -183,7 +209,7 @@ def test_a_report_that_does_not_fit_leaves_no_partial_file(hall, tmp_path, old):
     if old is not None:
         (out / "r.html").write_text(old)
     p = run(hall, "report", "--format", "html", "-o", str(out / "r.html"), preexec_fn=_small_files)
-    assert_one_line(p, f"cannot write {out / 'r.html'}: File too large")
+    assert_one_line(p, f"写不了文件 (cannot write {out / 'r.html'}): File too large")
     assert [f.name for f in out.iterdir()] == ([] if old is None else ["r.html"])  # no 0-byte or half file
     if old is not None:
         assert (out / "r.html").read_text() == old

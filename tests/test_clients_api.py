@@ -126,4 +126,7 @@ def test_diag_check_lines_for_the_clients():
     c = out["caller caller-5 (window 5)"]
     assert not c.ok and "not connected" in c.detail and "10 min ago" in c.detail and "systemctl" in c.fix
     assert out["kiosk kiosk-old"].ok  # switched off for days: listed, not failed
-    assert results([], now)[0].detail == "none has reported yet"
+    assert results([], now)[0].detail == "还没有客户端报到 (none has reported yet)"
+    assert k.detail.startswith("自 ") and "落后 0 条事件，时钟准确，10.0.0.21 kiosk-pc" in k.detail
+    assert "时钟慢 301.0 秒" in tv.detail and "时钟偏差超过大厅允许的范围" in tv.detail and "时间同步" in tv.fix
+    assert c.detail.startswith("未连接：最后一次联系") and "（10 分钟前）" in c.detail and "开机了吗" in c.fix

@@ -343,5 +343,5 @@ def test_serve_refuses_a_damaged_database_at_start_in_words(base, tmp_path):
     assert p.returncode == 2, p.stderr[-2000:]
     assert "Traceback" not in p.stderr
     last = p.stderr.strip().splitlines()[-1]
-    assert last.startswith("jiaohao: queue database") and str(db) in last and "jiaohao restore" in last
+    assert last.startswith("jiaohao: 排队数据库 queue database") and str(db) in last and "jiaohao restore" in last
     assert "starting" not in p.stderr  # no part was started on it

@@ -50,7 +50,7 @@ class Hall:
         ctx.__dict__["config"] = self.config
         code = diag_cmd.check(ctx, SimpleNamespace(json=False))
         out = capsys.readouterr().out
-        return code, out, [line for line in out.splitlines() if line.startswith("FAIL")]
+        return code, out, [line for line in out.splitlines() if line.startswith("故障 FAIL")]
 
 
 @pytest.fixture
@@ -64,19 +64,21 @@ def test_all_healthy_exits_zero(hall, tmp_path, capsys):
     assert fails == [], out
     assert code == 0
     assert "all healthy" in out
-    assert "OK   printer sim://kiosk1" in out
+    assert "正常 OK   取号打印机 printer sim://kiosk1: 打印机正常 (Printer ready)" in out
+    assert "正常 OK   5号窗口呼叫器 bus floor1 address 5 (window 5 keypad): 在线，呼叫器" in out
+    assert "共检查" in out and "全部正常" in out
 
 
-@pytest.mark.parametrize("level, words", [("paper_out", "paper"), ("cover_open", "cover"),
+@pytest.mark.parametrize("level, words", [("paper_out", "打印纸已用完，请更换纸卷 (Out of paper"), ("cover_open", "打印机盖未合上 (The printer cover"),
                                           ("offline", "")])
 def test_printer_fault_is_the_one_failure(hall, tmp_path, capsys, level, words):
     hall.printer.set_status(level)
     code, out, fails = hall.check(tmp_path, capsys)
     assert code != 0
     assert len(fails) == 1, out
-    assert fails[0].startswith("FAIL printer sim://kiosk1")
-    assert words in fails[0].lower()
-    assert "fix:" in out
+    assert fails[0].startswith("故障 FAIL 取号打印机 printer sim://kiosk1")
+    assert words in fails[0]
+    assert "处理 fix:" in out
     assert "1 with a problem" in out
 
 
@@ -93,8 +95,9 @@ def test_keypad_that_does_not_answer_is_the_one_failure(hall, tmp_path, capsys):
     code, out, fails = hall.check(tmp_path, capsys)
     assert code != 0
     assert len(fails) == 1, out
-    assert "address 5" in fails[0]
-    assert "answer" in fails[0]
+    assert fails[0].startswith("故障 FAIL 5号窗口呼叫器 bus floor1 address 5")
+    assert "总线 floor1 地址 5 的呼叫器没有应答 (no answer at address 5 on bus floor1: keypad)" in fails[0]
+    assert "检查呼叫器是否通电" in out and "120 Ω" in out
 
 
 def test_a_hanging_check_is_reported_not_waited_for(monkeypatch, demo_config, tmp_path):
@@ -111,4 +114,23 @@ def test_a_hanging_check_is_reported_not_waited_for(monkeypatch, demo_config, tm
         [r] = diag_cmd.run_checks(SimpleNamespace(config=demo_config), timeout_s=0.2)
     finally:
         release.set()
-    assert not r.ok and "did not finish" in r.detail and r.device == "fake_hang"
+    assert not r.ok and "秒内没有查完" in r.detail and "did not finish" in r.detail and r.device == "fake_hang"
+
+
+@pytest.mark.parametrize("device, zh", [
+    ("bus floor1 address 5 (window 5 keypad)", "5号窗口呼叫器"),
+    ("bus floor1 address 105 (window 5 screen)", "5号窗口屏"),
+    ("bus floor1 sim://floor1", "窗口总线"),
+    ("printer usb://0416:5011", "取号打印机"),
+    ("database integrity hall.sqlite", "数据库完整性"),
+    ("database /var/lib/jiaohao/hall.sqlite", "排队数据库"),
+    ("backups", "备份"),
+    ("service guide (办事指南)", ""),  # already has its Chinese name
+    ("something new", ""),
+])
+def test_every_device_line_starts_with_its_chinese_name(device, zh):
+    from jiaohao.diag import CheckResult, device_zh, line
+    assert device_zh(device) == zh
+    r = CheckResult(device, False, "x")
+    assert line(r) == f"故障 FAIL {zh + ' ' if zh else ''}{device}: x"
+    assert r.to_json()["device"] == device and r.to_json()["device_zh"] == zh

@@ -31,7 +31,7 @@ def test_panel_shows_problems_first_with_their_fix(qtbot, ctx):
     panel.show()
     qtbot.waitUntil(lambda: panel.table.rowCount() == 3, timeout=5000)
     assert "FAIL" in panel.table.item(0, 0).text()
-    assert panel.table.item(0, 1).text().startswith("bus floor1 address 5")
+    assert panel.table.item(0, 1).text().startswith("5号窗口呼叫器 bus floor1 address 5")
     assert "powered" in panel.table.item(0, 3).text()
     assert panel.table.item(1, 3).text() == ""  # healthy devices need no fix
     assert "1 device(s) need attention" in panel.summary.text()
@@ -61,10 +61,10 @@ def test_test_buttons_drive_the_simulated_devices(qtbot, ctx):
     qtbot.addWidget(panel)
     panel.scan_button.click()
     qtbot.waitUntil(lambda: panel.busy == 0 and "devices answer" in panel.log.toPlainText(), timeout=20000)
-    assert "36 of 36 devices answer" in panel.log.toPlainText()
+    assert "36 个设备中 36 个有应答 (36 of 36 devices answer)" in panel.log.toPlainText()
     panel.print_button.click()
     qtbot.waitUntil(lambda: panel.busy == 0 and "test page" in panel.log.toPlainText(), timeout=20000)
-    assert "OK   test page printed" in panel.log.toPlainText()
+    assert "正常 OK   测试页已打印 test page printed" in panel.log.toPlainText()
 
 
 def test_figures_from_the_reports_part(qtbot, ctx):
@@ -100,4 +100,4 @@ def test_list_ports_button(qtbot, ctx):
     qtbot.addWidget(panel)
     panel.ports_button.click()
     qtbot.waitUntil(lambda: panel.busy == 0 and "Serial ports" in panel.log.toPlainText(), timeout=10000)
-    assert "simulator (runs inside jiaohao)" in panel.log.toPlainText()
+    assert "模拟器，在 jiaohao 内运行 (simulator, runs inside jiaohao)" in panel.log.toPlainText()

@@ -30,7 +30,7 @@ def test_ports_command_runs_with_no_devices():
     assert {"device": "printer", "url": "sim://kiosk1"} in report["configured"]
     text = subprocess.run([sys.executable, "-m", "jiaohao", "diag", "ports"], cwd=ROOT,
                           capture_output=True, text=True, timeout=60).stdout
-    assert "Serial ports" in text and "simulator (runs inside jiaohao)" in text
+    assert "Serial ports" in text and "模拟器，在 jiaohao 内运行 (simulator, runs inside jiaohao)" in text
 
 
 @pytest.mark.parametrize("url, ids", [

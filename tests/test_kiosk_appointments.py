@@ -119,7 +119,7 @@ def test_cli_errors_name_the_lines_and_exit_2(tmp_path):
     path.write_text("code,service,slot,name\nYY1,Z,2026-11-23 09:30,x\nYY2,A,noon,y\n", encoding="utf-8")
     p = run(tmp_path, "appointments", "import", str(path))
     assert p.returncode == 2 and p.stdout == ""
-    assert "2 problems, nothing imported" in p.stderr
+    assert "2 处问题，未导入任何记录 (2 problems, nothing imported)" in p.stderr
     assert f"{path}:2: service 'Z'" in p.stderr and f"{path}:3: slot 'noon'" in p.stderr
     p = run(tmp_path, "appointments", "import", str(tmp_path / "missing.csv"))
     assert p.returncode == 2 and "cannot read" in p.stderr and "nothing imported" in p.stderr

@@ -47,7 +47,7 @@ def test_diag_board_nack_is_not_shown(board1, capsys, error, words):
     out = capsys.readouterr().out
     assert "已显示" not in out and "未显示 not shown" in out
     assert f"NACK (A0/01), error {error}: {words}" in out
-    assert "card series (6K in the config" in out
+    assert "控制卡系列（配置里是 6K" in out and "the card series" in out
 
 
 def test_diag_board_garbage_answer(board1, capsys):
@@ -75,11 +75,11 @@ def test_check_reports_each_board(board1):
     assert ok.ok and "sim://board1" in ok.device and "ACK (A0/00)" in ok.detail
     board1.silent = True
     [bad] = check(ctx)
-    assert not bad.ok and "no answer" in bad.detail and "screen address (1" in bad.fix
+    assert not bad.ok and "没有应答，检查 RS-485 接线" in bad.detail and "no answer" in bad.detail and "屏地址（配置里是 1" in bad.fix and "screen address, 1 in the config" in bad.fix
 
 
 def test_fix_for_an_unplugged_adapter(demo_config):
     from jiaohao.diag.boards import fix_for
-    error = ("大厅条屏 sim://board1 (address 1): the serial port failed on write "
-             "(Input/output error (errno 5)); unplugged? it is reopened on the next try")
+    error = ("大厅条屏 sim://board1 (address 1): 串口出错，转换器被拔下了？下次会自动重新打开 (the serial port failed on "
+             "write (Input/output error (errno 5)); unplugged? it is reopened on the next try)")
     assert "USB-RS485 adapter was unplugged" in fix_for(error, demo_config.boards[0])

@@ -136,7 +136,8 @@ def test_diag_check_on_a_client_pc(live, tmp_path):
     assert found[f"hall server {live.url}"]["ok"] is True
     assert live.queue.config.hall.name in found[f"hall server {live.url}"]["detail"]
     assert found[f"token for {live.url}"]["ok"] is True
-    assert ", role kiosk (" in found[f"token for {live.url}"]["detail"]  # GET /whoami
+    assert "已接受 accepted，角色 role kiosk (" in found[f"token for {live.url}"]["detail"]  # GET /whoami
+    assert found[f"token for {live.url}"]["device_zh"] == "本机令牌"
     assert not any(d.startswith(("database", "backup", "bus ")) for d in found)  # the server's, not this PC's
     p = run(tmp_path, "diag", "check", "--server", live.url, "--json", token="revoked-or-wrong")
     found = {d["device"]: d for d in json.loads(p.stdout)["devices"]}
@@ -145,7 +146,7 @@ def test_diag_check_on_a_client_pc(live, tmp_path):
     url = f"http://127.0.0.1:{free_port()}"
     p = run(tmp_path, "diag", "check", "--server", url, token=token)
     assert p.returncode == 1 and "Traceback" not in p.stderr
-    assert f"FAIL hall server {url}: no answer (连接不上叫号服务器 ({url}))" in p.stdout
+    assert f"故障 FAIL 大厅服务器 hall server {url}: 没有应答 no answer (连接不上叫号服务器 ({url}))" in p.stdout
 
 
 @pytest.mark.parametrize("args, role", [

@@ -60,7 +60,7 @@ def test_diag_voice_on_a_missing_port_says_what_to_do(tmp_path, capsys):
     config = hall_file(tmp_path, 'engine = "syn6288"\nurl = "/dev/ttyNOSUCH"')
     code, out = run(tmp_path, config, "diag", "voice", capsys=capsys)
     assert code == 1
-    assert "ttyNOSUCH" in out.out and "fix:" in out.out and "cable" in out.out
+    assert "ttyNOSUCH" in out.out and "处理 fix:" in out.out and "cable" in out.out and "连线" in out.out
 
 
 def test_diag_voice_clips_to_files(tmp_path, capsys):
@@ -78,7 +78,7 @@ def test_diag_voice_espeak_with_repeat_and_chime(tmp_path, capsys):
     config = hall_file(tmp_path, f'engine = "espeak"\noutput = "{tmp_path / "wav"}"')
     code, out = run(tmp_path, config, "diag", "voice", "--repeat", "2", capsys=capsys)
     assert code == 0, out.err
-    assert "wrote" in out.out
+    assert "已写入 wrote" in out.out and "已播报 said" in out.out
     [path] = list((tmp_path / "wav").glob("*.wav"))
     assert 8.0 < read_wav(path).seconds < 12.0  # chime 1.3 s + two calls of ~3.8 s + pauses
 

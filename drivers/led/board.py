@@ -161,8 +161,9 @@ class HallBoard:
     def _port_failed(self, action: str, e: BaseException) -> LedError:
         """The port failed in use (unplugged, reset): close it so the next call reopens it."""
         self._drop_port()
-        return LedError(f"{self.name}: the serial port failed on {action} ({port_error_text(e)}); "
-                        "unplugged? it is reopened on the next try")
+        return LedError(f"{self.name}: 串口出错，转换器被拔下了？下次会自动重新打开 "
+                        f"(the serial port failed on {action} ({port_error_text(e)}); "
+                        "unplugged? it is reopened on the next try)")
 
     def _onbon_answer(self) -> None:
         """Judge the card's answer as Onbon's SDK does (``BxResp.isAck``): only A0/00 is success."""
@@ -170,17 +171,18 @@ class HallBoard:
         got = self._read_until(lambda chunk: bool(reader.feed(chunk)))
         self.last_answer = ""
         if not got:
-            raise LedError(f"{self.name}: no answer (check the RS-485 wiring, the baud rate "
-                           f"{self.cfg.baud} and the screen address {self.cfg.address})")
+            raise LedError(f"{self.name}: 没有应答，检查 RS-485 接线、波特率 {self.cfg.baud} 和屏地址 {self.cfg.address} "
+                           f"(no answer (check the RS-485 wiring, the baud rate "
+                           f"{self.cfg.baud} and the screen address {self.cfg.address}))")
         try:
             answer = onbon.read_answer(got)
         except FrameError as e:
-            raise LedError(f"{self.name}: garbled answer ({e})") from e
+            raise LedError(f"{self.name}: 应答是乱码 (garbled answer ({e}))") from e
         self.last_answer = answer.describe()
         if answer.nack:
-            raise LedError(f"{self.name}: the card refused the frame: {self.last_answer}")
+            raise LedError(f"{self.name}: 控制卡拒收 (the card refused the frame: {self.last_answer})")
         if not answer.ack:
-            raise LedError(f"{self.name}: unexpected answer {self.last_answer}")
+            raise LedError(f"{self.name}: 意外的应答 (unexpected answer {self.last_answer})")
 
     def _plain_answer(self) -> None:
         got = bytearray()
@@ -190,15 +192,16 @@ class HallBoard:
             return len(got) >= 3 and (got[0] != plain.NAK or len(got) >= 4)
         answer = self._read_until(feed)
         if not answer:
-            raise LedError(f"{self.name}: no answer (check the wiring, the baud rate {self.cfg.baud} "
-                           f"and the board address {self.cfg.address})")
+            raise LedError(f"{self.name}: 没有应答，检查接线、波特率 {self.cfg.baud} 和屏地址 {self.cfg.address} "
+                           f"(no answer (check the wiring, the baud rate {self.cfg.baud} "
+                           f"and the board address {self.cfg.address}))")
         try:
             ok, _addr, reason = plain.parse_answer(answer)
         except FrameError as e:
-            raise LedError(f"{self.name}: garbled answer ({e})") from e
+            raise LedError(f"{self.name}: 应答是乱码 (garbled answer ({e}))") from e
         self.last_answer = "ACK" if ok else f"NAK ({reason})"
         if not ok:
-            raise LedError(f"{self.name}: the board refused the text ({reason})")
+            raise LedError(f"{self.name}: 条屏拒收这段文字 (the board refused the text ({reason}))")
 
 
 def open_board(cfg, default_sim: Callable[[], object] | None = None, **kw) -> HallBoard:

@@ -132,10 +132,10 @@ class ClipsEngine(AudioEngine):
         if self.library.chime_path is None:
             missing.append(CHIME)
         if missing:
-            return False, f"clips missing in {self.library.folder}: {' '.join(missing)}"
+            return False, f"{self.library.folder} 缺少语音片段 (clips missing): {' '.join(missing)}"
         if self.output.folder is None:
             from .audio import find_player, sound_output_present
             if find_player() is None or not sound_output_present():
-                return False, (f"{len(self.library.paths)} clips ready, but there is no audio player "
-                               "or no sound card to play them on")
-        return True, f"{len(self.library.paths)} clips and a chime in {self.library.folder}"
+                return False, (f"{len(self.library.paths)} 个语音片段已就绪，但没有播放器或声卡 ({len(self.library.paths)} clips "
+                               "ready, but there is no audio player or no sound card to play them on)")
+        return True, f"{len(self.library.paths)} 个语音片段和提示音 ({len(self.library.paths)} clips and a chime) in {self.library.folder}"

@@ -156,14 +156,17 @@ class EspeakEngine(AudioEngine):
     def check(self) -> tuple[bool, str]:
         voices = espeak_voices()
         if not voices:
-            return False, "espeak-ng is not installed"
+            return False, "没有安装 espeak-ng (espeak-ng is not installed)"
         if self.voice.lower() not in voices:
-            return False, f"espeak-ng has no voice {self.voice!r}"
+            return False, f"espeak-ng 没有 {self.voice!r} 语音 (espeak-ng has no voice {self.voice!r})"
+        where_zh = f"写入 {self.output.folder} 的 WAV 文件" if self.output.folder else "声卡"
         where = f"WAV files in {self.output.folder}" if self.output.folder else "the sound card"
         if self.output.folder is None:
             from .audio import find_player, sound_output_present
             if find_player() is None:
-                return False, "espeak-ng is ready but no audio player is installed (aplay, paplay or sox)"
+                return False, ("espeak-ng 已就绪，但没有安装播放器 "
+                               "(espeak-ng is ready but no audio player is installed: aplay, paplay or sox)")
             if not sound_output_present():
-                return False, "espeak-ng is ready but this computer has no sound card or sound server"
-        return True, f"espeak-ng voice {self.voice} ready, speaking to {where}"
+                return False, ("espeak-ng 已就绪，但这台电脑没有声卡或声音服务 "
+                               "(espeak-ng is ready but this computer has no sound card or sound server)")
+        return True, f"语音 {self.voice} 已就绪，播放到{where_zh} (espeak-ng voice {self.voice} ready, speaking to {where})"

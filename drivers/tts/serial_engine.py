@@ -295,10 +295,11 @@ class SerialTTSEngine(SpeechEngine):
         finally:
             self.close()
         if state is None:
-            return False, "no answer to a status query"
+            return False, "查询状态没有应答 (no answer to a status query)"
         if state == BAD_FRAME:
-            return False, "answers 0x45 (bad frame) to a status query: wrong baud rate or module model"
-        return True, "answers: " + ("idle" if state == IDLE else "busy (speaking)")
+            return False, ("查询状态回答 0x45（帧错误）：波特率或模块型号不对 "
+                           "(answers 0x45, bad frame, to a status query: wrong baud rate or module model)")
+        return True, ("应答正常：空闲 (answers: idle)" if state == IDLE else "应答正常：正在播报 (answers: busy, speaking)")
 
     def close(self) -> None:
         self._closing.set()

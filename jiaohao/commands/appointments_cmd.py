@@ -32,8 +32,10 @@ def import_csv(ctx, args) -> int:
     except AppointmentFileError as e:
         if len(e.errors) > 1:
             count = f"over {MAX_ERRORS}" if len(e.errors) > MAX_ERRORS else str(len(e.errors))
-            raise CommandError(f"{count} problems, nothing imported:\n  " + "\n  ".join(e.errors))
-        raise CommandError(f"{e.errors[0]} (nothing imported)")
+            count_zh = f"超过 {MAX_ERRORS}" if len(e.errors) > MAX_ERRORS else str(len(e.errors))
+            raise CommandError(f"{count_zh} 处问题，未导入任何记录 ({count} problems, nothing imported):\n  "
+                               + "\n  ".join(e.errors))
+        raise CommandError(f"{e.errors[0]}；未导入任何记录 (nothing imported)")
     verb = "checked" if args.check else "imported"
     obj = {verb: len(appts), "appointments": [
         {"code": a.code, "service": a.service, "slot": a.slot.isoformat(timespec="minutes"), "name": a.name}

@@ -54,7 +54,7 @@ def backup(ctx, args) -> int:
                 result, removed = backup_into(ctx.db_path, dest)
             else:
                 if not dest.parent.is_dir():
-                    raise CommandError(f"folder {dest.parent} does not exist (for --to {args.to})")
+                    raise CommandError(f"文件夹 {dest.parent} 不存在 (folder {dest.parent} does not exist, for --to {args.to})")
                 result, removed = make_backup(ctx.db_path, dest), []
         else:
             folder, default = _folder(ctx)
@@ -63,35 +63,38 @@ def backup(ctx, args) -> int:
     except BackupError as e:
         raise CommandError(str(e)) from None
     except OSError as e:  # the backup folder's disk read-only or gone (a traceback before)
-        raise CommandError(f"cannot write the backup: {e.strerror or e}"
+        raise CommandError(f"写不了备份 (cannot write the backup): {e.strerror or e}"
                            + (f" ({e.filename})" if e.filename else "")) from None
     emit(args, {"path": str(result.path), "bytes": result.size, "read_seconds": round(result.copy_s, 2),
                 "check_seconds": round(result.check_s, 2), "removed": [str(p) for p in removed]},
          f"已备份 (backed up) {ctx.db_path} → {result.path} ({result.size / 2**20:,.1f} MiB, "
-         f"{result.copy_s:.1f} s, checked)" + (f"; {len(removed)} old backup(s) removed" if removed else ""))
+         f"{result.copy_s:.1f} s, 已检查 checked)"
+         + (f"；删除了 {len(removed)} 个旧备份 ({len(removed)} old backup(s) removed)" if removed else ""))
     return 0
 
 
 def list_cmd(ctx, args) -> int:
     from hall.backup import check_backup, list_backups
-    from hall.backup_schedule import in_words
+    from hall.backup_schedule import ago, in_words
     folder, _ = _folder(ctx)
     now = datetime.now()
     rows = []
     for b in list_backups(folder, ctx.db_path.stem):
+        seconds = max(0.0, (now - b.taken_at).total_seconds())
         row = {"path": str(b.path), "taken_at": b.taken_at.isoformat(timespec="seconds"), "bytes": b.size,
-               "age": in_words(max(0.0, (now - b.taken_at).total_seconds()))}
+               "age": in_words(seconds), "ago": ago(seconds)}
         if args.check:
             c = check_backup(b.path, "full")
             row.update(ok=c.ok, problem=c.problem, tickets=c.tickets, hall=c.hall_name)
         rows.append(row)
     lines = [f"备份文件夹 (backup folder): {folder}"]
     for r in rows:
-        state = "" if "ok" not in r else ("  OK" if r["ok"] else f"  DAMAGED: {r['problem']}")
-        lines.append(f"  {r['taken_at'].replace('T', ' ')}  {r['age']:>22} ago  {r['bytes'] / 2**20:9,.1f} MiB  "
-                     f"{Path(r['path']).name}{state}")
+        state = "" if "ok" not in r else ("  完好 OK" if r["ok"] else f"  已损坏 DAMAGED: {r['problem']}")
+        lines.append(f"  {r['taken_at'].replace('T', ' ')}  {r['bytes'] / 2**20:9,.1f} MiB  "
+                     f"{Path(r['path']).name}  {r['ago']}{state}")
     if not rows:
-        lines.append("  no backups yet: `jiaohao backup` takes one; `jiaohao serve` takes them on schedule")
+        lines.append("  还没有备份：`jiaohao backup` 现在备份一次，`jiaohao serve` 按计划定时备份 "
+                     "(no backups yet: `jiaohao backup` takes one; `jiaohao serve` takes them on schedule)")
     emit(args, {"folder": str(folder), "backups": rows}, "\n".join(lines))
     return 0 if all(r.get("ok", True) for r in rows) else 1
 
@@ -112,6 +115,7 @@ def restore(ctx, args) -> int:
     emit(args, {"restored_from": str(result.restored_from), "database": str(result.database),
                 "kept_aside": [str(p) for p in result.kept_aside], "tickets": c.tickets, "day": c.last_day},
          f"已恢复 (restored) {result.database} from {result.restored_from} "
+         f"（完整性良好，{c.tickets:,} 张票，营业日 {c.last_day or '?'}） "
          f"(integrity OK, {c.tickets:,} tickets, business day {c.last_day or '?'})\n"
          + (f"原数据库已保留 (the previous database is kept as): {', '.join(map(str, result.kept_aside))}\n"
             if result.kept_aside else "")

@@ -82,8 +82,8 @@ def listing(ctx, args) -> int:
     q = ctx.local_reader()
     day = (args.day or q.clock().date()).isoformat()
     if args.service is not None and args.service not in {svc.code for svc in ctx.config.services}:
-        raise CommandError(f"unknown service {args.service!r}: the hall's services are "
-                           + ", ".join(svc.code for svc in ctx.config.services))
+        raise CommandError(f"没有这个业务 {args.service!r}，本大厅的业务是 (unknown service {args.service!r}: "
+                           "the hall's services are) " + ", ".join(svc.code for svc in ctx.config.services))
     rows = q.bookings_on(day, args.service)
     from hall.bookings import STATUS_ZH
     emit(args, {"day": day, "bookings": [b.to_json() for b in rows]},

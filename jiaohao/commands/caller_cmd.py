@@ -34,7 +34,8 @@ def caller(ctx, args) -> int:
         except KeyError:
             known = ", ".join(str(w.number) for w in config.windows)
             where = ctx.config_path if ctx.config_given or not ctx.server else ctx.server
-            raise CommandError(f"no window {args.window} in {where} (windows: {known})") from None
+            raise CommandError(f"{where} 里没有 {args.window} 号窗口，已有窗口 {known} "
+                               f"(no window {args.window} in {where}; windows: {known})") from None
     if args.screenshot:
         offscreen_if_no_display()
     else:
@@ -51,7 +52,7 @@ def caller(ctx, args) -> int:
         settle_after_startup()  # Qt, the config and the queue live as long as the panel
     code = run(hall, args.window, screenshot=args.screenshot, login=login, after_login=after)
     if args.screenshot and not Path(args.screenshot).is_file():
-        raise CommandError(f"cannot write {args.screenshot}")
+        raise CommandError(f"写不了文件 (cannot write {args.screenshot})")
     return code
 
 

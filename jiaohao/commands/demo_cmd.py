@@ -62,8 +62,8 @@ def _listen(text: str | None) -> str | None:
         return None
     host, sep, port = text.strip().rpartition(":")
     if not sep or not host.strip("[]") or not port.isdigit() or not 0 <= int(port) <= 65535:
-        raise CommandError(f"--listen must be HOST:PORT (127.0.0.1:8080, or 0.0.0.0:8080 for the LAN), "
-                           f"or none, not {text!r}")
+        raise CommandError(f"--listen 要写成 主机:端口（如 127.0.0.1:8080，局域网用 0.0.0.0:8080）或 none，不是 {text!r} "
+                           f"(--listen must be HOST:PORT, 127.0.0.1:8080, or 0.0.0.0:8080 for the LAN, or none)")
     return text.strip()
 
 
@@ -89,9 +89,9 @@ def demo(ctx, args) -> int:
     from ..demo.runner import DAY_START, DemoHall, DemoOptions, has_sound_card
 
     if args.speed is not None and not 0 < args.speed <= 10000:
-        raise CommandError("--speed must be between 0 and 10000")
+        raise CommandError("--speed 要在 0 到 10000 之间 (--speed must be between 0 and 10000)")
     if args.minutes is not None and not 0 < args.minutes <= 7 * 24 * 60:  # also refuses nan and inf
-        raise CommandError("--minutes must be more than 0 and at most a week (10080)")
+        raise CommandError("--minutes 要大于 0，最多一周（10080） (--minutes must be more than 0 and at most a week, 10080)")
     listen = _listen(args.listen)
     headless = args.headless
     if not headless and not has_display():

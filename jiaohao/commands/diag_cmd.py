@@ -5,7 +5,7 @@ import json
 import threading
 from importlib import import_module
 
-from ..diag import AREAS, CheckResult
+from ..diag import AREAS, CheckResult, line
 from .inputs import server_options
 from ..context import CommandError
 
@@ -57,10 +57,13 @@ def _check_area(area, ctx, timeout_s: float) -> list[CheckResult]:
     t.start()
     t.join(timeout_s)
     if t.is_alive():
-        return [CheckResult(name, False, f"the {name} check did not finish in {timeout_s:.0f} s (a device or port hangs)",
-                            "unplug and plug in that device's cable or adapter, then check again")]
+        return [CheckResult(name, False, f"{timeout_s:.0f} 秒内没有查完，某个设备或串口卡住了 "
+                            f"(the {name} check did not finish in {timeout_s:.0f} s: a device or port hangs)",
+                            "拔下再插上该设备的线或转换器，然后再检查一次 "
+                            "(unplug and plug in that device's cable or adapter, then check again)")]
     if "error" in box:
-        return [CheckResult(name, False, f"the check itself failed: {box['error']}", "report this to the supplier")]
+        return [CheckResult(name, False, f"检查程序本身出错 (the check itself failed): {box['error']}",
+                            "请报告给供应商 (report this to the supplier)")]
     return box["results"]
 
 
@@ -82,9 +85,9 @@ def check(ctx, args) -> int:
         print(json.dumps({"ok": healthy, "devices": [r.to_json() for r in results]}, ensure_ascii=False))
     else:
         for r in results:
-            print(f"{'OK  ' if r.ok else 'FAIL'} {r.device}: {r.detail}")
+            print(line(r))
             if not r.ok and r.fix:
-                print(f"     处理 fix: {r.fix}")
+                print(f"          处理 fix: {r.fix}")
         bad = sum(not r.ok for r in results)
         print(f"共检查 {len(results)} 项，{bad} 项有问题 ({len(results)} device(s) checked, {bad} with a problem)"
               if bad else f"共检查 {len(results)} 项，全部正常 ({len(results)} device(s) checked, all healthy)")

@@ -55,7 +55,8 @@ def _guide(ctx):
     try:
         return load_guide(_folder(ctx), ctx.config)
     except GuideError as e:
-        raise CommandError(f"the guide has {len(e.problems)} problem(s); run `jiaohao guide check`:\n  "
+        raise CommandError(f"办事指南有 {len(e.problems)} 处问题，请运行 `jiaohao guide check` "
+                           f"(the guide has {len(e.problems)} problem(s); run `jiaohao guide check`):\n  "
                            + "\n  ".join(e.problems[:10]))
 
 
@@ -69,7 +70,7 @@ def search(ctx, args) -> int:
         print(json.dumps([{"code": e.code, "name": e.name, "service": e.service, "department": e.department,
                            "zone": guide.zone(e)} for e in found], ensure_ascii=False))
     elif not found:
-        print(f"nothing found for {args.text!r}", file=sys.stderr)
+        print(f"没有找到 {args.text!r} (nothing found for {args.text!r})", file=sys.stderr)
         return 1
     else:
         for e in found:
@@ -103,7 +104,7 @@ def import_file(ctx, args) -> int:
     from ..guide_import import GuideImportError, check_against_hall, parse_rows, read_rows, write_guide
     path = Path(args.file)
     if not path.is_file():
-        raise CommandError(f"{path}: file not found")
+        raise CommandError(f"{path}: 文件不存在 (file not found)")
     try:
         entries = parse_rows(read_rows(path, args.sheet), path)
         check_against_hall(entries, ctx.config, path)
@@ -123,8 +124,8 @@ def import_file(ctx, args) -> int:
     try:
         result = write_guide(entries, folder, replace=args.replace)
     except OSError as e:
-        raise CommandError(f"{folder}: cannot write the guide files: {e.strerror or e} "
-                           "(run as the user who owns the hall's configuration)") from None
+        raise CommandError(f"{folder}: 写不了办事指南文件 (cannot write the guide files): {e.strerror or e}；"
+                           "请用拥有大厅配置的用户运行 (run as the user who owns the hall's configuration)") from None
     emit(args, {"imported": len(entries), "folder": str(folder), **result},
          f"imported {len(entries)} item(s) into {folder}: {len(result['written'])} written, "
          f"{len(result['unchanged'])} unchanged" + (f", {len(result['removed'])} removed" if args.replace else ""))
@@ -135,7 +136,7 @@ def show(ctx, args) -> int:
     guide = _guide(ctx)
     e = guide.get(args.code)
     if e is None:
-        raise CommandError(f"no guide item {args.code!r} (try `jiaohao guide search`)")
+        raise CommandError(f"没有办事指南事项 {args.code!r}，试试 `jiaohao guide search` (no guide item {args.code!r})")
     if args.json:
         import json
         print(json.dumps(e.model_dump(), ensure_ascii=False))
@@ -149,7 +150,7 @@ def export(ctx, args) -> int:
     from ..guide_export import write_xlsx
     path = Path(args.file)
     if path.suffix.lower() != ".xlsx":
-        raise CommandError(f"{path}: give a .xlsx file name")
+        raise CommandError(f"{path}: 请给出 .xlsx 文件名 (give a .xlsx file name)")
     if not path.parent.is_dir():
         raise CommandError(f"{path.parent}: no such folder")
     guide = _guide(ctx)

@@ -52,7 +52,8 @@ class Parser(argparse.ArgumentParser):
         self.register("type", int, ascii_int)
 
     def error(self, message: str):
-        self.exit(2, printable(f"{self.prog}: {message} (see {self.prog} --help)") + "\n")
+        self.exit(2, printable(f"{self.prog}: 命令写得不对，用法见 {self.prog} --help "
+                               f"(usage error: {message})") + "\n")
 
 
 def number(what: str, low: int, high: int):

@@ -43,7 +43,7 @@ def kiosk(ctx, args) -> int:
             w.show()
             w.refresh()
             if not w.grab().save(args.screenshot, "PNG"):
-                raise CommandError(f"cannot write {args.screenshot}")
+                raise CommandError(f"写不了文件 (cannot write {args.screenshot})")
         finally:
             w.shutdown()
             w.issuer.printer.close()

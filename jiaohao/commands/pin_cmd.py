@@ -52,7 +52,7 @@ def set_pin(ctx, args) -> int:
         text = path.read_bytes().decode("utf-8")
         data = tomllib.loads(text)
     except OSError as e:
-        raise CommandError(f"{path}: cannot read ({e.strerror or e})") from None
+        raise CommandError(f"{path}: 读不了 (cannot read: {e.strerror or e})") from None
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
         raise CommandError(f"{path}: not a readable hall file ({e}); `jiaohao config check` says more") from None
     kiosk = data.get("kiosk", {}) if isinstance(data.get("kiosk", {}), dict) else {}
@@ -185,7 +185,7 @@ def unlock(ctx, args) -> int:
         print(f"没有锁定记录 (no lock-outs kept in {path})")
         return 0
     except OSError as e:
-        raise CommandError(f"{path}: cannot delete ({e.strerror or e})") from None
+        raise CommandError(f"{path}: 删不掉 (cannot delete: {e.strerror or e})") from None
     print(f"已解除锁定，请重启取号机 (lock-outs forgotten, {path} deleted; restart the kiosk: "
           "systemctl --user restart jiaohao-kiosk)")
     return 0

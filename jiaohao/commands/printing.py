@@ -20,7 +20,8 @@ def issue_printed(ctx, service: str, priority: bool = False):
     except TicketNotPrinted as e:
         why = e.status.message_en if e.status else str(e)
         if isinstance(e, PrinterUnavailable):
-            raise CommandError(f"printer {url} cannot print ({why}); no ticket issued") from None
+            zh = e.status.message_zh if e.status else "打印机不可用"
+            raise CommandError(f"打印机 {url} 不能打印：{zh}，没有出票 (printer cannot print ({why}); no ticket issued)") from None
         number = e.ticket.number if e.ticket else "the ticket"
         raise CommandError(f"{number} not printed on {url} ({why}); it is cancelled (print_failed)") from None
     finally:
@@ -36,4 +37,5 @@ def _say_where(ctx) -> None:
     name = sim_name(ctx.config.printer.url.split("?")[0])
     sim = get_sim(name) if name else None
     if isinstance(sim, PrinterSimulator) and sim.pngs:
-        print(f"printed on the simulated printer {ctx.config.printer.url}: {sim.pngs[-1]}", file=sys.stderr)
+        print(f"已在模拟打印机上打印 (printed on the simulated printer) {ctx.config.printer.url}: {sim.pngs[-1]}",
+              file=sys.stderr)

@@ -89,7 +89,8 @@ def _day(value: str | None, option: str) -> date | None:
     try:
         return check_day(date.fromisoformat(value.strip()), option)
     except ValueError:
-        raise CommandError(f"{option} {value!r} is not a day: use YYYY-MM-DD, e.g. 2026-11-23") from None
+        raise CommandError(f"{option} {value!r} 不是日期，请用 YYYY-MM-DD，如 2026-11-23 "
+                           "(is not a day: use YYYY-MM-DD, e.g. 2026-11-23)") from None
 
 
 def _write(data: str, output: str | None, bom: bool = False) -> None:
@@ -103,7 +104,7 @@ def _write(data: str, output: str | None, bom: bool = False) -> None:
         from .output_file import write_whole
         write_whole(path, (("\ufeff" if bom else "") + data).encode("utf-8"))
     except OSError as e:
-        raise CommandError(f"cannot write {path}: {e.strerror or e}") from None
+        raise CommandError(f"写不了文件 (cannot write {path}): {e.strerror or e}") from None
     print(f"wrote {path}", file=sys.stderr)
 
 
@@ -111,7 +112,7 @@ def export(ctx, args) -> int:
     from hall.rating_export import to_csv, to_json
     start, end = _day(args.date_from, "--from"), _day(args.date_to, "--to")
     if start and end and start > end:
-        raise CommandError(f"--from {start} is after --to {end}")
+        raise CommandError(f"开始日期晚于结束日期 (--from {start} is after --to {end})")
     rows = ctx.local_reader().rating_records(start, end, args.unrated)
     full = args.format == "full"
     if args.json:
@@ -166,23 +167,24 @@ def indicators(ctx, args) -> int:
     import calendar
     for option, value in (("--from", args.date_from), ("--to", args.date_to), ("--month", args.month)):
         if value is not None and not value.strip():
-            raise CommandError(f"{option} is empty: give a date like 2026-11-23 (--month: 2026-11)")
+            raise CommandError(f"{option} 是空的，请给出日期，如 2026-11-23（--month 如 2026-11） "
+                               f"({option} is empty: give a date like 2026-11-23, --month: 2026-11)")
     if args.date_from or args.date_to:
         if args.month:
-            raise CommandError("give either --month or --from/--to, not both")
+            raise CommandError("--month 和 --from/--to 只能用一种 (give either --month or --from/--to, not both)")
         start, end = _day(args.date_from, "--from"), _day(args.date_to, "--to")
         if start is None or end is None:
-            raise CommandError("give both --from and --to")
+            raise CommandError("--from 和 --to 都要给 (give both --from and --to)")
     else:
         try:
             first = date.fromisoformat((args.month or ctx.clock()().strftime("%Y-%m")).strip() + "-01")
         except ValueError:
-            raise CommandError(f"not a month: {args.month!r} (use YYYY-MM, e.g. 2026-10)") from None
+            raise CommandError(f"不是月份 (not a month): {args.month!r}，请用 YYYY-MM，如 2026-10 (use YYYY-MM, e.g. 2026-10)") from None
         start, end = first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
         check_day(start, "--month")
         check_day(end, "--month")
     if start > end:
-        raise CommandError(f"--from {start} is after --to {end}")
+        raise CommandError(f"开始日期晚于结束日期 (--from {start} is after --to {end})")
     rows = ctx.local_reader().rating_indicators(start, end, args.by)
     from .indicator_table import render
     _write(render(rows, start, end, args.by, args.format, "好差评指标"), args.output, bom=args.format == "csv")

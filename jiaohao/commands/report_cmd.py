@@ -47,15 +47,16 @@ def date_range(args, today: date) -> tuple[date, date]:
     """The first and last business day the arguments ask for."""
     for option, value in (("--from", args.date_from), ("--to", args.date_to), ("--month", args.month)):
         if value is not None and not value.strip():
-            raise CommandError(f"{option} is empty: give a date like 2026-11-23 (--month: 2026-11)")
+            raise CommandError(f"{option} 是空的，请给出日期，如 2026-11-23（--month 如 2026-11） "
+                               f"({option} is empty: give a date like 2026-11-23, --month: 2026-11)")
     try:
         if args.month:
             if args.date_from or args.date_to:
-                raise CommandError("give either --month or --from/--to, not both")
+                raise CommandError("--month 和 --from/--to 只能用一种 (give either --month or --from/--to, not both)")
             try:
                 first = date.fromisoformat(args.month.strip() + "-01")
             except ValueError:
-                raise CommandError(f"not a month: {args.month!r} (use YYYY-MM, e.g. 2026-10)") from None
+                raise CommandError(f"不是月份 (not a month): {args.month!r}，请用 YYYY-MM，如 2026-10 (use YYYY-MM, e.g. 2026-10)") from None
             d0, d1 = first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
         elif args.date_to and not args.date_from:  # --to alone: that one day
             d0 = d1 = parse_day(args.date_to, today)
@@ -67,7 +68,7 @@ def date_range(args, today: date) -> tuple[date, date]:
     for day in (d0, d1):
         check_day(day, "report day")  # far dates are typos, and 9999-12-31 overflowed
     if d0 > d1:
-        raise CommandError(f"--from {d0} is after --to {d1}")
+        raise CommandError(f"开始日期晚于结束日期 (--from {d0} is after --to {d1})")
     return d0, d1
 
 
@@ -75,9 +76,10 @@ def run(ctx, args) -> int:
     if args.city is not None:
         return _output(args, _city_report(args))
     if args.halls:
-        raise CommandError("--hall needs --city (a hall's own report covers that hall)")
+        raise CommandError("--hall 要和 --city 一起用，大厅自己的报表只含本大厅 (--hall needs --city: a hall's own report covers that hall)")
     if args.by == "hall":
-        raise CommandError("--by hall needs --city URL (the city's database); a hall's report is one hall")
+        raise CommandError("--by hall 要和 --city URL（市级数据库）一起用，大厅的报表只有一个大厅 "
+                           "(--by hall needs --city URL, the city's database; a hall's report is one hall)")
     today = ctx.clock()().date()
     d0, d1 = date_range(args, today)
     if not ctx.db_path.exists():
@@ -98,11 +100,12 @@ def _city_report(args):
     from city.report import CITY_GROUPINGS, build_city_report
     from city.schema import PASSWORD_ENV, CityError, connect, one_line
     if args.by not in CITY_GROUPINGS:
-        raise CommandError(f"the city report groups by {', '.join(CITY_GROUPINGS)}, not {args.by!r} "
-                           "(window and staff belong to each hall's own report)")
+        raise CommandError(f"市级报表只能按 {', '.join(CITY_GROUPINGS)} 分组，不能按 {args.by!r}；窗口和人员在各大厅自己的报表里 "
+                           f"(the city report groups by {', '.join(CITY_GROUPINGS)}, not {args.by!r}: "
+                           "window and staff belong to each hall's own report)")
     url = args.city.strip()
     if not url.startswith(("postgresql://", "postgres://")):
-        raise CommandError(f"--city must be a postgresql:// address, not {args.city!r}")
+        raise CommandError(f"--city 要写 postgresql:// 地址，不是 {args.city!r} (--city must be a postgresql:// address)")
     d0, d1 = date_range(args, datetime.now().date())
     try:
         conn = connect(url, os.environ.get(PASSWORD_ENV) or None, autocommit=True, application="jiaohao report")
@@ -143,6 +146,6 @@ def _output(args, report) -> int:
         from .output_file import write_whole
         write_whole(path, data)
     except OSError as e:
-        raise CommandError(f"cannot write {path}: {e.strerror or e}") from None
+        raise CommandError(f"写不了文件 (cannot write {path}): {e.strerror or e}") from None
     print(f"wrote {path} ({len(data)} bytes, {report.total.issued} tickets, {d0}..{d1}, by {args.by})")
     return 0

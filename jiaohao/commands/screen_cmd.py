@@ -12,10 +12,10 @@ from .inputs import server_options
 def parse_size(text: str) -> tuple[int, int]:
     m = re.fullmatch(r"\s*([0-9]{3,5})\s*[xX×]\s*([0-9]{3,5})\s*", text or "")
     if not m:
-        raise CommandError(f"--size {text!r}: give it as WIDTHxHEIGHT, e.g. 1920x1080")
+        raise CommandError(f"--size {text!r}: 请写成 宽x高，如 1920x1080 (give it as WIDTHxHEIGHT, e.g. 1920x1080)")
     w, h = int(m.group(1)), int(m.group(2))
     if not (640 <= w <= 7680 and 360 <= h <= 4320):
-        raise CommandError(f"--size {text}: between 640x360 and 7680x4320")
+        raise CommandError(f"--size {text}: 要在 640x360 到 7680x4320 之间 (between 640x360 and 7680x4320)")
     return w, h
 
 
@@ -25,7 +25,7 @@ def parse_windows(text: str) -> set[int]:
     for part in (text or "").split(","):
         m = re.fullmatch(r"\s*([0-9]{1,4})\s*(?:-\s*([0-9]{1,4})\s*)?", part)
         if not m:
-            raise CommandError(f"--windows {text!r}: give numbers and ranges, e.g. 1-24,30")
+            raise CommandError(f"--windows {text!r}: 请写窗口号和范围，如 1-24,30 (give numbers and ranges, e.g. 1-24,30)")
         lo, hi = int(m.group(1)), int(m.group(2) or m.group(1))
         if hi < lo:
             raise CommandError(f"--windows {text!r}: range {lo}-{hi} runs backwards")
@@ -51,7 +51,7 @@ def screen(ctx, args) -> int:
     if windows:
         unknown = sorted(windows - {w.number for w in ctx.config.windows})
         if unknown == sorted(windows):
-            raise CommandError(f"--windows {args.windows}: none of these windows is in the hall config")
+            raise CommandError(f"--windows {args.windows}: 这些窗口都不在大厅配置里 (none of these windows is in the hall config)")
     if args.screenshot:
         return screenshot(ctx, args.screenshot, size or (1920, 1080), windows)
     need_display("the hall screen")
@@ -75,6 +75,6 @@ def screenshot(ctx, path: str, size: tuple[int, int], windows: set[int] | None =
     widget.resize(*size)
     widget.refresh()
     if not widget.grab().save(path, "PNG"):
-        raise CommandError(f"cannot write {path}")
+        raise CommandError(f"写不了文件 (cannot write {path})")
     print(f"{path}: {size[0]}x{size[1]}")
     return 0

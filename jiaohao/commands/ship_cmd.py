@@ -76,8 +76,9 @@ def _shipper(ctx):
     from city.ship import Shipper
     cfg = ctx.config
     if not cfg.city.database:
-        raise CommandError(f"no [city] database in {ctx.config_path}: add [city] database = "
-                           "\"postgresql://…\" and hall_code (docs/city.md)")
+        raise CommandError(f"{ctx.config_path} 里没有 [city] database：请加上 [city] database = \"postgresql://…\" "
+                           f"和 hall_code，见 docs/city.md (no [city] database in {ctx.config_path}: add [city] "
+                           "database and hall_code)")
     if not ctx.db_path.exists():
         raise CommandError(f"没有排队数据库 {ctx.db_path} (no queue database at {ctx.db_path}: use --db PATH or set JIAOHAO_DB)")
     return Shipper(ctx.db_path, cfg.city, cfg.hall.name, cfg.services, cfg.windows,
@@ -154,7 +155,7 @@ def _run_forever(ctx, shipper, seconds: float | None) -> int:
 def _city_conn(url: str):
     from city.schema import PASSWORD_ENV, connect
     if not url.startswith(("postgresql://", "postgres://")):
-        raise CommandError(f"not a postgresql:// address: {url!r}")
+        raise CommandError(f"不是 postgresql:// 地址 (not a postgresql:// address): {url!r}")
     return connect(url, os.environ.get(PASSWORD_ENV) or None, application="jiaohao city")
 
 
@@ -216,13 +217,14 @@ def city_indicators_cmd(ctx, args) -> int:
     try:
         if args.date_from or args.date_to:
             if args.month or not (args.date_from and args.date_to):
-                raise CommandError("give --month, or both --from and --to")
+                raise CommandError("请给 --month，或同时给 --from 和 --to (give --month, or both --from and --to)")
             start, end = date.fromisoformat(args.date_from), date.fromisoformat(args.date_to)
         else:
             first = date.fromisoformat((args.month or date.today().strftime("%Y-%m")).strip() + "-01")
             start, end = first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
     except ValueError:
-        raise CommandError("dates are YYYY-MM-DD and months YYYY-MM, e.g. --month 2026-11") from None
+        raise CommandError("日期写成 YYYY-MM-DD，月份写成 YYYY-MM，如 --month 2026-11 "
+                           "(dates are YYYY-MM-DD and months YYYY-MM)") from None
     if start > end:
         raise CommandError(f"--from {start} is after --to {end}")
     try:

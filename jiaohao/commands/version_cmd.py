@@ -85,8 +85,8 @@ def migrate(ctx, args) -> int:
     before = _database(path)
     if before is None:
         from ..context import CommandError
-        raise CommandError(f"there is no queue database at {path}: nothing to upgrade "
-                           "(check --db / JIAOHAO_DB)")
+        raise CommandError(f"没有排队数据库 {path}，无需升级，请检查 --db 或 JIAOHAO_DB "
+                           f"(there is no queue database at {path}: nothing to upgrade)")
     conn = connect(path, create=False)  # refuses a newer database; applies the pending migrations
     try:
         now = [name for name, _ in applied_migrations(conn)]

@@ -3,6 +3,7 @@ voice, bus, boards); each has ``register(diag_subparsers)`` for its own subcomma
 ``check(ctx) -> list[CheckResult]`` for ``jiaohao diag check``."""
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 
 AREAS = [
@@ -34,4 +35,51 @@ class CheckResult:
     fix: str = ""  # e.g. "check the RS-485 cable and the address DIP switches"
 
     def to_json(self) -> dict:
-        return asdict(self)
+        return {**asdict(self), "device_zh": device_zh(self.device)}
+
+
+ROLE_ZH = {"keypad": "呼叫器", "evaluator": "评价器", "screen": "窗口屏"}
+
+# The device names stay English (tests, scripts and the JSON key on them); a technician
+# reads this Chinese name in front of them. First match wins.
+_DEVICE_ZH = [
+    (r"bus \S+ address \d+ \(window (\d+) (\w+)\)", lambda m: f"{m[1]}号窗口屏" if m[2] == "screen" else f"{m[1]}号窗口{ROLE_ZH.get(m[2], m[2])}"),
+    (r"bus ", "窗口总线"),
+    (r"printer ", "取号打印机"),
+    (r"voice module", "语音模块"),
+    (r"voice", "语音播报"),
+    (r"LED board", "大厅条屏"),
+    (r"database sharing", "数据库共享权限"),
+    (r"database integrity", "数据库完整性"),
+    (r"database rows", "数据库记录"),
+    (r"database", "排队数据库"),
+    (r"backups", "备份"),
+    (r"kiosk PINs", "取号机密码"),
+    (r"client PCs", "客户端电脑"),
+    (r"hall server", "大厅服务器"),
+    (r"token for", "本机令牌"),
+    (r"offline tickets", "离线票"),
+    (r"city shipping", "上报市级平台"),
+    (r"diagnostics", "诊断"),
+    (r"kiosk ", "取号机"),
+    (r"caller ", "窗口叫号软件"),
+    (r"screen ", "大厅电视屏"),
+]
+
+
+def device_zh(device: str) -> str:
+    """The Chinese name of a checked device ("1号窗口呼叫器" for "bus floor1 address 1 (window 1
+    keypad)"); empty when the name already has Chinese in it or no rule fits."""
+    if re.search(r"[\u4e00-\u9fff]", device):
+        return ""
+    for pattern, zh in _DEVICE_ZH:
+        m = re.match(pattern, device)
+        if m:
+            return zh(m) if callable(zh) else zh
+    return ""
+
+
+def line(r: CheckResult) -> str:
+    """One check as `diag check` prints it: status, names, what was found."""
+    zh = device_zh(r.device)
+    return f"{'正常 OK  ' if r.ok else '故障 FAIL'} {zh + ' ' if zh else ''}{r.device}: {r.detail}"

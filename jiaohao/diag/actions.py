@@ -23,11 +23,12 @@ class ActionResult:
     files: list[str] = field(default_factory=list)
 
     def line(self) -> str:
-        return ("OK   " if self.ok else "FAIL ") + self.text + (f"\n     fix: {self.fix}" if self.fix else "")
+        return ("正常 OK   " if self.ok else "故障 FAIL ") + self.text + (f"\n          处理 fix: {self.fix}" if self.fix else "")
 
 
 def _missing(part: str, e: Exception) -> ActionResult:
-    return ActionResult(False, f"{part} is not available in this build ({e})", "install the full jiaohao package")
+    return ActionResult(False, f"这个版本里没有 (not available in this build): {part} ({e})",
+                        "安装完整的 jiaohao 软件包 (install the full jiaohao package)")
 
 
 def print_test_page(config) -> ActionResult:
@@ -47,11 +48,12 @@ def print_test_page(config) -> ActionResult:
             files = [str(png)] if png else []
         except Exception:  # noqa: BLE001 - only a nicety for simulated printers
             pass
-        return ActionResult(True, f"test page printed on {config.printer.url}", files=files)
+        return ActionResult(True, f"测试页已打印 test page printed on {config.printer.url}", files=files)
     except PrinterError as e:
         st = getattr(e, "status", None)
-        fix = fix_for(st, config.printer) if st is not None else "check the printer's power and cable"
-        return ActionResult(False, f"test page NOT printed: {e}", fix)
+        fix = (fix_for(st, config.printer) if st is not None
+               else "检查打印机电源和连接线 (check the printer's power and cable)")
+        return ActionResult(False, f"测试页未打印 test page NOT printed: {e}", fix)
     finally:
         printer.close()
 
@@ -74,7 +76,7 @@ def say(config, text: str, output: str | None = None) -> ActionResult:
             return ActionResult(False, f"voice {engine.name}: {detail}", _fix(config.voice.engine))
         engine.announce(text, repeat=1, chime=config.voice.chime)
         written = [str(p) for p in getattr(getattr(engine, "output", None), "written", [])]
-        return ActionResult(True, f"voice {engine.name} said {text!r}", files=written)
+        return ActionResult(True, f"语音 voice {engine.name} 已播报 said {text!r}", files=written)
     except TTSError as e:
         return ActionResult(False, f"voice {engine.name}: {e}", _fix(config.voice.engine))
     finally:
@@ -129,15 +131,16 @@ def scan_bus(config, bus: str) -> ActionResult:
         for address, what in devices:
             try:
                 kind, version = proto.identify(address)
-                lines.append(f"  {address:>3}  {what:<22} answers: {kind.label_zh} ({kind.name.lower()}), "
+                lines.append(f"  {address:>3}  {what:<22} 有应答 answers: {kind.label_zh} ({kind.name.lower()}), "
                              f"protocol {version}")
             except WindowBusError as e:
                 silent.append((address, what))
-                lines.append(f"  {address:>3}  {what:<22} NO ANSWER ({e})")
+                lines.append(f"  {address:>3}  {what:<22} 没有应答 NO ANSWER ({e})")
         stats = getattr(proto, "stats", None)
     finally:
         proto.close()
-    head = f"bus {bus}: {len(devices) - len(silent)} of {len(devices)} devices answer"
+    head = (f"窗口总线 bus {bus}: {len(devices)} 个设备中 {len(devices) - len(silent)} 个有应答 "
+            f"({len(devices) - len(silent)} of {len(devices)} devices answer)")
     fix = ""
     if silent:
         address, what = silent[0]
@@ -164,7 +167,8 @@ def show_on_window_screen(config, bus: str, address: int, line1: str, line2: str
         return ActionResult(False, f"bus {bus}: {detail}", fix)
     try:
         proto.write_screen(address, ScreenState(line1=line1, line2=line2, flash_s=3))
-        return ActionResult(True, f"window screen at address {address} on bus {bus} shows {line1!r}")
+        return ActionResult(True, f"总线 {bus} 地址 {address} 的窗口屏已显示 (window screen at address {address} on bus {bus} "
+                                  f"shows) {line1!r}")
     except WindowBusError as e:
         detail, fix = reasons.no_answer(bus, address, "window screen")
         return ActionResult(False, f"{detail}: {e}", fix)
@@ -182,7 +186,7 @@ def show_on_board(config, index: int, text: str) -> ActionResult:
     hb = HallBoard(board, default_sim=lambda: BoardSimulator.for_board(board))
     try:
         hb.show([part.strip() for part in text.split("|")])
-        return ActionResult(True, f"{hb.name} shows {text!r}")
+        return ActionResult(True, f"{hb.name} 已显示 shows {text!r}")
     except LedError as e:
         from .boards import fix_for
         return ActionResult(False, str(e), fix_for(str(e), board))

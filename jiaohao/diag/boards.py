@@ -6,19 +6,25 @@ import json
 from . import CheckResult
 
 FIX = {
-    "open": ("the serial port does not open: check the USB-RS485 adapter is plugged in and the port "
-             "in the config exists (jiaohao diag ports lists them)"),
-    "silent": ("the board does not answer: check the RS-485 cable (A to A, B to B; swap them if unsure), "
-               "the board's power, the baud rate set on the card ({baud} in the config) and its "
-               "screen address ({address} in the config; Onbon cards show it at power-on)"),
-    "port": ("the serial port failed while in use: the USB-RS485 adapter was unplugged or reset; plug it "
-             "back in (jiaohao serve reopens it by itself and puts the current calls back on the board)"),
-    "refused": ("the card refused the frame (NACK): check the protocol in the config (onbon-bx or plain), "
-                "the card series ({series} in the config; BX-5K1/5K2/5MK are 5K, BX-6K1/6K2/6K3 are 6K) "
-                "and that the card is a font card (字库卡), not a 6Q/6E graphics card"),
-    "unexpected": ("something answered that is not an Onbon card's ACK or NACK: check that only LED cards "
-                   "are on this RS-485 line and that the protocol in the config is right"),
-    "garbled": "the answer is garbled: the baud rate on the card probably differs from {baud}",
+    "open": ("串口打不开：检查 USB 转 RS-485 转换器是否插好、配置里的串口是否存在（jiaohao diag ports 列出串口） "
+             "(the serial port does not open: check the USB-RS485 adapter is plugged in and the port "
+             "in the config exists)"),
+    "silent": ("条屏不应答：检查 RS-485 线（A 接 A，B 接 B；拿不准就对调）、条屏电源、控制卡上的波特率（配置里是 {baud}）"
+               "和屏地址（配置里是 {address}，仰邦卡开机时会显示） (the board does not answer: check the RS-485 "
+               "cable, A to A, B to B, swap them if unsure; the board's power, the baud rate set on the card, "
+               "{baud} in the config, and its screen address, {address} in the config; Onbon cards show it at power-on)"),
+    "port": ("串口在使用中出错：USB 转 RS-485 转换器被拔下或复位了；插回去即可（jiaohao serve 会自己重新打开，"
+             "并把当前叫号重新显示到条屏上） (the serial port failed while in use: the USB-RS485 adapter was "
+             "unplugged or reset; plug it back in: jiaohao serve reopens it by itself and puts the current calls back)"),
+    "refused": ("控制卡拒收（NACK）：检查配置里的协议（onbon-bx 或 plain）、控制卡系列（配置里是 {series}；"
+                "BX-5K1/5K2/5MK 属 5K，BX-6K1/6K2/6K3 属 6K），以及这是字库卡，不是 6Q/6E 图文卡 "
+                "(the card refused the frame: check the protocol in the config, onbon-bx or plain, "
+                "the card series, and that the card is a font card, not a 6Q/6E graphics card)"),
+    "unexpected": ("有设备应答了，但不是仰邦卡的 ACK 或 NACK：检查这条 RS-485 线上只接了条屏控制卡、配置里的协议对不对 "
+                   "(something answered that is not an Onbon card's ACK or NACK: check that only LED cards "
+                   "are on this RS-485 line and that the protocol in the config is right)"),
+    "garbled": ("应答是乱码：控制卡上的波特率可能不是 {baud} "
+                "(the answer is garbled: the baud rate on the card probably differs from {baud})"),
 }
 
 
@@ -116,7 +122,8 @@ def check(ctx) -> list[CheckResult]:
         try:
             hb.ping()
             results.append(CheckResult(_label(i, board), True,
-                                       f"answers {hb.last_answer} ({_kind(board)}, {board.baud} baud)"))
+                                       f"应答正常 {hb.last_answer}（{_kind(board)}，波特率 {board.baud}） "
+                                       f"(answers {hb.last_answer}: {_kind(board)}, {board.baud} baud)"))
         except LedError as e:
             results.append(CheckResult(_label(i, board), False, str(e), fix_for(str(e), board)))
         finally:

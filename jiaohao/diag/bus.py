@@ -11,7 +11,7 @@ import json
 import time
 
 from ..commands.inputs import number
-from . import CheckResult, reasons
+from . import ROLE_ZH, CheckResult, reasons
 
 
 def _open(config, bus: str):
@@ -69,7 +69,8 @@ def _open_named(ctx, name: str | None):
         name = next(iter(ctx.config.buses))
     if name not in ctx.config.buses:
         known = ", ".join(ctx.config.buses) or "none"
-        raise CommandError(f"no bus {name!r} in {ctx.config_path} (configured: {known})")
+        raise CommandError(f"{ctx.config_path} 里没有总线 {name!r}，已配置的是 {known} (no bus {name!r} in the hall config; "
+                           f"configured: {known})")
     try:
         return _open(ctx.config, name)
     except WindowBusError as e:
@@ -114,16 +115,18 @@ def scan(ctx, args, proto) -> int:
     if args.json:
         print(json.dumps({"bus": args.name, "devices": rows, "stats": stats}, ensure_ascii=False))
     else:
-        print(f"bus {args.name} ({ctx.config.buses[args.name].url}, {ctx.config.buses[args.name].baud} baud):")
+        b = ctx.config.buses[args.name]
+        print(f"窗口总线 bus {args.name} ({b.url}, 波特率 {b.baud} baud):")
         for r in rows:
-            what = r["configured"] or "NOT IN THE HALL CONFIG"
-            state = f"answers: {r['kind']} (protocol {r['version']})" if r["answers"] else \
-                ("NO ANSWER" if "error" not in r else f"BAD REPLY: {r['error']}")
+            what = r["configured"] or "配置里没有 NOT IN THE HALL CONFIG"
+            state = f"有应答 answers: {r['kind']} (protocol {r['version']})" if r["answers"] else \
+                ("没有应答 NO ANSWER" if "error" not in r else f"应答有误 BAD REPLY: {r['error']}")
             print(f"  {r['address']:>3}  {what:<24} {state}")
         answered = sum(r["answers"] for r in rows)
-        print(f"{answered} device(s) answer, {len(missing)} configured device(s) do not")
+        print(f"{answered} 个设备有应答，{len(missing)} 个已配置的设备没有应答 "
+              f"({answered} device(s) answer, {len(missing)} configured device(s) do not)")
         if missing:
-            print("  fix: " + reasons.no_answer(args.name, missing[0], "device")[1])
+            print("  处理 fix: " + reasons.no_answer(args.name, missing[0], "device")[1])
     return 0 if not missing else 1
 
 
@@ -232,7 +235,7 @@ def screen_command(ctx, args) -> int:
         proto.write_screen(args.address, ScreenState(args.text, args.line2, flash_s=args.flash))
     except WindowBusError as e:
         detail, fix = reasons.no_answer(args.bus, args.address, "window screen")
-        raise CommandError(f"{detail} ({e})\n  fix: {fix}") from None
+        raise CommandError(f"{detail} ({e})\n  处理 fix: {fix}") from None
     finally:
         proto.close()
     emit(args, {"ok": True, "bus": args.bus, "address": args.address, "text": args.text},
@@ -263,18 +266,19 @@ def check(ctx) -> list[CheckResult]:
                     proto.read_event(address)
                     expected = {"keypad": (1, 3), "evaluator": (2, 3), "screen": (4,)}[role]
                     if int(kind) not in expected:
-                        results.append(CheckResult(device, False, f"answers as a {kind.name.lower()}, "
-                                                   f"not a {role}",
-                                                   "set the device's address to the one in the hall config, "
-                                                   "or fix the config (a keypad and a screen may have swapped "
-                                                   "addresses)"))
+                        results.append(CheckResult(device, False, f"应答的是{kind.label_zh}，不是{ROLE_ZH[role]} "
+                                                   f"(answers as a {kind.name.lower()}, not a {role})",
+                                                   "把设备地址设成大厅配置里的地址，或改正配置（呼叫器和窗口屏的地址"
+                                                   "可能对调了） (set the device's address to the one in the hall "
+                                                   "config, or fix the config: a keypad and a screen may have "
+                                                   "swapped addresses)"))
                     else:
-                        results.append(CheckResult(device, True, f"online, {kind.label_zh}, protocol {version}"))
+                        results.append(CheckResult(device, True, f"在线，{kind.label_zh}，协议版本 {version} (online, protocol {version})"))
                 except NoAnswer:
                     detail, fix = reasons.no_answer(name, address, role)
                     results.append(CheckResult(device, False, detail, fix))
                 except WindowBusError as e:
-                    results.append(CheckResult(device, False, f"bad reply: {e}",
+                    results.append(CheckResult(device, False, f"应答有误 (bad reply): {e}",
                                                reasons.bad_crc(name, 1.0)[1]))
             st = proto.stats
             garbled = st.bad_crc + st.wrong_address + (1 if st.garbage_bytes else 0)
@@ -284,8 +288,9 @@ def check(ctx) -> list[CheckResult]:
                 results.append(CheckResult(f"bus {name} {b.url}", False, detail, fix))
             else:
                 results.append(CheckResult(f"bus {name} {b.url}", True,
-                                           f"{st.requests} requests, {st.timeouts} time-outs, "
-                                           f"{st.bad_crc} bad CRC, {st.exceptions} exceptions"))
+                                           f"查询 {st.requests} 次，超时 {st.timeouts} 次，校验错 {st.bad_crc} 次，"
+                                           f"异常应答 {st.exceptions} 次 ({st.requests} requests, {st.timeouts} "
+                                           f"time-outs, {st.bad_crc} bad CRC, {st.exceptions} exceptions)"))
         finally:
             proto.close()
     return results

@@ -12,10 +12,14 @@ from . import CheckResult
 
 LAG_WARN = 200  # events behind at a heartbeat beyond which a client is said to be falling behind
 FORGOTTEN_S = 24 * 3600  # a PC silent this long is listed, not failed (switched off, or retired)
-OFF_FIX = ("on that PC: is it on, is its network cable in, does its jiaohao unit run "
-           "(systemctl status jiaohao-kiosk / jiaohao-screen / jiaohao-caller@N)? then `jiaohao diag check` there")
-CLOCK_FIX = "set that PC's clock right: enable time sync (timedatectl set-ntp true) against the controller or the hall's NTP server"
-LAG_FIX = "that PC is not keeping up with the hall's events: check its network and CPU load, restart its jiaohao unit"
+OFF_FIX = ("到那台电脑上看：开机了吗？网线插好了吗？jiaohao 服务在运行吗？再在那里运行 `jiaohao diag check` "
+           "(on that PC: is it on, is its network cable in, does its jiaohao unit run: systemctl status "
+           "jiaohao-kiosk / jiaohao-screen / jiaohao-caller@N? then `jiaohao diag check` there)")
+CLOCK_FIX = ("把那台电脑的时钟校准：打开时间同步（timedatectl set-ntp true），对准控制电脑或大厅的 NTP 服务器 "
+             "(set that PC's clock right: enable time sync against the controller or the hall's NTP server)")
+SERVER_ABOVE = "看上面大厅服务器那一行 (see the hall server check above)"
+LAG_FIX = ("那台电脑跟不上大厅的事件：检查它的网络和 CPU 负载，重启它的 jiaohao 服务 "
+           "(that PC is not keeping up with the hall's events: check its network and CPU load, restart its jiaohao unit)")
 
 
 def check(ctx) -> list[CheckResult]:
@@ -33,16 +37,17 @@ def _local(ctx) -> list[CheckResult]:
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
     except sqlite3.Error as e:
-        return [CheckResult("client PCs", False, f"the database {path} cannot be read: {e}",
-                            "see the database check above")]
+        return [CheckResult("client PCs", False, f"读不了数据库 (the database {path} cannot be read): {e}",
+                            "看上面数据库那一行 (see the database check above)")]
     try:
         last = conn.execute("SELECT max(id) FROM events").fetchone()[0] or 0
         rows = read_clients(conn, ctx.config.client.heartbeat_s, max_skew(ctx.config), last)
     except sqlite3.Error as e:
         if "no such table" in str(e):
-            return [CheckResult("client PCs", True, "none has reported yet (this database predates heartbeats)")]
-        return [CheckResult("client PCs", False, f"the clients' records cannot be read: {e}",
-                            "see the database check above")]
+            return [CheckResult("client PCs", True, "还没有客户端报到，这个数据库比心跳功能早 "
+                                                      "(none has reported yet: this database predates heartbeats)")]
+        return [CheckResult("client PCs", False, f"读不了客户端记录 (the clients' records cannot be read): {e}",
+                            "看上面数据库那一行 (see the database check above)")]
     finally:
         conn.close()
     return results(rows, time.time())
@@ -60,10 +65,11 @@ def _remote(ctx) -> list[CheckResult]:
         d = hall.request("GET", "/clients").json()
     except HallError as e:
         if getattr(e, "status", None) == 404:
-            return [CheckResult("client PCs", True, "this hall server does not list its clients (an older version)")]
-        return [CheckResult("client PCs", False, f"the list was not read: {e}", "see the hall server check above")]
+            return [CheckResult("client PCs", True, "这个大厅服务器不列出客户端，版本较旧 "
+                                                      "(this hall server does not list its clients: an older version)")]
+        return [CheckResult("client PCs", False, f"没读到列表 (the list was not read): {e}", SERVER_ABOVE)]
     except ValueError:
-        return [CheckResult("client PCs", False, "the server's answer is not JSON", "see the hall server check above")]
+        return [CheckResult("client PCs", False, "服务器的回答不是 JSON (the server's answer is not JSON)", SERVER_ABOVE)]
     finally:
         hall.close()
     return results(d.get("clients", []), float(d.get("server_time") or time.time()))
@@ -72,7 +78,7 @@ def _remote(ctx) -> list[CheckResult]:
 def results(rows: list[dict], now: float) -> list[CheckResult]:
     """One line a client PC."""
     if not rows:
-        return [CheckResult("client PCs", True, "none has reported yet")]
+        return [CheckResult("client PCs", True, "还没有客户端报到 (none has reported yet)")]
     out = []
     for c in rows:
         device = f"{c['app']} {c['name']}" + (f" (window {c['window']})" if c.get("window") else "")
@@ -81,27 +87,36 @@ def results(rows: list[dict], now: float) -> list[CheckResult]:
             where += f" {c['host']}"
         if not c["connected"]:
             ago = now - c["last_seen"]
-            detail = f"not connected: last heard {_when(c['last_seen'], now)} ({_span(ago)} ago) from {where}"
-            out.append(CheckResult(device, ago > FORGOTTEN_S, detail + (" (switched off, or retired?)"
-                                            if ago > FORGOTTEN_S else ""),
+            when, span, span_zh = _when(c['last_seen'], now), _span(ago), _span_zh(ago)
+            detail = (f"未连接：最后一次联系 {when}（{span_zh}前），来自 {where}"
+                      + ("，关机了还是已停用？" if ago > FORGOTTEN_S else "")
+                      + f" (not connected: last heard {when}, {span} ago"
+                      + (", switched off, or retired?)" if ago > FORGOTTEN_S else ")"))
+            out.append(CheckResult(device, ago > FORGOTTEN_S, detail,
                                    "" if ago > FORGOTTEN_S else OFF_FIX))
             continue
         lag = c.get("lag")
-        parts = [f"connected since {_when(c['since'], now)}",
+        since = _when(c['since'], now)
+        parts = [f"connected since {since}",
                  "lag not reported" if lag is None else f"{lag} event(s) behind",
                  f"clock {_offset(c.get('offset_s'))}"]
+        zh = [f"自 {since} 起已连接", "未报告落后多少" if lag is None else f"落后 {lag} 条事件",
+              f"时钟{_offset_zh(c.get('offset_s'))}"]
         if c.get("stream") and c["stream"] != "connected":
             parts.append(f"event stream {c['stream']}")
-        parts.append(where)
-        problems, fixes = [], []
+            zh.append(f"事件流 {c['stream']}")
+        problems, problems_zh, fixes = [], [], []
         if c.get("clock_skewed"):
             problems.append("clock off by more than the hall allows")
+            problems_zh.append("时钟偏差超过大厅允许的范围")
             fixes.append(CLOCK_FIX)
         if lag is not None and lag > LAG_WARN:
             problems.append("falling behind")
+            problems_zh.append("跟不上")
             fixes.append(LAG_FIX)
-        detail = ", ".join(parts) + ("; " + "; ".join(problems) if problems else "")
-        out.append(CheckResult(device, not problems, detail, "; ".join(fixes)))
+        detail = ("，".join(zh) + f"，{where}" + ("；" + "；".join(problems_zh) if problems_zh else "")
+                  + f" ({', '.join(parts)}" + ("; " + "; ".join(problems) if problems else "") + ")")
+        out.append(CheckResult(device, not problems, detail, "；".join(fixes)))
     return out
 
 
@@ -112,12 +127,28 @@ def _when(ts: float | None, now: float) -> str:
     return t.strftime("%H:%M:%S") if t.date() == datetime.fromtimestamp(now).date() else t.strftime("%Y-%m-%d %H:%M")
 
 
+def _span_zh(s: float) -> str:
+    if s < 120:
+        return f"{s:.0f} 秒"
+    if s < 7200:
+        return f"{s / 60:.0f} 分钟"
+    return f"{s / 3600:.1f} 小时"
+
+
 def _span(s: float) -> str:
     if s < 120:
         return f"{s:.0f} s"
     if s < 7200:
         return f"{s / 60:.0f} min"
     return f"{s / 3600:.1f} h"
+
+
+def _offset_zh(offset_s: float | None) -> str:
+    if offset_s is None:
+        return "未测"
+    if abs(offset_s) < 0.5:
+        return "准确"
+    return f"快 {offset_s:.1f} 秒" if offset_s > 0 else f"慢 {-offset_s:.1f} 秒"
 
 
 def _offset(offset_s: float | None) -> str:

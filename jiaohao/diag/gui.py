@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QComboBox, QForm
                                QPushButton, QSpinBox, QSplitter, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
-from . import CheckResult
+from . import CheckResult, device_zh
 from . import actions
 
 log = logging.getLogger(__name__)
@@ -232,7 +232,8 @@ class DiagnosticsPanel(QWidget):
         self.results = sorted(results, key=lambda r: r.ok)  # problems first
         self.table.setRowCount(len(self.results))
         for row, r in enumerate(self.results):
-            cells = ["✔ 正常 OK" if r.ok else "✘ 故障 FAIL", r.device, r.detail, r.fix if not r.ok else ""]
+            name = f"{device_zh(r.device)} {r.device}".strip()
+            cells = ["✔ 正常 OK" if r.ok else "✘ 故障 FAIL", name, r.detail, r.fix if not r.ok else ""]
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setBackground(OK_BG if r.ok else FAIL_BG)

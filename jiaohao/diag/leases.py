@@ -11,7 +11,8 @@ import sqlite3
 
 from . import CheckResult
 
-UNSENT_FIX = "they are sent by themselves when the kiosk reaches the hall server; check its network cable"
+UNSENT_FIX = ("取号机连上大厅服务器后会自动补发；检查它的网线 "
+              "(they are sent by themselves when the kiosk reaches the hall server; check its network cable)")
 
 
 def _unsent() -> list[CheckResult]:
@@ -27,7 +28,8 @@ def _unsent() -> list[CheckResult]:
         finally:
             conn.close()
         out.append(CheckResult(f"offline tickets ({path})", n == 0,
-                               "none waiting to be sent" if n == 0 else f"{n} printed offline, not yet sent",
+                               "没有待补发的离线票 (none waiting to be sent)" if n == 0
+                               else f"{n} 张离线打印的票还没补发 ({n} printed offline, not yet sent)",
                                "" if n == 0 else UNSENT_FIX))
     return out
 

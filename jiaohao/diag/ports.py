@@ -165,19 +165,20 @@ def check_serial_path(label: str, path: str) -> CheckResult:
     holders = reasons.holders_of(path)
     if holders:
         return CheckResult(device, False, *reasons.port_busy(path, holders))
-    return CheckResult(device, True, "port present and free")
+    return CheckResult(device, True, "串口存在，没被占用 (port present and free)")
 
 
 def check_usb(label: str, url: str, printers: list[UsbPrinter]) -> CheckResult:
     ids = usb_ids(url)
     hits = [p for p in printers if p.vid_pid == ids]
     if not hits:
-        return CheckResult(f"{label} {url}", False, f"no USB printer {ids} is plugged in",
-                           "check the printer's power and USB cable; `jiaohao diag ports` lists the USB printers found")
+        return CheckResult(f"{label} {url}", False, f"没有插着 USB 打印机 {ids} (no USB printer {ids} is plugged in)",
+                           "检查打印机电源和 USB 线；`jiaohao diag ports` 列出找到的 USB 打印机 "
+                           "(check the printer's power and USB cable; it lists the USB printers found)")
     node = Path("/dev/bus/usb") / hits[0].bus_address
     if node.exists() and not os.access(node, os.R_OK | os.W_OK):
         return CheckResult(f"{label} {url}", False, *reasons.permission_denied(str(node), group="lp"))
-    return CheckResult(f"{label} {url}", True, f"USB printer {ids} found ({hits[0].description or 'no name'})")
+    return CheckResult(f"{label} {url}", True, f"找到 USB 打印机 USB printer {ids} found ({hits[0].description or 'no name'})")
 
 
 def check_network(label: str, url: str, timeout: float = 2.0) -> CheckResult:
@@ -187,9 +188,10 @@ def check_network(label: str, url: str, timeout: float = 2.0) -> CheckResult:
         with socket.create_connection((host, int(port)), timeout=timeout):
             pass
     except (OSError, ValueError) as e:
-        return CheckResult(f"{label} {url}", False, f"the network gateway {hostport} does not answer ({e})",
-                           "check the gateway's power and network cable, and its IP address and port in the hall config")
-    return CheckResult(f"{label} {url}", True, f"gateway {hostport} answers")
+        return CheckResult(f"{label} {url}", False, f"网络转换器 {hostport} 没有应答 (the network gateway does not answer: {e})",
+                           "检查转换器的电源和网线，以及大厅配置里它的 IP 地址和端口 (check the gateway's power and "
+                           "network cable, and its IP address and port in the hall config)")
+    return CheckResult(f"{label} {url}", True, f"网络转换器 {hostport} 应答正常 (gateway answers)")
 
 
 def check(ctx) -> list[CheckResult]:
@@ -238,27 +240,27 @@ def ports_text(report: dict) -> str:
         used = f"  → {', '.join(p['used_by'])}" if p["used_by"] else ""
         lines.append(f"  {p['device']:<28} {ids:<10} {p['description'] or ''}{used}")
     if not report["serial_ports"]:
-        lines.append("  (none: no serial port or USB-serial adapter is plugged in)")
+        lines.append("  （没有：没插串口或 USB 转串口转换器） (none: no serial port or USB-serial adapter is plugged in)")
     lines.append("USB 打印机 USB printers:")
     for p in report["usb_printers"]:
         used = f"  → {', '.join(p['used_by'])}" if p["used_by"] else ""
         lines.append(f"  {p['vid_pid']:<10} bus/dev {p['bus_address']:<8} {p['description']}{used}")
     if not report["usb_printers"]:
-        lines.append("  (none)")
+        lines.append("  （没有 none）")
     if report["note"]:
-        lines.append(f"  note: {report['note']}")
+        lines.append(f"  注意 note: {report['note']}")
     lines.append("配置的设备 Devices in the hall config:")
     found = {u for p in report["serial_ports"] + report["usb_printers"] for u in p["used_by"]}
     for d in report["configured"]:
         url = d["url"]
         if url.startswith("sim://"):
-            state = "simulator (runs inside jiaohao)"
+            state = "模拟器，在 jiaohao 内运行 (simulator, runs inside jiaohao)"
         elif url.startswith(("socket://", "tcp://", "rfc2217://")):
-            state = "network gateway (see `jiaohao diag check`)"
+            state = "网络转换器，见 `jiaohao diag check` (network gateway)"
         elif any(f"({url})" in u for u in found):
-            state = "found"
+            state = "已找到 found"
         else:
-            state = "NOT FOUND on this computer"
+            state = "本机上没找到 NOT FOUND on this computer"
         lines.append(f"  {_pad(d['device'], 24)}{_pad(url, 30)}{state}")
     return "\n".join(lines)
 

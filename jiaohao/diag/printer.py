@@ -18,31 +18,39 @@ def fix_for(status, cfg_printer) -> str:
     """The thing to try, for a technician, for this status."""
     url = cfg_printer.url
     if status.level == "near_end":
-        return "replace the paper roll soon"
+        return "尽快换一卷新纸 (replace the paper roll soon)"
     if status.level == "paper_out":
-        return f"load a new {cfg_printer.paper_mm} mm thermal roll (shiny side towards the print head) and close the cover"
+        return (f"装一卷新的 {cfg_printer.paper_mm} 毫米热敏纸（光面朝打印头），再合上盖子 "
+                f"(load a new {cfg_printer.paper_mm} mm thermal roll, shiny side towards the print head, and close the cover)")
     if status.level == "cover_open":
-        return "close the printer cover firmly until it clicks"
+        return "把打印机上盖压紧，听到咔哒一声 (close the printer cover firmly until it clicks)"
     if status.cause == "no_connection":
         if url.startswith("usb://"):
-            return ("check the USB cable and power; `lsusb` must list the VID:PID in the config; "
-                    "the service user needs access to the device (udev rule)")
+            return ("检查 USB 线和电源；lsusb 要能列出配置里的 VID:PID；服务用户要有设备权限（udev 规则） "
+                    "(check the USB cable and power; `lsusb` must list the VID:PID in the config; "
+                    "the service user needs access to the device: udev rule)")
         if url.startswith(("tcp://", "socket://")):
-            return "check power and network cable; ping the printer; its self-test page shows its IP address"
-        return "check power and cable, and that the port in the config exists"
+            return ("检查电源和网线；ping 一下打印机；它的自检页上印有 IP 地址 "
+                    "(check power and network cable; ping the printer; its self-test page shows its IP address)")
+        return "检查电源和连接线，以及配置里的串口是否存在 (check power and cable, and that the port in the config exists)"
     if status.cause == "no_answer":
-        return ("the connection opened but the printer does not answer: check that it is switched on, "
-                "the cable, and the baud rate (hold FEED while switching on to print its settings)")
+        return ("连接已打开但打印机不应答：检查是否开机、连接线和波特率（按住 FEED 键开机可打印设置） "
+                "(the connection opened but the printer does not answer: check that it is switched on, "
+                "the cable, and the baud rate; hold FEED while switching on to print its settings)")
     if status.cause == "garbled":
-        return "the baud rate in the config probably differs from the printer's; print its self-test page to see it"
+        return ("配置里的波特率可能与打印机不同；打印自检页查看 "
+                "(the baud rate in the config probably differs from the printer's; print its self-test page to see it)")
     if status.cause == "cutter":
-        return "open the cover, remove jammed paper from the cutter, close the cover"
+        return "打开上盖，取出切刀处卡住的纸，再合上 (open the cover, remove jammed paper from the cutter, close the cover)"
     if status.cause == "overheat":
-        return "wait a few minutes for the print head to cool down; keep the printer out of the sun"
+        return ("等几分钟让打印头冷却；别让打印机晒太阳 "
+                "(wait a few minutes for the print head to cool down; keep the printer out of the sun)")
     if status.cause == "fatal":
-        return "switch the printer off and on; if the error stays, call the supplier for repair"
+        return ("关掉打印机再打开；仍然出错请找供应商维修 "
+                "(switch the printer off and on; if the error stays, call the supplier for repair)")
     if status.level == "offline":
-        return "check the printer's panel lights, the cover and the paper; switch it off and on"
+        return ("看打印机面板指示灯、上盖和纸；关掉再打开 "
+                "(check the printer's panel lights, the cover and the paper; switch it off and on)")
     return ""
 
 
@@ -112,7 +120,7 @@ def check(ctx) -> list[CheckResult]:
         st = printer.status()
     finally:
         printer.close()
-    detail = f"{st.message_en} ({st.message_zh})"
+    detail = f"{st.message_zh} ({st.message_en})"
     if st.raw:
         detail += f"; DLE EOT {st.raw_text()}"
     if st.detail:

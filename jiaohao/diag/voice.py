@@ -18,12 +18,16 @@ from . import CheckResult
 ENGINES = (*SERIAL_MODELS, "espeak", "clips", "none")
 
 FIXES = {
-    "serial": "check the module's power and the cable (module TX to adapter RX), the port in voice.url "
-              "and the baud rate (on XFS5152CE/SYN6658 the pins set it); jiaohao diag ports lists the ports",
-    "espeak": "install espeak-ng (apt install espeak-ng) and a player (apt install alsa-utils), "
-              "or set voice.output to a folder to write WAV files",
-    "clips": "put the missing WAV clips in the clips folder (docs/voice.md lists the names), "
-             "or empty voice.clips_dir to use the shipped set",
+    "serial": "检查语音模块的电源和连线（模块 TX 接转换器 RX）、voice.url 里的串口和波特率；"
+              "jiaohao diag ports 列出本机串口 (check the module's power and the cable, module TX to adapter RX, "
+              "the port in voice.url and the baud rate: on XFS5152CE/SYN6658 the pins set it; "
+              "jiaohao diag ports lists the ports)",
+    "espeak": "安装 espeak-ng（apt install espeak-ng）和播放器（apt install alsa-utils），"
+              "或把 voice.output 设为一个文件夹来写 WAV 文件 (install espeak-ng and a player, "
+              "or set voice.output to a folder to write WAV files)",
+    "clips": "把缺少的 WAV 语音片段放进片段文件夹（docs/voice.md 列出文件名），或清空 voice.clips_dir "
+             "用自带的一套 (put the missing WAV clips in the clips folder, docs/voice.md lists the names, "
+             "or empty voice.clips_dir to use the shipped set)",
 }
 
 
@@ -43,9 +47,11 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-NO_SOUND_FIX = ("connect the speakers' sound card (`aplay -l` lists the cards) or start the desktop's sound "
-                "server, or set voice.output to a folder to write WAV files")
-NO_PLAYER_FIX = "install a player (apt install alsa-utils), or set voice.output to a folder to write WAV files"
+NO_SOUND_FIX = ("接好音箱的声卡（aplay -l 列出声卡）或启动桌面的声音服务，或把 voice.output 设为一个文件夹来写 "
+                "WAV 文件 (connect the speakers' sound card: `aplay -l` lists the cards; or start the desktop's sound "
+                "server, or set voice.output to a folder to write WAV files)")
+NO_PLAYER_FIX = ("安装播放器（apt install alsa-utils），或把 voice.output 设为一个文件夹来写 WAV 文件 "
+                 "(install a player, or set voice.output to a folder to write WAV files)")
 
 
 def _fix(kind: str, detail: str = "") -> str:
@@ -69,19 +75,19 @@ def run(ctx, args) -> int:
         engine = open_engine(voice, **overrides)
     except TTSError as e:
         result["error"] = str(e)
-        emit(args, result, f"voice engine {kind}: cannot open: {e}\n  fix: {_fix(kind)}")
+        emit(args, result, f"故障 FAIL 语音 voice engine {kind}: 打不开 (cannot open): {e}\n  处理 fix: {_fix(kind)}")
         return 1
     try:
         ok, detail = engine.check()
         result.update(ok=ok, detail=detail, name=engine.name)
         if args.status or not ok and kind in SERIAL_MODELS:
-            emit(args, result, f"{'OK  ' if ok else 'FAIL'} {engine.name}: {detail}"
-                 + ("" if ok else f"\n  fix: {_fix(kind, detail)}"))
+            emit(args, result, f"{'正常 OK  ' if ok else '故障 FAIL'} {engine.name}: {detail}"
+                 + ("" if ok else f"\n  处理 fix: {_fix(kind, detail)}"))
             return 0 if ok else 1
         try:
             text = args.say or call_text(voice, args.number, args.window, style=engine.text_style)
         except ReadingError as e:
-            emit(args, {**result, "ok": False, "error": str(e)}, f"cannot read that: {e}")
+            emit(args, {**result, "ok": False, "error": str(e)}, f"读不出来 (cannot read that): {e}")
             return 1
         start = time.monotonic()
         engine.announce(text, repeat=max(1, args.repeat), chime=not args.no_chime)
@@ -89,8 +95,8 @@ def run(ctx, args) -> int:
         written = list(getattr(getattr(engine, "output", None), "written", []))
         files = [{"path": str(p), "seconds": round(read_wav(p).seconds, 2)} for p in written]
         result.update(ok=True, text=text, seconds=round(seconds, 2), files=files)
-        lines = [f"{engine.name}: said {text!r}" + ("" if files else f" in {seconds:.1f} s")]
-        lines += [f"  wrote {f['path']} ({f['seconds']:.1f} s of sound)" for f in files]
+        lines = [f"{engine.name}: 已播报 said {text!r}" + ("" if files else f"，用时 {seconds:.1f} 秒 (in {seconds:.1f} s)")]
+        lines += [f"  已写入 wrote {f['path']}（{f['seconds']:.1f} 秒声音 s of sound）" for f in files]
         if not ok:
             lines.append(f"  note: {detail}")
         emit(args, result, "\n".join(lines))
@@ -108,7 +114,7 @@ def check(ctx) -> list[CheckResult]:
     the clip set is complete."""
     voice = ctx.config.voice
     if voice.engine == "none":
-        return [CheckResult("voice", True, "no voice configured (engine = none)")]
+        return [CheckResult("voice", True, "没有配置语音播报 (no voice configured: engine = none)")]
     device = f"voice {voice.engine}" + (f" {voice.url}" if voice.engine in SERIAL_MODELS else "")
     try:
         engine = open_engine(voice)
