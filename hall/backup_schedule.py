@@ -175,32 +175,34 @@ class BackupAge:
     fix: str = ""
 
 
-def in_words(seconds: float) -> str:
-    """``3 hours 20 minutes`` … ``2 days 4 hours``: an age a technician reads at a glance."""
+def _age_parts(seconds: float) -> list[tuple[int, str]]:
+    """An age as at most two (count, unit) parts, unit ``d``/``h``/``m``; [] under a minute."""
     m = int(seconds // 60)
-    if m < 1:
-        return "less than a minute"
     if m < 60:
-        return f"{m} minute{'s' * (m != 1)}"
+        return [(m, "m")] if m >= 1 else []
     h, m = divmod(m, 60)
     if h < 48:
-        return f"{h} hour{'s' * (h != 1)}" + (f" {m} minute{'s' * (m != 1)}" if m and h < 10 else "")
+        return [(h, "h")] + ([(m, "m")] if m and h < 10 else [])
     d, h = divmod(h, 24)
-    return f"{d} days" + (f" {h} hour{'s' * (h != 1)}" if h else "")
+    return [(d, "d")] + ([(h, "h")] if h else [])
+
+
+_EN = {"d": "day", "h": "hour", "m": "minute"}
+_ZH = {"d": "天", "h": "小时", "m": "分钟"}
+
+
+def in_words(seconds: float) -> str:
+    """``3 hours 20 minutes`` … ``2 days 4 hours``: an age a technician reads at a glance."""
+    parts = _age_parts(seconds)
+    if not parts:
+        return "less than a minute"
+    return " ".join(f"{n} {_EN[u]}{'s' * (n != 1 or u == 'd')}" for n, u in parts)
 
 
 def in_words_zh(seconds: float) -> str:
     """``3 小时 20 分钟`` … ``2 天 4 小时``: :func:`in_words` for a Chinese reader."""
-    m = int(seconds // 60)
-    if m < 1:
-        return "不到 1 分钟"
-    if m < 60:
-        return f"{m} 分钟"
-    h, m = divmod(m, 60)
-    if h < 48:
-        return f"{h} 小时" + (f" {m} 分钟" if m and h < 10 else "")
-    d, h = divmod(h, 24)
-    return f"{d} 天" + (f" {h} 小时" if h else "")
+    parts = _age_parts(seconds)
+    return " ".join(f"{n} {_ZH[u]}" for n, u in parts) if parts else "不到 1 分钟"
 
 
 def ago(seconds: float) -> str:

@@ -10,7 +10,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import pytest
 
 from hall.backup import BackupError, make_backup
 from tests.city_helpers import simulate_days
+from tests.small_disk import small_tmpfs
 
 
 @pytest.fixture(scope="module")
@@ -30,18 +30,8 @@ def hall_db(tmp_path_factory) -> Path:
 @pytest.fixture
 def small_disk():
     """A 2 MiB tmpfs, unmounted afterwards."""
-    if os.geteuid() != 0:
-        pytest.skip("mounting a small tmpfs needs root")
-    where = Path(tempfile.mkdtemp(prefix="jiaohao-full-"))
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(where)], capture_output=True, text=True)
-    if r.returncode != 0:
-        where.rmdir()
-        pytest.skip(f"cannot mount a tmpfs here: {r.stderr.strip()}")
-    try:
+    with small_tmpfs("2m", "jiaohao-full-") as where:
         yield where
-    finally:
-        subprocess.run(["umount", str(where)], check=False)
-        where.rmdir()
 
 
 def _fill(disk: Path, leave: int = 0) -> None:

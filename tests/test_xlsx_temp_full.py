@@ -7,13 +7,13 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 from tests.city_helpers import simulate_days
+from tests.small_disk import small_tmpfs
 
 
 def _run(*args, env=None, preexec_fn=None):
@@ -31,18 +31,8 @@ def _assert_one_line(r, *words):
 
 @pytest.fixture
 def small_temp_disk():
-    if os.geteuid() != 0:
-        pytest.skip("mounting a small tmpfs needs root")
-    where = Path(tempfile.mkdtemp(prefix="jiaohao-tmpfull-"))
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(where)], capture_output=True, text=True)
-    if r.returncode != 0:
-        where.rmdir()
-        pytest.skip(f"cannot mount a tmpfs here: {r.stderr.strip()}")
-    try:
+    with small_tmpfs("64k", "jiaohao-tmpfull-") as where:
         yield where
-    finally:
-        subprocess.run(["umount", str(where)], check=False)
-        where.rmdir()
 
 
 @pytest.mark.parametrize("leave_kib", [12, 32])
