@@ -259,4 +259,4 @@ def test_diag_check_reports_missing_pins_and_demo_pins_on_a_real_kiosk(demo_conf
     green = check(priority_pin_hash="")
     assert not green.ok and "pin set --role green" in green.fix
     own = check(technician_pin_hash=hash_pin("9753"), priority_pin_hash=hash_pin("8642"))
-    assert own.ok and own.detail == "technician PIN set, green channel behind a staff PIN"
+    assert own.ok and own.detail == "技术员密码已设，绿色通道凭工作人员密码 (technician PIN set, green channel behind a staff PIN)"
