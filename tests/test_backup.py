@@ -14,8 +14,9 @@ import pytest
 
 from config.schema import Backup
 from hall import FixedClock, HallQueue
-from hall.backup import (BackupError, BackupInfo, backup_into, check_backup, list_backups, make_backup,
-                         to_rotate)
+from hall.backup import backup_into, make_backup
+from hall.backup_check import check_backup
+from hall.backup_folder import BackupError, BackupInfo, list_backups, to_rotate
 from hall.backup_schedule import BackupSchedule, backup_age, in_words
 
 
