@@ -21,7 +21,7 @@ from config.schema import Backup
 from .backup import backup_into
 from .backup_check import check_backup, open_readonly
 from .backup_folder import BackupError, BackupInfo, default_folder, ensure_folder, list_backups
-from .db import Checkpointer
+from .checkpointer import Checkpointer
 
 log = logging.getLogger(__name__)
 
