@@ -82,7 +82,8 @@ def restore(backup: Path | str, db: Path | str, allow_other_hall: bool = False,
         same_group(staged, db.parent)
     except (OSError, sqlite3.Error) as e:
         staged.unlink(missing_ok=True)
-        raise BackupError(f"cannot write the restored database beside {db}: {e}") from None
+        raise BackupError(f"在 {db.parent} 写不了恢复出来的数据库，什么也没改 "
+                          f"(cannot write the restored database beside {db}; nothing was changed): {e}") from None
     aside = _set_aside(db, now)
     os.replace(staged, db)
     fsync_dir(db.parent)
