@@ -8,11 +8,12 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from .invalid import Invalid
 from .schema_base import ReferenceError_, Strict
 from .views import parse_range
 
 
-def _day(text: str, how: str) -> None:
+def _day(text: str, how: str, how_zh: str) -> None:
     """YYYY-MM-DD (not the compact 20270101 that date.fromisoformat also reads) in 2000-2099."""
     from datetime import date
     try:
@@ -20,9 +21,9 @@ def _day(text: str, how: str) -> None:
     except ValueError:
         day = None
     if day is None:
-        raise ValueError(f"{how}, not {text!r}")
+        raise Invalid(f"{how}, not {text!r}", f"{how_zh}，不是 {text!r}")
     if not 2000 <= day.year <= 2099:
-        raise ValueError(f"{text}: dates run from 2000-01-01 to 2099-12-31")
+        raise Invalid(f"{text}: dates run from 2000-01-01 to 2099-12-31", f"{text}：日期须在 2000-01-01 至 2099-12-31 之间")
 
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -45,7 +46,7 @@ class BookingSlots(Strict):
         spans = sorted(parse_range(s) for s in v)
         for (_, end), (start, _) in zip(spans, spans[1:]):
             if start < end:
-                raise ValueError("booking periods overlap")
+                raise Invalid("booking periods overlap", "预约时段有重叠")
         return v
 
     @model_validator(mode="after")
@@ -54,7 +55,8 @@ class BookingSlots(Strict):
             start, end = parse_range(text)
             if (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute) < self.slot_minutes:
                 raise ReferenceError_(("slot_minutes",), f"a slot of {self.slot_minutes} minutes does not fit in "
-                                      f"the period {text.strip()}: that period would offer no booking")
+                                      f"the period {text.strip()}: that period would offer no booking",
+                                      f"时段 {text.strip()} 放不下一个 {self.slot_minutes} 分钟的号：这个时段约不了")
         return self
 
 
@@ -81,7 +83,7 @@ class Booking(Strict):
     @classmethod
     def _dates(cls, v: list[str]) -> list[str]:
         for text in v:
-            _day(text.strip(), "a date is written like \"2026-12-24\"")
+            _day(text.strip(), "a date is written like \"2026-12-24\"", "日期应写成 \"2026-12-24\" 这样")
         return [t.strip() for t in v]
 
 
@@ -96,12 +98,13 @@ class Calendar(Strict):
     @classmethod
     def _iso_dates(cls, v: list[str]) -> list[str]:
         for d in v:
-            _day(d, "dates are written YYYY-MM-DD, e.g. \"2027-01-01\"")
+            _day(d, "dates are written YYYY-MM-DD, e.g. \"2027-01-01\"", "日期写成 YYYY-MM-DD，如 \"2027-01-01\"")
         return v
 
     @model_validator(mode="after")
     def _not_both(self) -> "Calendar":
         both = sorted(set(self.holidays) & set(self.workdays))
         if both:
-            raise ReferenceError_(("workdays",), f"{both[0]} is listed both as a holiday and as a working day")
+            raise ReferenceError_(("workdays",), f"{both[0]} is listed both as a holiday and as a working day",
+                                  f"{both[0]} 既写成了假日又写成了工作日")
         return self

@@ -2,7 +2,7 @@
 
 Every failure becomes one :class:`ConfigError` whose message names the file, the
 field path (``windows[3].services[0]``) and, where it can be found, the line:
-``FILE:LINE: field.path: reason``. Only a regular file is read (a pipe, a device or a
+``FILE:LINE: field.path: 中文 (English)``. Only a regular file is read (a pipe, a device or a
 folder is refused, never waited on); a UTF-8 BOM is accepted; values are checked with
 their TOML types (``true`` is not the number 1, ``"2"`` is not 2, ``nan`` is no number);
 nesting deep enough to overflow the parser is refused with its line.
@@ -28,13 +28,14 @@ MAX_NESTING = 64  # [ ] and { } inside each other; a hall file needs 2
 class ConfigError(Exception):
     """A hall configuration that cannot be used; the message says where and why."""
 
-    def __init__(self, path: Path | str, message: str, line: int | None = None, field: str = ""):
+    def __init__(self, path: Path | str, message: str, line: int | None = None, field: str = "", zh: str = ""):
         self.path = str(path)
         self.line = line
         self.field = field
-        self.reason = message
+        self.reason = message  # the English
+        self.zh = zh
         where = self.path + (f":{line}" if line else "")
-        super().__init__(f"{where}: {field + ': ' if field else ''}{message}")
+        super().__init__(f"{where}: {field + ': ' if field else ''}{f'{zh} ({message})' if zh else message}")
 
 
 def load_hall(path: Path | str) -> HallConfig:
@@ -50,23 +51,23 @@ def parse_bytes(data: bytes, path: Path | str = "<bytes>") -> HallConfig:
     except UnicodeDecodeError as e:
         line = data[:e.start].count(b"\n") + 1
         raise ConfigError(path, f"not UTF-8 text (byte 0x{data[e.start]:02X}); save the file as UTF-8 "
-                                "(it may have been saved as GBK/ANSI)", line) from None
+                                "(it may have been saved as GBK/ANSI)", line,
+                          zh=f"不是 UTF-8 文本（字节 0x{data[e.start]:02X}）：请把文件另存为 UTF-8（可能存成了 GBK/ANSI）") from None
     return parse_hall(text, path)
 
 
-_KINDS = ((stat.S_ISDIR, "is a folder, not a hall file: give the path of the .toml file"),
-          (stat.S_ISFIFO, "is a named pipe (FIFO), not a hall file: give the path of the .toml file"),
-          (stat.S_ISSOCK, "is a socket, not a hall file: give the path of the .toml file"),
-          (stat.S_ISCHR, "is a device, not a hall file: give the path of the .toml file"),
-          (stat.S_ISBLK, "is a device, not a hall file: give the path of the .toml file"))
+_KINDS = ((stat.S_ISDIR, "a folder", "文件夹"), (stat.S_ISFIFO, "a named pipe (FIFO)", "命名管道（FIFO）"),
+          (stat.S_ISSOCK, "a socket", "套接字"), (stat.S_ISCHR, "a device", "设备"), (stat.S_ISBLK, "a device", "设备"))
 
 
 def _refuse_kind(path: Path, mode: int) -> None:
-    for test, words in _KINDS:
+    for test, what, what_zh in _KINDS:
         if test(mode):
-            raise ConfigError(path, words)
+            raise ConfigError(path, f"is {what}, not a hall file: give the path of the .toml file",
+                              zh=f"是{what_zh}，不是大厅配置文件：请给出 .toml 文件的路径")
     if not stat.S_ISREG(mode):
-        raise ConfigError(path, "is not a regular file: give the path of the .toml file")
+        raise ConfigError(path, "is not a regular file: give the path of the .toml file",
+                          zh="不是普通文件：请给出 .toml 文件的路径")
 
 
 def _read(path: Path) -> bytes:
@@ -76,22 +77,24 @@ def _read(path: Path) -> bytes:
         # non-blocking open: a pipe put there after the check still cannot hang the load
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
-        raise ConfigError(path, "file not found") from None
+        raise ConfigError(path, "file not found", zh="文件不存在") from None
     except PermissionError:
-        raise ConfigError(path, "cannot read: permission denied (check the file's owner and mode)") from None
+        raise ConfigError(path, "cannot read: permission denied (check the file's owner and mode)",
+                          zh="没有权限读取：请检查文件的属主和权限") from None
     except (OSError, ValueError) as e:  # ValueError: a NUL in the path
-        raise ConfigError(path, f"cannot read: {getattr(e, 'strerror', None) or e}") from None
+        raise ConfigError(path, f"cannot read: {getattr(e, 'strerror', None) or e}", zh="读不了") from None
     try:
         _refuse_kind(path, os.fstat(fd).st_mode)
         with os.fdopen(fd, "rb", closefd=False) as f:
             data = f.read(MAX_BYTES + 1)
     except OSError as e:
-        raise ConfigError(path, f"cannot read: {e.strerror or e}") from None
+        raise ConfigError(path, f"cannot read: {e.strerror or e}", zh="读不了") from None
     finally:
         os.close(fd)
     if len(data) > MAX_BYTES:
         raise ConfigError(path, f"the file is over {MAX_BYTES // 1_000_000} MB; a hall file is a few "
-                                "kilobytes: is this the right file?")
+                                "kilobytes: is this the right file?",
+                          zh=f"文件超过 {MAX_BYTES // 1_000_000} MB，大厅配置文件只有几 KB：是不是选错了文件？")
     return data
 
 
@@ -104,11 +107,13 @@ def parse_hall(text: str, path: Path | str = "<string>") -> HallConfig:
     except tomllib.TOMLDecodeError as e:
         m = re.search(r"\(at line (\d+), column \d+\)", str(e))
         msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(e))
-        raise ConfigError(path, f"bad TOML: {msg}", int(m.group(1)) if m else None) from None
+        raise ConfigError(path, f"bad TOML: {msg}", int(m.group(1)) if m else None,
+                          zh="TOML 写法不对") from None
     except RecursionError:
         line, field = _deepest(text)
         raise ConfigError(path, f"lists or tables nested more than {MAX_NESTING} deep; "
-                                "a hall file needs two levels at most", line, field) from None
+                                "a hall file needs two levels at most", line, field,
+                          zh=f"列表或表嵌套超过 {MAX_NESTING} 层；大厅配置文件最多只要两层") from None
     _refuse_nan(data, text, path)
     from pydantic import ValidationError  # here: reading a file (config.cache) needs no pydantic
 
@@ -123,34 +128,53 @@ def parse_hall(text: str, path: Path | str = "<string>") -> HallConfig:
         original = (err.get("ctx") or {}).get("error")
         if isinstance(original, ReferenceError_):
             loc, message = loc + tuple(original.loc), original.message
-        message = _plain(err["type"], message, loc, err.get("input"))
+        message, zh = _plain(err["type"], message, loc, err.get("input"), err.get("ctx") or {})
         more = len(e.errors()) - 1
         if more:
             message += f" (and {more} more problem{'s' if more > 1 else ''})"
-        raise ConfigError(path, message, find_line(text, loc), format_loc(loc)) from None
+            zh += f"（另有 {more} 处问题）"
+        raise ConfigError(path, message, find_line(text, loc), format_loc(loc), zh) from None
 
 
-def _plain(kind: str, message: str, loc: tuple, value=None) -> str:
+def _plain(kind: str, message: str, loc: tuple, value=None, ctx: dict | None = None) -> tuple[str, str]:
+    """(English, Chinese) for one of pydantic's errors; the Chinese of a validator's own
+    refusal is its :class:`Invalid`'s ``zh``."""
+    ctx = ctx or {}
     if kind == "missing":
-        return "required field is missing"
+        return "required field is missing", "缺少必填项"
     if kind == "extra_forbidden":
-        return f"unknown key {loc[-1]!r}" if loc else "unknown key"
+        return (f"unknown key {loc[-1]!r}", f"没有这一项 {loc[-1]!r}") if loc else ("unknown key", "没有这一项")
     if kind in _EXPECTED:
-        hint = ""
+        hint = hint_zh = ""
         if isinstance(value, str) and kind in ("int_type", "float_type", "bool_type"):
-            hint = " (without the quotes)" if re.fullmatch(r"\s*(-?\d+(\.\d+)?|true|false)\s*", value) else ""
-        return f"expected {_EXPECTED[kind]}, not {_toml(value)}{hint}"
-    return message.removeprefix("Value error, ")
+            if re.fullmatch(r"\s*(-?\d+(\.\d+)?|true|false)\s*", value):
+                hint, hint_zh = " (without the quotes)", "（去掉引号）"
+        en, zh = _EXPECTED[kind]
+        return f"expected {en}, not {_toml(value)}{hint}", f"应为{zh}，不是 {_toml(value)}{hint_zh}"
+    if kind in _BOUNDS:
+        key, zh = _BOUNDS[kind]
+        return message, zh.format(str(ctx.get(key)).replace(" or ", " 或 "))
+    return message.removeprefix("Value error, "), getattr(ctx.get("error"), "zh", "")
 
 
 _EXPECTED = {
-    "int_type": "a whole number (integer) like 5", "int_parsing": "a whole number (integer) like 5",
-    "int_from_float": "a whole number (integer) like 5", "float_type": "a number like 8 or 2.5",
-    "float_parsing": "a number like 8 or 2.5", "string_type": "text in double quotes",
-    "bool_type": "true or false", "bool_parsing": "true or false",
-    "list_type": 'a list in brackets like ["A", "B"]',
-    "dict_type": "a table: a [section] or { key = value, ... }",
-    "model_type": "a table: a [section] or { key = value, ... }",
+    "int_type": ("a whole number (integer) like 5", "整数，如 5"),
+    "int_parsing": ("a whole number (integer) like 5", "整数，如 5"),
+    "int_from_float": ("a whole number (integer) like 5", "整数，如 5"),
+    "float_type": ("a number like 8 or 2.5", "数字，如 8 或 2.5"), "float_parsing": ("a number like 8 or 2.5", "数字，如 8 或 2.5"),
+    "string_type": ("text in double quotes", "双引号里的文字"),
+    "bool_type": ("true or false", " true 或 false"), "bool_parsing": ("true or false", " true 或 false"),
+    "list_type": ('a list in brackets like ["A", "B"]', '方括号里的列表，如 ["A", "B"]'),
+    "dict_type": ("a table: a [section] or { key = value, ... }", "一个表：[小节] 或 { 键 = 值, ... }"),
+    "model_type": ("a table: a [section] or { key = value, ... }", "一个表：[小节] 或 { 键 = 值, ... }"),
+}
+# pydantic's range and length checks: the ctx key holding the limit, and the Chinese sentence
+_BOUNDS = {
+    "greater_than_equal": ("ge", "须不小于 {}"), "greater_than": ("gt", "须大于 {}"),
+    "less_than_equal": ("le", "须不大于 {}"), "less_than": ("lt", "须小于 {}"),
+    "string_too_short": ("min_length", "至少要 {} 个字符"), "string_too_long": ("max_length", "最多 {} 个字符"),
+    "too_short": ("min_length", "至少要 {} 项"), "too_long": ("max_length", "最多 {} 项"),
+    "string_pattern_mismatch": ("pattern", "不符合格式 {}"), "literal_error": ("expected", "只能是 {}"),
 }
 
 
@@ -177,7 +201,7 @@ def _refuse_nan(data: dict, text: str, path) -> None:
         if isinstance(value, float) and not math.isfinite(value):
             word = "nan (not a number)" if math.isnan(value) else "inf (infinity)"
             raise ConfigError(path, f"{word} cannot be used here; give a number", find_line(text, loc),
-                              format_loc(loc))
+                              format_loc(loc), f"这里不能用 {word.split()[0]}，请给出一个数字")
         if isinstance(value, dict):
             stack.extend((v, loc + (k,)) for k, v in reversed(value.items()))
         elif isinstance(value, list):

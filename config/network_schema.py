@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
+from .invalid import Invalid
 from .schema_base import ReferenceError_, Strict
 from .urls import http_address, http_headers
 
@@ -41,7 +42,8 @@ class Server(Strict):
             return v
         host, sep, port = v.rpartition(":")
         if not sep or not host.strip() or not port.isascii() or not port.isdigit() or not 1 <= int(port) <= 65535:
-            raise ValueError(f"{info.field_name} must be HOST:PORT, e.g. \"0.0.0.0:8080\", not {v!r}")
+            raise Invalid(f"{info.field_name} must be HOST:PORT, e.g. \"0.0.0.0:8080\", not {v!r}",
+                          f"{info.field_name} 须写成 主机:端口，如 \"0.0.0.0:8080\"，不是 {v!r}")
         return v
 
     @field_validator("public_url")
@@ -57,8 +59,8 @@ class Server(Strict):
             try:
                 ipaddress.ip_network(p.strip(), strict=False)
             except ValueError:  # every phone page answered 500 once the list was first used
-                raise ValueError(f"{p!r} is not an IP address or network, e.g. \"10.0.0.5\" or "
-                                 "\"10.0.0.0/24\"") from None
+                raise Invalid(f"{p!r} is not an IP address or network, e.g. \"10.0.0.5\" or \"10.0.0.0/24\"",
+                              f"{p!r} 不是 IP 地址或网段，如 \"10.0.0.5\" 或 \"10.0.0.0/24\"") from None
         return [p.strip() for p in v]
 
     @model_validator(mode="after")
@@ -67,7 +69,9 @@ class Server(Strict):
             (h1, p1), (h2, p2) = (a.rpartition(":")[::2] for a in (self.listen, self.public_listen))
             if p1 == p2 and (h1 == h2 or "0.0.0.0" in (h1, h2) or "[::]" in (h1, h2)):
                 raise ReferenceError_(("public_listen",), f"public_listen {self.public_listen!r} is the port of "
-                                      f"listen {self.listen!r}: the citizens' pages need a port of their own")
+                                      f"listen {self.listen!r}: the citizens' pages need a port of their own",
+                                      f"public_listen {self.public_listen!r} 与 listen {self.listen!r} 是同一个端口："
+                                      "群众用的页面要有自己的端口")
         return self
 
     @property
@@ -138,32 +142,34 @@ class City(Strict):
             return v
         m = re.fullmatch(r"postgres(?:ql)?://([^@/?#]*@)?[^\s/?#]+(/[^\s?#]*)?(\?\S*)?", v)
         if not m:
-            raise ValueError(f"database must be a postgresql:// address, e.g. "
-                             f"\"postgresql://hall_xinbei@city-db:5432/city?sslmode=verify-full\", not {v!r}")
+            example = "\"postgresql://hall_xinbei@city-db:5432/city?sslmode=verify-full\""
+            raise Invalid(f"database must be a postgresql:// address, e.g. {example}, not {v!r}",
+                          f"database 须为 postgresql:// 地址，如 {example}，不是 {v!r}")
         try:
             urlsplit(v).port  # noqa: B018 - ValueError for a port out of range or not a number
         except ValueError:
-            raise ValueError(f"database {v!r} has a bad port number (1-65535, e.g. 5432)") from None
-        if m.group(1) and ":" in m.group(1):
-            raise ValueError("database must not hold the password: put it in password_file "
-                             "or the JIAOHAO_CITY_PASSWORD environment variable")
-        if re.search(r"[?&]password=", v):
-            raise ValueError("database must not hold the password: put it in password_file "
-                             "or the JIAOHAO_CITY_PASSWORD environment variable")
+            raise Invalid(f"database {v!r} has a bad port number (1-65535, e.g. 5432)",
+                          f"database {v!r} 的端口号不对（1-65535，如 5432）") from None
+        if (m.group(1) and ":" in m.group(1)) or re.search(r"[?&]password=", v):
+            raise Invalid("database must not hold the password: put it in password_file "
+                          "or the JIAOHAO_CITY_PASSWORD environment variable",
+                          "database 里不能写密码：请放在 password_file 或环境变量 JIAOHAO_CITY_PASSWORD 里")
         return v
 
     @field_validator("hall_code")
     @classmethod
     def _code(cls, v: str) -> str:
         if v and not re.fullmatch(r"[A-Za-z0-9_.-]{1,32}", v):
-            raise ValueError(f"hall_code must be 1-32 letters, digits, '-', '_' or '.', not {v!r}")
+            raise Invalid(f"hall_code must be 1-32 letters, digits, '-', '_' or '.', not {v!r}",
+                          f"hall_code 须为 1-32 个字母、数字、'-'、'_' 或 '.'，不是 {v!r}")
         return v
 
     @model_validator(mode="after")
     def _code_with_database(self) -> "City":
         if self.database and not self.hall_code:
             raise ReferenceError_(("hall_code",), "hall_code is required with database "
-                                  "(this hall's code in the city, e.g. \"320411001\")")
+                                  "(this hall's code in the city, e.g. \"320411001\")",
+                                  "写了 database 就要写 hall_code（本大厅在市里的代码，如 \"320411001\"）")
         return self
 
     @property

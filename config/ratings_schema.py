@@ -10,6 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from .invalid import Invalid
 from .urls import http_address, http_headers
 
 DEFAULT_PROBLEMS = ["服务态度差", "办事效率低", "多次跑动", "材料告知不清", "其他"]
@@ -50,9 +51,10 @@ class RatingsPush(_Section):
     def _fields(cls, v: dict[str, str]) -> dict[str, str]:
         for item, name in v.items():
             if item not in PUSH_ITEMS:
-                raise ValueError(f"{item!r} is not an item of the push; the items are {', '.join(PUSH_ITEMS)}")
+                raise Invalid(f"{item!r} is not an item of the push; the items are {', '.join(PUSH_ITEMS)}",
+                              f"推送里没有 {item!r} 这一项；可用的项：{'、'.join(PUSH_ITEMS)}")
             if not name.strip():
-                raise ValueError(f"the field name for {item} is empty")
+                raise Invalid(f"the field name for {item} is empty", f"{item} 的字段名是空的")
         return v
 
     @field_validator("channels")
@@ -60,7 +62,8 @@ class RatingsPush(_Section):
     def _channels(cls, v: dict[str, str]) -> dict[str, str]:
         for name in v:
             if name not in CHANNEL_NAMES:
-                raise ValueError(f"{name!r} is not a GB/T 39046 channel; the channels are {', '.join(CHANNEL_NAMES)}")
+                raise Invalid(f"{name!r} is not a GB/T 39046 channel; the channels are {', '.join(CHANNEL_NAMES)}",
+                              f"{name!r} 不是 GB/T 39046 的评价渠道；渠道有：{'、'.join(CHANNEL_NAMES)}")
         return v
 
     @field_validator("url")
@@ -91,12 +94,14 @@ class Ratings(_Section):
     @classmethod
     def _region(cls, v: str) -> str:
         if v and not (v.isascii() and v.isdigit() and len(v) in (6, 9, 12)):
-            raise ValueError(f"region_code must be 6, 9 or 12 digits (行政区划代码), e.g. \"110105\", not {v!r}")
+            raise Invalid(f"region_code must be 6, 9 or 12 digits (行政区划代码), e.g. \"110105\", not {v!r}",
+                          f"region_code（行政区划代码）须为 6、9 或 12 位数字，如 \"110105\"，不是 {v!r}")
         return v
 
     @field_validator("problems")
     @classmethod
     def _problems(cls, v: list[str]) -> list[str]:
         if len(set(v)) != len(v) or any(not p.strip() or len(p) > 40 for p in v):
-            raise ValueError("problems must be distinct, non-empty, at most 40 characters each")
+            raise Invalid("problems must be distinct, non-empty, at most 40 characters each",
+                          "problems 里每一项都不能重复、不能为空、最多 40 个字")
         return v

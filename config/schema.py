@@ -16,6 +16,7 @@ from pydantic import Field, field_validator, model_validator
 from .booking_schema import WEEKDAYS, Booking, BookingSlots, Calendar, Weekday  # noqa: F401 - re-exported
 from .network_schema import City, Client, Notify, Server  # noqa: F401 - re-exported
 from .ratings_schema import Ratings
+from .invalid import Invalid
 from .schema_base import ReferenceError_, Strict, _at  # noqa: F401 - re-exported
 from .templates import check_template
 from .urls import OptionalSerialUrl, SerialUrl, http_address, http_headers, printer_url
@@ -37,7 +38,8 @@ class HallInfo(Strict):
             try:
                 ZoneInfo(v)
             except (ZoneInfoNotFoundError, ValueError):
-                raise ValueError(f"unknown time zone {v!r} (use a name like Asia/Shanghai)") from None
+                raise Invalid(f"unknown time zone {v!r} (use a name like Asia/Shanghai)",
+                              f"没有时区 {v!r}（请写时区名称，如 Asia/Shanghai）") from None
         return v
 
 
@@ -109,14 +111,15 @@ class Service(ServiceMethods, Strict):
         spans = sorted(parse_range(s) for s in v)
         for (_, end), (start, _) in zip(spans, spans[1:]):
             if start < end:
-                raise ValueError("opening periods overlap")
+                raise Invalid("opening periods overlap", "营业时段有重叠")
         return v
 
     @model_validator(mode="after")
     def _prefix_shape(self) -> "Service":
         if not re.fullmatch(r"[A-Z][A-Z0-9]{0,2}", self.ticket_prefix):
             raise _at(("prefix",) if self.prefix else ("code",),
-                      "a ticket prefix is a capital letter and up to 2 more letters or digits, e.g. A or ZB")
+                      "a ticket prefix is a capital letter and up to 2 more letters or digits, e.g. A or ZB",
+                      "号头须为一个大写字母，后面最多再跟 2 个字母或数字，如 A 或 ZB")
         return self
 
 
@@ -175,7 +178,8 @@ class Printer(Strict):
     @field_validator("qr")
     @classmethod
     def _qr_template(cls, v: str) -> str:
-        check_template(v, ("status_url", "token", "ticket_id", "number", "day"), "the QR template")  # str.format'ed per ticket
+        check_template(v, ("status_url", "token", "ticket_id", "number", "day"), "the QR template",  # str.format'ed
+                       what_zh="二维码模板")
         return v
 
 
@@ -215,9 +219,10 @@ class Voice(Strict):
     def _template_fields(cls, v: str) -> str:
         # spoken: a brace outside a field is a typo ({window号), never something to say
         fields = check_template(v, ("number", "window", "service", "window_name"), "a voice template",
-                                literal_braces=False)
+                                literal_braces=False, what_zh="播报模板")
         if "number" not in fields:
-            raise ValueError("the template must say the ticket number: put {number} in it")
+            raise Invalid("the template must say the ticket number: put {number} in it",
+                          "播报模板必须念出票号：请在模板里写上 {number}")
         return v
 
     @field_validator("letter_names")
@@ -225,7 +230,8 @@ class Voice(Strict):
     def _letter_keys(cls, v: dict[str, str]) -> dict[str, str]:
         for key in v:
             if not re.fullmatch(r"[A-Za-z]", key):
-                raise ValueError(f"{key!r} is not a letter; letter_names maps A..Z to how they are read")
+                raise Invalid(f"{key!r} is not a letter; letter_names maps A..Z to how they are read",
+                              f"{key!r} 不是字母；letter_names 写的是字母 A..Z 各怎么念")
         return {k.upper(): name for k, name in v.items()}
 
     @model_validator(mode="after")
@@ -233,14 +239,17 @@ class Voice(Strict):
         pattern = _PROMPT_TONES.get(self.engine)
         if self.chime_sound and pattern and not re.fullmatch(pattern, self.chime_sound.strip().lower()):
             raise _at(("chime_sound",), f"{self.chime_sound!r} is not a prompt tone of the {self.engine} "
-                                        f"(e.g. {_PROMPT_TONE_EXAMPLES[self.engine]}; see docs/voice.md)")
+                                        f"(e.g. {_PROMPT_TONE_EXAMPLES[self.engine]}; see docs/voice.md)",
+                      f"{self.chime_sound!r} 不是 {self.engine} 模块的提示音"
+                      f"（如 {_PROMPT_TONE_EXAMPLES[self.engine]}；见 docs/voice.md）")
         return self
 
     @model_validator(mode="after")
     def _serial_needs_port(self) -> "Voice":
         if self.engine in ("syn6288", "xfs5152", "syn6658") and not self.url:
             raise _at(("url",), f"the {self.engine} engine needs the port of the module, "
-                                "e.g. /dev/ttyUSB1 or sim://voice")
+                                "e.g. /dev/ttyUSB1 or sim://voice",
+                      f"{self.engine} 语音模块要写它接的串口，如 /dev/ttyUSB1 或 sim://voice")
         return self
 
 
@@ -262,12 +271,15 @@ class Board(Strict):
     @model_validator(mode="after")
     def _board_fits(self) -> "Board":
         if self.protocol == "plain" and self.address > 255:
-            raise _at(("address",), "plain boards have addresses 1-255")
+            raise _at(("address",), "plain boards have addresses 1-255", "plain 条屏的地址为 1-255")
         if self.protocol == "onbon-bx" and self.series == "5K" and self.width % 8:
             raise _at(("width",), f"BX-5K cards take the width in 8-pixel units: {self.width} is not "
-                                  "a multiple of 8 (a BX-6K card takes any width: series = \"6K\")")
+                                  "a multiple of 8 (a BX-6K card takes any width: series = \"6K\")",
+                      f"BX-5K 控制卡的宽度以 8 像素为单位：{self.width} 不是 8 的倍数"
+                      "（BX-6K 控制卡任何宽度都行：series = \"6K\"）")
         if self.height // self.lines < 8:
-            raise _at(("lines",), f"{self.lines} lines do not fit in {self.height} px (at least 8 px each)")
+            raise _at(("lines",), f"{self.lines} lines do not fit in {self.height} px (at least 8 px each)",
+                      f"{self.height} 像素高放不下 {self.lines} 行（每行至少 8 像素）")
         return self
 
 
@@ -283,11 +295,13 @@ def parse_pin_hash(text: str) -> tuple[int, int, int, str, str]:
     """
     m = _PIN_HASH.match(text)
     if not m:
-        raise ValueError("not a PIN hash made by `jiaohao pin set` (scrypt$N$r$p$salt$hash)")
+        raise Invalid("not a PIN hash made by `jiaohao pin set` (scrypt$N$r$p$salt$hash)",
+                      "不是 `jiaohao pin set` 生成的密码散列（scrypt$N$r$p$salt$hash）")
     n, r, p = (int(g) for g in m.groups()[:3])
     if n < 2 ** 14 or n > 2 ** 20 or n & (n - 1) or not 1 <= r <= 32 or not 1 <= p <= 16:
-        raise ValueError(f"scrypt parameters N={n} r={r} p={p} are out of range "
-                         "(N a power of 2 from 16384 to 1048576, r 1-32, p 1-16)")
+        raise Invalid(f"scrypt parameters N={n} r={r} p={p} are out of range "
+                      "(N a power of 2 from 16384 to 1048576, r 1-32, p 1-16)",
+                      f"scrypt 参数 N={n} r={r} p={p} 超出范围（N 为 16384 到 1048576 之间 2 的幂，r 1-32，p 1-16）")
     return n, r, p, m.group(4), m.group(5)
 
 
@@ -316,7 +330,8 @@ class Kiosk(Strict):
     def _lease_sizes(cls, v: dict[str, int]) -> dict[str, int]:
         for prefix, size in v.items():
             if not isinstance(size, int) or not 0 <= size <= 500:
-                raise ValueError(f"lease_sizes.{prefix} must be a whole number from 0 to 500, not {size!r}")
+                raise Invalid(f"lease_sizes.{prefix} must be a whole number from 0 to 500, not {size!r}",
+                              f"lease_sizes.{prefix} 须为 0 到 500 的整数，不是 {size!r}")
         return v
 
     @model_validator(mode="before")
@@ -325,7 +340,8 @@ class Kiosk(Strict):
         for key, command in PIN_COMMAND.items():
             if isinstance(data, dict) and key in data:
                 raise _at((key,), f"PINs are no longer kept in plain text: run `{command}` "
-                                  f"(it replaces this line with {key}_hash)")
+                                  f"(it replaces this line with {key}_hash)",
+                          f"密码不再以明文保存：请运行 `{command}`（它会把这一行换成 {key}_hash）")
         return data
 
     @field_validator("priority_pin_hash", "technician_pin_hash")
@@ -368,6 +384,9 @@ class GuideSettings(Strict):
     ticket_line: Literal["none", "materials", "reminder"] = "none"  # an extra line on the printed ticket
 
 
+_DEVICE_ZH = {"keypad": "呼叫器", "evaluator": "评价器", "screen": "窗口屏"}
+
+
 class HallConfig(HallMethods, Strict):
     hall: HallInfo
     rules: QueueRules = QueueRules()
@@ -395,42 +414,48 @@ class HallConfig(HallMethods, Strict):
         codes: dict[str, int] = {}
         for i, s in enumerate(self.services):
             if s.code in codes:
-                raise _at(("services", i, "code"), f"service code {s.code!r} is used twice")
+                raise _at(("services", i, "code"), f"service code {s.code!r} is used twice",
+                          f"业务代码 {s.code!r} 用了两次")
             codes[s.code] = i
         numbers: set[int] = set()
-        used: dict[tuple[str, int], str] = {}
+        used: dict[tuple[str, int], tuple[str, str]] = {}  # (bus, address): (English, Chinese)
         for i, w in enumerate(self.windows):
             if w.number in numbers:
-                raise _at(("windows", i, "number"), f"window number {w.number} is used twice")
+                raise _at(("windows", i, "number"), f"window number {w.number} is used twice",
+                          f"窗口号 {w.number} 用了两次")
             numbers.add(w.number)
             for j, code in enumerate(w.services):
                 if code not in codes:
-                    raise _at(("windows", i, "services", j), f"unknown service {code!r}")
+                    raise _at(("windows", i, "services", j), f"unknown service {code!r}", f"没有业务 {code!r}")
             if len(set(w.services)) != len(w.services):
-                raise _at(("windows", i, "services"), "a service is listed twice")
+                raise _at(("windows", i, "services"), "a service is listed twice", "有一项业务写了两次")
             for kind in ("keypad", "evaluator", "screen"):
                 ref: DeviceRef | None = getattr(w, kind)
                 if ref is None:
                     continue
                 if ref.bus not in self.buses:
-                    raise _at(("windows", i, kind, "bus"), f"unknown bus {ref.bus!r}")
+                    raise _at(("windows", i, kind, "bus"), f"unknown bus {ref.bus!r}", f"没有总线 {ref.bus!r}")
                 key = (ref.bus, ref.address)
                 if key in used:
                     raise _at(("windows", i, kind, "address"),
-                              f"address {ref.address} on bus {ref.bus!r} is already used by {used[key]}")
-                used[key] = f"window {w.number} {kind}"
+                              f"address {ref.address} on bus {ref.bus!r} is already used by {used[key][0]}",
+                              f"总线 {ref.bus!r} 上的地址 {ref.address} 已被{used[key][1]}占用")
+                used[key] = (f"window {w.number} {kind}", f" {w.number}号窗口的{_DEVICE_ZH[kind]}")
         prefixes = {s.ticket_prefix for s in self.services}
         for prefix in self.kiosk.lease_sizes:
             if prefix not in prefixes:
                 raise _at(("kiosk", "lease_sizes", prefix), f"no service issues tickets with prefix {prefix!r}; "
-                          f"the prefixes are {', '.join(sorted(prefixes))}")
+                          f"the prefixes are {', '.join(sorted(prefixes))}",
+                          f"没有业务用号头 {prefix!r}；现有号头：{'、'.join(sorted(prefixes))}")
         for i, t in enumerate(self.booking.slots):
             if t.service not in codes:
-                raise _at(("booking", "slots", i, "service"), f"unknown service {t.service!r}")
+                raise _at(("booking", "slots", i, "service"), f"unknown service {t.service!r}",
+                          f"没有业务 {t.service!r}")
             for j, other in enumerate(self.booking.slots[:i]):
                 if other.service == t.service and set(other.days) & set(t.days):
                     spans = sorted(parse_range(p) for p in other.periods + t.periods)
                     if any(b[0] < a[1] for a, b in zip(spans, spans[1:])):
                         raise _at(("booking", "slots", i, "periods"),
-                                  f"overlaps booking.slots[{j}] of service {t.service} on the same days")
+                                  f"overlaps booking.slots[{j}] of service {t.service} on the same days",
+                                  f"与业务 {t.service} 的 booking.slots[{j}] 在同样的日子里时段重叠")
         return self

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from datetime import time
 
+from .invalid import Invalid
+
 _RANGE = re.compile(r"^([0-9]{1,2}):([0-9]{2})-([0-9]{1,2}):([0-9]{2})$")  # ASCII: \d takes ０９
 
 
@@ -20,14 +22,14 @@ def parse_range(text: str) -> tuple[time, time]:
     """Parse ``"08:30-12:00"`` into two times, or raise ValueError."""
     m = _RANGE.match(text.strip())
     if not m:
-        raise ValueError(f"{text!r} is not a time range like 08:30-12:00")
+        raise Invalid(f"{text!r} is not a time range like 08:30-12:00", f"{text!r} 不是时段，应形如 08:30-12:00")
     h1, m1, h2, m2 = (int(g) for g in m.groups())
     if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59 or (h2 == 24 and m2):
-        raise ValueError(f"{text!r} has an impossible time")
+        raise Invalid(f"{text!r} has an impossible time", f"{text!r} 里有不存在的时刻")
     start = time(h1, m1)
     end = time(23, 59, 59) if h2 == 24 else time(h2, m2)
     if end <= start:
-        raise ValueError(f"{text!r} ends before it starts")
+        raise Invalid(f"{text!r} ends before it starts", f"{text!r} 的结束早于开始")
     return start, end
 
 

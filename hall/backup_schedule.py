@@ -18,8 +18,10 @@ from pathlib import Path
 
 from config.schema import Backup
 
-from .backup import BackupError, BackupInfo, _open_ro, backup_into, default_folder, ensure_folder, list_backups
-from .db import Checkpointer
+from .backup import backup_into
+from .backup_check import check_backup, open_readonly
+from .backup_folder import BackupError, BackupInfo, default_folder, ensure_folder, list_backups
+from .checkpointer import Checkpointer
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +30,7 @@ RETRY_S = 300.0  # after a failed backup (disk full, folder gone): try again in 
 
 def last_event_id(path: Path | str, backup: bool = False) -> int:
     """The newest event id in a database (0 for none), read without writing anything."""
-    conn = _open_ro(path, immutable=backup)
+    conn = open_readonly(path, immutable=backup)
     try:
         return conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
     finally:
@@ -36,7 +38,7 @@ def last_event_id(path: Path | str, backup: bool = False) -> int:
 
 
 def day_closed_after(path: Path | str, event_id: int) -> bool:
-    conn = _open_ro(path)
+    conn = open_readonly(path)
     try:
         return conn.execute("SELECT 1 FROM events WHERE id > ? AND kind = 'day_closed' LIMIT 1",
                             (event_id,)).fetchone() is not None
@@ -47,7 +49,7 @@ def day_closed_after(path: Path | str, event_id: int) -> bool:
 def created_at(path: Path | str) -> float:
     """When the database was created (its first migration), as a timestamp."""
     try:
-        conn = _open_ro(path)
+        conn = open_readonly(path)
         try:
             return conn.execute("SELECT coalesce(min(applied_at), 0) FROM migrations").fetchone()[0]
         finally:
@@ -214,8 +216,6 @@ def ago(seconds: float) -> str:
 def backup_age(db: Path | str, cfg: Backup, now: datetime | None = None) -> BackupAge:
     """The newest backup of ``db`` that passes a quick look, its age, and a warning past
     ``warn_after_hours`` (or when backups are off)."""
-    from .backup import check_backup
-
     db = Path(db)
     now = now or datetime.now()
     folder = default_folder(db, cfg.folder)

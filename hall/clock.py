@@ -88,10 +88,11 @@ def wall_time(when: datetime, zone: str = "") -> datetime:
     return when.astimezone().replace(tzinfo=None)
 
 
-def check_day(day: date, what: str) -> date:
+def check_day(day: date, what: str, what_zh: str = "") -> date:
+    """``day``, or InvalidArgument naming it as ``what`` (``what_zh`` in the Chinese sentence)."""
     if not FIRST_DAY <= day <= LAST_DAY:
         raise InvalidArgument(f"{what} {day.isoformat()}: dates run from {FIRST_DAY} to {LAST_DAY}",
-                              zh=f"{what} {day.isoformat()}：日期须在 {FIRST_DAY} 至 {LAST_DAY} 之间")
+                              zh=f"{what_zh or what} {day.isoformat()}：日期须在 {FIRST_DAY} 至 {LAST_DAY} 之间")
     return day
 
 

@@ -20,8 +20,9 @@ if TYPE_CHECKING:  # (a config.views.HallView works as well: jiaohao queue …)
     from config import HallConfig, Service
 
 from . import rules
+from .checkpointer import Checkpointer
 from .clock import Clock, HallClock, business_day, system_clock
-from .db import Checkpointer, begin_immediate, connect
+from .db import begin_immediate, connect
 from .errors import (DailyCapReached, InvalidArgument, ServiceClosed, UnknownService,
                      UnknownTicket, UnknownWindow, WindowNotReady)
 from .models import Ticket

@@ -79,7 +79,7 @@ def _user_error(e: BaseException) -> str | None:
     from .context import CommandError
     if isinstance(e, HallError):  # the hall's refusals in Chinese, then in English
         zh = getattr(e, "zh", "")  # (a database problem's line is the technician's: file, what, fix)
-        return f"{zh} {e}" if zh and zh != str(e) and not isinstance(e, DatabaseProblem) else str(e)
+        return f"{zh} ({e})" if zh and zh != str(e) and not isinstance(e, DatabaseProblem) else str(e)
     if isinstance(e, CommandError):
         return str(e)
     if "config" in sys.modules:  # a ConfigError can only come from a loaded config package

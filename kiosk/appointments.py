@@ -80,12 +80,17 @@ def read_file(path: Path | str) -> str:
                 kind = _not_a_file(os.fstat(f.fileno()).st_mode)
                 data = b"" if kind else f.read(MAX_BYTES + 1)
     except (OSError, ValueError) as e:  # ValueError: a NUL in the path
-        raise AppointmentFileError([f"{path}: cannot read ({getattr(e, 'strerror', None) or e})"]) from None
+        why = getattr(e, 'strerror', None) or e
+        raise AppointmentFileError([f"{path}: 读不了这个文件 (cannot read ({why}))"]) from None
     if kind:
-        raise AppointmentFileError([f"{path}: is {kind}, not a CSV file"])
+        raise AppointmentFileError([f"{path}: 是{_KIND_ZH[kind]}，不是 CSV 文件 (is {kind}, not a CSV file)"])
     if len(data) > MAX_BYTES:
-        raise AppointmentFileError([f"{path}: the file is over {MAX_BYTES >> 20} MB; is it the right file?"])
+        raise AppointmentFileError([f"{path}: 文件超过 {MAX_BYTES >> 20} MB，是不是选错了文件？ "
+                                    f"(the file is over {MAX_BYTES >> 20} MB; is it the right file?)"])
     return decode(data, str(path))
+
+
+_KIND_ZH = {"a folder": "文件夹", "a named pipe": "命名管道", "a device": "设备"}
 
 
 def _not_a_file(mode: int) -> str:
@@ -101,9 +106,9 @@ def decode(data: bytes, source: str = "<csv>") -> str:
         return decode_text(data)
     except UndecodableText as e:
         if e.line is None:
-            raise AppointmentFileError([f"{source}: {e.message}"]) from None
+            raise AppointmentFileError([f"{source}: {e.zh} ({e.message})"]) from None
         where = _column(e.first_line, e.before)
-        raise AppointmentFileError([f"{source}:{e.line}: {where + ': ' if where else ''}{e.message}"]) from None
+        raise AppointmentFileError([f"{source}:{e.line}: {where + ': ' if where else ''}{e.zh} ({e.message})"]) from None
 
 
 def _column(header_line: str, before: str) -> str:
@@ -126,9 +131,11 @@ def parse_slot(text: str) -> datetime:
         year, month, day = int(m[1]), int(m[2] or m[4]), int(m[3] or m[5])
         slot = datetime(year, month, day, int(m[6]), int(m[7]), int(m[8] or 0))
     except ValueError:
-        raise ValueError(f"slot {text!r} is not a date and time like 2026-11-23 09:30") from None
+        raise ValueError(f"时段 {text!r} 不是日期和时间，应形如 2026-11-23 09:30 "
+                         f"(slot {text!r} is not a date and time like 2026-11-23 09:30)") from None
     if not YEARS[0] <= slot.year <= YEARS[1]:
-        raise ValueError(f"slot {text!r} is not a booking date: the year must be {YEARS[0]}-{YEARS[1]}")
+        raise ValueError(f"时段 {text!r} 不是预约日期：年份须在 {YEARS[0]}-{YEARS[1]} 之间 "
+                         f"(slot {text!r} is not a booking date: the year must be {YEARS[0]}-{YEARS[1]})")
     return slot
 
 
@@ -146,8 +153,8 @@ def _rows(text: str, source: str, errors: list[str]):
         except StopIteration:
             return
         except csv.Error as e:
-            why = ("a field is too long: is a closing quote missing?" if "field limit" in str(e)
-                   else f"not readable as CSV ({e})")
+            why = ("有一格太长：是不是少了一个后引号？ (a field is too long: is a closing quote missing?)"
+                   if "field limit" in str(e) else f"不能按 CSV 读 (not readable as CSV ({e}))")
             errors.append(f"{source}:{start}: {why}")
             return
         yield start, row, reader.line_num
@@ -159,26 +166,34 @@ def _header(names: list[str], source: str) -> str | None:
     missing = [c for c in REQUIRED if c not in names]
     unknown = [h for h in names if h and h not in COLUMNS]
     twice = sorted({h for h in names if h and names.count(h) > 1})
-    what = []
+    what, what_zh = [], []
     if missing:
         what.append(f"missing column(s) {', '.join(missing)}")
+        what_zh.append(f"缺少列 {'、'.join(missing)}")
     if unknown:
         what.append(f"unknown column(s) {', '.join(unknown)}")
+        what_zh.append(f"不认识的列 {'、'.join(unknown)}")
     for h in twice:
         where = [str(i + 1) for i, n in enumerate(names) if n == h]
         what.append(f"column {h} is there twice (columns {' and '.join(where)})")
-    return f"{source}:1: {'; '.join(what)} (expected {','.join(COLUMNS)})" if what else None
+        what_zh.append(f"列 {h} 出现了两次（第 {' 和 '.join(where)} 列）")
+    if not what:
+        return None
+    return (f"{source}:1: {'；'.join(what_zh)}，表头应为 {','.join(COLUMNS)} "
+            f"({'; '.join(what)} (expected {','.join(COLUMNS)}))")
 
 
 def _cell_problem(cell: str, last_line: int) -> str | None:
     if "\n" in cell:
-        return (f"a quote is not closed: the field runs on to line {last_line} "
-                "(close the quote; a quote inside a field is written twice, \"\")")
+        return (f"引号没有关上：这一格一直延续到第 {last_line} 行（请补上引号；格内的引号要写两次 \"\"） "
+                f"(a quote is not closed: the field runs on to line {last_line} "
+                "(close the quote; a quote inside a field is written twice, \"\"))")
     m = _CONTROL.search(cell)
     if m:
-        what = "a NUL byte" if m.group() == "\x00" else "a control character"
-        return (f"contains {what} (U+{ord(m.group()):04X}) at character {m.start() + 1}: "
-                "is this really a CSV text file?")
+        what, what_zh = ("a NUL byte", "空字节") if m.group() == "\x00" else ("a control character", "控制字符")
+        return (f"第 {m.start() + 1} 个字符是{what_zh}（U+{ord(m.group()):04X}）：这真的是 CSV 文本文件吗？ "
+                f"(contains {what} (U+{ord(m.group()):04X}) at character {m.start() + 1}: "
+                "is this really a CSV text file?)")
     return None
 
 
@@ -188,8 +203,8 @@ def parse_appointments(text: str, config: HallConfig, source: str = "<csv>") -> 
     rows = _rows(text, source, errors)
     first = next(rows, None)
     if first is None:
-        raise AppointmentFileError(errors or [f"{source}: the file is empty (expected a header line: "
-                                              f"{','.join(COLUMNS)})"])
+        raise AppointmentFileError(errors or [f"{source}: 文件是空的，第一行应是表头 {','.join(COLUMNS)} "
+                                              f"(the file is empty (expected a header line: {','.join(COLUMNS)}))"])
     _, header, last = first
     names = [h.strip().lower() for h in header]
     for i, cell in enumerate(header):
@@ -206,12 +221,14 @@ def parse_appointments(text: str, config: HallConfig, source: str = "<csv>") -> 
     out = []
     for line, row, last in rows:
         if len(errors) >= MAX_ERRORS:
-            errors.append(f"{source}: stopped after {MAX_ERRORS} problems; fix these and check again")
+            errors.append(f"{source}: 发现 {MAX_ERRORS} 处问题后停止检查；请改正这些后再检查 "
+                          f"(stopped after {MAX_ERRORS} problems; fix these and check again)")
             break
         if not any(cell.strip() for cell in row):
             continue
         if len(row) > len(names):
-            errors.append(f"{source}:{line}: {len(row)} fields, the header has {len(names)}")
+            errors.append(f"{source}:{line}: 这一行有 {len(row)} 格，表头只有 {len(names)} 格 "
+                          f"({len(row)} fields, the header has {len(names)})")
             continue
         cell_problems = [f"{source}:{line}: {names[i] or f'column {i + 1}'}: {p}" for i, cell in enumerate(row)
                          if suspect and (p := _cell_problem(cell, last))]
@@ -223,19 +240,24 @@ def parse_appointments(text: str, config: HallConfig, source: str = "<csv>") -> 
         typed = rec.get("code", "")
         code = typed.upper()
         if not typed:
-            problems.append("code is empty")
+            problems.append("预约码是空的 (code is empty)")
         elif not _CODE.match(typed):
-            problems.append(f"code {typed!r} must be 3-32 letters, digits or '-'")
+            problems.append(f"预约码 {typed!r} 须为 3-32 个字母、数字或 '-' (code {typed!r} must be 3-32 letters, "
+                            "digits or '-')")
         elif code in seen:
             first_line, first_typed = seen[code]
-            problems.append(f"code {typed} is already on line {first_line}" + (
-                "" if typed == first_typed else
-                f" as {first_typed} (codes are read in capitals, as scanners and the keypad type them)"))
+            same = typed == first_typed
+            problems.append(f"预约码 {typed} 在第 {first_line} 行已有"
+                            + ("" if same else f"（写作 {first_typed}：预约码按大写读，扫码枪和键盘输入的都是大写）")
+                            + f" (code {typed} is already on line {first_line}"
+                            + ("" if same else f" as {first_typed} (codes are read in capitals, as scanners and "
+                                               "the keypad type them)") + ")")
         service = rec.get("service", "")
         svc = service.upper() if service.upper() in codes else by_name.get(service)
         if svc is None:
-            problems.append(f"service {service!r} is not a service code or name of this hall "
-                            f"({', '.join(sorted(codes))})")
+            problems.append(f"业务 {service!r} 不是本大厅的业务代码或名称（{'、'.join(sorted(codes))}） "
+                            f"(service {service!r} is not a service code or name of this hall "
+                            f"({', '.join(sorted(codes))}))")
         slot = None
         try:
             slot = parse_slot(rec.get("slot", ""))

@@ -26,6 +26,7 @@ from kiosk.appointments import AppointmentFileError, import_file, scanned_code
 HEADER = "code,service,slot,name\n"
 GOOD = HEADER + "YY001,A,2026-11-23 09:30,张三\nYY002,社会保障,2026-11-23T10:00,李四\n"
 SAVE_AS = "save it as UTF-8 (Excel: File › Save As › CSV UTF-8 (Comma delimited))"
+SAVE_AS_ZH = "请另存为 UTF-8（Excel：文件 › 另存为 › CSV UTF-8（逗号分隔））"
 
 
 def xlsx() -> bytes:
@@ -40,55 +41,74 @@ def rows(*lines: str) -> str:
     return HEADER + "".join(line + "\n" for line in lines)
 
 
-# id, the file's bytes, the one error (FILE stands for the path)
+# id, the file's bytes, the one error, Chinese first (FILE stands for the path)
 BAD = [
     ("xlsx-named-csv", xlsx(),
-     f"FILE: this is an Excel workbook (.xlsx) or another ZIP archive, not CSV text; {SAVE_AS}"),
+     f"FILE: 这是Excel 工作簿（.xlsx）或其他 ZIP 压缩包，不是 CSV 文本；{SAVE_AS_ZH} "
+     f"(this is an Excel workbook (.xlsx) or another ZIP archive, not CSV text; {SAVE_AS})"),
     ("old-xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504),
-     f"FILE: this is an old Excel workbook (.xls), not CSV text; {SAVE_AS}"),
+     f"FILE: 这是旧版 Excel 工作簿（.xls），不是 CSV 文本；{SAVE_AS_ZH} "
+     f"(this is an old Excel workbook (.xls), not CSV text; {SAVE_AS})"),
     ("png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00" + bytes(range(256)),
-     f"FILE: this is a PNG image, not CSV text; {SAVE_AS}"),
+     f"FILE: 这是PNG 图片，不是 CSV 文本；{SAVE_AS_ZH} (this is a PNG image, not CSV text; {SAVE_AS})"),
     ("gzip", gzip.compress(GOOD.encode()),
-     f"FILE: this is a gzip-compressed file (unpack it first), not CSV text; {SAVE_AS}"),
+     f"FILE: 这是gzip 压缩文件（请先解压），不是 CSV 文本；{SAVE_AS_ZH} "
+     f"(this is a gzip-compressed file (unpack it first), not CSV text; {SAVE_AS})"),
     ("utf16-without-bom", GOOD.encode("utf-16-le"),
-     f"FILE: this looks like UTF-16 text without its byte-order mark; {SAVE_AS}"),
+     f"FILE: 这像是没有字节顺序标记（BOM）的 UTF-16 文本；{SAVE_AS_ZH} "
+     f"(this looks like UTF-16 text without its byte-order mark; {SAVE_AS})"),
     ("utf16-bom-truncated", GOOD.encode("utf-16")[:-1],
-     f"FILE:3: column 4 (name): the file says it is UTF-16 but is not valid UTF-16 here; {SAVE_AS}"),
+     f"FILE:3: column 4 (name): 文件标明是 UTF-16，这里却不是有效的 UTF-16；{SAVE_AS_ZH} "
+     f"(the file says it is UTF-16 but is not valid UTF-16 here; {SAVE_AS})"),
     ("utf8-bom-then-gbk", b"\xef\xbb\xbf" + rows("YY001,A,2026-11-23 09:30,张三").encode("gbk"),
-     f"FILE:2: column 4 (name): the file says it is UTF-8 but is not valid UTF-8 here; {SAVE_AS}"),
+     f"FILE:2: column 4 (name): 文件标明是 UTF-8，这里却不是有效的 UTF-8；{SAVE_AS_ZH} "
+     f"(the file says it is UTF-8 but is not valid UTF-8 here; {SAVE_AS})"),
     ("not-text", HEADER.encode() + b"YY001,A,2026-11-23 09:30,\x81\x20\n",
-     "FILE:2: column 4 (name): the bytes 81 20 are neither UTF-8 nor GBK/GB18030 (is it Big5, Shift-JIS or "
-     f"not text at all?); {SAVE_AS}"),
+     "FILE:2: column 4 (name): 字节 81 20 既不是 UTF-8 也不是 GBK/GB18030（是 Big5、Shift-JIS，还是根本不是文本？）；"
+     f"{SAVE_AS_ZH} (the bytes 81 20 are neither UTF-8 nor GBK/GB18030 (is it Big5, Shift-JIS or "
+     f"not text at all?); {SAVE_AS})"),
     ("big5", rows("YY001,A,2026-11-23 09:30,張三", "YY002,A,2026-11-23 10:00,陳大文").encode("big5"),
-     "FILE:2: column 4 (name): the file is not UTF-8, and read as GBK it gives '\\ue5fa', which is no Chinese "
-     f"text: it may be Big5 (Traditional Chinese) or Shift-JIS (Japanese); {SAVE_AS}"),
+     "FILE:2: column 4 (name): 文件不是 UTF-8，按 GBK 读出来是 '\\ue5fa'，不是中文：可能是 Big5（繁体中文）或 "
+     f"Shift-JIS（日文）；{SAVE_AS_ZH} (the file is not UTF-8, and read as GBK it gives '\\ue5fa', which is no "
+     f"Chinese text: it may be Big5 (Traditional Chinese) or Shift-JIS (Japanese); {SAVE_AS})"),
     ("shift-jis", rows("YY001,A,2026-11-23 09:30,山田太郎", "YY002,A,2026-11-23 10:00,鈴木一郎").encode("shift_jis"),
-     "FILE:2: column 4 (name): the file is not UTF-8, and read as GBK it gives '嶳揷懢榊', which is no "
-     f"Chinese text: it may be Big5 (Traditional Chinese) or Shift-JIS (Japanese); {SAVE_AS}"),
+     "FILE:2: column 4 (name): 文件不是 UTF-8，按 GBK 读出来是 '嶳揷懢榊'，不是中文：可能是 Big5（繁体中文）或 "
+     f"Shift-JIS（日文）；{SAVE_AS_ZH} (the file is not UTF-8, and read as GBK it gives '嶳揷懢榊', which is no "
+     f"Chinese text: it may be Big5 (Traditional Chinese) or Shift-JIS (Japanese); {SAVE_AS})"),
     ("shift-jis-kana", rows("YY001,A,2026-11-23 09:30,すずき はなこ").encode("shift_jis"),
-     "FILE:2: column 4 (name): the file is not UTF-8, and read as GBK it gives"),
+     "FILE:2: column 4 (name): 文件不是 UTF-8，按 GBK 读出来是"),
     ("year-0001", rows("YY001,A,0001-01-01 09:30,张三").encode(),
-     "FILE:2: slot '0001-01-01 09:30' is not a booking date: the year must be 2000-2099"),
+     "FILE:2: 时段 '0001-01-01 09:30' 不是预约日期：年份须在 2000-2099 之间 "
+     "(slot '0001-01-01 09:30' is not a booking date: the year must be 2000-2099)"),
     ("year-9999", rows("YY001,A,9999-12-31 23:59,张三").encode(),
-     "FILE:2: slot '9999-12-31 23:59' is not a booking date: the year must be 2000-2099"),
+     "FILE:2: 时段 '9999-12-31 23:59' 不是预约日期：年份须在 2000-2099 之间 "
+     "(slot '9999-12-31 23:59' is not a booking date: the year must be 2000-2099)"),
     ("february-30", rows("YY001,A,2026-02-30 09:30,张三").encode(),
-     "FILE:2: slot '2026-02-30 09:30' is not a date and time like 2026-11-23 09:30"),
+     "FILE:2: 时段 '2026-02-30 09:30' 不是日期和时间，应形如 2026-11-23 09:30 "
+     "(slot '2026-02-30 09:30' is not a date and time like 2026-11-23 09:30)"),
     ("arabic-digits", rows("YY001,A,٢٠٢٦-11-23 09:30,张三").encode(),
-     "FILE:2: slot '٢٠٢٦-11-23 09:30' is not a date and time like 2026-11-23 09:30"),
+     "FILE:2: 时段 '٢٠٢٦-11-23 09:30' 不是日期和时间，应形如 2026-11-23 09:30 "
+     "(slot '٢٠٢٦-11-23 09:30' is not a date and time like 2026-11-23 09:30)"),
     ("unterminated-quote", rows('YY001,A,2026-11-23 09:30,"张三', "YY002,A,2026-11-23 10:00,李四").encode(),
-     'FILE:2: name: a quote is not closed: the field runs on to line 3 (close the quote; a quote inside a '
-     'field is written twice, "")'),
+     'FILE:2: name: 引号没有关上：这一格一直延续到第 3 行（请补上引号；格内的引号要写两次 ""） '
+     '(a quote is not closed: the field runs on to line 3 (close the quote; a quote inside a '
+     'field is written twice, ""))'),
     ("codes-differing-in-case", rows("yy001,A,2026-11-23 09:30,张三", "YY001,B,2026-11-23 10:00,李四").encode(),
-     "FILE:3: code YY001 is already on line 2 as yy001 (codes are read in capitals, as scanners and the "
-     "keypad type them)"),
+     "FILE:3: 预约码 YY001 在第 2 行已有（写作 yy001：预约码按大写读，扫码枪和键盘输入的都是大写） "
+     "(code YY001 is already on line 2 as yy001 (codes are read in capitals, as scanners and the "
+     "keypad type them))"),
     ("duplicated-column", b"code,service,slot,code\nYY001,A,2026-11-23 09:30,YY002\n",
-     "FILE:1: column code is there twice (columns 1 and 4) (expected code,service,slot,name)"),
+     "FILE:1: 列 code 出现了两次（第 1 和 4 列），表头应为 code,service,slot,name "
+     "(column code is there twice (columns 1 and 4) (expected code,service,slot,name))"),
     ("nul-byte", rows("YY001,A,2026-11-23 09:30,张\x00三").encode(),
-     "FILE:2: name: contains a NUL byte (U+0000) at character 2: is this really a CSV text file?"),
+     "FILE:2: name: 第 2 个字符是空字节（U+0000）：这真的是 CSV 文本文件吗？ "
+     "(contains a NUL byte (U+0000) at character 2: is this really a CSV text file?)"),
     ("nul-in-code", rows("YY\x00001,A,2026-11-23 09:30,张三").encode(),
-     "FILE:2: code: contains a NUL byte (U+0000) at character 3: is this really a CSV text file?"),
+     "FILE:2: code: 第 3 个字符是空字节（U+0000）：这真的是 CSV 文本文件吗？ "
+     "(contains a NUL byte (U+0000) at character 3: is this really a CSV text file?)"),
     ("control-character", rows("YY001,A,2026-11-23 09:30,张\x1b[31m三").encode(),
-     "FILE:2: name: contains a control character (U+001B) at character 2: is this really a CSV text file?"),
+     "FILE:2: name: 第 2 个字符是控制字符（U+001B）：这真的是 CSV 文本文件吗？ "
+     "(contains a control character (U+001B) at character 2: is this really a CSV text file?)"),
 ]
 
 
@@ -180,9 +200,11 @@ def test_a_named_pipe_is_refused_without_hanging(tmp_path, db):
     path = tmp_path / "bookings.csv"
     os.mkfifo(path)
     p = cli(tmp_path, db, "appointments", "import", str(path))
-    assert (p.returncode, p.stderr) == (2, f"jiaohao: {path}: is a named pipe, not a CSV file；未导入任何记录 (nothing imported)\n")
+    assert (p.returncode, p.stderr) == (2, f"jiaohao: {path}: 是命名管道，不是 CSV 文件 (is a named pipe, not a CSV file)；"
+                                            "未导入任何记录 (nothing imported)\n")
     p = cli(tmp_path, db, "appointments", "import", str(tmp_path))
-    assert (p.returncode, p.stderr) == (2, f"jiaohao: {tmp_path}: is a folder, not a CSV file；未导入任何记录 (nothing imported)\n")
+    assert (p.returncode, p.stderr) == (2, f"jiaohao: {tmp_path}: 是文件夹，不是 CSV 文件 (is a folder, not a CSV file)；"
+                                            "未导入任何记录 (nothing imported)\n")
 
 
 def test_a_file_wrong_on_every_line_stops_at_100_problems(tmp_path, db):
@@ -191,7 +213,8 @@ def test_a_file_wrong_on_every_line_stops_at_100_problems(tmp_path, db):
     p = cli(tmp_path, db, "appointments", "import", str(path))
     lines = p.stderr.splitlines()
     assert p.returncode == 2 and lines[0] == "jiaohao: 超过 100 处问题，未导入任何记录 (over 100 problems, nothing imported):"
-    assert len(lines) == 102 and lines[-1] == f"  {path}: stopped after 100 problems; fix these and check again"
+    assert len(lines) == 102 and lines[-1] == (f"  {path}: 发现 100 处问题后停止检查；请改正这些后再检查 "
+                                             "(stopped after 100 problems; fix these and check again)")
 
 
 ROOT = Path(__file__).resolve().parents[1]  # the wrapper below runs this checkout's jiaohao
@@ -270,7 +293,7 @@ def test_killed_mid_import_leaves_nothing_then_a_full_run_leaves_everything(tmp_
         assert proc.returncode == -signal.SIGKILL
     assert count(db) == 0  # nothing: not 28-48 % of the file
     p = cli(tmp_path, db, "appointments", "import", str(big_csv))
-    assert p.returncode == 0 and p.stdout == f"imported {N} appointment(s) for 2026-11-23\n", p.stderr
+    assert p.returncode == 0 and p.stdout == f"已导入 {N} 条预约（2026-11-23） (imported {N} appointment(s) for 2026-11-23)\n", p.stderr
     assert count(db) == N  # everything
 
 
@@ -282,6 +305,7 @@ def test_a_bad_row_in_the_middle_of_100000_leaves_nothing(tmp_path, db, big_csv)
     path.write_text("".join(lines), encoding="utf-8")
     p = cli(tmp_path, db, "appointments", "import", str(path))
     assert p.returncode == 2 and "Traceback" not in p.stderr
-    assert p.stderr == (f"jiaohao: {path}:{N // 2 + 1}: slot '0001-01-01 09:30' is not a booking date: "
-                        "the year must be 2000-2099；未导入任何记录 (nothing imported)\n")
+    assert p.stderr == (f"jiaohao: {path}:{N // 2 + 1}: 时段 '0001-01-01 09:30' 不是预约日期：年份须在 2000-2099 之间 "
+                        "(slot '0001-01-01 09:30' is not a booking date: the year must be 2000-2099)"
+                        "；未导入任何记录 (nothing imported)\n")
     assert count(db) == 0

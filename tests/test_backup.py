@@ -14,8 +14,9 @@ import pytest
 
 from config.schema import Backup
 from hall import FixedClock, HallQueue
-from hall.backup import (BackupError, BackupInfo, backup_into, check_backup, list_backups, make_backup,
-                         to_rotate)
+from hall.backup import backup_into, make_backup
+from hall.backup_check import check_backup
+from hall.backup_folder import BackupError, BackupInfo, list_backups, to_rotate
 from hall.backup_schedule import BackupSchedule, backup_age, in_words
 
 
@@ -252,7 +253,7 @@ def test_diag_check_lists_the_backup_row(demo_config, queue, db_path):
 
 
 def test_checkpointer_restarts_a_long_wal_and_follows_a_replaced_file(tmp_path):
-    from hall.db import Checkpointer
+    from hall.checkpointer import Checkpointer
     db = tmp_path / "w.sqlite"
     writer = sqlite3.connect(db, isolation_level=None)
     writer.execute("PRAGMA journal_mode = WAL")
@@ -275,7 +276,7 @@ def test_checkpointer_restarts_a_long_wal_and_follows_a_replaced_file(tmp_path):
 
 
 def test_checkpointer_counts_the_frames_since_the_wal_started_again(tmp_path):
-    from hall.db import Checkpointer
+    from hall.checkpointer import Checkpointer
     db = tmp_path / "w.sqlite"
     writer = sqlite3.connect(db, isolation_level=None)
     writer.execute("PRAGMA journal_mode = WAL")
@@ -294,7 +295,7 @@ def test_checkpointer_counts_the_frames_since_the_wal_started_again(tmp_path):
 def test_a_round_that_copied_everything_starts_the_wal_again_itself(tmp_path):
     """The commit that starts the WAL again fsyncs its new header: the checkpointer makes
     that commit, so the next queue operation only appends (issue 19's 10 ms target)."""
-    from hall.db import Checkpointer
+    from hall.checkpointer import Checkpointer
 
     def salt():
         with open(f"{db}-wal", "rb") as f:
@@ -323,7 +324,7 @@ def test_a_round_that_copied_everything_starts_the_wal_again_itself(tmp_path):
 def test_one_checkpointer_per_database_does_the_rounds(tmp_path):
     """Each process with a queue has a checkpointer; only one at a time checkpoints, and
     another takes over when it stops. The flock leaves SQLite's own locks alone."""
-    from hall.db import Checkpointer
+    from hall.checkpointer import Checkpointer
     db = tmp_path / "w.sqlite"
     writer = sqlite3.connect(db, isolation_level=None)
     writer.execute("PRAGMA journal_mode = WAL")
@@ -344,7 +345,7 @@ def test_one_checkpointer_per_database_does_the_rounds(tmp_path):
 def test_a_commit_during_the_round_does_not_start_the_wal_again(tmp_path):
     """What the round relies on: while its read snapshot is open, a commit after the copy
     appends to the WAL instead of starting it again (and fsyncing a new header)."""
-    from hall.db import Checkpointer
+    from hall.checkpointer import Checkpointer
     db = tmp_path / "w.sqlite"
     writer = sqlite3.connect(db, isolation_level=None)
     writer.execute("PRAGMA journal_mode = WAL")

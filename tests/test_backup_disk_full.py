@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from hall.backup import BackupError, make_backup
+from hall.backup import make_backup
+from hall.backup_folder import BackupError
 from tests.city_helpers import simulate_days
 from tests.small_disk import small_tmpfs
 

@@ -178,3 +178,23 @@ def test_diag_check_reports_the_backup_age(tmp_path, hall_with_backup):
     rows = {r["device"]: r for r in json.loads(proc.stdout)["devices"]}
     assert rows["backups"]["ok"] and "last good backup" in rows["backups"]["detail"]
     assert rows["backups"]["detail"].startswith("最近一次完好的备份：") and rows["backups"]["device_zh"] == "备份"
+
+
+def test_a_restore_that_cannot_write_its_copy_says_so_and_changes_nothing(tmp_path, hall_with_backup, monkeypatch):
+    import errno
+
+    from hall.backup_folder import BackupError
+    from hall.backup_restore import restore
+    db, taken = hall_with_backup
+    real_open = os.open
+
+    def full(path, *args, **kw):
+        if str(path).endswith(".restoring"):
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return real_open(path, *args, **kw)
+    monkeypatch.setattr(os, "open", full)
+    with pytest.raises(BackupError) as e:
+        restore(taken["path"], db)
+    assert str(e.value).startswith(f"在 {tmp_path} 写不了恢复出来的数据库，什么也没改 "
+                                   f"(cannot write the restored database beside {db}; nothing was changed): ")
+    assert numbers(db) == ["A001", "A002", "A003"] and not list(tmp_path.glob("*.before-restore-*"))

@@ -83,7 +83,7 @@ def test_bad_toml_gives_its_line():
 
 
 def test_missing_file():
-    with pytest.raises(ConfigError, match="nope.toml: file not found"):
+    with pytest.raises(ConfigError, match=r"nope.toml: 文件不存在 \(file not found\)"):
         load_hall("nope.toml")
 
 

@@ -1,5 +1,5 @@
 """Broken hall files as they come from the field: every one is refused with one line,
-``FILE:LINE: field.path: reason`` in words a technician understands, the same through
+``FILE:LINE: field.path: 中文 (English)`` in words a technician understands, the same through
 load_hall() and through `jiaohao config check` (a subprocess: exit 2, no traceback)."""
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def edit(old: str, new: str, base: str = GOOD) -> str:
     return base.replace(old, new, 1)
 
 
-# id, hall text, line, field, words that must be in the reason
+# id, hall text, line, field, words that must be in the reason (the English; the Chinese comes first)
 CASES = [
     # deep nesting: RecursionError in the TOML parser
     ("nested-lists", edit('name = "测试中心"', 'name = "测试中心"\nnotice = ' + "[" * 5000 + "]" * 5000),
@@ -137,6 +137,10 @@ CASES = [
 ]
 
 
+def has_chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
 def hall_file(tmp_path, text: str, encoding: str = "utf-8"):
     path = tmp_path / "hall.toml"
     path.write_bytes(text.encode(encoding))
@@ -167,6 +171,7 @@ def test_bad_hall_file_names_file_line_and_field(tmp_path, text, line, field, wo
     err = e.value
     assert (err.line, err.field) == (line, field), str(err)
     assert str(err).startswith(f"{path}:{line}: {field}: ") and words in err.reason, str(err)
+    assert str(err) == f"{path}:{line}: {field}: {err.zh} ({err.reason})" and has_chinese(err.zh), str(err)
     assert "Traceback" not in str(err) and "\n" not in str(err)
     # the same line through the command a technician runs
     assert one_line_error(config_check(tmp_path, path)) == f"jiaohao: 配置错误 config error: {err}"
@@ -200,14 +205,16 @@ def test_a_utf8_bom_is_accepted_and_lines_stay_right(tmp_path):
     assert p.returncode == 0 and p.stdout.startswith(f"OK {path}"), p.stderr
     path = hall_file(tmp_path, edit("number = 2", "number = true"), "utf-8-sig")
     line = one_line_error(config_check(tmp_path, path))
-    assert line.startswith(f"jiaohao: 配置错误 config error: {path}:22: windows[1].number: expected a whole number")
+    assert line.startswith(f"jiaohao: 配置错误 config error: {path}:22: windows[1].number: 应为整数，如 5，不是 true "
+                           "(expected a whole number")
 
 
 def test_a_file_that_is_not_utf8_names_its_line(tmp_path):
     path = hall_file(tmp_path, GOOD, "gbk")  # 测试中心 on line 2
     line = one_line_error(config_check(tmp_path, path))
-    assert line == (f"jiaohao: 配置错误 config error: {path}:2: not UTF-8 text (byte 0xB2); save the file as UTF-8 "
-                    "(it may have been saved as GBK/ANSI)")
+    assert line == (f"jiaohao: 配置错误 config error: {path}:2: 不是 UTF-8 文本（字节 0xB2）：请把文件另存为 UTF-8"
+                    "（可能存成了 GBK/ANSI） (not UTF-8 text (byte 0xB2); save the file as UTF-8 "
+                    "(it may have been saved as GBK/ANSI))")
 
 
 def _fifo(tmp_path):
@@ -217,11 +224,15 @@ def _fifo(tmp_path):
 
 
 @pytest.mark.parametrize("make, words", [
-    (_fifo, "is a named pipe (FIFO), not a hall file: give the path of the .toml file"),
-    (lambda tmp_path: tmp_path, "is a folder, not a hall file: give the path of the .toml file"),
-    (lambda tmp_path: "/dev/zero", "is a device, not a hall file: give the path of the .toml file"),
-    (lambda tmp_path: "/dev/null", "is a device, not a hall file: give the path of the .toml file"),
-    (lambda tmp_path: tmp_path / "none.toml", "file not found"),
+    (_fifo, "是命名管道（FIFO），不是大厅配置文件：请给出 .toml 文件的路径 "
+            "(is a named pipe (FIFO), not a hall file: give the path of the .toml file)"),
+    (lambda tmp_path: tmp_path, "是文件夹，不是大厅配置文件：请给出 .toml 文件的路径 "
+                                "(is a folder, not a hall file: give the path of the .toml file)"),
+    (lambda tmp_path: "/dev/zero", "是设备，不是大厅配置文件：请给出 .toml 文件的路径 "
+                                   "(is a device, not a hall file: give the path of the .toml file)"),
+    (lambda tmp_path: "/dev/null", "是设备，不是大厅配置文件：请给出 .toml 文件的路径 "
+                                   "(is a device, not a hall file: give the path of the .toml file)"),
+    (lambda tmp_path: tmp_path / "none.toml", "文件不存在 (file not found)"),
 ], ids=["named-pipe", "directory", "dev-zero", "dev-null", "missing"])
 def test_not_a_file_is_refused_without_hanging(tmp_path, make, words):
     path = make(tmp_path)

@@ -160,7 +160,7 @@ def test_a_broken_edit_is_the_usual_config_error(tmp_path, view_of):
                     encoding="utf-8")
     with pytest.raises(ConfigError) as e:
         view_of(path)
-    assert str(e.value).startswith(f"{path}:137: windows[1].number: window number 1 is used twice")
+    assert str(e.value).startswith(f"{path}:137: windows[1].number: 窗口号 1 用了两次 (window number 1 is used twice)")
     path.unlink()
     with pytest.raises(ConfigError, match="file not found"):
         view_of(path)

@@ -30,19 +30,25 @@ def test_columns_in_any_order_name_optional_blank_lines_skipped(demo_config):
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("", ["a.csv: the file is empty (expected a header line: code,service,slot,name)"]),
-    ("code,service,name\nYY1,A,x\n", ["a.csv:1: missing column(s) slot (expected code,service,slot,name)"]),
-    ("code,service,slot,phone\n", ["a.csv:1: unknown column(s) phone (expected code,service,slot,name)"]),
+    ("", ["a.csv: 文件是空的，第一行应是表头 code,service,slot,name "
+          "(the file is empty (expected a header line: code,service,slot,name))"]),
+    ("code,service,name\nYY1,A,x\n", ["a.csv:1: 缺少列 slot，表头应为 code,service,slot,name "
+                                      "(missing column(s) slot (expected code,service,slot,name))"]),
+    ("code,service,slot,phone\n", ["a.csv:1: 不认识的列 phone，表头应为 code,service,slot,name "
+                                   "(unknown column(s) phone (expected code,service,slot,name))"]),
     ("code,service,slot,name\nYY1,Z,2026-11-23 09:30,x\n",
-     ["a.csv:2: service 'Z' is not a service code or name of this hall (A, B, C, D, E, F, G, H)"]),
+     ["a.csv:2: 业务 'Z' 不是本大厅的业务代码或名称（A、B、C、D、E、F、G、H） "
+      "(service 'Z' is not a service code or name of this hall (A, B, C, D, E, F, G, H))"]),
     ("code,service,slot,name\nYY1,A,23/11/2026 9am,x\n",
-     ["a.csv:2: slot '23/11/2026 9am' is not a date and time like 2026-11-23 09:30"]),
-    ("code,service,slot,name\n,A,2026-11-23 09:30,x\n", ["a.csv:2: code is empty"]),
+     ["a.csv:2: 时段 '23/11/2026 9am' 不是日期和时间，应形如 2026-11-23 09:30 "
+      "(slot '23/11/2026 9am' is not a date and time like 2026-11-23 09:30)"]),
+    ("code,service,slot,name\n,A,2026-11-23 09:30,x\n", ["a.csv:2: 预约码是空的 (code is empty)"]),
     ("code,service,slot,name\nY Y,A,2026-11-23 09:30,x\n",
-     ["a.csv:2: code 'Y Y' must be 3-32 letters, digits or '-'"]),
+     ["a.csv:2: 预约码 'Y Y' 须为 3-32 个字母、数字或 '-' (code 'Y Y' must be 3-32 letters, digits or '-')"]),
     ("code,service,slot,name\nYY1,A,2026-11-23 09:30,x\nYY1,B,2026-11-23 10:00,y\n",
-     ["a.csv:3: code YY1 is already on line 2"]),
-    ("code,service,slot,name\nYY1,A,2026-11-23 09:30,x,extra\n", ["a.csv:2: 5 fields, the header has 4"]),
+     ["a.csv:3: 预约码 YY1 在第 2 行已有 (code YY1 is already on line 2)"]),
+    ("code,service,slot,name\nYY1,A,2026-11-23 09:30,x,extra\n",
+     ["a.csv:2: 这一行有 5 格，表头只有 4 格 (5 fields, the header has 4)"]),
 ])
 def test_errors_name_the_line(demo_config, text, expected):
     with pytest.raises(AppointmentFileError) as e:
@@ -62,9 +68,10 @@ def test_a_field_over_two_lines_is_refused_and_line_numbers_stay_right(demo_conf
     text = 'code,service,slot,name\nYY1,A,2026-11-23 09:30,"two\nlines"\nYY2,Q,2026-11-23 09:30,x\n'
     with pytest.raises(AppointmentFileError) as e:
         parse_appointments(text, demo_config, "a.csv")
-    assert e.value.errors[0] == ('a.csv:2: name: a quote is not closed: the field runs on to line 3 '
-                                 '(close the quote; a quote inside a field is written twice, "")')
-    assert e.value.errors[1].startswith("a.csv:4: service 'Q'")
+    assert e.value.errors[0] == ('a.csv:2: name: 引号没有关上：这一格一直延续到第 3 行（请补上引号；格内的引号要写两次 ""） '
+                                 '(a quote is not closed: the field runs on to line 3 '
+                                 '(close the quote; a quote inside a field is written twice, ""))')
+    assert e.value.errors[1].startswith("a.csv:4: 业务 'Q'")
 
 
 def test_decode_utf8_bom_and_gbk():
@@ -90,7 +97,8 @@ def test_a_bad_file_imports_nothing(queue, tmp_path):
     path.write_text(GOOD + "YY003,A,never,王五\n", encoding="utf-8")
     with pytest.raises(AppointmentFileError) as e:
         import_file(path, queue)
-    assert e.value.errors == [f"{path}:4: slot 'never' is not a date and time like 2026-11-23 09:30"]
+    assert e.value.errors == [f"{path}:4: 时段 'never' 不是日期和时间，应形如 2026-11-23 09:30 "
+                              "(slot 'never' is not a date and time like 2026-11-23 09:30)"]
     with pytest.raises(UnknownTicket):
         queue.check_in("YY001")
 
@@ -120,16 +128,17 @@ def test_cli_errors_name_the_lines_and_exit_2(tmp_path):
     p = run(tmp_path, "appointments", "import", str(path))
     assert p.returncode == 2 and p.stdout == ""
     assert "2 处问题，未导入任何记录 (2 problems, nothing imported)" in p.stderr
-    assert f"{path}:2: service 'Z'" in p.stderr and f"{path}:3: slot 'noon'" in p.stderr
+    assert f"{path}:2: 业务 'Z'" in p.stderr and "(service 'Z'" in p.stderr
+    assert f"{path}:3: 时段 'noon'" in p.stderr and "(slot 'noon'" in p.stderr
     p = run(tmp_path, "appointments", "import", str(tmp_path / "missing.csv"))
-    assert p.returncode == 2 and "cannot read" in p.stderr and "nothing imported" in p.stderr
+    assert p.returncode == 2 and "读不了这个文件 (cannot read" in p.stderr and "nothing imported" in p.stderr
 
 
 def test_cli_check_only(tmp_path):
     path = tmp_path / "bookings.csv"
     path.write_text(GOOD, encoding="utf-8")
     p = run(tmp_path, "appointments", "import", str(path), "--check")
-    assert p.returncode == 0 and p.stdout.startswith("checked 2 appointment(s) for 2026-11-23")
+    assert p.returncode == 0 and p.stdout.startswith("已检查 2 条预约（2026-11-23） (checked 2 appointment(s) for 2026-11-23)")
 
 
 @pytest.mark.parametrize("typed, code", [

@@ -125,7 +125,7 @@ def test_a_reader_sees_the_writers_hall_time_after_a_step_back(queue, clock, dem
 def test_a_call_with_nobody_waiting_writes_nothing(queue, clock, db_path):
     """A transaction that changes nothing stays read-only (no WAL frame, no clock record):
     windows pressing CALL on an empty queue must not compete for the disk and the lock."""
-    from hall.db import Checkpointer
+    from hall.checkpointer import Checkpointer
     queue.issue("A")
     frames = Checkpointer(db_path).wal_frames()
     latest = queue._conn.execute("SELECT value FROM meta WHERE key = 'clock_latest'").fetchone()[0]

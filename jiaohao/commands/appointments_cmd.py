@@ -36,10 +36,11 @@ def import_csv(ctx, args) -> int:
             raise CommandError(f"{count_zh} 处问题，未导入任何记录 ({count} problems, nothing imported):\n  "
                                + "\n  ".join(e.errors))
         raise CommandError(f"{e.errors[0]}；未导入任何记录 (nothing imported)")
-    verb = "checked" if args.check else "imported"
+    verb, verb_zh = ("checked", "已检查") if args.check else ("imported", "已导入")
     obj = {verb: len(appts), "appointments": [
         {"code": a.code, "service": a.service, "slot": a.slot.isoformat(timespec="minutes"), "name": a.name}
         for a in appts]}
     days = sorted({a.slot.date().isoformat() for a in appts})
-    emit(args, obj, f"{verb} {len(appts)} appointment(s)" + (f" for {', '.join(days)}" if days else ""))
+    emit(args, obj, f"{verb_zh} {len(appts)} 条预约" + (f"（{'、'.join(days)}）" if days else "")
+         + f" ({verb} {len(appts)} appointment(s)" + (f" for {', '.join(days)}" if days else "") + ")")
     return 0

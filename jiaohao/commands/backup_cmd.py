@@ -40,12 +40,13 @@ def components(ctx) -> list:
 
 
 def _folder(ctx) -> tuple[Path, bool]:
-    from hall.backup import default_folder
+    from hall.backup_folder import default_folder
     return default_folder(ctx.db_path, ctx.config.backup.folder), not ctx.config.backup.folder
 
 
 def backup(ctx, args) -> int:
-    from hall.backup import BackupError, backup_into, ensure_folder, make_backup
+    from hall.backup import backup_into, make_backup
+    from hall.backup_folder import BackupError, ensure_folder
     cfg = ctx.config.backup
     try:
         if args.to:
@@ -74,7 +75,8 @@ def backup(ctx, args) -> int:
 
 
 def list_cmd(ctx, args) -> int:
-    from hall.backup import check_backup, list_backups
+    from hall.backup_check import check_backup
+    from hall.backup_folder import list_backups
     from hall.backup_schedule import ago, in_words
     folder, _ = _folder(ctx)
     now = datetime.now()
@@ -100,7 +102,8 @@ def list_cmd(ctx, args) -> int:
 
 
 def restore(ctx, args) -> int:
-    from hall.backup import BackupError, restore as do_restore
+    from hall.backup_folder import BackupError
+    from hall.backup_restore import restore as do_restore
     path = Path(args.path).expanduser()
     if not path.exists():
         folder, _ = _folder(ctx)

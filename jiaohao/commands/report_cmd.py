@@ -66,7 +66,7 @@ def date_range(args, today: date) -> tuple[date, date]:
     except ReportError as e:
         raise CommandError(str(e)) from None
     for day in (d0, d1):
-        check_day(day, "report day")  # far dates are typos, and 9999-12-31 overflowed
+        check_day(day, "report day", "报表日期")  # far dates are typos, and 9999-12-31 overflowed
     if d0 > d1:
         raise CommandError(f"开始日期晚于结束日期 (--from {d0} is after --to {d1})")
     return d0, d1

@@ -87,7 +87,7 @@ def results(rows: list[dict], now: float) -> list[CheckResult]:
             where += f" {c['host']}"
         if not c["connected"]:
             ago = now - c["last_seen"]
-            when, span, span_zh = _when(c['last_seen'], now), _span(ago), _span_zh(ago)
+            when, (span_zh, span) = _when(c['last_seen'], now), _span(ago)
             detail = (f"未连接：最后一次联系 {when}（{span_zh}前），来自 {where}"
                       + ("，关机了还是已停用？" if ago > FORGOTTEN_S else "")
                       + f" (not connected: last heard {when}, {span} ago"
@@ -127,20 +127,16 @@ def _when(ts: float | None, now: float) -> str:
     return t.strftime("%H:%M:%S") if t.date() == datetime.fromtimestamp(now).date() else t.strftime("%Y-%m-%d %H:%M")
 
 
-def _span_zh(s: float) -> str:
+def _span(s: float) -> tuple[str, str]:
+    """How long a PC has been silent, (Chinese, English): ``("12 分钟", "12 min")``. Seconds
+    under 2 minutes (heartbeats come every few seconds), hours with a decimal from 2 hours."""
     if s < 120:
-        return f"{s:.0f} 秒"
-    if s < 7200:
-        return f"{s / 60:.0f} 分钟"
-    return f"{s / 3600:.1f} 小时"
-
-
-def _span(s: float) -> str:
-    if s < 120:
-        return f"{s:.0f} s"
-    if s < 7200:
-        return f"{s / 60:.0f} min"
-    return f"{s / 3600:.1f} h"
+        n, zh, en = f"{s:.0f}", "秒", "s"
+    elif s < 7200:
+        n, zh, en = f"{s / 60:.0f}", "分钟", "min"
+    else:
+        n, zh, en = f"{s / 3600:.1f}", "小时", "h"
+    return f"{n} {zh}", f"{n} {en}"
 
 
 def _offset_zh(offset_s: float | None) -> str:

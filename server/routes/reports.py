@@ -23,7 +23,7 @@ def _report(request: Request, d0: date, d1: date, by: str) -> dict:
         raise InvalidArgument(f"cannot group by {by!r}; choose one of {', '.join(GROUPINGS)}",
                               zh=f"不能按 {by} 分组，可选：{'、'.join(GROUPINGS)}")
     for d in (d0, d1):
-        check_day(d, "report day")
+        check_day(d, "report day", "报表日期")
     names = {w.number: (w.name or f"{w.number}号窗口") for w in s.config.windows}
     try:
         report = build_report(s.queue.path, d0, d1, by, hall=s.config.hall.name, window_names=names,
