@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from config import HALLS_DIR, load_hall  # noqa: E402
 from hall import HallQueue  # noqa: E402
-from hall import db as hall_db  # noqa: E402
+from hall import checkpointer as hall_checkpointer  # noqa: E402
 
 from jiaohao.cpu_priority import share_nice_with_session  # noqa: E402
 from jiaohao.gc_settle import settle_after_startup  # noqa: E402
@@ -91,7 +91,7 @@ class CheckpointLog:
 
     def __init__(self):
         self.rounds: list[tuple[float, float]] = []
-        self._orig = hall_db.Checkpointer.checkpoint
+        self._orig = hall_checkpointer.Checkpointer.checkpoint
         log = self
 
         def timed(cp, *args, **kw):
@@ -100,7 +100,7 @@ class CheckpointLog:
                 return log._orig(cp, *args, **kw)
             finally:
                 log.rounds.append((t, time.perf_counter() - t))
-        hall_db.Checkpointer.checkpoint = timed
+        hall_checkpointer.Checkpointer.checkpoint = timed
 
 
 def prepare(a) -> Path:

@@ -10,7 +10,6 @@ from pathlib import Path
 from urllib.parse import quote
 
 from . import dbfile, versions
-from .checkpointer import Checkpointer  # noqa: F401 - benchmarks/sustained_bench.py patches hall.db.Checkpointer
 from .errors import DatabaseProblem
 
 log = logging.getLogger(__name__)
