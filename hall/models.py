@@ -1,9 +1,10 @@
 """Plain records the queue hands out: tickets, window states, events."""
 from __future__ import annotations
 
+import copy
 import json
 import sqlite3
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 
 
@@ -51,7 +52,9 @@ class Ticket:
         )
 
     def to_json(self) -> dict:
-        d = asdict(self)
+        # its fields hold no containers, so a copy of __dict__ is what asdict() gives, at a
+        # sixth of the cost (20 -> 3.3 µs; the hall snapshot turns up to 144 tickets into JSON)
+        d = dict(self.__dict__)
         d["priority"] = self.priority
         for k in ("issued_at", "called_at", "finished_at"):
             d[k] = _iso(d[k])
@@ -101,6 +104,7 @@ class Event:
                    row["ticket_id"], row["number"], row["service"], json.loads(row["data"]))
 
     def to_json(self) -> dict:
-        d = asdict(self)
+        d = dict(self.__dict__)
+        d["data"] = copy.deepcopy(self.data)  # what asdict() did: the caller may change it
         d["at"] = _iso(self.at)
         return d
