@@ -34,3 +34,40 @@ def test_serve_freezes_once_after_starting_its_parts(tmp_path):
     assert len(frozen) == 1, p.stderr[-3000:]
     assert starting and max(starting) < frozen[0], p.stderr[-3000:]
     assert int(lines[frozen[0]].split("frozen: ")[1].split()[0]) > 10_000
+
+
+def test_full_collections_wait_for_a_quiet_moment_but_not_for_ever():
+    from jiaohao.gc_settle import FullCollections
+    now, quiet = [1000.0], [False]
+    full = FullCollections(quiet=lambda: quiet[0], clock=lambda: now[0], every_s=600, latest_s=1800)
+    now[0] += 599
+    quiet[0] = True
+    assert not full.due()  # not yet, however quiet
+    now[0] += 2
+    assert full.due()
+    quiet[0] = False
+    assert not full.due()  # due, but a request is in flight
+    now[0] += 1200
+    assert full.due()  # never quiet for half an hour: collected anyway
+    full.collect()
+    assert full.runs == 1 and full.last == now[0] and not full.due()
+
+
+def test_serve_s_collector_takes_over_full_collections_and_still_frees_cycles():
+    code = ("import gc, json; from jiaohao.gc_settle import FullCollections, FULL_OFF\n"
+            "before = gc.get_threshold()[2]; full = FullCollections(); full.start()\n"
+            "during = gc.get_threshold()[2]\n"
+            "class Node: pass\n"
+            "pairs = []\n"
+            "for _ in range(100):\n"
+            "    a, b = Node(), Node(); a.other, b.other = b, a; pairs.append(a)\n"
+            "gc.collect(1); gc.collect(1)\n"  # they survive into the oldest generation
+            "del pairs, a, b\n"
+            "young = gc.collect(1)\n"  # the younger generations' collections do not see them
+            "found = full.collect(); full.stop()\n"
+            "print(json.dumps([before, during == FULL_OFF, young, found, gc.get_threshold()[2], full.runs]))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    before, off, young, found, after, runs = json.loads(out.stdout)
+    assert off  # CPython starts no full collection of its own while serve's collector runs
+    assert young == 0 and found >= 200  # the old cycles are freed by serve's own full collection
+    assert after == before and runs == 1  # stopped: CPython's setting is back

@@ -48,3 +48,21 @@ def test_the_time_covers_the_work(kiosk, queue, monkeypatch):
                                        ("app", None), ("app;dur=x", None), (None, None)])
 def test_duration_parsed(value, ms):
     assert duration_ms(value) == ms
+
+
+def test_requests_in_flight_are_counted_until_their_answer(kiosk, queue, monkeypatch):
+    """serve's full garbage collections wait for a moment with none (jiaohao/gc_settle.py)."""
+    from server.server_timing import activity
+    seen = []
+    slow = queue.issue
+
+    def issue(*a, **kw):
+        seen.append((activity.in_flight, activity.quiet(0.0)))
+        return slow(*a, **kw)
+    monkeypatch.setattr(queue, "issue", issue)
+    assert kiosk.post("/api/v1/tickets", json={"service": "A"}).status_code == 201
+    assert seen == [(1, False)]  # during the request: in flight, not quiet
+    assert activity.in_flight == 0
+    assert activity.quiet(0.0) and not activity.quiet(60.0)  # answered just now
+    assert kiosk.post("/api/v1/windows/1/call").status_code == 403  # refusals end their count too
+    assert activity.in_flight == 0

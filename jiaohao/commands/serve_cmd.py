@@ -8,7 +8,7 @@ from importlib import import_module
 
 from ..context import CommandError
 from ..cpu_priority import share_nice_with_session
-from ..gc_settle import settle_after_startup
+from ..gc_settle import FullCollections, settle_after_startup
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,16 @@ def serve(ctx, args) -> int:
         parts = build_components(ctx)
         log.info("jiaohao serve: %s, %d component(s): %s", ctx.config.hall.name, len(parts),
                  ", ".join(p.name for p in parts) or "none")
-        run_components(parts, stop, tick=queue.roll_day, ready=settle_after_startup)
+        full = FullCollections(quiet=_api_quiet)
+
+        def ready() -> None:
+            settle_after_startup()
+            full.start()
+
+        try:
+            run_components(parts, stop, tick=queue.roll_day, ready=ready)
+        finally:
+            full.stop()
     except Exception as e:
         if args.listen is not None or getattr(ctx.config, "server", None) is not None:
             from server.runner import ListenError
@@ -95,3 +104,10 @@ def serve(ctx, args) -> int:
         raise
     log.info("jiaohao serve: stopped")
     return 0
+
+
+def _api_quiet() -> bool:
+    """No hall API request in flight or just answered (always, when serve listens nowhere:
+    nothing then counts requests)."""
+    from server.server_timing import activity
+    return activity.quiet()
