@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import api_bench as ab  # noqa: E402
+from api_clients import load_main  # noqa: E402
 
 MANAGER = ("9000", "bench-manager-1")
 
@@ -158,7 +159,7 @@ def _measure(args, db, tokens, serve, dashboards: int) -> dict:
         dash = ctx.Process(target=dashboards_main, args=(serve.url, token, dashboards, db, dash_stop, dash_out,
                                                          args.dashboards_nice), daemon=True)
         dash.start()
-    load = ctx.Process(target=ab.load_main, args=(serve.url, tokens, args.rate, args.seconds, start_evt, load_out),
+    load = ctx.Process(target=load_main, args=(serve.url, tokens, args.rate, args.seconds, start_evt, load_out),
                        daemon=True)
     load.start()
     time.sleep(2)  # the screens and pages connect
