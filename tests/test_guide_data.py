@@ -92,10 +92,16 @@ def test_guide_check_exits_2_with_one_line_per_problem(hall_copy):
     assert r.returncode == 2
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 4, r.stderr
-    assert any("A01.toml:" in ln and "promised_days" in ln and "whole number" in ln for ln in lines)
-    assert any("A01.toml:" in ln and "materials[0].name" in ln for ln in lines)
-    assert any("H9.toml" in ln and "is not the file's name" in ln for ln in lines)
-    assert any("C01.toml" in ln and "unknown service 'Q'" in ln for ln in lines)
+    # Chinese first, then the English (a TypeError traceback from 5b215a1 until this was fixed)
+    assert any(ln.endswith('A01.toml:13: promised_days: 应为整数，如 5，不是 "soon" '
+                           '(expected a whole number (integer) like 5, not "soon")') for ln in lines), lines
+    assert any(ln.endswith("A01.toml:22: materials[0].name: 至少要 1 个字符 "
+                           "(String should have at least 1 character)") for ln in lines), lines
+    assert any(ln.endswith("H9.toml:3: code: 编码 'H02' 与文件名（H9.toml）不同：请改文件名或编码 "
+                           "(the code 'H02' is not the file's name (H9.toml): rename the file or the code)")
+               for ln in lines), lines
+    assert any(ln.endswith("C01.toml: service: 本大厅没有业务 'Q'（本大厅的业务：A、B、C、D、E、F、G、H） "
+                           "(unknown service 'Q' (the hall's services: A, B, C, D, E, F, G, H))") for ln in lines), lines
     # each TOML problem names its line
     line = next(ln for ln in lines if "promised_days" in ln)
     n = int(line.split(".toml:")[1].split(":")[0])
@@ -189,9 +195,10 @@ def test_load_guide_collects_every_problem(tmp_path):
         load_guide(tmp_path)
     p = e.value.problems
     assert len(p) == 3
-    assert "A.toml: service: required field is missing" in p[0]
-    assert "B.toml:2: bad TOML" in p[1]
-    assert "C.toml: not UTF-8" in p[2]
+    assert p[0].endswith("A.toml: service: 缺少必填项 (required field is missing)"), p
+    assert "B.toml:2: TOML 写法不对 (bad TOML: " in p[1]
+    assert p[2].endswith("C.toml: 不是 UTF-8 文本（字节 0xBB）：请把文件另存为 UTF-8 "
+                         "(not UTF-8 text (byte 0xBB); save the file as UTF-8)"), p
 
 
 # -- search ------------------------------------------------------------------------------

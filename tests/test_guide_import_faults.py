@@ -129,5 +129,6 @@ def test_a_guide_file_nested_thousands_deep_is_one_line(hall_file):
            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     p = subprocess.run([sys.executable, "-m", "jiaohao", "--config", str(hall_file), "guide", "check"],
                        capture_output=True, text=True, timeout=60, env=env)
-    assert p.returncode == 2 and p.stderr == (f"{folder / 'A01.toml'}:1: x: lists or tables nested more than "
-                                              "64 deep; a guide file needs two levels at most\n"), p.stderr
+    assert p.returncode == 2 and p.stderr == (f"{folder / 'A01.toml'}:1: x: 列表或表嵌套超过 64 层；办事指南文件最多"
+                                              "只要两层 (lists or tables nested more than 64 deep; a guide file "
+                                              "needs two levels at most)\n"), p.stderr
