@@ -275,3 +275,20 @@ def test_a_guide_file_nested_thousands_deep_is_one_line(hall_file):
     assert p.returncode == 2 and p.stderr == (f"{folder / 'A01.toml'}:1: x: 列表或表嵌套超过 64 层；办事指南文件最多"
                                               "只要两层 (lists or tables nested more than 64 deep; a guide file "
                                               "needs two levels at most)\n"), p.stderr
+
+
+def test_a_sheet_the_workbook_does_not_have_is_named_with_those_it_has(hall_file):
+    src = hall_file.parent / "guide.xlsx"
+    src.write_bytes(xlsx_bytes(GOOD))
+    p = guide_import_cmd(hall_file, src, "--sheet", "表2")
+    assert p.returncode == 2 and p.stderr == (f"{src}: 没有名为 '表2' 的工作表（工作表有：Sheet） (no sheet '表2' "
+                                              "(sheets: Sheet))\n1 处问题，未导入任何事项 (1 problem(s), nothing imported)\n")
+
+
+def test_over_50_problems_shows_50_and_counts_the_rest(hall_file):
+    src = hall_file.parent / "guide.csv"
+    src.write_bytes(csv_bytes([GOOD[0]] + [[f"Y{i}", "x", "A", "", "三天"] + [""] * 8 for i in range(60)]))
+    p = guide_import_cmd(hall_file, src)
+    lines = p.stderr.splitlines()
+    assert p.returncode == 2 and len(lines) == 51, p.stderr
+    assert lines[-1] == "60 处问题（另有 10 处未列出），未导入任何事项 (60 problem(s) (10 more not shown), nothing imported)"
