@@ -151,6 +151,8 @@ def _plain(kind: str, message: str, loc: tuple, value=None, ctx: dict | None = N
                 hint, hint_zh = " (without the quotes)", "（去掉引号）"
         en, zh = _EXPECTED[kind]
         return f"expected {en}, not {_toml(value)}{hint}", f"应为{zh}，不是 {_toml(value)}{hint_zh}"
+    if kind == "int_parsing_size":  # a whole number of 20 digits and more where a few are allowed
+        return f"{_toml(value)} is far too large a number", f"{_toml(value)} 这个数太大了"
     if kind in _BOUNDS:
         key, zh = _BOUNDS[kind]
         return message, zh.format(str(ctx.get(key)).replace(" or ", " 或 "))
