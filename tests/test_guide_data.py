@@ -206,6 +206,15 @@ def test_load_guide_collects_every_problem(tmp_path):
                          "(not UTF-8 text (byte 0xBB); save the file as UTF-8)"), p
 
 
+def test_a_code_that_is_not_a_code_is_said_in_words_not_as_a_regular_expression(tmp_path):
+    (tmp_path / "X 1.toml").write_text('code = "X 1"\nname = "x"\nservice = "A"\n', encoding="utf-8")
+    with pytest.raises(GuideError) as e:
+        load_guide(tmp_path)
+    assert e.value.problems == [f"{tmp_path / 'X 1.toml'}:1: code: \"X 1\"：1-40 个字符，只能用字母、数字、_ 或 -，"
+                                "第一个须是字母或数字 (\"X 1\": 1-40 characters, each a letter, a digit, '_' or '-', "
+                                "the first a letter or a digit)"]
+
+
 # -- search ------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def large_guide():
