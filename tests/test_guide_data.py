@@ -262,7 +262,7 @@ def test_guide_search_command_json_lists_code_and_name():
 def test_export_then_import_gives_the_same_guide(hall_copy):
     xlsx = hall_copy.parent / "guide.xlsx"
     r = jiaohao("guide", "export", str(xlsx))
-    assert r.returncode == 0, r.stderr
+    assert r.returncode == 0 and r.stdout == f"已写出 18 个事项到 {xlsx} (wrote 18 item(s) to {xlsx})\n", r.stderr
     r = jiaohao("--config", str(hall_copy), "guide", "import", str(xlsx))
     assert r.returncode == 0, r.stderr
     mine = load_guide(hall_copy.parent / "demo" / "guide").entries

@@ -62,7 +62,7 @@ def _guide(ctx):
 
 def search(ctx, args) -> int:
     if not args.text.strip():
-        raise CommandError("give a word to search for, e.g. 社保, shebao or sb")
+        raise CommandError("请给出要查的词，如 社保、shebao 或 sb (give a word to search for, e.g. 社保, shebao or sb)")
     guide = _guide(ctx)
     found = guide.search(args.text)
     if args.json:
@@ -157,7 +157,7 @@ def export(ctx, args) -> int:
     if path.suffix.lower() != ".xlsx":
         raise CommandError(f"{path}: 请给出 .xlsx 文件名 (give a .xlsx file name)")
     if not path.parent.is_dir():
-        raise CommandError(f"{path.parent}: no such folder")
+        raise CommandError(f"{path.parent}: 没有这个文件夹 (no such folder)")
     guide = _guide(ctx)
     from ..xlsx_save import TempFolderFull
     try:
@@ -165,6 +165,7 @@ def export(ctx, args) -> int:
     except TempFolderFull as e:
         raise CommandError(e.line(f" {path}", str(path))) from None
     except OSError as e:
-        raise CommandError(f"{path}: cannot write: {e.strerror or e}") from None
-    print(f"wrote {len(guide)} item(s) to {path}" + ("" if guide else " (the header only: a template)"))
+        raise CommandError(f"{path}: 写不了 (cannot write: {e.strerror or e})") from None
+    print(f"已写出 {len(guide)} 个事项到 {path}" + ("" if guide else "（只有表头：一个模板）")
+          + f" (wrote {len(guide)} item(s) to {path}" + ("" if guide else " (the header only: a template)") + ")")
     return 0
