@@ -21,6 +21,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from .invalid import Invalid
+
 CODE_RE = r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}"
 FORMS = ("原件", "复印件", "原件及复印件", "电子版")
 MAX_FILE_BYTES = 1_000_000
@@ -77,7 +79,8 @@ class GuideEntry(_Strict):
     @classmethod
     def _phone(cls, v: str) -> str:
         if v and not re.fullmatch(r"[0-9+()\- 转]{3,30}", v):
-            raise ValueError(f"{v!r} is not a telephone number (digits, - and spaces, e.g. 0551-12345678)")
+            raise Invalid(f"{v!r} is not a telephone number (digits, - and spaces, e.g. 0551-12345678)",
+                          f"{v!r} 不是电话号码（数字、- 和空格，如 0551-12345678）")
         return v
 
     @property
@@ -132,23 +135,26 @@ def parse_entry(text: str, path: Path | str) -> tuple[GuideEntry | None, list[st
     except tomllib.TOMLDecodeError as e:
         m = re.search(r"\(at line (\d+), column \d+\)", str(e))
         msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(e))
-        return None, [f"{path}{':' + m.group(1) if m else ''}: bad TOML: {msg}"]
+        return None, [f"{path}{':' + m.group(1) if m else ''}: TOML 写法不对 (bad TOML: {msg})"]
     except RecursionError:  # [[[[… thousands deep: the parser's recursion, a traceback before
         from .loader import MAX_NESTING, _deepest
         line, field = _deepest(text.removeprefix("\ufeff"))
-        return None, [f"{path}{f':{line}' if line else ''}: {field + ': ' if field else ''}lists or tables nested "
-                      f"more than {MAX_NESTING} deep; a guide file needs two levels at most"]
+        return None, [f"{path}{f':{line}' if line else ''}: {field + ': ' if field else ''}列表或表嵌套超过 "
+                      f"{MAX_NESTING} 层；办事指南文件最多只要两层 (lists or tables nested more than {MAX_NESTING} "
+                      "deep; a guide file needs two levels at most)"]
     try:
         entry = GuideEntry.model_validate(data, strict=True)
     except ValidationError as e:
         problems = []
         for err in e.errors():
             loc = tuple(err["loc"])
-            problems.append(_where(path, text, loc) + _plain(err["type"], err["msg"], loc, err.get("input")))
+            en, zh = _plain(err["type"], err["msg"], loc, err.get("input"), err.get("ctx") or {})
+            problems.append(_where(path, text, loc) + (f"{zh} ({en})" if zh else en))
         return None, problems
     if entry.code != path.stem:
-        return entry, [_where(path, text, ("code",)) + f"the code {entry.code!r} is not the file's name "
-                                                      f"({path.stem}.toml): rename the file or the code"]
+        return entry, [_where(path, text, ("code",)) + f"编码 {entry.code!r} 与文件名（{path.stem}.toml）不同：请改文件名或"
+                                                      f"编码 (the code {entry.code!r} is not the file's name "
+                                                      f"({path.stem}.toml): rename the file or the code)"]
     return entry, []
 
 
@@ -158,20 +164,22 @@ def read_folder(folder: Path | str) -> tuple[list[GuideEntry], list[str]]:
     if not folder.exists():
         return [], []
     if not folder.is_dir():
-        return [], [f"{folder}: not a folder (the guide is a folder of <code>.toml files)"]
+        return [], [f"{folder}: 不是文件夹（办事指南是一个放 <编码>.toml 文件的文件夹） "
+                    "(not a folder (the guide is a folder of <code>.toml files))"]
     entries, problems = [], []
     for path in sorted(folder.glob("*.toml")):
         try:
             data = path.read_bytes()
             if len(data) > MAX_FILE_BYTES:
-                problems.append(f"{path}: over 1 MB; one item's guide is a few kB")
+                problems.append(f"{path}: 超过 1 MB，一个事项的指南只有几 KB (over 1 MB; one item's guide is a few kB)")
                 continue
             text = data.decode("utf-8")
         except UnicodeDecodeError as e:
-            problems.append(f"{path}: not UTF-8 text (byte 0x{data[e.start]:02X}); save the file as UTF-8")
+            problems.append(f"{path}: 不是 UTF-8 文本（字节 0x{data[e.start]:02X}）：请把文件另存为 UTF-8 "
+                            f"(not UTF-8 text (byte 0x{data[e.start]:02X}); save the file as UTF-8)")
             continue
         except OSError as e:
-            problems.append(f"{path}: cannot read: {e.strerror or e}")
+            problems.append(f"{path}: 读不了 (cannot read: {e.strerror or e})")
             continue
         entry, found = parse_entry(text, path)
         problems += found
@@ -188,14 +196,17 @@ def hall_problems(entries: list[GuideEntry], config, folder: Path | str = "") ->
     for e in entries:
         where = f"{Path(folder) / (e.code + '.toml')}: " if folder else f"{e.code}: "
         if e.service not in codes:
-            problems.append(where + f"service: unknown service {e.service!r} (the hall's services: "
-                                    f"{', '.join(sorted(codes)[:12])}{' …' if len(codes) > 12 else ''})")
+            some = sorted(codes)[:12]
+            more = " …" if len(codes) > 12 else ""
+            problems.append(where + f"service: 本大厅没有业务 {e.service!r}（本大厅的业务：{'、'.join(some)}{more}） "
+                                    f"(unknown service {e.service!r} (the hall's services: {', '.join(some)}{more}))")
         for n in e.windows:
             if n not in windows:
-                problems.append(where + f"windows: the hall has no window {n}")
+                problems.append(where + f"windows: 本大厅没有 {n} 号窗口 (the hall has no window {n})")
         for i, m in enumerate(e.materials):
             if m.form not in FORMS:
-                problems.append(where + f"materials[{i}].form: {m.form!r}")
+                problems.append(where + f"materials[{i}].form: {m.form!r} 不是 {'、'.join(FORMS)} 之一 "
+                                        f"({m.form!r} is not one of {', '.join(FORMS)})")
     return problems
 
 

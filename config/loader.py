@@ -151,6 +151,10 @@ def _plain(kind: str, message: str, loc: tuple, value=None, ctx: dict | None = N
                 hint, hint_zh = " (without the quotes)", "（去掉引号）"
         en, zh = _EXPECTED[kind]
         return f"expected {en}, not {_toml(value)}{hint}", f"应为{zh}，不是 {_toml(value)}{hint_zh}"
+    if kind == "int_parsing_size":  # a whole number of 20 digits and more where a few are allowed
+        return f"{_toml(value)} is far too large a number", f"{_toml(value)} 这个数太大了"
+    if kind == "string_pattern_mismatch" and (words := _pattern_words(str(ctx.get("pattern")))):
+        return f"{_toml(value)}: {words[0]}", f"{_toml(value)}：{words[1]}"
     if kind in _BOUNDS:
         key, zh = _BOUNDS[kind]
         return message, zh.format(str(ctx.get(key)).replace(" or ", " 或 "))
@@ -176,6 +180,39 @@ _BOUNDS = {
     "too_short": ("min_length", "至少要 {} 项"), "too_long": ("max_length", "最多 {} 项"),
     "string_pattern_mismatch": ("pattern", "不符合格式 {}"), "literal_error": ("expected", "只能是 {}"),
 }
+
+
+def _pattern_words(pattern: str) -> tuple[str, str] | None:
+    """``^[A-Za-z0-9_-]{0,20}$`` or ``^[first][rest]{m,n}$`` in words, not as a regular
+    expression (None for any other pattern)."""
+    m = re.fullmatch(r"\^(?:\[([^\]]+)\])?\[([^\]]+)\]\{(\d+),(\d+)\}\$", pattern)
+    if not m:
+        return None
+    first, rest, low, high = m.group(1), m.group(2), int(m.group(3)), int(m.group(4))
+    low, high = (low + 1, high + 1) if first else (low, high)
+    en, zh = _class_words(rest)
+    size, size_zh = (f"at most {high}", f"最多 {high} 个") if low == 0 else (f"{low}-{high}", f"{low}-{high} 个")
+    en, zh = f"{size} characters, each {en}", f"{size_zh}字符，只能用{zh}"
+    if first:
+        first_en, first_zh = _class_words(first)
+        en, zh = en + f", the first {first_en}", zh + f"，第一个须是{first_zh}"
+    return en, zh
+
+
+def _class_words(chars: str) -> tuple[str, str]:
+    """A regular expression's character class (``A-Za-z0-9_-``) in words."""
+    en, zh = [], []
+    if "A-Z" in chars or "a-z" in chars:
+        en.append("a letter"), zh.append("字母")
+    if "0-9" in chars:
+        en.append("a digit"), zh.append("数字")
+    others = re.sub(r"A-Z|a-z|0-9", "", chars)
+    en += [repr(c) for c in others]
+    zh += others
+    if len(en) == 1:
+        return en[0], zh[0]
+    sep = " 或 " if zh[-2][-1].isascii() or zh[-1][0].isascii() else "或"
+    return ", ".join(en[:-1]) + " or " + en[-1], "、".join(zh[:-1]) + sep + zh[-1]
 
 
 def _toml(value) -> str:

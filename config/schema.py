@@ -37,7 +37,7 @@ class HallInfo(Strict):
             from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
             try:
                 ZoneInfo(v)
-            except (ZoneInfoNotFoundError, ValueError):
+            except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "Asia" is tzdata's folder
                 raise Invalid(f"unknown time zone {v!r} (use a name like Asia/Shanghai)",
                               f"没有时区 {v!r}（请写时区名称，如 Asia/Shanghai）") from None
         return v

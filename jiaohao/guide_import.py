@@ -7,16 +7,21 @@ matched by name in Chinese or English (:data:`COLUMNS`); order does not matter. 
 are one per line in their cell; keywords separated by 、 , ; or spaces; FAQ lines start
 问/Q and 答/A. The whole file is checked first; every bad row and column is named and
 nothing is written unless all rows are good. Then each item becomes ``<code>.toml`` in
-the guide folder (items not in the file are kept; ``--replace`` removes them).
+the guide folder (items not in the file are kept; ``--replace`` removes them). The file's
+cells are read by jiaohao/guide_sheet.py; every refusal is ``中文 (English)`` after the
+file, row and column.
 """
 from __future__ import annotations
 
-import csv
-import io
 import re
 from pathlib import Path
 
 from config.guide import GuideEntry, hall_problems
+
+from .guide_sheet import GuideImportError, column_letter as _col, days, faqs, read_rows, split_list, steps, yes_no
+
+__all__ = ["COLUMNS", "GuideImportError", "check_against_hall", "entry_toml", "parse_rows", "read_rows",
+           "write_guide"]
 
 MAX_PROBLEMS = 50
 
@@ -51,136 +56,32 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "m_electronic": ("电子证照", "electronic"),
 }
 REQUIRED = ("code", "name", "service")
-YES = {"是", "可", "可以", "有", "y", "yes", "true", "1", "√", "✓"}
-NO = {"否", "不可", "不可以", "无", "n", "no", "false", "0", "", "×"}
-
-
-class GuideImportError(ValueError):
-    def __init__(self, problems: list[str]):
-        super().__init__("\n".join(problems))
-        self.problems = problems
-
-
-def read_rows(path: Path, sheet: str | None = None) -> list[list[str]]:
-    """The cells of the file as text (xlsx through openpyxl, else CSV)."""
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        import openpyxl
-        try:
-            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        except Exception as e:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
-            raise GuideImportError([f"{path}: not a readable Excel workbook ({e.__class__.__name__}: {e})"])
-        try:
-            if sheet and sheet not in wb.sheetnames:
-                raise GuideImportError([f"{path}: no sheet {sheet!r} (sheets: {', '.join(wb.sheetnames)})"])
-            ws = wb[sheet] if sheet else wb.worksheets[0]
-            return [[_cell(v) for v in row] for row in ws.iter_rows(values_only=True)]
-        finally:
-            wb.close()
-    if path.suffix.lower() == ".xls":
-        raise GuideImportError([f"{path}: an old Excel file (.xls): open it in Excel or WPS and save as .xlsx"])
-    from kiosk.csv_text import UndecodableText, decode_text
-    try:
-        text = decode_text(path.read_bytes())
-    except UndecodableText as e:
-        raise GuideImportError([f"{path}{f':{e.line}' if e.line else ''}: {e.message}"]) from None
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)  # "" keeps CR-only line ends rows
-    rows: list[list[str]] = []
-    try:
-        for row in reader:
-            rows.append([c.strip() for c in row])
-    except csv.Error as e:  # an opening quote never closed swallowed the rest of the file
-        line = (sum(r.count("\n") for r in map("".join, rows)) + len(rows) + 1) if rows else 1
-        why = ("a quote (\") opens a cell that is never closed" if "end of data" in str(e) or "EOF" in str(e)
-               else f"not CSV text ({e})")
-        raise GuideImportError([f"{path}:{line}: {why}"]) from None
-    return rows
-
-
-def _cell(v) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v).strip()
-
-
-def _split_list(text: str) -> list[str]:
-    return [p.strip() for p in re.split(r"[、,，;；\s]+", text) if p.strip()]
-
-
-def _steps(text: str) -> list[str]:
-    out = []
-    for line in text.splitlines():
-        line = re.sub(r"^\s*(\d+|[一二三四五六七八九十]+)\s*[.、．)）]\s*", "", line).strip()
-        if line:
-            out.append(line)
-    return out
-
-
-def _faqs(text: str) -> list[dict] | str:
-    faqs, q = [], None
-    for line in (ln.strip() for ln in text.splitlines()):
-        if not line:
-            continue
-        m = re.match(r"^(问|Q)\s*[:：]?\s*(.+)$", line, re.I)
-        a = re.match(r"^(答|A)\s*[:：]?\s*(.+)$", line, re.I)
-        if m:
-            q = m.group(2)
-        elif a and q:
-            faqs.append({"q": q, "a": a.group(2)})
-            q = None
-        else:
-            return f"line {line[:20]!r}: each question starts with 问 and its answer with 答"
-    if q:
-        return f"the question {q[:20]!r} has no answer (a line starting with 答)"
-    return faqs
-
-
-def _days(text: str) -> int | None | str:
-    t = text.strip()
-    if not t:
-        return None
-    if t in ("即办", "当场办结", "立即办结"):
-        return 0
-    m = re.fullmatch(r"([0-9]+)\s*(个)?(工作日|日|天)?", t)
-    if not m:
-        return f"{t!r} is not a time limit in working days (e.g. 5, 5个工作日 or 即办)"
-    return int(m.group(1))
-
-
-def _bool(text: str) -> bool | str:
-    t = text.strip().lower()
-    if t in YES:
-        return True
-    if t in NO:
-        return False
-    return f"{text!r} is not yes or no (是/否)"
-
-
 def parse_rows(rows: list[list[str]], path: Path | str) -> list[GuideEntry]:
     """Rows (header first) → entries; GuideImportError lists every bad row and column."""
     from pydantic import ValidationError
     problems: list[str] = []
     if not rows:
-        raise GuideImportError([f"{path}: the file is empty"])
+        raise GuideImportError([f"{path}: 文件是空的 (the file is empty)"])
     header = [h.strip().lower() for h in rows[0]]
     cols: dict[str, int] = {}
     for field, names in COLUMNS.items():
         for i, h in enumerate(header):
             if h in {n.lower() for n in names}:
                 if field in cols:  # which of the two would win is a guess: say so instead
-                    problems.append(f"{path}: row 1, column {_col(i)} ({rows[0][i]}): the same column as "
-                                    f"column {_col(cols[field])} ({rows[0][cols[field]]}); keep one")
+                    c0, h0 = _col(cols[field]), rows[0][cols[field]]
+                    problems.append(f"{path}: row 1, column {_col(i)} ({rows[0][i]}): 与 {c0} 列（{h0}）是同一列，"
+                                    f"请只留一列 (the same column as column {c0} ({h0}); keep one)")
                     continue
                 cols[field] = i
     known = {n.lower() for names in COLUMNS.values() for n in names}
     for i, h in enumerate(header):
         if h and h not in known:
-            problems.append(f"{path}: row 1, column {_col(i)} ({rows[0][i]}): unknown column "
-                            f"(columns: {'、'.join(n[0] for n in COLUMNS.values())})")
+            problems.append(f"{path}: row 1, column {_col(i)} ({rows[0][i]}): 不认识的列（认识的列："
+                            f"{'、'.join(n[0] for n in COLUMNS.values())}） (unknown column: not one of those)")
     missing = [COLUMNS[f][0] for f in REQUIRED if f not in cols]
     if missing:
-        raise GuideImportError(problems + [f"{path}: row 1: missing column(s) {'、'.join(missing)}"])
+        raise GuideImportError(problems + [f"{path}: row 1: 缺少列 {'、'.join(missing)} "
+                                           f"(missing column(s) {'、'.join(missing)})"])
 
     items: list[tuple[int, dict]] = []
     for r, row in enumerate(rows[1:], start=2):
@@ -195,16 +96,19 @@ def parse_rows(rows: list[list[str]], path: Path | str) -> list[GuideEntry]:
         code = cell["code"] = cell["code"].upper()  # scanners and the kiosk keyboard type upper case
         for field, text in cell.items():
             if any(ord(ch) < 32 and ch not in "\n\r\t" or ord(ch) == 127 for ch in text):
-                bad(field, "holds a control character (NUL or another byte that is not text)")
+                bad(field, "含有控制字符（空字节或别的不是文字的字节） "
+                           "(holds a control character (NUL or another byte that is not text))")
         if not code or (items and code == items[-1][1]["code"]):
             if not items:
-                bad("code", "the first item has no 事项编码")
+                bad("code", "第一个事项没有事项编码 (the first item has no 事项编码)")
                 continue
             item = items[-1][1]
             for field in ("name", "service", "department"):  # x01 below X01 was read as X01's material
                 if cell.get(field) and cell[field] != item.get(field):
-                    bad(field, f"differs from row {items[-1][0]} of 事项编码 {item['code']}: a new item needs "
-                               "its own 事项编码 (codes are read in upper case)")
+                    r0, c0 = items[-1][0], item["code"]
+                    bad(field, f"与第 {r0} 行（事项编码 {c0}）的不同：新的事项要有自己的事项编码（编码按大写读） "
+                               f"(differs from row {r0} of 事项编码 {c0}: a new item needs its own 事项编码 "
+                               "(codes are read in upper case))")
         else:
             item = {"code": code}
             items.append((r, item))
@@ -213,27 +117,28 @@ def parse_rows(rows: list[list[str]], path: Path | str) -> list[GuideEntry]:
                 if cell.get(field):
                     item[field] = cell[field]
             if cell.get("windows"):
-                numbers = _split_list(cell["windows"])
+                numbers = split_list(cell["windows"])
                 if all(re.fullmatch(r"[0-9]{1,4}", x) for x in numbers):  # int() takes ٤ and 1_2
                     item["windows"] = [int(x) for x in numbers]
                 else:
-                    bad("windows", f"{cell['windows']!r}: window numbers separated by 、 (e.g. 4、5)")
+                    w = cell["windows"]
+                    bad("windows", f"{w!r}：窗口号用 、 隔开（如 4、5） ({w!r}: window numbers separated by 、 (e.g. 4、5))")
             for field in ("statutory_days", "promised_days"):
                 if field in cols:
-                    v = _days(cell[field])
+                    v = days(cell[field])
                     if isinstance(v, str):
                         bad(field, v)
                     elif v is not None:
                         item[field] = v
             if cell.get("bookable"):
-                v = _bool(cell["bookable"])
+                v = yes_no(cell["bookable"])
                 bad("bookable", v) if isinstance(v, str) else item.__setitem__("bookable", v)
             if cell.get("steps"):
-                item["steps"] = _steps(cell["steps"])
+                item["steps"] = steps(cell["steps"])
             if cell.get("keywords"):
-                item["keywords"] = _split_list(cell["keywords"])
+                item["keywords"] = split_list(cell["keywords"])
             if cell.get("faqs"):
-                v = _faqs(cell["faqs"])
+                v = faqs(cell["faqs"])
                 bad("faqs", v) if isinstance(v, str) else item.__setitem__("faqs", v)
         if cell.get("m_name"):
             m: dict = {"name": cell["m_name"]}
@@ -245,24 +150,26 @@ def parse_rows(rows: list[list[str]], path: Path | str) -> list[GuideEntry]:
                 if re.fullmatch(r"[0-9]{1,4}", cell["m_copies"]):  # isdigit() takes ٣, and ² broke int()
                     m["copies"] = int(cell["m_copies"])
                 else:
-                    bad("m_copies", f"{cell['m_copies']!r} is not a number of copies")
+                    bad("m_copies", f"{cell['m_copies']!r} 不是份数 ({cell['m_copies']!r} is not a number of copies)")
             if cell.get("m_note"):
                 m["note"] = cell["m_note"]
             if cell.get("m_electronic"):
-                v = _bool(cell["m_electronic"])
+                v = yes_no(cell["m_electronic"])
                 bad("m_electronic", v) if isinstance(v, str) else m.__setitem__("electronic", v)
             m["_row"] = r
             item.setdefault("materials", []).append(m)
         else:
             for field in ("m_name_en", "m_form", "m_copies", "m_note", "m_electronic"):
                 if cell.get(field):
-                    bad(field, "a material's detail without its 材料名称")
+                    bad(field, "有材料的说明却没有材料名称 (a material's detail without its 材料名称)")
 
     entries, seen = [], {}
     for r, item in items:
         if item["code"] in seen:
+            code, first = item["code"], seen[item["code"]]
             problems.append(f"{path}: row {r}, column {_col(cols['code'])} ({rows[0][cols['code']]}): "
-                            f"事项编码 {item['code']!r} is used twice (first in row {seen[item['code']]})")
+                            f"事项编码 {code!r} 用了两次（第一次在第 {first} 行） "
+                            f"(事项编码 {code!r} is used twice (first in row {first}))")
             continue
         seen[item["code"]] = r
         mat_rows = [m.pop("_row") for m in item.get("materials", [])]
@@ -274,29 +181,33 @@ def parse_rows(rows: list[list[str]], path: Path | str) -> list[GuideEntry]:
                 row, field = r, loc[0]
                 if loc[0] == "materials" and len(loc) > 2:
                     row, field = mat_rows[loc[1]], "m_" + str(loc[2])
-                msg = err["msg"].removeprefix("Value error, ")
-                if err["type"] == "missing":
-                    msg = "required: this cell is empty"
-                if err["type"] == "literal_error" and field == "m_form":
-                    msg = f"{err.get('input')!r} is not one of 原件, 复印件, 原件及复印件, 电子版"
+                msg = _why(err, loc, field)
                 col = cols.get(field)
                 where = f"column {_col(col)} ({rows[0][col]})" if col is not None else f"field {field}"
                 problems.append(f"{path}: row {row}, {where}: {msg}")
     if not items and not problems:  # with --replace an empty sheet removed every item
-        problems.append(f"{path}: the file has no items below its header row")
+        problems.append(f"{path}: 表头下面没有事项 (the file has no items below its header row)")
     if problems:
         raise GuideImportError(problems)
     return entries
 
 
-def _col(i: int) -> str:
-    """0 → A, 26 → AA (the spreadsheet's column letters)."""
-    s = ""
-    i += 1
-    while i:
-        i, rem = divmod(i - 1, 26)
-        s = chr(65 + rem) + s
-    return s
+def _why(err: dict, loc: tuple, field: str) -> str:
+    """One of pydantic's errors as ``中文 (English)``: the cell's own words where a clerk
+    needs them, else config/loader.py's wording of pydantic's errors."""
+    from config.loader import _plain
+    kind, value = err["type"], err.get("input")
+    if kind == "missing":
+        return "必填：这一格是空的 (required: this cell is empty)"
+    if kind == "literal_error" and field == "m_form":
+        forms = ("原件", "复印件", "原件及复印件", "电子版")
+        return f"{value!r} 不是 {'、'.join(forms)} 之一 ({value!r} is not one of {', '.join(forms)})"
+    if kind == "string_pattern_mismatch" and field == "code":
+        return (f"{value!r} 不能作事项编码：只能用字母、数字、- 和 _，以字母或数字开头，最多 40 个 "
+                f"({value!r} is not an item code: letters, digits, - and _, starting with a letter or digit, "
+                "at most 40)")
+    en, zh = _plain(kind, err["msg"], loc, value, err.get("ctx") or {})
+    return f"{zh} ({en})" if zh else en
 
 
 def check_against_hall(entries: list[GuideEntry], config, path) -> None:

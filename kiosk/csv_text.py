@@ -14,7 +14,7 @@ import re
 SAVE_AS = "save it as UTF-8 (Excel: File › Save As › CSV UTF-8 (Comma delimited))"
 SAVE_AS_ZH = "请另存为 UTF-8（Excel：文件 › 另存为 › CSV UTF-8（逗号分隔））"
 
-_NOT_TEXT = (
+NOT_TEXT = (
     (b"PK\x03\x04", "an Excel workbook (.xlsx) or another ZIP archive", "Excel 工作簿（.xlsx）或其他 ZIP 压缩包"),
     (b"\xd0\xcf\x11\xe0", "an old Excel workbook (.xls)", "旧版 Excel 工作簿（.xls）"),
     (b"\x89PNG", "a PNG image", "PNG 图片"), (b"\xff\xd8\xff", "a JPEG image", "JPEG 图片"),
@@ -52,7 +52,7 @@ class UndecodableText(ValueError):
 
 def decode_text(data: bytes) -> str:
     """``data`` as text (without a BOM), or UndecodableText saying why not and where."""
-    for magic, what, what_zh in _NOT_TEXT:
+    for magic, what, what_zh in NOT_TEXT:
         if data.startswith(magic):
             raise UndecodableText(f"this is {what}, not CSV text; {SAVE_AS}",
                                   zh=f"这是{what_zh}，不是 CSV 文本；{SAVE_AS_ZH}")
@@ -65,8 +65,7 @@ def decode_text(data: bytes) -> str:
                 raise _located(body, e.start, codec, f"the file says it is {name} but is not valid {name} "
                                                      f"here; {SAVE_AS}",
                                f"文件标明是 {name}，这里却不是有效的 {name}；{SAVE_AS_ZH}") from None
-    head = data[:2000]
-    if head and head.count(b"\x00") * 3 > len(head):
+    if _looks_utf16(data[:2000]):
         raise UndecodableText(f"this looks like UTF-16 text without its byte-order mark; {SAVE_AS}",
                               zh=f"这像是没有字节顺序标记（BOM）的 UTF-16 文本；{SAVE_AS_ZH}")
     try:
@@ -116,6 +115,16 @@ def _in_gb2312(ch: str) -> bool:
         return True
     except UnicodeEncodeError:
         return False
+
+
+def _looks_utf16(head: bytes) -> bool:
+    """Mostly NULs, or (UTF-16 of Chinese text: only its ASCII has a NUL byte) NULs in one
+    of every ten bytes nearly all on the same side of their byte pair; text never has one."""
+    nuls = head.count(b"\x00")
+    if not head or nuls * 3 > len(head):
+        return bool(head)
+    even = head[0::2].count(b"\x00")
+    return nuls * 10 > len(head) and max(even, nuls - even) * 10 >= nuls * 9
 
 
 def _located(data: bytes, pos: int, codec: str, message: str, zh: str) -> UndecodableText:

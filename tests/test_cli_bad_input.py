@@ -148,6 +148,10 @@ ZH_CASES = [  # the technician reads the Chinese first; the English follows in b
     (["guide", "show", "NOPE"], "没有办事指南事项 'NOPE'"),
     (["guide", "import", "/nonexistent/guide.csv"], "文件不存在 (file not found)"),
     (["guide", "export", "/tmp/x.csv"], "请给出 .xlsx 文件名 (give a .xlsx file name)"),
+    (["guide", "search", " "], "请给出要查的词，如 社保、shebao 或 sb (give a word to search for, e.g. 社保, shebao or sb)"),
+    (["guide", "export", "/nonexistent/g.xlsx"], "/nonexistent: 没有这个文件夹 (no such folder)"),
+    (["guide", "export", "/proc/x.xlsx"], "/proc/x.xlsx: 写不了 (cannot write: "),
+    (["guide", "import", "/tmp"], "/tmp: 是文件夹，请给出 .xlsx 或 .csv 文件 (is a folder: give an .xlsx or .csv file)"),
     (["ship", "--once"], "里没有 [city] database：请加上"),
 ]
 

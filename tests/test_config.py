@@ -91,3 +91,8 @@ def test_timezone_is_checked():
     err = broken('name = "测试中心"', 'name = "测试中心"\ntimezone = "Mars/Base"')
     assert (err.line, err.field) == (3, "hall.timezone") and "unknown time zone" in str(err)
     assert parse_hall(GOOD.replace('name = "测试中心"', 'name = "测试中心"\ntimezone = "Asia/Shanghai"')).hall.timezone
+    for zone in ("Asia", "x" * 3000):  # tzdata's folder (IsADirectoryError), a name too long for a file (OSError)
+        err = broken('name = "测试中心"', f'name = "测试中心"\ntimezone = "{zone}"')
+        assert (err.line, err.field) == (3, "hall.timezone"), err
+        assert str(err).endswith(f"没有时区 '{zone}'（请写时区名称，如 Asia/Shanghai） "
+                                 f"(unknown time zone '{zone}' (use a name like Asia/Shanghai))"), err

@@ -133,7 +133,16 @@ CASES = [
      "must be an http:// or https:// address"),
     ("push-auth-header", GOOD + '\n[ratings.push]\nauth_header = "X-Token:"\n', 27, "ratings.push.auth_header",
      "is not a header name"),
-    ("case-prefix-path", GOOD + '\n[ratings]\ncase_prefix = "../x"\n', 27, "ratings.case_prefix", "should match"),
+    ("case-prefix-path", GOOD + '\n[ratings]\ncase_prefix = "../x"\n', 27, "ratings.case_prefix",
+     "\"../x\": at most 20 characters, each a letter, a digit, '_' or '-'"),  # words, not the regular expression
+    # pydantic's own errors config/loader.py had no words for (int_parsing_size), and a time zone that is
+    # tzdata's folder or a name too long for a file (OSError tracebacks from ZoneInfo)
+    ("stopbits-huge", edit('url = "sim://floor1"', 'url = "sim://floor1"\nstopbits = 100000000000000000000'),
+     6, "buses.floor1.stopbits", "100000000000000000000 is far too large a number"),
+    ("timezone-a-region", edit('name = "测试中心"', 'name = "测试中心"\ntimezone = "Asia"'), 3, "hall.timezone",
+     "unknown time zone 'Asia'"),
+    ("timezone-too-long", edit('name = "测试中心"', 'name = "测试中心"\ntimezone = "' + "x" * 300 + '"'), 3,
+     "hall.timezone", "unknown time zone 'xxx"),
 ]
 
 

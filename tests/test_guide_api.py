@@ -46,7 +46,8 @@ def test_an_edited_guide_file_is_served_without_a_restart(guided):
     c = guided.client(guided.device("kiosk-1", "kiosk"))
     before = c.get("/api/v1/guide").json()["digest"]
     path = guided.folder / "H01.toml"
-    path.write_text(path.read_text(encoding="utf-8").replace("0551-12345678", "0551-87654321"), encoding="utf-8")
+    after_text = path.read_text(encoding="utf-8").replace("0551-12345678", "0551-87654321")
+    path.write_text(after_text, encoding="utf-8")
     after = c.get("/api/v1/guide").json()
     assert after["digest"] != before
     assert next(e for e in after["entries"] if e["code"] == "H01")["phone_consult"] == "0551-87654321"
@@ -55,6 +56,12 @@ def test_an_edited_guide_file_is_served_without_a_restart(guided):
     again = c.get("/api/v1/guide").json()
     assert again["digest"] == after["digest"]
     assert guided.app.state.guide.problems and "H01.toml" in guided.app.state.guide.problems[0]
+    # a value of the wrong type too (it was a TypeError in the loader, and /api/v1/guide a 500)
+    path.write_text(after_text.replace("bookable = true", 'bookable = "yes"'), encoding="utf-8")
+    r = c.get("/api/v1/guide")
+    assert r.status_code == 200 and r.json()["digest"] == after["digest"]
+    assert any(p.endswith('bookable: 应为 true 或 false，不是 "yes" (expected true or false, not "yes")')
+               for p in guided.app.state.guide.problems), guided.app.state.guide.problems
 
 
 def test_remote_hall_and_remote_guide_fetch_and_keep_the_guide(guided):

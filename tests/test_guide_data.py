@@ -92,10 +92,17 @@ def test_guide_check_exits_2_with_one_line_per_problem(hall_copy):
     assert r.returncode == 2
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 4, r.stderr
-    assert any("A01.toml:" in ln and "promised_days" in ln and "whole number" in ln for ln in lines)
-    assert any("A01.toml:" in ln and "materials[0].name" in ln for ln in lines)
-    assert any("H9.toml" in ln and "is not the file's name" in ln for ln in lines)
-    assert any("C01.toml" in ln and "unknown service 'Q'" in ln for ln in lines)
+    # Chinese first, then the English (a TypeError traceback from 5b215a1 until this was fixed)
+    assert any(ln.endswith('A01.toml:13: promised_days: 应为整数，如 5，不是 "soon" '
+                           '(expected a whole number (integer) like 5, not "soon")') for ln in lines), lines
+    assert any(ln.endswith("A01.toml:22: materials[0].name: 至少要 1 个字符 "
+                           "(String should have at least 1 character)") for ln in lines), lines
+    assert any(ln.endswith("H9.toml:3: code: 编码 'H02' 与文件名（H9.toml）不同：请改文件名或编码 "
+                           "(the code 'H02' is not the file's name (H9.toml): rename the file or the code)")
+               for ln in lines), lines
+    assert any(ln.endswith("C01.toml: service: 本大厅没有业务 'Q'（本大厅的业务：A、B、C、D、E、F、G、H） "
+                           "(unknown service 'Q' (the hall's services: A, B, C, D, E, F, G, H))")
+               for ln in lines), lines
     # each TOML problem names its line
     line = next(ln for ln in lines if "promised_days" in ln)
     n = int(line.split(".toml:")[1].split(":")[0])
@@ -146,15 +153,18 @@ def test_import_of_a_broken_spreadsheet_names_every_bad_row_and_column(hall_copy
     r = jiaohao("--config", str(hall_copy), "guide", "import", str(src))
     assert r.returncode == 2
     err = r.stderr
-    for expected in ["row 1, column N (备注栏): unknown column",
-                     "row 2, column E (承诺时限): '三天' is not a time limit",
-                     "row 2, column I (可预约): '也许' is not yes or no",
-                     "row 3, column K (材料形式): '扫描件' is not one of",
-                     "row 4, column L (份数): '两' is not a number of copies",
-                     "row 6, column K (材料形式): a material's detail without its 材料名称",
-                     "row 6, column B (事项名称): required: this cell is empty",
-                     "row 7, column A (事项编码): 事项编码 'X01' is used twice (first in row 2)",
-                     "nothing imported"]:
+    for expected in ["row 1, column N (备注栏): 不认识的列",  # each Chinese first, the English after
+                     "row 2, column E (承诺时限): '三天' 不是以工作日计的时限",
+                     "('三天' is not a time limit",
+                     "row 2, column I (可预约): '也许' 应填“是”或“否” ('也许' is not yes or no (是/否))",
+                     "row 3, column K (材料形式): '扫描件' 不是 原件、复印件、原件及复印件、电子版 之一 "
+                     "('扫描件' is not one of",
+                     "row 4, column L (份数): '两' 不是份数 ('两' is not a number of copies)",
+                     "row 6, column K (材料形式): 有材料的说明却没有材料名称 (a material's detail without its 材料名称)",
+                     "row 6, column B (事项名称): 必填：这一格是空的 (required: this cell is empty)",
+                     "row 7, column A (事项编码): 事项编码 'X01' 用了两次（第一次在第 2 行） "
+                     "(事项编码 'X01' is used twice (first in row 2))",
+                     "8 处问题，未导入任何事项 (8 problem(s), nothing imported)"]:
         assert expected in err, (expected, err)
     assert not (hall_copy.parent / "demo" / "guide").exists()  # nothing written
     # the service is checked against the hall once the rows are good
@@ -162,7 +172,8 @@ def test_import_of_a_broken_spreadsheet_names_every_bad_row_and_column(hall_copy
     bad2[4][2] = "Q"
     src2 = write_csv(hall_copy.parent / "b.csv", bad2)
     r = jiaohao("--config", str(hall_copy), "guide", "import", str(src2))
-    assert r.returncode == 2 and "X02" in r.stderr and "unknown service 'Q'" in r.stderr
+    assert r.returncode == 2 and f"{src2}: item X02: service: 本大厅没有业务 'Q'" in r.stderr
+    assert "(unknown service 'Q' (the hall's services:" in r.stderr
     assert not (hall_copy.parent / "demo" / "guide").exists()
 
 
@@ -170,7 +181,7 @@ def test_import_refuses_a_file_without_the_required_columns(tmp_path):
     src = write_csv(tmp_path / "x.csv", [["名称", "部门"], ["结婚登记", "民政"]])
     with pytest.raises(GuideImportError) as e:
         parse_rows(read_rows(src), src)
-    assert "missing column(s) 事项编码、取号业务" in e.value.problems[-1]
+    assert e.value.problems[-1] == f"{src}: row 1: 缺少列 事项编码、取号业务 (missing column(s) 事项编码、取号业务)"
 
 
 def test_written_files_read_back_equal(tmp_path):
@@ -189,9 +200,19 @@ def test_load_guide_collects_every_problem(tmp_path):
         load_guide(tmp_path)
     p = e.value.problems
     assert len(p) == 3
-    assert "A.toml: service: required field is missing" in p[0]
-    assert "B.toml:2: bad TOML" in p[1]
-    assert "C.toml: not UTF-8" in p[2]
+    assert p[0].endswith("A.toml: service: 缺少必填项 (required field is missing)"), p
+    assert "B.toml:2: TOML 写法不对 (bad TOML: " in p[1]
+    assert p[2].endswith("C.toml: 不是 UTF-8 文本（字节 0xBB）：请把文件另存为 UTF-8 "
+                         "(not UTF-8 text (byte 0xBB); save the file as UTF-8)"), p
+
+
+def test_a_code_that_is_not_a_code_is_said_in_words_not_as_a_regular_expression(tmp_path):
+    (tmp_path / "X 1.toml").write_text('code = "X 1"\nname = "x"\nservice = "A"\n', encoding="utf-8")
+    with pytest.raises(GuideError) as e:
+        load_guide(tmp_path)
+    assert e.value.problems == [f"{tmp_path / 'X 1.toml'}:1: code: \"X 1\"：1-40 个字符，只能用字母、数字、_ 或 -，"
+                                "第一个须是字母或数字 (\"X 1\": 1-40 characters, each a letter, a digit, '_' or '-', "
+                                "the first a letter or a digit)"]
 
 
 # -- search ------------------------------------------------------------------------------
@@ -241,7 +262,7 @@ def test_guide_search_command_json_lists_code_and_name():
 def test_export_then_import_gives_the_same_guide(hall_copy):
     xlsx = hall_copy.parent / "guide.xlsx"
     r = jiaohao("guide", "export", str(xlsx))
-    assert r.returncode == 0, r.stderr
+    assert r.returncode == 0 and r.stdout == f"已写出 18 个事项到 {xlsx} (wrote 18 item(s) to {xlsx})\n", r.stderr
     r = jiaohao("--config", str(hall_copy), "guide", "import", str(xlsx))
     assert r.returncode == 0, r.stderr
     mine = load_guide(hall_copy.parent / "demo" / "guide").entries

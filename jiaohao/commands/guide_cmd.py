@@ -62,7 +62,7 @@ def _guide(ctx):
 
 def search(ctx, args) -> int:
     if not args.text.strip():
-        raise CommandError("give a word to search for, e.g. 社保, shebao or sb")
+        raise CommandError("请给出要查的词，如 社保、shebao 或 sb (give a word to search for, e.g. 社保, shebao or sb)")
     guide = _guide(ctx)
     found = guide.search(args.text)
     if args.json:
@@ -103,6 +103,8 @@ def check(ctx, args) -> int:
 def import_file(ctx, args) -> int:
     from ..guide_import import GuideImportError, check_against_hall, parse_rows, read_rows, write_guide
     path = Path(args.file)
+    if path.is_dir():
+        raise CommandError(f"{path}: 是文件夹，请给出 .xlsx 或 .csv 文件 (is a folder: give an .xlsx or .csv file)")
     if not path.is_file():
         raise CommandError(f"{path}: 文件不存在 (file not found)")
     try:
@@ -112,23 +114,26 @@ def import_file(ctx, args) -> int:
         from ..guide_import import MAX_PROBLEMS
         for p in e.problems[:MAX_PROBLEMS]:  # they quote the spreadsheet's cells
             print(printable(p), file=sys.stderr)
-        more = len(e.problems) - MAX_PROBLEMS
-        print(f"{len(e.problems)} problem(s)" + (f" ({more} more not shown)" if more > 0 else "")
-              + ", nothing imported", file=sys.stderr)
+        n, more = len(e.problems), len(e.problems) - MAX_PROBLEMS
+        print(f"{n} 处问题" + (f"（另有 {more} 处未列出）" if more > 0 else "") + "，未导入任何事项 "
+              f"({n} problem(s)" + (f" ({more} more not shown)" if more > 0 else "") + ", nothing imported)",
+              file=sys.stderr)
         return 2
     folder = _folder(ctx)
     if args.check:
         emit(args, {"checked": len(entries), "folder": str(folder)},
-             f"checked {len(entries)} item(s): all good (nothing written)")
+             f"已检查 {len(entries)} 个事项，全部无误（未写入） (checked {len(entries)} item(s): all good (nothing written))")
         return 0
     try:
         result = write_guide(entries, folder, replace=args.replace)
     except OSError as e:
         raise CommandError(f"{folder}: 写不了办事指南文件 (cannot write the guide files): {e.strerror or e}；"
                            "请用拥有大厅配置的用户运行 (run as the user who owns the hall's configuration)") from None
-    emit(args, {"imported": len(entries), "folder": str(folder), **result},
-         f"imported {len(entries)} item(s) into {folder}: {len(result['written'])} written, "
-         f"{len(result['unchanged'])} unchanged" + (f", {len(result['removed'])} removed" if args.replace else ""))
+    n, written, same, gone = len(entries), len(result["written"]), len(result["unchanged"]), len(result["removed"])
+    emit(args, {"imported": n, "folder": str(folder), **result},
+         f"已导入 {n} 个事项到 {folder}：写入 {written} 个，未变 {same} 个" + (f"，删除 {gone} 个" if args.replace else "")
+         + f" (imported {n} item(s) into {folder}: {written} written, {same} unchanged"
+         + (f", {gone} removed" if args.replace else "") + ")")
     return 0
 
 
@@ -152,7 +157,7 @@ def export(ctx, args) -> int:
     if path.suffix.lower() != ".xlsx":
         raise CommandError(f"{path}: 请给出 .xlsx 文件名 (give a .xlsx file name)")
     if not path.parent.is_dir():
-        raise CommandError(f"{path.parent}: no such folder")
+        raise CommandError(f"{path.parent}: 没有这个文件夹 (no such folder)")
     guide = _guide(ctx)
     from ..xlsx_save import TempFolderFull
     try:
@@ -160,6 +165,7 @@ def export(ctx, args) -> int:
     except TempFolderFull as e:
         raise CommandError(e.line(f" {path}", str(path))) from None
     except OSError as e:
-        raise CommandError(f"{path}: cannot write: {e.strerror or e}") from None
-    print(f"wrote {len(guide)} item(s) to {path}" + ("" if guide else " (the header only: a template)"))
+        raise CommandError(f"{path}: 写不了 (cannot write: {e.strerror or e})") from None
+    print(f"已写出 {len(guide)} 个事项到 {path}" + ("" if guide else "（只有表头：一个模板）")
+          + f" (wrote {len(guide)} item(s) to {path}" + ("" if guide else " (the header only: a template)") + ")")
     return 0
