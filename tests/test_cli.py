@@ -89,7 +89,7 @@ def test_broken_config_exits_2_naming_file_line_field(tmp_path):
                    '[[windows]]\nnumber = 1\nservices = ["B"]\n', encoding="utf-8")
     p = run(tmp_path, "--config", str(bad), "config", "check")
     assert p.returncode == 2
-    assert f"{bad}:8: windows[0].services[0]: unknown service 'B'" in p.stderr
+    assert f"{bad}:8: windows[0].services[0]: 没有业务 'B' (unknown service 'B')" in p.stderr
     assert "Traceback" not in p.stderr
 
 
