@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import quote
 
+from .dbfile import committed
 from .thread_priority import set_thread_nice
 
 log = logging.getLogger(__name__)
@@ -234,14 +235,9 @@ class Checkpointer:
             self.wal_starts += 1
             return
         conn.execute("BEGIN IMMEDIATE")
-        try:
+        with committed(conn):
             tag = int(conn.execute("PRAGMA user_version").fetchone()[0])
             conn.execute(f"PRAGMA user_version = {tag}")
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
         self.wal_starts += 1
 
     def _wal_stamp(self) -> tuple[int, int] | None:

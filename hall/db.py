@@ -219,18 +219,13 @@ def migrate(conn: sqlite3.Connection) -> list[str]:
         if conn.execute("SELECT 1 FROM migrations WHERE name = ?", (name,)).fetchone():
             continue
         conn.execute("BEGIN IMMEDIATE")
-        try:
+        with dbfile.committed(conn):
             if conn.execute("SELECT 1 FROM migrations WHERE name = ?", (name,)).fetchone():
-                conn.execute("ROLLBACK")
+                conn.execute("ROLLBACK")  # another process applied it meanwhile
                 continue
             for statement in _statements(sql):
                 conn.execute(statement)
             conn.execute("INSERT INTO migrations VALUES (?, ?)", (name, time.time()))
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:  # SQLite has already rolled back after e.g. SQLITE_FULL
-                conn.execute("ROLLBACK")
-            raise
         applied.append(name)
     return applied
 

@@ -23,6 +23,8 @@ import stat
 import struct
 import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -296,13 +298,32 @@ def create(path: str, build) -> bool:
     return True
 
 
+@contextmanager
+def committed(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """Commit what the block does in the transaction its caller began (BEGIN IMMEDIATE or
+    hall.db.begin_immediate). On any exception roll back, unless SQLite has already (after
+    SQLITE_FULL or an I/O error a second ROLLBACK would hide the real reason), and re-raise.
+    A block may end the transaction itself (a ROLLBACK when there is nothing to do)."""
+    try:
+        yield conn
+        if conn.in_transaction:
+            conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            try:
+                conn.execute("ROLLBACK")
+            except sqlite3.Error as e:
+                log.warning("rollback after a failed transaction: %s", e)
+        raise
+
+
 def set_identity(conn: sqlite3.Connection, hall_name: str | None) -> str:
     """Give the database its hall id (once) and stamp its header; returns the hall id."""
     row = conn.execute("SELECT value FROM meta WHERE key = 'hall_id'").fetchone()
     if row is not None and conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID:
         return row[0]
     conn.execute("BEGIN IMMEDIATE")
-    try:
+    with committed(conn):
         row = conn.execute("SELECT value FROM meta WHERE key = 'hall_id'").fetchone()
         hall_id = row[0] if row else str(uuid.uuid4())
         conn.execute("INSERT OR IGNORE INTO meta VALUES ('hall_id', ?)", (hall_id,))
@@ -310,11 +331,6 @@ def set_identity(conn: sqlite3.Connection, hall_name: str | None) -> str:
             conn.execute("INSERT OR IGNORE INTO meta VALUES ('hall_name', ?)", (hall_name,))
         conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         conn.execute(f"PRAGMA user_version = {tag_of(hall_id)}")
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
     return hall_id
 
 

@@ -23,6 +23,7 @@ from . import rules
 from .checkpointer import Checkpointer
 from .clock import Clock, HallClock, business_day, system_clock
 from .db import begin_immediate, connect
+from .dbfile import committed
 from .errors import (DailyCapReached, InvalidArgument, ServiceClosed, UnknownService,
                      UnknownTicket, UnknownWindow, WindowNotReady)
 from .models import Ticket
@@ -91,13 +92,8 @@ class HallQueue(AppointmentOps, BookingOps, RatingOps, FollowupOps, WindowOps, Q
         with self._lock:
             c = self._conn
             begin_immediate(c, timeout_s=0)  # another writer: the next round tries again
-            try:
+            with committed(c):
                 c.execute(f"PRAGMA user_version = {self._hall_tag}")
-                c.execute("COMMIT")
-            except BaseException:
-                if c.in_transaction:
-                    c.execute("ROLLBACK")
-                raise
 
     # -- plumbing ------------------------------------------------------------
     @contextmanager
@@ -119,7 +115,7 @@ class HallQueue(AppointmentOps, BookingOps, RatingOps, FollowupOps, WindowOps, Q
                     yield c, self._tx_now
                 return
             begin_immediate(c)  # waits for another writer from 0.1 ms on, not SQLite's 1, 2, 5 ms …
-            try:
+            with committed(c):
                 start = c.total_changes
                 now = self._now(c)
                 today = self._roll_day(c, now)
@@ -135,16 +131,6 @@ class HallQueue(AppointmentOps, BookingOps, RatingOps, FollowupOps, WindowOps, Q
                     # page 1 in every commit: the WAL carries the hall's tag (hall.dbfile.check_wal)
                     if self._hall_tag:
                         c.execute(f"PRAGMA user_version = {self._hall_tag}")
-                c.execute("COMMIT")
-            except BaseException:
-                # after SQLITE_FULL/IOERR SQLite has rolled back already: a second ROLLBACK
-                # would replace the real reason with "no transaction is active"
-                if c.in_transaction:
-                    try:
-                        c.execute("ROLLBACK")
-                    except sqlite3.Error as e:
-                        log.warning("rollback after a failed operation: %s", e)
-                raise
             # only once committed: a rolled-back transaction also undid any day close
             self._checked_day = today
 

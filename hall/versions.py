@@ -18,6 +18,7 @@ import sqlite3
 import time
 from collections.abc import Iterable
 
+from .dbfile import committed
 from .errors import DatabaseProblem
 
 VERSION = "0.2.0.dev0"
@@ -78,7 +79,7 @@ def record_open(conn: sqlite3.Connection) -> bool:
     if recorded_version(conn) == VERSION:
         return False
     conn.execute("BEGIN IMMEDIATE")
-    try:
+    with committed(conn):
         if recorded_version(conn) == VERSION:  # another process did it meanwhile
             conn.execute("ROLLBACK")
             return False
@@ -89,11 +90,6 @@ def record_open(conn: sqlite3.Connection) -> bool:
         # page 1 in every commit, as every jiaohao transaction does (hall.dbfile.check_wal)
         tag = conn.execute("PRAGMA user_version").fetchone()[0]
         conn.execute(f"PRAGMA user_version = {int(tag)}")
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
     return True
 
 
