@@ -1,7 +1,9 @@
 """Shared fixtures: the demo hall, a frozen clock, a fresh queue database per test."""
 from __future__ import annotations
 
+import functools
 import os
+import sys
 from datetime import datetime
 
 import pytest
@@ -32,6 +34,21 @@ def _release_closed_halls():
     yield
     from hall import dbfile
     dbfile.release_unused()
+
+
+@pytest.fixture(autouse=True)
+def _forget_served_apps():
+    """After each test, FastAPI's module-level caches (functools.lru_cache keyed by each
+    endpoint function, 4,096 entries in fastapi 0.165) let go of the test's app: else the
+    session keeps hundreds of apps, a CPython full collection in this process takes seconds
+    by the middle of the run, and the hall served in a thread here stops answering for that
+    long (a client's 3 s budget ran out in CI)."""
+    yield
+    for name, module in list(sys.modules.items()):
+        if name == "fastapi" or name.startswith("fastapi."):
+            for value in list(vars(module).values()):
+                if isinstance(value, functools._lru_cache_wrapper):
+                    value.cache_clear()
 
 
 @pytest.fixture(scope="session")

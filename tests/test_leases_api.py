@@ -9,6 +9,7 @@ from datetime import datetime
 import pytest
 
 from tests.api_helpers import hall  # noqa: F401 - fixture
+from tests.remote_helpers import live  # noqa: F401 - fixture
 
 T0 = datetime(2026, 11, 23, 9, 0).timestamp()
 
@@ -209,23 +210,19 @@ def test_running_clock_from_the_environment(monkeypatch):
         clock_from_env()
 
 
-def test_a_refused_kiosk_does_not_issue_offline(hall, tmp_path):
+def test_a_refused_kiosk_does_not_issue_offline(live, tmp_path):
     """The server answers but refuses the kiosk (its token revoked): no offline ticket."""
     from kiosk.offline import OFFLINE, OfflineHall, OfflineStopped  # noqa: F401
     from kiosk.offline_journal import OfflineJournal
 
-    class Remote:  # the parts of RemoteHall OfflineHall uses, over the in-process app
-        server, _device_token, timeout_s = "http://hall", "jhd_revoked", 1.0
-        config = hall.queue.config
+    class Remote:  # the parts of RemoteHall OfflineHall uses, over the hall served on loopback
+        server, _device_token, timeout_s = live.url, "jhd_revoked", 1.0
+        config = live.queue.config
 
         def clock(self):
-            return hall.queue.clock()
+            return live.queue.clock()
 
-    k = OfflineHall(Remote(), OfflineJournal(tmp_path / "j", "http://hall"), start=False)
-    client = hall.client()
-    k.client._http = client  # the lease client over the in-process app (TestClient is an httpx.Client)
-    k.client.server = "http://hall"
-    k.client._http.base_url = "http://hall/api/v1"
+    k = OfflineHall(Remote(), OfflineJournal(tmp_path / "j", live.url), start=False)
     k.state = OFFLINE
     k.sync()
     assert k.state != OFFLINE
