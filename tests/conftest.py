@@ -44,6 +44,10 @@ def _forget_served_apps():
     by the middle of the run, and the hall served in a thread here stops answering for that
     long (a client's 3 s budget ran out in CI)."""
     yield
+    forget_fastapi_caches()
+
+
+def forget_fastapi_caches() -> None:
     for name, module in list(sys.modules.items()):
         if name == "fastapi" or name.startswith("fastapi."):
             for value in list(vars(module).values()):
