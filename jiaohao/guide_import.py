@@ -9,7 +9,7 @@ are one per line in their cell; keywords separated by 、 , ; or spaces; FAQ lin
 nothing is written unless all rows are good. Then each item becomes ``<code>.toml`` in
 the guide folder (items not in the file are kept; ``--replace`` removes them). The file's
 cells are read by jiaohao/guide_sheet.py; every refusal is ``中文 (English)`` after the
-file, row and column.
+file and the place (config/file_place.py: ``第 4 行 L 列（份数） (row 4, column L)``).
 """
 from __future__ import annotations
 
