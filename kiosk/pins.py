@@ -34,12 +34,12 @@ def verify_pin(pin: str, stored: str) -> bool:
 
 
 def pin_problem(pin: str) -> str | None:
-    """Why ``pin`` may not be used as a kiosk PIN, or None."""
+    """Why ``pin`` may not be used as a kiosk PIN ("中文 (English)"), or None."""
     if not re.fullmatch(r"\d{4,8}", pin):
-        return "a PIN is 4 to 8 digits (the kiosk's PIN pad has digits only)"
+        return "PIN 是 4 到 8 位数字，取号机的键盘只有数字 (a PIN is 4 to 8 digits (the kiosk's PIN pad has digits only))"
     steps = {int(b) - int(a) for a, b in zip(pin, pin[1:])}
     if len(set(pin)) == 1 or steps in ({1}, {-1}) or pin in COMMON_PINS:
-        return f"{pin} is among the first PINs anyone tries; choose another"
+        return f"{pin} 是别人最先会试的 PIN 之一，请换一个 ({pin} is among the first PINs anyone tries; choose another)"
     return None
 
 
