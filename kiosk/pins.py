@@ -13,6 +13,7 @@ from hall.passwords import HASH_BYTES, N, P, R, SALT_BYTES, hash_secret, verify_
 
 ROLES = {"technician": "technician_pin_hash", "green": "priority_pin_hash"}
 ROLE_WORDS = {"technician": "technician PIN", "green": "green-channel staff PIN"}
+ROLE_ZH = {"technician": "技术员 PIN", "green": "绿色通道工作人员 PIN"}
 
 # The demo hall's PINs, published in docs/demo.md: refused nowhere, warned about everywhere.
 DEMO_PINS = {"technician": "2468", "green": "1357"}
@@ -53,15 +54,19 @@ def config_warnings(kiosk_cfg) -> list[str]:
     """What `config check` says about the kiosk's PINs (nothing when all is well)."""
     out = []
     if not kiosk_cfg.technician_pin_hash:
-        out.append("kiosk: no technician PIN is set, so the technician menu cannot be opened "
-                   "(tickets are still issued): run `jiaohao pin set --role technician`")
+        out.append("kiosk: 没有设置技术员 PIN，技术员菜单打不开（照常出票）：运行 `jiaohao pin set --role technician` "
+                   "(no technician PIN is set, so the technician menu cannot be opened (tickets are still issued): "
+                   "run `jiaohao pin set --role technician`)")
     if kiosk_cfg.priority_rule == "pin" and not kiosk_cfg.priority_pin_hash:
-        out.append("kiosk: the green channel needs a staff PIN and none is set, so it is off: "
-                   "run `jiaohao pin set --role green`")
+        out.append("kiosk: 绿色通道要工作人员 PIN，但没有设置，所以绿色通道关着：运行 `jiaohao pin set --role green` "
+                   "(the green channel needs a staff PIN and none is set, so it is off: "
+                   "run `jiaohao pin set --role green`)")
     if kiosk_cfg.priority_rule == "open":
-        out.append('kiosk: priority_rule = "open": anyone can take green-channel tickets, also past a '
-                   'daily cap; use "pin" unless staff stand at the kiosk')
+        out.append('kiosk: priority_rule = "open"：谁都能取绿色通道的票，超过每日上限也能取；除非工作人员守在取号机旁，'
+                   '请用 "pin" (anyone can take green-channel tickets, also past a daily cap; use "pin" unless staff '
+                   'stand at the kiosk)')
     for role in demo_pin_roles(kiosk_cfg):
-        out.append(f"kiosk: the {ROLE_WORDS[role]} is the demo hall's published one "
-                   f"({DEMO_PINS[role]}): run `jiaohao pin set --role {role}` before a real hall uses this file")
+        out.append(f"kiosk: {ROLE_ZH[role]} 是演示大厅公开的那个（{DEMO_PINS[role]}）：真正的大厅用这个文件前，"
+                   f"运行 `jiaohao pin set --role {role}` (the {ROLE_WORDS[role]} is the demo hall's published one "
+                   f"({DEMO_PINS[role]}): run `jiaohao pin set --role {role}` before a real hall uses this file)")
     return out

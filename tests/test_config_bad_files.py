@@ -211,7 +211,8 @@ def test_a_utf8_bom_is_accepted_and_lines_stay_right(tmp_path):
     path = hall_file(tmp_path, GOOD, "utf-8-sig")
     assert load_hall(path).hall.name == "测试中心"
     p = config_check(tmp_path, path)
-    assert p.returncode == 0 and p.stdout.startswith(f"OK {path}"), p.stderr
+    assert p.returncode == 0 and p.stdout.startswith(f"正常 (OK) {path}\n  测试中心："), (p.stdout, p.stderr)
+    assert " 个业务，" in p.stdout and " services in " in p.stdout and "\n  总线 (buses): " in p.stdout
     path = hall_file(tmp_path, edit("number = 2", "number = true"), "utf-8-sig")
     line = one_line_error(config_check(tmp_path, path))
     assert line.startswith(f"jiaohao: 配置错误 (config error): {path}:22: windows[1].number: 应为整数，如 5，不是 true "

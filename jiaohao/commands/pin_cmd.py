@@ -19,7 +19,6 @@ from pathlib import Path
 
 from ..context import CommandError
 
-ROLE_ZH = {"technician": "技术员 PIN", "green": "绿色通道工作人员 PIN"}
 _HEADER = re.compile(r"^\s*\[\s*kiosk\s*\]\s*(#.*)?$")
 _ANY_HEADER = re.compile(r"^\s*\[")
 
@@ -44,7 +43,7 @@ def register(sub) -> None:
 
 def set_pin(ctx, args) -> int:
     from config.loader import HALLS_DIR, ConfigError, parse_hall
-    from kiosk.pins import ROLE_WORDS, ROLES, hash_pin, pin_problem, verify_pin
+    from kiosk.pins import ROLE_WORDS, ROLE_ZH, ROLES, hash_pin, pin_problem, verify_pin
 
     path = Path(ctx.config_path)
     key = ROLES[args.role]
@@ -64,7 +63,7 @@ def set_pin(ctx, args) -> int:
         raise CommandError(f"PIN 不可用 (PIN refused): {problem}；未作修改 (nothing changed)")
     other = next(r for r in ROLES if r != args.role)
     if verify_pin(pin, str(kiosk.get(ROLES[other], ""))):
-        raise CommandError(f"{ROLE_ZH[args.role]}不能与{ROLE_ZH[other]}相同，未作修改 (the {ROLE_WORDS[args.role]} "
+        raise CommandError(f"{ROLE_ZH[args.role]} 不能与{ROLE_ZH[other]} 相同，未作修改 (the {ROLE_WORDS[args.role]} "
                            f"must differ from the {ROLE_WORDS[other]}: staff could otherwise open the technician "
                            "menu; nothing changed)")
 
