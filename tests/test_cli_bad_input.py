@@ -119,7 +119,7 @@ CASES = [
     (["bookings", "list", "--day", "2026-02-30"], "is not a date"),
     (["bookings", "list", "--service", "ZZ"], "unknown service 'ZZ'"),
     (["guide", "search", " "], "give a word to search for"),
-    (["guide", "search", "x", "--server", "http://127.0.0.1:99999"], "the hall server must be an address"),
+    (["guide", "search", "x", "--server", "http://127.0.0.1:99999"], "大厅服务器要写成 http://192.168.1.10:8080 这样的地址"),
     (["guide", "show", "X1", "--server", "notaurl"], "the hall server must be an address"),
     (["guide", "import", "/nonexistent/guide.csv"], "/nonexistent/guide.csv"),
     (["guide", "export", "/proc/x.xlsx"], "/proc/x.xlsx"),
