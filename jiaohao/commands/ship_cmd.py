@@ -226,7 +226,7 @@ def city_indicators_cmd(ctx, args) -> int:
         raise CommandError("日期写成 YYYY-MM-DD，月份写成 YYYY-MM，如 --month 2026-11 "
                            "(dates are YYYY-MM-DD and months YYYY-MM)") from None
     if start > end:
-        raise CommandError(f"--from {start} is after --to {end}")
+        raise CommandError(f"开始日期晚于结束日期 (--from {start} is after --to {end})")
     try:
         conn = _city_conn(args.url)
     except CityError as e:
