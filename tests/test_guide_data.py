@@ -76,7 +76,7 @@ def test_guide_check_exits_0_for_the_shipped_halls():
     for hall in ("demo", "large"):
         r = jiaohao("--config", str(HALLS / f"{hall}.toml"), "guide", "check")
         assert r.returncode == 0, r.stderr
-        assert r.stdout.startswith("OK ")
+        assert r.stdout.startswith("正常 (OK) "), r.stdout
 
 
 def test_guide_check_exits_2_with_one_line_per_problem(hall_copy):
@@ -112,6 +112,8 @@ def test_guide_check_exits_2_with_one_line_per_problem(hall_copy):
 def test_a_hall_without_a_guide_folder_checks_ok(hall_copy):
     r = jiaohao("--config", str(hall_copy), "guide", "check")
     assert r.returncode == 0 and "no guide folder" in r.stdout
+    assert r.stdout.startswith("正常 (OK) ") and ": 0 个事项，覆盖 " in r.stdout, r.stdout
+    assert "；还没有办事指南文件夹 (0 items for 0 of " in r.stdout, r.stdout
 
 
 # -- import ------------------------------------------------------------------------------
