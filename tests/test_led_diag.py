@@ -83,3 +83,12 @@ def test_fix_for_an_unplugged_adapter(demo_config):
     error = ("大厅条屏 sim://board1 (address 1): 串口出错，转换器被拔下了？下次会自动重新打开 (the serial port failed on "
              "write (Input/output error (errno 5)); unplugged? it is reopened on the next try)")
     assert "USB-RS485 adapter was unplugged" in fix_for(error, demo_config.boards[0])
+
+
+def test_the_panels_board_and_bus_actions_say_it_chinese_first(board1, demo_config):
+    """The diagnostics panel's buttons (jiaohao/diag/actions.py): '中文 (English)' like the other lines."""
+    from jiaohao.diag import actions
+    shown = actions.show_on_board(demo_config, 0, "测试")
+    assert shown.ok and shown.text.endswith(" 已显示 '测试' (shows '测试')"), shown.text
+    empty = actions.scan_bus(demo_config.model_copy(update={"windows": []}), "floor1")
+    assert empty.text == "总线 (bus) floor1: 配置里没有设备 (no devices configured)"
