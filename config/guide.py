@@ -21,6 +21,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from .file_place import place
 from .invalid import Invalid
 
 CODE_RE = r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}"
@@ -189,12 +190,14 @@ def read_folder(folder: Path | str) -> tuple[list[GuideEntry], list[str]]:
 
 
 def hall_problems(entries: list[GuideEntry], config, folder: Path | str = "") -> list[str]:
-    """Problems of well-formed entries against the hall: unknown services and windows."""
+    """Problems of well-formed entries against the hall: unknown services and windows. Each
+    line starts with the entry's file in ``folder``, or without a folder (the import's
+    entries, which have no file yet) with ``事项 X02 (item X02): ``."""
     problems = []
     codes = {s.code for s in config.services}
     windows = {w.number for w in config.windows}
     for e in entries:
-        where = f"{Path(folder) / (e.code + '.toml')}: " if folder else f"{e.code}: "
+        where = f"{Path(folder) / (e.code + '.toml')}: " if folder else f"{place(item=e.code)}: "
         if e.service not in codes:
             some = sorted(codes)[:12]
             more = " …" if len(codes) > 12 else ""

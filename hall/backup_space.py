@@ -63,9 +63,10 @@ def disk_full_message(db: Path, folder: Path) -> str:
                 f"cannot open the database to read it; {kept}, but the hall cannot write either: "
                 "free space on that disk now, `df -h` shows it)")
     free = size_in_words(folder_free)
-    also = (" It is also the database's disk, so the hall cannot write either: free space there now."
-            if _same_disk(db_dir, folder) else "")
-    return (f"备份失败：备份文件夹 {folder} 所在磁盘已满（剩余 {free}），未保留任何文件，数据库未改动 "
+    same = _same_disk(db_dir, folder)
+    also = " It is also the database's disk, so the hall cannot write either: free space there now." if same else ""
+    also_zh = "；这也是数据库所在的磁盘，大厅也写不进去了，请马上腾出空间" if same else ""
+    return (f"备份失败：备份文件夹 {folder} 所在磁盘已满（剩余 {free}），未保留任何文件，数据库未改动{also_zh} "
             f"(backup failed: the disk of the backup folder {folder} is full, {free} free, a copy needs about "
             f"{need}; {kept}. Free space on that disk (`jiaohao backup list` shows old backups) or set "
             f"[backup] folder to a larger disk.{also})")

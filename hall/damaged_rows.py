@@ -3,7 +3,8 @@ flipped byte, a half-restored copy, a hand edit) left unreadable: a word where a
 belongs, JSON that does not parse, a state that does not exist.
 
 SQLite's integrity check passes over such a row, and a page that met it answered 500.
-:func:`find` names each one, by table, row and column, for `jiaohao diag check`;
+:func:`find` names each one, by table, row and column, for `jiaohao diag check`, in
+Chinese and English (:class:`DamagedRow`);
 :func:`readable` lets a list skip them (said once in the log) so the page still shows
 the rest; :func:`damage_note` turns a failed request into a sentence saying where.
 """
@@ -13,6 +14,7 @@ import logging
 import sqlite3
 import threading
 import time
+from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +40,41 @@ TICKET_STATES = {"status": ["called", "cancelled", "expired", "finished", "skipp
                  "kind": ["appointment", "normal", "priority"]}
 
 
-def find(conn: sqlite3.Connection, limit: int = 20, day: str | None = None) -> list[str]:
-    """One sentence per damaged row (at most ``limit``): table, row, column, what is there.
+# what belongs in a column, Chinese and English
+NUMBER = ("应是数字或时间", "a number or a time")
+DATE = ("应是日期", "a date")
+JSON = ("应是 JSON", "JSON")
+
+
+@dataclass(frozen=True)
+class DamagedRow:
+    """One damaged value: the table, its key column and the row's key, the column, the start
+    of what it holds (up to 20 characters) and what belongs there (Chinese, English).
+    ``str()`` is the project's "中文 (English)" line; :attr:`zh` and :attr:`en` its halves."""
+    table: str
+    key_column: str
+    key: object
+    column: str
+    value: object
+    wanted: tuple[str, str]
+
+    @property
+    def zh(self) -> str:
+        return (f"{self.table} 表 {self.key_column} 为 {self.key} 的行：{self.column} 存的是 {self.value!r}，"
+                f"{self.wanted[0]}")
+
+    @property
+    def en(self) -> str:
+        return f"{self.table} row {self.key}: {self.column} holds {self.value!r} where {self.wanted[1]} belongs"
+
+    def __str__(self) -> str:
+        return f"{self.zh} ({self.en})"
+
+
+def find(conn: sqlite3.Connection, limit: int = 20, day: str | None = None) -> list[DamagedRow]:
+    """Each damaged row (at most ``limit``): table, row, column, what is there.
     ``day``: the business day whose tickets are checked (default: today by the hall's clock)."""
-    out: list[str] = []
+    out: list[DamagedRow] = []
     scopes = [(table, key, jsons, "") for table, (key, jsons) in CHECKED.items()]
     ticket_scope = _ticket_scope(conn, day or _today())
     if ticket_scope:
@@ -53,22 +86,24 @@ def find(conn: sqlite3.Connection, limit: int = 20, day: str | None = None) -> l
         for column, bad, wanted in _tests(table, columns, jsons):
             rows = conn.execute(f'SELECT "{key}", substr(CAST("{column}" AS TEXT), 1, 20) FROM {table} '
                                 f"WHERE {scope}{bad} LIMIT ?", (limit - len(out),)).fetchall()
-            out += [f"{table} row {k}: {column} holds {v!r} where {wanted} belongs" for k, v in rows]
+            out += [DamagedRow(table, key, k, column, v, wanted) for k, v in rows]
             if len(out) >= limit:
                 return out
     return out
 
 
-def _tests(table: str, columns: list[tuple[str, str]], jsons: tuple[str, ...]) -> list[tuple[str, str, str]]:
+def _tests(table: str, columns: list[tuple[str, str]],
+           jsons: tuple[str, ...]) -> list[tuple[str, str, tuple[str, str]]]:
     """(column, SQL true for a damaged value, what belongs there) for each checked column."""
-    tests = [(c, f"typeof({c}) NOT IN ('integer', 'real', 'null')", "a number or a time")
+    tests = [(c, f"typeof({c}) NOT IN ('integer', 'real', 'null')", NUMBER)
              for c, kind in columns if kind in ("INTEGER", "REAL")]
-    tests += [(c, f"({c} IS NOT NULL AND (typeof({c}) != 'text' OR date({c}) IS NOT {c}))", "a date")
+    tests += [(c, f"({c} IS NOT NULL AND (typeof({c}) != 'text' OR date({c}) IS NOT {c}))", DATE)
               for c, kind in columns if c == "day" or c.endswith("_due")]
-    tests += [(c, f"({c} IS NOT NULL AND json_valid({c}) = 0)", "JSON") for c, _ in columns if c in jsons]
+    tests += [(c, f"({c} IS NOT NULL AND json_valid({c}) = 0)", JSON) for c, _ in columns if c in jsons]
     for c, names in _states().get(table, {}).items():
+        listed = ", ".join(names)
         tests.append((c, f"({c} IS NOT NULL AND {c} NOT IN ({', '.join(repr(n) for n in names)}))",
-                      "a state (" + ", ".join(names) + ")"))
+                      (f"应是这些状态之一（{listed}）", f"a state ({listed})")))
     return tests
 
 
@@ -134,10 +169,10 @@ def _key(row):
         return "?"
 
 
-_cache: dict[str, tuple[float, list[str]]] = {}
+_cache: dict[str, tuple[float, list[DamagedRow]]] = {}
 
 
-def damage_note(path: str) -> list[str]:
+def damage_note(path: str) -> list[DamagedRow]:
     """:func:`find` on the database at ``path`` (read-only), at most once a minute."""
     now = time.monotonic()
     hit = _cache.get(path)

@@ -159,9 +159,9 @@ def quick_check(conn: sqlite3.Connection, path: str) -> None:
     if rows != ["ok"]:
         log.error("quick_check of %s: %s", path, "; ".join(rows).replace("\n", " "))
         rows = [" ".join(r.replace("*** in database main ***", "").split()) for r in rows]
-        raise DatabaseProblem("corrupt", path, f"the database is damaged (SQLite's check found "
-                              f"{len(rows)}{'+' if len(rows) >= 20 else ''} problem(s), first: {rows[0]})",
-                              dbfile.RESTORE_FIX)
+        n = f"{len(rows)}{'+' if len(rows) >= 20 else ''}"
+        raise DatabaseProblem("corrupt", path, f"数据库已损坏，SQLite 的检查发现 {n} 处问题 (the database is damaged: "
+                              f"SQLite's check found {n} problem(s)), 第一处 (first): {rows[0]}", dbfile.RESTORE_FIX)
 
 
 # a commit holding the lock for 2 ms costs a waiter under 4 ms; writers that saturate the

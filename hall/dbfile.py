@@ -470,5 +470,6 @@ def explain_os(e: OSError, path) -> DatabaseProblem:
         return DatabaseProblem("readonly", path, "磁盘是只读挂载的 (the disk is mounted read-only)",
                                "数据库需要可写的磁盘，检查挂载（`findmnt`） (the database needs a writable disk; "
                                "check the mount)")
-    return DatabaseProblem("io", path, f"{e.strerror or e}", "检查磁盘和路径，再运行 `jiaohao diag check` "
-                           "(check the disk and the path, then `jiaohao diag check`)")
+    return DatabaseProblem("io", path, f"读写出错 (cannot read or write it): {e.strerror or e}",
+                           "检查磁盘和路径，再运行 `jiaohao diag check` (check the disk and the path, then "
+                           "`jiaohao diag check`)")

@@ -60,7 +60,7 @@ class DatabaseProblem(HallError):
     def __init__(self, kind: str, path: str, what: str, fix: str):
         what, fix = " ".join(what.split()), " ".join(fix.split())  # always one line
         self.kind, self.path, self.what, self.fix = kind, str(path), what, fix
-        super().__init__(f"排队数据库 queue database {path}: {what}; {fix}",
+        super().__init__(f"排队数据库 (queue database) {path}: {what}; {fix}",
                          zh=f"排队数据库暂时无法使用（{kind}），请联系技术人员：{path}: {what}")
 
 

@@ -48,7 +48,8 @@ def _key(config, row: dict, by: str, departments: dict) -> str:
 def indicators(c: sqlite3.Connection, config, start: date, end: date, by: str = "hall") -> list[dict]:
     """One row per group: its counts and the six rates (fractions, 4 decimals, or None)."""
     if by not in GROUPINGS:
-        raise ValueError(f"cannot group by {by!r}; choose one of {', '.join(GROUPINGS)}")
+        raise ValueError(f"不能按 {by!r} 分组，可选 {'、'.join(GROUPINGS)} "
+                         f"(cannot group by {by!r}; choose one of {', '.join(GROUPINGS)})")
     departments = {w.number: w.department for w in config.windows}
     return _collect(c, start, end, lambda row: _key(config, row, by, departments))
 

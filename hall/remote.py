@@ -300,7 +300,7 @@ class RemoteHall(RemoteOps):
         try:
             svc = self._services[code]
         except KeyError:
-            raise UnknownService(f"unknown service {code!r}") from None
+            raise UnknownService(f"unknown service {code!r}", zh=f"没有业务 {code}") from None
         t = (when or self.clock()).time()
         return not svc.hours or any(a <= t < b for a, b in svc.periods())
 
@@ -336,7 +336,7 @@ class RemoteHall(RemoteOps):
         for s in self.hall(0.5)["services"]:
             if s["code"] == service:
                 return s["issued_today"]
-        raise UnknownService(f"unknown service {service!r}")
+        raise UnknownService(f"unknown service {service!r}", zh=f"没有业务 {service}")
 
     def snapshot(self) -> HallSnapshot:
         """The kiosk's figures; never raises: when the server does not answer, the last

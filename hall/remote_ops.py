@@ -41,7 +41,7 @@ class RemoteOps:
         rows = [{"code": c, "service": s, "slot": slot.isoformat(), "name": n} for c, s, slot, n in appointments]
         for r in rows:
             if r["service"] not in self._services:
-                raise UnknownService(f"unknown service {r['service']!r}")
+                raise UnknownService(f"unknown service {r['service']!r}", zh=f"没有业务 {r['service']}")
         return self._json("POST", "/appointments", json={"appointments": rows})["added"]
 
     # -- bookings (docs/booking.md) ------------------------------------------------------------

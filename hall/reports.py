@@ -123,13 +123,14 @@ def build_report(db: sqlite3.Connection | Path | str, date_from: date | str, dat
                  now: datetime | None = None) -> Report:
     """Compute the report for business days ``date_from``..``date_to`` inclusive."""
     if by not in GROUPINGS:
-        raise ReportError(f"cannot group by {by!r}; choose one of {', '.join(GROUPINGS)}")
+        raise ReportError(f"不能按 {by!r} 分组，可选 {'、'.join(GROUPINGS)} "
+                          f"(cannot group by {by!r}; choose one of {', '.join(GROUPINGS)})")
     d0 = date_from if isinstance(date_from, str) else date_from.isoformat()
     d1 = date_to if isinstance(date_to, str) else date_to.isoformat()
     for d in (d0, d1):
         parse_day(d, date.today())
     if d0 > d1:
-        raise ReportError(f"the report starts ({d0}) after it ends ({d1})")
+        raise ReportError(f"开始日期晚于结束日期 (the report starts ({d0}) after it ends ({d1}))")
     t0 = time.perf_counter()
     own = not isinstance(db, sqlite3.Connection)
     conn = connect(db, readonly=True) if own else db

@@ -23,9 +23,10 @@ from .errors import DatabaseProblem
 
 VERSION = "0.2.0.dev0"
 
-NEWER_FIX = ("install that version again (its bundle's install.sh), or run `install.sh --rollback` "
-             "of the bundle that upgraded it, which restores the backup taken before the upgrade "
-             "(docs/install.md, rolling back)")
+NEWER_FIX = ("重新安装那个版本（它的安装包里的 install.sh），或运行升级它的那个安装包的 `install.sh --rollback`，"
+             "它会恢复升级前做的备份 (install that version again (its bundle's install.sh), or run "
+             "`install.sh --rollback` of the bundle that upgraded it, which restores the backup taken before "
+             "the upgrade (docs/install.md, rolling back))")
 
 
 def applied_migrations(conn: sqlite3.Connection) -> list[tuple[str, float]]:
@@ -66,8 +67,10 @@ def refuse_newer(conn: sqlite3.Connection, path: str, known: Iterable[str]) -> N
     newer = recorded_version(conn)
     raise DatabaseProblem(
         "newer", path,
-        f"a newer jiaohao ({newer or 'a later version'}) has upgraded it: this jiaohao {VERSION} does not "
-        f"know its database change{'s' if len(unknown) > 1 else ''} {', '.join(unknown)} and cannot use it",
+        f"较新的 jiaohao（{newer or '更新的版本'}）升级过它，本 jiaohao {VERSION} 不认识它的数据库变更 "
+        f"{'、'.join(unknown)}，不能使用 (a newer jiaohao ({newer or 'a later version'}) has upgraded it: "
+        f"this jiaohao {VERSION} does not know its database change{'s' if len(unknown) > 1 else ''} "
+        f"{', '.join(unknown)} and cannot use it)",
         NEWER_FIX)
 
 

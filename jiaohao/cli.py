@@ -85,7 +85,7 @@ def _user_error(e: BaseException) -> str | None:
     if "config" in sys.modules:  # a ConfigError can only come from a loaded config package
         from config import ConfigError
         if isinstance(e, ConfigError):
-            return f"配置错误 config error: {e}"
+            return f"配置错误 (config error): {e}"
     return None
 
 

@@ -30,8 +30,8 @@ def check_url(url: str, where: str) -> str:
     except ValueError:
         parts = None
     if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ClientSetupError(f"{where}: the hall server must be an address such as http://192.168.1.10:8080, "
-                               f"not {url!r}")
+        raise ClientSetupError(f"{where}: 大厅服务器要写成 http://192.168.1.10:8080 这样的地址，不是 {url!r} "
+                               f"(the hall server must be an address such as http://192.168.1.10:8080, not {url!r})")
     return url.strip().rstrip("/")
 
 
@@ -45,12 +45,15 @@ def read_token(path: Path | str, where: str) -> str:
     try:
         token = p.read_text(encoding="utf-8").strip()
     except FileNotFoundError:
-        raise ClientSetupError(f"{where}: no token file {p} (make one with `jiaohao devices add NAME --role ROLE` "
-                               "on the controller and put the token in that file)") from None
+        raise ClientSetupError(f"{where}: 没有令牌文件 {p}：在主控机上运行 `jiaohao devices add NAME --role ROLE`，"
+                               f"把令牌放进这个文件 (no token file {p} (make one with `jiaohao devices add NAME "
+                               "--role ROLE` on the controller and put the token in that file))") from None
     except (OSError, UnicodeDecodeError) as e:
-        raise ClientSetupError(f"{where}: cannot read the token file {p}: {getattr(e, 'strerror', None) or e}") from None
+        why = getattr(e, "strerror", None) or e
+        raise ClientSetupError(f"{where}: 读不了令牌文件 {p} (cannot read the token file {p}): {why}") from None
     if not token or any(c.isspace() for c in token):
-        raise ClientSetupError(f"{where}: the token file {p} must hold the token on one line, and nothing else")
+        raise ClientSetupError(f"{where}: 令牌文件 {p} 里只能有一行令牌，别的都不要 "
+                               f"(the token file {p} must hold the token on one line, and nothing else)")
     return token
 
 
@@ -117,8 +120,9 @@ def server_config(server: str, token: str | None, timeout_s: float):
         if not path.is_file():
             raise
         from .commands.inputs import printable
-        print(printable(f"jiaohao: notice: the hall server {server} does not answer; starting with the hall "
-                        f"configuration kept from it in {path}"), file=sys.stderr)
+        print(printable(f"jiaohao: 注意：大厅服务器 {server} 没有应答，先用上次从它保存的大厅配置 {path} 启动 "
+                        f"(notice: the hall server {server} does not answer; starting with the hall "
+                        f"configuration kept from it in {path})"), file=sys.stderr)
         return parse_hall(path.read_text(encoding="utf-8"), path)
     config = parse_hall(d["toml"], f"{server}/api/v1/config")
     keep_copy(server, d["toml"])
@@ -132,30 +136,43 @@ def layout(config) -> dict:
             "windows": {w.number: tuple(w.services) for w in config.windows}}
 
 
+def _some(codes: list[str]) -> tuple[str, str]:
+    """The first 8 of ``codes`` (Chinese, English), and how many there are when more."""
+    zh, en = "、".join(codes[:8]), ", ".join(codes[:8])
+    if len(codes) > 8:
+        return f"{zh} 等 {len(codes)} 个", f"{en} … {len(codes)} in all"
+    return zh, en
+
+
 def compare(local, remote, local_path, server: str) -> None:
     """Refuse a local configuration that describes another hall than the server's."""
     a, b = layout(local), layout(remote)
     if a == b:
         return
-    problems = []
+    problems: list[tuple[str, str]] = []
     only_here = sorted(set(a["services"]) - set(b["services"]))
     only_there = sorted(set(b["services"]) - set(a["services"]))
     if only_here:
-        problems.append(f"services {', '.join(only_here)} are not on the server")
+        zh, en = _some(only_here)
+        problems.append((f"服务器上没有业务 {zh}", f"services {en} are not on the server"))
     if only_there:
-        problems.append(f"the server has services {', '.join(only_there)} that {local_path} lacks")
-    prefixes = [c for c in set(a["services"]) & set(b["services"]) if a["services"][c] != b["services"][c]]
+        zh, en = _some(only_there)
+        problems.append((f"服务器有 {local_path} 没有的业务 {zh}", f"the server has services {en} that {local_path} lacks"))
+    prefixes = sorted(c for c in set(a["services"]) & set(b["services"]) if a["services"][c] != b["services"][c])
     if prefixes:
-        problems.append(f"ticket prefixes differ for {', '.join(sorted(prefixes))}")
+        problems.append((f"业务 {'、'.join(prefixes)} 的票号前缀不同", f"ticket prefixes differ for {', '.join(prefixes)}"))
     wa, wb = a["windows"], b["windows"]
     if set(wa) != set(wb):
-        problems.append(f"windows differ ({len(wa)} here, {len(wb)} on the server"
-                        + (f"; not on the server: {', '.join(map(str, sorted(set(wa) - set(wb))[:8]))}"
-                           if set(wa) - set(wb) else "") + ")")
+        extra = ", ".join(map(str, sorted(set(wa) - set(wb))[:8]))
+        problems.append((f"窗口不同（这里 {len(wa)} 个，服务器 {len(wb)} 个" + (f"；服务器上没有：{extra}" if extra else "") + "）",
+                         f"windows differ ({len(wa)} here, {len(wb)} on the server"
+                         + (f"; not on the server: {extra}" if extra else "") + ")"))
     else:
-        diff = [n for n in wa if wa[n] != wb[n]]
+        diff = ", ".join(map(str, sorted(n for n in wa if wa[n] != wb[n])[:8]))
         if diff:
-            problems.append(f"windows {', '.join(map(str, sorted(diff)[:8]))} offer other services")
-    raise ClientSetupError(f"{local_path} does not describe the same hall as the server {server}: "
-                           f"{'; '.join(problems)}. Leave out --config to use the server's configuration, "
-                           f"or copy the controller's hall file here")
+            problems.append((f"窗口 {diff} 办的业务不同", f"windows {diff} offer other services"))
+    raise ClientSetupError(f"{local_path} 和服务器 {server} 说的不是同一个大厅：{'；'.join(z for z, _ in problems)}。"
+                           "去掉 --config 就用服务器的配置，或把主控机的大厅文件复制过来 "
+                           f"({local_path} does not describe the same hall as the server {server}: "
+                           f"{'; '.join(e for _, e in problems)}. Leave out --config to use the server's configuration, "
+                           f"or copy the controller's hall file here)")

@@ -9,13 +9,14 @@ are one per line in their cell; keywords separated by 、 , ; or spaces; FAQ lin
 nothing is written unless all rows are good. Then each item becomes ``<code>.toml`` in
 the guide folder (items not in the file are kept; ``--replace`` removes them). The file's
 cells are read by jiaohao/guide_sheet.py; every refusal is ``中文 (English)`` after the
-file, row and column.
+file and the place (config/file_place.py: ``第 4 行 L 列（份数） (row 4, column L)``).
 """
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
+from config.file_place import place
 from config.guide import GuideEntry, hall_problems
 
 from .guide_sheet import GuideImportError, column_letter as _col, days, faqs, read_rows, split_list, steps, yes_no
@@ -63,24 +64,28 @@ def parse_rows(rows: list[list[str]], path: Path | str) -> list[GuideEntry]:
     if not rows:
         raise GuideImportError([f"{path}: 文件是空的 (the file is empty)"])
     header = [h.strip().lower() for h in rows[0]]
+
+    def cell_at(r: int, i: int) -> str:  # 第 4 行 L 列（份数） (row 4, column L)
+        return place(row=r, column=_col(i), header=rows[0][i])
+
     cols: dict[str, int] = {}
     for field, names in COLUMNS.items():
         for i, h in enumerate(header):
             if h in {n.lower() for n in names}:
                 if field in cols:  # which of the two would win is a guess: say so instead
                     c0, h0 = _col(cols[field]), rows[0][cols[field]]
-                    problems.append(f"{path}: row 1, column {_col(i)} ({rows[0][i]}): 与 {c0} 列（{h0}）是同一列，"
+                    problems.append(f"{path}: {cell_at(1, i)}: 与 {c0} 列（{h0}）是同一列，"
                                     f"请只留一列 (the same column as column {c0} ({h0}); keep one)")
                     continue
                 cols[field] = i
     known = {n.lower() for names in COLUMNS.values() for n in names}
     for i, h in enumerate(header):
         if h and h not in known:
-            problems.append(f"{path}: row 1, column {_col(i)} ({rows[0][i]}): 不认识的列（认识的列："
+            problems.append(f"{path}: {cell_at(1, i)}: 不认识的列（认识的列："
                             f"{'、'.join(n[0] for n in COLUMNS.values())}） (unknown column: not one of those)")
     missing = [COLUMNS[f][0] for f in REQUIRED if f not in cols]
     if missing:
-        raise GuideImportError(problems + [f"{path}: row 1: 缺少列 {'、'.join(missing)} "
+        raise GuideImportError(problems + [f"{path}: {place(row=1)}: 缺少列 {'、'.join(missing)} "
                                            f"(missing column(s) {'、'.join(missing)})"])
 
     items: list[tuple[int, dict]] = []
@@ -90,8 +95,7 @@ def parse_rows(rows: list[list[str]], path: Path | str) -> list[GuideEntry]:
             continue
 
         def bad(field: str, why: str, r=r) -> None:
-            i = cols[field]
-            problems.append(f"{path}: row {r}, column {_col(i)} ({rows[0][i]}): {why}")
+            problems.append(f"{path}: {cell_at(r, cols[field])}: {why}")
 
         code = cell["code"] = cell["code"].upper()  # scanners and the kiosk keyboard type upper case
         for field, text in cell.items():
@@ -167,7 +171,7 @@ def parse_rows(rows: list[list[str]], path: Path | str) -> list[GuideEntry]:
     for r, item in items:
         if item["code"] in seen:
             code, first = item["code"], seen[item["code"]]
-            problems.append(f"{path}: row {r}, column {_col(cols['code'])} ({rows[0][cols['code']]}): "
+            problems.append(f"{path}: {cell_at(r, cols['code'])}: "
                             f"事项编码 {code!r} 用了两次（第一次在第 {first} 行） "
                             f"(事项编码 {code!r} is used twice (first in row {first}))")
             continue
@@ -183,8 +187,8 @@ def parse_rows(rows: list[list[str]], path: Path | str) -> list[GuideEntry]:
                     row, field = mat_rows[loc[1]], "m_" + str(loc[2])
                 msg = _why(err, loc, field)
                 col = cols.get(field)
-                where = f"column {_col(col)} ({rows[0][col]})" if col is not None else f"field {field}"
-                problems.append(f"{path}: row {row}, {where}: {msg}")
+                where = cell_at(row, col) if col is not None else place(row=row, field=field)
+                problems.append(f"{path}: {where}: {msg}")
     if not items and not problems:  # with --replace an empty sheet removed every item
         problems.append(f"{path}: 表头下面没有事项 (the file has no items below its header row)")
     if problems:
@@ -211,7 +215,7 @@ def _why(err: dict, loc: tuple, field: str) -> str:
 
 
 def check_against_hall(entries: list[GuideEntry], config, path) -> None:
-    problems = [f"{path}: item {p}" for p in hall_problems(entries, config)]
+    problems = [f"{path}: {p}" for p in hall_problems(entries, config)]
     if problems:
         raise GuideImportError(problems)
 

@@ -18,7 +18,8 @@ NO = {"否", "不可", "不可以", "无", "n", "no", "false", "0", "", "×"}
 
 
 class GuideImportError(ValueError):
-    """The file is refused: ``problems`` are its lines, ``FILE: row R, column C (header): reason``."""
+    """The file is refused: ``problems`` are its lines, ``FILE: 第 4 行 L 列（份数） (row 4, column L): reason``
+    (the place by config/file_place.py)."""
 
     def __init__(self, problems: list[str]):
         super().__init__("\n".join(problems))

@@ -21,6 +21,7 @@ from datetime import datetime
 from pathlib import Path
 
 from config import HallConfig
+from config.file_place import place
 
 from .csv_text import UndecodableText, decode_text
 
@@ -112,14 +113,14 @@ def decode(data: bytes, source: str = "<csv>") -> str:
 
 
 def _column(header_line: str, before: str) -> str:
-    """``column 4 (name)`` for the field that ``before`` (the line up to a point) ends in."""
+    """``第 4 列（name） (column 4)`` for the field that ``before`` (the line up to a point) ends in."""
     try:
         index = len(next(csv.reader([before]), [""])) - 1 if before else 0
         names = [h.strip().lower() for h in next(csv.reader([header_line]), [])]
     except csv.Error:
         return ""
     name = names[index] if index < len(names) and names[index] in COLUMNS else ""
-    return f"column {index + 1}" + (f" ({name})" if name else "")
+    return place(column=index + 1, header=name)
 
 
 def parse_slot(text: str) -> datetime:
@@ -210,7 +211,7 @@ def parse_appointments(text: str, config: HallConfig, source: str = "<csv>") -> 
     for i, cell in enumerate(header):
         problem = _cell_problem(cell, last)
         if problem:
-            raise AppointmentFileError([f"{source}:1: column {i + 1}: {problem}"])
+            raise AppointmentFileError([f"{source}:1: {place(column=i + 1)}: {problem}"])
     problem = _header(names, source)
     if problem:
         raise AppointmentFileError([problem])
@@ -230,7 +231,7 @@ def parse_appointments(text: str, config: HallConfig, source: str = "<csv>") -> 
             errors.append(f"{source}:{line}: 这一行有 {len(row)} 格，表头只有 {len(names)} 格 "
                           f"({len(row)} fields, the header has {len(names)})")
             continue
-        cell_problems = [f"{source}:{line}: {names[i] or f'column {i + 1}'}: {p}" for i, cell in enumerate(row)
+        cell_problems = [f"{source}:{line}: {names[i] or place(column=i + 1)}: {p}" for i, cell in enumerate(row)
                          if suspect and (p := _cell_problem(cell, last))]
         if cell_problems:
             errors.extend(cell_problems)

@@ -144,9 +144,9 @@ def _damaged(request: Request) -> tuple[int, dict] | None:
     found = damage_note(str(queue.path)) if getattr(queue, "path", None) else []
     if not found:
         return None
-    return 503, error_body("database", "排队数据库中有损坏的记录，请技术人员运行 jiaohao diag check 并从备份恢复：" + found[0],
-                           f"the queue database has a damaged row ({found[0]}); run `jiaohao diag check`, "
-                           "then restore the last backup")
+    return 503, error_body("database", "排队数据库中有损坏的记录，请技术人员运行 jiaohao diag check 并从备份恢复："
+                           + found[0].zh, f"the queue database has a damaged row ({found[0].en}); "
+                           "run `jiaohao diag check`, then restore the last backup")
 
 
 def _page(request: Request, status: int, body: dict, headers: dict[str, str] | None = None):

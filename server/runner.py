@@ -24,7 +24,8 @@ def parse_listen(text: str) -> tuple[str, int]:
     host, sep, port = text.strip().rpartition(":")
     host = host.strip("[]")
     if not sep or not host or not port.isascii() or not port.isdigit() or not 0 <= int(port) <= 65535:
-        raise ListenError(f"listen address must be HOST:PORT, e.g. 0.0.0.0:8080, not {text!r}")
+        raise ListenError(f"监听地址要写成 主机:端口，例如 0.0.0.0:8080，不是 {text!r} "
+                          f"(listen address must be HOST:PORT, e.g. 0.0.0.0:8080, not {text!r})")
     return host, int(port)
 
 
@@ -67,9 +68,11 @@ class ApiServer:
             self._server.should_exit = True
             self._close_app()
             why = f" ({self._failure})" if self._failure and str(self._failure) else ""
-            raise ListenError(f"the hall API cannot listen on {self.host}:{self.port}{why}: is another program "
+            raise ListenError(f"大厅接口无法在 {self.host}:{self.port} 上监听：端口被别的程序占用了，还是这个地址不是"
+                              "本机的？改 [server] listen 或 --listen "
+                              f"(the hall API cannot listen on {self.host}:{self.port}{why}: is another program "
                               "using that port, or is the address not one of this computer's? "
-                              "Change [server] listen or --listen")
+                              "Change [server] listen or --listen)")
         sockets = [s for srv in self._server.servers for s in srv.sockets]
         if sockets:
             self.port = sockets[0].getsockname()[1]

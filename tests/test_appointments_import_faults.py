@@ -58,25 +58,25 @@ BAD = [
      f"FILE: 这像是没有字节顺序标记（BOM）的 UTF-16 文本；{SAVE_AS_ZH} "
      f"(this looks like UTF-16 text without its byte-order mark; {SAVE_AS})"),
     ("utf16-bom-truncated", GOOD.encode("utf-16")[:-1],
-     f"FILE:3: column 4 (name): 文件标明是 UTF-16，这里却不是有效的 UTF-16；{SAVE_AS_ZH} "
+     f"FILE:3: 第 4 列（name） (column 4): 文件标明是 UTF-16，这里却不是有效的 UTF-16；{SAVE_AS_ZH} "
      f"(the file says it is UTF-16 but is not valid UTF-16 here; {SAVE_AS})"),
     ("utf8-bom-then-gbk", b"\xef\xbb\xbf" + rows("YY001,A,2026-11-23 09:30,张三").encode("gbk"),
-     f"FILE:2: column 4 (name): 文件标明是 UTF-8，这里却不是有效的 UTF-8；{SAVE_AS_ZH} "
+     f"FILE:2: 第 4 列（name） (column 4): 文件标明是 UTF-8，这里却不是有效的 UTF-8；{SAVE_AS_ZH} "
      f"(the file says it is UTF-8 but is not valid UTF-8 here; {SAVE_AS})"),
     ("not-text", HEADER.encode() + b"YY001,A,2026-11-23 09:30,\x81\x20\n",
-     "FILE:2: column 4 (name): 字节 81 20 既不是 UTF-8 也不是 GBK/GB18030（是 Big5、Shift-JIS，还是根本不是文本？）；"
+     "FILE:2: 第 4 列（name） (column 4): 字节 81 20 既不是 UTF-8 也不是 GBK/GB18030（是 Big5、Shift-JIS，还是根本不是文本？）；"
      f"{SAVE_AS_ZH} (the bytes 81 20 are neither UTF-8 nor GBK/GB18030 (is it Big5, Shift-JIS or "
      f"not text at all?); {SAVE_AS})"),
     ("big5", rows("YY001,A,2026-11-23 09:30,張三", "YY002,A,2026-11-23 10:00,陳大文").encode("big5"),
-     "FILE:2: column 4 (name): 文件不是 UTF-8，按 GBK 读出来是 '\\ue5fa'，不是中文：可能是 Big5（繁体中文）或 "
+     "FILE:2: 第 4 列（name） (column 4): 文件不是 UTF-8，按 GBK 读出来是 '\\ue5fa'，不是中文：可能是 Big5（繁体中文）或 "
      f"Shift-JIS（日文）；{SAVE_AS_ZH} (the file is not UTF-8, and read as GBK it gives '\\ue5fa', which is no "
      f"Chinese text: it may be Big5 (Traditional Chinese) or Shift-JIS (Japanese); {SAVE_AS})"),
     ("shift-jis", rows("YY001,A,2026-11-23 09:30,山田太郎", "YY002,A,2026-11-23 10:00,鈴木一郎").encode("shift_jis"),
-     "FILE:2: column 4 (name): 文件不是 UTF-8，按 GBK 读出来是 '嶳揷懢榊'，不是中文：可能是 Big5（繁体中文）或 "
+     "FILE:2: 第 4 列（name） (column 4): 文件不是 UTF-8，按 GBK 读出来是 '嶳揷懢榊'，不是中文：可能是 Big5（繁体中文）或 "
      f"Shift-JIS（日文）；{SAVE_AS_ZH} (the file is not UTF-8, and read as GBK it gives '嶳揷懢榊', which is no "
      f"Chinese text: it may be Big5 (Traditional Chinese) or Shift-JIS (Japanese); {SAVE_AS})"),
     ("shift-jis-kana", rows("YY001,A,2026-11-23 09:30,すずき はなこ").encode("shift_jis"),
-     "FILE:2: column 4 (name): 文件不是 UTF-8，按 GBK 读出来是"),
+     "FILE:2: 第 4 列（name） (column 4): 文件不是 UTF-8，按 GBK 读出来是"),
     ("year-0001", rows("YY001,A,0001-01-01 09:30,张三").encode(),
      "FILE:2: 时段 '0001-01-01 09:30' 不是预约日期：年份须在 2000-2099 之间 "
      "(slot '0001-01-01 09:30' is not a booking date: the year must be 2000-2099)"),
@@ -109,6 +109,13 @@ BAD = [
     ("control-character", rows("YY001,A,2026-11-23 09:30,张\x1b[31m三").encode(),
      "FILE:2: name: 第 2 个字符是控制字符（U+001B）：这真的是 CSV 文本文件吗？ "
      "(contains a control character (U+001B) at character 2: is this really a CSV text file?)"),
+    # a cell with no header name, and a header cell, are named by their column's number
+    ("nul-under-no-header", b"code,service,slot,\nYY001,A,2026-11-23 09:30,\xe5\xbc\xa0\x00\n",
+     "FILE:2: 第 4 列 (column 4): 第 2 个字符是空字节（U+0000）：这真的是 CSV 文本文件吗？ "
+     "(contains a NUL byte (U+0000) at character 2: is this really a CSV text file?)"),
+    ("nul-in-header", b"code,service,slot,na\x00me\nYY001,A,2026-11-23 09:30,x\n",
+     "FILE:1: 第 4 列 (column 4): 第 3 个字符是空字节（U+0000）：这真的是 CSV 文本文件吗？ "
+     "(contains a NUL byte (U+0000) at character 3: is this really a CSV text file?)"),
 ]
 
 

@@ -79,6 +79,7 @@ def test_the_database_and_its_backups_on_one_full_disk(hall_db, small_disk):
     _fill(small_disk)
     line = _backup(db)  # the default folder: backups/ beside the database
     assert f"backup folder {small_disk / 'backups'} is full" in line and "also the database's disk" in line, line
+    assert "数据库未改动；这也是数据库所在的磁盘，大厅也写不进去了，请马上腾出空间 (backup failed" in line, line
     assert _sha(db) == _sha(hall_db)
     assert [p.name for p in (small_disk / "backups").iterdir()] == []
 

@@ -100,7 +100,7 @@ def test_a_day_of_the_older_format_is_read_and_rewritten_by_city_migrate(city_db
         assert columns == sql, by
     r = subprocess.run([sys.executable, "-m", "jiaohao", "city", "migrate", city_db], capture_output=True,
                        text=True, timeout=60, env={k: v for k, v in os.environ.items() if k != "JIAOHAO_CITY_PASSWORD"})
-    assert r.returncode == 0 and "3 days rewritten in format 4" in r.stdout, r.stderr
+    assert r.returncode == 0 and "市平台的日期列：3 天改写为格式 4 (city day columns: 3 days rewritten in format 4" in r.stdout, r.stderr
     with city_connect(city_db) as pg:
         assert pg.execute("SELECT format, count(*), count(data) FROM city.day_columns GROUP BY 1").fetchall() == \
             [(FORMAT, 3, 0)]

@@ -124,7 +124,7 @@ def test_a_ship_killed_mid_batch_loses_nothing_and_repeats_nothing(pg_cluster, t
     simulate_days(db, date(2026, 11, 2), days=2, per_day=150, seed=4).close()
     hall = _hall_file(tmp_path, url, "K1", batch=20)
     r = _jiaohao("city", "migrate", url)
-    assert r.returncode == 0 and "applied 0001_schema" in r.stdout, r.stderr
+    assert r.returncode == 0 and "市平台数据库结构：已应用 (city schema: applied) 0001_schema" in r.stdout, r.stderr
     with city_connect(url, autocommit=True) as pg:
         # a slow link: every batch's cursor update takes 50 ms in the city, so the kill below
         # lands mid-way however loaded the machine running the test is
@@ -218,7 +218,7 @@ def test_the_documented_setup_with_an_owner_that_is_no_superuser(pg_cluster, tmp
     owner = pg_cluster.url("city_owned", "city_owner", None)
     r = subprocess.run([sys.executable, "-m", "jiaohao", "city", "migrate", owner], capture_output=True, text=True,
                        timeout=60, env={**os.environ, "JIAOHAO_CITY_PASSWORD": "opw"})
-    assert r.returncode == 0 and "applied 0001_schema" in r.stdout, r.stderr
+    assert r.returncode == 0 and "市平台数据库结构：已应用 (city schema: applied) 0001_schema" in r.stdout, r.stderr
     with city_connect(owner, password="opw", autocommit=True) as conn:
         conn.execute("CREATE ROLE hall_d1 LOGIN PASSWORD 'hpw' IN ROLE city_shipper")
     db = tmp_path / "hall.sqlite"

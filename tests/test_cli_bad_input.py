@@ -119,7 +119,7 @@ CASES = [
     (["bookings", "list", "--day", "2026-02-30"], "is not a date"),
     (["bookings", "list", "--service", "ZZ"], "unknown service 'ZZ'"),
     (["guide", "search", " "], "give a word to search for"),
-    (["guide", "search", "x", "--server", "http://127.0.0.1:99999"], "the hall server must be an address"),
+    (["guide", "search", "x", "--server", "http://127.0.0.1:99999"], "大厅服务器要写成 http://192.168.1.10:8080 这样的地址"),
     (["guide", "show", "X1", "--server", "notaurl"], "the hall server must be an address"),
     (["guide", "import", "/nonexistent/guide.csv"], "/nonexistent/guide.csv"),
     (["guide", "export", "/proc/x.xlsx"], "/proc/x.xlsx"),
@@ -153,6 +153,14 @@ ZH_CASES = [  # the technician reads the Chinese first; the English follows in b
     (["guide", "export", "/proc/x.xlsx"], "/proc/x.xlsx: 写不了 (cannot write: "),
     (["guide", "import", "/tmp"], "/tmp: 是文件夹，请给出 .xlsx 或 .csv 文件 (is a folder: give an .xlsx or .csv file)"),
     (["ship", "--once"], "里没有 [city] database：请加上"),
+    (["city", "indicators", "postgresql://127.0.0.1:9/x", "--from", "2026-03-01", "--to", "2026-01-01"],
+     "开始日期晚于结束日期 (--from 2026-03-01 is after --to 2026-01-01)"),
+    (["screen", "--windows", "5-1", "--screenshot", "x.png"],
+     "--windows '5-1': 范围 5-1 要从小写到大，如 1-5 (range 5-1 runs backwards)"),
+    (["bookings", "list", "--day", "9999-12-31"], "9999-12-31: 日期须在 2000-01-01 至 2099-12-31 之间 (dates run from"),
+    (["bookings", "list", "--day", "2026-02-30"], "'2026-02-30' 不是日期，请写成 2026-11-30 这样 ('2026-02-30' is not"),
+    (["ratings", "follow-up", "1", "verify"], "请写明谁做这一步：--by 工号 (say who takes the step: --by STAFF)"),
+    (["ratings", "follow-up", "1", "verify", "--by", "9001"], "请写明做了什么：--note 说明 (say what was done"),
 ]
 
 

@@ -76,7 +76,7 @@ def test_an_edited_hall_file_is_seen_by_the_next_queue_command(tmp_path):
     hall.write_text(text.replace('services = ["C"]', 'services = ["Q"]', 1), encoding="utf-8")
     p = jiaohao(tmp_path, "--config", str(hall), "queue", "issue", "A")
     assert p.returncode == 2 and p.stdout == ""
-    assert p.stderr == f"jiaohao: 配置错误 config error: {hall}:155: windows[3].services[0]: 没有业务 'Q' (unknown service 'Q')\n"
+    assert p.stderr == f"jiaohao: 配置错误 (config error): {hall}:155: windows[3].services[0]: 没有业务 'Q' (unknown service 'Q')\n"
 
 
 def test_help_lists_every_command_without_importing_them(tmp_path):

@@ -183,7 +183,7 @@ def test_bad_hall_file_names_file_line_and_field(tmp_path, text, line, field, wo
     assert str(err) == f"{path}:{line}: {field}: {err.zh} ({err.reason})" and has_chinese(err.zh), str(err)
     assert "Traceback" not in str(err) and "\n" not in str(err)
     # the same line through the command a technician runs
-    assert one_line_error(config_check(tmp_path, path)) == f"jiaohao: 配置错误 config error: {err}"
+    assert one_line_error(config_check(tmp_path, path)) == f"jiaohao: 配置错误 (config error): {err}"
 
 
 @pytest.mark.parametrize("url", ["/dev/ttyUSB0", "/dev/serial/by-id/usb-FTDI_FT232R-if00-port0", "COM3",
@@ -211,17 +211,18 @@ def test_a_utf8_bom_is_accepted_and_lines_stay_right(tmp_path):
     path = hall_file(tmp_path, GOOD, "utf-8-sig")
     assert load_hall(path).hall.name == "测试中心"
     p = config_check(tmp_path, path)
-    assert p.returncode == 0 and p.stdout.startswith(f"OK {path}"), p.stderr
+    assert p.returncode == 0 and p.stdout.startswith(f"正常 (OK) {path}\n  测试中心："), (p.stdout, p.stderr)
+    assert " 个业务，" in p.stdout and " services in " in p.stdout and "\n  总线 (buses): " in p.stdout
     path = hall_file(tmp_path, edit("number = 2", "number = true"), "utf-8-sig")
     line = one_line_error(config_check(tmp_path, path))
-    assert line.startswith(f"jiaohao: 配置错误 config error: {path}:22: windows[1].number: 应为整数，如 5，不是 true "
+    assert line.startswith(f"jiaohao: 配置错误 (config error): {path}:22: windows[1].number: 应为整数，如 5，不是 true "
                            "(expected a whole number")
 
 
 def test_a_file_that_is_not_utf8_names_its_line(tmp_path):
     path = hall_file(tmp_path, GOOD, "gbk")  # 测试中心 on line 2
     line = one_line_error(config_check(tmp_path, path))
-    assert line == (f"jiaohao: 配置错误 config error: {path}:2: 不是 UTF-8 文本（字节 0xB2）：请把文件另存为 UTF-8"
+    assert line == (f"jiaohao: 配置错误 (config error): {path}:2: 不是 UTF-8 文本（字节 0xB2）：请把文件另存为 UTF-8"
                     "（可能存成了 GBK/ANSI） (not UTF-8 text (byte 0xB2); save the file as UTF-8 "
                     "(it may have been saved as GBK/ANSI))")
 
@@ -246,7 +247,7 @@ def _fifo(tmp_path):
 def test_not_a_file_is_refused_without_hanging(tmp_path, make, words):
     path = make(tmp_path)
     # a FIFO nobody writes to used to block for ever: the subprocess (with its time-out) goes first
-    assert one_line_error(config_check(tmp_path, path)) == f"jiaohao: 配置错误 config error: {path}: {words}"
+    assert one_line_error(config_check(tmp_path, path)) == f"jiaohao: 配置错误 (config error): {path}: {words}"
     with pytest.raises(ConfigError) as e:
         load_hall(path)
     assert str(e.value) == f"{path}: {words}"

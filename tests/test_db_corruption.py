@@ -292,7 +292,9 @@ def test_quick_check_finds_what_the_first_queries_do_not(base, tmp_path):
     zero_root("calls_report")(db)
     with pytest.raises(DatabaseProblem) as err:
         Context(db=str(db)).open_queue(quick_check=True)
-    assert err.value.kind == "corrupt" and "damaged" in err.value.what
+    assert err.value.kind == "corrupt" and err.value.what.startswith(
+        "数据库已损坏，SQLite 的检查发现 "), err.value.what
+    assert "problem(s)), 第一处 (first): " in err.value.what, err.value.what
     check = jiaohao(db, "diag", "check", "--json")
     integrity = [d for d in json.loads(check.stdout)["devices"] if d["device"].startswith("database integrity")]
     assert integrity and not integrity[0]["ok"] and "jiaohao restore" in integrity[0]["fix"]
@@ -343,5 +345,5 @@ def test_serve_refuses_a_damaged_database_at_start_in_words(base, tmp_path):
     assert p.returncode == 2, p.stderr[-2000:]
     assert "Traceback" not in p.stderr
     last = p.stderr.strip().splitlines()[-1]
-    assert last.startswith("jiaohao: 排队数据库 queue database") and str(db) in last and "jiaohao restore" in last
+    assert last.startswith("jiaohao: 排队数据库 (queue database) ") and str(db) in last and "jiaohao restore" in last
     assert "starting" not in p.stderr  # no part was started on it

@@ -77,7 +77,10 @@ def test_a_damaged_row_is_skipped_said_and_named(base, tmp_path, table, column):
         c.execute("PRAGMA ignore_check_constraints = ON")  # a flipped byte obeys no constraint
         c.execute(f'UPDATE {table} SET "{column}" = \'zz{{\'')
     found = [r for r in contents(db, cfg.hall.name) if r.device == "database rows hall.sqlite"]
-    assert len(found) == 1 and not found[0].ok and f"{table} row" in found[0].detail and column in found[0].detail
+    assert len(found) == 1 and not found[0].ok, found
+    # Chinese first, the English in the bracket: "alarms 表 id 为 1 的行：data 存的是 'zz{'，应是 JSON (alarms row 1: …)"
+    assert f": {table} 表 " in found[0].detail and f"：{column} 存的是 'zz{{'，应是" in found[0].detail, found
+    assert f" ({table} row " in found[0].detail and f": {column} holds 'zz{{' where " in found[0].detail, found
     assert "restore the last good backup" in found[0].fix
     q = HallQueue(db, cfg, FixedClock(NOW))
     h = Hall(q)
@@ -88,6 +91,12 @@ def test_a_damaged_row_is_skipped_said_and_named(base, tmp_path, table, column):
             assert r.status_code != 500, (path, r.text[:300])
             if r.status_code == 503:  # that one row is what the page shows: say where, and what to do
                 assert "diag check" in r.text and table in r.text, (path, r.text[:300])
+                if r.headers["content-type"].startswith("application/json"):  # each language its own half
+                    e = r.json()["error"]
+                    assert f"从备份恢复：{table} 表 " in e["message"] and "holds" not in e["message"], e
+                    assert f"：{column} 存的是 'zz{{'，应是" in e["message"], e
+                    assert f"damaged row ({table} row " in e["message_en"] and "存" not in e["message_en"], e
+                    assert f": {column} holds 'zz{{' where " in e["message_en"], e
         for path in ("/manage/alarms", "/manage/people", "/rate/followups", "/manage/limits"):
             assert web.get(path).status_code == 200, path  # the lists skip the row
         AlarmEngine(q).evaluate_once()  # the engine of serve keeps checking

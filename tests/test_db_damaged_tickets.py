@@ -62,7 +62,8 @@ def test_a_damaged_ticket_that_matters_is_named(two_days, tmp_path, monkeypatch,
     db, tid = _damaged(two_days, tmp_path, which, column)
     rows = [r for r in contents(db, CFG.hall.name) if r.device == "database rows hall.sqlite"]
     assert len(rows) == 1 and not rows[0].ok, rows
-    assert f"tickets row {tid}: {column} holds 'zz{{'" in rows[0].detail
+    assert f"tickets 表 id 为 {tid} 的行：{column} 存的是 'zz{{'，应是" in rows[0].detail
+    assert f"(tickets row {tid}: {column} holds 'zz{{' where " in rows[0].detail
 
 
 def test_an_old_finished_ticket_is_not_read(two_days, tmp_path):
@@ -70,8 +71,11 @@ def test_an_old_finished_ticket_is_not_read(two_days, tmp_path):
     with sqlite3.connect(db) as c:
         assert find(c, day=TODAY.date().isoformat()) == []
         # the same row is found when its day is the one checked
-        assert find(c, day=YESTERDAY.date().isoformat()) == [
-            f"tickets row {tid}: issued_at holds 'zz{{' where a number or a time belongs"]
+        found = find(c, day=YESTERDAY.date().isoformat())
+        assert [str(d) for d in found] == [f"tickets 表 id 为 {tid} 的行：issued_at 存的是 'zz{{'，应是数字或时间 "
+                                           f"(tickets row {tid}: issued_at holds 'zz{{' where a number or a time belongs)"]
+        assert found[0].zh == f"tickets 表 id 为 {tid} 的行：issued_at 存的是 'zz{{'，应是数字或时间"
+        assert found[0].en == f"tickets row {tid}: issued_at holds 'zz{{' where a number or a time belongs"
 
 
 def test_sound_tickets_and_no_tickets_today(two_days):

@@ -35,10 +35,10 @@ def test_headless_serves_the_api_only_when_asked(tmp_path):
     report = json.loads(proc.stdout.strip().splitlines()[-1])
     api = report["outputs"]["api"]
     if api is None:  # no API server in this build: said, not failed
-        assert any(n.startswith("hall API: not in this build") for n in report["notes"])
+        assert any(n.startswith("大厅接口：这个版本没有，演示不提供网页 (hall API: not in this build") for n in report["notes"])
     else:
         assert api.startswith("http://127.0.0.1:") and api.endswith("/api/v1")
-        assert f"hall API on {api}" in proc.stderr
+        assert f"jiaohao demo: 大厅接口 (hall API) on {api}" in proc.stderr
     quiet = subprocess.run([sys.executable, "-m", "jiaohao", "demo", "--headless", "--minutes", "1",
                             "--speed", "300", "--json", "--out", str(tmp_path / "o2")],
                            cwd=ROOT, capture_output=True, text=True, timeout=120)

@@ -76,7 +76,7 @@ def test_guide_check_exits_0_for_the_shipped_halls():
     for hall in ("demo", "large"):
         r = jiaohao("--config", str(HALLS / f"{hall}.toml"), "guide", "check")
         assert r.returncode == 0, r.stderr
-        assert r.stdout.startswith("OK ")
+        assert r.stdout.startswith("正常 (OK) "), r.stdout
 
 
 def test_guide_check_exits_2_with_one_line_per_problem(hall_copy):
@@ -112,6 +112,8 @@ def test_guide_check_exits_2_with_one_line_per_problem(hall_copy):
 def test_a_hall_without_a_guide_folder_checks_ok(hall_copy):
     r = jiaohao("--config", str(hall_copy), "guide", "check")
     assert r.returncode == 0 and "no guide folder" in r.stdout
+    assert r.stdout.startswith("正常 (OK) ") and ": 0 个事项，覆盖 " in r.stdout, r.stdout
+    assert "；还没有办事指南文件夹 (0 items for 0 of " in r.stdout, r.stdout
 
 
 # -- import ------------------------------------------------------------------------------
@@ -153,16 +155,16 @@ def test_import_of_a_broken_spreadsheet_names_every_bad_row_and_column(hall_copy
     r = jiaohao("--config", str(hall_copy), "guide", "import", str(src))
     assert r.returncode == 2
     err = r.stderr
-    for expected in ["row 1, column N (备注栏): 不认识的列",  # each Chinese first, the English after
-                     "row 2, column E (承诺时限): '三天' 不是以工作日计的时限",
+    for expected in ["第 1 行 N 列（备注栏） (row 1, column N): 不认识的列",  # each Chinese first, the English after
+                     "第 2 行 E 列（承诺时限） (row 2, column E): '三天' 不是以工作日计的时限",
                      "('三天' is not a time limit",
-                     "row 2, column I (可预约): '也许' 应填“是”或“否” ('也许' is not yes or no (是/否))",
-                     "row 3, column K (材料形式): '扫描件' 不是 原件、复印件、原件及复印件、电子版 之一 "
+                     "第 2 行 I 列（可预约） (row 2, column I): '也许' 应填“是”或“否” ('也许' is not yes or no (是/否))",
+                     "第 3 行 K 列（材料形式） (row 3, column K): '扫描件' 不是 原件、复印件、原件及复印件、电子版 之一 "
                      "('扫描件' is not one of",
-                     "row 4, column L (份数): '两' 不是份数 ('两' is not a number of copies)",
-                     "row 6, column K (材料形式): 有材料的说明却没有材料名称 (a material's detail without its 材料名称)",
-                     "row 6, column B (事项名称): 必填：这一格是空的 (required: this cell is empty)",
-                     "row 7, column A (事项编码): 事项编码 'X01' 用了两次（第一次在第 2 行） "
+                     "第 4 行 L 列（份数） (row 4, column L): '两' 不是份数 ('两' is not a number of copies)",
+                     "第 6 行 K 列（材料形式） (row 6, column K): 有材料的说明却没有材料名称 (a material's detail without its 材料名称)",
+                     "第 6 行 B 列（事项名称） (row 6, column B): 必填：这一格是空的 (required: this cell is empty)",
+                     "第 7 行 A 列（事项编码） (row 7, column A): 事项编码 'X01' 用了两次（第一次在第 2 行） "
                      "(事项编码 'X01' is used twice (first in row 2))",
                      "8 处问题，未导入任何事项 (8 problem(s), nothing imported)"]:
         assert expected in err, (expected, err)
@@ -172,7 +174,7 @@ def test_import_of_a_broken_spreadsheet_names_every_bad_row_and_column(hall_copy
     bad2[4][2] = "Q"
     src2 = write_csv(hall_copy.parent / "b.csv", bad2)
     r = jiaohao("--config", str(hall_copy), "guide", "import", str(src2))
-    assert r.returncode == 2 and f"{src2}: item X02: service: 本大厅没有业务 'Q'" in r.stderr
+    assert r.returncode == 2 and f"{src2}: 事项 X02 (item X02): service: 本大厅没有业务 'Q'" in r.stderr
     assert "(unknown service 'Q' (the hall's services:" in r.stderr
     assert not (hall_copy.parent / "demo" / "guide").exists()
 
@@ -181,7 +183,7 @@ def test_import_refuses_a_file_without_the_required_columns(tmp_path):
     src = write_csv(tmp_path / "x.csv", [["名称", "部门"], ["结婚登记", "民政"]])
     with pytest.raises(GuideImportError) as e:
         parse_rows(read_rows(src), src)
-    assert e.value.problems[-1] == f"{src}: row 1: 缺少列 事项编码、取号业务 (missing column(s) 事项编码、取号业务)"
+    assert e.value.problems[-1] == f"{src}: 第 1 行 (row 1): 缺少列 事项编码、取号业务 (missing column(s) 事项编码、取号业务)"
 
 
 def test_written_files_read_back_equal(tmp_path):

@@ -94,62 +94,62 @@ BAD = [
      'FILE:7: 这一行的引号（"）开始了一格，却一直没有关上（格内的引号要写两次 ""） '
      '(a quote (") opens a cell that is never closed)'),
     ("nul-byte", "guide.csv", csv_bytes(GOOD).replace("结婚登记".encode(), "结婚\x00登记".encode()),
-     "FILE: row 5, column B (事项名称): 含有控制字符（空字节或别的不是文字的字节） "
+     "FILE: 第 5 行 B 列（事项名称） (row 5, column B): 含有控制字符（空字节或别的不是文字的字节） "
      "(holds a control character (NUL or another byte that is not text))"),
     ("duplicated-column", "guide.csv", csv_bytes(edited(dup_column)),
-     "FILE: row 1, column N (事项名称): 与 B 列（事项名称）是同一列，请只留一列 "
+     "FILE: 第 1 行 N 列（事项名称） (row 1, column N): 与 B 列（事项名称）是同一列，请只留一列 "
      "(the same column as column B (事项名称); keep one)"),
     ("unknown-column", "guide.csv", csv_bytes(with_column("备注栏", "")),
-     "FILE: row 1, column N (备注栏): 不认识的列（认识的列：事项编码、事项名称、英文名称、国家事项编码、取号业务、"
+     "FILE: 第 1 行 N 列（备注栏） (row 1, column N): 不认识的列（认识的列：事项编码、事项名称、英文名称、国家事项编码、取号业务、"
      "实施部门、专区、窗口、设定依据、申请条件、办理流程、法定时限、承诺时限、收费标准、注意事项、票面提示、咨询电话、"
      "监督电话、可预约、关键词、常见问题、材料名称、材料英文名称、材料形式、份数、材料说明、电子证照） "
      "(unknown column: not one of those)"),
     ("missing-columns", "guide.csv", csv_bytes([["名称", "部门"], ["结婚登记", "民政"]]),
-     "FILE: row 1: 缺少列 事项编码、取号业务 (missing column(s) 事项编码、取号业务)"),
+     "FILE: 第 1 行 (row 1): 缺少列 事项编码、取号业务 (missing column(s) 事项编码、取号业务)"),
     ("arabic-indic-copies", "guide.csv", csv_bytes(edited(lambda rows: rows[1].__setitem__(11, "٣"))),
-     "FILE: row 2, column L (份数): '٣' 不是份数 ('٣' is not a number of copies)"),
+     "FILE: 第 2 行 L 列（份数） (row 2, column L): '٣' 不是份数 ('٣' is not a number of copies)"),
     ("superscript-copies", "guide.csv", csv_bytes(edited(lambda rows: rows[1].__setitem__(11, "²"))),
-     "FILE: row 2, column L (份数): '²' 不是份数 ('²' is not a number of copies)"),
+     "FILE: 第 2 行 L 列（份数） (row 2, column L): '²' 不是份数 ('²' is not a number of copies)"),
     ("copies-over-99", "guide.csv", csv_bytes(edited(lambda rows: rows[3].__setitem__(11, "100"))),
-     "FILE: row 4, column L (份数): 须不大于 99 (Input should be less than or equal to 99)"),
+     "FILE: 第 4 行 L 列（份数） (row 4, column L): 须不大于 99 (Input should be less than or equal to 99)"),
     ("days-in-words", "guide.csv", csv_bytes(edited(lambda rows: rows[1].__setitem__(4, "三天"))),
-     "FILE: row 2, column E (承诺时限): '三天' 不是以工作日计的时限（如 5、5个工作日 或 即办） "
+     "FILE: 第 2 行 E 列（承诺时限） (row 2, column E): '三天' 不是以工作日计的时限（如 5、5个工作日 或 即办） "
      "('三天' is not a time limit in working days (e.g. 5, 5个工作日 or 即办))"),
     ("yes-or-no", "guide.csv", csv_bytes(edited(lambda rows: rows[1].__setitem__(12, "也许"))),
-     "FILE: row 2, column M (电子证照): '也许' 应填“是”或“否” ('也许' is not yes or no (是/否))"),
+     "FILE: 第 2 行 M 列（电子证照） (row 2, column M): '也许' 应填“是”或“否” ('也许' is not yes or no (是/否))"),
     ("not-a-form", "guide.csv", csv_bytes(edited(lambda rows: rows[2].__setitem__(10, "扫描件"))),
-     "FILE: row 3, column K (材料形式): '扫描件' 不是 原件、复印件、原件及复印件、电子版 之一 "
+     "FILE: 第 3 行 K 列（材料形式） (row 3, column K): '扫描件' 不是 原件、复印件、原件及复印件、电子版 之一 "
      "('扫描件' is not one of 原件, 复印件, 原件及复印件, 电子版)"),
     ("empty-name", "guide.csv", csv_bytes(edited(lambda rows: rows[4].__setitem__(1, ""))),
-     "FILE: row 5, column B (事项名称): 必填：这一格是空的 (required: this cell is empty)"),
+     "FILE: 第 5 行 B 列（事项名称） (row 5, column B): 必填：这一格是空的 (required: this cell is empty)"),
     ("name-too-long", "guide.csv", csv_bytes(edited(lambda rows: rows[4].__setitem__(1, "长" * 101))),
-     "FILE: row 5, column B (事项名称): 最多 100 个字符 (String should have at most 100 characters)"),
+     "FILE: 第 5 行 B 列（事项名称） (row 5, column B): 最多 100 个字符 (String should have at most 100 characters)"),
     ("code-with-a-space", "guide.csv", csv_bytes(edited(lambda rows: rows[4].__setitem__(0, "X 02"))),
-     "FILE: row 5, column A (事项编码): 'X 02' 不能作事项编码：只能用字母、数字、- 和 _，以字母或数字开头，最多 40 个 "
+     "FILE: 第 5 行 A 列（事项编码） (row 5, column A): 'X 02' 不能作事项编码：只能用字母、数字、- 和 _，以字母或数字开头，最多 40 个 "
      "('X 02' is not an item code: letters, digits, - and _, starting with a letter or digit, at most 40)"),
     ("first-item-without-code", "guide.csv", csv_bytes([GOOD[0], [""] + GOOD[1][1:]]),
-     "FILE: row 2, column A (事项编码): 第一个事项没有事项编码 (the first item has no 事项编码)"),
+     "FILE: 第 2 行 A 列（事项编码） (row 2, column A): 第一个事项没有事项编码 (the first item has no 事项编码)"),
     ("duplicate-item-code", "guide.csv", csv_bytes(GOOD + [["X01", "重复", "A"] + [""] * 10]),
-     "FILE: row 6, column A (事项编码): 事项编码 'X01' 用了两次（第一次在第 2 行） "
+     "FILE: 第 6 行 A 列（事项编码） (row 6, column A): 事项编码 'X01' 用了两次（第一次在第 2 行） "
      "(事项编码 'X01' is used twice (first in row 2))"),
     ("detail-without-material", "guide.csv", csv_bytes(GOOD + [["X03", "x", "A"] + [""] * 7 + ["原件", "", ""]]),
-     "FILE: row 6, column K (材料形式): 有材料的说明却没有材料名称 (a material's detail without its 材料名称)"),
+     "FILE: 第 6 行 K 列（材料形式） (row 6, column K): 有材料的说明却没有材料名称 (a material's detail without its 材料名称)"),
     ("not-a-phone", "guide.csv", csv_bytes(with_column("咨询电话", "找王科长")),
-     "FILE: row 5, column N (咨询电话): '找王科长' 不是电话号码（数字、- 和空格，如 0551-12345678） "
+     "FILE: 第 5 行 N 列（咨询电话） (row 5, column N): '找王科长' 不是电话号码（数字、- 和空格，如 0551-12345678） "
      "('找王科长' is not a telephone number (digits, - and spaces, e.g. 0551-12345678))"),
     ("windows-in-words", "guide.csv", csv_bytes(with_column("窗口", "四号")),
-     "FILE: row 5, column N (窗口): '四号'：窗口号用 、 隔开（如 4、5） ('四号': window numbers separated by 、 (e.g. 4、5))"),
+     "FILE: 第 5 行 N 列（窗口） (row 5, column N): '四号'：窗口号用 、 隔开（如 4、5） ('四号': window numbers separated by 、 (e.g. 4、5))"),
     ("question-without-answer", "guide.csv", csv_bytes(with_column("常见问题", "问：可以代办吗")),
-     "FILE: row 5, column N (常见问题): 问题 '可以代办吗' 没有回答（以“答”开头的一行） "
+     "FILE: 第 5 行 N 列（常见问题） (row 5, column N): 问题 '可以代办吗' 没有回答（以“答”开头的一行） "
      "(the question '可以代办吗' has no answer (a line starting with 答))"),
     ("faq-line-neither", "guide.csv", csv_bytes(with_column("常见问题", "随便写")),
-     "FILE: row 5, column N (常见问题): '随便写' 这一行：问题以“问”开头，回答以“答”开头 "
+     "FILE: 第 5 行 N 列（常见问题） (row 5, column N): '随便写' 这一行：问题以“问”开头，回答以“答”开头 "
      "(line '随便写': each question starts with 问 and its answer with 答)"),
     ("unknown-service", "guide.csv", csv_bytes(edited(lambda rows: rows[4].__setitem__(2, "Q"))),
-     "FILE: item X02: service: 本大厅没有业务 'Q'（本大厅的业务：A、B、C、D、E、F、G、H） "
+     "FILE: 事项 X02 (item X02): service: 本大厅没有业务 'Q'（本大厅的业务：A、B、C、D、E、F、G、H） "
      "(unknown service 'Q' (the hall's services: A, B, C, D, E, F, G, H))"),
     ("unknown-window", "guide.csv", csv_bytes(with_column("窗口", "99")),
-     "FILE: item X02: windows: 本大厅没有 99 号窗口 (the hall has no window 99)"),
+     "FILE: 事项 X02 (item X02): windows: 本大厅没有 99 号窗口 (the hall has no window 99)"),
     ("header-only", "guide.csv", csv_bytes(GOOD[:1]),
      "FILE: 表头下面没有事项 (the file has no items below its header row)"),
     ("empty", "guide.csv", b"", "FILE: 文件是空的 (the file is empty)"),
@@ -204,9 +204,9 @@ def test_codes_differing_in_case_name_each_cell_that_differs(hall_file):
     p = guide_import_cmd(hall_file, src)
     assert p.returncode == 2, p.stderr
     assert p.stderr.splitlines() == [
-        f"{src}: row 5, column {col}: 与第 2 行（事项编码 X01）的不同：新的事项要有自己的事项编码（编码按大写读） "
+        f"{src}: 第 5 行 {col} (row 5, column {col[0]}): 与第 2 行（事项编码 X01）的不同：新的事项要有自己的事项编码（编码按大写读） "
         "(differs from row 2 of 事项编码 X01: a new item needs its own 事项编码 (codes are read in upper case))"
-        for col in ("B (事项名称)", "C (取号业务)", "D (实施部门)")] + ["3 处问题，未导入任何事项 (3 problem(s), nothing imported)"]
+        for col in ("B 列（事项名称）", "C 列（取号业务）", "D 列（实施部门）")] + ["3 处问题，未导入任何事项 (3 problem(s), nothing imported)"]
     assert guide_files(hall_file) == []
 
 

@@ -59,10 +59,13 @@ def test_other_kiosk_keys_are_checked(key, value):
 def test_warnings_say_what_is_missing_and_which_command_sets_it():
     none = config_warnings(hall_with("").kiosk)
     assert any("no technician PIN" in w and "pin set --role technician" in w for w in none)
+    assert any(w.startswith("kiosk: 没有设置技术员 PIN，") and w.endswith("technician`)") for w in none), none
+    assert any(w.startswith("kiosk: 绿色通道要工作人员 PIN，") for w in none), none
     assert any("green channel needs a staff PIN" in w and "pin set --role green" in w for w in none)
     assert config_warnings(hall_with(f'technician_pin_hash = "{TECH}"\npriority_pin_hash = "{GREEN}"').kiosk) == []
     open_rule = config_warnings(hall_with(f'technician_pin_hash = "{TECH}"\npriority_rule = "open"').kiosk)
     assert len(open_rule) == 1 and "anyone can take green-channel tickets" in open_rule[0]
+    assert open_rule[0].startswith('kiosk: priority_rule = "open"：谁都能取绿色通道的票'), open_rule
 
 
 def test_the_demo_hall_ships_its_published_pins_and_is_warned_about(demo_config):
@@ -72,3 +75,4 @@ def test_the_demo_hall_ships_its_published_pins_and_is_warned_about(demo_config)
     assert len(warnings) == 2
     for role, pin in DEMO_PINS.items():
         assert any(f"({pin})" in w and f"pin set --role {role}" in w for w in warnings)
+        assert any(f"是演示大厅公开的那个（{pin}）" in w for w in warnings), warnings

@@ -160,7 +160,7 @@ def test_pin_set_replaces_the_plain_pin_keeping_every_other_byte(tmp_path):
     hall.chmod(0o640)
     p = jiaohao(tmp_path, "--config", str(hall), "pin", "set", "--role", "technician", stdin="9753\n9753\n")
     assert p.returncode == 0, p.stderr
-    assert "technician PIN set" in p.stdout and "9753" not in p.stdout + p.stderr
+    assert "已设置技术员 PIN (technician PIN set)" in p.stdout and "9753" not in p.stdout + p.stderr
     before, after = OLD_HALL.split("\r\n"), hall.read_bytes().decode().split("\r\n")
     changed = [(a, b) for a, b in zip(before, after) if a != b]
     assert len(before) == len(after) and len(changed) == 1
@@ -189,8 +189,11 @@ def test_pin_set_adds_a_kiosk_section_when_there_is_none(tmp_path):
     assert verify_pin("8642", parse_hall(text).kiosk.priority_pin_hash)
 
 
-@pytest.mark.parametrize("stdin, words", [("9753\n9754\n", "the two PINs differ"), ("1234\n", "first PINs anyone tries"),
-                                          ("12\n", "4 to 8 digits"), ("", "no PIN on standard input")])
+@pytest.mark.parametrize("stdin, words", [
+    ("9753\n9754\n", "两次输入的 PIN 不同，未作修改 (the two PINs differ; nothing changed)"),
+    ("1234\n", "PIN 不可用 (PIN refused): 1234 是别人最先会试的 PIN 之一，请换一个 (1234 is among the first PINs "
+              "anyone tries; choose another)；未作修改 (nothing changed)"),
+    ("12\n", "PIN 不可用 (PIN refused): PIN 是 4 到 8 位数字"), ("", "没有读到 PIN，未作修改 (no PIN on standard input")])
 def test_pin_set_refuses_and_changes_nothing(tmp_path, stdin, words):
     hall = tmp_path / "hall.toml"
     hall.write_bytes(OLD_HALL.encode())
@@ -203,6 +206,8 @@ def test_pin_set_on_the_shipped_demo_hall_prints_the_line_to_paste(tmp_path):
     before = DEMO_HALL.read_bytes()
     p = jiaohao(tmp_path, "pin", "set", "--role", "technician", stdin="9753\n")
     assert p.returncode == 1 and "not changed" in p.stderr and "Put this line in its [kiosk] section" in p.stderr
+    assert p.stderr.startswith("jiaohao: 未修改 ") and "(not changed): 这是 jiaohao 自带的大厅文件；" in p.stderr
+    assert "。请把下面这一行放进它的 [kiosk] 部分 (it is a hall shipped with jiaohao;" in p.stderr, p.stderr
     key, value = p.stdout.strip().split(" = ")
     assert key == "technician_pin_hash" and verify_pin("9753", value.strip('"'))
     assert DEMO_HALL.read_bytes() == before
@@ -226,6 +231,7 @@ def test_pin_set_on_a_read_only_file_prints_the_line_to_paste(tmp_path):
     finally:
         folder.chmod(0o755)
     assert p.returncode == 1 and "cannot write it" in p.stderr and "delete its technician_pin line" in p.stderr
+    assert "(not changed): 写不进去（" in p.stderr and "，并删掉它的 technician_pin 那一行 (cannot write it (" in p.stderr
     assert p.stdout.startswith('technician_pin_hash = "scrypt$')
     assert hall.read_bytes() == OLD_HALL.encode()
 

@@ -35,8 +35,8 @@ def test_diag_board_shows_the_text(board1, capsys):
 def test_diag_board_in_words(board1, capsys):
     assert main(["diag", "board"]) == 0
     out = capsys.readouterr().out
-    assert "onbon-bx BX-6K, 9600 baud" in out
-    assert "the board answered: ACK (A0/00)" in out and "已显示 shown" in out
+    assert "：onbon-bx BX-6K，波特率 9600，192x32 像素，" in out and "(onbon-bx BX-6K, 9600 baud" in out, out
+    assert "板卡回复 (the board answered): ACK (A0/00)" in out and "\n已显示 (shown): " in out
 
 
 @pytest.mark.parametrize("error, words", [(0, "no error code"), (3, "the controller is busy"),
@@ -45,7 +45,7 @@ def test_diag_board_nack_is_not_shown(board1, capsys, error, words):
     board1.nack_error = error
     assert main(["diag", "board"]) == 1
     out = capsys.readouterr().out
-    assert "已显示" not in out and "未显示 not shown" in out
+    assert "已显示" not in out and "未显示，失败 (not shown, FAILED): " in out and "\n处理办法 (fix): " in out
     assert f"NACK (A0/01), error {error}: {words}" in out
     assert "控制卡系列（配置里是 6K" in out and "the card series" in out
 
@@ -66,7 +66,7 @@ def test_diag_board_silent_says_what_to_check(board1, capsys):
 
 def test_diag_board_bad_index(board1, capsys):
     assert main(["diag", "board", "--index", "3"]) == 2
-    assert "numbered 1-1" in capsys.readouterr().out
+    assert capsys.readouterr().out == "--index 3: 配置里有 1 块条屏，编号 1-1 (the config has 1 board(s), numbered 1-1)\n"
 
 
 def test_check_reports_each_board(board1):
@@ -83,3 +83,12 @@ def test_fix_for_an_unplugged_adapter(demo_config):
     error = ("大厅条屏 sim://board1 (address 1): 串口出错，转换器被拔下了？下次会自动重新打开 (the serial port failed on "
              "write (Input/output error (errno 5)); unplugged? it is reopened on the next try)")
     assert "USB-RS485 adapter was unplugged" in fix_for(error, demo_config.boards[0])
+
+
+def test_the_panels_board_and_bus_actions_say_it_chinese_first(board1, demo_config):
+    """The diagnostics panel's buttons (jiaohao/diag/actions.py): '中文 (English)' like the other lines."""
+    from jiaohao.diag import actions
+    shown = actions.show_on_board(demo_config, 0, "测试")
+    assert shown.ok and shown.text.endswith(" 已显示 '测试' (shows '测试')"), shown.text
+    empty = actions.scan_bus(demo_config.model_copy(update={"windows": []}), "floor1")
+    assert empty.text == "总线 (bus) floor1: 配置里没有设备 (no devices configured)"

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 from config import DEMO_HALL
 
@@ -65,3 +66,25 @@ def test_diag_printer_says_what_to_do(tmp_path):
     check = json.loads(run(tmp_path, "diag", "check", "--json", config=hall).stdout)
     printer = [d for d in check["devices"] if d["device"].startswith("printer")]
     assert printer and printer[0]["ok"] is False and "cover" in printer[0]["fix"]
+
+
+def test_a_print_that_fails_part_way_is_said_chinese_first(monkeypatch, tmp_path):
+    """The ticket was issued, the print failed: it is cancelled, and the line says so in both languages."""
+    import pytest
+
+    from jiaohao.commands.printing import issue_printed
+    from jiaohao.context import CommandError, Context
+    from kiosk import printing
+    from kiosk.printing import TicketNotPrinted
+
+    def fails(self, service, **kwargs):
+        raise TicketNotPrinted("打印中断", "the print was cut off", ticket=SimpleNamespace(number="A007"))
+    monkeypatch.setattr(printing.TicketIssuer, "issue", fails)
+    ctx = Context(db=str(tmp_path / "h.sqlite"))
+    try:
+        with pytest.raises(CommandError) as e:
+            issue_printed(ctx, "A")
+    finally:
+        ctx.close()
+    assert str(e.value) == ("A007 号票没有在 sim://kiosk1 上打印出来（打印中断），已作废 (A007 not printed on "
+                            "sim://kiosk1 (the print was cut off); it is cancelled (print_failed))")

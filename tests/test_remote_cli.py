@@ -94,7 +94,8 @@ def test_the_servers_config_is_kept_for_a_start_while_it_is_down(live, tmp_path,
     live.server.stop()
     ctx = Context(server=live.url)
     assert [w.number for w in ctx.config.windows] == [w.number for w in live.queue.config.windows]
-    assert "does not answer" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "does not answer" in err and f"jiaohao: 注意：大厅服务器 {live.url} 没有应答" in err, err
     ctx.close()
 
 
@@ -106,6 +107,8 @@ def test_a_local_config_of_another_hall_is_refused(live, tmp_path, monkeypatch):
     with pytest.raises(CommandError) as e:
         ctx.config
     assert "does not describe the same hall as the server" in str(e.value)
+    assert f"large.toml 和服务器 {live.url} 说的不是同一个大厅：" in str(e.value), str(e.value)
+    assert "。去掉 --config 就用服务器的配置，或把主控机的大厅文件复制过来 (" in str(e.value), str(e.value)
     same = Context(config=str(DEMO_HALL), server=live.url)
     assert same.config.hall.name == live.queue.config.hall.name
 
@@ -122,7 +125,7 @@ def test_the_token_comes_from_the_flag_env_or_a_file(tmp_path, monkeypatch):
     assert Context(server="http://h:1", token_file=str(f)).token == "abc123"  # the flag wins
     with pytest.raises(CommandError) as e:
         Context(server="http://h:1", token_file=str(tmp_path / "missing")).token
-    assert "no token file" in str(e.value)
+    assert "no token file" in str(e.value) and f": 没有令牌文件 {tmp_path / 'missing'}：" in str(e.value)
     monkeypatch.setenv("JIAOHAO_SERVER", "http://h:2")
     assert Context(remote_ok=True).server == "http://h:2"
     assert Context().server is None  # a command that cannot be a client ignores it (serve, report …)
@@ -146,7 +149,8 @@ def test_diag_check_on_a_client_pc(live, tmp_path):
     url = f"http://127.0.0.1:{free_port()}"
     p = run(tmp_path, "diag", "check", "--server", url, token=token)
     assert p.returncode == 1 and "Traceback" not in p.stderr
-    assert f"故障 FAIL 大厅服务器 hall server {url}: 没有应答 no answer (连接不上叫号服务器 ({url}))" in p.stdout
+    assert f"故障 FAIL 大厅服务器 hall server {url}: 没有应答：连接不上叫号服务器 ({url}) (no answer: cannot reach " \
+        f"the hall server at {url}" in p.stdout, p.stdout
 
 
 @pytest.mark.parametrize("args, role", [

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from hall import FixedClock, HallError, HallQueue
-from hall.errors import Forbidden, NotAuthorized, ServerUnreachable
+from hall.errors import Forbidden, NotAuthorized, ServerUnreachable, UnknownService
 from hall.models import Event, Ticket, WindowState
 from hall.port import Hall
 from hall.remote import RemoteHall
@@ -141,6 +141,11 @@ def test_refusals_carry_the_servers_chinese(live):
     assert e.value.code == "window_state"
     assert e.value.zh == "5号窗口已暂停，请先恢复服务"
     assert "paused" in str(e.value)
+    # what the client refuses itself has its Chinese too
+    for ask in (lambda: remote.is_open("ZZ"), lambda: remote.issued_today("ZZ")):
+        with pytest.raises(UnknownService) as e:
+            ask()
+        assert e.value.zh == "没有业务 ZZ" and str(e.value) == "unknown service 'ZZ'"
 
 
 def test_a_kiosk_may_not_call_and_a_bad_token_is_refused(live):

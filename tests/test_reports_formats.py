@@ -201,6 +201,7 @@ def test_cli_month_files(cli_env, tmp_path):
     assert p.returncode == 0, p.stderr
     path = tmp_path / "report-2026-11-01_2026-11-30-service.xlsx"
     assert path.exists() and str(path) in p.stdout.decode()
+    assert p.stdout.decode().startswith(f"已写出 {path}（") and f" (wrote {path} (" in p.stdout.decode()
     p = jiaohao(cli_env, "report", "--from", "yesterday", "--format", "html", cwd=tmp_path)
     assert p.returncode == 0, p.stderr
     assert (tmp_path / f"report-{DAY1}-service.html").exists()

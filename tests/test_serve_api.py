@@ -117,7 +117,8 @@ def test_serve_refuses_a_port_in_use_in_words(hall_db):
     assert p.returncode == 2, err[-2000:]
     assert "Traceback" not in err
     last = err.strip().splitlines()[-1]
-    assert last.startswith("jiaohao: the hall API cannot listen on 127.0.0.1:") and "--listen" in last
+    assert last.startswith("jiaohao: 大厅接口无法在 127.0.0.1:") and "--listen" in last, last
+    assert " (the hall API cannot listen on 127.0.0.1:" in last, last
 
 
 def test_serve_refuses_a_bad_listen_address(hall_db):

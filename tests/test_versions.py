@@ -105,6 +105,10 @@ def test_a_newer_database_is_refused_in_one_line(tmp_path, argv):
     for words in ("newer jiaohao (9.9.0)", f"this jiaohao {versions.VERSION}", "0999_from_a_newer_jiaohao",
                   "install.sh --rollback"):
         assert words in p.stderr
+    # Chinese first, the English in the bracket
+    assert (f"排队数据库 (queue database) {db}: 较新的 jiaohao（9.9.0）升级过它，本 jiaohao {versions.VERSION} "
+            f"不认识它的数据库变更 0999_from_a_newer_jiaohao，不能使用 (a newer jiaohao (9.9.0)") in p.stderr, p.stderr
+    assert "; 重新安装那个版本" in p.stderr
     assert db.read_bytes() == before  # nothing written into it
 
 

@@ -41,6 +41,14 @@ def test_scan_lists_every_address_and_the_silent_one(hall_file, capsys):
     assert len(rows) == 36
     assert rows[4]["answers"] is False and rows[4]["configured"] == "window 4 keypad"
     assert rows[55]["kind"] == "evaluator" and rows[112]["kind"] == "screen"
+    assert main(["--config", str(path), "diag", "bus", "floor1", "--scan"]) == 1  # the same in words
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("窗口总线 (bus) floor1（sim://") and lines[0].endswith("，波特率 9600）:"), lines[0]
+    assert [ln.split() for ln in lines if ln.split()[:1] == ["4"]] == [["4", "window", "4", "keypad", "没有应答", "(NO",
+                                                                       "ANSWER)"]]
+    assert "有应答 (answers): evaluator（协议 " in "\n".join(lines)
+    assert lines[-1] == "  处理 fix: " + lines[-1].split("处理 fix: ")[1] and "35 个设备有应答，1 个已配置的设备没有应答 (35 device(s) " \
+        "answer, 1 configured device(s) do not)" in lines
 
 
 def test_screen_command_writes_the_text(hall_file, capsys):
@@ -67,7 +75,9 @@ def test_watch_shows_keys(hall_file, capsys):
     assert main(["--config", str(path), "diag", "bus", "floor1", "--watch", "--seconds", "2.5"]) == 0
     t.join()
     out = capsys.readouterr().out
-    assert "window   3 keypad" in out and "PAUSE 暂停" in out and "argument 2" in out
+    assert "窗口 (window)   3 keypad" in out and "PAUSE 暂停" in out and "参数 (argument) 2" in out, out
+    assert out.startswith("正在监听总线 floor1：按呼叫键盘上的键（只显示，不执行）；Ctrl-C 停止 (watching bus floor1:"), out
+    assert "\n计数 (counters): {" in out, out
 
 
 def test_budget_reports_cycle_against_wire(hall_file, capsys):
@@ -79,6 +89,11 @@ def test_budget_reports_cycle_against_wire(hall_file, capsys):
     assert out["format"] == "8E1" and out["bits_per_char"] == 11 and out["frame_gap_ms"] == 4.01
     assert out["poll_budget_ms"] == 27.78
     assert out["budget_ms"] == pytest.approx(24 * 27.78, abs=1)
+    assert main(["--config", str(path), "diag", "bus", "floor1", "--budget", "--seconds", "1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("总线 floor1：36 个设备中 36 个在线，每轮轮询 24 个（窗口屏每 ") and "(bus floor1: 36 of 36" in lines[0]
+    assert lines[1].startswith("一轮轮询 ") and "按线路速度（9600 波特 8E1，每字节 11 位）应为 " in lines[1], lines
+    assert any(ln.startswith("出错：") and ln.endswith(" port faults)") for ln in lines), lines
 
 
 def test_check_names_the_device_that_does_not_answer(hall_file):

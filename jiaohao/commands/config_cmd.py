@@ -31,15 +31,18 @@ def check(ctx, args) -> int:
         "devices": dict(devices), "printer": cfg.printer.url, "voice": cfg.voice.engine,
         "boards": len(cfg.boards), "strategy": cfg.rules.strategy,
     }
-    text = (f"OK {ctx.config_path}\n"
-            f"  {cfg.hall.name}: {summary['services']} services in {summary['zones']} zones, "
-            f"{summary['windows']} windows of {summary['departments']} departments\n"
-            f"  buses: {', '.join(f'{n} ({b.url} @{b.baud})' for n, b in cfg.buses.items()) or 'none'}; "
-            f"keypads {devices['keypad']}, evaluators {devices['evaluator']}, window screens {devices['screen']}\n"
-            f"  printer {cfg.printer.url} ({cfg.printer.paper_mm} mm, {cfg.printer.mode}); "
-            f"voice {cfg.voice.engine}; LED boards {len(cfg.boards)}; next-ticket strategy {cfg.rules.strategy}")
+    buses = ", ".join(f"{n} ({b.url} @{b.baud})" for n, b in cfg.buses.items()) or "无 (none)"
+    text = (f"正常 (OK) {ctx.config_path}\n"
+            f"  {cfg.hall.name}：{summary['services']} 个业务，{summary['zones']} 个区；{summary['windows']} 个窗口，"
+            f"{summary['departments']} 个部门 ({summary['services']} services in {summary['zones']} zones, "
+            f"{summary['windows']} windows of {summary['departments']} departments)\n"
+            f"  总线 (buses): {buses}；呼叫键盘 (keypads) {devices['keypad']}，评价器 (evaluators) "
+            f"{devices['evaluator']}，窗口屏 (window screens) {devices['screen']}\n"
+            f"  打印机 (printer) {cfg.printer.url}（{cfg.printer.paper_mm} mm，{cfg.printer.mode}）；"
+            f"语音 (voice) {cfg.voice.engine}；条屏 (LED boards) {len(cfg.boards)}；"
+            f"叫号策略 (next-ticket strategy) {cfg.rules.strategy}")
     from kiosk.pins import config_warnings  # the kiosk's PINs (issue 19)
     summary["warnings"] = config_warnings(cfg.kiosk)
-    text += "".join(f"\n  warning: {w}" for w in summary["warnings"])
+    text += "".join(f"\n  警告 (warning): {w}" for w in summary["warnings"])
     emit(args, summary, text)
     return 0

@@ -95,8 +95,9 @@ def demo(ctx, args) -> int:
     listen = _listen(args.listen)
     headless = args.headless
     if not headless and not has_display():
-        print("jiaohao demo: no display here (DISPLAY is not set); running headless. "
-              "Use xvfb-run or a desktop session for the windows.", file=sys.stderr)
+        print("jiaohao demo: 这里没有显示器，不开窗口运行；要看窗口请在桌面会话中或用 xvfb-run 运行 "
+              "(no display here (DISPLAY is not set); running headless. "
+              "Use xvfb-run or a desktop session for the windows.)", file=sys.stderr)
         headless = True
     speed = args.speed if args.speed is not None else (HEADLESS_SPEED if headless else WINDOWS_SPEED)
     db = args.demo_db or getattr(args, "db", None)
@@ -119,7 +120,7 @@ def demo(ctx, args) -> int:
         for note in hall.notes:
             print(f"jiaohao demo: {note}", file=sys.stderr)
         if hall.api_url:
-            print(f"jiaohao demo: hall API on {hall.api_url}/api/v1 (OpenAPI: {hall.api_url}/api/v1/docs)",
+            print(f"jiaohao demo: 大厅接口 (hall API) on {hall.api_url}/api/v1 (OpenAPI: {hall.api_url}/api/v1/docs)",
                   file=sys.stderr)
             for zh, en, url in hall.pages():
                 print(f"jiaohao demo: {zh} {en}: {url}", file=sys.stderr)

@@ -101,7 +101,7 @@ def _gui_or_help(ctx, args) -> int:
         try:
             gui = import_module("jiaohao.diag.gui")
         except ModuleNotFoundError:
-            raise CommandError("the diagnostics panel is not available in this build") from None
+            raise CommandError("这个版本没有诊断面板 (the diagnostics panel is not available in this build)") from None
         return gui.run(ctx)
     args._parser.print_help()
     return 0

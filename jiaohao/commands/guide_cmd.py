@@ -93,10 +93,12 @@ def check(ctx, args) -> int:
         for p in problems:  # they quote the guide files' text
             print(printable(p), file=sys.stderr)
         return 2
-    note = "" if folder.exists() else " (no guide folder: the hall has no guide yet)"
-    emit(args, summary, f"OK {folder}: {len(entries)} items for {len(services)} of "
-                        f"{len(ctx.config.services)} services"
-                        + (f", {summary['sample']} of them sample text" if summary["sample"] else "") + note)
+    n, m, k, sample = len(entries), len(services), len(ctx.config.services), summary["sample"]
+    zh = f"{n} 个事项，覆盖 {k} 个业务中的 {m} 个" + (f"，其中 {sample} 个是示例文字" if sample else "")
+    en = f"{n} items for {m} of {k} services" + (f", {sample} of them sample text" if sample else "")
+    if not folder.exists():
+        zh, en = zh + "；还没有办事指南文件夹", en + "; no guide folder: the hall has no guide yet"
+    emit(args, summary, f"正常 (OK) {folder}: {zh} ({en})")
     return 0
 
 

@@ -19,7 +19,6 @@ from pathlib import Path
 
 from ..context import CommandError
 
-ROLE_ZH = {"technician": "技术员 PIN", "green": "绿色通道工作人员 PIN"}
 _HEADER = re.compile(r"^\s*\[\s*kiosk\s*\]\s*(#.*)?$")
 _ANY_HEADER = re.compile(r"^\s*\[")
 
@@ -44,7 +43,7 @@ def register(sub) -> None:
 
 def set_pin(ctx, args) -> int:
     from config.loader import HALLS_DIR, ConfigError, parse_hall
-    from kiosk.pins import ROLE_WORDS, ROLES, hash_pin, pin_problem, verify_pin
+    from kiosk.pins import ROLE_WORDS, ROLE_ZH, ROLES, hash_pin, pin_problem, verify_pin
 
     path = Path(ctx.config_path)
     key = ROLES[args.role]
@@ -54,41 +53,47 @@ def set_pin(ctx, args) -> int:
     except OSError as e:
         raise CommandError(f"{path}: 读不了 (cannot read: {e.strerror or e})") from None
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
-        raise CommandError(f"{path}: not a readable hall file ({e}); `jiaohao config check` says more") from None
+        raise CommandError(f"{path}: 不是能读的大厅配置文件，`jiaohao config check` 会说明 (not a readable hall "
+                           f"file ({e}); `jiaohao config check` says more)") from None
     kiosk = data.get("kiosk", {}) if isinstance(data.get("kiosk", {}), dict) else {}
 
     pin = read_pin(ROLE_WORDS[args.role])
     problem = pin_problem(pin)
     if problem:
-        raise CommandError(f"PIN 不可用，未作修改 ({problem}; nothing changed)")
+        raise CommandError(f"PIN 不可用 (PIN refused): {problem}；未作修改 (nothing changed)")
     other = next(r for r in ROLES if r != args.role)
     if verify_pin(pin, str(kiosk.get(ROLES[other], ""))):
-        raise CommandError(f"{ROLE_ZH[args.role]}不能与{ROLE_ZH[other]}相同，未作修改 (the {ROLE_WORDS[args.role]} "
+        raise CommandError(f"{ROLE_ZH[args.role]} 不能与{ROLE_ZH[other]} 相同，未作修改 (the {ROLE_WORDS[args.role]} "
                            f"must differ from the {ROLE_WORDS[other]}: staff could otherwise open the technician "
                            "menu; nothing changed)")
 
     value = hash_pin(pin)
     new = with_kiosk_line(text, key, value, data)
     if new is None:
-        why = "its [kiosk] section is not written as a [kiosk] table this command can edit"
+        why = ("它的 [kiosk] 部分不是本命令能修改的 [kiosk] 表的写法",
+               "its [kiosk] section is not written as a [kiosk] table this command can edit")
     elif path.resolve().is_relative_to(HALLS_DIR.resolve()):
-        why = "it is a hall shipped with jiaohao; copy it, put the line in the copy and use --config"
+        why = ("这是 jiaohao 自带的大厅文件；复制一份，把这一行放进副本，再用 --config 指定它",
+               "it is a hall shipped with jiaohao; copy it, put the line in the copy and use --config")
     else:
         why = write_in_place(path, new)
     if why is not None:
         plain = key.removesuffix("_hash")
-        print(f"jiaohao: 未修改 {path} (not changed): {why}. Put this line in its [kiosk] section"
-              + (f" and delete its {plain} line" if plain in kiosk else "") + ":", file=sys.stderr)
+        delete = plain in kiosk
+        print(f"jiaohao: 未修改 {path} (not changed): {why[0]}。请把下面这一行放进它的 [kiosk] 部分"
+              + (f"，并删掉它的 {plain} 那一行" if delete else "") + f" ({why[1]}. Put this line in its [kiosk] "
+              "section" + (f" and delete its {plain} line" if delete else "") + "):", file=sys.stderr)
         print(f'{key} = "{value}"')
         return 1
-    print(f"已设置{ROLE_ZH[args.role]} ({ROLE_WORDS[args.role]} set): {path} [kiosk] {key} "
-          "(a salted scrypt hash, not the PIN)")
+    print(f"已设置{ROLE_ZH[args.role]} ({ROLE_WORDS[args.role]} set): {path} [kiosk] {key}"
+          "（存的是加盐的 scrypt 散列，不是 PIN 本身） (a salted scrypt hash, not the PIN)")
     try:
         cfg = parse_hall(new, path)
         if args.role == "green" and cfg.kiosk.priority_rule == "open":
-            print('note: priority_rule = "open": the green channel asks for this PIN only with priority_rule = "pin"')
+            print('注意 (note): priority_rule = "open"：只有 priority_rule = "pin" 时绿色通道才要这个 PIN '
+                  '(the green channel asks for this PIN only with priority_rule = "pin")')
     except ConfigError as e:
-        print(f"note: the file still has a problem: {e}")
+        print(f"注意：文件还有问题 (note: the file still has a problem): {e}")
     print("请重启取号机后生效 (restart the kiosk to use it: systemctl --user restart jiaohao-kiosk, as the kiosk "
           "user).")
     return 0
@@ -98,8 +103,8 @@ def read_pin(words: str) -> str:
     """The new PIN: asked twice without echo on a terminal, else the first line of stdin
     (a second line, when given, must repeat it)."""
     if sys.stdin.isatty():
-        first = getpass.getpass(f"新密码 new {words} (4-8 digits): ")
-        again = getpass.getpass("再输入一次 again: ")
+        first = getpass.getpass(f"新 PIN，4 到 8 位数字 (new {words}, 4-8 digits): ")
+        again = getpass.getpass("再输入一次 (again): ")
     else:
         lines = [s.strip() for s in sys.stdin.read().splitlines() if s.strip()]
         if not lines:
@@ -147,9 +152,9 @@ def with_kiosk_line(text: str, key: str, value: str, data: dict) -> str | None:
         return None
 
 
-def write_in_place(path: Path, text: str) -> str | None:
+def write_in_place(path: Path, text: str) -> tuple[str, str] | None:
     """Replace the file atomically keeping its mode and owner (or rewrite it when only the file,
-    not its folder, is writable); the reason when neither works."""
+    not its folder, is writable); the reason (Chinese, English) when neither works."""
     data = text.encode("utf-8")
     st = path.stat()
     tmp = None
@@ -173,7 +178,7 @@ def write_in_place(path: Path, text: str) -> str | None:
             f.truncate()
         return None
     except OSError as e:
-        return f"cannot write it ({e.strerror or e})"
+        return f"写不进去（{e.strerror or e}）", f"cannot write it ({e.strerror or e})"
 
 
 def unlock(ctx, args) -> int:

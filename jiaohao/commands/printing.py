@@ -18,12 +18,15 @@ def issue_printed(ctx, service: str, priority: bool = False):
     try:
         printed = issuer.issue(service, priority=priority, kiosk="cli")
     except TicketNotPrinted as e:
-        why = e.status.message_en if e.status else str(e)
+        why = e.status.message_en if e.status else e.message_en
         if isinstance(e, PrinterUnavailable):
             zh = e.status.message_zh if e.status else "打印机不可用"
             raise CommandError(f"打印机 {url} 不能打印：{zh}，没有出票 (printer cannot print ({why}); no ticket issued)") from None
-        number = e.ticket.number if e.ticket else "the ticket"
-        raise CommandError(f"{number} not printed on {url} ({why}); it is cancelled (print_failed)") from None
+        number = e.ticket.number if e.ticket else ""
+        zh_why = e.status.message_zh if e.status else e.message_zh
+        raise CommandError(f"{number + ' 号票' if number else '这张票'}没有在 {url} 上打印出来（{zh_why}），已作废 "
+                           f"({number or 'the ticket'} not printed on {url} ({why}); it is cancelled "
+                           "(print_failed))") from None
     finally:
         issuer.printer.close()
     _say_where(ctx)

@@ -147,9 +147,9 @@ def followup(ctx, args) -> int:
         f = ctx.local_reader().followup(args.id)
     else:
         if not args.by:
-            raise CommandError("say who takes the step: --by 工号")
+            raise CommandError("请写明谁做这一步：--by 工号 (say who takes the step: --by STAFF)")
         if not args.note:
-            raise CommandError("say what was done: --note TEXT")
+            raise CommandError("请写明做了什么：--note 说明 (say what was done: --note TEXT)")
         f = ctx.queue.followup_step(args.id, args.action, args.by, args.note, args.days)
     if args.json:
         print(json.dumps(f, ensure_ascii=False, indent=1))

@@ -147,5 +147,6 @@ def _output(args, report) -> int:
         write_whole(path, data)
     except OSError as e:
         raise CommandError(f"写不了文件 (cannot write {path}): {e.strerror or e}") from None
-    print(f"wrote {path} ({len(data)} bytes, {report.total.issued} tickets, {d0}..{d1}, by {args.by})")
+    print(f"已写出 {path}（{len(data)} 字节，{report.total.issued} 张票，{d0}..{d1}，按 {args.by}） "
+          f"(wrote {path} ({len(data)} bytes, {report.total.issued} tickets, {d0}..{d1}, by {args.by}))")
     return 0

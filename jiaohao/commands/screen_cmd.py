@@ -28,7 +28,8 @@ def parse_windows(text: str) -> set[int]:
             raise CommandError(f"--windows {text!r}: 请写窗口号和范围，如 1-24,30 (give numbers and ranges, e.g. 1-24,30)")
         lo, hi = int(m.group(1)), int(m.group(2) or m.group(1))
         if hi < lo:
-            raise CommandError(f"--windows {text!r}: range {lo}-{hi} runs backwards")
+            raise CommandError(f"--windows {text!r}: 范围 {lo}-{hi} 要从小写到大，如 {hi}-{lo} "
+                               f"(range {lo}-{hi} runs backwards)")
         numbers.update(range(lo, hi + 1))
     return numbers
 

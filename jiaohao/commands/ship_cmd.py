@@ -107,7 +107,8 @@ def ship(ctx, args) -> int:
     try:
         if args.adopt:
             shipper.adopt()
-            print(f"this database is now the city's hall {shipper.hall_code}; its records will be shipped again")
+            print(f"这个数据库现在是市平台上的大厅 {shipper.hall_code}，它的记录会重新上报 "
+                  f"(this database is now the city's hall {shipper.hall_code}; its records will be shipped again)")
             if not args.once:
                 return 0
         if args.once:
@@ -117,8 +118,9 @@ def ship(ctx, args) -> int:
                                   "rows": res.rows, "cursor": res.cursor, "behind": res.behind,
                                   "seconds": round(res.seconds, 3)}, ensure_ascii=False))
             else:
-                print(f"shipped {res.events} events ({res.total_rows} records) in {res.batches} batches, "
-                      f"{res.seconds:.1f} s; the city has the log up to event {res.cursor}")
+                print(f"已上报 {res.events} 个事件（{res.total_rows} 条记录），分 {res.batches} 批，{res.seconds:.1f} 秒；"
+                      f"市平台已有到事件 {res.cursor} 为止的记录 (shipped {res.events} events ({res.total_rows} records) "
+                      f"in {res.batches} batches, {res.seconds:.1f} s; the city has the log up to event {res.cursor})")
             return 0
     except CityError as e:
         shipper.record_failure(str(e))
@@ -175,9 +177,11 @@ def city_migrate(ctx, args) -> int:
         raise
     finally:
         conn.close()
-    print(f"city schema: applied {', '.join(applied)}" if applied else "city schema: up to date")
+    print(f"市平台数据库结构：已应用 (city schema: applied) {', '.join(applied)}" if applied else
+          "市平台数据库结构：已是最新 (city schema: up to date)")
     if rewritten:
-        print(f"city day columns: {rewritten} days rewritten in format 4 (city/dayparts.py)")
+        print(f"市平台的日期列：{rewritten} 天改写为格式 4 (city day columns: {rewritten} days rewritten in format 4 "
+              "(city/dayparts.py))")
     return 0
 
 
@@ -226,7 +230,7 @@ def city_indicators_cmd(ctx, args) -> int:
         raise CommandError("日期写成 YYYY-MM-DD，月份写成 YYYY-MM，如 --month 2026-11 "
                            "(dates are YYYY-MM-DD and months YYYY-MM)") from None
     if start > end:
-        raise CommandError(f"--from {start} is after --to {end}")
+        raise CommandError(f"开始日期晚于结束日期 (--from {start} is after --to {end})")
     try:
         conn = _city_conn(args.url)
     except CityError as e:

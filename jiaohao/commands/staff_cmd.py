@@ -58,11 +58,13 @@ def read_password(from_stdin: bool) -> str:
         line = sys.stdin.readline()
         password = line.rstrip("\r\n")
         if not password:
-            raise CommandError("没有读到密码 no password on standard input (its first line); nothing changed")
+            raise CommandError("没有读到密码，未作修改 (no password on standard input (its first line); "
+                               "nothing changed)")
     else:
         if not sys.stdin.isatty():
-            raise CommandError("no terminal to ask the password on: give it on standard input with "
-                               "--password-stdin; nothing changed")
+            raise CommandError("没有终端可以输入密码：用 --password-stdin 从标准输入给出，未作修改 "
+                               "(no terminal to ask the password on: give it on standard input with "
+                               "--password-stdin; nothing changed)")
         password = getpass.getpass(f"新密码 new password (at least {MIN_PASSWORD} characters): ")
         if password_problem(password) is None and getpass.getpass("再输入一次 again: ") != password:
             raise CommandError("两次输入的密码不同 the two passwords differ; nothing changed")

@@ -76,7 +76,8 @@ class DemoDevices:
             return
         mod = optional("drivers.printer")
         if mod is None or not hasattr(mod, "PrinterSimulator"):
-            self.notes.append("printer: the printer part is not in this build; tickets are issued without printing")
+            self.notes.append("打印机：这个版本没有打印部分，出票不打印 (printer: the printer part is not in this build; tickets are "
+                              "issued without printing)")
             return
         self.tickets_dir.mkdir(parents=True, exist_ok=True)
         p = self.config.printer
@@ -93,8 +94,8 @@ class DemoDevices:
             return
         mod = optional("drivers.windowbus")
         if mod is None or not hasattr(mod, "BusSimulator"):
-            self.notes.append("window bus: the keypad/evaluator part is not in this build; "
-                              "simulated staff act on the queue directly")
+            self.notes.append("窗口总线：这个版本没有呼叫器/评价器部分，模拟的工作人员直接操作队列 (window bus: the "
+                              "keypad/evaluator part is not in this build; simulated staff act on the queue directly)")
             return
         for name, bus in sim_buses.items():
             sim = make_bus_simulator(mod, self.config, name, self.bus_wire_time)
@@ -107,7 +108,7 @@ class DemoDevices:
             return
         mod = optional("drivers.led")
         if mod is None or not hasattr(mod, "BoardSimulator"):
-            self.notes.append("LED boards: the LED part is not in this build")
+            self.notes.append("条屏：这个版本没有条屏部分 (LED boards: the LED part is not in this build)")
             return
         for board in boards:
             sim = make_board_simulator(mod, board)

@@ -137,15 +137,15 @@ class DemoControl(QWidget):
 def _kiosk(hall, notes: list[str]):
     app_mod = optional("kiosk.app")
     if app_mod is None:
-        notes.append("kiosk window: not in this build")
+        notes.append("取号机窗口：这个版本没有 (kiosk window: not in this build)")
         return None
     if hall.issuer is None:
-        notes.append("kiosk window: no ticket printer, so no kiosk")
+        notes.append("取号机窗口：没有取号打印机，所以没有取号机 (kiosk window: no ticket printer, so no kiosk)")
         return None
     try:  # the 办事指南 beside the demo's hall file (config/halls/demo/guide)
         guide = hall.ctx.guide_source()
     except Exception as e:  # noqa: BLE001 - the demo runs without it
-        notes.append(f"kiosk guide: not loaded ({e})")
+        notes.append(f"取号机的办事指南没有载入 (kiosk guide: not loaded) ({e})")
         guide = None
     w = app_mod.KioskWindow(hall.queue, hall.config, hall.issuer, kiosk_name="kiosk2", kiosk_mode=False, guide=guide)
     w.resize(540, 960)
@@ -156,7 +156,7 @@ def _kiosk(hall, notes: list[str]):
 def _screen(hall, notes: list[str]):
     screen_mod, model_mod = optional("display.screen"), optional("display.screen_model")
     if screen_mod is None or model_mod is None:
-        notes.append("hall screen: not in this build")
+        notes.append("大厅屏：这个版本没有 (hall screen: not in this build)")
         return None
     w = screen_mod.HallScreen(model_mod.ScreenModel(hall.queue))
     w.resize(1280, 720)
@@ -166,7 +166,7 @@ def _screen(hall, notes: list[str]):
 def _callers(hall, windows: list[int], notes: list[str]) -> list:
     panel_mod = optional("caller.panel")
     if panel_mod is None:
-        notes.append("software caller: not in this build")
+        notes.append("软件呼叫器：这个版本没有 (software caller: not in this build)")
         return []
     cls, model = getattr(panel_mod, "CallerPanel", None), getattr(panel_mod, "CallerModel", None)
     if cls is None or model is None:
@@ -179,7 +179,7 @@ def _callers(hall, windows: list[int], notes: list[str]) -> list:
             w.resize(800, 520)
         except Exception as e:  # noqa: BLE001 - a caller that cannot open must not stop the demo
             log.exception("caller panel for window %d", n)
-            notes.append(f"software caller for window {n}: {e}")
+            notes.append(f"{n}号窗口的软件呼叫器 (software caller for window {n}): {e}")
             continue
         w.setWindowTitle(f"{n}号窗口 软件呼叫器 Caller — window {n}")
         out.append(w)

@@ -182,7 +182,8 @@ class DemoHall:
         self.notes.extend(self.devices.notes)
         real = [f"{label} {url}" for label, url in _device_urls(self.config) if sim_name(url) is None]
         if real:
-            self.notes.append("real devices of this hall are used, not simulators: " + ", ".join(real))
+            self.notes.append("用的是这个大厅的真实设备，不是模拟器 (real devices of this hall are used, not "
+                              "simulators): " + ", ".join(real))
         queue = self.queue  # creates the database
         self.figures = Figures(queue.path)
         self._start_issuer()
@@ -196,13 +197,15 @@ class DemoHall:
     def _start_issuer(self) -> None:
         printing = optional("kiosk.printing")
         if printing is None:
-            self.notes.append("kiosk printing: not in this build; tickets are issued straight on the queue")
+            self.notes.append("取号打印：这个版本没有，直接在队列上出票 (kiosk printing: not in this build; tickets are issued "
+                              "straight on the queue)")
             return
         try:
             self.issuer = printing.TicketIssuer(self.queue, self.config)
         except Exception as e:  # noqa: BLE001 - the demo goes on without printing
             log.exception("ticket printer")
-            self.notes.append(f"ticket printer could not start ({e}); tickets are issued without printing")
+            self.notes.append(f"取号打印机没能启动，出票不打印 (ticket printer could not start ({e}); tickets are issued without "
+                              "printing)")
 
     def _start_components(self) -> None:
         from jiaohao.commands.serve_cmd import COMPONENT_FACTORIES, build_components
@@ -211,29 +214,30 @@ class DemoHall:
             parts = build_components(self.ctx)
         except Exception as e:  # noqa: BLE001
             log.exception("building components")
-            self.notes.append(f"hall components could not be built: {e}")
+            self.notes.append(f"大厅部件没能建立 (hall components could not be built): {e}")
             parts = []
         present = {p.split(":")[0] for p in COMPONENT_FACTORIES if optional(p.split(":")[0]) is not None}
-        labels = {"caller.service": "window bus master (caller.service)",
-                  "display.announcer": "voice announcer (display.announcer)",
-                  "display.boards": "LED hall boards (display.boards)"}
+        labels = {"caller.service": "窗口总线主站 (window bus master, caller.service)",
+                  "display.announcer": "语音播报 (voice announcer, display.announcer)",
+                  "display.boards": "大厅条屏 (LED hall boards, display.boards)"}
         for entry in COMPONENT_FACTORIES:
             module = entry.split(":")[0]
             if module not in present:
-                self.notes.append(f"{labels.get(module, module)}: not in this build")
+                self.notes.append(f"{labels.get(module, module)}: 这个版本没有 (not in this build)")
         for part in parts:
             try:
                 part.start()
                 self.parts.append(part)
             except Exception as e:  # noqa: BLE001 - one broken part must not stop the demo
                 log.exception("starting %s", getattr(part, "name", part))
-                self.notes.append(f"{getattr(part, 'name', part)}: could not start ({e})")
+                self.notes.append(f"{getattr(part, 'name', part)}: 没能启动 (could not start) ({e})")
         self.bus_master_running = any(type(p).__module__.startswith("caller.") for p in self.parts)
         self.api_url = next((p.url for p in self.parts
                              if type(p).__module__.startswith("server.") and hasattr(p, "url")), None)
         self.manager_login = self._demo_manager() if self.api_url else None
         if self.options.listen and self.api_url is None and not any(n.startswith("hall API") for n in self.notes):
-            self.notes.append("hall API: not in this build (no server.runner), so the demo serves no web parts")
+            self.notes.append("大厅接口：这个版本没有，演示不提供网页 (hall API: not in this build (no server.runner), so the demo "
+                              "serves no web parts)")
 
     def _demo_manager(self) -> tuple[str, str] | None:
         """A manager's login for the demo's pages (/manage): on the demo's own temporary
@@ -249,7 +253,7 @@ class DemoHall:
         try:
             access.add_staff(DEMO_MANAGER, "演示经理", "manager", password)
         except HallError as e:
-            self.notes.append(f"demo manager login not made: {e}")
+            self.notes.append(f"演示用的管理员账号没有建立 (demo manager login not made): {e}")
             return None
         finally:
             access.close()
@@ -306,7 +310,8 @@ class DemoHall:
             self.staff.append(clerk)
             clerk.start()
         if "queue" in desks and self.devices.bus_sims:
-            self.notes.append("some windows have no simulated keypad; their staff act on the queue directly")
+            self.notes.append("有些窗口没有模拟呼叫器，它们的工作人员直接操作队列 (some windows have no simulated keypad; their "
+                              "staff act on the queue directly)")
 
     # -- running -----------------------------------------------------------------
     def now(self) -> datetime:

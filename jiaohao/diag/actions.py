@@ -48,12 +48,12 @@ def print_test_page(config) -> ActionResult:
             files = [str(png)] if png else []
         except Exception:  # noqa: BLE001 - only a nicety for simulated printers
             pass
-        return ActionResult(True, f"测试页已打印 test page printed on {config.printer.url}", files=files)
+        return ActionResult(True, f"测试页已在 {config.printer.url} 上打印 (test page printed on {config.printer.url})", files=files)
     except PrinterError as e:
         st = getattr(e, "status", None)
         fix = (fix_for(st, config.printer) if st is not None
                else "检查打印机电源和连接线 (check the printer's power and cable)")
-        return ActionResult(False, f"测试页未打印 test page NOT printed: {e}", fix)
+        return ActionResult(False, f"测试页未打印 (test page NOT printed): {e}", fix)
     finally:
         printer.close()
 
@@ -69,16 +69,16 @@ def say(config, text: str, output: str | None = None) -> ActionResult:
     try:
         engine = open_engine(config.voice, **overrides)
     except TTSError as e:
-        return ActionResult(False, f"voice engine {config.voice.engine} cannot open: {e}", _fix(config.voice.engine))
+        return ActionResult(False, f"语音引擎 {config.voice.engine} 打不开 (voice engine {config.voice.engine} cannot open): {e}", _fix(config.voice.engine))
     try:
         ok, detail = engine.check()
         if not ok:
-            return ActionResult(False, f"voice {engine.name}: {detail}", _fix(config.voice.engine))
+            return ActionResult(False, f"语音 (voice) {engine.name}: {detail}", _fix(config.voice.engine))
         engine.announce(text, repeat=1, chime=config.voice.chime)
         written = [str(p) for p in getattr(getattr(engine, "output", None), "written", [])]
-        return ActionResult(True, f"语音 voice {engine.name} 已播报 said {text!r}", files=written)
+        return ActionResult(True, f"语音 {engine.name} 已播报 {text!r} (voice {engine.name} said {text!r})", files=written)
     except TTSError as e:
-        return ActionResult(False, f"voice {engine.name}: {e}", _fix(config.voice.engine))
+        return ActionResult(False, f"语音 (voice) {engine.name}: {e}", _fix(config.voice.engine))
     finally:
         engine.close()
 
@@ -90,7 +90,8 @@ def list_ports(config) -> ActionResult:
     missing = [d for d in report["configured"] if not d["url"].startswith(("sim://", "socket://", "tcp://"))
                and not any(f"({d['url']})" in u for p in report["serial_ports"] + report["usb_printers"]
                            for u in p["used_by"])]
-    fix = "" if not missing else ("check the cables and adapters of: " + ", ".join(d["device"] for d in missing))
+    names = ", ".join(d["device"] for d in missing)
+    fix = "" if not missing else f"检查这些设备的线缆和转换器 (check the cables and adapters of): {names}"
     return ActionResult(not missing, ports_text(report), fix)
 
 
@@ -120,12 +121,12 @@ def scan_bus(config, bus: str) -> ActionResult:
         return _missing("the window bus driver", e)
     devices = bus_devices(config, bus)
     if not devices:
-        return ActionResult(True, f"bus {bus}: no devices configured")
+        return ActionResult(True, f"总线 (bus) {bus}: 配置里没有设备 (no devices configured)")
     try:
         proto = _open_bus(config, bus)
     except Exception as e:  # noqa: BLE001 - opening the port: missing, busy, no permission
         detail, fix = reasons.open_error(config.buses[bus].url, e)
-        return ActionResult(False, f"bus {bus}: {detail}", fix)
+        return ActionResult(False, f"总线 (bus) {bus}: {detail}", fix)
     lines, silent = [], []
     try:
         for address, what in devices:
@@ -164,7 +165,7 @@ def show_on_window_screen(config, bus: str, address: int, line1: str, line2: str
         proto = _open_bus(config, bus)
     except Exception as e:  # noqa: BLE001
         detail, fix = reasons.open_error(config.buses[bus].url, e)
-        return ActionResult(False, f"bus {bus}: {detail}", fix)
+        return ActionResult(False, f"总线 (bus) {bus}: {detail}", fix)
     try:
         proto.write_screen(address, ScreenState(line1=line1, line2=line2, flash_s=3))
         return ActionResult(True, f"总线 {bus} 地址 {address} 的窗口屏已显示 (window screen at address {address} on bus {bus} "
@@ -186,7 +187,7 @@ def show_on_board(config, index: int, text: str) -> ActionResult:
     hb = HallBoard(board, default_sim=lambda: BoardSimulator.for_board(board))
     try:
         hb.show([part.strip() for part in text.split("|")])
-        return ActionResult(True, f"{hb.name} 已显示 shows {text!r}")
+        return ActionResult(True, f"{hb.name} 已显示 {text!r} (shows {text!r})")
     except LedError as e:
         from .boards import fix_for
         return ActionResult(False, str(e), fix_for(str(e), board))

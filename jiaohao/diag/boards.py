@@ -70,10 +70,11 @@ def run(ctx, args) -> int:
     from drivers.led import HallBoard, LedError
     boards = ctx.config.boards
     if not boards:
-        print("这个大厅没有配置条屏 no [[boards]] in the hall config")
+        print("这个大厅没有配置条屏 (no [[boards]] in the hall config)")
         return 1
     if not 1 <= args.index <= len(boards):
-        print(f"--index {args.index}: the config has {len(boards)} board(s), numbered 1-{len(boards)}")
+        print(f"--index {args.index}: 配置里有 {len(boards)} 块条屏，编号 1-{len(boards)} "
+              f"(the config has {len(boards)} board(s), numbered 1-{len(boards)})")
         return 2
     board = boards[args.index - 1]
     lines = args.text or [f"测试 TEST {args.index}号屏", "请A001号到1号窗口"]
@@ -81,22 +82,23 @@ def run(ctx, args) -> int:
               "address": board.address, "lines": lines}
     if board.protocol == "onbon-bx":
         result["series"] = board.series
-    out = [f"条屏 board {_label(args.index - 1, board)}: {_kind(board)}, {board.baud} baud, "
-           f"{board.width}x{board.height} px, {board.lines} line(s)"]
+    out = [f"条屏 (board) {_label(args.index - 1, board)}：{_kind(board)}，波特率 {board.baud}，"
+           f"{board.width}x{board.height} 像素，{board.lines} 行 ({_kind(board)}, {board.baud} baud, "
+           f"{board.width}x{board.height} px, {board.lines} line(s))"]
     hb = HallBoard(board, default_sim=_default_sim(board), reply_timeout=args.timeout)
     code = 0
     try:
         hb.show(lines)
         result.update(ok=True, answer=hb.last_answer)
-        out.append(f"板卡回复 the board answered: {hb.last_answer}")
-        out.append("已显示 shown: " + " | ".join(lines))
+        out.append(f"板卡回复 (the board answered): {hb.last_answer}")
+        out.append("已显示 (shown): " + " | ".join(lines))
         shown = _sim_lines(board.url)
         if shown is not None:
             result["simulator_shows"] = shown
-            out.append("模拟屏显示 simulator shows: " + " | ".join(shown))
+            out.append("模拟屏显示 (simulator shows): " + " | ".join(shown))
     except LedError as e:
         result.update(ok=False, error=str(e), fix=fix_for(str(e), board))
-        out += [f"未显示 not shown — 失败 FAILED: {e}", f"fix: {result['fix']}"]
+        out += [f"未显示，失败 (not shown, FAILED): {e}", f"处理办法 (fix): {result['fix']}"]
         code = 1
     finally:
         hb.close()

@@ -116,11 +116,11 @@ def scan(ctx, args, proto) -> int:
         print(json.dumps({"bus": args.name, "devices": rows, "stats": stats}, ensure_ascii=False))
     else:
         b = ctx.config.buses[args.name]
-        print(f"窗口总线 bus {args.name} ({b.url}, 波特率 {b.baud} baud):")
+        print(f"窗口总线 (bus) {args.name}（{b.url}，波特率 {b.baud}）:")
         for r in rows:
-            what = r["configured"] or "配置里没有 NOT IN THE HALL CONFIG"
-            state = f"有应答 answers: {r['kind']} (protocol {r['version']})" if r["answers"] else \
-                ("没有应答 NO ANSWER" if "error" not in r else f"应答有误 BAD REPLY: {r['error']}")
+            what = r["configured"] or "配置里没有 (NOT IN THE HALL CONFIG)"
+            state = f"有应答 (answers): {r['kind']}（协议 {r['version']}）" if r["answers"] else \
+                ("没有应答 (NO ANSWER)" if "error" not in r else f"应答有误 (BAD REPLY): {r['error']}")
             print(f"  {r['address']:>3}  {what:<24} {state}")
         answered = sum(r["answers"] for r in rows)
         print(f"{answered} 个设备有应答，{len(missing)} 个已配置的设备没有应答 "
@@ -147,21 +147,23 @@ def watch(ctx, args, proto) -> int:
             code = EventCode(ev.code)
             key = f"{code.name} {KEY_LABELS_ZH[code]}"
         except ValueError:
-            key = f"unknown code {ev.code}"
+            key = f"未知代码 (unknown code) {ev.code}"
         line = {"at": time.strftime("%H:%M:%S"), "address": slot.unit, "window": slot.window, "role": slot.role,
                 "seq": ev.seq, "key": key, "arg": ev.arg}
         print(json.dumps(line, ensure_ascii=False) if args.json else
-              f"{line['at']}  window {slot.window:>3} {slot.role:<9} (address {slot.unit:>3})  {key}"
-              + (f"  argument {ev.arg}" if ev.arg else ""), flush=True)
+              f"{line['at']}  窗口 (window) {slot.window:>3} {slot.role:<9} (地址 address {slot.unit:>3})  {key}"
+              + (f"  参数 (argument) {ev.arg}" if ev.arg else ""), flush=True)
 
     def on_status(slot, online):
         if not args.json:
-            print(f"{time.strftime('%H:%M:%S')}  {slot.label}: {'online' if online else 'OFFLINE'}", flush=True)
+            print(f"{time.strftime('%H:%M:%S')}  {slot.label}: {'在线 (online)' if online else '离线 (OFFLINE)'}",
+                  flush=True)
 
     poller.on_event, poller.on_status = on_event, on_status
     if not args.json:
-        print(f"watching bus {args.name}: press keys on the keypads (events are shown, not acted on); "
-              "Ctrl-C to stop", flush=True)
+        print(f"正在监听总线 {args.name}：按呼叫键盘上的键（只显示，不执行）；Ctrl-C 停止 "
+              f"(watching bus {args.name}: press keys on the keypads (events are shown, not acted on); "
+              "Ctrl-C to stop)", flush=True)
     end = time.monotonic() + args.seconds if args.seconds else None
     try:
         while end is None or time.monotonic() < end:
@@ -174,7 +176,7 @@ def watch(ctx, args, proto) -> int:
     except KeyboardInterrupt:
         pass
     if not args.json:
-        print(f"counters: {proto.stats.to_json()}")
+        print(f"计数 (counters): {proto.stats.to_json()}")
     return 0
 
 
@@ -206,21 +208,32 @@ def budget_run(ctx, args, proto) -> int:
     if args.json:
         print(json.dumps(out, ensure_ascii=False))
         return 0
-    print(f"bus {args.name}: {online} of {len(poller.slots)} devices online, {polled} polled every cycle "
-          f"(window screens are checked every {b.offline_retry_s:g} s)")
-    print(f"poll cycle {cycle * 1000:.0f} ms; wire budget at {b.baud} baud {fmt} ({bits} bits a byte) "
-          f"{want * 1000:.0f} ms ({budget.poll_budget_s(b.baud, bits=bits) * 1000:.1f} ms a poll, "
-          f"{budget.frame_gap_s(b.baud, bits) * 1000:.2f} ms gap) -> {cycle / want:.2f}x" if polled else
-          "no device answered: nothing to time")
+    n = len(poller.slots)
+    print(f"总线 {args.name}：{n} 个设备中 {online} 个在线，每轮轮询 {polled} 个（窗口屏每 {b.offline_retry_s:g} 秒查一次） "
+          f"(bus {args.name}: {online} of {n} devices online, {polled} polled every cycle "
+          f"(window screens are checked every {b.offline_retry_s:g} s))")
+    if polled:
+        poll_ms, gap_ms = budget.poll_budget_s(b.baud, bits=bits) * 1000, budget.frame_gap_s(b.baud, bits) * 1000
+        print(f"一轮轮询 {cycle * 1000:.0f} ms；按线路速度（{b.baud} 波特 {fmt}，每字节 {bits} 位）应为 {want * 1000:.0f} ms"
+              f"（每次轮询 {poll_ms:.1f} ms，帧间隔 {gap_ms:.2f} ms）-> {cycle / want:.2f} 倍 "
+              f"(poll cycle {cycle * 1000:.0f} ms; wire budget at {b.baud} baud {fmt} ({bits} bits a byte) "
+              f"{want * 1000:.0f} ms ({poll_ms:.1f} ms a poll, {gap_ms:.2f} ms gap) -> {cycle / want:.2f}x)")
+    else:
+        print("没有设备应答，无从计时 (no device answered: nothing to time)")
     if polled and not clean:
-        print("  note: only the first cycle was timed (it identifies every device and reads what each holds); "
-              "run longer, e.g. --seconds 10, for the steady cycle")
-    print(f"errors: {stats.errors} of {stats.requests} requests ({rate:.1%}): {stats.timeouts} time-outs, "
+        print("  注意：只计了第一轮（它要识别每个设备并读出各自的内容）；多运行一会儿，如 --seconds 10，才是平稳的一轮 "
+              "(note: only the first cycle was timed (it identifies every device and reads what each holds); "
+              "run longer, e.g. --seconds 10, for the steady cycle)")
+    faults = stats.port_errors + stats.open_failures
+    print(f"出错：{stats.requests} 次请求中 {stats.errors} 次（{rate:.1%}）：超时 {stats.timeouts}，CRC 错 {stats.bad_crc}，"
+          f"地址不对 {stats.wrong_address}，异常应答 {stats.exceptions}，乱码字节 {stats.garbage_bytes}；串口故障 {faults} "
+          f"(errors: {stats.errors} of {stats.requests} requests ({rate:.1%}): {stats.timeouts} time-outs, "
           f"{stats.bad_crc} bad CRC, {stats.wrong_address} wrong address, {stats.exceptions} exceptions, "
-          f"{stats.garbage_bytes} garbage bytes; {stats.port_errors + stats.open_failures} port faults")
+          f"{stats.garbage_bytes} garbage bytes; {faults} port faults)")
     if polled and cycle > 0.8:
-        print("  note: a key press can wait up to one cycle; with more than ~30 devices on a 9600-baud bus, "
-              "split the windows over two buses or raise the baud rate (every device and the config)")
+        print("  注意：按键最多要等一轮；9600 波特的总线上设备超过约 30 个时，把窗口分到两条总线上，或提高波特率（每个设备和配置都要改） "
+              "(note: a key press can wait up to one cycle; with more than ~30 devices on a 9600-baud bus, "
+              "split the windows over two buses or raise the baud rate (every device and the config))")
     return 0
 
 

@@ -105,10 +105,11 @@ def contents(path: Path, hall_name: str) -> list[CheckResult]:
             damaged = find(conn)
             if damaged:  # rows quick_check passes over but no page can read
                 # the newer tables' lists skip such a row; a damaged ticket is not skipped everywhere
-                skipped = "" if any(d.startswith("tickets ") for d in damaged) else "，列表中已跳过 (skipped where listed)"
+                skipped = "" if any(d.table == "tickets" for d in damaged) else "，列表中已跳过 (skipped where listed)"
                 n = f"{len(damaged)}{'+' if len(damaged) >= 20 else ''}"
                 out.append(CheckResult(f"database rows {path.name}", False,
-                                       f"{n} 行记录损坏 ({n} damaged row(s)){skipped}: " + "; ".join(damaged[:5]),
+                                       f"{n} 行记录损坏 ({n} damaged row(s)){skipped}: "
+                                       + "; ".join(map(str, damaged[:5])),
                                        "恢复最近一次完好的备份 (restore the last good backup): "
                                        "jiaohao backup list, jiaohao restore FILE"))
         except DatabaseProblem as e:

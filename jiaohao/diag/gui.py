@@ -222,7 +222,8 @@ class DiagnosticsPanel(QWidget):
                 results = self._checks(self.ctx)
             except Exception as e:  # noqa: BLE001 - shown, not raised
                 log.exception("diagnostics checks")
-                results = [CheckResult("diagnostics", False, f"the checks failed: {e}", "report this to the supplier")]
+                results = [CheckResult("diagnostics", False, f"检查本身出错了 (the checks failed): {e}",
+                                       "请报告给供应商 (report this to the supplier)")]
             self.relay.checks_done.emit(results)
 
         threading.Thread(target=work, name="diag-checks", daemon=True).start()

@@ -80,7 +80,7 @@ def _usb_printers_pyusb() -> list[UsbPrinter]:
             desc = " ".join(x for x in (usb.util.get_string(dev, dev.iManufacturer) if dev.iManufacturer else "",
                                         usb.util.get_string(dev, dev.iProduct) if dev.iProduct else "") if x)
         except (usb.core.USBError, ValueError, NotImplementedError):
-            desc = "(name unreadable: no permission)"
+            desc = "（名称读不出：没有权限） (name unreadable: no permission)"
         found.append(UsbPrinter(f"{dev.idVendor:04x}:{dev.idProduct:04x}", desc, f"{dev.bus:03d}/{dev.address:03d}"))
     return found
 
@@ -109,7 +109,7 @@ def list_usb_printers() -> tuple[list[UsbPrinter], str]:
         return _usb_printers_pyusb(), ""
     except Exception as e:  # noqa: BLE001 - no libusb backend, no permission …
         log.info("pyusb cannot list USB devices: %s", e)
-        return _usb_printers_sysfs(), f"pyusb could not list USB devices ({e}); read sysfs instead"
+        return _usb_printers_sysfs(), f"pyusb 列不出 USB 设备，改读 sysfs (pyusb could not list USB devices ({e}); read sysfs instead)"
 
 
 def usb_ids(url: str) -> str | None:

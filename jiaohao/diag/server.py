@@ -24,9 +24,9 @@ def check(ctx) -> list[CheckResult]:
         try:
             h = hall.health()
         except ServerUnreachable as e:
-            return [CheckResult(f"hall server {url}", False, f"没有应答 no answer ({e.zh})", NO_ANSWER_FIX)]
+            return [CheckResult(f"hall server {url}", False, f"没有应答：{e.zh} (no answer: {e})", NO_ANSWER_FIX)]
         except HallError as e:
-            return [CheckResult(f"hall server {url}", False, f"有应答，但不是叫号服务器 (answers, but not as a hall server): {e}",
+            return [CheckResult(f"hall server {url}", False, f"有应答，但不是叫号服务器：{e.zh} (answers, but not as a hall server: {e})",
                                 "这是 jiaohao serve 的地址吗？可能是别的程序占用了那个端口 "
                                 "(is this the address of `jiaohao serve`? another program may use that port)")]
         out = [CheckResult(f"hall server {url}", True,

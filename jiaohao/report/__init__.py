@@ -27,7 +27,8 @@ def render(report: Report, fmt: str) -> bytes:
     if fmt == "html":
         from .html import render_html
         return render_html(report).encode("utf-8")
-    raise ValueError(f"unknown report format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    raise ValueError(f"没有报表格式 {fmt!r}，可选 {'、'.join(FORMATS)} "
+                     f"(unknown report format {fmt!r}; choose one of {', '.join(FORMATS)})")
 
 
 def default_filename(report: Report, fmt: str) -> str:

@@ -75,8 +75,8 @@ def hall(request: Request) -> Response:
 def _hall_body(s, last_id: int) -> bytes:
     figures = s.figures.snapshot()
     if not figures.ok:
-        raise DatabaseProblem("busy", s.reads.path, "the queue database could not be read just now",
-                              "try again in a moment")
+        raise DatabaseProblem("busy", s.reads.path, "排队数据库刚才读不出来 (the queue database could not be "
+                              "read just now)", "过一会儿再试 (try again in a moment)")
     windows = s.reads.window_states()
     now = figures.taken_at
     services = []
