@@ -49,7 +49,7 @@ def register(sub) -> None:
 
     s = sub.add_parser("screen", help="show a text on a window screen")
     s.add_argument("--bus", metavar="NAME", help="bus name from the hall config (default: the only bus)")
-    s.add_argument("--address", type=number("bus address", 1, 247), required=True,
+    s.add_argument("--address", type=number("bus address", 1, 247, "总线地址"), required=True,
                    help="the window screen's address on that bus (e.g. 101; `diag bus NAME --scan` lists them)")
     s.add_argument("--text", required=True, help="line 1 (16 Chinese characters at most)")
     s.add_argument("--line2", default="", help="line 2")
