@@ -23,7 +23,8 @@ class ActionResult:
     files: list[str] = field(default_factory=list)
 
     def line(self) -> str:
-        return ("正常 OK   " if self.ok else "故障 FAIL ") + self.text + (f"\n          处理 fix: {self.fix}" if self.fix else "")
+        from . import FAIL_TAG, FIX_INDENT, FIX_TAG, OK_TAG
+        return f"{OK_TAG if self.ok else FAIL_TAG} {self.text}" + (f"\n{FIX_INDENT}{FIX_TAG} {self.fix}" if self.fix else "")
 
 
 def _missing(part: str, e: Exception) -> ActionResult:
