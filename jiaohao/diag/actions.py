@@ -24,7 +24,8 @@ class ActionResult:
 
     def line(self) -> str:
         from . import FAIL_TAG, FIX_INDENT, FIX_TAG, OK_TAG
-        return f"{OK_TAG if self.ok else FAIL_TAG} {self.text}" + (f"\n{FIX_INDENT}{FIX_TAG} {self.fix}" if self.fix else "")
+        fix = f"\n{FIX_INDENT}{FIX_TAG} {self.fix}" if self.fix else ""
+        return f"{OK_TAG if self.ok else FAIL_TAG} {self.text}{fix}"
 
 
 def _missing(part: str, e: Exception) -> ActionResult:
@@ -70,7 +71,8 @@ def say(config, text: str, output: str | None = None) -> ActionResult:
     try:
         engine = open_engine(config.voice, **overrides)
     except TTSError as e:
-        return ActionResult(False, f"语音引擎 {config.voice.engine} 打不开 (voice engine {config.voice.engine} cannot open): {e}", _fix(config.voice.engine))
+        kind = config.voice.engine
+        return ActionResult(False, f"语音引擎 {kind} 打不开 (voice engine {kind} cannot open): {e}", _fix(kind))
     try:
         ok, detail = engine.check()
         if not ok:
