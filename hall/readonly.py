@@ -13,6 +13,8 @@ from .db import connect_readonly
 from .errors import DatabaseProblem
 from .queue import HallQueue
 
+READ_ONLY = "只读打开 (opened for reading only)"
+
 
 class ReadOnlyQueue(HallQueue):
     """A :class:`HallQueue` that only reads: no new file, no migration, no config sync, no
@@ -25,12 +27,12 @@ class ReadOnlyQueue(HallQueue):
         self.clock.offset = float(row[0]) if row else 0.0   # a clock set back: the writers' hall time
 
     def _tx(self):
-        raise DatabaseProblem("readonly", self.path, "opened for reading only",
-                              "use a command that changes the queue with write access")
+        raise DatabaseProblem("readonly", self.path, READ_ONLY,
+                              "改用有写权限、会改动队列的命令 (use a command that changes the queue with write access)")
 
     def roll_day(self) -> None:
         self._checked_day = business_day(self.clock())
 
     def set_cursor(self, consumer: str, event_id: int) -> None:
-        raise DatabaseProblem("readonly", self.path, "opened for reading only",
-                              "a consumer that keeps a cursor needs write access")
+        raise DatabaseProblem("readonly", self.path, READ_ONLY,
+                              "记录读取位置要有写权限 (a consumer that keeps a cursor needs write access)")

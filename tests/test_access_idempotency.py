@@ -96,9 +96,11 @@ def test_a_read_only_queue_refuses_a_transaction(queue, demo_config, clock, db_p
     from hall.readonly import ReadOnlyQueue
     ro = ReadOnlyQueue(db_path, demo_config, clock)
     try:
-        with pytest.raises(DatabaseProblem):
+        with pytest.raises(DatabaseProblem) as e:
             with ro.transaction():
                 pass
+        assert e.value.what == "只读打开 (opened for reading only)"
+        assert e.value.fix.startswith("改用有写权限、会改动队列的命令 (use a command")
     finally:
         ro.close()
 

@@ -157,8 +157,17 @@ ZH_CASES = [  # the technician reads the Chinese first; the English follows in b
      "开始日期晚于结束日期 (--from 2026-03-01 is after --to 2026-01-01)"),
     (["screen", "--windows", "5-1", "--screenshot", "x.png"],
      "--windows '5-1': 范围 5-1 要从小写到大，如 1-5 (range 5-1 runs backwards)"),
-    (["bookings", "list", "--day", "9999-12-31"], "9999-12-31: 日期须在 2000-01-01 至 2099-12-31 之间 (dates run from"),
-    (["bookings", "list", "--day", "2026-02-30"], "'2026-02-30' 不是日期，请写成 2026-11-30 这样 ('2026-02-30' is not"),
+    (["bookings", "list", "--day", "9999-12-31"], "--day：9999-12-31 不行，日期须在 2000-01-01 至 2099-12-31 之间；用法见"),
+    (["bookings", "list", "--day", "2026-02-30"],
+     "jiaohao bookings list: 命令写得不对，--day：'2026-02-30' 不是日期，请写成 2026-11-30 这样；用法见 jiaohao bookings "
+     "list --help (usage error: argument --day: '2026-02-30' is not a date like 2026-11-30)"),
+    (["diag", "board", "--index", "1_0"], "命令写得不对，--index：'1_0' 不是整数（只能用数字 0-9）；用法见 "),
+    (["queue", "call", "0"], "命令写得不对，window：窗口号要在 1-9999 之间，不是 0；用法见 jiaohao queue call --help (usage "
+                             "error: argument window: window number must be 1-9999, not 0)"),
+    (["queue", "rate", "1", "５"], "命令写得不对，score：'５' 不是评分（数字 0-9，1-5）；"),
+    (["ratings", "follow-up", "99999999999999999999999999"], "：99999999999999999999999999 这个数太大了；用法见 "),
+    (["queue", "pause", "1", "--reason", "nap"], "命令写得不对，--reason：暂停原因“nap”无效，可选：离岗、午休、会议；"),
+    (["diag", "screen", "--bus", "floor1", "--address", "999", "--text", "x"], "--address：总线地址要在 1-247 之间，不是 999；"),
     (["ratings", "follow-up", "1", "verify"], "请写明谁做这一步：--by 工号 (say who takes the step: --by STAFF)"),
     (["ratings", "follow-up", "1", "verify", "--by", "9001"], "请写明做了什么：--note 说明 (say what was done"),
 ]

@@ -50,7 +50,7 @@ class Hall:
         ctx.__dict__["config"] = self.config
         code = diag_cmd.check(ctx, SimpleNamespace(json=False))
         out = capsys.readouterr().out
-        return code, out, [line for line in out.splitlines() if line.startswith("故障 FAIL")]
+        return code, out, [line for line in out.splitlines() if line.startswith("故障 (FAIL)")]
 
 
 @pytest.fixture
@@ -64,8 +64,8 @@ def test_all_healthy_exits_zero(hall, tmp_path, capsys):
     assert fails == [], out
     assert code == 0
     assert "all healthy" in out
-    assert "正常 OK   取号打印机 printer sim://kiosk1: 打印机正常 (Printer ready)" in out
-    assert "正常 OK   5号窗口呼叫器 bus floor1 address 5 (window 5 keypad): 在线，呼叫器" in out
+    assert "正常 (OK)   取号打印机 printer sim://kiosk1: 打印机正常 (Printer ready)" in out
+    assert "正常 (OK)   5号窗口呼叫器 bus floor1 address 5 (window 5 keypad): 在线，呼叫器" in out
     assert "共检查" in out and "全部正常" in out
 
 
@@ -76,9 +76,9 @@ def test_printer_fault_is_the_one_failure(hall, tmp_path, capsys, level, words):
     code, out, fails = hall.check(tmp_path, capsys)
     assert code != 0
     assert len(fails) == 1, out
-    assert fails[0].startswith("故障 FAIL 取号打印机 printer sim://kiosk1")
+    assert fails[0].startswith("故障 (FAIL) 取号打印机 printer sim://kiosk1")
     assert words in fails[0]
-    assert "处理 fix:" in out
+    assert "处理 (fix):" in out
     assert "1 with a problem" in out
 
 
@@ -95,7 +95,7 @@ def test_keypad_that_does_not_answer_is_the_one_failure(hall, tmp_path, capsys):
     code, out, fails = hall.check(tmp_path, capsys)
     assert code != 0
     assert len(fails) == 1, out
-    assert fails[0].startswith("故障 FAIL 5号窗口呼叫器 bus floor1 address 5")
+    assert fails[0].startswith("故障 (FAIL) 5号窗口呼叫器 bus floor1 address 5")
     assert "总线 floor1 地址 5 的呼叫器没有应答 (no answer at address 5 on bus floor1: keypad)" in fails[0]
     assert "检查呼叫器是否通电" in out and "120 Ω" in out
 
@@ -132,5 +132,5 @@ def test_every_device_line_starts_with_its_chinese_name(device, zh):
     from jiaohao.diag import CheckResult, device_zh, line
     assert device_zh(device) == zh
     r = CheckResult(device, False, "x")
-    assert line(r) == f"故障 FAIL {zh + ' ' if zh else ''}{device}: x"
+    assert line(r) == f"故障 (FAIL) {zh + ' ' if zh else ''}{device}: x"
     assert r.to_json()["device"] == device and r.to_json()["device_zh"] == zh

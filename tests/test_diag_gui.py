@@ -64,7 +64,7 @@ def test_test_buttons_drive_the_simulated_devices(qtbot, ctx):
     assert "36 个设备中 36 个有应答 (36 of 36 devices answer)" in panel.log.toPlainText()
     panel.print_button.click()
     qtbot.waitUntil(lambda: panel.busy == 0 and "test page" in panel.log.toPlainText(), timeout=20000)
-    assert "正常 OK   测试页已在 sim://kiosk1 上打印 (test page printed on sim://kiosk1)" in panel.log.toPlainText()
+    assert "正常 (OK)   测试页已在 sim://kiosk1 上打印 (test page printed on sim://kiosk1)" in panel.log.toPlainText()
 
 
 def test_figures_from_the_reports_part(qtbot, ctx):

@@ -149,7 +149,7 @@ def test_diag_check_on_a_client_pc(live, tmp_path):
     url = f"http://127.0.0.1:{free_port()}"
     p = run(tmp_path, "diag", "check", "--server", url, token=token)
     assert p.returncode == 1 and "Traceback" not in p.stderr
-    assert f"故障 FAIL 大厅服务器 hall server {url}: 没有应答：连接不上叫号服务器 ({url}) (no answer: cannot reach " \
+    assert f"故障 (FAIL) 大厅服务器 hall server {url}: 没有应答：连接不上叫号服务器 ({url}) (no answer: cannot reach " \
         f"the hall server at {url}" in p.stdout, p.stdout
 
 

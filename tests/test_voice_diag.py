@@ -60,7 +60,7 @@ def test_diag_voice_on_a_missing_port_says_what_to_do(tmp_path, capsys):
     config = hall_file(tmp_path, 'engine = "syn6288"\nurl = "/dev/ttyNOSUCH"')
     code, out = run(tmp_path, config, "diag", "voice", capsys=capsys)
     assert code == 1
-    assert "ttyNOSUCH" in out.out and "处理 fix:" in out.out and "cable" in out.out and "连线" in out.out
+    assert "ttyNOSUCH" in out.out and "处理 (fix):" in out.out and "cable" in out.out and "连线" in out.out
 
 
 def test_diag_voice_clips_to_files(tmp_path, capsys):

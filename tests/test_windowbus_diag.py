@@ -47,7 +47,7 @@ def test_scan_lists_every_address_and_the_silent_one(hall_file, capsys):
     assert [ln.split() for ln in lines if ln.split()[:1] == ["4"]] == [["4", "window", "4", "keypad", "没有应答", "(NO",
                                                                        "ANSWER)"]]
     assert "有应答 (answers): evaluator（协议 " in "\n".join(lines)
-    assert lines[-1] == "  处理 fix: " + lines[-1].split("处理 fix: ")[1] and "35 个设备有应答，1 个已配置的设备没有应答 (35 device(s) " \
+    assert lines[-1] == "  处理 (fix): " + lines[-1].split("处理 (fix): ")[1] and "35 个设备有应答，1 个已配置的设备没有应答 (35 device(s) " \
         "answer, 1 configured device(s) do not)" in lines
 
 

@@ -44,16 +44,15 @@ def register(sub) -> None:
 
 
 def _date(text: str) -> date:
-    import argparse
+    from .inputs import Refusal
     try:
         day = date.fromisoformat(text.strip())
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} 不是日期，请写成 2026-11-30 这样 "
-                                         f"({text!r} is not a date like 2026-11-30)") from None
+        raise Refusal(f"{text!r} 不是日期，请写成 2026-11-30 这样", f"{text!r} is not a date like 2026-11-30") from None
     from hall.clock import FIRST_DAY, LAST_DAY
     if not FIRST_DAY <= day <= LAST_DAY:  # far dates are typos (a booking on 0001-01-01)
-        raise argparse.ArgumentTypeError(f"{text}: 日期须在 {FIRST_DAY} 至 {LAST_DAY} 之间 "
-                                         f"(dates run from {FIRST_DAY} to {LAST_DAY})")
+        raise Refusal(f"{text} 不行，日期须在 {FIRST_DAY} 至 {LAST_DAY} 之间",
+                      f"{text}: dates run from {FIRST_DAY} to {LAST_DAY}")
     return day
 
 

@@ -37,7 +37,7 @@ def register(sub) -> None:
                    help="keep the queue in this database (default: a temporary one, removed at the end)")
     p.add_argument("--out", metavar="DIR",
                    help="folder for the printed tickets (PNG) and voice files (WAV); default: a new temporary folder")
-    p.add_argument("--seed", type=number("seed", 0, 2**32 - 1), help="random seed, to repeat a run")
+    p.add_argument("--seed", type=number("seed", 0, 2**32 - 1, "随机种子"), help="random seed, to repeat a run")
     p.add_argument("--caller", type=window_number, action="append", metavar="N",
                    help="window of a software caller window (repeatable; default: the first and last windows)")
     p.add_argument("--json", action="store_true", help="headless: print the summary as one JSON object")

@@ -5,7 +5,7 @@ import json
 import threading
 from importlib import import_module
 
-from ..diag import AREAS, CheckResult, line
+from ..diag import AREAS, FIX_INDENT, FIX_TAG, CheckResult, line
 from .inputs import server_options
 from ..context import CommandError
 
@@ -87,7 +87,7 @@ def check(ctx, args) -> int:
         for r in results:
             print(line(r))
             if not r.ok and r.fix:
-                print(f"          处理 fix: {r.fix}")
+                print(f"{FIX_INDENT}{FIX_TAG} {r.fix}")
         bad = sum(not r.ok for r in results)
         print(f"共检查 {len(results)} 项，{bad} 项有问题 ({len(results)} device(s) checked, {bad} with a problem)"
               if bad else f"共检查 {len(results)} 项，全部正常 ({len(results)} device(s) checked, all healthy)")

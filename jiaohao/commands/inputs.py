@@ -13,14 +13,24 @@ import unicodedata
 _DIGITS = re.compile(r"[0-9]+")
 _INTEGER = re.compile(r"-?[0-9]+")
 LARGEST = 2**63 - 1  # SQLite's INTEGER: a larger id overflowed deep inside a query
+_ZH: dict[str, str] = {}  # a type's refusal in English -> in Chinese (argparse passes on only str(e))
+
+
+class Refusal(argparse.ArgumentTypeError):
+    """A ``type=`` function's refusal in both languages. argparse keeps only the English
+    (``str(e)``); :meth:`Parser.error` finds the Chinese again and puts it first."""
+
+    def __init__(self, zh: str, en: str):
+        super().__init__(en)
+        _ZH[en] = zh
 
 
 def ascii_int(text: str) -> int:
     """What ``type=int`` means in every parser of the command: ASCII digits, maybe a minus."""
     if not _INTEGER.fullmatch(text):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number (digits 0-9)")
+        raise Refusal(f"{text!r} 不是整数（只能用数字 0-9）", f"{text!r} is not a whole number (digits 0-9)")
     if len(text) > 20 or abs(int(text)) > LARGEST:
-        raise argparse.ArgumentTypeError(f"{text} is too large a number")
+        raise Refusal(f"{text} 这个数太大了", f"{text} is too large a number")
     return int(text)
 
 
@@ -52,25 +62,30 @@ class Parser(argparse.ArgumentParser):
         self.register("type", int, ascii_int)
 
     def error(self, message: str):
-        self.exit(2, printable(f"{self.prog}: 命令写得不对，用法见 {self.prog} --help "
+        head, sep, en = message.partition(": ")
+        zh = _ZH.get(en) if sep and head.startswith("argument ") else None
+        where = f"{head.removeprefix('argument ')}：{zh}；" if zh else ""
+        self.exit(2, printable(f"{self.prog}: 命令写得不对，{where}用法见 {self.prog} --help "
                                f"(usage error: {message})") + "\n")
 
 
-def number(what: str, low: int, high: int):
-    """An argparse type: a whole number from ``low`` to ``high`` in ASCII digits."""
+def number(what: str, low: int, high: int, zh: str):
+    """An argparse type: a whole number from ``low`` to ``high`` in ASCII digits (``what``,
+    ``zh``: its name in English and in Chinese)."""
     def parse(text: str) -> int:
         if not _DIGITS.fullmatch(text):
-            raise argparse.ArgumentTypeError(f"{text!r} is not a {what} (digits 0-9, {low}-{high})")
+            raise Refusal(f"{text!r} 不是{zh}（数字 0-9，{low}-{high}）",
+                          f"{text!r} is not a {what} (digits 0-9, {low}-{high})")
         value = int(text)
         if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"{what} must be {low}-{high}, not {text}")
+            raise Refusal(f"{zh}要在 {low}-{high} 之间，不是 {text}", f"{what} must be {low}-{high}, not {text}")
         return value
     parse.__name__ = what  # argparse names the type in some messages
     return parse
 
 
-window_number = number("window number", 1, 9999)  # as config.schema.Window.number
-score = number("score", 1, 5)
+window_number = number("window number", 1, 9999, "窗口号")  # as config.schema.Window.number
+score = number("score", 1, 5, "评分")
 
 
 def server_options(p: argparse.ArgumentParser) -> None:

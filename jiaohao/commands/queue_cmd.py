@@ -51,9 +51,8 @@ def _pause_reason(text: str) -> str:
     by_zh = {zh: en for en, zh in PAUSE_REASONS.items()}
     reason = by_zh.get(text.strip(), text.strip().lower())
     if reason not in PAUSE_REASONS:
-        import argparse
-        raise argparse.ArgumentTypeError(
-            f"暂停原因“{text}”无效，可选：离岗、午休、会议 (pause reason {text!r}: away, lunch or meeting)")
+        from .inputs import Refusal
+        raise Refusal(f"暂停原因“{text}”无效，可选：离岗、午休、会议", f"pause reason {text!r}: away, lunch or meeting")
     return reason
 
 

@@ -40,6 +40,11 @@ class CheckResult:
 
 ROLE_ZH = {"keypad": "呼叫器", "evaluator": "评价器", "screen": "窗口屏"}
 
+# the status in front of every diagnostic line, and the fix under it (equal widths: 11 columns)
+OK_TAG, FAIL_TAG = "正常 (OK)  ", "故障 (FAIL)"
+FIX_TAG = "处理 (fix):"
+FIX_INDENT = " " * 12
+
 # The device names stay English (tests, scripts and the JSON key on them); a technician
 # reads this Chinese name in front of them. First match wins.
 _DEVICE_ZH = [
@@ -82,4 +87,4 @@ def device_zh(device: str) -> str:
 def line(r: CheckResult) -> str:
     """One check as `diag check` prints it: status, names, what was found."""
     zh = device_zh(r.device)
-    return f"{'正常 OK  ' if r.ok else '故障 FAIL'} {zh + ' ' if zh else ''}{r.device}: {r.detail}"
+    return f"{OK_TAG if r.ok else FAIL_TAG} {zh + ' ' if zh else ''}{r.device}: {r.detail}"

@@ -23,7 +23,9 @@ class ActionResult:
     files: list[str] = field(default_factory=list)
 
     def line(self) -> str:
-        return ("正常 OK   " if self.ok else "故障 FAIL ") + self.text + (f"\n          处理 fix: {self.fix}" if self.fix else "")
+        from . import FAIL_TAG, FIX_INDENT, FIX_TAG, OK_TAG
+        fix = f"\n{FIX_INDENT}{FIX_TAG} {self.fix}" if self.fix else ""
+        return f"{OK_TAG if self.ok else FAIL_TAG} {self.text}{fix}"
 
 
 def _missing(part: str, e: Exception) -> ActionResult:
@@ -69,7 +71,8 @@ def say(config, text: str, output: str | None = None) -> ActionResult:
     try:
         engine = open_engine(config.voice, **overrides)
     except TTSError as e:
-        return ActionResult(False, f"语音引擎 {config.voice.engine} 打不开 (voice engine {config.voice.engine} cannot open): {e}", _fix(config.voice.engine))
+        kind = config.voice.engine
+        return ActionResult(False, f"语音引擎 {kind} 打不开 (voice engine {kind} cannot open): {e}", _fix(kind))
     try:
         ok, detail = engine.check()
         if not ok:

@@ -11,7 +11,7 @@ import json
 import time
 
 from ..commands.inputs import number
-from . import ROLE_ZH, CheckResult, reasons
+from . import FIX_TAG, ROLE_ZH, CheckResult, reasons
 
 
 def _open(config, bus: str):
@@ -49,7 +49,7 @@ def register(sub) -> None:
 
     s = sub.add_parser("screen", help="show a text on a window screen")
     s.add_argument("--bus", metavar="NAME", help="bus name from the hall config (default: the only bus)")
-    s.add_argument("--address", type=number("bus address", 1, 247), required=True,
+    s.add_argument("--address", type=number("bus address", 1, 247, "总线地址"), required=True,
                    help="the window screen's address on that bus (e.g. 101; `diag bus NAME --scan` lists them)")
     s.add_argument("--text", required=True, help="line 1 (16 Chinese characters at most)")
     s.add_argument("--line2", default="", help="line 2")
@@ -126,7 +126,7 @@ def scan(ctx, args, proto) -> int:
         print(f"{answered} 个设备有应答，{len(missing)} 个已配置的设备没有应答 "
               f"({answered} device(s) answer, {len(missing)} configured device(s) do not)")
         if missing:
-            print("  处理 fix: " + reasons.no_answer(args.name, missing[0], "device")[1])
+            print(f"  {FIX_TAG} " + reasons.no_answer(args.name, missing[0], "device")[1])
     return 0 if not missing else 1
 
 
@@ -248,7 +248,7 @@ def screen_command(ctx, args) -> int:
         proto.write_screen(args.address, ScreenState(args.text, args.line2, flash_s=args.flash))
     except WindowBusError as e:
         detail, fix = reasons.no_answer(args.bus, args.address, "window screen")
-        raise CommandError(f"{detail} ({e})\n  处理 fix: {fix}") from None
+        raise CommandError(f"{detail} ({e})\n  {FIX_TAG} {fix}") from None
     finally:
         proto.close()
     emit(args, {"ok": True, "bus": args.bus, "address": args.address, "text": args.text},

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QComboBox, QForm
                                QPushButton, QSpinBox, QSplitter, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
-from . import CheckResult, device_zh
+from . import FAIL_TAG, OK_TAG, CheckResult, device_zh
 from . import actions
 
 log = logging.getLogger(__name__)
@@ -234,7 +234,7 @@ class DiagnosticsPanel(QWidget):
         self.table.setRowCount(len(self.results))
         for row, r in enumerate(self.results):
             name = f"{device_zh(r.device)} {r.device}".strip()
-            cells = ["✔ 正常 OK" if r.ok else "✘ 故障 FAIL", name, r.detail, r.fix if not r.ok else ""]
+            cells = ["✔ " + OK_TAG.strip() if r.ok else "✘ " + FAIL_TAG, name, r.detail, r.fix if not r.ok else ""]
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setBackground(OK_BG if r.ok else FAIL_BG)

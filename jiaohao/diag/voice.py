@@ -13,7 +13,7 @@ from drivers.tts import SERIAL_MODELS, TTSError, open_engine
 from drivers.tts.audio import read_wav
 from drivers.tts.reading import ReadingError, call_text
 
-from . import CheckResult
+from . import FAIL_TAG, FIX_TAG, OK_TAG, CheckResult
 
 ENGINES = (*SERIAL_MODELS, "espeak", "clips", "none")
 
@@ -75,14 +75,14 @@ def run(ctx, args) -> int:
         engine = open_engine(voice, **overrides)
     except TTSError as e:
         result["error"] = str(e)
-        emit(args, result, f"故障 FAIL 语音 voice engine {kind}: 打不开 (cannot open): {e}\n  处理 fix: {_fix(kind)}")
+        emit(args, result, f"{FAIL_TAG} 语音引擎 (voice engine) {kind}: 打不开 (cannot open): {e}\n  {FIX_TAG} {_fix(kind)}")
         return 1
     try:
         ok, detail = engine.check()
         result.update(ok=ok, detail=detail, name=engine.name)
         if args.status or not ok and kind in SERIAL_MODELS:
-            emit(args, result, f"{'正常 OK  ' if ok else '故障 FAIL'} {engine.name}: {detail}"
-                 + ("" if ok else f"\n  处理 fix: {_fix(kind, detail)}"))
+            emit(args, result, f"{OK_TAG if ok else FAIL_TAG} {engine.name}: {detail}"
+                 + ("" if ok else f"\n  {FIX_TAG} {_fix(kind, detail)}"))
             return 0 if ok else 1
         try:
             text = args.say or call_text(voice, args.number, args.window, style=engine.text_style)
