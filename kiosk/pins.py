@@ -13,7 +13,7 @@ from hall.passwords import HASH_BYTES, N, P, R, SALT_BYTES, hash_secret, verify_
 
 ROLES = {"technician": "technician_pin_hash", "green": "priority_pin_hash"}
 ROLE_WORDS = {"technician": "technician PIN", "green": "green-channel staff PIN"}
-ROLE_ZH = {"technician": "技术员 PIN", "green": "绿色通道工作人员 PIN"}
+ROLE_ZH = {"technician": "技术人员密码", "green": "绿色通道工作人员密码"}  # the words of the kiosk's PIN screen
 
 # The demo hall's PINs, published in docs/demo.md: refused nowhere, warned about everywhere.
 DEMO_PINS = {"technician": "2468", "green": "1357"}
@@ -37,10 +37,10 @@ def verify_pin(pin: str, stored: str) -> bool:
 def pin_problem(pin: str) -> str | None:
     """Why ``pin`` may not be used as a kiosk PIN ("中文 (English)"), or None."""
     if not re.fullmatch(r"\d{4,8}", pin):
-        return "PIN 是 4 到 8 位数字，取号机的键盘只有数字 (a PIN is 4 to 8 digits (the kiosk's PIN pad has digits only))"
+        return "密码是 4 到 8 位数字，取号机的键盘只有数字 (a PIN is 4 to 8 digits (the kiosk's PIN pad has digits only))"
     steps = {int(b) - int(a) for a, b in zip(pin, pin[1:])}
     if len(set(pin)) == 1 or steps in ({1}, {-1}) or pin in COMMON_PINS:
-        return f"{pin} 是别人最先会试的 PIN 之一，请换一个 ({pin} is among the first PINs anyone tries; choose another)"
+        return f"{pin} 是别人最先会试的密码之一，请换一个 ({pin} is among the first PINs anyone tries; choose another)"
     return None
 
 
@@ -54,11 +54,11 @@ def config_warnings(kiosk_cfg) -> list[str]:
     """What `config check` says about the kiosk's PINs (nothing when all is well)."""
     out = []
     if not kiosk_cfg.technician_pin_hash:
-        out.append("kiosk: 没有设置技术员 PIN，技术员菜单打不开（照常出票）：运行 `jiaohao pin set --role technician` "
+        out.append("kiosk: 没有设置技术人员密码，技术员菜单打不开（照常出票）：运行 `jiaohao pin set --role technician` "
                    "(no technician PIN is set, so the technician menu cannot be opened (tickets are still issued): "
                    "run `jiaohao pin set --role technician`)")
     if kiosk_cfg.priority_rule == "pin" and not kiosk_cfg.priority_pin_hash:
-        out.append("kiosk: 绿色通道要工作人员 PIN，但没有设置，所以绿色通道关着：运行 `jiaohao pin set --role green` "
+        out.append("kiosk: 绿色通道要工作人员密码，但没有设置，所以绿色通道关着：运行 `jiaohao pin set --role green` "
                    "(the green channel needs a staff PIN and none is set, so it is off: "
                    "run `jiaohao pin set --role green`)")
     if kiosk_cfg.priority_rule == "open":

@@ -59,8 +59,8 @@ def test_other_kiosk_keys_are_checked(key, value):
 def test_warnings_say_what_is_missing_and_which_command_sets_it():
     none = config_warnings(hall_with("").kiosk)
     assert any("no technician PIN" in w and "pin set --role technician" in w for w in none)
-    assert any(w.startswith("kiosk: 没有设置技术员 PIN，") and w.endswith("technician`)") for w in none), none
-    assert any(w.startswith("kiosk: 绿色通道要工作人员 PIN，") for w in none), none
+    assert any(w.startswith("kiosk: 没有设置技术人员密码，") and w.endswith("technician`)") for w in none), none
+    assert any(w.startswith("kiosk: 绿色通道要工作人员密码，") for w in none), none
     assert any("green channel needs a staff PIN" in w and "pin set --role green" in w for w in none)
     assert config_warnings(hall_with(f'technician_pin_hash = "{TECH}"\npriority_pin_hash = "{GREEN}"').kiosk) == []
     open_rule = config_warnings(hall_with(f'technician_pin_hash = "{TECH}"\npriority_rule = "open"').kiosk)

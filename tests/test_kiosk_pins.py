@@ -160,7 +160,7 @@ def test_pin_set_replaces_the_plain_pin_keeping_every_other_byte(tmp_path):
     hall.chmod(0o640)
     p = jiaohao(tmp_path, "--config", str(hall), "pin", "set", "--role", "technician", stdin="9753\n9753\n")
     assert p.returncode == 0, p.stderr
-    assert "已设置技术员 PIN (technician PIN set)" in p.stdout and "9753" not in p.stdout + p.stderr
+    assert "已设置技术人员密码 (technician PIN set)" in p.stdout and "9753" not in p.stdout + p.stderr
     before, after = OLD_HALL.split("\r\n"), hall.read_bytes().decode().split("\r\n")
     changed = [(a, b) for a, b in zip(before, after) if a != b]
     assert len(before) == len(after) and len(changed) == 1
@@ -190,10 +190,10 @@ def test_pin_set_adds_a_kiosk_section_when_there_is_none(tmp_path):
 
 
 @pytest.mark.parametrize("stdin, words", [
-    ("9753\n9754\n", "两次输入的 PIN 不同，未作修改 (the two PINs differ; nothing changed)"),
-    ("1234\n", "PIN 不可用 (PIN refused): 1234 是别人最先会试的 PIN 之一，请换一个 (1234 is among the first PINs "
+    ("9753\n9754\n", "两次输入的密码不同，未作修改 (the two PINs differ; nothing changed)"),
+    ("1234\n", "密码不可用 (PIN refused): 1234 是别人最先会试的密码之一，请换一个 (1234 is among the first PINs "
               "anyone tries; choose another)；未作修改 (nothing changed)"),
-    ("12\n", "PIN 不可用 (PIN refused): PIN 是 4 到 8 位数字"), ("", "没有读到 PIN，未作修改 (no PIN on standard input")])
+    ("12\n", "密码不可用 (PIN refused): 密码是 4 到 8 位数字"), ("", "没有读到密码，未作修改 (no PIN on standard input")])
 def test_pin_set_refuses_and_changes_nothing(tmp_path, stdin, words):
     hall = tmp_path / "hall.toml"
     hall.write_bytes(OLD_HALL.encode())
@@ -265,4 +265,4 @@ def test_diag_check_reports_missing_pins_and_demo_pins_on_a_real_kiosk(demo_conf
     green = check(priority_pin_hash="")
     assert not green.ok and "pin set --role green" in green.fix
     own = check(technician_pin_hash=hash_pin("9753"), priority_pin_hash=hash_pin("8642"))
-    assert own.ok and own.detail == "技术员密码已设，绿色通道凭工作人员密码 (technician PIN set, green channel behind a staff PIN)"
+    assert own.ok and own.detail == "技术人员密码已设，绿色通道凭工作人员密码 (technician PIN set, green channel behind a staff PIN)"

@@ -60,7 +60,7 @@ def set_pin(ctx, args) -> int:
     pin = read_pin(ROLE_WORDS[args.role])
     problem = pin_problem(pin)
     if problem:
-        raise CommandError(f"PIN 不可用 (PIN refused): {problem}；未作修改 (nothing changed)")
+        raise CommandError(f"密码不可用 (PIN refused): {problem}；未作修改 (nothing changed)")
     other = next(r for r in ROLES if r != args.role)
     if verify_pin(pin, str(kiosk.get(ROLES[other], ""))):
         raise CommandError(f"{ROLE_ZH[args.role]} 不能与{ROLE_ZH[other]} 相同，未作修改 (the {ROLE_WORDS[args.role]} "
@@ -86,11 +86,11 @@ def set_pin(ctx, args) -> int:
         print(f'{key} = "{value}"')
         return 1
     print(f"已设置{ROLE_ZH[args.role]} ({ROLE_WORDS[args.role]} set): {path} [kiosk] {key}"
-          "（存的是加盐的 scrypt 散列，不是 PIN 本身） (a salted scrypt hash, not the PIN)")
+          "（存的是加盐的 scrypt 散列，不是密码本身） (a salted scrypt hash, not the PIN)")
     try:
         cfg = parse_hall(new, path)
         if args.role == "green" and cfg.kiosk.priority_rule == "open":
-            print('注意 (note): priority_rule = "open"：只有 priority_rule = "pin" 时绿色通道才要这个 PIN '
+            print('注意 (note): priority_rule = "open"：只有 priority_rule = "pin" 时绿色通道才要这个密码 '
                   '(the green channel asks for this PIN only with priority_rule = "pin")')
     except ConfigError as e:
         print(f"注意：文件还有问题 (note: the file still has a problem): {e}")
@@ -103,15 +103,15 @@ def read_pin(words: str) -> str:
     """The new PIN: asked twice without echo on a terminal, else the first line of stdin
     (a second line, when given, must repeat it)."""
     if sys.stdin.isatty():
-        first = getpass.getpass(f"新 PIN，4 到 8 位数字 (new {words}, 4-8 digits): ")
+        first = getpass.getpass(f"新密码，4 到 8 位数字 (new {words}, 4-8 digits): ")
         again = getpass.getpass("再输入一次 (again): ")
     else:
         lines = [s.strip() for s in sys.stdin.read().splitlines() if s.strip()]
         if not lines:
-            raise CommandError("没有读到 PIN，未作修改 (no PIN on standard input; nothing changed)")
+            raise CommandError("没有读到密码，未作修改 (no PIN on standard input; nothing changed)")
         first, again = lines[0], lines[1] if len(lines) > 1 else lines[0]
     if first != again:
-        raise CommandError("两次输入的 PIN 不同，未作修改 (the two PINs differ; nothing changed)")
+        raise CommandError("两次输入的密码不同，未作修改 (the two PINs differ; nothing changed)")
     return first.strip()
 
 

@@ -3,16 +3,14 @@ from __future__ import annotations
 
 from . import CheckResult
 
-ROLE_ZH = {"technician": "技术员密码", "green": "绿色通道工作人员密码"}
-
 
 def check(ctx) -> list[CheckResult]:
-    from kiosk.pins import DEMO_PINS, ROLE_WORDS, demo_pin_roles
+    from kiosk.pins import DEMO_PINS, ROLE_WORDS, ROLE_ZH, demo_pin_roles
 
     k = ctx.config.kiosk
     device = "kiosk PINs"
     if not k.technician_pin_hash:
-        return [CheckResult(device, False, "没有设技术员密码，技术员菜单打不开（照常取号） (no technician PIN is set: "
+        return [CheckResult(device, False, "没有设技术人员密码，技术员菜单打不开（照常取号） (no technician PIN is set: "
                                            "the technician menu cannot be opened; tickets are still issued)",
                             "运行 `jiaohao pin set --role technician`，再重启取号机 (then restart the kiosk)")]
     if k.priority_rule == "pin" and not k.priority_pin_hash:
@@ -32,6 +30,6 @@ def check(ctx) -> list[CheckResult]:
                                                f"(the demo hall's published {words} on a real kiosk)",
                                 "运行 `jiaohao pin set --role " + " / --role ".join(demo) + "`，再重启取号机 "
                                 "(then restart the kiosk)")]
-        return [CheckResult(device, True, f"技术员密码已设，{green_zh}；用的是演示公开的{words_zh}，仅限演示 "
+        return [CheckResult(device, True, f"技术人员密码已设，{green_zh}；用的是演示公开的{words_zh}，仅限演示 "
                                           f"(technician PIN set, {green}; the demo's published {words}: demo only)")]
-    return [CheckResult(device, True, f"技术员密码已设，{green_zh} (technician PIN set, {green})")]
+    return [CheckResult(device, True, f"技术人员密码已设，{green_zh} (technician PIN set, {green})")]
