@@ -171,7 +171,7 @@ def test_pin_set_replaces_the_plain_pin_keeping_every_other_byte(tmp_path):
     assert (cfg.kiosk.confirm, cfg.kiosk.idle_seconds) == (True, 45)
     # the green channel's staff PIN goes into the same section, and must differ
     same = jiaohao(tmp_path, "--config", str(hall), "pin", "set", "--role", "green", stdin="9753\n")
-    assert same.returncode == 2 and "must differ" in same.stderr
+    assert same.returncode == 2 and "绿色通道工作人员密码不能与技术人员密码相同" in same.stderr and "must differ" in same.stderr
     ok = jiaohao(tmp_path, "--config", str(hall), "pin", "set", "--role", "green", stdin="8642\n")
     assert ok.returncode == 0, ok.stderr
     assert verify_pin("8642", load_hall(hall).kiosk.priority_pin_hash)

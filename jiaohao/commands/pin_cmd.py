@@ -63,7 +63,7 @@ def set_pin(ctx, args) -> int:
         raise CommandError(f"密码不可用 (PIN refused): {problem}；未作修改 (nothing changed)")
     other = next(r for r in ROLES if r != args.role)
     if verify_pin(pin, str(kiosk.get(ROLES[other], ""))):
-        raise CommandError(f"{ROLE_ZH[args.role]} 不能与{ROLE_ZH[other]} 相同，未作修改 (the {ROLE_WORDS[args.role]} "
+        raise CommandError(f"{ROLE_ZH[args.role]}不能与{ROLE_ZH[other]}相同，未作修改 (the {ROLE_WORDS[args.role]} "
                            f"must differ from the {ROLE_WORDS[other]}: staff could otherwise open the technician "
                            "menu; nothing changed)")
 
