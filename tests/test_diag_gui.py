@@ -78,7 +78,7 @@ def test_figures_from_the_reports_part(qtbot, ctx):
     assert panel.figure_labels["issued"].text() == "120"
     assert panel.figure_labels["wait"].text().startswith("9.0")
     assert panel.figure_labels["satisfaction"].text().startswith("93%")
-    assert "serving 9" in panel.figure_labels["windows"].text()
+    assert panel.figure_labels["windows"].text() == "空闲 2，办理中 9，暂停 1，关闭 0 (idle 2, serving 9, paused 1, closed 0)"
 
 
 def test_real_today_summary_when_reports_landed(qtbot, ctx, monkeypatch):

@@ -293,7 +293,7 @@ class DiagnosticsPanel(QWidget):
             "wait": _minutes(wait.get("mean_s")) if isinstance(wait, dict) else "-",
             "longest_wait_now_s": _minutes(figures.get("longest_wait_now_s")),
             "satisfaction": "-" if sat is None else f"{sat:.0%} ({figures.get('rated', 0)} 评价 ratings)",
-            "windows": ", ".join(f"{k} {v}" for k, v in windows.items()) or "-",
+            "windows": _window_states(windows),
         }
         for key, value in values.items():
             self.figure_labels[key].setText("-" if value is None else str(value))
@@ -311,3 +311,14 @@ def run(ctx) -> int:
     panel = DiagnosticsPanel(ctx)
     panel.show()
     return app.exec()
+
+
+WINDOW_STATES_ZH = {"idle": "空闲", "serving": "办理中", "paused": "暂停", "closed": "关闭"}
+
+
+def _window_states(counts: dict) -> str:
+    """``空闲 2，办理中 9，暂停 1，关闭 0 (idle 2, serving 9, paused 1, closed 0)``."""
+    if not counts:
+        return "-"
+    zh = "，".join(f"{WINDOW_STATES_ZH.get(k, k)} {v}" for k, v in counts.items())
+    return f"{zh} ({', '.join(f'{k} {v}' for k, v in counts.items())})"
