@@ -35,7 +35,7 @@ def test_panel_shows_problems_first_with_their_fix(qtbot, ctx):
     assert "powered" in panel.table.item(0, 3).text()
     assert panel.table.item(1, 3).text() == ""  # healthy devices need no fix
     assert "1 device(s) need attention" in panel.summary.text()
-    assert "not installed" in panel.figures_note.text()
+    assert panel.figures_note.text() == "报表部分未安装 (the reports part is not installed)"
 
 
 def test_check_again_reruns_the_checks(qtbot, ctx):

@@ -278,10 +278,10 @@ class DiagnosticsPanel(QWidget):
         try:
             figures = self._figures(self.ctx)
         except Exception as e:  # noqa: BLE001 - a locked or missing database is not fatal here
-            self.figures_note.setText(f"今日数据不可用 figures unavailable: {e}")
+            self.figures_note.setText(f"今日数据不可用 (figures unavailable): {e}")
             return
         if figures is None:
-            self.figures_note.setText("报表部分未安装 the reports part is not installed")
+            self.figures_note.setText("报表部分未安装 (the reports part is not installed)")
             return
         self.figures_note.setText(f"{figures.get('day', '')} {str(figures.get('now', ''))[11:16]}")
         wait = figures.get("wait") or {}
