@@ -100,6 +100,21 @@ def test_pymodbus_reads_and_writes_the_register_map(sim, client):
     assert r.registers == [4]                                      # a window screen
 
 
+def test_a_press_between_the_read_and_the_acknowledgement_still_beeps(sim, client):
+    """The master read sequence 1 and acts; staff press again before its acknowledgement
+    lands: 1 beeps, and 2, acknowledged next, beeps too (each press acted on, one beep)."""
+    kp = sim.keypad(1)
+    kp.press("CALL")
+    assert client.read_input_registers(0, count=5, device_id=1).registers[2] == 1
+    kp.press("CALL")
+    assert not client.write_registers(0x0100, [1] + [0] * 19, device_id=1).isError()
+    assert kp.beeps == 1 and kp.pending                            # 2 is still latched
+    assert not client.write_registers(0x0100, [2] + [0] * 19, device_id=1).isError()
+    assert kp.beeps == 2 and not kp.pending
+    assert not client.write_registers(0x0100, [2] + [0] * 19, device_id=1).isError()
+    assert kp.beeps == 2                                           # the same block again: no beep
+
+
 @pytest.mark.parametrize("call,code", [
     (lambda c: c.read_coils(0, count=1, device_id=1), 1),
     (lambda c: c.read_discrete_inputs(0, count=1, device_id=1), 1),

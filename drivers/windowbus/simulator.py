@@ -28,7 +28,7 @@ from ..ptylink import SerialSimulator
 from . import rtu
 from .budget import DEFAULT_TURNAROUND_S, char_bits, wire_s
 from .codec import (KEYPAD_BLOCK, KEYPAD_REGS, PROTOCOL_VERSION, SCREEN_BLOCK, SCREEN_REGS, DeviceKind,
-                    EventCode, KeypadState, ScreenState)
+                    EventCode, KeypadState, ScreenState, seq_jump)
 
 log = logging.getLogger(__name__)
 
@@ -144,12 +144,16 @@ class KeypadSim(SimDevice):
         return self.wait(lambda d: d.seq == 0 or d.holding[0] == d.seq, timeout)
 
     def on_written(self) -> None:
+        """A sequence the master acknowledges for the first time beeps once. Presses up to it
+        that were never acknowledged (replaced in the latch) are forgotten; a press after
+        it is kept: the master read the latch before it, and acknowledges it next."""
         ack = self.holding[0]
         t0 = self.pressed_at.pop(ack, None)
         if t0 is not None:
             self.latencies.append(time.perf_counter() - t0)
             self.beeps += 1
-            self.pressed_at.clear()
+            for seq in [s for s in self.pressed_at if not 0 < seq_jump(ack, s) < 0x8000]:
+                del self.pressed_at[seq]
 
 
 class EvaluatorSim(KeypadSim):
